@@ -1,0 +1,378 @@
+"""``jixiao eval``: score predictions (read with --pred, or extracted now) against the golden set.
+
+Mounting: the command is the plain function :func:`eval_command`; the main CLI registers it
+with ``app.command("eval")(eval_command)``. ``app`` here is a one-command Typer for running
+the evaluator on its own (``python -m jixiao.evaluate.cli``) and for tests.
+
+Exit codes: 0 all thresholds met; 1 a metric is below its minimum (or above its maximum);
+2 the inputs could not be read (golden dir, thresholds file, old report).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jixiao.evaluate.report import (
+    MAIN_METRICS,
+    build_report,
+    check_thresholds,
+    compare_reports,
+    load_thresholds,
+    pct,
+    signed_pct,
+    write_reports,
+)
+from jixiao.evaluate.scorer import DocScore, score_document
+from jixiao.schema import Document, load_document
+
+VARIANT_FILES: dict[str, str] = {
+    "text": "source.txt",
+    "digital": "digital.pdf",
+    "scanned": "scanned.pdf",
+    "docx": "form.docx",
+    "xlsx": "form.xlsx",
+}
+DEFAULT_VARIANT = "default"  # a prediction file named <doc_id>.json that no variant claims
+DEFAULT_THRESHOLDS = Path("eval/thresholds.toml")
+
+
+class Variant(str, Enum):
+    text = "text"
+    digital = "digital"
+    scanned = "scanned"
+    docx = "docx"
+    xlsx = "xlsx"
+
+
+class LlmChoice(str, Enum):
+    off = "off"
+    fallback = "fallback"
+    full = "full"
+
+
+class EvalError(Exception):
+    """An input of the evaluation itself is unusable (exit code 2)."""
+
+
+@dataclass
+class GoldenDoc:
+    doc_id: str
+    dir: Path
+    label: Document
+    variants: list[str]  # inputs the label says exist (or, without a "variants" key, that do)
+
+
+@dataclass
+class Prediction:
+    golden: GoldenDoc
+    variant: str
+    doc: Document
+    error: str | None = None
+    seconds: float | None = None
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+def load_golden(golden_dir: Path, only: Iterable[str] = ()) -> list[GoldenDoc]:
+    """Every ``<golden_dir>/<doc_id>/label.json`` (sorted), optionally only some doc ids."""
+    if not golden_dir.is_dir():
+        raise EvalError(f"{golden_dir}: golden directory not found")
+    wanted = set(only)
+    docs = []
+    for label_path in sorted(golden_dir.glob("*/label.json")):
+        doc_id = label_path.parent.name
+        if wanted and doc_id not in wanted:
+            continue
+        try:
+            raw = json.loads(label_path.read_text(encoding="utf-8"))
+            label = load_document(label_path)
+        except (OSError, ValueError) as exc:
+            raise EvalError(f"{label_path}: not a valid label: {exc}") from exc
+        label.doc_id = doc_id
+        variants = raw.get("variants")
+        if not isinstance(variants, list):
+            variants = [v for v, name in VARIANT_FILES.items() if (label_path.parent / name).exists()]
+        unknown = [v for v in variants if v not in VARIANT_FILES]
+        if unknown:
+            raise EvalError(f"{label_path}: unknown variants {unknown} (known: {', '.join(VARIANT_FILES)})")
+        docs.append(GoldenDoc(doc_id, label_path.parent, label, list(variants)))
+    missing = wanted - {d.doc_id for d in docs}
+    if missing:
+        raise EvalError(f"{golden_dir}: no label.json for {', '.join(sorted(missing))}")
+    if not docs:
+        raise EvalError(f"{golden_dir}: no <doc_id>/label.json found")
+    return docs
+
+
+def _empty(doc_id: str) -> Document:
+    return Document(doc_id=doc_id)
+
+
+def _read_prediction(g: GoldenDoc, variant: str, path: Path) -> Prediction:
+    try:
+        return Prediction(g, variant, load_document(path))
+    except ValueError as exc:
+        return Prediction(g, variant, _empty(g.doc_id), error=str(exc))
+
+
+def predictions_from_dir(golden: list[GoldenDoc], pred_dir: Path, variants: list[str] | None) -> list[Prediction]:
+    """Read ``<pred_dir>/<doc_id>.<variant>.json``, falling back to ``<doc_id>.json``.
+
+    Without ``--variant`` every variant file that exists is scored, and a document with no
+    prediction file at all is scored as empty (and listed). With ``--variant`` each
+    requested variant the label lists must have a file; a missing one is scored as empty.
+    ``<doc_id>.json`` stands for the one requested variant, or, when no variant was
+    requested and no variant file exists, is scored under the variant "default".
+    """
+    if not pred_dir.is_dir():
+        raise EvalError(f"{pred_dir}: prediction directory not found")
+    out: list[Prediction] = []
+    for g in golden:
+        plain = pred_dir / f"{g.doc_id}.json"
+        if variants:
+            for v in (v for v in variants if v in g.variants or not g.variants):
+                path = pred_dir / f"{g.doc_id}.{v}.json"
+                if not path.exists() and len(variants) == 1 and plain.exists():
+                    path = plain
+                if path.exists():
+                    out.append(_read_prediction(g, v, path))
+                else:
+                    out.append(Prediction(g, v, _empty(g.doc_id), error=f"no prediction file {path.name}"))
+            continue
+        found = [v for v in VARIANT_FILES if (pred_dir / f"{g.doc_id}.{v}.json").exists()]
+        for v in found:
+            out.append(_read_prediction(g, v, pred_dir / f"{g.doc_id}.{v}.json"))
+        if not found:
+            if plain.exists():
+                out.append(_read_prediction(g, DEFAULT_VARIANT, plain))
+            else:
+                out.append(Prediction(g, DEFAULT_VARIANT, _empty(g.doc_id),
+                                      error=f"no prediction file {g.doc_id}.json or {g.doc_id}.<variant>.json"))
+    return out
+
+
+Extractor = Callable[[Path, str], Document]
+
+
+def pipeline_extractor() -> Extractor:
+    """``jixiao.pipeline.extract_file`` bound to the ``--llm`` mode, imported only when needed."""
+    import jixiao.pipeline as pipeline
+
+    extract_file = getattr(pipeline, "extract_file", None)
+    if extract_file is None:
+        raise EvalError("jixiao.pipeline.extract_file is not available yet; score saved predictions with --pred DIR")
+
+    def run(path: Path, llm: str) -> Document:
+        return extract_file(path, pipeline.ExtractOptions(llm=llm))
+
+    return run
+
+
+def predictions_by_extraction(
+    golden: list[GoldenDoc],
+    variants: list[str] | None,
+    llm: str,
+    save_dir: Path | None,
+    console: Console,
+    extractor: Extractor | None = None,
+) -> list[Prediction]:
+    """Extract every (document, variant) input now, with a progress bar.
+
+    A failing input becomes an empty prediction with its error listed, so one broken file
+    costs its own score and does not stop the run. Predictions are saved under
+    ``save_dir`` as ``<doc_id>.<variant>.json`` so a later run can re-score them with --pred.
+    """
+    run = extractor or pipeline_extractor()
+    jobs = [(g, v) for g in golden for v in g.variants if not variants or v in variants]
+    out: list[Prediction] = []
+    if save_dir is not None:
+        save_dir.mkdir(parents=True, exist_ok=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("extracting", total=len(jobs))
+        for g, v in jobs:
+            progress.update(task, description=f"{g.doc_id} [{v}]")
+            path = g.dir / VARIANT_FILES[v]
+            t0 = time.perf_counter()
+            if not path.exists():
+                out.append(Prediction(g, v, _empty(g.doc_id), error=f"{path}: input file missing"))
+            else:
+                try:
+                    doc = run(path, llm)
+                    out.append(Prediction(g, v, doc, seconds=time.perf_counter() - t0))
+                    if save_dir is not None:
+                        (save_dir / f"{g.doc_id}.{v}.json").write_text(doc.to_json(), encoding="utf-8")
+                except Exception as exc:  # noqa: BLE001 - any failure of one input is that input's score
+                    out.append(Prediction(g, v, _empty(g.doc_id), error=f"{type(exc).__name__}: {exc}",
+                                          seconds=time.perf_counter() - t0))
+            progress.advance(task)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Running
+
+
+def score_predictions(preds: list[Prediction]) -> list[DocScore]:
+    scores = []
+    for p in preds:
+        s = score_document(p.golden.label, p.doc, variant=p.variant)
+        s.error = p.error
+        scores.append(s)
+    return scores
+
+
+def _print_summary(console: Console, report: dict[str, Any]) -> None:
+    table = Table(title="jixiao eval")
+    table.add_column("metric")
+    table.add_column("overall", justify="right")
+    for v in report["by_variant"]:
+        table.add_column(v, justify="right")
+    for m in MAIN_METRICS:
+        table.add_row(m, pct(report["overall"].get(m)), *[pct(vm.get(m)) for vm in report["by_variant"].values()])
+    console.print(table)
+
+
+def _print_compare(console: Console, rows: list[dict[str, Any]], old_path: Path) -> None:
+    """One row per metric, "new (Δ)" per scope; green better, red worse."""
+    scopes = list(dict.fromkeys(r["scope"] for r in rows))
+    cell = {(r["scope"], r["metric"]): r for r in rows}
+    table = Table(title=f"vs {old_path}")
+    table.add_column("metric")
+    for sc in scopes:
+        table.add_column(sc, justify="right")
+    for m in MAIN_METRICS:
+        line = [m]
+        for sc in scopes:
+            r = cell.get((sc, m))
+            if r is None:
+                line.append("")
+                continue
+            colour = "" if r["better"] is None else ("green" if r["better"] else "red")
+            text = f"{pct(r['new'])} ({signed_pct(r['delta'])})"
+            line.append(f"[{colour}]{text}[/]" if colour else text)
+        table.add_row(*line)
+    console.print(table)
+
+
+def run_eval(
+    golden_dir: Path,
+    *,
+    pred_dir: Path | None = None,
+    variants: list[str] | None = None,
+    llm: str = "off",
+    out_dir: Path = Path("eval/out"),
+    compare: Path | None = None,
+    thresholds: Path | None = None,
+    only: list[str] | None = None,
+    console: Console | None = None,
+    extractor: Extractor | None = None,
+) -> tuple[dict[str, Any], int]:
+    """The whole evaluation; returns (report, exit code). Raises EvalError for unusable inputs."""
+    console = console or Console(stderr=True)
+    golden = load_golden(golden_dir, only or ())
+    old = None
+    if compare is not None:
+        try:
+            old = json.loads(compare.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise EvalError(f"{compare}: cannot read old report: {exc}") from exc
+    limits = None
+    th_path = thresholds if thresholds is not None else (DEFAULT_THRESHOLDS if DEFAULT_THRESHOLDS.exists() else None)
+    if th_path is not None:
+        if not th_path.exists():
+            raise EvalError(f"{th_path}: thresholds file not found")
+        try:
+            limits = load_thresholds(th_path)
+        except ValueError as exc:
+            raise EvalError(str(exc)) from exc
+
+    if pred_dir is not None:
+        preds = predictions_from_dir(golden, pred_dir, variants)
+    else:
+        preds = predictions_by_extraction(golden, variants, llm, out_dir / "pred", console, extractor)
+    scores = score_predictions(preds)
+    errors = [{"doc": p.golden.doc_id, "variant": p.variant, "error": p.error} for p in preds if p.error]
+    meta = {
+        "golden_dir": str(golden_dir),
+        "pred_dir": str(pred_dir) if pred_dir else None,
+        "llm": None if pred_dir else llm,
+        "variants": variants,
+        "only": only,
+        "thresholds_file": str(th_path) if th_path else None,
+    }
+    report = build_report(scores, meta=meta, errors=errors)
+    for entry, p in zip(report["by_document"], preds):
+        entry["extract_s"] = p.seconds
+    if old is not None:
+        report["meta"]["compare_with"] = str(compare)
+        report["compare"] = compare_reports(report, old)
+    code = 0
+    if limits is not None:
+        res = check_thresholds(report, limits)
+        report["thresholds"] = res.to_dict()
+        code = 1 if res.failures else 0
+    paths = write_reports(report, out_dir)
+
+    _print_summary(console, report)
+    if old is not None and compare is not None:
+        _print_compare(console, report["compare"], compare)
+    for e in errors:
+        console.print(f"[yellow]input failed[/] {e['doc']} [{e['variant']}]: {e['error']}")
+    if limits is not None:
+        th = report["thresholds"]
+        for f in th["failures"]:
+            console.print(f"[red]threshold failed[/] {f}")
+        if not th["failures"]:
+            console.print(f"[green]thresholds met[/] ({th['checked']} checked, {len(th['skipped'])} not applicable)")
+    console.print("reports: " + ", ".join(str(p) for p in paths.values()))
+    return report, code
+
+
+def eval_command(
+    golden_dir: Annotated[Path, typer.Argument(help="golden set: <dir>/<doc_id>/label.json + inputs")] = Path("golden"),
+    pred: Annotated[Optional[Path], typer.Option("--pred", help="score saved predictions <doc_id>[.<variant>].json instead of extracting")] = None,
+    variant: Annotated[Optional[list[Variant]], typer.Option("--variant", help="only these input variants (repeatable)")] = None,
+    llm: Annotated[LlmChoice, typer.Option("--llm", help="LLM mode when extracting")] = LlmChoice.off,
+    out: Annotated[Path, typer.Option("--out", help="where report.json/.md/.html go")] = Path("eval/out"),
+    compare: Annotated[Optional[Path], typer.Option("--compare", help="an older report.json to print deltas against")] = None,
+    thresholds: Annotated[Optional[Path], typer.Option("--thresholds", help="minimum metrics (default eval/thresholds.toml if present)")] = None,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="only this doc id (repeatable)")] = None,
+) -> None:
+    """Score extraction against the golden set; exit 1 when a metric is below its threshold."""
+    console = Console(stderr=True)
+    try:
+        _, code = run_eval(
+            golden_dir,
+            pred_dir=pred,
+            variants=[v.value for v in variant] if variant else None,
+            llm=llm.value,
+            out_dir=out,
+            compare=compare,
+            thresholds=thresholds,
+            only=only,
+            console=console,
+        )
+    except EvalError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    raise typer.Exit(code)
+
+
+app = typer.Typer(add_completion=False, help="Score extraction against the golden set.")
+app.command("eval")(eval_command)
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

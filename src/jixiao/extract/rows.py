@@ -1,0 +1,226 @@
+"""Rows of a form region, and the alignment of a row's cells to column roles.
+
+Real grids (PDF, DOCX, XLSX, rebuilt from word boxes) tell each cell's column exactly.
+Text exports do not: a merged cell may be printed once, left empty, or dropped, so a
+row's cells drift left or right. For those rows the column of each cell is decided by a
+monotone alignment (dynamic programming) that weighs *where* the cell sits against *what*
+it looks like — an operator and a number belong in a value column, a framework name in the
+level1/level2 columns, 计划标准 in the basis column. Order is never violated: the cells of
+a row appear in the order of the table's columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jixiao import vocab
+from jixiao.docmodel import Block, Cell, Paragraph, Table
+from jixiao.values import clean_cell, parse_value
+
+
+@dataclass
+class CellView:
+    text: str  # cleaned
+    col: int
+    cell: Cell | None = None
+    inferred: bool = False  # a copy filling a merged area (exact grids)
+
+    @property
+    def raw(self) -> str:
+        return self.cell.text if self.cell else self.text
+
+
+@dataclass
+class RowView:
+    cells: list[CellView]
+    exact: bool
+    table_index: int
+    row_index: int
+    paragraph: Paragraph | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells if c.text]
+
+    def nonempty(self) -> list[CellView]:
+        return [c for c in self.cells if c.text]
+
+
+def region_rows(blocks: list[Block]) -> list[RowView]:
+    """Flatten a region's blocks into rows; paragraphs become one-cell rows."""
+    rows: list[RowView] = []
+    t_index = 0
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            rows.append(RowView(cells=[CellView(text=clean_cell(b.text), col=0)], exact=False, table_index=-1,
+                                row_index=-1, paragraph=b))
+            continue
+        t_index += 1
+        rows.extend(table_rows(b, t_index))
+    return rows
+
+
+def table_rows(table: Table, t_index: int) -> list[RowView]:
+    out = []
+    for r_i, row in enumerate(table.rows):
+        cells: list[CellView] = []
+        for c in row:
+            if c.merged_from is not None and c.merged_from[0] == c.row and c.merged_from[1] != c.col:
+                continue  # horizontal copy of a colspan: its origin already stands for it
+            inferred = c.merged_from is not None and c.merged_from[0] != c.row
+            cells.append(CellView(text=clean_cell(c.text), col=c.col, cell=c, inferred=inferred))
+        out.append(RowView(cells=cells, exact=table.exact_grid, table_index=t_index, row_index=r_i))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Content typing
+
+_OP_START = re.compile(r"^[≥≤=><≧≦＝＞＜]")
+_DATE = re.compile(r"(\d{4}\s*年)?\d{1,2}\s*月(\d{1,2}\s*日)?\s*(前|以前|之前|底前|底)?$|年底前$|全年$")
+
+
+def looks_like_value(text: str) -> bool:
+    """A target value by its form: an operator, a number with a short unit, a date, a known qualitative word."""
+    t = text.strip()
+    if not t:
+        return False
+    k = vocab.key(t)
+    if _OP_START.match(t) or k in vocab.QUALITATIVE_VALUES or _DATE.search(k):
+        return True
+    p = parse_value(t)
+    if p and p.number is not None and (p.unit is None or len(p.unit) <= 8):
+        return True
+    return bool(re.match(r"^(增长|提高|下降|降低|不低于|不少于|不超过|达到)\s*\d", k))
+
+
+def _is_framework_name(text: str, level: int) -> bool:
+    from jixiao import framework
+
+    try:
+        if level == 1:
+            return framework.canonical_level1(text) is not None
+        return framework.canonical_level2(text) is not None
+    except Exception:  # pragma: no cover - framework data is static; never let it break extraction
+        return False
+
+
+VALUE_ROLES = ("half_year", "target")
+
+
+def affinity(text: str, role: str) -> float:
+    """How well a cell's content fits a column role (position aside)."""
+    is_val = looks_like_value(text)
+    k = vocab.key(text)
+    if role in VALUE_ROLES or role.startswith("history:"):
+        score = 2.0 if is_val else (0.0 if len(k) <= 30 else -1.0)
+        return score + (0.6 if role == "target" else 0.0)
+    if role == "level1":
+        if _is_framework_name(text, 1):
+            return 2.5
+        return -2.0 if is_val else -0.6
+    if role == "level2":
+        if _is_framework_name(text, 2):
+            return 2.2
+        return -2.0 if is_val else 0.0
+    if role == "key_task":
+        return -2.0 if is_val else 0.4
+    if role == "level3":
+        if _is_framework_name(text, 1) and len(k) <= 5:
+            return -0.5
+        return (-1.5 if _OP_START.match(text) else -0.8) if is_val else 1.0
+    if role == "description":
+        return -1.0 if is_val else (0.45 if len(k) > 12 else 0.1)
+    if role == "basis":
+        return 2.5 if k in vocab.BASIS_VALUES else (-0.5 if not is_val else -1.5)
+    if role == "category":
+        return 2.5 if k in vocab.CATEGORY_VALUES else -1.0
+    if role == "op":
+        return 3.0 if k in vocab.OPERATOR_WORDS else -3.0
+    if role == "unit":
+        return 1.5 if (len(k) <= 5 and not re.search(r"\d", k)) else -2.0
+    if role == "weight":
+        return 1.0 if re.fullmatch(r"\d+(\.\d+)?%?", k) else -2.0
+    if role == "lead":
+        return 3.0 if vocab.LEAD_RE.match(k) else -3.0
+    return -0.2  # ignore / unknown columns take what nothing else wants
+
+
+def _position_score(col: int, positions: frozenset[int], exact: bool) -> float:
+    if not positions:
+        return 0.0
+    dist = min(abs(col - p) for p in positions)
+    if exact:
+        return 4.0 if dist == 0 else -4.0 * dist
+    return {0: 1.0, 1: 0.5, 2: 0.2}.get(dist, 0.0)
+
+
+@dataclass
+class Role:
+    name: str
+    positions: frozenset[int] = field(default_factory=frozenset)
+    header: str = ""
+
+
+DROP_PENALTY = -1.5
+
+
+def align_row(cells: list[CellView], roles: list[Role], exact: bool) -> tuple[dict[str, CellView], list[CellView]]:
+    """Assign each non-empty cell to at most one role, in order, maximizing fit. Returns (role→cell, dropped)."""
+    n, m = len(cells), len(roles)
+    neg = float("-inf")
+    dp = [[neg] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, str] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    dp[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            cur = dp[i][j]
+            if cur == neg:
+                continue
+            if j < m and cur > dp[i][j + 1]:  # role j left empty
+                dp[i][j + 1], back[i][j + 1] = cur, (i, j, "skip")
+            if i < n:
+                drop = cur + DROP_PENALTY
+                if drop > dp[i + 1][j]:
+                    dp[i + 1][j], back[i + 1][j] = drop, (i, j, "drop")
+                if j < m:
+                    s = cur + affinity(cells[i].text, roles[j].name) + _position_score(cells[i].col, roles[j].positions, exact)
+                    if s > dp[i + 1][j + 1]:
+                        dp[i + 1][j + 1], back[i + 1][j + 1] = s, (i, j, "take")
+    assigned: dict[str, CellView] = {}
+    dropped: list[CellView] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        step = back[i][j]
+        if step is None:  # pragma: no cover - unreachable: (0,0) is always reachable
+            break
+        pi, pj, kind = step
+        if kind == "take":
+            assigned[roles[pj].name] = cells[pi]
+        elif kind == "drop":
+            dropped.append(cells[pi])
+        i, j = pi, pj
+    dropped.reverse()
+    return assigned, dropped
+
+
+def assign_exact(cells: list[CellView], roles: list[Role]) -> tuple[dict[str, CellView], list[CellView]]:
+    """Real grids: a cell's column decides its role; content only breaks ties between roles sharing a column."""
+    assigned: dict[str, CellView] = {}
+    dropped: list[CellView] = []
+    for c in cells:
+        owners = [r for r in roles if c.col in r.positions]
+        if not owners:
+            near = min(roles, key=lambda r: min((abs(c.col - p) for p in r.positions), default=99), default=None)
+            owners = [near] if near and near.positions and min(abs(c.col - p) for p in near.positions) <= 0 else []
+        if not owners:
+            dropped.append(c)
+            continue
+        best = max(owners, key=lambda r: affinity(c.text, r.name))
+        if best.name in assigned:
+            assigned[best.name] = CellView(text=assigned[best.name].text + c.text, col=assigned[best.name].col,
+                                           cell=assigned[best.name].cell, inferred=assigned[best.name].inferred)
+        else:
+            assigned[best.name] = c
+    return assigned, dropped

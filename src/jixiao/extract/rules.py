@@ -1,0 +1,703 @@
+"""Rules extractor: one form region → one ``Form``, with no model in the loop.
+
+The region's rows are read in order by a small state machine. Each row is recognised by
+its vocabulary (``jixiao.vocab``), never by where a particular province prints it:
+
+* a row naming ≥2 indicator columns (一级/二级/三级指标, 指标值 …) opens an indicator table;
+  following rows that hold only header words or years refine it (multi-row headers);
+* a row with header labels (项目名称, 主管部门 …) or goal labels (年度目标 …) fills the header;
+* a row with a budget block label, a budget section or budget column headings opens the
+  budget block, whose amounts are read against the current column headings;
+* rows inside an indicator table become indicators: cells aligned to the columns
+  (``rows.align_row``), the hierarchy filled down (and, for text exports, up — a merged
+  cell's text may sit in the middle of its span), values parsed.
+
+Everything the extractor decides that the document did not print — a level filled down,
+a level1 taken from the framework, a value repaired — is recorded in the field's evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jixiao import vocab
+from jixiao.extract.rows import CellView, Role, RowView, align_row, assign_exact, looks_like_value, region_rows
+from jixiao.schema import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Goals, Indicator, Severity
+from jixiao.segment import FormRegion
+from jixiao.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
+
+HIERARCHY = ("level1", "level2", "key_task")
+
+
+def evidence_of(cv: CellView | None, *, status: AlignmentStatus | None = None, repairs=None) -> Evidence:
+    if cv is None:
+        return Evidence(status=AlignmentStatus.INFERRED)
+    c = cv.cell
+    st = status or (AlignmentStatus.INFERRED if cv.inferred else AlignmentStatus.EXACT)
+    return Evidence(
+        page=c.page if c else None,
+        bbox=c.bbox if c else None,
+        line=c.line if c else None,
+        source_text=cv.raw,
+        status=st,
+        repairs=list(repairs or []),
+        ocr_score=c.score if c is not None and c.score < 1.0 else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Indicator table header
+
+
+@dataclass
+class IndicatorTable:
+    roles: list[Role]
+    scope: str = "annual"
+    exact: bool = False
+    rows: list[dict] = field(default_factory=list)  # assigned cells per data row
+
+
+def header_roles(row: RowView) -> list[Role]:
+    """Roles of an indicator header row, left to right."""
+    roles: list[Role] = []
+    for cv in row.cells:
+        role = vocab.header_role(cv.text)
+        if role is None:
+            if cv.text and roles and roles[-1].name != "unknown" and not row.exact:
+                continue  # stray text in a text export header: ignore
+            if cv.text:
+                roles.append(Role("unknown", frozenset({cv.col}), cv.text))
+            elif row.exact and roles and roles[-1].name != "unknown":
+                continue
+            continue
+        if role == "history_year":
+            role = f"history:{vocab.YEAR_HEADER_RE.match(vocab.key(cv.text)).group(1)}"
+        if roles and roles[-1].name == role:
+            roles[-1].positions = roles[-1].positions | {cv.col}
+        else:
+            roles.append(Role(role, frozenset({cv.col}), cv.text))
+    # Garbled header cells: a level1 column must precede level2 (一级指标 read as "一隻 | 及指标").
+    names = [r.name for r in roles]
+    if "level2" in names and "level1" not in names:
+        i = names.index("level2")
+        pos = min(roles[i].positions) - 1
+        unknown_before = [r for r in roles[:i] if r.name == "unknown"]
+        if unknown_before:
+            unknown_before[-1].name = "level1"
+        elif pos >= 0:
+            roles.insert(i, Role("level1", frozenset({pos}), ""))
+    # Zhejiang style: 指标类型 (level1 vocabulary) + 指标名称 without 二级/三级 columns is handled by the caller.
+    return [r for r in roles if r.name != "unknown" or row.exact]
+
+
+def is_indicator_header(row: RowView) -> bool:
+    roles = {vocab.header_role(c.text) for c in row.cells if c.text}
+    return "level3" in roles or {"level1", "level2"} <= roles or ("level2" in roles and "target" in roles)
+
+
+def is_subheader(row: RowView) -> bool:
+    """A row of a multi-row header: only header words and years, no indicator content."""
+    texts = row.texts
+    return bool(texts) and all(vocab.header_role(t) is not None for t in texts)
+
+
+def refine_roles(roles: list[Role], sub: RowView) -> list[Role]:
+    """Fold a sub-header row into the roles: 指标值 → [history:2022, history:2023, target]."""
+    subs = [(vocab.header_role(c.text), c) for c in sub.cells if c.text]
+    if not subs:
+        return roles
+    expanded: list[Role] = []
+    for sub_role, cv in subs:
+        if sub_role == "history_year":
+            year = vocab.YEAR_HEADER_RE.match(vocab.key(cv.text)).group(1)
+            expanded.append(Role(f"history:{year}", frozenset({cv.col}), cv.text))
+        elif sub_role == "history_group":
+            expanded.append(Role("history_group", frozenset({cv.col}), cv.text))
+        elif sub_role is not None and sub_role not in ("lead",):
+            expanded.append(Role(sub_role, frozenset({cv.col}), cv.text))
+    out = list(roles)
+    # Replace a pending history group with its years.
+    years = [r for r in expanded if r.name.startswith("history:")]
+    if years and any(r.name == "history_group" for r in out):
+        i = next(k for k, r in enumerate(out) if r.name == "history_group")
+        out[i:i + 1] = years
+        return _renumber(out, sub.exact)
+    if any(r.name in ("history_group", "target", "half_year") for r in expanded):
+        # a generic 指标值 column splits into the sub-header's value columns
+        i = next((k for k, r in enumerate(out) if r.name == "target"), None)
+        if i is not None:
+            out[i:i + 1] = expanded
+            return _renumber(out, sub.exact)
+    return out
+
+
+def _renumber(roles: list[Role], exact: bool) -> list[Role]:
+    """After a split, keep positions strictly increasing (text exports lose merged header cells)."""
+    if exact:
+        return roles
+    last = -1
+    for r in roles:
+        p = min(r.positions) if r.positions else last + 1
+        if p <= last:
+            p = last + 1
+        r.positions = frozenset({p})
+        last = p
+    return roles
+
+
+# ---------------------------------------------------------------------------------------
+# The form
+
+
+@dataclass
+class _State:
+    form: Form
+    mode: str = "header"
+    table: IndicatorTable | None = None
+    tables: list[IndicatorTable] = field(default_factory=list)
+    budget_columns: list[tuple[str, int]] = field(default_factory=list)
+    seen_columns: set[str] = field(default_factory=set)
+    last_item: str | None = None
+    section: str | None = None
+    default_unit: str = "万元"
+    pending_goal_labels: list[tuple[str, int]] = field(default_factory=list)
+    goal_lists: dict[str, list[str]] = field(default_factory=dict)
+    scope_hint: str | None = None
+
+
+def extract_form(region: FormRegion) -> Form:
+    """Read one form region into a Form (header, budget, goals, indicators), with evidence and flags."""
+    form = Form(title=region.title, pages=region.pages)
+    st = _State(form=form)
+    rows = region_rows(region.blocks)
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        i += 1
+        if row.paragraph is not None:
+            _read_paragraph(st, row)
+            continue
+        if not row.texts:
+            continue
+        if is_indicator_header(row):
+            roles = header_roles(row)
+            while i < len(rows) and rows[i].paragraph is None and is_subheader(rows[i]) and not is_indicator_header(rows[i]):
+                roles = refine_roles(roles, rows[i])
+                i += 1
+            scope = _scope_from_row(row) or st.scope_hint or "annual"
+            st.table = IndicatorTable(roles=roles, scope=scope, exact=row.exact)
+            st.tables.append(st.table)
+            st.mode = "indicators"
+            continue
+        if _read_goals(st, row) or _read_header(st, row):
+            if st.mode == "indicators":
+                st.mode = "header"
+            continue
+        if st.pending_goal_labels and _fill_pending_goals(st, row):
+            continue
+        if _is_budget_row(st, row):
+            st.mode = "budget"
+            _read_budget_row(st, row)
+            continue
+        if st.mode == "indicators" and st.table is not None:
+            _collect_indicator_row(st.table, row)
+    for t in st.tables:
+        form.indicators.extend(_build_indicators(t, form))
+    _finish_header(st, region)
+    _finish_budget(form)
+    return form
+
+
+def _read_paragraph(st: _State, row: RowView) -> None:
+    text = row.cells[0].text
+    form = st.form
+    if form.year is None and (y := year_from_text(text)):
+        form.year = y
+        form.evidence["year"] = evidence_of(row.cells[0])
+    m = re.search(r"单位[:：]\s*(万元|元|亿元)", text)
+    if m:
+        st.default_unit = m.group(1)
+    if scope := vocab.lead_scope(text):
+        st.scope_hint = scope
+
+
+def _scope_from_row(row: RowView) -> str | None:
+    for c in row.cells:
+        if vocab.header_role(c.text) == "lead" or vocab.lead_scope(c.text):
+            return vocab.lead_scope(c.text)
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Header and goals
+
+
+def _label_value(row: RowView, idx: int, is_label) -> CellView | None:
+    """The value of the label at ``idx``: the next non-empty cell that is not itself a label."""
+    label_text = row.cells[idx].text
+    for cv in row.cells[idx + 1:]:
+        if not cv.text or cv.text == label_text:
+            continue
+        if is_label(cv.text):
+            return None
+        return cv
+    return None
+
+
+def _any_label(text: str) -> bool:
+    return bool(vocab.header_field(text) or vocab.goal_field(text) or vocab.key(text) in _OTHER_LABELS)
+
+
+_OTHER_LABELS = {
+    "项目负责人", "联系电话", "项目负责人/联系电话", "项目类型", "项目级次", "开始时间", "完成时间", "项目属性", "实施可行性",
+    "项目实施内容", "联系人", "填报人", "项目期", "起止时间", "项目编码", "项目编号", "编码",
+}
+
+
+def _read_header(st: _State, row: RowView) -> bool:
+    found = False
+    for idx, cv in enumerate(row.cells):
+        fld = vocab.header_field(cv.text)
+        if fld is None or getattr(st.form, fld) is not None:
+            continue
+        found = True
+        val = _label_value(row, idx, _any_label)
+        if val is None:
+            continue
+        text = squash_cjk_spaces(clean_cell(val.text))
+        setattr(st.form, fld, text)
+        st.form.evidence[fld] = evidence_of(val)
+    if not found and st.form.year is None:
+        for cv in row.cells:
+            if re.fullmatch(r"[（(]?\s*20\d{2}\s*年度?\s*[)）]?", cv.text or "") and (y := year_from_text(cv.text)):
+                st.form.year = y
+                st.form.evidence["year"] = evidence_of(cv)
+    return found
+
+
+def _read_goals(st: _State, row: RowView) -> bool:
+    found = False
+    labels = []
+    for idx, cv in enumerate(row.cells):
+        fld = vocab.goal_field(cv.text)
+        generic = vocab.key(cv.text) in vocab.GENERIC_GOAL_LABELS and _next_is_numbered_goal(row, idx)
+        if fld is None and not generic:
+            continue
+        found = True
+        fld = fld or "annual"
+        val = _label_value(row, idx, lambda t: bool(vocab.goal_field(t)))
+        if val is not None and re.fullmatch(r"目标\d+[:：]?", vocab.key(val.text)):
+            # 绩效目标 | 目标1 | text : a numbered goal list
+            nxt = _label_value(row, row.cells.index(val), lambda t: False)
+            if nxt is not None:
+                st.goal_lists.setdefault(fld, []).append(clean_cell(nxt.text))
+                st.form.evidence.setdefault(f"goals.{fld}", evidence_of(nxt))
+            st.mode = "goal_list:" + fld
+            continue
+        if val is None:
+            labels.append((fld, cv.col))
+            continue
+        _set_goal(st, fld, val)
+    if labels:
+        st.pending_goal_labels = labels
+    if not found and st.mode.startswith("goal_list:"):
+        texts = row.texts
+        if texts and re.fullmatch(r"目标\d+[:：]?", vocab.key(texts[0])) and len(texts) >= 2:
+            fld = st.mode.split(":", 1)[1]
+            st.goal_lists.setdefault(fld, []).append(clean_cell(texts[1]))
+            return True
+    return found
+
+
+def _next_is_numbered_goal(row: RowView, idx: int) -> bool:
+    nxt = next((c for c in row.cells[idx + 1:] if c.text), None)
+    return nxt is not None and bool(re.fullmatch(r"目标\d+[:：]?", vocab.key(nxt.text)))
+
+
+def _set_goal(st: _State, fld: str, cv: CellView) -> None:
+    if getattr(st.form.goals, fld):
+        return
+    text = clean_cell(re.sub(r"</?p>", " ", cv.text))
+    setattr(st.form.goals, fld, text or None)
+    st.form.evidence[f"goals.{fld}"] = evidence_of(cv)
+
+
+def _fill_pending_goals(st: _State, row: RowView) -> bool:
+    """Goal labels printed as column headings: take the texts below them by position."""
+    cells = row.nonempty()
+    if not cells:
+        return False
+    taken = False
+    for fld, col in st.pending_goal_labels:
+        best = min(cells, key=lambda c: abs(c.col - col))
+        if abs(best.col - col) <= 1 and not looks_like_value(best.text):
+            _set_goal(st, fld, best)
+            taken = True
+    st.pending_goal_labels = []
+    return taken
+
+
+# ---------------------------------------------------------------------------------------
+# Budget
+
+
+def _is_budget_row(st: _State, row: RowView) -> bool:
+    texts = row.texts
+    if any(vocab.is_budget_block_label(t) or vocab.budget_section(t) for t in texts):
+        return True
+    if st.mode == "budget":
+        return True
+    if st.mode == "indicators":
+        return False  # 预算执行率 | =100% is an indicator, not a budget line
+    return any(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(t)) for t in texts) and any(
+        parse_amount(t)[0] is not None for t in texts
+    )
+
+
+_COLUMN_WITH_AMOUNT = re.compile(r"^(?P<col>.*?(预算数|执行数|金额|决算数))\s*(?P<num>[-+]?\d[\d,]*(\.\d+)?)$")
+
+
+def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
+    """Classify a budget row's cells: section | block | column | amount | label."""
+    tokens: list[tuple[str, CellView]] = []
+    for cv in row.nonempty():
+        k = vocab.key(cv.text)
+        if vocab.is_budget_block_label(cv.text):
+            m = re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(cv.text).replace(" ", ""))
+            if m:
+                st.default_unit = m.group(1)
+            if sec := vocab.budget_section(cv.text):
+                st.section = sec
+            tokens.append(("block", cv))
+        elif vocab.budget_section(cv.text):
+            tokens.append(("section", cv))
+        elif m := _COLUMN_WITH_AMOUNT.match(clean_cell(cv.text)):
+            # "全年(程) 预算数 25": a heading and its amount in one cell
+            tokens.append(("column", CellView(text=m.group("col"), col=cv.col, cell=cv.cell)))
+            tokens.append(("amount", CellView(text=m.group("num"), col=cv.col, cell=cv.cell)))
+        elif k in ("", "（万元）", "万元"):
+            continue
+        elif parse_amount(cv.text, st.default_unit)[0] is not None:
+            tokens.append(("amount", cv))
+        elif vocab.is_budget_column(cv.text):
+            tokens.append(("column", cv))
+        else:
+            tokens.append(("label", cv))
+    return tokens
+
+
+def _read_budget_row(st: _State, row: RowView) -> None:
+    """One row of the funding block: headings, or an item with its amounts."""
+    tokens = _budget_tokens(st, row)
+    for kind, cv in tokens:
+        if kind == "section":
+            st.section = vocab.budget_section(cv.text)
+    amounts = [cv for kind, cv in tokens if kind == "amount"]
+    columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
+    if not amounts:
+        if columns:
+            _set_budget_columns(st, columns)
+        return
+    # The token right before each amount decides how it is read.
+    pairs: list[tuple[tuple[str, CellView] | None, CellView]] = []
+    prev: tuple[str, CellView] | None = None
+    for tok in tokens:
+        if tok[0] == "amount":
+            pairs.append((prev if prev and prev[0] in ("label", "column") else None, tok[1]))
+        prev = tok
+    known = {name for name, _ in st.budget_columns} | st.seen_columns
+    labelled = [p for p in pairs if p[0] is not None and (p[0][0] == "label" or vocab.key(p[0][1].text) not in known)]
+    if len(labelled) >= 2 or (not st.budget_columns and labelled):
+        for before, amount in pairs:  # key-value row: 批复数 | 757.3 | 调整数 | 1773.6
+            if before is not None:
+                _add_line(st, _item_name([before[1]]), None, amount)
+        return
+    first_amount = next(i for i, tok in enumerate(tokens) if tok[0] == "amount")
+    item_labels = [cv for kind, cv in tokens[:first_amount] if kind == "label"]
+    item = _item_name(item_labels) if item_labels else st.last_item
+    st.last_item = item
+    to_map: list[CellView] = []
+    for before, amount in pairs:
+        if before is not None and before[0] == "column" and vocab.key(before[1].text) in known | {c for c, _ in columns}:
+            _add_line(st, item, vocab.key(before[1].text), amount)  # heading printed right before its amount
+        else:
+            to_map.append(amount)
+    for a, col in _map_amounts(st, to_map):
+        _add_line(st, item, col, a)
+
+
+def _set_budget_columns(st: _State, cols: list[tuple[str, int]]) -> None:
+    years = [c for c in cols if vocab.YEAR_HEADER_RE.match(c[0])]
+    if years and st.budget_columns and len(years) == len(cols):
+        # sub-header: 近两年收支金额 → 2022年 / 2023年
+        generic = [i for i, (name, _) in enumerate(st.budget_columns) if not vocab.YEAR_HEADER_RE.match(name)
+                   and ("近" in name or "收支金额" in name or "历年" in name)]
+        if generic:
+            i = generic[0]
+            st.budget_columns[i:i + 1] = years
+            return
+    st.budget_columns = cols
+    st.seen_columns.update(name for name, _ in cols)
+
+
+def _map_amounts(st: _State, amounts: list[CellView]) -> list[tuple[CellView, str | None]]:
+    cols = st.budget_columns
+    if not cols:
+        return [(a, None) for a in amounts]
+    if len(amounts) == len(cols):
+        return [(a, cols[i][0]) for i, a in enumerate(amounts)]
+    if len(cols) == 1:
+        return [(a, cols[0][0]) for a in amounts[:1]]
+    out = []
+    used: set[int] = set()
+    for a in amounts:
+        free = [i for i in range(len(cols)) if i not in used]
+        if not free:
+            break
+        j = min(free, key=lambda i: (abs(cols[i][1] - a.col), i))
+        used.add(j)
+        out.append((a, cols[j][0]))
+    return out
+
+
+def _item_name(label_cells: list[CellView]) -> str | None:
+    names = [squash_cjk_spaces(clean_cell(c.text)) for c in label_cells if clean_cell(c.text)]
+    names = [re.sub(r"^其中[:：]\s*", "", n) for n in names]
+    names = [re.sub(r"[(（](万元|元)[)）]$", "", n) for n in names]
+    names = [n.replace(" ", "") for n in names if n]
+    if not names:
+        return None
+    last = names[-1]
+    if last in vocab.GENERIC_ITEMS and len(names) >= 2:
+        return names[-2]
+    return last
+
+
+def _add_line(st: _State, item: str | None, column: str | None, cv: CellView) -> None:
+    amount, _unit = parse_amount(cv.text, st.default_unit)
+    if amount is None:
+        return
+    line = BudgetLine(section=st.section, item=item, column=column, amount=amount)
+    line.evidence["amount"] = evidence_of(cv)
+    st.form.budget.lines.append(line)
+
+
+def _finish_budget(form: Form) -> None:
+    b: Budget = form.budget
+    main = [ln for ln in b.lines if ln.column is None or not re.search(r"半年|占比|比例|^20\d{2}|月底", ln.column)]
+
+    def first(names: tuple[str, ...]) -> BudgetLine | None:
+        for n in names:
+            for ln in main:
+                if ln.item and vocab.key(ln.item) == n and (ln.section is None or "支出" not in ln.section):
+                    return ln
+        return None
+
+    if b.total is None and (ln := first(vocab.TOTAL_ITEMS)):
+        b.total = ln.amount
+        form.evidence["budget.total"] = ln.evidence.get("amount", Evidence())
+    if b.fiscal is None:
+        own = first(("财政拨款", "财政资金", "财政拨款小计", "财政性资金"))
+        if own is not None:
+            b.fiscal = own.amount
+            form.evidence["budget.fiscal"] = own.evidence.get("amount", Evidence())
+        else:
+            parts = [first((n,)) for n in ("本级财政安排", "上级财政拨款")]
+            parts = [p for p in parts if p is not None and p.amount is not None]
+            if parts:
+                b.fiscal = round(sum(p.amount for p in parts), 6)
+                form.evidence["budget.fiscal"] = parts[0].evidence.get("amount", Evidence())
+
+
+# ---------------------------------------------------------------------------------------
+# Indicators
+
+
+_LEAD_TEXT = re.compile(r"^(年度|长期|中期|中长期)?绩效指标$")
+
+
+def _collect_indicator_row(table: IndicatorTable, row: RowView) -> None:
+    cells = [c for c in row.nonempty() if not _LEAD_TEXT.match(vocab.key(c.text))]
+    if not cells:
+        return
+    roles = [r for r in table.roles if r.name != "lead"]
+    if row.exact:
+        assigned, dropped = assign_exact(cells, roles)
+    else:
+        assigned, dropped = align_row(cells, roles, exact=False)
+    table.rows.append({"cells": assigned, "dropped": dropped, "row": row})
+
+
+def _build_indicators(table: IndicatorTable, form: Form) -> list[Indicator]:
+    rows = table.rows
+    _fill_hierarchy(rows, exact=table.exact)
+    out: list[Indicator] = []
+    for r in rows:
+        cells: dict[str, CellView] = r["cells"]
+        l3 = cells.get("level3")
+        if l3 is None or not l3.text or re.fullmatch(r"[.…·。]+|指标\d*|……", vocab.key(l3.text)):
+            if any(k in cells for k in ("target", "half_year")):
+                form.flag(Severity.WARNING, "row_without_level3",
+                          f"a row with values but no level3 name was skipped: {' | '.join(c.text for c in r['row'].nonempty())}",
+                          field="indicators", row=[c.text for c in r["row"].nonempty()])
+            continue
+        ind = Indicator(scope=table.scope)
+        for fld in ("level1", "level2", "key_task", "level3", "description", "basis", "category"):
+            cv = cells.get(fld) or r.get("filled", {}).get(fld)
+            if cv is None or not cv.text:
+                continue
+            setattr(ind, fld, squash_cjk_spaces(clean_cell(cv.text)))
+            status = r.get("status", {}).get(fld)
+            ind.evidence[fld] = evidence_of(cv, status=status)
+        for fld in ("half_year", "target"):
+            _set_value(ind, fld, cells.get(fld), cells.get("op"), cells.get("unit"))
+        for name, cv in cells.items():
+            if name.startswith("history:") and cv.text:
+                text, repairs = normalize_value_text(cv.text)
+                if text:
+                    ind.history[name.split(":", 1)[1]] = text
+                    ind.evidence[name] = evidence_of(cv, repairs=repairs)
+        if (w := cells.get("weight")) is not None:
+            m = re.search(r"\d+(\.\d+)?", w.text)
+            ind.weight = float(m.group()) if m else None
+        if (u := cells.get("unit")) is not None and u.text:
+            ind.unit = clean_cell(u.text)
+        for d in r["dropped"]:
+            ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
+                     text=d.text, col=d.col)
+        out.append(ind)
+    return out
+
+
+def _set_value(ind: Indicator, fld: str, cv: CellView | None, op_cell: CellView | None, unit_cell: CellView | None) -> None:
+    if cv is None or not cv.text:
+        return
+    text, repairs = normalize_value_text(cv.text)
+    if not text:
+        return
+    parsed = parse_value(text)
+    if op_cell is not None and op_cell.text and parsed is not None and parsed.op is None and parsed.number is not None:
+        op = vocab.OPERATOR_WORDS.get(vocab.key(op_cell.text))
+        if op:
+            text = op + text
+    if unit_cell is not None and unit_cell.text and parsed is not None and parsed.number is not None and not parsed.unit:
+        unit = clean_cell(unit_cell.text)
+        if unit and unit not in ("/", "-", "无"):
+            text = text + unit
+    setattr(ind, fld, text)
+    setattr(ind, f"{fld}_parsed", parse_value(text))
+    status = AlignmentStatus.REPAIRED if repairs else None
+    ind.evidence[fld] = evidence_of(cv, status=status, repairs=repairs)
+
+
+def _fill_hierarchy(rows: list[dict], *, exact: bool) -> None:
+    """Fill merged level1/level2/key_task down (and up at the top of a span in text exports).
+
+    Exact grids carry copies of merged cells, so a missing level is rare and filled down.
+    In text exports a merged cell's text may be printed on any row of its span (often the
+    middle one), so rows above the first printed level1 take the next one, and a block
+    whose level2 belongs, by the indicator framework, to the next printed level1 rather
+    than the previous one takes the next.
+    """
+    for r in rows:
+        r.setdefault("filled", {})
+        r.setdefault("status", {})
+    # level2 and key_task: fill down within the current parent; a printed parent resets children.
+    last: dict[str, CellView | None] = {f: None for f in HIERARCHY}
+    for r in rows:
+        cells = r["cells"]
+        if "level1" in cells:
+            last["level2"] = None if "level2" not in cells else last["level2"]
+            last["key_task"] = None
+        if "level2" in cells:
+            last["key_task"] = None
+        for fld in ("level2", "key_task"):
+            if fld in cells:
+                last[fld] = cells[fld]
+            elif last[fld] is not None:
+                r["filled"][fld] = last[fld]
+                r["status"][fld] = AlignmentStatus.INFERRED
+    if not exact:
+        _fill_up(rows, "level2")
+    _fill_level1(rows, exact=exact)
+
+
+def _fill_up(rows: list[dict], fld: str) -> None:
+    """Rows at the top of a table with no value for ``fld`` take the first one printed below."""
+    first = next((i for i, r in enumerate(rows) if fld in r["cells"]), None)
+    if first is None:
+        return
+    for r in rows[:first]:
+        if fld not in r["filled"]:
+            r["filled"][fld] = rows[first]["cells"][fld]
+            r["status"][fld] = AlignmentStatus.INFERRED
+
+
+def _level2_of(r: dict) -> str | None:
+    cv = r["cells"].get("level2") or r["filled"].get("level2")
+    return cv.text if cv else None
+
+
+def _fill_level1(rows: list[dict], *, exact: bool) -> None:
+    from jixiao import framework
+
+    printed = [i for i, r in enumerate(rows) if "level1" in r["cells"]]
+    if not printed:
+        return
+    for i, r in enumerate(rows):
+        if "level1" in r["cells"]:
+            continue
+        prev_i = max((p for p in printed if p < i), default=None)
+        next_i = min((p for p in printed if p > i), default=None)
+        prev_cv = rows[prev_i]["cells"]["level1"] if prev_i is not None else None
+        next_cv = rows[next_i]["cells"]["level1"] if next_i is not None else None
+        choice = prev_cv
+        if not exact:
+            if prev_cv is None:
+                choice = next_cv
+            elif next_cv is not None and (l2 := _level2_of(r)):
+                homes = {framework.canonical_level1(h) for h in framework.level1_for_level2(l2)}
+                prev_home = framework.canonical_level1(prev_cv.text)
+                next_home = framework.canonical_level1(next_cv.text)
+                l2_printed_here = "level2" in r["cells"] or _block_starts_unparented(rows, i)
+                if homes and next_home in homes and prev_home not in homes and l2_printed_here:
+                    choice = next_cv
+        if choice is not None:
+            r["filled"]["level1"] = choice
+            r["status"]["level1"] = AlignmentStatus.INFERRED
+
+
+def _block_starts_unparented(rows: list[dict], i: int) -> bool:
+    """True when row i belongs to a level2 block whose first row printed no level1."""
+    j = i
+    while j > 0 and "level2" not in rows[j]["cells"]:
+        j -= 1
+    return "level1" not in rows[j]["cells"]
+
+
+def _finish_header(st: _State, region: FormRegion) -> None:
+    form = st.form
+    for fld, items in st.goal_lists.items():
+        if items and not getattr(form.goals, fld):
+            setattr(form.goals, fld, "\n".join(items))
+    title = region.title or ""
+    if form.year is None:
+        form.year = year_from_text(title) or region.context.get("year")
+        if form.year is not None and "year" not in form.evidence:
+            form.evidence["year"] = Evidence(status=AlignmentStatus.INFERRED, source_text=title or "document context")
+    form.form_type = _form_type(title, form)
+    if form.unit_name is None and region.context.get("unit_name"):
+        form.unit_name = region.context["unit_name"]
+        form.evidence["unit_name"] = Evidence(status=AlignmentStatus.INFERRED, source_text="document cover")
+    if form.title:
+        form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
+
+
+def _form_type(title: str, form: Form) -> str:
+    k = vocab.key(title)
+    if vocab.DEPARTMENT_TITLE_RE.search(k):
+        return "department"
+    if "项目" in k or form.project_name:
+        return "project"
+    return "department" if form.unit_name else "project"

@@ -1,0 +1,85 @@
+"""Ingest: any supported file → ``SourceDocument``.
+
+The format is decided from the file's content (magic bytes), not its name, so a PDF
+saved as ``.dat`` still works and a renamed Word file gets a clear message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+from jixiao.docmodel import IngestError, SourceDocument
+
+SUPPORTED_SUFFIXES = (".pdf", ".docx", ".xlsx", ".xlsm", ".txt", ".tsv", ".md", ".csv", ".text")
+MAX_BYTES = 512 * 1024 * 1024
+
+
+def sniff_format(path: Path) -> str:
+    """pdf | docx | xlsx | text, from magic bytes; raises IngestError when unknown."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot open: {exc.strerror or exc}") from exc
+    if not head:
+        raise IngestError(str(path), "empty file")
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except zipfile.BadZipFile as exc:
+            raise IngestError(str(path), f"corrupt Office file (bad zip: {exc})") from exc
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        raise IngestError(str(path), "zip archive that is neither a .docx nor a .xlsx")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(str(path), "legacy .doc/.xls or encrypted Office file: save it as .docx/.xlsx (or remove the password)")
+    if path.suffix.lower() == ".pdf":
+        raise IngestError(str(path), "not a valid PDF (no %PDF header): the file is corrupt or mis-named")
+    return "text"
+
+
+def ingest_file(path: str | Path) -> SourceDocument:
+    """Read one input into blocks; every failure is an IngestError naming file and reason."""
+    p = Path(path)
+    if not p.exists():
+        raise IngestError(str(p), "no such file")
+    if p.is_dir():
+        raise IngestError(str(p), "is a directory")
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise IngestError(str(p), f"file is {size / 2**20:.0f} MiB, above the {MAX_BYTES // 2**20} MiB limit")
+    fmt = sniff_format(p)
+    if fmt == "pdf":
+        from jixiao.ingest.pdf import ingest_pdf
+
+        doc = ingest_pdf(p)
+    elif fmt == "docx":
+        from jixiao.ingest.docx import ingest_docx
+
+        doc = ingest_docx(p)
+    elif fmt == "xlsx":
+        from jixiao.ingest.xlsx import ingest_xlsx
+
+        doc = ingest_xlsx(p)
+    else:
+        from jixiao.ingest.text import ingest_text
+
+        doc = ingest_text(p)
+    if not doc.sha256:
+        doc.sha256 = file_sha256(p)
+    return doc
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

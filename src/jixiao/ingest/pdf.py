@@ -1,0 +1,328 @@
+"""PDF ingest: text layer → paragraphs and tables in reading order, per-page OCR verdicts.
+
+Design notes (measured on rendered forms, see shared/notes/toolchain.md §1):
+
+* Ruled tables come from ``Page.find_tables(use_layout=False)``: the default layout
+  model costs ~10× the time and finds the same ruled tables.
+* ``Table.extract()`` text is unreliable ("356.18" → "35618\\n."), so cell text is read
+  from the characters inside each cell. Instead of one ``get_text(clip=cell)`` per cell
+  (one MuPDF text page per cell), the page's characters are extracted once and each is
+  given to the cell holding its centre — the same rule a clip applies, at one extraction
+  per page (``tests/test_ingest_pdf.py`` checks the two agree).
+* Merged cells (``None`` in ``row.cells``) become copies pointing at their origin.
+* Pages whose text layer is missing or garbage (``jixiao.pagecheck``) keep their
+  ``PageInfo`` but contribute no blocks: the OCR stage fills them in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table, Word
+from jixiao.layout import closing_rulings, grid_from_origins, page_blocks_from_words, rulings_from_drawings, stitch_tables
+from jixiao.pagecheck import classify_page
+from jixiao.schema import BBox, Flag, Severity
+
+
+@dataclass
+class _Char:
+    c: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    line: int  # index into the page's line list
+    size: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class _Line:
+    block: int
+    bbox: BBox
+    chars: list[_Char] = field(default_factory=list)
+
+
+def ingest_pdf(path: Path) -> SourceDocument:
+    """Read a PDF into a :class:`SourceDocument` (blocks in reading order, one PageInfo per page).
+
+    Raises :class:`IngestError` for a missing, corrupt, password-protected or empty file.
+    """
+    import pymupdf
+
+    path = Path(path)
+    data = _read(path)
+    doc = _open(path, data)
+    out = SourceDocument(path=str(path), format="pdf", sha256=hashlib.sha256(data).hexdigest())
+    try:
+        warnings = pymupdf.TOOLS.mupdf_warnings()
+        if "repair" in warnings:
+            out.flags.append(Flag(
+                severity=Severity.WARNING, code="pdf_repaired",
+                message="the PDF is damaged and was repaired on opening; some content may be missing",
+                evidence={"mupdf": warnings.splitlines()[:5]},
+            ))
+        blocks: list[Block] = []
+        for page in doc:
+            info, page_blocks, flags = _ingest_page(page)
+            out.pages.append(info)
+            out.flags += flags
+            blocks += page_blocks
+    finally:
+        doc.close()
+    out.blocks = stitch_tables(blocks, out.pages)
+    return out
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError(str(path), "file not found") from None
+    except OSError as e:
+        raise IngestError(str(path), f"cannot read the file ({e.strerror or e})") from None
+
+
+def _open(path: Path, data: bytes) -> Any:
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_warnings(reset=True)
+    if not data:
+        raise IngestError(str(path), "empty file (0 bytes), not a PDF")
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as e:  # FileDataError, RuntimeError from MuPDF
+        raise IngestError(str(path), f"not a readable PDF: the file is corrupt or not a PDF ({e})") from None
+    if doc.needs_pass and not doc.authenticate(""):
+        doc.close()
+        raise IngestError(str(path), "the PDF is encrypted and needs a password to open")
+    if doc.page_count == 0:
+        doc.close()
+        raise IngestError(str(path), "the PDF has no pages")
+    return doc
+
+
+def _ingest_page(page: Any) -> tuple[PageInfo, list[Block], list[Flag]]:
+    """One page: its verdict, and for a trustworthy text layer its blocks in reading order."""
+    number = page.number + 1
+    status, reason = classify_page(page)
+    lines = _page_lines(page)
+    info = PageInfo(
+        number=number, width=float(page.rect.width), height=float(page.rect.height),
+        rotation=int(page.rotation), status=status, reason=reason,
+        chars=sum(1 for ln in lines for ch in ln.chars if not ch.c.isspace()),
+    )
+    if status != PageTextStatus.OK:
+        return info, [], []
+    flags: list[Flag] = []
+    drawings = page.get_drawings()
+    rulings = rulings_from_drawings(drawings, info.width, info.height)
+    try:
+        found = _find_tables(page, drawings, closing_rulings(rulings))
+    except Exception as e:  # a table finder failure must not lose the page's text
+        found = []
+        flags.append(Flag(
+            severity=Severity.WARNING, code="table_detection_failed",
+            message=f"page {number}: ruled-table detection failed ({type(e).__name__}: {e}); rebuilt from word boxes",
+            evidence={"page": number},
+        ))
+    if not found:
+        words = _words(lines, number)
+        return info, page_blocks_from_words(words, info, rulings, source="pdf-words"), flags
+    tables = [_TableGrid(t, number) for t in found]
+    free: list[_Line] = []
+    for ln in lines:
+        rest = [ch for ch in ln.chars if not any(t.take(ch, ln) for t in tables)]
+        if rest:
+            free.append(_Line(ln.block, _bbox_of(rest), rest))
+    blocks: list[Block] = [t.table() for t in tables]
+    blocks += _paragraphs(free, [t.bbox for t in tables], number)
+    blocks.sort(key=lambda b: (b.bbox[1] if b.bbox else 0.0, b.bbox[0] if b.bbox else 0.0))
+    return info, blocks, flags
+
+
+def _find_tables(page: Any, drawings: list[dict[str, Any]], extra: list[tuple[float, float, float, float]]) -> list[Any]:
+    """Ruled tables with more than one cell (a framed paragraph is not a table).
+
+    ``extra`` rules close rows left open at a page break (``layout.closing_rulings``), so
+    the first row of a continued table is not lost to the text outside tables.
+    """
+    add_lines = [((x0, y0), (x1, y1)) for x0, y0, x1, y1 in extra] or None
+    try:
+        tabs = page.find_tables(use_layout=False, paths=drawings, add_lines=add_lines)
+    except TypeError:  # PyMuPDF < 1.27: no layout model, no such arguments
+        tabs = page.find_tables(add_lines=add_lines)
+    return [t for t in tabs.tables if t.row_count * t.col_count > 1]
+
+
+def _page_lines(page: Any) -> list[_Line]:
+    """Every text line with its characters (one MuPDF text extraction for the whole page)."""
+    import pymupdf
+
+    raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT)
+    lines: list[_Line] = []
+    for bi, block in enumerate(raw.get("blocks", ())):
+        for line in block.get("lines", ()):
+            ln = _Line(bi, tuple(line["bbox"]))
+            idx = len(lines)
+            for span in line.get("spans", ()):
+                size = float(span.get("size", 0.0))
+                for ch in span.get("chars", ()):
+                    x0, y0, x1, y1 = ch["bbox"]
+                    ln.chars.append(_Char(ch["c"], x0, y0, x1, y1, idx, size))
+            if ln.chars:
+                lines.append(ln)
+    return lines
+
+
+def _bbox_of(chars: list[_Char]) -> BBox:
+    return (min(c.x0 for c in chars), min(c.y0 for c in chars), max(c.x1 for c in chars), max(c.y1 for c in chars))
+
+
+def _line_text(chars: list[_Char]) -> str:
+    return "".join(c.c for c in chars).strip()
+
+
+class _TableGrid:
+    """A ``pymupdf`` table as a slot grid: row/column edges, origin cells, characters per origin."""
+
+    def __init__(self, tab: Any, page: int):
+        self.page = page
+        self.bbox: BBox = tuple(tab.bbox)
+        rows = tab.rows
+        self.n_rows, self.n_cols = len(rows), max(len(r.cells) for r in rows)
+        self.ys = [r.bbox[1] for r in rows] + [rows[-1].bbox[3]]
+        self.xs = _column_edges(rows, self.n_cols, self.bbox)
+        self.origins: list[Cell] = []
+        self.slot: dict[tuple[int, int], Cell] = {}
+        self.chars: dict[int, list[_Char]] = {}
+        for r, row in enumerate(rows):
+            for c, box in enumerate(row.cells):
+                if box is not None and (r, c) not in self.slot:
+                    self._add_origin(r, c, tuple(box))
+
+    def _add_origin(self, r: int, c: int, box: BBox) -> None:
+        """Span = the rows/columns whose centres lie inside the origin's box."""
+        r1 = r
+        while r1 + 1 < self.n_rows and (self.ys[r1 + 1] + self.ys[r1 + 2]) / 2 < box[3]:
+            r1 += 1
+        c1 = c
+        while c1 + 1 < self.n_cols and (self.xs[c1 + 1] + self.xs[c1 + 2]) / 2 < box[2]:
+            c1 += 1
+        cell = Cell(text="", row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1, bbox=box, page=self.page)
+        self.origins.append(cell)
+        for rr in range(r, r1 + 1):
+            for cc in range(c, c1 + 1):
+                self.slot.setdefault((rr, cc), cell)
+
+    def take(self, ch: _Char, line: _Line) -> bool:
+        """Give a character to the cell holding its centre; False when it is outside the table."""
+        x, y = ch.cx, ch.cy
+        x0, y0, x1, y1 = self.bbox
+        if not (x0 - 0.5 <= x <= x1 + 0.5 and y0 - 0.5 <= y <= y1 + 0.5):
+            return False
+        r = min(max(bisect.bisect_right(self.ys, y) - 1, 0), self.n_rows - 1)
+        c = min(max(bisect.bisect_right(self.xs, x) - 1, 0), self.n_cols - 1)
+        cell = self.slot.get((r, c))
+        if cell is not None:
+            self.chars.setdefault(id(cell), []).append(ch)
+        return True
+
+    def table(self) -> Table:
+        for cell in self.origins:
+            cell.text = _cell_text(self.chars.get(id(cell), []))
+        rows = grid_from_origins(self.origins, self.n_rows, self.n_cols)
+        return Table(rows=rows, exact_grid=True, pages=[self.page], bbox=self.bbox, source="pdf-ruled")
+
+
+def _column_edges(rows: list[Any], n_cols: int, bbox: BBox) -> list[float]:
+    """x edges of the columns: left edge of each column's non-merged cells, then the table's right edge."""
+    lefts: list[float | None] = []
+    for c in range(n_cols):
+        xs = [row.cells[c][0] for row in rows if c < len(row.cells) and row.cells[c] is not None]
+        lefts.append(min(xs) if xs else None)
+    if lefts[0] is None:
+        lefts[0] = bbox[0]
+    for c in range(1, n_cols):  # a column covered only by spans: interpolate
+        if lefts[c] is None:
+            nxt = next((x for x in lefts[c + 1 :] if x is not None), bbox[2])
+            lefts[c] = (lefts[c - 1] + nxt) / 2  # type: ignore[operator]
+    return [float(x) for x in lefts] + [float(bbox[2])]  # type: ignore[arg-type]
+
+
+def _cell_text(chars: list[_Char]) -> str:
+    """A cell's lines top to bottom, joined with "\\n" (line breaks are layout; see values.clean_cell)."""
+    by_line: dict[int, list[_Char]] = {}
+    for ch in chars:
+        by_line.setdefault(ch.line, []).append(ch)
+    ordered = sorted(by_line.values(), key=lambda cs: (round(min(c.y0 for c in cs), 1), min(c.x0 for c in cs)))
+    texts = [_line_text(cs) for cs in ordered]
+    return "\n".join(t for t in texts if t)
+
+
+def _words(lines: list[_Line], page: int) -> list[Word]:
+    """Runs of text per line, split where the gap between glyphs exceeds 0.6 em (column gaps).
+
+    Single spaces inside a run are kept ("合格率 abc"); the layout stage decides columns.
+    """
+    words: list[Word] = []
+
+    def flush(run: list[_Char]) -> None:
+        ink = [c for c in run if not c.c.isspace()]
+        if ink:
+            words.append(Word(text="".join(c.c for c in run).strip(), bbox=_bbox_of(ink), page=page))
+
+    for ln in lines:
+        run: list[_Char] = []
+        last_x1: float | None = None
+        for ch in ln.chars:
+            if ch.c.isspace():
+                if run:
+                    run.append(ch)
+                continue
+            em = ch.size or (ch.y1 - ch.y0) or 10.0
+            if run and last_x1 is not None and ch.x0 - last_x1 > 0.6 * em:
+                flush(run)
+                run = []
+            run.append(ch)
+            last_x1 = ch.x1
+        flush(run)
+    return words
+
+
+def _paragraphs(lines: list[_Line], table_boxes: list[BBox], page: int) -> list[Paragraph]:
+    """Lines outside tables grouped by MuPDF text block, split where a table lies between lines."""
+    out: list[Paragraph] = []
+    cur: list[_Line] = []
+
+    def flush() -> None:
+        if cur:
+            text = "\n".join(t for t in (_line_text(ln.chars) for ln in cur) if t)
+            if text:
+                box = (min(l.bbox[0] for l in cur), min(l.bbox[1] for l in cur), max(l.bbox[2] for l in cur), max(l.bbox[3] for l in cur))
+                out.append(Paragraph(text=text, page=page, bbox=box))
+            cur.clear()
+
+    for ln in lines:
+        if cur and (ln.block != cur[-1].block or _table_between(cur[-1].bbox, ln.bbox, table_boxes)):
+            flush()
+        cur.append(ln)
+    flush()
+    return out
+
+
+def _table_between(a: BBox, b: BBox, tables: list[BBox]) -> bool:
+    lo, hi = min(a[3], b[3]), max(a[1], b[1])
+    return any(lo <= t[1] and t[3] <= hi for t in tables)

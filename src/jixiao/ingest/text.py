@@ -1,0 +1,152 @@
+"""Text exports of forms: tab-separated rows, one cell per line, pipe-separated rows.
+
+Budget books reach evaluators as text more often than one would hope: copied out of a
+PDF viewer, saved from Word as plain text, exported by a document system. Three shapes
+recur, and one file can mix them with prose:
+
+* **TSV rows** — one table row per line, cells separated by tabs. Merged cells are
+  dropped or left empty at random, so column positions are only hints.
+* **one cell per line** — each cell starts with a tab on its own line; a cell's text may
+  continue on following lines (without a tab, even after a single blank line); a blank
+  line ends the row; two blank lines end the table.
+* **pipe rows** — ``| a | b |`` Markdown-like tables.
+
+Every line that is none of these is a paragraph. Tables from text are ``exact_grid=False``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
+
+_INTERNAL_TAB = re.compile(r"[^\t]\t")
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_ENCODINGS = ("utf-8-sig", "gb18030", "utf-16")
+
+
+def read_text(path: Path) -> str:
+    """Decode a text export: UTF-8 first, then the Chinese national encoding, then UTF-16."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise IngestError(str(path), "empty file")
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(str(path), "binary data, not a text export (unknown format)")
+    for enc in _ENCODINGS:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise IngestError(str(path), "cannot decode text as UTF-8, GB18030 or UTF-16")
+
+
+@dataclass
+class _TableBuilder:
+    kind: str  # "tsv" | "cells" | "pipe"
+    rows: list[list[Cell]] = field(default_factory=list)
+    current: list[Cell] = field(default_factory=list)  # cells-per-line: the open row
+
+    def add_row(self, texts: list[str], line: int) -> None:
+        r = len(self.rows)
+        self.rows.append([Cell(text=t, row=r, col=c, line=line) for c, t in enumerate(texts)])
+
+    def add_cell(self, text: str, line: int) -> None:
+        self.current.append(Cell(text=text, row=len(self.rows), col=len(self.current), line=line))
+
+    def continue_cell(self, text: str) -> None:
+        self.current[-1].text += "\n" + text
+
+    def end_row(self) -> None:
+        if self.current:
+            self.rows.append(self.current)
+            self.current = []
+
+    def build(self) -> Table | None:
+        self.end_row()
+        rows = [r for r in self.rows if any(c.text.strip() for c in r)]
+        if not rows:
+            return None
+        for i, r in enumerate(rows):
+            for c in r:
+                c.row = i
+        return Table(rows=rows, exact_grid=False, source=f"text-{self.kind}")
+
+
+def parse_text(text: str) -> list[Block]:
+    """Split a text export into paragraphs and tables, in order."""
+    blocks: list[Block] = []
+    table: _TableBuilder | None = None
+    blank_run = 0
+
+    def close() -> None:
+        nonlocal table
+        if table is not None:
+            built = table.build()
+            if built is not None:
+                blocks.append(built)
+        table = None
+
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() and not (line.startswith("\t") and line.count("\t") == 1):
+            blank_run += 1
+            continue
+        prev_blank, blank_run = blank_run, 0
+        if _PIPE_ROW.match(line):
+            if _PIPE_RULE.match(line):
+                continue
+            if table is None or table.kind != "pipe":
+                close()
+                table = _TableBuilder("pipe")
+            table.add_row([c.strip() for c in line.strip().strip("|").split("|")], lineno)
+        elif _INTERNAL_TAB.search(line) or line.count("\t") >= 2:
+            if table is None or table.kind != "tsv":
+                close()
+                table = _TableBuilder("tsv")
+            table.add_row(line.split("\t"), lineno)
+        elif line.startswith("\t"):
+            if table is None or table.kind != "cells":
+                close()
+                table = _TableBuilder("cells")
+            elif prev_blank:
+                table.end_row()
+            table.add_cell(line[1:], lineno)
+        else:
+            if table is not None and table.kind == "cells" and table.current and prev_blank < 2:
+                table.continue_cell(line)
+                continue
+            if table is not None and table.kind == "tsv" and prev_blank == 0 and table.rows and _is_wrapped_tail(line):
+                # a TSV cell whose text wrapped onto its own line
+                table.rows[-1][-1].text += "\n" + line
+                continue
+            close()
+            heading = line.lstrip("#").strip() if line.lstrip().startswith("#") else line.strip()
+            blocks.append(Paragraph(text=heading, line=lineno))
+    close()
+    return blocks
+
+
+def _is_wrapped_tail(line: str) -> bool:
+    """A short fragment right after a TSV row is the tail of its last cell, not a heading."""
+    return len(line.strip()) <= 6 and not line.strip().endswith("表")
+
+
+def ingest_text(path: Path) -> SourceDocument:
+    """Read a text export into blocks. Raises IngestError for empty or undecodable files."""
+    text = read_text(path)
+    blocks = parse_text(text)
+    if not any(isinstance(b, Table) for b in blocks) and not any(
+        isinstance(b, Paragraph) and b.text for b in blocks
+    ):
+        raise IngestError(str(path), "no text found")
+    return SourceDocument(
+        path=str(path),
+        format="text",
+        blocks=blocks,
+        pages=[PageInfo(number=1, status=PageTextStatus.NOT_APPLICABLE, reason="text export", chars=len(text))],
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )

@@ -1,0 +1,118 @@
+"""XLSX ingest: each sheet → its title as a paragraph + one table, merged ranges expanded.
+
+Values are read with ``data_only=True`` (the cached results of formulas, which is what the
+form shows) and written the way a person reads them: ``100`` not ``100.0``, ``0.9`` not
+``0.9000000000000001``, ``95%`` for a percent-formatted 0.95.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
+from jixiao.ingest.docx import office_container_problem
+from jixiao.layout import grid_from_origins
+
+
+def ingest_xlsx(path: Path) -> SourceDocument:
+    """Read a .xlsx; sheet ``i`` (1-based, workbook order) is page ``i``."""
+    import openpyxl
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError(str(path), "file not found") from None
+    except OSError as e:
+        raise IngestError(str(path), f"cannot read the file ({e.strerror or e})") from None
+    problem = office_container_problem(data, "Excel")
+    if problem:
+        raise IngestError(str(path), problem)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as e:  # InvalidFileException, BadZipFile, KeyError, XML errors
+        raise IngestError(str(path), f"not a readable .xlsx: the package is corrupt ({type(e).__name__}: {e})") from None
+    out = SourceDocument(path=str(path), format="xlsx", sha256=hashlib.sha256(data).hexdigest())
+    try:
+        for number, name in enumerate(wb.sheetnames, start=1):
+            ws = wb[name]
+            out.pages.append(PageInfo(number=number, status=PageTextStatus.NOT_APPLICABLE, reason=f"sheet {name!r}"))
+            if not hasattr(ws, "iter_rows"):  # a chart sheet
+                continue
+            out.blocks += _sheet_blocks(ws, number)
+    finally:
+        wb.close()
+    return out
+
+
+def _sheet_blocks(ws: Any, page: int) -> list[Block]:
+    blocks: list[Block] = [Paragraph(text=str(ws.title), page=page)]
+    values: dict[tuple[int, int], str] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            text = format_cell(cell.value, getattr(cell, "number_format", "General"))
+            if text:
+                values[(cell.row, cell.column)] = text
+    if not values:
+        return blocks
+    r_lo = min(r for r, _ in values)
+    r_hi = max(r for r, _ in values)
+    c_lo = min(c for _, c in values)
+    c_hi = max(c for _, c in values)
+    origins: list[Cell] = []
+    merged_slots: set[tuple[int, int]] = set()
+    for rng in ws.merged_cells.ranges:
+        r0, c0 = max(rng.min_row, r_lo), max(rng.min_col, c_lo)
+        r1, c1 = min(rng.max_row, r_hi), min(rng.max_col, c_hi)
+        if r0 > r1 or c0 > c1:
+            continue
+        origins.append(Cell(
+            text=values.get((rng.min_row, rng.min_col), ""), row=r0 - r_lo, col=c0 - c_lo,
+            rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1, page=page,
+        ))
+        merged_slots.update((r, c) for r in range(rng.min_row, rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1))
+    for (r, c), text in values.items():
+        if (r, c) not in merged_slots:
+            origins.append(Cell(text=text, row=r - r_lo, col=c - c_lo, page=page))
+    rows = grid_from_origins(origins, r_hi - r_lo + 1, c_hi - c_lo + 1)
+    blocks.append(Table(rows=rows, exact_grid=True, pages=[page], source="xlsx"))
+    return blocks
+
+
+def format_cell(value: Any, number_format: str | None = "General") -> str:
+    """A cell value as the form shows it, without float noise or a spurious ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float, Decimal)):
+        if number_format and "%" in number_format.replace('"%"', "").replace("\\%", ""):
+            return _number(float(value) * 100) + "%"
+        return _number(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value).strip()
+
+
+def _number(value: int | float | Decimal) -> str:
+    """Shortest plain decimal of a number at Excel's 15 significant digits."""
+    if isinstance(value, int):
+        return str(value)
+    f = float(value)
+    if f != f or f in (float("inf"), float("-inf")):
+        return str(f)
+    s = f"{f:.15g}"
+    if "e" in s or "E" in s:
+        s = format(Decimal(s), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s

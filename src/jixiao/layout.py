@@ -1,0 +1,920 @@
+"""Layout: turn positioned text into tables and paragraphs, fill merged cells, stitch pages.
+
+Three jobs, all format-independent so the PDF text layer and OCR share them:
+
+* :func:`page_blocks_from_words` rebuilds a page's grid from word/line boxes. Where ruling
+  lines are known (vector drawings, or lines detected on a scan) they decide rows, columns
+  and merged cells — that is the only reliable way to keep a wrapped cell in one piece.
+  Without rulings, rows come from y-overlap (after removing a small page skew, since OCR
+  boxes of a rotated scan drift across the page) and columns from vertical whitespace
+  that stays empty across most rows.
+* :func:`expand_merged` turns a table of *origin* cells with ``rowspan``/``colspan`` into a
+  dense grid whose covered slots hold copies (``merged_from`` set), so that downstream
+  fill-down of the L1/L2 hierarchy is a lookup, not a geometry problem.
+* :func:`stitch_tables` joins a table that runs over a page break into one table.
+
+Nothing here knows about budget forms: any column count, any order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from jixiao.docmodel import Block, Cell, PageInfo, Paragraph, Table, Word
+from jixiao.schema import BBox
+
+Ruling = tuple[float, float, float, float]
+"""A ruling line segment x0, y0, x1, y1 (horizontal: y0≈y1; vertical: x0≈x1), in points."""
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_PAGE_FURNITURE = re.compile(
+    r"^[-—–\s]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4}|page\s*\d+(\s*of\s*\d+)?)[-—–\s]*$",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Merged cells
+
+
+def expand_merged(table: Table) -> Table:
+    """Return ``table`` as a dense grid: every slot covered by a span holds a copy.
+
+    Input rows may be sparse (only origin cells, each with ``row``/``col``/``rowspan``/
+    ``colspan``) or already dense; existing copies are rebuilt from their origins. The
+    copy carries the origin's text, bbox and page, and ``merged_from=(row, col)``.
+    """
+    origins = [c for row in table.rows for c in row if c is not None and c.merged_from is None]
+    rows = grid_from_origins(origins)
+    return Table(rows=rows, exact_grid=table.exact_grid, pages=list(table.pages), bbox=table.bbox, source=table.source)
+
+
+def grid_from_origins(origins: Iterable[Cell], n_rows: int | None = None, n_cols: int | None = None) -> list[list[Cell]]:
+    """Lay origin cells (with spans) out on a dense ``n_rows × n_cols`` grid.
+
+    Slots no origin covers become empty cells; when two origins claim a slot (broken
+    source markup) the first one in row-major order wins, so the grid is always rectangular.
+    """
+    cells = sorted(origins, key=lambda c: (c.row, c.col))
+    n_rows = n_rows if n_rows is not None else max((c.row + max(c.rowspan, 1) for c in cells), default=0)
+    n_cols = n_cols if n_cols is not None else max((c.col + max(c.colspan, 1) for c in cells), default=0)
+    grid: list[list[Cell | None]] = [[None] * n_cols for _ in range(n_rows)]
+    for c in cells:
+        if c.row >= n_rows or c.col >= n_cols or grid[c.row][c.col] is not None:
+            continue
+        c.rowspan = max(1, min(c.rowspan, n_rows - c.row))
+        c.colspan = max(1, min(c.colspan, n_cols - c.col))
+        c.merged_from = None
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                if grid[r][k] is not None:
+                    continue
+                grid[r][k] = c if (r, k) == (c.row, c.col) else _copy_of(c, r, k)
+    page = next((c.page for c in cells if c.page is not None), None)
+    return [
+        [slot if slot is not None else Cell(text="", row=r, col=k, page=page) for k, slot in enumerate(row)]
+        for r, row in enumerate(grid)
+    ]
+
+
+def _copy_of(origin: Cell, row: int, col: int) -> Cell:
+    return Cell(
+        text=origin.text, row=row, col=col, bbox=origin.bbox, page=origin.page,
+        merged_from=(origin.row, origin.col), score=origin.score,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Rulings
+
+
+def rulings_from_drawings(drawings: Sequence[dict[str, Any]], page_width: float = 0.0, page_height: float = 0.0) -> list[Ruling]:
+    """Ruling segments from ``pymupdf.Page.get_drawings()`` output.
+
+    Table borders come as stroked lines, thin filled rectangles (HTML/Word renderers) or
+    stroked cell rectangles; all three are reduced to horizontal/vertical segments.
+    Curves, white fills and page-sized background rectangles are ignored.
+    """
+    out: list[Ruling] = []
+    for d in drawings:
+        fill = d.get("fill")
+        stroked = d.get("color") is not None
+        white_fill = fill is not None and all(v > 0.95 for v in fill) and not stroked
+        for item in d.get("items", ()):
+            kind = item[0]
+            if kind == "l":
+                p, q = item[1], item[2]
+                out.extend(_axis_segment(p.x, p.y, q.x, q.y))
+            elif kind in ("re", "qu") and not white_fill:
+                r = item[1].rect if kind == "qu" else item[1]
+                x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+                if page_width and page_height and (x1 - x0) > 0.9 * page_width and (y1 - y0) > 0.9 * page_height:
+                    continue
+                if y1 - y0 <= 3:
+                    out.append((x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
+                elif x1 - x0 <= 3:
+                    out.append(((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+                else:
+                    out += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+    return out
+
+
+def _axis_segment(x0: float, y0: float, x1: float, y1: float) -> list[Ruling]:
+    if abs(y1 - y0) <= 1.5 and abs(x1 - x0) > 1.5:
+        y = (y0 + y1) / 2
+        return [(min(x0, x1), y, max(x0, x1), y)]
+    if abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5:
+        x = (x0 + x1) / 2
+        return [(x, min(y0, y1), x, max(y0, y1))]
+    return []
+
+
+def closing_rulings(rulings: Sequence[Ruling]) -> list[Ruling]:
+    """Horizontal rules that close tables left open at a page break.
+
+    Renderers often leave the top of a row continued from the previous page (and the
+    bottom of one continued on the next) unruled: the vertical rules just stop. Where two
+    or more vertical rules end at the same height with no horizontal rule there, this
+    returns the missing rule, so the table finder sees the whole row.
+    """
+    hlines = _merge_rulings(rulings, horizontal=True)
+    vlines = _merge_rulings(rulings, horizontal=False)
+    ends: list[tuple[float, float]] = []  # (y, x) of open vertical ends
+    for v in vlines:
+        for lo, hi in v.spans:
+            for y in (lo, hi):
+                if not any(abs(hl.pos - y) <= 2.0 and hl.covers(v.pos) for hl in hlines):
+                    ends.append((y, v.pos))
+    ends.sort()
+    out: list[Ruling] = []
+    i = 0
+    while i < len(ends):
+        j = i
+        while j + 1 < len(ends) and ends[j + 1][0] - ends[i][0] <= 2.0:
+            j += 1
+        if j > i:
+            xs = [x for _, x in ends[i : j + 1]]
+            y = statistics.median(y for y, _ in ends[i : j + 1])
+            out.append((min(xs), y, max(xs), y))
+        i = j + 1
+    return out
+
+
+@dataclass
+class _Line:
+    """A ruling line after merging collinear pieces: position plus covered intervals."""
+
+    pos: float
+    spans: list[tuple[float, float]]
+
+    def covers(self, a: float, tol: float = 1.5) -> bool:
+        return any(lo - tol <= a <= hi + tol for lo, hi in self.spans)
+
+    @property
+    def lo(self) -> float:
+        return min(s[0] for s in self.spans)
+
+    @property
+    def hi(self) -> float:
+        return max(s[1] for s in self.spans)
+
+
+def _merge_rulings(rulings: Iterable[Ruling], horizontal: bool, tol: float = 2.0) -> list[_Line]:
+    """Group collinear segments (same y for horizontal, same x for vertical), union their spans."""
+    segs = []
+    for x0, y0, x1, y1 in rulings:
+        if horizontal and abs(y1 - y0) <= 1.5 and abs(x1 - x0) > 1.5:
+            segs.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+        elif not horizontal and abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5:
+            segs.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+    segs.sort()
+    lines: list[_Line] = []
+    for pos, lo, hi in segs:
+        if lines and pos - lines[-1].pos <= tol:
+            lines[-1].spans.append((lo, hi))
+        else:
+            lines.append(_Line(pos, [(lo, hi)]))
+    for ln in lines:
+        ln.spans = _union(ln.spans, gap=2.0)
+    return lines
+
+
+def _union(spans: list[tuple[float, float]], gap: float = 0.0) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + gap:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Words → rows → segments
+
+
+@dataclass
+class _Seg:
+    """Text on one visual line whose pieces are close enough to belong to one cell."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float = 1.0
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+@dataclass
+class _Row:
+    segs: list[_Seg] = field(default_factory=list)
+
+    @property
+    def y0(self) -> float:
+        return min(s.y0 for s in self.segs)
+
+    @property
+    def y1(self) -> float:
+        return max(s.y1 for s in self.segs)
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def text(self) -> str:
+        return "  ".join(s.text for s in sorted(self.segs, key=lambda s: s.x0))
+
+
+def _join_text(a: str, b: str) -> str:
+    """Join two pieces of one line: no space between CJK characters, one space otherwise."""
+    if not a:
+        return b
+    if not b:
+        return a
+    if _CJK.match(a[-1]) and _CJK.match(b[0]):
+        return a + b
+    return a + " " + b
+
+
+def estimate_skew(words: Sequence[Word]) -> float:
+    """Median slope dy/dx between horizontally adjacent, vertically overlapping boxes.
+
+    A scan rotated by 1° moves a box 9 pt over a 500 pt wide page, about one line height,
+    which is enough to put a row's right end into the next row. Clamped to ±0.05 (≈3°).
+    """
+    boxes = sorted((w.bbox for w in words), key=lambda b: (b[1] + b[3]) / 2)
+    slopes = []
+    for i, a in enumerate(boxes):
+        ha = a[3] - a[1]
+        best = None
+        for b in boxes[i + 1 : i + 40]:
+            if (b[1] + b[3]) / 2 - (a[1] + a[3]) / 2 > ha:
+                break
+            if b[0] < a[2]:
+                continue
+            ov = min(a[3], b[3]) - max(a[1], b[1])
+            if ov < 0.5 * min(ha, b[3] - b[1]):
+                continue
+            if best is None or b[0] < best[0]:
+                best = b
+        for b in boxes[max(0, i - 40) : i]:
+            if b[0] < a[2]:
+                continue
+            ov = min(a[3], b[3]) - max(a[1], b[1])
+            if ov >= 0.5 * min(ha, b[3] - b[1]) and (best is None or b[0] < best[0]):
+                best = b
+        if best is not None:
+            dx = (best[0] + best[2]) / 2 - (a[0] + a[2]) / 2
+            if dx > 0:
+                slopes.append(((best[1] + best[3]) / 2 - (a[1] + a[3]) / 2) / dx)
+    if len(slopes) < 3:
+        return 0.0
+    return max(-0.05, min(0.05, statistics.median(slopes)))
+
+
+def _segments(words: Sequence[Word], skew: float) -> list[_Seg]:
+    """Words as segments in deskewed coordinates (y shifted by -skew·x)."""
+    out = []
+    for w in words:
+        text = (w.text or "").strip()
+        if not text:
+            continue
+        x0, y0, x1, y1 = w.bbox
+        dy = skew * (x0 + x1) / 2
+        out.append(_Seg(text, x0, y0 - dy, x1, y1 - dy, w.score))
+    return out
+
+
+def _group_rows(segs: list[_Seg]) -> list[_Row]:
+    """Cluster segments into visual lines by vertical overlap (≥ half the smaller height)."""
+    rows: list[_Row] = []
+    bands: list[tuple[float, float]] = []
+    for s in sorted(segs, key=lambda s: (s.cy, s.x0)):
+        h = s.y1 - s.y0
+        placed = False
+        for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+            b0, b1 = bands[i]
+            ov = min(b1, s.y1) - max(b0, s.y0)
+            if ov >= 0.5 * min(h, b1 - b0) and not _collides(rows[i], s):
+                rows[i].segs.append(s)
+                bands[i] = (b0, b1) if b1 - b0 <= h else (s.y0, s.y1)  # keep the tightest band
+                placed = True
+                break
+        if not placed:
+            rows.append(_Row([s]))
+            bands.append((s.y0, s.y1))
+    return sorted(rows, key=lambda r: r.cy)
+
+
+def _collides(row: _Row, s: _Seg) -> bool:
+    """A segment overlapping another one horizontally is on another line (stacked text)."""
+    return any(min(o.x1, s.x1) - max(o.x0, s.x0) > 0.3 * min(o.x1 - o.x0, s.x1 - s.x0) for o in row.segs)
+
+
+def _merge_close(row: _Row, max_gap: float) -> _Row:
+    """Join pieces of one line closer than ``max_gap`` (words of one cell)."""
+    segs = sorted(row.segs, key=lambda s: s.x0)
+    out: list[_Seg] = []
+    for s in segs:
+        if out and s.x0 - out[-1].x1 < max_gap:
+            p = out[-1]
+            out[-1] = _Seg(_join_text(p.text, s.text), p.x0, min(p.y0, s.y0), max(p.x1, s.x1), max(p.y1, s.y1), min(p.score, s.score))
+        else:
+            out.append(s)
+    return _Row(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Page blocks
+
+
+def page_blocks_from_words(
+    words: list[Word],
+    page: PageInfo,
+    rulings: list[Ruling] | None = None,
+    source: str = "pdf-words",
+) -> list[Block]:
+    """Rebuild tables and paragraphs of one page from word or OCR line boxes.
+
+    ``rulings`` (see :func:`rulings_from_drawings`) are used wherever they enclose text:
+    horizontal rules give rows — so a wrapped cell stays one cell — vertical rules give
+    columns, and a missing rule between two slots means a merged cell. Text outside ruled
+    areas goes through the whitespace analysis. Returns blocks in reading order
+    (top to bottom); tables have ``exact_grid=True`` and ``source`` as given.
+    """
+    if not words:
+        return []
+    skew = estimate_skew(words)
+    segs = _segments(words, skew)
+    if not segs:
+        return []
+    h = statistics.median(s.y1 - s.y0 for s in segs) or 10.0
+    rows = [_merge_close(r, 0.5 * h) for r in _group_rows(segs)]
+    hlines = _merge_rulings(rulings or [], horizontal=True)
+    vlines = _merge_rulings(rulings or [], horizontal=False)
+    blocks: list[Block] = []
+    free = rows
+    for area in _ruled_areas(hlines, vlines, h):
+        inside, free = _take_rows(free, area)
+        if inside:
+            tab = _ruled_table(inside, area, hlines, vlines, h, page.number, source)
+            if tab is not None:
+                blocks.append(tab)
+            else:
+                free = sorted(free + inside, key=lambda r: r.cy)
+    blocks += _unruled_blocks(free, h, page.number, source)
+    blocks.sort(key=lambda b: (b.bbox[1] if b.bbox else 0.0, b.bbox[0] if b.bbox else 0.0))
+    return blocks
+
+
+# ---- ruled areas ----------------------------------------------------------------------
+
+
+def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBox]:
+    """Boxes of ruled tables: runs of horizontal rules tied together by vertical rules.
+
+    Two consecutive horizontal rules belong to one table when a vertical rule joins them
+    (so a paragraph between two tables splits them). Tables without any vertical rule
+    (three-line tables) are left to the whitespace analysis: their few rules do not
+    separate the rows.
+    """
+    areas: list[list[_Line]] = []
+    for ln in hlines:
+        if ln.hi - ln.lo < 3 * h:
+            continue
+        if areas:
+            last = areas[-1][-1]
+            x_ov = min(ln.hi, last.hi) - max(ln.lo, last.lo)
+            joined = any(
+                lo <= last.pos + 2 and hi >= ln.pos - 2
+                for v in vlines if max(ln.lo, last.lo) - 2 <= v.pos <= min(ln.hi, last.hi) + 2
+                for lo, hi in v.spans
+            )
+            if x_ov > 0 and joined:
+                areas[-1].append(ln)
+                continue
+        areas.append([ln])
+    return [
+        (min(l.lo for l in g), g[0].pos, max(l.hi for l in g), g[-1].pos)
+        for g in areas if len(g) >= 2
+    ]
+
+
+def _take_rows(rows: list[_Row], area: BBox) -> tuple[list[_Row], list[_Row]]:
+    """Split rows into segments inside ``area`` (by centre) and everything else."""
+    x0, y0, x1, y1 = area
+    inside: list[_Row] = []
+    rest: list[_Row] = []
+    for r in rows:
+        ins = [s for s in r.segs if x0 - 2 <= (s.x0 + s.x1) / 2 <= x1 + 2 and y0 - 1 <= s.cy <= y1 + 1]
+        out = [s for s in r.segs if s not in ins]
+        if ins:
+            inside.append(_Row(ins))
+        if out:
+            rest.append(_Row(out))
+    return inside, rest
+
+
+def _ruled_table(
+    rows: list[_Row], area: BBox, hlines: list[_Line], vlines: list[_Line], h: float, page: int, source: str
+) -> Table | None:
+    """A lattice table: bands between horizontal rules, columns between vertical rules
+    (or whitespace when the table has no vertical rules), merges where a rule is missing."""
+    ax0, ay0, ax1, ay1 = area
+    ys = [ln.pos for ln in hlines if ay0 - 1 <= ln.pos <= ay1 + 1 and min(ln.hi, ax1) - max(ln.lo, ax0) > 0.1 * (ax1 - ax0)]
+    vin = [ln for ln in vlines if ax0 - 3 <= ln.pos <= ax1 + 3 and min(ln.hi, ay1) - max(ln.lo, ay0) > min(h, 0.3 * (ay1 - ay0))]
+    inner_v = [ln for ln in vin if ax0 + 3 < ln.pos < ax1 - 3]
+    if inner_v:
+        xs = [ax0] + [ln.pos for ln in inner_v] + [ax1]
+        has_v = True
+    else:
+        seps = _column_separators(rows, 0.4 * h)
+        xs = [ax0] + seps + [ax1]
+        has_v = False
+    xs = _dedupe(sorted(xs), 2.0)
+    ys = _dedupe(sorted(ys), 2.0)
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    if n_rows < 1 or n_cols < 1 or n_rows * n_cols < 2:
+        return None
+    # text per slot, line by line
+    slot_lines: dict[tuple[int, int], list[_Seg]] = {}
+    for r in rows:
+        for s in r.segs:
+            ri = min(max(bisect.bisect_right(ys, s.cy) - 1, 0), n_rows - 1)
+            for ci in _cols_of(s, xs):
+                slot_lines.setdefault((ri, ci), []).append(s)
+                break  # a segment's text goes to its first column; spans come from missing rules
+    # union slots where a rule is missing
+    parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
+
+    def find(a: tuple[int, int]) -> tuple[int, int]:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: tuple[int, int], b: tuple[int, int]) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    vmap = {round(ln.pos, 1): ln for ln in vin}
+    for r in range(n_rows):
+        ymid = (ys[r] + ys[r + 1]) / 2
+        for c in range(n_cols - 1):
+            x = xs[c + 1]
+            if has_v:
+                ln = _nearest(vmap.values(), x)
+                if ln is None or not ln.covers(ymid, tol=0.25 * (ys[r + 1] - ys[r])):
+                    union((r, c), (r, c + 1))
+            elif _crosses(slot_lines, r, c, x):
+                union((r, c), (r, c + 1))
+    for c in range(n_cols):
+        xmid = (xs[c] + xs[c + 1]) / 2
+        for r in range(n_rows - 1):
+            y = ys[r + 1]
+            ln = _nearest([l for l in hlines if abs(l.pos - y) <= 2.0], y)
+            if ln is None or not ln.covers(xmid, tol=0.25 * (xs[c + 1] - xs[c])):
+                union((r, c), (r + 1, c))
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for slot in parent:
+        groups.setdefault(find(slot), []).append(slot)
+    origins = []
+    for root, slots in groups.items():
+        rs = [s[0] for s in slots]
+        cs = [s[1] for s in slots]
+        rect = (min(rs), min(cs), max(rs), max(cs))
+        if len(slots) != (rect[2] - rect[0] + 1) * (rect[3] - rect[1] + 1):
+            slots_rect = [[s] for s in sorted(slots)]  # not a rectangle: keep slots apart
+        else:
+            slots_rect = [sorted(slots)]
+        for grp in slots_rect:
+            r0, c0 = grp[0]
+            r1, c1 = grp[-1]
+            segs = [s for slot in grp for s in slot_lines.get(slot, [])]
+            origins.append(Cell(
+                text=_cell_text(segs), row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1,
+                bbox=(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]), page=page,
+                score=min((s.score for s in segs), default=1.0),
+            ))
+    grid = grid_from_origins(origins, n_rows, n_cols)
+    return Table(rows=grid, exact_grid=True, pages=[page], bbox=(xs[0], ys[0], xs[-1], ys[-1]), source=source)
+
+
+def _crosses(slot_lines: dict[tuple[int, int], list[_Seg]], r: int, c: int, x: float) -> bool:
+    return any(s.x1 > x + 2 for s in slot_lines.get((r, c), []))
+
+
+def _nearest(lines: Iterable[_Line], pos: float, tol: float = 3.0) -> _Line | None:
+    best = None
+    for ln in lines:
+        d = abs(ln.pos - pos)
+        if d <= tol and (best is None or d < abs(best.pos - pos)):
+            best = ln
+    return best
+
+
+def _dedupe(xs: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for x in xs:
+        if not out or x - out[-1] > tol:
+            out.append(x)
+    return out
+
+
+def _cols_of(s: _Seg, xs: Sequence[float]) -> list[int]:
+    """Columns a segment covers: from the one holding its left edge to the one holding its right."""
+    eps = min(2.0, (s.x1 - s.x0) / 4)
+    n = len(xs) - 1
+    c0 = min(max(bisect.bisect_right(xs, s.x0 + eps) - 1, 0), n - 1)
+    c1 = min(max(bisect.bisect_right(xs, s.x1 - eps) - 1, 0), n - 1)
+    return list(range(c0, max(c0, c1) + 1))
+
+
+def _cell_text(segs: list[_Seg]) -> str:
+    """Text of one cell: its lines top to bottom joined with a newline, pieces of a line by x."""
+    if not segs:
+        return ""
+    lines: list[list[_Seg]] = []
+    for s in sorted(segs, key=lambda s: (s.cy, s.x0)):
+        if lines:
+            last = lines[-1]
+            b0 = min(t.y0 for t in last)
+            b1 = max(t.y1 for t in last)
+            if min(b1, s.y1) - max(b0, s.y0) >= 0.5 * min(b1 - b0, s.y1 - s.y0):
+                last.append(s)
+                continue
+        lines.append([s])
+    out = []
+    for ln in lines:
+        text = ""
+        for s in sorted(ln, key=lambda s: s.x0):
+            text = _join_text(text, s.text)
+        out.append(text)
+    return "\n".join(out)
+
+
+# ---- unruled text ---------------------------------------------------------------------
+
+
+def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[Block]:
+    """Whitespace analysis: runs of rows with ≥2 aligned columns become tables, the rest paragraphs."""
+    blocks: list[Block] = []
+    for run in _runs(rows, 3.0 * h):
+        anchors = [i for i, r in enumerate(run) if len(r.segs) >= 2]
+        table = None
+        if len(anchors) >= 2:
+            lo, hi = anchors[0], anchors[-1]
+            while hi + 1 < len(run) and run[hi + 1].y0 - run[hi].y1 < 0.25 * h and len(run[hi + 1].segs) == 1:
+                hi += 1  # a wrapped last cell
+            table = _whitespace_table(run[lo : hi + 1], h, page, source)
+        if table is None:
+            blocks += _paragraphs(run, h, page)
+            continue
+        blocks += _paragraphs(run[:lo], h, page)
+        blocks.append(table)
+        blocks += _paragraphs(run[hi + 1 :], h, page)
+    return blocks
+
+
+def _runs(rows: list[_Row], max_gap: float) -> list[list[_Row]]:
+    out: list[list[_Row]] = []
+    for r in rows:
+        if out and r.y0 - out[-1][-1].y1 <= max_gap:
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out
+
+
+def _column_separators(rows: list[_Row], min_gap: float) -> list[float]:
+    """x positions of column boundaries: whitespace that (nearly) no row's text crosses.
+
+    A gap may be crossed by a few rows — those hold merged (spanning) cells — but must have
+    text on both sides in at least two rows, so a ragged paragraph does not make columns.
+    """
+    anchors = [r for r in rows if len(r.segs) >= 2]
+    if len(anchors) < 2:
+        return []
+    tol = len(anchors) // 4
+    lo = min(s.x0 for r in anchors for s in r.segs)
+    hi = max(s.x1 for r in anchors for s in r.segs)
+    gaps = [(g0, g1) for g0, g1 in _low_coverage_runs(anchors, tol, min_gap) if lo < g0 and g1 < hi]
+    seps = []
+    for g0, g1 in gaps:
+        both = sum(1 for r in anchors if any(s.x1 <= g0 + 0.5 for s in r.segs) and any(s.x0 >= g1 - 0.5 for s in r.segs))
+        if both >= 2:
+            seps.append((g0 + g1) / 2)
+    return seps
+
+
+def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple[float, float]]:
+    """x intervals crossed by at most ``tol`` rows, each narrowed to its least-crossed part.
+
+    Narrowing matters: next to a column gap, a header wider than the data under it is
+    crossed by one row only, and the gap's middle must not fall inside that header.
+    """
+    events: list[tuple[float, int]] = []
+    for r in rows:
+        for s in r.segs:
+            events += [(s.x0, 1), (s.x1, -1)]
+    events.sort()
+    # piecewise-constant depth: (x_start, x_end, depth)
+    pieces: list[tuple[float, float, int]] = []
+    depth = 0
+    for (x, d), nxt in zip(events, events[1:] + [(events[-1][0], 0)]):
+        depth += d
+        if nxt[0] > x:
+            pieces.append((x, nxt[0], depth))
+    runs: list[list[tuple[float, float, int]]] = []
+    for p in pieces:
+        if p[2] <= tol:
+            if runs and runs[-1][-1][1] == p[0]:
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+    out: list[tuple[float, float]] = []
+    for run in runs:
+        best = min(p[2] for p in run)
+        sub: list[tuple[float, float]] = []
+        for a, b, d in run:
+            if d == best:
+                if sub and sub[-1][1] == a:
+                    sub[-1] = (sub[-1][0], b)
+                else:
+                    sub.append((a, b))
+        wide = [g for g in sub if g[1] - g[0] >= min_gap]
+        if not wide and run[-1][1] - run[0][0] >= min_gap:
+            wide = [max(sub, key=lambda g: g[1] - g[0])]
+        out += wide
+    return out
+
+
+def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Table | None:
+    """A grid from unruled rows: columns from whitespace, wrapped lines joined by line spacing."""
+    seps = _column_separators(rows, 0.4 * h)
+    if not seps:
+        return None
+    xs = [-1e9] + seps + [1e9]
+    n_cols = len(xs) - 1
+    logical = _logical_rows(rows, h)
+    origins: list[Cell] = []
+    for ri, lines in enumerate(logical):
+        placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
+        for ln in lines:
+            for s in ln.segs:
+                cols = _cols_of(s, xs)
+                c0, c1 = cols[0], cols[-1]
+                hit = [p for p in placed if p[0] <= c1 and c0 <= p[1]]
+                for p in hit:
+                    placed.remove(p)
+                    c0, c1 = min(c0, p[0]), max(c1, p[1])
+                placed.append((c0, c1, [s] + [t for p in hit for t in p[2]]))
+        for c0, c1, segs in placed:
+            origins.append(Cell(
+                text=_cell_text(segs), row=ri, col=c0, colspan=c1 - c0 + 1,
+                bbox=(min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs), max(s.y1 for s in segs)),
+                page=page, score=min(s.score for s in segs),
+            ))
+    grid = grid_from_origins(origins, len(logical), n_cols)
+    if n_cols < 2 or len(grid) < 2:
+        return None
+    x0 = min(s.x0 for r in rows for s in r.segs)
+    x1 = max(s.x1 for r in rows for s in r.segs)
+    return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
+
+
+def _logical_rows(rows: list[_Row], h: float) -> list[list[_Row]]:
+    """Group visual lines into table rows when line spacing is clearly bimodal.
+
+    Lines wrapped inside a cell sit closer together than table rows (which add cell
+    padding); when the gaps split into two clusters at least 0.3 line heights apart, the
+    tight gaps are wraps. Uniform spacing means one line per row.
+    """
+    if len(rows) < 3:
+        return [[r] for r in rows]
+    gaps = [rows[i + 1].y0 - rows[i].y1 for i in range(len(rows) - 1)]
+    srt = sorted(gaps)
+    jumps = [(srt[i + 1] - srt[i], i) for i in range(len(srt) - 1)]
+    big, at = max(jumps) if jumps else (0.0, 0)
+    if big < 0.3 * h:
+        return [[r] for r in rows]
+    threshold = (srt[at] + srt[at + 1]) / 2
+    out = [[rows[0]]]
+    for g, r in zip(gaps, rows[1:]):
+        if g < threshold:
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out
+
+
+def _paragraphs(rows: list[_Row], h: float, page: int) -> list[Paragraph]:
+    """Consecutive lines with normal line spacing and a shared left edge form one paragraph."""
+    out: list[Paragraph] = []
+    cur: list[_Row] = []
+    for r in rows:
+        if cur and (r.y0 - cur[-1].y1 > 0.6 * h or abs(min(s.x0 for s in r.segs) - min(s.x0 for s in cur[0].segs)) > 2 * h):
+            out.append(_paragraph(cur, page))
+            cur = []
+        cur.append(r)
+    if cur:
+        out.append(_paragraph(cur, page))
+    return out
+
+
+def _paragraph(rows: list[_Row], page: int) -> Paragraph:
+    segs = [s for r in rows for s in r.segs]
+    bbox = (min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs), max(s.y1 for s in segs))
+    return Paragraph(text="\n".join(r.text() for r in rows), page=page, bbox=bbox)
+
+
+# ---------------------------------------------------------------------------------------
+# Cross-page stitching
+
+
+def is_page_furniture(p: Paragraph, pages: dict[int, PageInfo] | None = None) -> bool:
+    """Page numbers and running headers/footers: allowed between the halves of a split table."""
+    if _PAGE_FURNITURE.match(p.text.strip()):
+        return True
+    if pages and p.page in pages and p.bbox is not None:
+        info = pages[p.page]
+        if info.height and (p.bbox[1] > 0.94 * info.height or p.bbox[3] < 0.06 * info.height):
+            return True
+    return False
+
+
+def column_edges(table: Table) -> list[float | None]:
+    """Left x of every column, from cells that start there and span one column."""
+    edges: list[float | None] = []
+    for c in range(table.n_cols):
+        xs = [
+            row[c].bbox[0] for row in table.rows
+            if c < len(row) and row[c].bbox is not None and row[c].merged_from is None and row[c].colspan == 1 and row[c].col == c
+        ]
+        edges.append(statistics.median(xs) if xs else None)
+    return edges
+
+
+def _column_map(a: Table, b: Table) -> list[int] | None:
+    """Which column of ``a`` each column of ``b`` continues, or None if ``b`` does not continue ``a``.
+
+    Same column count and left edges: the identity. Fewer columns in ``b``: its edges must
+    match a subset of ``a``'s, the right edges must agree, and every column ``b`` lacks
+    must be a vertically merged cell at the bottom of ``a`` — a merged cell running over
+    the page break, drawn without rules on the next page.
+    """
+    if not (a.exact_grid and b.exact_grid) or a.n_cols == 0 or b.n_cols == 0 or b.n_cols > a.n_cols:
+        return None
+    ea, eb = column_edges(a), column_edges(b)
+    width = (a.bbox[2] - a.bbox[0]) if a.bbox else 500.0
+    tol = max(4.0, 0.02 * width)
+    if a.n_cols == b.n_cols:
+        known = [(x, y) for x, y in zip(ea, eb) if x is not None and y is not None]
+        if known:
+            return list(range(a.n_cols)) if all(abs(x - y) <= tol for x, y in known) else None
+        if a.bbox and b.bbox and abs(a.bbox[0] - b.bbox[0]) <= tol and abs(a.bbox[2] - b.bbox[2]) <= tol:
+            return list(range(a.n_cols))
+        return None
+    if None in eb or not (a.bbox and b.bbox) or abs(a.bbox[2] - b.bbox[2]) > tol:
+        return None
+    mapping: list[int] = []
+    i = 0
+    for x in eb:
+        while i < a.n_cols and (ea[i] is None or abs(ea[i] - x) > tol):  # type: ignore[operator]
+            i += 1
+        if i == a.n_cols:
+            return None
+        mapping.append(i)
+        i += 1
+    last = a.rows[-1]
+    for i in set(range(a.n_cols)) - set(mapping):
+        cell = last[i] if i < len(last) else None
+        if cell is None or cell.merged_from is None or cell.merged_from[0] >= len(a.rows) - 1 or cell.merged_from[1] != i:
+            return None
+    return mapping
+
+
+def _row_key(row: list[Cell]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", c.text) for c in row)
+
+
+def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) -> list[Block]:
+    """Join tables continued on the next page into one table with ``pages=[N, N+1, …]``.
+
+    Two tables are one when the second is the first block of page N+1 (page numbers and
+    running headers aside), the first is the last block of page N, and both have the same
+    column x-positions (see :func:`_column_map`). A header row repeated at the top of the
+    continuation is dropped when it is identical to the first table's header, and a
+    vertically merged cell cut by the page break is continued (copies of its origin).
+    """
+    info = {p.number: p for p in pages} if pages else None
+    out: list[Block] = []
+    pending: list[Paragraph] = []  # furniture between a table and a possible continuation
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            if out and isinstance(out[-1], Table) and is_page_furniture(b, info):
+                pending.append(b)
+                continue
+            out += pending
+            pending = []
+            out.append(b)
+            continue
+        prev = out[-1] if out else None
+        mapping = None
+        if isinstance(prev, Table) and prev.pages and b.pages and b.pages[0] == prev.pages[-1] + 1:
+            mapping = _column_map(prev, b)
+        if mapping is not None:
+            out[-1] = _append_table(prev, b, mapping)  # type: ignore[arg-type]
+        else:
+            out += pending
+            out.append(b)
+        pending = []
+    return out + pending
+
+
+def _append_table(a: Table, b: Table, mapping: list[int]) -> Table:
+    identity = mapping == list(range(a.n_cols))
+    k = 0
+    while identity and k < min(3, len(a.rows), len(b.rows) - 1) and _row_key(b.rows[k]) == _row_key(a.rows[k]) and any(_row_key(b.rows[k])):
+        k += 1
+    first = len(a.rows)
+    rows = [list(r) for r in a.rows]
+    missing = sorted(set(range(a.n_cols)) - set(mapping))
+    for row in b.rows[k:]:
+        r = len(rows)
+        new_row: list[Cell | None] = [None] * a.n_cols
+        for c in row:
+            if c.col >= len(mapping):
+                continue
+            mf = c.merged_from
+            if mf is not None:
+                mf = (mf[0] - k + first, mapping[mf[1]]) if mf[0] >= k and mf[1] < len(mapping) else None
+            new_row[mapping[c.col]] = Cell(
+                text=c.text, row=r, col=mapping[c.col], rowspan=c.rowspan, colspan=c.colspan,
+                bbox=c.bbox, page=c.page, merged_from=mf, score=c.score,
+            )
+        for i in missing:  # a merged cell running on from page N, drawn without rules here
+            origin_rc = rows[first - 1][i].merged_from
+            assert origin_rc is not None
+            origin = rows[origin_rc[0]][origin_rc[1]]
+            origin.rowspan = r - origin.row + 1
+            new_row[i] = _copy_of(origin, r, i)
+        rows.append([c if c is not None else Cell(text="", row=r, col=i) for i, c in enumerate(new_row)])
+    if identity:
+        _continue_vertical_merges(rows, first)
+    pages = list(a.pages) + [p for p in b.pages if p not in a.pages]
+    return Table(rows=rows, exact_grid=True, pages=pages, bbox=a.bbox, source=a.source)
+
+
+def _continue_vertical_merges(rows: list[list[Cell]], first: int) -> None:
+    """An empty cell opening the continuation under a vertically merged cell continues it."""
+    if first == 0 or first >= len(rows):
+        return
+    last = rows[first - 1]
+    for c, cell in enumerate(rows[first]):
+        if c >= len(last) or cell.text.strip() or cell.merged_from is not None:
+            continue
+        above = last[c]
+        origin_rc = above.merged_from or ((above.row, above.col) if above.rowspan > 1 else None)
+        if origin_rc is None or origin_rc[1] != c or not above.text.strip():
+            continue
+        span = cell.rowspan
+        for r in range(first, min(first + span, len(rows))):
+            slot = rows[r][c]
+            if slot.text.strip():
+                break
+            rows[r][c] = Cell(
+                text=above.text, row=r, col=c, bbox=slot.bbox, page=slot.page,
+                merged_from=origin_rc, score=above.score,
+            )
+        origin = rows[origin_rc[0]][origin_rc[1]]
+        origin.rowspan = max(origin.rowspan, first + span - origin_rc[0])

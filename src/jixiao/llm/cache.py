@@ -1,0 +1,81 @@
+"""On-disk cache of validated LLM answers: a rerun of the same chunk costs 0 tokens.
+
+The key is sha256 over everything that determines the answer: model, endpoint family
+(the same model behind another family may decode differently), prompt name + version +
+the rendered prompt's own hash (so an edit without a version bump still misses), the
+response schema's hash, and the chunk text. The endpoint URL is deliberately *not* in
+the key: the same model served from another host gives the same answer.
+
+Only validated answers are stored (never failures), one JSON file per key, written
+atomically, Chinese kept as Chinese.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def schema_hash(model: type[BaseModel]) -> str:
+    schema = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(schema.encode("utf-8")).hexdigest()[:16]
+
+
+def cache_key(*, model: str, family: str, prompt_version: str, prompt_sha: str, schema: str, chunk_text: str) -> str:
+    payload = json.dumps(
+        {"model": model, "family": family, "prompt_version": prompt_version, "prompt_sha": prompt_sha,
+         "schema": schema, "chunk": chunk_text},
+        ensure_ascii=False, sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """``$JIXIAO_CACHE_DIR``, else ``$XDG_CACHE_HOME/jixiao``, else ``~/.cache/jixiao``."""
+    if os.environ.get("JIXIAO_CACHE_DIR"):
+        return Path(os.environ["JIXIAO_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jixiao"
+
+
+class LlmCache:
+    """``<dir>/llm/<k[:2]>/<k>.json`` holding the answer, its usage and where it came from."""
+
+    def __init__(self, cache_dir: str | Path | None, enabled: bool = True):
+        self.root = Path(cache_dir or default_cache_dir()) / "llm"
+        self.enabled = enabled
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        if not self.enabled:
+            return None
+        p = self.path(key)
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, json.JSONDecodeError):
+            return None  # a torn or foreign file is a miss, and will be overwritten
+        return data if isinstance(data, dict) and "response" in data else None
+
+    def put(self, key: str, response: BaseModel, meta: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        data = {"key": key, **meta, "response": response.model_dump(mode="json")}
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, indent=1)
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

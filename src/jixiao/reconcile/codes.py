@@ -1,0 +1,109 @@
+"""Every flag code the reconciler can raise, with its severity and meaning.
+
+One table so that the README, the XLSX flags sheet and the tests read the same list, and
+so that a check cannot invent a code without saying what it means. Severity rule:
+``error`` = probably wrong; ``warning`` = may be wrong, look at it; ``info`` = something
+was inferred or repaired, no action expected. A clean digital form raises nothing above
+info.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jixiao.schema import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True)
+class FlagCode:
+    code: str
+    severity: Severity
+    check: str  # framework | value | budget | header | grounding | agreement | confidence
+    meaning: str
+
+
+_CODES: tuple[FlagCode, ...] = (
+    # -- framework (field level1 / level2 / level3)
+    FlagCode("level1_restored_from_framework", I, "framework",
+             "level1 was empty or filled down inconsistently with its level2; set from the framework"),
+    FlagCode("level2_moved_from_level1", I, "framework",
+             "the level1 cell held a level2 name (merged L1 cell lost); moved to level2"),
+    FlagCode("level1_unknown", W, "framework", "level1 is no framework's L1 (garbled or unusual)"),
+    FlagCode("level1_fuzzy", W, "framework", "level1 is close to a framework L1 but not equal; suggestion in evidence"),
+    FlagCode("level2_unknown", W, "framework", "level2 is not an L2 of its (closed) level1 in any framework"),
+    FlagCode("level2_fuzzy", W, "framework", "level2 is close to a framework L2 but not equal; suggestion in evidence"),
+    FlagCode("level_mismatch", W, "framework",
+             "level1 and level2 belong to different framework branches and cannot be fixed unambiguously"),
+    FlagCode("level1_missing", W, "framework", "level1 empty while the form has level1s, framework ambiguous"),
+    FlagCode("level2_missing", W, "framework", "level2 empty while the form has level2s"),
+    FlagCode("placeholder_indicator", W, "framework", "level3 is a template placeholder (……, 指标2)"),
+    FlagCode("level3_is_framework_name", W, "framework",
+             "level3 is an L1/L2 name and the row has no value: probably a bare framework row"),
+    # -- value grammar (field half_year / target)
+    FlagCode("target_missing", W, "value", "an indicator row with no full-year value"),
+    FlagCode("value_unparsed", I, "value", "value is free text: no number, known qualitative word or date"),
+    FlagCode("value_placeholder", W, "value", "value is a template placeholder (≥**, ……)"),
+    FlagCode("value_garbled", W, "value", "value holds characters that do not belong in a value (OCR garbage)"),
+    FlagCode("half_year_exceeds_target", W, "value",
+             "half-year value above the full-year value for a cumulative count or amount"),
+    FlagCode("percent_out_of_range", W, "value", "a rate outside 0–100% (growth/change/completion names exempt)"),
+    FlagCode("satisfaction_target_degenerate", W, "value", "full-year satisfaction target of ≥0% (or 0)"),
+    FlagCode("satisfaction_half_year_placeholder", I, "value",
+             "half-year satisfaction value ≥0%: the known dummy for an end-of-year indicator"),
+    FlagCode("satisfaction_target_low", W, "value", "satisfaction target under 50%"),
+    FlagCode("unit_conflicts_with_name", W, "value",
+             "value's money/area unit contradicts the unit in the indicator name or 计量单位 column"),
+    FlagCode("date_outside_budget_year", W, "value", "a deadline in a year before the budget year"),
+    FlagCode("date_after_budget_year", I, "value", "a deadline after the budget year (multi-year project?)"),
+    FlagCode("date_invalid", E, "value", "a date with month > 12 or day > 31"),
+    FlagCode("operator_direction_suspicious", W, "value",
+             "≤/< on an indicator that should be reached or exceeded (满意度, 合格率, 完成率 …)"),
+    # -- budget arithmetic (BudgetLine field amount; form fields budget.total / budget.fiscal)
+    FlagCode("budget_sum_mismatch", W, "budget", "a total differs from the sum of its parts by more than 0.01 万元"),
+    FlagCode("budget_total_row_mismatch", W, "budget", "a 合计 row differs from the items above it"),
+    FlagCode("budget_share_sum_mismatch", W, "budget", "占比 column does not sum to 100%"),
+    FlagCode("budget_share_mismatch", W, "budget", "an item's 占比 differs from its amount ÷ total"),
+    FlagCode("budget_expense_income_mismatch", W, "budget", "expenses total differs from the income total"),
+    FlagCode("budget_rate_mismatch", W, "budget", "执行率 differs from 实际支出数 ÷ 调整数 (or 批复数)"),
+    FlagCode("budget_plan_inconsistent", W, "budget",
+             "资金支出计划 percentages neither cumulative to ≤100% nor summing to 100%"),
+    FlagCode("budget_negative_amount", W, "budget", "a negative amount"),
+    FlagCode("budget_total_mismatch", W, "budget", "budget.total differs from the form's total line"),
+    FlagCode("budget_total_missing", W, "budget", "budget.total empty while the form prints a total line"),
+    FlagCode("budget_fiscal_mismatch", W, "budget", "budget.fiscal differs from the form's fiscal line(s)"),
+    FlagCode("budget_fiscal_missing", W, "budget", "budget.fiscal empty while the form prints a fiscal line"),
+    FlagCode("budget_fiscal_exceeds_total", E, "budget", "budget.fiscal greater than budget.total"),
+    # -- header
+    FlagCode("project_name_missing", W, "header", "a project form without a project_name"),
+    FlagCode("unit_name_missing", W, "header", "a department form without a unit_name"),
+    FlagCode("year_implausible", E, "header", "year outside 2000–2100"),
+    FlagCode("year_mismatch_title", W, "header", "year differs from the year printed in the title"),
+    # -- grounding and text quality (any field)
+    FlagCode("value_ungrounded", W, "grounding", "no support for the value found in the source"),
+    FlagCode("ocr_low_score", W, "grounding", "the OCR engine's score for the value is below 0.75"),
+    FlagCode("text_garbled", W, "grounding", "characters typical of OCR garbage (kana, check boxes, stray letters)"),
+    # -- agreement with alternative readings
+    FlagCode("alternative_disagrees", W, "agreement", "another reading of the same input gives a different value"),
+    FlagCode("alternative_has_value", W, "agreement", "this field is empty but another reading has a value"),
+    FlagCode("alternative_extra_indicator", W, "agreement",
+             "another reading has an indicator this one lacks (a row may be missing)"),
+    FlagCode("alternative_missing_indicator", I, "agreement", "another reading lacks this indicator"),
+    FlagCode("alternative_form_unpaired", I, "agreement", "no form of another reading pairs with this form"),
+    # -- confidence
+    FlagCode("low_confidence", W, "confidence", "confidence below 0.5 with no other warning on the field"),
+)
+
+FLAG_CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}
+
+# Codes that record an action taken (a value changed), kept when reconcile runs again.
+ACTION_CODES = frozenset({"level1_restored_from_framework", "level2_moved_from_level1"})
+
+
+def severity_of(code: str) -> Severity:
+    """The severity of a code; raises KeyError naming the code when it is not registered."""
+    try:
+        return FLAG_CODES[code].severity
+    except KeyError:
+        raise KeyError(f"reconcile: unknown flag code {code!r}; add it to jixiao/reconcile/codes.py") from None

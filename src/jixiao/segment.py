@@ -1,0 +1,173 @@
+"""Segment: one document → many forms.
+
+A budget book interleaves cover pages, prose and a dozen forms. A form starts at a
+heading that names a 绩效目标表 (in a paragraph or in a table's first cell), or — for
+books that print no headings — at a header row (项目名称 / 单位名称) that follows a form
+whose indicator table has already been seen. Rows are the unit: a form may start in the
+middle of a table (text exports glue consecutive forms' tables together), so tables are
+split by rows where needed.
+
+Document-level context (the budget year and the unit named on the cover) is collected
+before the first form and handed to every form, because project tables inside a
+department's budget text often omit both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from jixiao import vocab
+from jixiao.docmodel import Block, Paragraph, SourceDocument, Table
+from jixiao.values import clean_cell, year_from_text
+
+_UNIT_SUFFIX = re.compile(r"(局|委|委员会|办|办公室|中心|院|所|厅|部|会|站|处|队|馆|校|公司|政府|街道|镇|乡)$")
+
+
+@dataclass
+class FormRegion:
+    """The blocks of one form, plus what the surrounding document says about it."""
+
+    blocks: list[Block]
+    title: str | None = None
+    pages: list[int] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)  # document-level year / unit_name inherited by forms
+    index: int = 0
+
+
+def segment(doc: SourceDocument) -> list[FormRegion]:
+    """Split a document's blocks into form regions (document order)."""
+    units = list(_split_units(doc.blocks))
+    regions: list[FormRegion] = []
+    preamble: list[Block] = []
+    current: FormRegion | None = None
+    seen_indicator_header = False
+    for block in units:
+        title = _title_of(block)
+        starts_by_header = (
+            current is not None and seen_indicator_header and isinstance(block, Table) and _starts_with_form_header(block)
+        )
+        if title is not None or starts_by_header:
+            if current is not None and title is not None and not current_has_content(current):
+                # consecutive headings ("项目绩效目标指标表" then "(2024年度)") belong to one form
+                current.blocks.append(block)
+                continue
+            current = FormRegion(blocks=[block], title=title)
+            regions.append(current)
+            seen_indicator_header = False
+            continue
+        if current is None:
+            if isinstance(block, Table) and _has_form_content(block):
+                current = FormRegion(blocks=[block], title=None)
+                regions.append(current)
+            else:
+                preamble.append(block)
+            continue
+        current.blocks.append(block)
+        if isinstance(block, Table) and _has_indicator_header(block):
+            seen_indicator_header = True
+    regions = [r for r in regions if any(isinstance(b, Table) and _has_form_content(b) for b in r.blocks)]
+    context = document_context(preamble)
+    for i, r in enumerate(regions):
+        r.index = i
+        r.context = dict(context)
+        r.pages = sorted({p for b in r.blocks for p in _pages_of(b)})
+    return regions
+
+
+def current_has_content(region: FormRegion) -> bool:
+    return any(isinstance(b, Table) for b in region.blocks)
+
+
+def document_context(preamble: list[Block]) -> dict[str, Any]:
+    """Year and unit named before the first form (a budget text's cover)."""
+    ctx: dict[str, Any] = {}
+    for b in preamble:
+        if not isinstance(b, Paragraph):
+            continue
+        t = clean_cell(b.text)
+        if "year" not in ctx and (y := year_from_text(t)):
+            ctx["year"] = y
+        if "unit_name" not in ctx and 2 <= len(t) <= 20 and _UNIT_SUFFIX.search(t) and not re.search(r"\d", t):
+            ctx["unit_name"] = t
+    return ctx
+
+
+def _split_units(blocks: list[Block]):
+    """Yield blocks, splitting a table wherever a form heading or a new form's header row starts inside it."""
+    for b in blocks:
+        if not isinstance(b, Table):
+            yield b
+            continue
+        cut_points = [
+            i for i, row in enumerate(b.rows)
+            if i > 0 and (_row_title(row) is not None or (_row_is_form_header(row) and _indicator_header_before(b, i)))
+        ]
+        if not cut_points:
+            yield b
+            continue
+        start = 0
+        for cut in [*cut_points, len(b.rows)]:
+            part = b.rows[start:cut]
+            if part:
+                yield Table(rows=part, exact_grid=b.exact_grid, pages=_rows_pages(part) or b.pages, source=b.source)
+            start = cut
+
+
+def _rows_pages(rows) -> list[int]:
+    return sorted({c.page for r in rows for c in r if c.page is not None})
+
+
+def _indicator_header_before(table: Table, i: int) -> bool:
+    """True when an indicator table header occurs in ``table.rows[:i]`` after the last form header."""
+    seen = False
+    for row in table.rows[:i]:
+        if _row_is_form_header(row):
+            seen = False
+        if _row_is_indicator_header(row):
+            seen = True
+    return seen
+
+
+def _title_of(block: Block) -> str | None:
+    if isinstance(block, Paragraph):
+        text = clean_cell(block.text)
+        return text if vocab.is_form_title(text) else None
+    if isinstance(block, Table) and block.rows:
+        return _row_title(block.rows[0])
+    return None
+
+
+def _row_title(row) -> str | None:
+    texts = [clean_cell(c.text) for c in row if clean_cell(c.text) and not c.is_copy]
+    if len(set(texts)) == 1 and vocab.is_form_title(texts[0]):
+        return texts[0]
+    return None
+
+
+def _row_is_form_header(row) -> bool:
+    return any(vocab.header_field(c.text) in ("project_name", "unit_name") for c in row if not c.is_copy)
+
+
+def _row_is_indicator_header(row) -> bool:
+    roles = {vocab.header_role(c.text) for c in row}
+    return "level3" in roles or ({"level1", "level2"} <= roles) or ("level2" in roles and "target" in roles)
+
+
+def _starts_with_form_header(table: Table) -> bool:
+    return any(_row_is_form_header(r) for r in table.rows[:2])
+
+
+def _has_indicator_header(table: Table) -> bool:
+    return any(_row_is_indicator_header(r) for r in table.rows)
+
+
+def _has_form_content(table: Table) -> bool:
+    return _has_indicator_header(table) or any(_row_is_form_header(r) for r in table.rows)
+
+
+def _pages_of(block: Block) -> list[int]:
+    if isinstance(block, Table):
+        return list(block.pages)
+    return [block.page] if block.page is not None else []
