@@ -787,7 +787,8 @@ def column_edges(table: Table) -> list[float | None]:
 def _column_map(a: Table, b: Table) -> list[int] | None:
     """Which column of ``a`` each column of ``b`` continues, or None if ``b`` does not continue ``a``.
 
-    Same column count and left edges: the identity. Fewer columns in ``b``: its edges must
+    Same column count and either the same left edges or the same (repeated) header row:
+    the identity. Fewer columns in ``b``: its edges must
     match a subset of ``a``'s, the right edges must agree, and every column ``b`` lacks
     must be a vertically merged cell at the bottom of ``a`` — a merged cell running over
     the page break, drawn without rules on the next page.
@@ -798,6 +799,8 @@ def _column_map(a: Table, b: Table) -> list[int] | None:
     width = (a.bbox[2] - a.bbox[0]) if a.bbox else 500.0
     tol = max(4.0, 0.02 * width)
     if a.n_cols == b.n_cols:
+        if a.rows and b.rows and any(_row_key(a.rows[0])) and _row_key(a.rows[0]) == _row_key(b.rows[0]):
+            return list(range(a.n_cols))  # the header repeated: same table even if widths differ
         known = [(x, y) for x, y in zip(ea, eb) if x is not None and y is not None]
         if known:
             return list(range(a.n_cols)) if all(abs(x - y) <= tol for x, y in known) else None
@@ -854,10 +857,10 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
             mapping = _column_map(prev, b)
         if mapping is not None:
             out[-1] = _append_table(prev, b, mapping)  # type: ignore[arg-type]
-        else:
-            out += pending
-            out.append(b)
+            continue  # furniture stays pending: it follows the whole table, a page 3 may continue it
+        out += pending
         pending = []
+        out.append(b)
     return out + pending
 
 

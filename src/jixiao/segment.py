@@ -55,12 +55,13 @@ def segment(doc: SourceDocument) -> list[FormRegion]:
                 continue
             current = FormRegion(blocks=[block], title=title)
             regions.append(current)
-            seen_indicator_header = False
+            seen_indicator_header = isinstance(block, Table) and _has_indicator_header(block)
             continue
         if current is None:
             if isinstance(block, Table) and _has_form_content(block):
                 current = FormRegion(blocks=[block], title=None)
                 regions.append(current)
+                seen_indicator_header = _has_indicator_header(block)
             else:
                 preamble.append(block)
             continue

@@ -138,6 +138,8 @@ def affinity(text: str, role: str) -> float:
         return 2.5 if k in vocab.CATEGORY_VALUES else -1.0
     if role == "op":
         return 3.0 if k in vocab.OPERATOR_WORDS else -3.0
+    if role == "op_or_category":  # 指标性质 holds either the operator or 正向/反向/定性
+        return 3.0 if k in vocab.OPERATOR_WORDS else (2.5 if k in vocab.CATEGORY_VALUES else -1.0)
     if role == "unit":
         return 1.5 if (len(k) <= 5 and not re.search(r"\d", k)) else -2.0
     if role == "weight":

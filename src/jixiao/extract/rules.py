@@ -270,7 +270,7 @@ def _read_header(st: _State, row: RowView) -> bool:
         st.form.evidence[fld] = evidence_of(val)
     if not found and st.form.year is None:
         for cv in row.cells:
-            if re.fullmatch(r"[（(]?\s*20\d{2}\s*年度?\s*[)）]?", cv.text or "") and (y := year_from_text(cv.text)):
+            if re.fullmatch(r"[（(]\s*20\d{2}\s*年度?\s*[)）]|20\d{2}\s*年度", cv.text or "") and (y := year_from_text(cv.text)):
                 st.form.year = y
                 st.form.evidence["year"] = evidence_of(cv)
     return found
@@ -526,6 +526,8 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView) -> None:
         assigned, dropped = assign_exact(cells, roles)
     else:
         assigned, dropped = align_row(cells, roles, exact=False)
+    if (either := assigned.pop("op_or_category", None)) is not None:
+        assigned["op" if vocab.key(either.text) in vocab.OPERATOR_WORDS else "category"] = either
     table.rows.append({"cells": assigned, "dropped": dropped, "row": row})
 
 
@@ -686,12 +688,23 @@ def _finish_header(st: _State, region: FormRegion) -> None:
         form.year = year_from_text(title) or region.context.get("year")
         if form.year is not None and "year" not in form.evidence:
             form.evidence["year"] = Evidence(status=AlignmentStatus.INFERRED, source_text=title or "document context")
+    if form.year is None:
+        _year_from_history(form)
     form.form_type = _form_type(title, form)
     if form.unit_name is None and region.context.get("unit_name"):
         form.unit_name = region.context["unit_name"]
         form.evidence["unit_name"] = Evidence(status=AlignmentStatus.INFERRED, source_text="document cover")
     if form.title:
         form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
+
+
+def _year_from_history(form: Form) -> None:
+    """近两年指标值 columns name the two years before the budget year: 2022, 2023 → 2024."""
+    years = {int(y) for ind in form.indicators for y in ind.history if y.isdigit()}
+    if years:
+        form.year = max(years) + 1
+        form.evidence["year"] = Evidence(status=AlignmentStatus.INFERRED,
+                                         source_text=f"history columns {sorted(years)}")
 
 
 def _form_type(title: str, form: Form) -> str:

