@@ -19,10 +19,12 @@ Nothing here knows about budget forms: any column count, any order.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from jixiao.docmodel import Block, Cell, PageInfo, Paragraph, Table, Word
 from jixiao.schema import BBox
@@ -123,6 +125,36 @@ def rulings_from_drawings(drawings: Sequence[dict[str, Any]], page_width: float 
     return out
 
 
+def rulings_from_image(gray: Any, scale: float, min_len_pt: float = 14.0, dark: int = 160) -> list[Ruling]:
+    """Ruling segments found on a scanned page image, in page points.
+
+    ``gray`` is a 2-D uint8 array (0 = black), ``scale`` = points per pixel (72 / dpi).
+    A ruling is a run of dark pixels along one pixel row (column) at least
+    ``min_len_pt`` long — longer than the strokes of body-size text. A rule on a page
+    turned by a degree or so breaks into a staircase of such runs;
+    :func:`page_blocks_from_words` removes the skew before it joins them. Needs numpy.
+    """
+    import numpy as np
+
+    ink = np.asarray(gray) < dark
+    min_len = max(8, int(min_len_pt / scale))
+    out: list[Ruling] = []
+    for horizontal, m in ((True, ink), (False, ink.T)):
+        padded = np.zeros((m.shape[0], m.shape[1] + 2), dtype=np.int8)
+        padded[:, 1:-1] = m
+        d = np.diff(padded, axis=1)
+        rows, starts = np.nonzero(d == 1)
+        _, ends = np.nonzero(d == -1)
+        keep = (ends - starts) >= min_len
+        for r, a, b in zip(rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist()):
+            pos = (r + 0.5) * scale
+            if horizontal:
+                out.append((a * scale, pos, b * scale, pos))
+            else:
+                out.append((pos, a * scale, pos, b * scale))
+    return out
+
+
 def _axis_segment(x0: float, y0: float, x1: float, y1: float) -> list[Ruling]:
     if abs(y1 - y0) <= 1.5 and abs(x1 - x0) > 1.5:
         y = (y0 + y1) / 2
@@ -213,6 +245,23 @@ def _union(spans: list[tuple[float, float]], gap: float = 0.0) -> list[tuple[flo
     return out
 
 
+class RulingIndex:
+    """Ask whether a rule runs along a cell boundary (used to merge slots a table finder left out)."""
+
+    def __init__(self, rulings: Iterable[Ruling]):
+        rulings = list(rulings)
+        self.h = _merge_rulings(rulings, horizontal=True)
+        self.v = _merge_rulings(rulings, horizontal=False)
+
+    def horizontal_at(self, y: float, x: float, tol: float = 2.0) -> bool:
+        """A horizontal rule at height ``y`` passes over ``x``."""
+        return any(abs(ln.pos - y) <= tol and ln.covers(x) for ln in self.h)
+
+    def vertical_at(self, x: float, y: float, tol: float = 2.0) -> bool:
+        """A vertical rule at ``x`` passes beside height ``y``."""
+        return any(abs(ln.pos - x) <= tol and ln.covers(y) for ln in self.v)
+
+
 # ---------------------------------------------------------------------------------------
 # Words → rows → segments
 
@@ -297,20 +346,67 @@ def estimate_skew(words: Sequence[Word]) -> float:
                 slopes.append(((best[1] + best[3]) / 2 - (a[1] + a[3]) / 2) / dx)
     if len(slopes) < 3:
         return 0.0
-    return max(-0.05, min(0.05, statistics.median(slopes)))
+    s = statistics.median(slopes)
+    return 0.0 if abs(s) < 0.002 else max(-0.05, min(0.05, s))  # < 0.1°: a straight page
+
+
+def _turn(x: float, y: float, s: float) -> tuple[float, float]:
+    """Rotate a point about the origin by -atan(s): the exact inverse of turning by +atan(-s)."""
+    th = math.atan(s)
+    c, n = math.cos(th), math.sin(th)
+    return x * c + y * n, -x * n + y * c
+
+
+def _rotate_box(box: BBox, s: float) -> BBox:
+    """Turn a box's centre by the small angle atan(s) about the origin; the size is kept.
+
+    ``s`` = the page skew removes it, ``-s`` puts it back exactly, so the boxes handed out
+    stay in page coordinates while the analysis works on straight rows and columns.
+    """
+    if not s:
+        return box
+    x0, y0, x1, y1 = box
+    cx, cy = _turn((x0 + x1) / 2, (y0 + y1) / 2, s)
+    hw, hh = (x1 - x0) / 2, (y1 - y0) / 2
+    return (cx - hw, cy - hh, cx + hw, cy + hh)
+
+
+def _rotate_ruling(r: Ruling, s: float) -> Ruling:
+    if not s:
+        return r
+    a = _turn(r[0], r[1], s)
+    b = _turn(r[2], r[3], s)
+    return (a[0], a[1], b[0], b[1])
 
 
 def _segments(words: Sequence[Word], skew: float) -> list[_Seg]:
-    """Words as segments in deskewed coordinates (y shifted by -skew·x)."""
+    """Words as segments in deskewed coordinates."""
     out = []
     for w in words:
         text = (w.text or "").strip()
         if not text:
             continue
-        x0, y0, x1, y1 = w.bbox
-        dy = skew * (x0 + x1) / 2
-        out.append(_Seg(text, x0, y0 - dy, x1, y1 - dy, w.score))
+        x0, y0, x1, y1 = _rotate_box(w.bbox, skew)
+        out.append(_Seg(text, x0, y0, x1, y1, w.score))
     return out
+
+
+def _unskew_blocks(blocks: list[Block], skew: float) -> None:
+    """Map the boxes of built blocks back to page coordinates."""
+    if not skew:
+        return
+    for b in blocks:
+        if b.bbox is not None:
+            b.bbox = _rotate_box(b.bbox, -skew)
+        if isinstance(b, Table):
+            done: dict[int, BBox] = {}
+            for row in b.rows:
+                for c in row:
+                    if c.bbox is not None:
+                        key = id(c.bbox)
+                        if key not in done:
+                            done[key] = _rotate_box(c.bbox, -skew)
+                        c.bbox = done[key]
 
 
 def _group_rows(segs: list[_Seg]) -> list[_Row]:
@@ -339,17 +435,24 @@ def _collides(row: _Row, s: _Seg) -> bool:
     return any(min(o.x1, s.x1) - max(o.x0, s.x0) > 0.3 * min(o.x1 - o.x0, s.x1 - s.x0) for o in row.segs)
 
 
-def _merge_close(row: _Row, max_gap: float) -> _Row:
-    """Join pieces of one line closer than ``max_gap`` (words of one cell)."""
+def _merge_close(row: _Row, max_gap: float, vlines: Sequence[_Line] = ()) -> _Row:
+    """Join pieces of one line closer than ``max_gap`` (words of one cell), never across a
+    vertical rule: ruled cells sit closer together than the gap rule alone can tell."""
     segs = sorted(row.segs, key=lambda s: s.x0)
     out: list[_Seg] = []
     for s in segs:
-        if out and s.x0 - out[-1].x1 < max_gap:
-            p = out[-1]
+        p = out[-1] if out else None
+        if p is not None and s.x0 - p.x1 < max_gap and not _ruled_between(p, s, vlines):
             out[-1] = _Seg(_join_text(p.text, s.text), p.x0, min(p.y0, s.y0), max(p.x1, s.x1), max(p.y1, s.y1), min(p.score, s.score))
         else:
             out.append(s)
     return _Row(out)
+
+
+def _ruled_between(a: _Seg, b: _Seg, vlines: Sequence[_Line]) -> bool:
+    lo, hi = a.x1 - 1.0, b.x0 + 1.0
+    y = (a.cy + b.cy) / 2
+    return any(lo <= v.pos <= hi and v.covers(y) for v in vlines)
 
 
 # ---------------------------------------------------------------------------------------
@@ -372,14 +475,15 @@ def page_blocks_from_words(
     """
     if not words:
         return []
-    skew = estimate_skew(words)
+    skew = estimate_skew(words)  # analysis runs on deskewed boxes; output boxes are mapped back
     segs = _segments(words, skew)
     if not segs:
         return []
     h = statistics.median(s.y1 - s.y0 for s in segs) or 10.0
-    rows = [_merge_close(r, 0.5 * h) for r in _group_rows(segs)]
-    hlines = _merge_rulings(rulings or [], horizontal=True)
-    vlines = _merge_rulings(rulings or [], horizontal=False)
+    straight = [_rotate_ruling(r, skew) for r in rulings or []]
+    hlines = _merge_rulings(straight, horizontal=True)
+    vlines = _merge_rulings(straight, horizontal=False)
+    rows = [_merge_close(r, 0.5 * h, vlines) for r in _group_rows(segs)]
     blocks: list[Block] = []
     free = rows
     for area in _ruled_areas(hlines, vlines, h):
@@ -391,6 +495,7 @@ def page_blocks_from_words(
             else:
                 free = sorted(free + inside, key=lambda r: r.cy)
     blocks += _unruled_blocks(free, h, page.number, source)
+    _unskew_blocks(blocks, skew)
     blocks.sort(key=lambda b: (b.bbox[1] if b.bbox else 0.0, b.bbox[0] if b.bbox else 0.0))
     return blocks
 
@@ -466,8 +571,8 @@ def _ruled_table(
         return None
     # text per slot, line by line
     slot_lines: dict[tuple[int, int], list[_Seg]] = {}
-    for r in rows:
-        for s in r.segs:
+    for line in rows:
+        for s in line.segs:
             ri = min(max(bisect.bisect_right(ys, s.cy) - 1, 0), n_rows - 1)
             for ci in _cols_of(s, xs):
                 slot_lines.setdefault((ri, ci), []).append(s)
@@ -508,7 +613,7 @@ def _ruled_table(
     for slot in parent:
         groups.setdefault(find(slot), []).append(slot)
     origins = []
-    for root, slots in groups.items():
+    for slots in groups.values():
         rs = [s[0] for s in slots]
         cs = [s[1] for s in slots]
         rect = (min(rs), min(cs), max(rs), max(cs))
@@ -588,7 +693,7 @@ def _cell_text(segs: list[_Seg]) -> str:
 def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[Block]:
     """Whitespace analysis: runs of rows with ≥2 aligned columns become tables, the rest paragraphs."""
     blocks: list[Block] = []
-    for run in _runs(rows, 3.0 * h):
+    for run in _runs(rows, 3.0 * h, h):
         anchors = [i for i, r in enumerate(run) if len(r.segs) >= 2]
         table = None
         if len(anchors) >= 2:
@@ -605,14 +710,32 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[
     return blocks
 
 
-def _runs(rows: list[_Row], max_gap: float) -> list[list[_Row]]:
+def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
+    """Split lines into runs at wide vertical gaps: absolute ones, then unusually wide ones.
+
+    The second rule separates two tables (or a table and a caption) that sit closer than
+    ``max_gap`` but further apart than the rows inside them.
+    """
     out: list[list[_Row]] = []
     for r in rows:
         if out and r.y0 - out[-1][-1].y1 <= max_gap:
             out[-1].append(r)
         else:
             out.append([r])
-    return out
+    split: list[list[_Row]] = []
+    for run in out:
+        gaps = [b.y0 - a.y1 for a, b in zip(run, run[1:])]
+        if len(gaps) < 3:
+            split.append(run)
+            continue
+        limit = statistics.median(gaps) + 0.5 * h
+        split.append([run[0]])
+        for g, r in zip(gaps, run[1:]):
+            if g > limit:
+                split.append([r])
+            else:
+                split[-1].append(r)
+    return split
 
 
 def _column_separators(rows: list[_Row], min_gap: float) -> list[float]:
@@ -685,7 +808,7 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Tab
         return None
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
-    logical = _logical_rows(rows, h)
+    logical = _logical_rows(rows, h, n_cols)
     origins: list[Cell] = []
     for ri, lines in enumerate(logical):
         placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
@@ -712,12 +835,14 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Tab
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
 
 
-def _logical_rows(rows: list[_Row], h: float) -> list[list[_Row]]:
+def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
     """Group visual lines into table rows when line spacing is clearly bimodal.
 
     Lines wrapped inside a cell sit closer together than table rows (which add cell
     padding); when the gaps split into two clusters at least 0.3 line heights apart, the
-    tight gaps are wraps. Uniform spacing means one line per row.
+    tight gaps are wraps. Uniform spacing means one line per row. Two *full* lines (text in
+    at least half the columns) are never merged: a vertically centred merged cell between
+    them must not glue two data rows together.
     """
     if len(rows) < 3:
         return [[r] for r in rows]
@@ -728,9 +853,11 @@ def _logical_rows(rows: list[_Row], h: float) -> list[list[_Row]]:
     if big < 0.3 * h:
         return [[r] for r in rows]
     threshold = (srt[at] + srt[at + 1]) / 2
+    full = max(2, (n_cols + 1) // 2)
     out = [[rows[0]]]
     for g, r in zip(gaps, rows[1:]):
-        if g < threshold:
+        has_full = any(len(x.segs) >= full for x in out[-1])
+        if g < threshold and not (has_full and len(r.segs) >= full):
             out[-1].append(r)
         else:
             out.append([r])
@@ -777,37 +904,120 @@ def column_edges(table: Table) -> list[float | None]:
     edges: list[float | None] = []
     for c in range(table.n_cols):
         xs = [
-            row[c].bbox[0] for row in table.rows
-            if c < len(row) and row[c].bbox is not None and row[c].merged_from is None and row[c].colspan == 1 and row[c].col == c
+            box[0] for row in table.rows
+            if c < len(row) and (box := row[c].bbox) is not None
+            and row[c].merged_from is None and row[c].colspan == 1 and row[c].col == c
         ]
         edges.append(statistics.median(xs) if xs else None)
     return edges
 
 
-def _column_map(a: Table, b: Table) -> list[int] | None:
-    """Which column of ``a`` each column of ``b`` continues, or None if ``b`` does not continue ``a``.
+@dataclass
+class _Continuation:
+    """How table ``b`` continues table ``a``: for every column of ``b``, the range of
+    ``a``'s columns it occupies, and how many repeated header rows open ``b``."""
 
-    Same column count and either the same left edges or the same (repeated) header row:
-    the identity. Fewer columns in ``b``: its edges must
-    match a subset of ``a``'s, the right edges must agree, and every column ``b`` lacks
-    must be a vertically merged cell at the bottom of ``a`` — a merged cell running over
-    the page break, drawn without rules on the next page.
+    ranges: list[tuple[int, int]]
+    drop: int
+
+
+def _origins(row: list[Cell]) -> list[Cell]:
+    return [c for c in row if c.merged_from is None]
+
+
+def _key(cells: list[Cell]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", c.text) for c in cells)
+
+
+def _row_key(row: list[Cell]) -> tuple[str, ...]:
+    return _key(row)
+
+
+def _continuation(a: Table, b: Table) -> _Continuation | None:
+    """Whether ``b`` (first block of page N+1) continues ``a`` (last block of page N), and how.
+
+    Accepted, in this order:
+
+    1. same column count and the same first row (a repeated header), or the same left
+       column edges: column ``j`` continues column ``j``;
+    2. ``b`` opens with a repeated header that equals a row of ``a`` cell for cell (widths
+       may differ: the continuation was laid out on its own): columns follow that header;
+    3. fewer columns whose edges match a subset of ``a``'s, where every column ``b`` lacks
+       is a vertically merged cell at the bottom of ``a`` (a merged cell running over the
+       break, drawn without rules on the next page).
     """
-    if not (a.exact_grid and b.exact_grid) or a.n_cols == 0 or b.n_cols == 0 or b.n_cols > a.n_cols:
+    if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
         return None
-    ea, eb = column_edges(a), column_edges(b)
-    width = (a.bbox[2] - a.bbox[0]) if a.bbox else 500.0
-    tol = max(4.0, 0.02 * width)
+    identity = [(i, i + 1) for i in range(a.n_cols)]
     if a.n_cols == b.n_cols:
-        if a.rows and b.rows and any(_row_key(a.rows[0])) and _row_key(a.rows[0]) == _row_key(b.rows[0]):
-            return list(range(a.n_cols))  # the header repeated: same table even if widths differ
-        known = [(x, y) for x, y in zip(ea, eb) if x is not None and y is not None]
-        if known:
-            return list(range(a.n_cols)) if all(abs(x - y) <= tol for x, y in known) else None
-        if a.bbox and b.bbox and abs(a.bbox[0] - b.bbox[0]) <= tol and abs(a.bbox[2] - b.bbox[2]) <= tol:
-            return list(range(a.n_cols))
+        if any(_row_key(a.rows[0])) and _row_key(a.rows[0]) == _row_key(b.rows[0]):
+            return _Continuation(identity, _repeated_prefix(a, b))
+        if _edges_match(a, b):
+            return _Continuation(identity, _repeated_prefix(a, b))
+    by_header = _header_ranges(a, b)
+    if by_header is not None:
+        ranges, k = by_header
+        drop = 1
+        while drop < min(4, len(b.rows) - 1) and k + drop < len(a.rows) and any(_key(_origins(b.rows[drop]))) and (
+            _key(_origins(b.rows[drop])) == _key(_origins(a.rows[k + drop]))
+        ):
+            drop += 1  # the rest of a multi-row header
+        return _Continuation(ranges, drop)
+    subset = _subset_ranges(a, b)
+    return _Continuation(subset, 0) if subset is not None else None
+
+
+def _repeated_prefix(a: Table, b: Table) -> int:
+    k = 0
+    while k < min(3, len(a.rows), len(b.rows) - 1) and any(_row_key(b.rows[k])) and _row_key(b.rows[k]) == _row_key(a.rows[k]):
+        k += 1
+    return k
+
+
+def _tolerance(a: Table) -> float:
+    width = (a.bbox[2] - a.bbox[0]) if a.bbox else 500.0
+    return max(4.0, 0.02 * width)
+
+
+def _edges_match(a: Table, b: Table) -> bool:
+    ea, eb = column_edges(a), column_edges(b)
+    tol = _tolerance(a)
+    known = [(x, y) for x, y in zip(ea, eb) if x is not None and y is not None]
+    if known:
+        return all(abs(x - y) <= tol for x, y in known)
+    return bool(a.bbox and b.bbox and abs(a.bbox[0] - b.bbox[0]) <= tol and abs(a.bbox[2] - b.bbox[2]) <= tol)
+
+
+def _header_ranges(a: Table, b: Table) -> tuple[list[tuple[int, int]], int] | None:
+    """Column ranges from a header row of ``a`` repeated as ``b``'s first row (last match
+    wins), and the index of that row in ``a``."""
+    head = _origins(b.rows[0])
+    key = _key(head)
+    if sum(1 for t in key if t) < 2 or len(b.rows) < 2:
         return None
-    if None in eb or not (a.bbox and b.bbox) or abs(a.bbox[2] - b.bbox[2]) > tol:
+    for k in range(len(a.rows) - 1, -1, -1):
+        cells = _origins(a.rows[k])
+        if _key(cells) != key:
+            continue
+        ranges: list[tuple[int, int] | None] = [None] * b.n_cols
+        for hb, ha in zip(head, cells):
+            if hb.colspan == 1:
+                ranges[hb.col] = (ha.col, ha.col + ha.colspan)
+            elif hb.colspan == ha.colspan:
+                for d in range(hb.colspan):
+                    ranges[hb.col + d] = (ha.col + d, ha.col + d + 1)
+            else:
+                return None
+        if any(r is None for r in ranges):
+            return None
+        return [r for r in ranges if r is not None], k
+    return None
+
+
+def _subset_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
+    ea, eb = column_edges(a), column_edges(b)
+    tol = _tolerance(a)
+    if b.n_cols >= a.n_cols or None in eb or not (a.bbox and b.bbox) or abs(a.bbox[2] - b.bbox[2]) > tol:
         return None
     mapping: list[int] = []
     i = 0
@@ -823,21 +1033,17 @@ def _column_map(a: Table, b: Table) -> list[int] | None:
         cell = last[i] if i < len(last) else None
         if cell is None or cell.merged_from is None or cell.merged_from[0] >= len(a.rows) - 1 or cell.merged_from[1] != i:
             return None
-    return mapping
-
-
-def _row_key(row: list[Cell]) -> tuple[str, ...]:
-    return tuple(re.sub(r"\s+", "", c.text) for c in row)
+    return [(i, i + 1) for i in mapping]
 
 
 def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) -> list[Block]:
     """Join tables continued on the next page into one table with ``pages=[N, N+1, …]``.
 
     Two tables are one when the second is the first block of page N+1 (page numbers and
-    running headers aside), the first is the last block of page N, and both have the same
-    column x-positions (see :func:`_column_map`). A header row repeated at the top of the
-    continuation is dropped when it is identical to the first table's header, and a
-    vertically merged cell cut by the page break is continued (copies of its origin).
+    running headers aside), the first is the last block of page N, and their columns
+    correspond (see :func:`_continuation`). A header repeated at the top of the
+    continuation is dropped, and a vertically merged cell cut by the page break is
+    continued (copies of its origin).
     """
     info = {p.number: p for p in pages} if pages else None
     out: list[Block] = []
@@ -852,11 +1058,11 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
             out.append(b)
             continue
         prev = out[-1] if out else None
-        mapping = None
+        how = None
         if isinstance(prev, Table) and prev.pages and b.pages and b.pages[0] == prev.pages[-1] + 1:
-            mapping = _column_map(prev, b)
-        if mapping is not None:
-            out[-1] = _append_table(prev, b, mapping)  # type: ignore[arg-type]
+            how = _continuation(prev, b)
+        if how is not None and isinstance(prev, Table):
+            out[-1] = _append_table(prev, b, how)
             continue  # furniture stays pending: it follows the whole table, a page 3 may continue it
         out += pending
         pending = []
@@ -864,60 +1070,70 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
     return out + pending
 
 
-def _append_table(a: Table, b: Table, mapping: list[int]) -> Table:
-    identity = mapping == list(range(a.n_cols))
-    k = 0
-    while identity and k < min(3, len(a.rows), len(b.rows) - 1) and _row_key(b.rows[k]) == _row_key(a.rows[k]) and any(_row_key(b.rows[k])):
-        k += 1
+def _append_table(a: Table, b: Table, how: _Continuation) -> Table:
+    """``a`` followed by ``b``'s rows laid onto ``a``'s columns."""
     first = len(a.rows)
-    rows = [list(r) for r in a.rows]
-    missing = sorted(set(range(a.n_cols)) - set(mapping))
-    for row in b.rows[k:]:
-        r = len(rows)
-        new_row: list[Cell | None] = [None] * a.n_cols
-        for c in row:
-            if c.col >= len(mapping):
+    body = b.rows[how.drop :]
+    origins = []
+    for row in b.rows:
+        for c in _origins(row):
+            if c.col >= len(how.ranges) or c.row + c.rowspan <= how.drop:
                 continue
-            mf = c.merged_from
-            if mf is not None:
-                mf = (mf[0] - k + first, mapping[mf[1]]) if mf[0] >= k and mf[1] < len(mapping) else None
-            new_row[mapping[c.col]] = Cell(
-                text=c.text, row=r, col=mapping[c.col], rowspan=c.rowspan, colspan=c.colspan,
-                bbox=c.bbox, page=c.page, merged_from=mf, score=c.score,
-            )
-        for i in missing:  # a merged cell running on from page N, drawn without rules here
-            origin_rc = rows[first - 1][i].merged_from
-            assert origin_rc is not None
-            origin = rows[origin_rc[0]][origin_rc[1]]
-            origin.rowspan = r - origin.row + 1
-            new_row[i] = _copy_of(origin, r, i)
-        rows.append([c if c is not None else Cell(text="", row=r, col=i) for i, c in enumerate(new_row)])
-    if identity:
-        _continue_vertical_merges(rows, first)
+            start = how.ranges[c.col][0]
+            end = how.ranges[min(c.col + c.colspan, len(how.ranges)) - 1][1]
+            top = max(c.row, how.drop)  # a cell of the dropped header reaching into the body is clipped
+            origins.append(Cell(
+                text=c.text, row=top - how.drop, col=start, rowspan=c.row + c.rowspan - top, colspan=end - start,
+                bbox=c.bbox, page=c.page, score=c.score,
+            ))
+    grid = grid_from_origins(origins, len(body), a.n_cols)
+    for row in grid:
+        for c in row:
+            c.row += first
+            if c.merged_from is not None:
+                c.merged_from = (c.merged_from[0] + first, c.merged_from[1])
+    rows = [list(r) for r in a.rows] + grid
+    covered = {i for lo, hi in how.ranges for i in range(lo, hi)}
+    for i in sorted(set(range(a.n_cols)) - covered):  # a merged cell running on, drawn without rules
+        above = rows[first - 1][i]
+        origin_rc = above.merged_from or (above.row, above.col)
+        origin = rows[origin_rc[0]][origin_rc[1]]
+        for r in range(first, len(rows)):
+            rows[r][i] = _copy_of(origin, r, i)
+        origin.rowspan = len(rows) - origin.row
+    _continue_vertical_merges(rows, first)
     pages = list(a.pages) + [p for p in b.pages if p not in a.pages]
     return Table(rows=rows, exact_grid=True, pages=pages, bbox=a.bbox, source=a.source)
 
 
 def _continue_vertical_merges(rows: list[list[Cell]], first: int) -> None:
-    """An empty cell opening the continuation under a vertically merged cell continues it."""
+    """A merged cell cut by the page break continues in the cell opening the next page.
+
+    The opening cell continues the merged cell above it when it is empty or repeats its
+    text, and either the cell above is part of a vertical merge or the opening cell itself
+    spans rows (an empty merged cell means nothing on its own). Columns are taken left to
+    right and a column continues only if every column to its left did, so a new L1 group
+    starting at the top of a page is never glued to the previous group's L2.
+    """
     if first == 0 or first >= len(rows):
         return
     last = rows[first - 1]
-    for c, cell in enumerate(rows[first]):
-        if c >= len(last) or cell.text.strip() or cell.merged_from is not None:
-            continue
+    c = 0
+    while c < min(len(last), len(rows[first])):
+        cell = rows[first][c]
         above = last[c]
-        origin_rc = above.merged_from or ((above.row, above.col) if above.rowspan > 1 else None)
-        if origin_rc is None or origin_rc[1] != c or not above.text.strip():
-            continue
+        origin_rc = above.merged_from or (above.row, above.col)
+        origin = rows[origin_rc[0]][origin_rc[1]]
+        text = re.sub(r"\s+", "", cell.text)
+        if (
+            cell.merged_from is not None or origin_rc[1] != c or not above.text.strip()
+            or text not in ("", re.sub(r"\s+", "", origin.text))
+            or origin.colspan != cell.colspan or not (origin.rowspan > 1 or cell.rowspan > 1)
+        ):
+            return
         span = cell.rowspan
         for r in range(first, min(first + span, len(rows))):
-            slot = rows[r][c]
-            if slot.text.strip():
-                break
-            rows[r][c] = Cell(
-                text=above.text, row=r, col=c, bbox=slot.bbox, page=slot.page,
-                merged_from=origin_rc, score=above.score,
-            )
-        origin = rows[origin_rc[0]][origin_rc[1]]
-        origin.rowspan = max(origin.rowspan, first + span - origin_rc[0])
+            for k in range(c, c + cell.colspan):
+                rows[r][k] = _copy_of(origin, r, k)
+        origin.rowspan = max(origin.rowspan, first + span - origin.row)
+        c += cell.colspan

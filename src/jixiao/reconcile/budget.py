@@ -59,6 +59,7 @@ _TOP_EXPENSES = frozenset((
     "特定目标类项目支出", "人员支出", "日常公用支出", "对个人和家庭的补助", "支出合计", "合计", "总计",
 ))
 _INCOME_TOTALS = ("资金总额", "年度资金总额", "项目资金总额", "收入合计", "预算数", "合计", "总计")
+_INCOME_MARKERS = ("资金总额", "年度资金总额", "项目资金总额", "财政拨款", "收入合计", "预算数", "财政资金", "本级财政安排")
 _FISCAL_ITEMS = ("财政拨款", "财政拨款资金", "财政资金", "本级财政安排")
 _SHARE_COL = re.compile(r"占比|比例|比重|%|％")
 _PLAN_COL = re.compile(r"^\d{1,2}月(底|末)?$|^第?[一二三四1-4]季度(末)?$")
@@ -97,7 +98,7 @@ class Block:
 
     @property
     def is_income(self) -> bool:
-        return "收入" in self.section or any(k in self.by_key for k in ("资金总额", "财政拨款", "收入合计"))
+        return "收入" in self.section or any(k in self.by_key for k in _INCOME_MARKERS)
 
     @property
     def is_expense(self) -> bool:
@@ -134,6 +135,7 @@ def check_budget(form: Form, ledger: Ledger) -> None:
     _check_plan(form, ledger)
     _check_expense_vs_income(bs, ledger)
     _check_form_totals(form, bs, ledger)
+    _check_expense_block_present(form)
 
 
 def _credit(ledger: Ledger, lines: list[BudgetLine]) -> None:
@@ -407,3 +409,12 @@ def _check_form_totals(form: Form, bs: list[Block], ledger: Ledger) -> None:
         raise_flag(form, "budget_fiscal_exceeds_total",
                    f"budget.fiscal {fmt(bud.fiscal)} > budget.total {fmt(bud.total)}", "budget.fiscal",
                    fiscal=bud.fiscal, total=bud.total)
+
+
+def _check_expense_block_present(form: Form) -> None:
+    """A 收入 block goes with a 支出 block (Suzhou 项目资金 / 部门整体资金): one alone means
+    the expense rows were lost."""
+    sections = {fold(ln.section) for ln in form.budget.lines}
+    if "收入" in sections and not any("支出" in s for s in sections):
+        raise_flag(form, "budget_expense_lines_missing", "a 收入 block without any 支出 line", "budget.lines",
+                   sections=sorted(sections))

@@ -8,6 +8,7 @@ from typing import Any
 
 from jixiao.reconcile.codes import severity_of
 from jixiao.schema import Flag, Traced
+from jixiao.values import fold
 
 
 class Ledger:
@@ -76,6 +77,9 @@ def garbage_in(text: str | None, *, closed_vocab: bool = False) -> list[str]:
     if not text:
         return []
     out = _KANA.findall(text) + _JP_ONLY.findall(text) + _GLYPHS.findall(text)
+    if closed_vocab:
+        # L1/L2 names hold no digits except a trailing ordinal (核心业务产出1)
+        out += re.findall(r"\d+(?!$)", fold(text))
     for tok in _LATIN.findall(text):
         if closed_vocab:
             out.append(tok)

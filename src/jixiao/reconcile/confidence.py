@@ -24,10 +24,12 @@ STATUS_LOGIT: dict[AlignmentStatus | None, float] = {
     AlignmentStatus.UNGROUNDED: -0.4,  # ≈ 0.40
     None: 1.4,  # no evidence recorded (an LLM or hand-made reading): ≈ 0.80
 }
+WHOLE_WEIGHT = 0.5
 FLAG_LOGIT = {Severity.ERROR: -3.0, Severity.WARNING: -1.6, Severity.INFO: -0.25}
 OCR_WEIGHT = 3.0  # × ln(ocr_score): 0.95 → −0.15, 0.8 → −0.67, 0.6 → −1.53
 REPAIR_EACH = -0.35
 REPAIR_DISTANCE = -1.5  # × (edit distance ÷ original length), capped at 1
+OCR_LOW = 0.8  # an OCR score below this gets a warning (a prior; tune on real OCR runs)
 LOW = 0.5  # below this, a field with no warning gets ``low_confidence``
 FLOOR, CEIL = 0.01, 0.995
 
@@ -63,6 +65,9 @@ def terms_for(obj: Traced, field: str, ledger: Ledger) -> list[tuple[str, float]
     for f in obj.flags:
         if f.field == field and f.code != "low_confidence":
             terms.append((f"flag_{f.code}", FLAG_LOGIT[f.severity]))
+        elif f.field is None and f.severity != Severity.INFO:
+            # a doubt about the whole row/form (often the extractor's): half weight on every field
+            terms.append((f"row_flag_{f.code}", WHOLE_WEIGHT * FLAG_LOGIT[f.severity]))
     terms += ledger.terms(obj, field)
     return terms
 
@@ -118,6 +123,6 @@ def grounding_flags(obj: Traced, fields: tuple[str, ...]) -> None:
         if ev.status == AlignmentStatus.UNGROUNDED and not has_flag(obj, "value_ungrounded", field):
             raise_flag(obj, "value_ungrounded", f"{field}: no support found in the source ({ev.extractor})", field,
                        extractor=ev.extractor)
-        if ev.ocr_score is not None and ev.ocr_score < 0.75 and not has_flag(obj, "ocr_low_score", field):
+        if ev.ocr_score is not None and ev.ocr_score < OCR_LOW and not has_flag(obj, "ocr_low_score", field):
             raise_flag(obj, "ocr_low_score", f"{field}: OCR score {ev.ocr_score:.2f}", field,
                        ocr_score=ev.ocr_score, source_text=ev.source_text)

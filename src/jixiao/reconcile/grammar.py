@@ -9,9 +9,11 @@ Decisions (documented because they are judgement calls):
   提高/提升/上升/下降/降低/减少/偏差/超/倍, 完成率 (非税收入预算完成率 ≥100%: revenue can
   beat the plan) and 控制率 (actual against a cap). Everything else — 执行率, 覆盖率, 合格率,
   满意度 … — is capped at 100%: you cannot spend 110% of a budget or satisfy 105% of people.
-* **Half-year vs full-year.** Only cumulative quantities are compared: counts (次, 个, 家,
-  人次 …) and money (元, 万元, 亿元 …), same unit, operators ≥ = > or none on both sides.
-  Time spans (小时, 天), rates and caps (≤) are not cumulative.
+* **Half-year vs full-year.** Compared when both parse with the same unit: counts (次, 个,
+  家, 人次 …) and money (元, 万元, 亿元 …) accumulate, so half ≤ full for goals (≥ = > or
+  none) and for caps (≤ <) alike; for rates only goals are compared (≥90% half vs ≥0% full
+  is a swap), half-year caps on rates may be looser. Time spans (小时, 天) are left alone.
+  序时进度 as the full-year value with a real half-year value is a swap too.
 * **Satisfaction.** ``≥0%`` in the half-year column is the known dummy of end-of-year-only
   indicators (domain.md §4): info. In the full-year column it is a warning, as is any
   satisfaction target under 50%.
@@ -54,6 +56,8 @@ _RELATIVE = re.compile(
     r"^(?:同比|比上年|较上年|环比|年均)?(?:增长|增加|提高|提升|下降|降低|减少|上升|增幅|降幅)?"
     r"[≥≤=<>]?\d+(?:\.\d+)?%?(?:以上|以内|以下|左右|及以上)?$|^±\d+(?:\.\d+)?%(?:以内)?$"
 )
+# A unit ending in a digit (other than a rate's period "次/月") is an OCR stray: 95%0.
+_BAD_UNIT = re.compile(r"(?<![/·])\d+$")
 _PLACEHOLDER = re.compile(r"\*{2,}|^[…\.。]{2,}$|^[-—/]+$|^x+$", re.I)
 
 COUNT_UNITS = frozenset(
@@ -67,6 +71,7 @@ _NAME_UNIT = re.compile(
 )
 _SCALES = {None: 1.0, "": 1.0, "千": 1e3, "万": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8}
 
+_PROGRESS_WORDS = frozenset(("序时进度", "按序时进度", "按进度"))
 _CHANGE_WORDS = (
     "增长", "增幅", "增速", "增加", "变动", "变化", "同比", "环比", "比上年", "较上年", "提高", "提升", "上升",
     "下降", "降低", "减少", "偏差", "超", "完成率", "控制率", "倍",
@@ -97,15 +102,23 @@ def classify_value(text: str | None) -> ValueKind | None:
     if p is not None and p.number is not None:
         if p.unit and p.unit.startswith("年") and 1990 <= p.number <= 2100:
             return ValueKind("date", p)  # "2025年年底前", "2021年全年"
+        if p.unit and _BAD_UNIT.search(p.unit):
+            return ValueKind("garbled", p)  # "95%0", "58.7亿元人民币0": a stray digit after the unit
         return ValueKind("number", p)
     body = (p.text if p and p.text else s) or s
+    if re.search(r"\d", body) and _is_qualitative(re.sub(r"[\d.]+", "", body)):
+        return ValueKind("garbled", p)  # "健全0": a stray digit in a qualitative word
     if _is_date(body):
         return ValueKind("date", p)
     if _RELATIVE.fullmatch(s):
         return ValueKind("relative", p)
-    if body in QUALITATIVE or (len(body) <= 12 and _QUAL_TAIL.search(body)):
+    if _is_qualitative(body):
         return ValueKind("qualitative", p)
     return ValueKind("free", p)
+
+
+def _is_qualitative(body: str) -> bool:
+    return body in QUALITATIVE or (0 < len(body) <= 12 and bool(_QUAL_TAIL.search(body)))
 
 
 def _is_date(body: str) -> bool:
@@ -140,6 +153,7 @@ def check_values(form: Form, ledger: Ledger) -> None:
                 _check_date(ind, field, text, form.year)
         _check_satisfaction(ind, kinds)
         _check_half_vs_full(ind, kinds)
+        _check_progress_in_target(ind, kinds)
         if ind.level3 and not ind.target and not _is_bare_row(ind):
             raise_flag(ind, "target_missing", f"{ind.level3}: no full-year value"
                        + (f" (half-year {ind.half_year})" if ind.half_year else ""), "target", half_year=ind.half_year)
@@ -219,20 +233,49 @@ def _cumulative_unit(unit: str | None) -> bool:
     return u in COUNT_UNITS or bool(_MONEY.match(u))
 
 
+_UP_OPS = (None, "≥", "=", ">")
+_CAP_OPS = ("≤", "<")
+
+
 def _check_half_vs_full(ind: Indicator, kinds: dict[str, ValueKind | None]) -> None:
+    """Half-year above full-year where the quantity accumulates over the year.
+
+    Counts and money accumulate whatever the operator (a half-year cap of ≤2个 failures
+    above a full-year cap of ≤1个 is as contradictory as ≥600次 above ≥500次). Rates do not
+    accumulate, but a half-year *goal* above the full-year goal (≥90% vs ≥0%) means the
+    columns were swapped or misread; half-year *caps* on rates may be looser, so ≤ is left.
+    Both fields are flagged: either may be the wrong one.
+    """
     h, t = kinds.get("half_year"), kinds.get("target")
     if not h or not t or h.kind != "number" or t.kind != "number" or not h.parsed or not t.parsed:
         return
     hp, tp = h.parsed, t.parsed
-    if hp.number is None or tp.number is None or fold(hp.unit) != fold(tp.unit) or not _cumulative_unit(hp.unit):
+    if hp.number is None or tp.number is None or fold(hp.unit) != fold(tp.unit):
         return
-    if hp.op not in (None, "≥", "=", ">") or tp.op not in (None, "≥", "=", ">"):
+    same_family = (hp.op in _UP_OPS and tp.op in _UP_OPS) or (hp.op in _CAP_OPS and tp.op in _CAP_OPS)
+    if not same_family:
+        return
+    if _cumulative_unit(hp.unit):
+        kind = f"a cumulative {hp.unit}"
+    elif hp.unit == "%" and hp.op in _UP_OPS:
+        kind = "a rate to reach"
+    else:
         return
     if hp.number > tp.number + 1e-9:
-        raise_flag(ind, "half_year_exceeds_target",
-                   f"{ind.level3}: half-year {ind.half_year} ({fmt(hp.number)}) > full-year {ind.target} "
-                   f"({fmt(tp.number)}) for a cumulative {hp.unit}", "half_year",
-                   half_year=hp.number, target=tp.number, unit=hp.unit)
+        for field in ("half_year", "target"):
+            raise_flag(ind, "half_year_exceeds_target",
+                       f"{ind.level3}: half-year {ind.half_year} ({fmt(hp.number)}) > full-year {ind.target} "
+                       f"({fmt(tp.number)}) for {kind}", field,
+                       half_year=hp.number, target=tp.number, unit=hp.unit)
+
+
+def _check_progress_in_target(ind: Indicator, kinds: dict[str, ValueKind | None]) -> None:
+    """序时进度 ("on schedule") is a mid-year value; as the full-year value the columns are swapped."""
+    if fold(ind.target) in _PROGRESS_WORDS and ind.half_year and fold(ind.half_year) not in _PROGRESS_WORDS:
+        for field in ("half_year", "target"):
+            raise_flag(ind, "progress_value_in_target",
+                       f"{ind.level3}: full-year value {ind.target} is a mid-year value (half-year {ind.half_year})",
+                       field, half_year=ind.half_year, target=ind.target)
 
 
 def name_unit(ind: Indicator) -> str | None:

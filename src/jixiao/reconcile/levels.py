@@ -27,9 +27,11 @@ from jixiao.framework import (
     fits,
     frameworks_with,
     is_open_level1,
+    known_level2s,
     level1_for_level2,
     match_level1,
     match_level2,
+    name_key,
 )
 from jixiao.reconcile.common import Ledger, raise_flag
 from jixiao.schema import AlignmentStatus, Evidence, Form, Indicator
@@ -41,22 +43,29 @@ _PLACEHOLDER = re.compile(r"^(?:…+|\.{3,}|。{3,}|-+|—+|指标\d*[:：]?|\d+
 
 
 def check_levels(form: Form, ledger: Ledger) -> None:
-    """Run the framework check over one form's indicators (mutates them)."""
+    """Run the framework check over one form's indicators (mutates them).
+
+    Pass 1 decides which level1s were printed (on the rows as extracted) and moves L2
+    names out of the L1 column; pass 2 restores level1s and checks the names against the
+    framework the form as a whole uses.
+    """
+    inds = form.indicators
+    printed_l1s = [level1_printed(ind, prev) for ind, prev in zip(inds, [None, *inds])]
+    for ind in inds:
+        _shift_level2_out_of_level1(ind)
     form_l1s = _form_level1s(form)
     spelling = _spellings(form)
-    has_l1 = any(i.level1 for i in form.indicators)
-    has_l2 = any(i.level2 for i in form.indicators)
-    prev: Indicator | None = None
-    for ind in form.indicators:
-        _shift_level2_out_of_level1(ind, prev)
-        _fix_level1(ind, prev, form_l1s, spelling, has_l1)
+    has_l1 = any(i.level1 for i in inds)
+    has_l2 = any(i.level2 for i in inds)
+    for ind, printed in zip(inds, printed_l1s):
+        _fix_level1(ind, printed, form_l1s, spelling, has_l1)
         _check_level1_name(ind)
         _check_level2_name(ind, has_l2)
         _check_level3(ind)
         ind.level1_canonical = canonical_level1(ind.level1)
         ind.level2_canonical = canonical_level2(ind.level2, ind.level1)
         _credit_fit(ind, ledger)
-        prev = ind
+    _check_suffix_style(form)
 
 
 # ---------------------------------------------------------------------------------------
@@ -100,7 +109,7 @@ def _level2_inferred(ind: Indicator) -> bool:
     return ev is not None and ev.status not in _PRINTED
 
 
-def _shift_level2_out_of_level1(ind: Indicator, prev: Indicator | None) -> None:
+def _shift_level2_out_of_level1(ind: Indicator) -> None:
     """A lost L1 cell shifts the L2 name into the L1 column: move it back."""
     if not ind.level1 or canonical_level1(ind.level1) is not None:
         return
@@ -143,20 +152,20 @@ def l2_in(fw: Framework, l1: str, l2: str) -> bool:
     return bool(l2s) and canonical_level2(l2) in l2s
 
 
-def _fix_level1(
-    ind: Indicator, prev: Indicator | None, form_l1s: list[str], spelling: dict[str, str], has_l1: bool,
-) -> None:
-    """Restore an empty level1, or an inferred one that contradicts its level2."""
+def _fix_level1(ind: Indicator, printed: bool, form_l1s: list[str], spelling: dict[str, str], has_l1: bool) -> None:
+    """Restore an empty level1, or an inferred one that contradicts its level2.
+
+    ``printed`` is decided on the rows as extracted, before any row was changed, so that
+    restoring one row does not make the next filled-down row look printed.
+    """
     if not ind.level3 and not ind.level2:
         return
     c2 = canonical_level2(ind.level2)
     empty = not ind.level1
-    if not empty:
-        if fits(ind.level1, ind.level2) is not False:
-            return
-        printed = level1_printed(ind, prev)
-    else:
+    if empty:
         printed = False
+    elif fits(ind.level1, ind.level2) is not False:
+        return
     cands, how = _candidates(ind.level2, form_l1s) if c2 else ([], "unknown_level2")
     if len(cands) == 1 and not printed:
         _restore(ind, cands[0], spelling, how)
@@ -210,20 +219,60 @@ def _check_level1_name(ind: Indicator) -> None:
 
 
 def _check_level2_name(ind: Indicator, has_l2: bool) -> None:
+    """An L2 must be a framework L2 of its L1 — unless the L1 is open (履职) or the L2 is a
+    local variant (shares its first two characters with one: 组织管理 for 组织实施).
+
+    With an unknown L1 (garbled) the L2 is checked against every framework L2. An unknown
+    L2 also casts doubt on the row's level3: OCR bleeds text between the two columns
+    (seed 004: 亲 | 所引进项目开工率 for 新引进项目开工率).
+    """
     c1 = canonical_level1(ind.level1)
     if not ind.level2:
         if has_l2 and ind.level3 and c1 and not is_open_level1(c1):
             raise_flag(ind, "level2_missing", "level2 empty while other rows of the form have one", "level2")
         return
-    if c1 is None or is_open_level1(c1) or canonical_level2(ind.level2, ind.level1):
+    if (c1 is not None and is_open_level1(c1)) or canonical_level2(ind.level2, ind.level1):
         return
     m = match_level2(ind.level2, ind.level1)
     if m:
         raise_flag(ind, "level2_fuzzy", f"level2 {ind.level2} looks like {m.canonical} (score {m.score:g})",
                    "level2", value=ind.level2, suggestion=m.canonical, score=m.score)
-    else:
-        raise_flag(ind, "level2_unknown", f"level2 {ind.level2} is not a level2 of {c1} in any framework",
-                   "level2", value=ind.level2, level1=c1)
+        return
+    key = name_key(ind.level2)
+    peers = known_level2s(c1) if c1 else []  # variants are tolerated under a known L1 only
+    variant_of = next((p for p in peers if len(key) >= 2 and name_key(p)[:2] == key[:2]), None)
+    if variant_of:
+        raise_flag(ind, "level2_local_variant", f"level2 {ind.level2}: a local variant of {variant_of}?",
+                   "level2", value=ind.level2, level1=c1, like=variant_of)
+        return
+    raise_flag(ind, "level2_unknown",
+               f"level2 {ind.level2} is not a level2 of {c1 or 'any framework level1'} in any framework",
+               "level2", value=ind.level2, level1=c1)
+    if ind.level3:
+        raise_flag(ind, "level3_doubtful_alignment",
+                   f"level3 {ind.level3}: its level2 {ind.level2} is no framework name, the cells may be misaligned",
+                   "level3", value=ind.level3, level2=ind.level2)
+
+
+_SUFFIXED = frozenset(("产出指标", "效益指标", "满意度指标", "成本指标"))
+
+
+def _check_suffix_style(form: Form) -> None:
+    """A form writing 效益指标 and 满意度指标 but 产出 has probably lost characters (seed 004:
+    "产出 | 出指标" split over two OCR cells)."""
+    suffixed: set[str] = set()
+    for ind in form.indicators:
+        c = canonical_level1(ind.level1)
+        if c in _SUFFIXED and fold(ind.level1).rstrip(":：").endswith("指标"):
+            suffixed.add(c)
+    for ind in form.indicators:
+        c = canonical_level1(ind.level1)
+        if c not in _SUFFIXED or fold(ind.level1).rstrip(":：").endswith("指标"):
+            continue
+        if c in suffixed or len(suffixed - {c}) >= 2:
+            raise_flag(ind, "level1_suffix_inconsistent",
+                       f"level1 {ind.level1} lacks the 指标 the form writes on {', '.join(sorted(suffixed))}",
+                       "level1", value=ind.level1, suggestion=c)
 
 
 def _check_level3(ind: Indicator) -> None:

@@ -12,6 +12,8 @@ forced re-render of unchanged inputs gives byte-identical files and no git churn
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +26,11 @@ from rich.table import Table
 
 from jixiao.render.layout import Grid, IndicatorTable, LayoutError, SideBySide, build, load_layout
 from jixiao.schema import Document, load_document
-from jixiao.values import parse_amount
+from jixiao.values import fold, parse_amount, values_equal
 
 app = typer.Typer(help="Golden set: render inputs from label.json + layout.json; check labels.", no_args_is_help=True)
-console = Console()
+# Piped output (CI logs, the lead's reports) gets a wide console so the table is not folded.
+console = Console() if sys.stdout.isatty() else Console(width=160)
 
 OUTPUT_FILES = {"digital": "digital.pdf", "scanned": "scanned.pdf", "docx": "form.docx", "xlsx": "form.xlsx"}
 
@@ -224,7 +227,55 @@ def check_folder(folder: Path) -> tuple[list[str], list[str]]:
             warnings.append(f"{folder.name}: {OUTPUT_FILES[kind]} not rendered yet")
     for fi, (form, rform) in enumerate(zip(label.forms, rd.forms, strict=True)):
         warnings += _check_budget(folder.name, fi, form, rform.blocks)
+        warnings += _check_rows(folder.name, fi, form, layout["forms"][fi])
     return errors, warnings
+
+
+_PLACEHOLDER = re.compile(r"^(?:[.…。·]+|指标\d+|……)$")
+
+
+def _same_row(printed: tuple[str, str], label: tuple[str, str]) -> bool:
+    """A printed row matches a label row when the label's (repaired) texts are in the printed ones.
+
+    Containment, not equality: labels drop printed prefixes such as '指标1：' and repair
+    OCR damage, so the printed level3 may be longer than the label's.
+    """
+    return fold(label[0]) in fold(printed[0]) and (values_equal(printed[1], label[1]) or fold(label[1]) in fold(printed[1]))
+
+
+def _check_rows(name: str, fi: int, form: Any, form_layout: dict[str, Any]) -> list[str]:
+    """The indicator rows a layout draws must be the label's indicators, in order.
+
+    Generated blocks are right by construction; blocks with explicit ``rows`` (drawn to
+    show blank rows as printed) can drift from the label when one of the two is edited.
+    Rows with an empty level3 are skipped: they are printed but are not indicators.
+    """
+    drawn: dict[str, list[tuple[str, str]]] = {}
+    blocks = []
+    for b in form_layout.get("blocks", []):
+        blocks += b.get("blocks", []) if b.get("type") == "side_by_side" else [b]
+    for b in blocks:
+        if b.get("type") != "indicators":
+            continue
+        scope = b.get("scope", "annual")
+        if b.get("rows") is not None:
+            rows = [(str(r.get("level3") or ""), str(r.get("target") or "")) for r in b["rows"]]
+        else:
+            inds = [i for i in form.indicators if i.scope == scope]
+            if b.get("range") is not None:
+                inds = inds[b["range"][0] : b["range"][1]]
+            rows = [(i.level3 or "", i.target or "") for i in inds]
+        drawn.setdefault(scope, []).extend(r for r in rows if r[0].strip() and not _PLACEHOLDER.match(r[0].strip()))
+    out = []
+    for scope in sorted({i.scope for i in form.indicators} | set(drawn)):
+        want = [(i.level3 or "", i.target or "") for i in form.indicators if i.scope == scope]
+        got = drawn.get(scope, [])
+        same = [_same_row(g, w) for g, w in zip(got, want)]
+        if len(got) != len(want) or not all(same):
+            diff = same.index(False) if not all(same) else min(len(got), len(want))
+            out.append(f"{name}: form {fi + 1}: the layout draws {len(got)} {scope} indicator rows, the label has "
+                       f"{len(want)}; first difference at row {diff + 1}")
+    return out
 
 
 def _check_budget(name: str, fi: int, form: Any, blocks: list[Any]) -> list[str]:

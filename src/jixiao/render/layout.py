@@ -24,7 +24,6 @@ from jixiao.values import parse_value
 OPS = "≥≤=><"
 PAGE_SIZES = ("a4", "a4-landscape")
 TEXT_FIELDS = ("level1", "level2", "level3", "key_task", "description", "half_year", "target", "basis", "category")
-DERIVED_FIELDS = ("op", "unit", "weight", "kind", "index", "extra")
 LEFT_ALIGNED = {"description", "key_task", "extra", "basis"}
 
 

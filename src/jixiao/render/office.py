@@ -27,7 +27,6 @@ from jixiao.render.layout import (
     IndicatorTable,
     PageBreak,
     Para,
-    RenderDoc,
     SideBySide,
     build,
     cell_origins,
@@ -314,8 +313,7 @@ def _xlsx_form(ws: Any, blocks: list[Block], page_size: str, font_size: float) -
 
     for b in grids:
         if isinstance(b, (Heading, Para)):
-            value, fmt = (b.text, None)
-            xc = ws.cell(row=row, column=1, value=value)
+            xc = ws.cell(row=row, column=1, value=b.text)
             size = b.size if isinstance(b, Heading) else (b.size or font_size + 1.5)
             xc.font = Font(name=EAST_ASIA_FONT, size=size, bold=isinstance(b, Heading))
             xc.alignment = Alignment(horizontal=b.align, vertical="center")

@@ -178,21 +178,37 @@ class _Paginator:
 
     def _add_table(self, t: IndicatorTable) -> None:
         n = len(t.body)
+        pending = set(t.forced_breaks)
         start, first = 0, True
         while start < n:
-            limit = min([b for b in t.forced_breaks if b > start] + [n])
+            limit = min([b for b in pending if b > start] + [n])
             cur = self.pages[-1][1]
             k = self._max_rows(t, start, limit, first, cur)
             if k == 0:
                 if cur:
+                    carried = self._orphans(cur)
                     self._flush_to_new(self.size)
+                    self.pages[-1][1].extend(carried)
                     continue
                 k = 1  # a single row taller than a page: draw it anyway
             end = start + k
+            if end < limit:
+                # The page is full before the forced break: the table already breaks across
+                # pages here, so the forced break is moot (honouring it would leave a page
+                # with a few rows and a blank foot, which no real form has).
+                pending.discard(limit)
             cur.append(_Part(t, start, end, first))
             start, first = end, False
             if start < n:
                 self._flush_to_new(self.size)
+
+    @staticmethod
+    def _orphans(cur: list[Block]) -> list[Block]:
+        """Headings and captions at the foot of a full page go with the table they introduce."""
+        carried: list[Block] = []
+        while len(cur) > 1 and isinstance(cur[-1], (Heading, Para)):
+            carried.insert(0, cur.pop())
+        return carried
 
     def _max_rows(self, t: IndicatorTable, start: int, limit: int, first: bool, cur: list[Block]) -> int:
         def ok(k: int) -> bool:

@@ -38,7 +38,7 @@ def degrade_page(
     if gradient:
         arr = arr - np.linspace(0.0, gradient, w, dtype=np.float32)[None, :]
     if noise:
-        arr = arr + rng.normal(0.0, noise, size=(h, w)).astype(np.float32)
+        arr = arr + rng.standard_normal(size=(h, w), dtype=np.float32) * np.float32(noise)
     if speckle:
         n = int(h * w * speckle)
         ys, xs = rng.integers(0, h, n), rng.integers(0, w, n)
