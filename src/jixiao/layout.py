@@ -175,25 +175,33 @@ def closing_rulings(rulings: Sequence[Ruling]) -> list[Ruling]:
     """
     hlines = _merge_rulings(rulings, horizontal=True)
     vlines = _merge_rulings(rulings, horizontal=False)
-    ends: list[tuple[float, float]] = []  # (y, x) of open vertical ends
-    for v in vlines:
-        for lo, hi in v.spans:
-            for y in (lo, hi):
+    out: list[Ruling] = []
+    for top in (True, False):
+        ends: list[tuple[float, float]] = []  # (y, x) of open vertical ends
+        for v in vlines:
+            for lo, hi in v.spans:
+                y = lo if top else hi
                 if not any(abs(hl.pos - y) <= 2.0 and hl.covers(v.pos) for hl in hlines):
                     ends.append((y, v.pos))
-    ends.sort()
-    out: list[Ruling] = []
-    i = 0
-    while i < len(ends):
-        j = i
-        while j + 1 < len(ends) and ends[j + 1][0] - ends[i][0] <= 2.0:
-            j += 1
-        if j > i:
+        ends.sort()
+        i = 0
+        while i < len(ends):
+            j = i
+            while j + 1 < len(ends) and ends[j + 1][0] - ends[i][0] <= 2.0:
+                j += 1
             xs = [x for _, x in ends[i : j + 1]]
-            y = statistics.median(y for y, _ in ends[i : j + 1])
-            out.append((min(xs), y, max(xs), y))
-        i = j + 1
+            y = statistics.median(e[0] for e in ends[i : j + 1])
+            if j > i and _outermost(vlines, min(xs), max(xs), y, top):
+                out.append((min(xs), y, max(xs), y))
+            i = j + 1
     return out
+
+
+def _outermost(vlines: list[_Line], x0: float, x1: float, y: float, top: bool) -> bool:
+    """Whether ``y`` is the top (bottom) end of the ruled structure between x0 and x1: an
+    open end inside a table is a drawing quirk, not a page break."""
+    ends = [lo if top else hi for v in vlines if x0 - 2 <= v.pos <= x1 + 2 for lo, hi in v.spans]
+    return y <= min(ends) + 2.0 if top else y >= max(ends) - 2.0
 
 
 @dataclass
@@ -564,8 +572,9 @@ def _ruled_table(
         seps = _column_separators(rows, 0.4 * h)
         xs = [ax0] + seps + [ax1]
         has_v = False
-    xs = _dedupe(sorted(xs), 2.0)
-    ys = _dedupe(sorted(ys), 2.0)
+    segs = [s for line in rows for s in line.segs]
+    xs = _drop_thin_empty(_dedupe(sorted(xs), 2.0), [(s.x0 + s.x1) / 2 for s in segs], 0.4 * h)
+    ys = _drop_thin_empty(_dedupe(sorted(ys), 2.0), [s.cy for s in segs], 0.4 * h)
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 1 or n_rows * n_cols < 2:
         return None
@@ -645,6 +654,20 @@ def _nearest(lines: Iterable[_Line], pos: float, tol: float = 3.0) -> _Line | No
         if d <= tol and (best is None or d < abs(best.pos - pos)):
             best = ln
     return best
+
+
+def _drop_thin_empty(edges: list[float], centres: list[float], min_size: float) -> list[float]:
+    """Remove bands thinner than ``min_size`` holding no text: the gap between the double
+    rules where two tables are drawn one under the other is not a row."""
+    out = list(edges)
+    i = 0
+    while i < len(out) - 1 and len(out) > 2:
+        lo, hi = out[i], out[i + 1]
+        if hi - lo < min_size and not any(lo <= c <= hi for c in centres):
+            del out[i + 1 if i + 1 < len(out) - 1 else i]
+        else:
+            i += 1
+    return out
 
 
 def _dedupe(xs: list[float], tol: float) -> list[float]:
@@ -917,7 +940,7 @@ class _Continuation:
     """How table ``b`` continues table ``a``: for every column of ``b``, the range of
     ``a``'s columns it occupies, and how many repeated header rows open ``b``."""
 
-    ranges: list[tuple[int, int]]
+    ranges: list[tuple[int, int]]  # (start, end) in a's columns; empty when start == end
     drop: int
 
 
@@ -949,11 +972,8 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
     if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
         return None
     identity = [(i, i + 1) for i in range(a.n_cols)]
-    if a.n_cols == b.n_cols:
-        if any(_row_key(a.rows[0])) and _row_key(a.rows[0]) == _row_key(b.rows[0]):
-            return _Continuation(identity, _repeated_prefix(a, b))
-        if _edges_match(a, b):
-            return _Continuation(identity, _repeated_prefix(a, b))
+    if a.n_cols == b.n_cols and any(_row_key(a.rows[0])) and _row_key(a.rows[0]) == _row_key(b.rows[0]):
+        return _Continuation(identity, _repeated_prefix(a, b))
     by_header = _header_ranges(a, b)
     if by_header is not None:
         ranges, k = by_header
@@ -963,6 +983,8 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
         ):
             drop += 1  # the rest of a multi-row header
         return _Continuation(ranges, drop)
+    if a.n_cols == b.n_cols and _edges_match(a, b):
+        return _Continuation(identity, _repeated_prefix(a, b))
     subset = _subset_ranges(a, b)
     return _Continuation(subset, 0) if subset is not None else None
 
@@ -990,7 +1012,12 @@ def _edges_match(a: Table, b: Table) -> bool:
 
 def _header_ranges(a: Table, b: Table) -> tuple[list[tuple[int, int]], int] | None:
     """Column ranges from a header row of ``a`` repeated as ``b``'s first row (last match
-    wins), and the index of that row in ``a``."""
+    wins), and the index of that row in ``a``.
+
+    Header cells correspond one to one; inside a header cell, ``b``'s columns take ``a``'s
+    in proportion. Where ``b`` has more columns under a header cell than ``a``, ``a`` is
+    widened first (:func:`_split_column`), so no text of ``b`` has to be squeezed out.
+    """
     head = _origins(b.rows[0])
     key = _key(head)
     if sum(1 for t in key if t) < 2 or len(b.rows) < 2:
@@ -999,19 +1026,36 @@ def _header_ranges(a: Table, b: Table) -> tuple[list[tuple[int, int]], int] | No
         cells = _origins(a.rows[k])
         if _key(cells) != key:
             continue
+        for hb, ha in reversed(list(zip(head, cells))):
+            if hb.colspan > ha.colspan:
+                _split_column(a, ha.col + ha.colspan - 1, hb.colspan - ha.colspan)
+        cells = _origins(a.rows[k])
         ranges: list[tuple[int, int] | None] = [None] * b.n_cols
         for hb, ha in zip(head, cells):
-            if hb.colspan == 1:
-                ranges[hb.col] = (ha.col, ha.col + ha.colspan)
-            elif hb.colspan == ha.colspan:
-                for d in range(hb.colspan):
-                    ranges[hb.col + d] = (ha.col + d, ha.col + d + 1)
-            else:
-                return None
+            n, m = hb.colspan, ha.colspan
+            for d in range(n):
+                ranges[hb.col + d] = (ha.col + d * m // n, ha.col + (d + 1) * m // n)
         if any(r is None for r in ranges):
             return None
         return [r for r in ranges if r is not None], k
     return None
+
+
+def _split_column(table: Table, j: int, times: int) -> None:
+    """Insert ``times`` columns after column ``j``; cells covering ``j`` extend over them."""
+    grown: set[int] = set()
+    for r, row in enumerate(table.rows):
+        for c in row:
+            if c.col > j:
+                c.col += times
+            if c.merged_from is not None and c.merged_from[1] > j:
+                c.merged_from = (c.merged_from[0], c.merged_from[1] + times)
+        cell = row[j]
+        origin = cell if cell.merged_from is None else table.rows[cell.merged_from[0]][cell.merged_from[1]]
+        if id(origin) not in grown:
+            origin.colspan += times
+            grown.add(id(origin))
+        row[j + 1 : j + 1] = [_copy_of(origin, r, j + 1 + d) for d in range(times)]
 
 
 def _subset_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
@@ -1079,8 +1123,10 @@ def _append_table(a: Table, b: Table, how: _Continuation) -> Table:
         for c in _origins(row):
             if c.col >= len(how.ranges) or c.row + c.rowspan <= how.drop:
                 continue
-            start = how.ranges[c.col][0]
-            end = how.ranges[min(c.col + c.colspan, len(how.ranges)) - 1][1]
+            spans = [how.ranges[j] for j in range(c.col, min(c.col + c.colspan, len(how.ranges))) if how.ranges[j][1] > how.ranges[j][0]]
+            if not spans:
+                continue  # only possible for a sub-column the header maps to nothing
+            start, end = spans[0][0], spans[-1][1]
             top = max(c.row, how.drop)  # a cell of the dropped header reaching into the body is clipped
             origins.append(Cell(
                 text=c.text, row=top - how.drop, col=start, rowspan=c.row + c.rowspan - top, colspan=end - start,

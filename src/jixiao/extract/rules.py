@@ -409,10 +409,10 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     amounts = [cv for kind, cv in tokens if kind == "amount"]
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
     if not amounts:
-        labels = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "label"]
+        labels = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "label" and not cv.inferred]
         if columns:
             _set_budget_columns(st, columns)
-        elif len(labels) >= 2 and all(vocab.BUDGET_ITEM_HINT_RE.search(k) for k, _ in labels):
+        elif not st.budget_columns and len(labels) >= 2 and all(vocab.BUDGET_ITEM_HINT_RE.search(k) for k, _ in labels):
             # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
             _set_budget_columns(st, [(re.sub(r"^其中", "", k), c) for k, c in labels])
             st.columns_are_items = True
@@ -525,6 +525,8 @@ def _finish_budget(form: Form) -> None:
             form.evidence["budget.fiscal"] = own.evidence.get("amount", Evidence())
         else:
             parts = [first((n,)) for n in ("本级财政安排", "上级财政拨款")]
+            if not any(parts):  # sources printed without a 财政拨款 subtotal
+                parts = [first((n,)) for n in ("一般公共预算资金", "政府性基金预算资金", "政府性基金", "财政专户管理资金")]
             parts = [p for p in parts if p is not None and p.amount is not None]
             if parts:
                 b.fiscal = round(sum(p.amount for p in parts), 6)

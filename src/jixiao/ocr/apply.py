@@ -21,7 +21,7 @@ from typing import Any
 
 from jixiao.docmodel import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
 from jixiao.ocr.cache import OcrCache, cache_key
-from jixiao.ocr.engine import OcrParams, PageOcr, RapidOcrEngine, engine_version, render_page
+from jixiao.ocr.engine import OcrParams, OcrUnavailableError, PageOcr, RapidOcrEngine, engine_version, render_page
 from jixiao.schema import Flag, Severity
 
 Progress = Callable[[int, int], None]
@@ -167,14 +167,15 @@ def ocr_pages(
                 engine = engine or RapidOcrEngine(params, threads=max(1, workers))
                 finished(engine.ocr_image(image, page=n, dpi=params.dpi), key)
         else:
-            _run_pool(misses(), params, workers, finished)
+            _run_pool(misses(), params, workers, finished, path)
     finally:
         doc.close()
     return results
 
 
 def _run_pool(
-    jobs: Iterator[tuple[int, str, Any]], params: OcrParams, workers: int, finished: Callable[[PageOcr, str], None]
+    jobs: Iterator[tuple[int, str, Any]], params: OcrParams, workers: int, finished: Callable[[PageOcr, str], None],
+    path: Path,
 ) -> None:
     """OCR images in ``workers`` spawned processes (ONNX Runtime threads do not survive fork)."""
     first = next(jobs, None)
@@ -182,16 +183,23 @@ def _run_pool(
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(params,)) as pool:
-        futures: dict[Future[dict[str, Any]], str] = {}
+        futures: dict[Future[dict[str, Any]], tuple[int, str]] = {}
         nxt: tuple[int, str, Any] | None = first
         while nxt is not None or futures:
             while nxt is not None and len(futures) < 2 * workers:
                 n, key, image = nxt
-                futures[pool.submit(_ocr_task, n, image, params.dpi)] = key
+                futures[pool.submit(_ocr_task, n, image, params.dpi)] = (n, key)
                 nxt = next(jobs, None)
             done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for f in done:
-                finished(PageOcr.from_dict(f.result()), futures.pop(f))
+                n, key = futures.pop(f)
+                try:
+                    data = f.result()
+                except OcrUnavailableError:
+                    raise
+                except Exception as exc:  # a worker crash or an engine error: name the page
+                    raise RuntimeError(f"{path}: OCR failed on page {n}: {type(exc).__name__}: {exc}") from exc
+                finished(PageOcr.from_dict(data), key)
 
 
 _WORKER: RapidOcrEngine | None = None

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class OcrCache:
 
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root).expanduser() if root is not None else default_cache_dir()
+        self._warned = False
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -63,13 +65,18 @@ class OcrCache:
         return data.get("result")
 
     def put(self, key: str, result: dict[str, Any]) -> None:
-        """Store a result; a cache that cannot be written is skipped silently (OCR still worked)."""
+        """Store a result. A cache that cannot be written costs a warning, not the OCR result."""
         path = self._path(key)
+        tmp: str | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"format": CACHE_FORMAT, "result": result}, f, ensure_ascii=False)
             os.replace(tmp, path)
-        except OSError:
-            return
+        except OSError as exc:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"OCR cache {self.root} is not writable ({exc}); results will not be reused", stacklevel=2)

@@ -276,9 +276,9 @@ class RapidOcrEngine:
             k, deg = (1, 270) if total and up > total / 2 else (-1, 90)
             turned = np.ascontiguousarray(np.rot90(img, k=k))
             raws2 = self._read(turned)
-            if _confident_chars(raws2) > 1.2 * _confident_chars(raws):
-                img, raws = turned, raws2
-                return img, raws, deg
+            # Upright text gives wide line boxes; keep the turn when it reads at least about as much.
+            if _wide_share(raws2) > _wide_share(raws) and _confident_chars(raws2) >= 0.8 * _confident_chars(raws):
+                return turned, raws2, deg
             return img, raws, 0
         wide = sorted((r for r in sized if r.w > 2 * r.h), key=lambda r: -r.w)[:8]
         if len(wide) >= 3:
@@ -316,6 +316,10 @@ class RapidOcrEngine:
 
 def _confident_chars(raws: list[_Raw]) -> float:
     return sum(r.score * len(r.text) for r in raws)
+
+
+def _wide_share(raws: list[_Raw]) -> float:
+    return sum(1 for r in raws if r.w > 1.5 * r.h) / len(raws) if raws else 0.0
 
 
 def _crop(img: np.ndarray, r: _Raw, pad: int = 0) -> np.ndarray:

@@ -332,7 +332,9 @@ def _explicit_rows(rows: list[dict[str, Any]], scope: str, where: str) -> list[I
         if not isinstance(r, dict):
             raise LayoutError(f"{where}: row {i + 1} must be an object of field → text")
         data = {k: v for k, v in r.items() if k in TEXT_FIELDS or k in ("history", "weight")}
-        out.append(Indicator(scope=scope, **data))  # type: ignore[arg-type]
+        history = dict(data.pop("history", None) or {})
+        history.update({k.split(":", 1)[1]: v for k, v in r.items() if k.startswith("history:") and v})
+        out.append(Indicator(scope=scope, history=history, **data))  # type: ignore[arg-type]
     return out
 
 
