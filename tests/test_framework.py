@@ -118,6 +118,8 @@ def test_fits() -> None:
     assert fits("效果指标", "环境效益指标") is True
     assert fits("产出", "经济效益") is False
     assert fits("??", "数量指标") is None
+    assert fits("履职效能", "核心业务产出2") is True
+    assert fits("履职效能", "经济效益") is False  # Hubei: 经济效益 belongs to 社会效应
     assert fits("产出指标", "??") is None
 
 

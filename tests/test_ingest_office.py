@@ -188,3 +188,22 @@ def test_docx_given_to_xlsx_reader_is_an_error(tmp_path: Path) -> None:
     path = fx.form_docx(tmp_path / "form.docx")
     with pytest.raises(IngestError, match="corrupt"):
         ingest_xlsx(path)
+
+
+def test_xlsx_formulas_without_saved_results(tmp_path: Path) -> None:
+    """openpyxl-written files carry formulas but no results: a literal "=100%" is what was
+    typed (a target with its operator); a real formula is flagged, not silently empty."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["三级指标", "指标值", "合计"])
+    ws.append(["验收合格率", "=100%", "=SUM(B2:B3)"])
+    ws.append(["培训人数", "=1,200", 5])
+    path = tmp_path / "formulas.xlsx"
+    wb.save(str(path))
+    doc = ingest_xlsx(path)
+    [table] = _tables(doc)
+    assert _texts(table) == [["三级指标", "指标值", "合计"], ["验收合格率", "=100%", ""], ["培训人数", "=1,200", "5"]]
+    [flag] = doc.flags
+    assert flag.code == "xlsx_formula_without_value" and "C2" in flag.message

@@ -219,3 +219,13 @@ def test_table_finder_failure_falls_back_to_rulings_and_words(
     assert [[[(c.text, c.merged_from) for c in r] for r in t.rows] for t in got] == [
         [[(c.text, c.merged_from) for c in r] for r in t.rows] for t in want
     ]
+
+
+def test_lattice_table_finder_gives_the_same_form(files: dict[str, Path], form: SourceDocument) -> None:
+    doc = ingest_pdf(files["form"], table_finder="lattice")
+    assert not doc.flags
+    assert [[[(c.text, c.merged_from) for c in r] for r in t.rows] for t in _tables(doc)] == [
+        [[(c.text, c.merged_from) for c in r] for r in t.rows] for t in _tables(form)
+    ]
+    split = ingest_pdf(files["split"], table_finder="lattice")
+    assert [t.pages for t in _tables(split)] == [[1, 2]]

@@ -10,7 +10,7 @@ import numpy as np
 import pymupdf
 import pytest
 from fixtures import make_fixtures as fx
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from jixiao.docmodel import Cell, PageInfo, Paragraph, Table, Word
 from jixiao.ingest.pdf import ingest_pdf
@@ -161,13 +161,19 @@ def test_rulings_keep_wrapped_cell_and_spans() -> None:
     assert table.bbox == pytest.approx((40, 100, 400, 190))
 
 
-def test_scan_with_rulings_from_the_image_matches_the_text_layer(tmp_path: Path) -> None:
-    """A rendered form, turned by 0.8° like a scan: rules from pixels + line boxes → same grid."""
+@pytest.mark.parametrize(("angle", "dpi", "blur"), [(0.8, 150, 0.0), (1.2, 200, 1.0), (-1.0, 200, 0.7)])
+def test_scan_with_rulings_from_the_image_matches_the_text_layer(tmp_path: Path, angle: float, dpi: int, blur: float) -> None:
+    """A rendered form, turned and blurred like a scan: rules from pixels + line boxes → same grid.
+
+    Blur makes rules several pixels thick, so a turned rule breaks into long, slightly
+    tilted pieces: they must still count as horizontal/vertical rules.
+    """
     pdf = fx.form_pdf(tmp_path / "form.pdf")
     page = pymupdf.open(str(pdf))[0]
-    dpi, angle = 150, 0.8
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
     img = Image.frombytes("L", (pix.width, pix.height), pix.samples).rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+    if blur:
+        img = img.filter(ImageFilter.GaussianBlur(blur))
     W, H = page.rect.width, page.rect.height
     th = math.radians(angle)
 
@@ -258,3 +264,28 @@ def test_stitch_three_pages_with_headers_repeated() -> None:
     [t] = _tables(out)
     assert t.pages == [1, 2, 3] and [r[2].text for r in t.rows] == ["三级指标", "指标1", "指标2", "指标3"]
     assert [p.text for p in out if isinstance(p, Paragraph)] == ["第 1 页", "第 2 页", "第 3 页"]
+
+
+@pytest.mark.slow
+def test_real_ocr_lines_on_a_turned_scan_rebuild_the_grid(tmp_path: Path) -> None:
+    """End to end with RapidOCR line boxes (what jixiao.ocr hands to layout) on a noisy scan."""
+    rapidocr = pytest.importorskip("rapidocr")
+    pdf = fx.form_pdf(tmp_path / "form.pdf")
+    page = pymupdf.open(str(pdf))[0]
+    dpi = 200
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+    img = Image.frombytes("L", (pix.width, pix.height), pix.samples).rotate(0.9, resample=Image.BICUBIC, fillcolor=255)
+    arr = np.asarray(img.filter(ImageFilter.GaussianBlur(0.8)), dtype=np.float32)
+    arr = np.clip(arr + np.random.default_rng(1).normal(0, 10, arr.shape), 0, 255).astype(np.uint8)
+    out = rapidocr.RapidOCR()(np.stack([arr] * 3, -1))
+    s = 72 / dpi
+    words = [
+        Word(t, (min(p[0] for p in b) * s, min(p[1] for p in b) * s, max(p[0] for p in b) * s, max(p[1] for p in b) * s), 1, float(sc))
+        for b, t, sc in zip(out.boxes, out.txts, out.scores)
+    ]
+    got = _tables(page_blocks_from_words(words, PageInfo(1, page.rect.width, page.rect.height), rulings_from_image(arr, s), source="ocr"))
+    assert [(t.n_cols, len(t.rows)) for t in got] == [(5, 4), (5, 8)]
+    indicators = got[1]
+    assert [r[0].text for r in indicators.rows[1:]] == [r[0] for r in fx.INDICATORS]
+    assert [r[0].merged_from for r in indicators.rows[1:5]] == [None, (1, 0), (1, 0), (1, 0)]
+    assert [r[4].text for r in indicators.rows[1:]] == [r[4] for r in fx.INDICATORS]

@@ -21,7 +21,7 @@ def long_table(n: int = 40) -> list[list[str]]:
 
 def test_estimate_tokens_cjk_vs_ascii() -> None:
     assert estimate_tokens("一级指标") == 3  # 4 CJK chars / 1.5
-    assert estimate_tokens("abcdefg") == 2  # 7 / 3.5
+    assert estimate_tokens("1234567") == 5  # 7 / 1.6: digits are one token each
     assert estimate_tokens("") == 0
 
 

@@ -203,6 +203,11 @@ def test_truncated_chunk_is_split_and_retried(tmp_path: Path) -> None:
     assert len(srv.requests) == 3 and stats["calls"] == 3 and stats["failures"] == 0
     assert [i.level3 for i in form.indicators] == [f"第{k}项任务完成数" for k in range(1, 7)]
     assert stats["tokens_out"] >= 999
+    # the rerun remembers the cut-off and goes straight to the cached halves: 0 calls
+    with FakeOpenAIServer(respond) as srv:
+        again, s2 = extract_with_llm(region, None, "full", config(srv), tmp_path)
+    assert len(srv.requests) == 0 and s2["calls"] == 0 and s2["cache_hits"] == 3
+    assert again.model_dump() == form.model_dump()
 
 
 def test_chunks_run_concurrently(tmp_path: Path) -> None:
@@ -250,3 +255,17 @@ def test_core_modules_do_not_import_providers() -> None:
             "print(sorted(m for m in ('openai', 'instructor', 'tenacity') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_split_halves_keep_header_and_merged_levels() -> None:
+    from jixiao.extract.llm import split_chunk
+    from jixiao.llm.chunking import chunk_region
+
+    (chunk,) = chunk_region(FormRegion(blocks=[make_table(long_rows(6))]))
+    first, second = split_chunk(chunk)
+    assert first.row_ids == ["r2", "r3", "r4"] and second.row_ids == ["r5", "r6", "r7"]
+    for half in (first, second):
+        assert "表头 r1 | 一级指标 | 二级指标 | 三级指标" in half.text and [h.rid for h in half.header] == ["r1"]
+    assert "续表" not in first.text  # r2 itself prints 产出指标
+    assert "续表：上文最近的 一级指标=产出指标；二级指标=数量指标" in second.text
+    assert split_chunk(split_chunk(first)[0]) is None  # one data row: cannot split further

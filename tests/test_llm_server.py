@@ -148,7 +148,7 @@ def test_real_llama_server_end_to_end(tmp_path: Path) -> None:
     # cache: answered chunks cost nothing the second time; only failed ones are re-sent
     answered = s1["chunks_sent"] - s1["failures"] if s1["failures"] == 0 else None
     if answered is not None:
-        assert s2["calls"] == 0 and s2["tokens_in"] == 0 and s2["cache_hits"] == answered
+        assert s2["calls"] == 0 and s2["tokens_in"] == 0 and s2["cache_hits"] >= answered, (s1, s2)
         assert form2.model_dump() == form.model_dump()
     assert s2["tokens_in"] <= s1["tokens_in"]
     print(f"\nreal llama-server: run 1 {t1:.1f} s {json.dumps(s1, ensure_ascii=False)}\n"

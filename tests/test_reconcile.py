@@ -489,6 +489,65 @@ def test_operator_direction_and_missing_and_unparsed_values() -> None:
     assert flags_of(form, "value_placeholder")[0].field == "target"
 
 
+def test_value_carrying_a_neighbouring_column() -> None:
+    f = hubei_department()
+    f.indicators[3].target = "58.7亿元人民币计划标准"
+    f.indicators[5].target = "≥80% ≥80%"
+    f.indicators[6].target = "≥6万人次≥2万人次"
+    form = run(f)
+    carried = {x.evidence["value"]: x.evidence["carries"] for x in flags_of(form, "value_column_bleed")}
+    assert carried == {"58.7亿元人民币计划标准": "计划标准", "≥80% ≥80%": "≥80%", "≥6万人次≥2万人次": "≥2"}
+
+
+def test_rows_breaking_the_table_pattern() -> None:
+    f = hubei_department()
+    for i in f.indicators:
+        i.basis = "计划标准"
+    f.indicators[2].basis = None  # the 指标值确定依据 cell lost on one row
+    f.indicators[0].category = "绩效基本"  # truncated closed-vocabulary term
+    f.indicators[1].category = "绩效创新型型型型"
+    f.indicators.append(ind("满意度", "服务对象满意度", "消费券使用客户满意度财政、商贸系统等满意度", target="90%",
+                            basis="计划标准"))
+    form = run(f)
+    (miss,) = flags_of(form, "column_value_missing")
+    assert miss.field == "basis" and miss.evidence["filled"] == 9 and miss.evidence["rows"] == 10
+    near = flags_of(form, "vocab_near_miss")
+    assert [(x.evidence["value"], x.evidence["suggestion"]) for x in near] == [
+        ("绩效基本", "绩效基本型"), ("绩效创新型型型型", "绩效创新型")]
+    assert flags_of(form, "text_garbled")[0].evidence["suspicious"] == ["型型型型"]
+    (merged,) = flags_of(form, "level3_merged")
+    assert merged.evidence["contains"] == ["消费券使用客户满意度", "财政、商贸系统等满意度"]
+
+
+def test_missing_operator_against_the_table() -> None:
+    f = suzhou_project()
+    f.indicators[6].target = "2500小时"  # the others all have an operator; "100%" alone is a convention
+    (flag,) = flags_of(run(f), "value_pattern_break")
+    assert flag.evidence["missing"] == "operator" and flag.field == "target"
+
+
+def test_framework_level1_without_rows() -> None:
+    f = hubei_department()
+    f.indicators = [i for i in f.indicators if i.level1 != "运行成本"]
+    (flag,) = flags_of(run(f), "framework_level1_absent")
+    assert flag.field == "indicators" and flag.evidence == {"framework": "hubei_department", "absent": ["运行成本"],
+                                                             "scope": "annual"}
+    # 满意度 written as an L2 of 效益 is not a lost 满意度指标 block
+    g = jiangxi_department()
+    g.indicators = [i for i in g.indicators if i.level1 != "满意度指标"]
+    g.indicators.append(ind("效益指标", "服务对象满意度指标", "企业满意度", target="≥80%"))
+    assert not flags_of(run(g), "framework_level1_absent")
+
+
+def test_header_codes_and_truncation() -> None:
+    f = suzhou_project()
+    f.competent_dept = "[137]苏州市行政审批局"
+    f.goals.long_term = "保障加贸平台日常运营，"
+    form = run(f)
+    assert flags_of(form, "name_has_code")[0].evidence["department_code"] == "[137]"
+    assert flags_of(form, "text_truncated")[0].field == "goals.long_term"
+
+
 # ---------------------------------------------------------------------------------------
 # Budget arithmetic
 
@@ -506,7 +565,8 @@ def test_fund_total_differs_from_its_parts() -> None:
     assert "410.99" in flag.message and "400" in flag.message
     total = next(ln for ln in form.budget.lines if ln.item == "资金总额")
     assert total.flags == [flag]
-    assert total.confidence["amount"] < 0.85
+    clean = next(ln for ln in form.budget.lines if ln.item == "国有资本金")
+    assert total.confidence["amount"] < clean.confidence["amount"] - 0.05
     # and the expense side (基本支出 + 项目支出 = 410.99) no longer matches the income total? it still does:
     assert not flags_of(form, "budget_expense_income_mismatch")
 
@@ -604,6 +664,22 @@ def test_income_block_without_expense_lines() -> None:
     assert flag.field == "budget.lines"
 
 
+def test_lost_budget_lines() -> None:
+    f = suzhou_project()
+    f.budget.lines = []
+    f.budget.total = None
+    form = run(f)
+    assert {x.field for x in flags_of(form, "budget_block_missing")} == {"budget.lines", "budget.total"}
+    g = suzhou_department()
+    g.budget.total = 420.0  # none of the printed amounts
+    assert {x.field for x in flags_of(run(g), "budget_total_not_in_lines")} == {"budget.total", "budget.lines"}
+    h = suzhou_department()
+    h.budget.lines = [ln for ln in h.budget.lines if ln.item != "党团活动经费"]  # a part lost
+    form = run(h)
+    assert {round(x.evidence["difference"], 6) for x in flags_of(form, "budget_sum_mismatch")} == {0.6, 1.6}
+    assert flags_of(form, "budget_lines_incomplete")[0].field == "budget.lines"
+
+
 def test_negative_amount() -> None:
     f = gaoxin_project()
     f.budget.lines.append(lines("预算规模及资金用途", None, [("其他资金", -3)])[0])
@@ -648,6 +724,33 @@ def test_grounding_flags_and_confidence_order() -> None:
         by_score.append(form.indicators[0].confidence["target"])
         assert bool(flags_of(form, "ocr_low_score")) == (s < 0.8)
     assert by_score == sorted(by_score, reverse=True) and len(set(by_score)) == 4
+
+
+def test_ocr_pages_lower_confidence_except_for_framework_names() -> None:
+    f = suzhou_project()
+    for i in f.indicators:
+        for ev in i.evidence.values():
+            ev.page = 2
+    f.indicators[0].evidence["level3"].ocr_score = 0.99  # page 2 went through OCR
+    scanned = reconcile(Document(doc_id="t", forms=[f])).forms[0]
+    digital = run(suzhou_project())
+    i, j = scanned.indicators[4], digital.indicators[4]
+    assert i.confidence["target"] < j.confidence["target"]
+    assert i.confidence["level3"] < j.confidence["level3"]
+    assert i.confidence["level2"] == j.confidence["level2"]  # 数量指标 is confirmed by the framework
+    # without evidence pages, stats["ocr_pages"] gives the prior
+    d = Document(doc_id="t", forms=[suzhou_project()], stats={"ocr_pages": 2, "pages": 2})
+    assert reconcile(d).forms[0].indicators[4].confidence["target"] < j.confidence["target"]
+
+
+def test_document_inconsistency_lowers_confidence_less_than_a_broken_reading() -> None:
+    f = hubei_department()
+    f.indicators.append(ind("履职效能", "核心业务产出3", "完成实际利用外资万美元", target="1050.72亿美元"))
+    f.indicators.append(ind("履职效能", "核心业务产出4", "完成实际利用外资额", target="1050.72亿美元计划标准"))
+    form = run(f)
+    doc_doubt, reading_doubt = form.indicators[-2:]
+    assert 0.5 < doc_doubt.confidence["target"] < 0.95
+    assert reading_doubt.confidence["target"] < 0.5 < doc_doubt.confidence["target"]
 
 
 def test_repairs_lower_confidence() -> None:

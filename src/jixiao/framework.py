@@ -14,6 +14,7 @@ Frameworks covered (see ``shared/domain.md`` §1–2, §5):
   target table itself);
 * ``evaluation_2013_project`` / ``evaluation_2013_department`` — 财预〔2013〕53号: 投入 / 过程 /
   产出 / 效果;
+* ``suzhou_project`` — Suzhou 项目 (seed 002): the 10号 决策 / 过程 rows, then 产出 / 效益 / 满意度;
 * ``suzhou_department`` — Suzhou 部门整体: 决策 / 过程 / 履职 / 效益 / 满意度;
 * ``hubei_department`` — Hubei 部门整体: 运行成本 / 管理效率 / 履职效能 / 社会效应 /
   可持续发展能力 / 满意度.
@@ -99,6 +100,17 @@ FRAMEWORKS: tuple[Framework, ...] = (
             ("过程", ("资金管理", "组织实施")),
             ("产出指标", ("数量指标", "质量指标", "时效指标", "成本指标")),
             ("效益指标", ("项目效益", "实施效益") + _EFFECT_L2 + _SATISFACTION_L2),
+        ),
+    ),
+    Framework(
+        "suzhou_project",
+        "苏州 项目: 决策 / 过程 (10号) + 产出 / 效益 / 满意度",
+        (
+            ("决策", ("项目立项", "绩效目标", "资金投入")),
+            ("过程", ("资金管理", "组织实施")),
+            ("产出指标", ("数量指标", "质量指标", "时效指标", "成本指标")),
+            ("效益指标", _EFFECT_L2),
+            ("满意度指标", _SATISFACTION_L2),
         ),
     ),
     Framework(
@@ -353,6 +365,11 @@ def fits(level1: str | None, level2: str | None) -> bool | None:
     if c1 is None:
         return None
     if is_open_level1(c1):
+        # an open L1 takes the department's own L2s, not another L1's framework L2
+        # (Hubei: 经济效益 belongs to 社会效应, not to 履职效能)
+        known = canonical_level2(level2)
+        if known is not None and not any(p.match(known) for p in _OPEN_L2_PATTERNS):
+            return c1 in level1_for_level2(known)
         return bool(name_key(level2))
     c2 = canonical_level2(level2)
     if c2 is None:

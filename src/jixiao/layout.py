@@ -13,6 +13,9 @@ Three jobs, all format-independent so the PDF text layer and OCR share them:
   fill-down of the L1/L2 hierarchy is a lookup, not a geometry problem.
 * :func:`stitch_tables` joins a table that runs over a page break into one table.
 
+Ruling helpers: :func:`rulings_from_drawings` (vector PDF), :func:`rulings_from_image`
+(scans), :func:`closing_rulings` (rows left open at a page break) and :class:`RulingIndex`.
+
 Nothing here knows about budget forms: any column count, any order.
 """
 
@@ -227,9 +230,11 @@ def _merge_rulings(rulings: Iterable[Ruling], horizontal: bool, tol: float = 2.0
     """Group collinear segments (same y for horizontal, same x for vertical), union their spans."""
     segs = []
     for x0, y0, x1, y1 in rulings:
-        if horizontal and abs(y1 - y0) <= 1.5 and abs(x1 - x0) > 1.5:
+        dx, dy = abs(x1 - x0), abs(y1 - y0)
+        # a piece of a rule on a turned scan is tilted a little: up to ~3° counts as straight
+        if horizontal and dx > 1.5 and (dy <= 1.5 or dy <= 0.05 * dx):
             segs.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
-        elif not horizontal and abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5:
+        elif not horizontal and dy > 1.5 and (dx <= 1.5 or dx <= 0.05 * dy):
             segs.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
     segs.sort()
     lines: list[_Line] = []
@@ -512,33 +517,42 @@ def page_blocks_from_words(
 
 
 def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBox]:
-    """Boxes of ruled tables: runs of horizontal rules tied together by vertical rules.
+    """Boxes of ruled tables: connected groups of horizontal and vertical rules.
 
-    Two consecutive horizontal rules belong to one table when a vertical rule joins them
-    (so a paragraph between two tables splits them). Tables without any vertical rule
-    (three-line tables) are left to the whitespace analysis: their few rules do not
-    separate the rows.
+    A horizontal and a vertical rule are connected where they touch or cross; a group
+    with at least two of each is a table. A paragraph between two tables keeps them
+    apart; tables without any vertical rule (three-line tables) are left to the
+    whitespace analysis: their few rules do not separate the rows.
     """
-    areas: list[list[_Line]] = []
-    for ln in hlines:
-        if ln.hi - ln.lo < 3 * h:
-            continue
-        if areas:
-            last = areas[-1][-1]
-            x_ov = min(ln.hi, last.hi) - max(ln.lo, last.lo)
-            joined = any(
-                lo <= last.pos + 2 and hi >= ln.pos - 2
-                for v in vlines if max(ln.lo, last.lo) - 2 <= v.pos <= min(ln.hi, last.hi) + 2
-                for lo, hi in v.spans
-            )
-            if x_ov > 0 and joined:
-                areas[-1].append(ln)
-                continue
-        areas.append([ln])
-    return [
-        (min(l.lo for l in g), g[0].pos, max(l.hi for l in g), g[-1].pos)
-        for g in areas if len(g) >= 2
+    # nodes are single spans: collinear rules of two tables stacked one above the other
+    # share a _Line but must not tie the tables together
+    hs = [(ln.pos, lo, hi) for ln in hlines for lo, hi in ln.spans if hi - lo >= 3 * h]
+    vs = [(ln.pos, lo, hi) for ln in vlines for lo, hi in ln.spans if hi - lo >= 0.8 * h]
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (hy, hx0, hx1) in enumerate(hs):
+        for j, (vx, vy0, vy1) in enumerate(vs):
+            if hx0 - 2 <= vx <= hx1 + 2 and vy0 - 2 <= hy <= vy1 + 2:
+                parent[find(len(hs) + j)] = find(i)
+    groups: dict[int, tuple[list[tuple[float, float, float]], int]] = {}
+    for i, hspan in enumerate(hs):
+        g = groups.setdefault(find(i), ([], 0))
+        g[0].append(hspan)
+    for j in range(len(vs)):
+        root = find(len(hs) + j)
+        if root in groups:
+            groups[root] = (groups[root][0], groups[root][1] + 1)
+    areas = [
+        (min(x0 for _, x0, _ in g_h), min(y for y, _, _ in g_h), max(x1 for _, _, x1 in g_h), max(y for y, _, _ in g_h))
+        for g_h, n_v in groups.values() if len(g_h) >= 2 and n_v >= 2
     ]
+    return sorted(areas, key=lambda a: (a[1], a[0]))
 
 
 def _take_rows(rows: list[_Row], area: BBox) -> tuple[list[_Row], list[_Row]]:
@@ -600,23 +614,24 @@ def _ruled_table(
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
 
-    vmap = {round(ln.pos, 1): ln for ln in vin}
+    # a boundary is ruled where any rule near it (double rules count once) covers the slot
+    near = max(3.0, 0.4 * h)
     for r in range(n_rows):
         ymid = (ys[r] + ys[r + 1]) / 2
         for c in range(n_cols - 1):
             x = xs[c + 1]
             if has_v:
-                ln = _nearest(vmap.values(), x)
-                if ln is None or not ln.covers(ymid, tol=0.25 * (ys[r + 1] - ys[r])):
+                tol = 0.25 * (ys[r + 1] - ys[r])
+                if not any(abs(ln.pos - x) <= near and ln.covers(ymid, tol=tol) for ln in vin):
                     union((r, c), (r, c + 1))
             elif _crosses(slot_lines, r, c, x):
                 union((r, c), (r, c + 1))
     for c in range(n_cols):
         xmid = (xs[c] + xs[c + 1]) / 2
+        tol = 0.25 * (xs[c + 1] - xs[c])
         for r in range(n_rows - 1):
             y = ys[r + 1]
-            ln = _nearest([l for l in hlines if abs(l.pos - y) <= 2.0], y)
-            if ln is None or not ln.covers(xmid, tol=0.25 * (xs[c + 1] - xs[c])):
+            if not any(abs(ln.pos - y) <= near and ln.covers(xmid, tol=tol) for ln in hlines):
                 union((r, c), (r + 1, c))
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for slot in parent:
@@ -645,15 +660,6 @@ def _ruled_table(
 
 def _crosses(slot_lines: dict[tuple[int, int], list[_Seg]], r: int, c: int, x: float) -> bool:
     return any(s.x1 > x + 2 for s in slot_lines.get((r, c), []))
-
-
-def _nearest(lines: Iterable[_Line], pos: float, tol: float = 3.0) -> _Line | None:
-    best = None
-    for ln in lines:
-        d = abs(ln.pos - pos)
-        if d <= tol and (best is None or d < abs(best.pos - pos)):
-            best = ln
-    return best
 
 
 def _drop_thin_empty(edges: list[float], centres: list[float], min_size: float) -> list[float]:
@@ -952,10 +958,6 @@ def _key(cells: list[Cell]) -> tuple[str, ...]:
     return tuple(re.sub(r"\s+", "", c.text) for c in cells)
 
 
-def _row_key(row: list[Cell]) -> tuple[str, ...]:
-    return _key(row)
-
-
 def _continuation(a: Table, b: Table) -> _Continuation | None:
     """Whether ``b`` (first block of page N+1) continues ``a`` (last block of page N), and how.
 
@@ -972,7 +974,7 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
     if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
         return None
     identity = [(i, i + 1) for i in range(a.n_cols)]
-    if a.n_cols == b.n_cols and any(_row_key(a.rows[0])) and _row_key(a.rows[0]) == _row_key(b.rows[0]):
+    if a.n_cols == b.n_cols and any(_key(a.rows[0])) and _key(a.rows[0]) == _key(b.rows[0]):
         return _Continuation(identity, _repeated_prefix(a, b))
     by_header = _header_ranges(a, b)
     if by_header is not None:
@@ -991,7 +993,7 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
 
 def _repeated_prefix(a: Table, b: Table) -> int:
     k = 0
-    while k < min(3, len(a.rows), len(b.rows) - 1) and any(_row_key(b.rows[k])) and _row_key(b.rows[k]) == _row_key(a.rows[k]):
+    while k < min(3, len(a.rows), len(b.rows) - 1) and any(_key(b.rows[k])) and _key(b.rows[k]) == _key(a.rows[k]):
         k += 1
     return k
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from jixiao.schema import ParsedValue, Repair
 
@@ -23,7 +24,12 @@ def fold(text: str | None) -> str:
     """Fold for comparison: NFKC, no whitespace, look-alike operators, half-width forms."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
+    return _fold(str(text))
+
+
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
     for a, b in _OP_FOLD.items():
         s = s.replace(a, b)
     s = s.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")

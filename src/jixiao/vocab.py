@@ -9,6 +9,7 @@ province's wording belongs here, not in special cases in the extractor.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from jixiao.values import fold
 
@@ -18,6 +19,11 @@ _PAREN_UNIT = re.compile(r"[(（](万元|元|亿元|%|％)[)）]")
 
 def key(text: str | None) -> str:
     """A cell's text reduced for vocabulary lookup: folded, no punctuation noise, no (万元)."""
+    return _key(text or "")
+
+
+@lru_cache(maxsize=65536)
+def _key(text: str) -> str:
     s = fold(text)
     s = _PAREN_UNIT.sub("", s)
     s = _NOISE.sub("", s)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jixiao.llm.cache import LlmCache, cache_key, schema_hash
-from jixiao.llm.chunking import Chunk, SourceRow, chunk_region, estimate_tokens, region_rows
+from jixiao.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, region_rows
 from jixiao.llm.config import NOT_CONFIGURED_HELP, LlmConfig, load_config
 from jixiao.llm.grounding import Grounded, IndicatorList, ground_indicator, response_model_for
 from jixiao.llm.prompts import Prompt, load_prompt
@@ -286,13 +286,29 @@ class _Runner:
         oc.seconds = time.monotonic() - t0
         return oc
 
+    def _run_halves(self, halves: list[Chunk], oc: ChunkOutcome, depth: int) -> None:
+        for half in halves:
+            try:
+                self._run_part(half, oc, depth + 1)
+            except LlmError as inner:
+                oc.errors.append(inner)
+
     def _run_part(self, chunk: Chunk, oc: ChunkOutcome, depth: int) -> None:
+        if not any(not r.header and not r.empty for r in chunk.rows):
+            return  # nothing but header rows: nothing to ask
         model = response_model_for(chunk, enum_rows=self.enum_rows)
         messages = self.prompt.messages(form_context=self.context, chunk=chunk.text)
+        max_tokens = _max_output(self.provider, self.prompt, self.cfg, chunk)
         key = cache_key(model=self.provider.model, family=self.provider.family, prompt_version=self.prompt.version,
-                        prompt_sha=self.prompt.sha, schema=schema_hash(model), chunk_text=messages[-1]["content"])
+                        prompt_sha=self.prompt.sha, schema=schema_hash(model), chunk_text=messages[-1]["content"],
+                        max_tokens=max_tokens)
         hit = self.cache.get(key)
-        if hit is not None:
+        halves = split_chunk(chunk) if depth < MAX_SPLIT_DEPTH else None
+        if hit is not None and hit.get("split") and halves is not None:
+            oc.cache_hits += 1
+            self._run_halves(halves, oc, depth)
+            return
+        if hit is not None and "response" in hit:
             oc.cache_hits += 1
             oc.parts.append(chunk)
             oc.items.append(IndicatorList.model_validate(hit["response"]).indicators)
@@ -300,20 +316,15 @@ class _Runner:
         try:
             oc.calls += 1
             obj, usage = self.provider.complete_structured(
-                messages, model, max_tokens=_max_output(self.provider, self.prompt, self.cfg, chunk),
-                temperature=self.cfg.temperature, chunk_id=chunk.id,
+                messages, model, max_tokens=max_tokens, temperature=self.cfg.temperature, chunk_id=chunk.id,
             )
         except LlmTruncated as exc:
             oc.usage.add(exc.usage)
-            halves = split_chunk(chunk)
-            if depth >= MAX_SPLIT_DEPTH or halves is None:
+            if halves is None:
                 raise
             log.info("chunk %s truncated; retrying as %d smaller chunks", chunk.id, len(halves))
-            for half in halves:
-                try:
-                    self._run_part(half, oc, depth + 1)
-                except LlmError as inner:
-                    oc.errors.append(inner)
+            self.cache.put_split(key, {"chunk_id": chunk.id, "prompt_version": self.prompt.version})
+            self._run_halves(halves, oc, depth)
             return
         except LlmError as exc:
             oc.usage.add(exc.usage)
@@ -330,23 +341,27 @@ class _Runner:
 
 
 def split_chunk(chunk: Chunk) -> list[Chunk] | None:
-    """Two halves of a chunk (header and 续表 context kept) after a truncated answer."""
-    content = [r for r in chunk.rows if not r.empty]
+    """Two halves of a chunk's data rows after a truncated answer, each with the table
+    header and its own 续表 line (the merged 一级/二级 cells above it)."""
+    content = [r for r in chunk.rows if not r.empty and not r.header]
     if len(content) < 2:
         return None
     mid = len(content) // 2
-    header = chunk.header or [r for r in content[:mid] if r.header]
+    header = chunk.header or [r for r in chunk.rows if r.header]
     label = chunk.text.split("\n", 1)[0]
-    hints = [ln for ln in chunk.text.split("\n")[1:] if ln.startswith("续表")]
     out = []
     for k, part in enumerate((content[:mid], content[mid:]), 1):
-        head = chunk.header if k == 1 else header
-        before = list(chunk.before) if k == 1 else [*chunk.before, *content[:mid]]
-        lines = [f"{label}（{k}/2）", *[f"表头 {h.render()}" for h in head], *(hints if k == 1 else []),
+        before = [*chunk.before, *(r for r in chunk.rows if _row_key(r) < _row_key(part[0]))]
+        hint = carry_hint(header, before) if header else None
+        lines = [f"{label}（{k}/2）", *[f"表头 {h.render()}" for h in header], *([hint] if hint else []),
                  *[r.render() for r in part]]
         text = "\n".join(lines)
-        out.append(Chunk(f"{chunk.id}.{k}", chunk.region_index, part, head, before, text, estimate_tokens(text)))
+        out.append(Chunk(f"{chunk.id}.{k}", chunk.region_index, part, header, before, text, estimate_tokens(text)))
     return out
+
+
+def _row_key(r: SourceRow) -> tuple[int, int]:
+    return (r.block, r.index)
 
 
 def _form_context(region: FormRegion, rules_form: Form | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from jixiao.docmodel import (
 )
 from jixiao.ingest.docx import office_container_problem
 from jixiao.layout import grid_from_origins
+from jixiao.schema import Flag, Severity
 
 
 def ingest_xlsx(path: Path) -> SourceDocument:
@@ -44,6 +46,7 @@ def ingest_xlsx(path: Path) -> SourceDocument:
         raise IngestError(str(path), problem)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except Exception as e:  # InvalidFileException, BadZipFile, KeyError, XML errors
         raise IngestError(str(path), f"not a readable .xlsx: the package is corrupt ({type(e).__name__}: {e})") from None
     out = SourceDocument(path=str(path), format="xlsx", sha256=hashlib.sha256(data).hexdigest())
@@ -53,20 +56,48 @@ def ingest_xlsx(path: Path) -> SourceDocument:
             out.pages.append(PageInfo(number=number, status=PageTextStatus.NOT_APPLICABLE, reason=f"sheet {name!r}"))
             if not hasattr(ws, "iter_rows"):  # a chart sheet
                 continue
-            out.blocks += _sheet_blocks(ws, number)
+            values, missing = _sheet_values(ws, formulas[name])
+            if missing:
+                out.flags.append(Flag(
+                    severity=Severity.WARNING, code="xlsx_formula_without_value",
+                    message=f"sheet {name!r}: {len(missing)} formula cell(s) have no saved result "
+                    f"(the file was not recalculated by Excel), e.g. {missing[0]}; they are read as empty",
+                    evidence={"page": number, "cells": missing[:20]},
+                ))
+            out.blocks += _sheet_blocks(ws, number, values)
     finally:
         wb.close()
+        formulas.close()
     return out
 
 
-def _sheet_blocks(ws: Any, page: int) -> list[Block]:
-    blocks: list[Block] = [Paragraph(text=str(ws.title), page=page)]
+_LITERAL_FORMULA = re.compile(r"^=\s*[<>=≥≤]?\s*[-+]?\d[\d,]*(\.\d+)?\s*%?$")
+
+
+def _sheet_values(ws: Any, ws_formulas: Any) -> tuple[dict[tuple[int, int], str], list[str]]:
+    """Displayed text per (row, col), and the formula cells whose result was never saved.
+
+    A file written by a program (not Excel) carries formulas without results. One that
+    is only a literal such as ``=100%`` is what the author typed — a target with its
+    operator — and is kept verbatim; a real formula cannot be evaluated here.
+    """
     values: dict[tuple[int, int], str] = {}
-    for row in ws.iter_rows():
-        for cell in row:
+    missing: list[str] = []
+    for row, frow in zip(ws.iter_rows(), ws_formulas.iter_rows()):
+        for cell, fcell in zip(row, frow):
             text = format_cell(cell.value, getattr(cell, "number_format", "General"))
+            if not text and getattr(fcell, "data_type", None) == "f" and isinstance(fcell.value, str):
+                if _LITERAL_FORMULA.match(fcell.value.strip()):
+                    text = fcell.value.strip()
+                else:
+                    missing.append(f"{fcell.coordinate}: {fcell.value}")
             if text:
                 values[(cell.row, cell.column)] = text
+    return values, missing
+
+
+def _sheet_blocks(ws: Any, page: int, values: dict[tuple[int, int], str]) -> list[Block]:
+    blocks: list[Block] = [Paragraph(text=str(ws.title), page=page)]
     if not values:
         return blocks
     r_lo = min(r for r, _ in values)

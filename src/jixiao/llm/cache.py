@@ -6,8 +6,9 @@ the rendered prompt's own hash (so an edit without a version bump still misses),
 response schema's hash, and the chunk text. The endpoint URL is deliberately *not* in
 the key: the same model served from another host gives the same answer.
 
-Only validated answers are stored (never failures), one JSON file per key, written
-atomically, Chinese kept as Chinese.
+Only validated answers are stored, plus a marker for answers cut off at max_tokens (the
+chunk is then split, and a rerun goes straight to the halves); other failures are never
+stored, so they are retried. One JSON file per key, written atomically, Chinese kept.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ def schema_hash(model: type[BaseModel]) -> str:
     return hashlib.sha256(schema.encode("utf-8")).hexdigest()[:16]
 
 
-def cache_key(*, model: str, family: str, prompt_version: str, prompt_sha: str, schema: str, chunk_text: str) -> str:
+def cache_key(*, model: str, family: str, prompt_version: str, prompt_sha: str, schema: str, chunk_text: str,
+              max_tokens: int | None = None) -> str:
+    """``max_tokens`` is part of the key because it decides whether an answer is cut off."""
     payload = json.dumps(
         {"model": model, "family": family, "prompt_version": prompt_version, "prompt_sha": prompt_sha,
-         "schema": schema, "chunk": chunk_text},
+         "schema": schema, "chunk": chunk_text, "max_tokens": max_tokens},
         ensure_ascii=False, sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -63,14 +66,20 @@ class LlmCache:
             return None
         except (OSError, json.JSONDecodeError):
             return None  # a torn or foreign file is a miss, and will be overwritten
-        return data if isinstance(data, dict) and "response" in data else None
+        return data if isinstance(data, dict) and ("response" in data or data.get("split")) else None
 
     def put(self, key: str, response: BaseModel, meta: dict[str, Any]) -> None:
+        self._write(key, {"key": key, **meta, "response": response.model_dump(mode="json")})
+
+    def put_split(self, key: str, meta: dict[str, Any]) -> None:
+        """Remember that this chunk's answer was cut off, so a rerun goes straight to its halves."""
+        self._write(key, {"key": key, **meta, "split": True})
+
+    def _write(self, key: str, data: dict[str, Any]) -> None:
         if not self.enabled:
             return
         p = self.path(key)
         p.parent.mkdir(parents=True, exist_ok=True)
-        data = {"key": key, **meta, "response": response.model_dump(mode="json")}
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -29,7 +29,7 @@ class PingReply(BaseModel):
 def serve(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8089,
     ctx: Annotated[int, typer.Option(help="context size (tokens), shared by the parallel slots")] = 4096,
-    threads: Annotated[Optional[int], typer.Option(help="CPU threads (default: up to 4)")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="CPU threads (default: half the CPUs, at most 8)")] = None,
     parallel: Annotated[int, typer.Option(help="parallel request slots")] = 1,
     cache_dir: Annotated[Optional[Path], typer.Option(help="where the GGUF and logs go")] = None,
 ) -> None:

@@ -83,7 +83,8 @@ def response_model_for(chunk: Chunk, *, enum_rows: bool) -> type[IndicatorList]:
     # A table row holds one indicator (a little slack: grounding, not the schema, judges
     # inventions); a paragraph may hold several, so prose gets no item bound.
     prose = any(not r.is_table for r in content)
-    bound = Field(default_factory=list) if prose else Field(default_factory=list, max_length=len(content) + 2)
+    # The key is required (no default): a grammar then cannot close the object as ``{}``.
+    bound = Field() if prose else Field(max_length=len(content) + 2)
     return create_model(
         "IndicatorList",
         __base__=IndicatorList,

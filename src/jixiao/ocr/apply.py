@@ -14,7 +14,9 @@ tests and the report in the OCR issue). One page, or ``workers=1``, runs in-proc
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -184,7 +186,10 @@ def _run_pool(
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(params,)) as pool:
         futures: dict[Future[dict[str, Any]], tuple[int, str]] = {}
-        nxt: tuple[int, str, Any] | None = first
+        n, key, image = first
+        with _caller_script_hidden():  # a spawn pool starts all its workers on the first submit
+            futures[pool.submit(_ocr_task, n, image, params.dpi)] = (n, key)
+        nxt: tuple[int, str, Any] | None = next(jobs, None)
         while nxt is not None or futures:
             while nxt is not None and len(futures) < 2 * workers:
                 n, key, image = nxt
@@ -200,6 +205,27 @@ def _run_pool(
                 except Exception as exc:  # a worker crash or an engine error: name the page
                     raise RuntimeError(f"{path}: OCR failed on page {n}: {type(exc).__name__}: {exc}") from exc
                 finished(PageOcr.from_dict(data), key)
+
+
+@contextmanager
+def _caller_script_hidden() -> Iterator[None]:
+    """Start spawned workers without re-running the caller's script in them.
+
+    ``spawn`` normally imports the parent's ``__main__`` file in every child, which breaks
+    (or repeats the side effects of) a script that calls the pipeline at top level without an
+    ``if __name__ == "__main__"`` guard. The workers only need ``jixiao``, so the script's
+    path is withheld while they start, and restored right after.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not hasattr(main, "__file__"):
+        yield  # run with -m or interactively: spawn imports by module name, which is guarded
+        return
+    path = main.__file__
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 _WORKER: RapidOcrEngine | None = None

@@ -16,8 +16,9 @@ of ``doc`` with
   budget.fiscal, goals.long_term, goals.annual; budget lines' ``amount``;
 * ``doc.stats["reconcile"]``: flag counts by severity and by code.
 
-Checks, in order: framework (``levels``), value grammar (``grammar``), budget arithmetic
-(``budget``), header and text garbage (``header``), evidence grounding, agreement with the
+Checks, in order: framework (``levels``), value grammar (``grammar``), the rows of a table
+against each other (``rows``), budget arithmetic (``budget``), header and text garbage
+(``header``), evidence grounding, agreement with the
 alternative readings (``agreement``), then confidence (``confidence``), which may add a
 ``low_confidence`` warning.
 
@@ -29,28 +30,36 @@ to look at the source either way.
 
 Confidence formula (per field; all terms in log-odds, then a logistic squash)::
 
-    z = S(status)                               EXACT 2.9 · REPAIRED 2.0 · FUZZY 1.4 ·
-                                                INFERRED 1.1 · UNGROUNDED −0.4 · no evidence 1.4
+    z = S(status)                               EXACT 4.0 · REPAIRED 3.2 · FUZZY 2.8 ·
+                                                INFERRED 2.6 · UNGROUNDED −0.4 · no evidence 2.6
       + 3.0 · ln(ocr_score)                     when Evidence.ocr_score is set (floor 0.05)
+      − 1.3   when the value's page went through OCR (an ocr_score on that page, else
+              × the OCR'd share of pages from stats["ocr_pages"]); not for an L1/L2 name the
+              framework confirms, nor for a field with no evidence
       − 0.35 · n_repairs − 1.5 · min(1, Σ edit distance ÷ len(original))   Evidence.repairs
-      + Σ over flags on the field:  error −3.0 · warning −1.6 · info −0.25
-      + Σ over flags on the whole object (field null, e.g. the extractor's unmapped_cell):
-                                    half of that (error −1.5 · warning −0.8)
+      + Σ over flags on the field:  error −6.0 · warning −4.6 · info −0.3
+              (codes.DOCUMENT_CHECKS — the document contradicting itself, where the reading
+              is usually right — error −3.5 · warning −2.0)
+      + Σ over warning/error flags on the whole object (field null, e.g. the extractor's
+              unmapped_cell): 0.15 × the above
       + 0.5   framework fit (level1 consistent with its level2; level2 under its level1)
       + 0.3   value parses (number / date / known qualitative / relative change)
       + 1.0   per budget equation the amount closes (total = parts, 合计, 占比, 执行率, plan)
       + 1.2   per alternative reading that agrees
       − 0.4   per alternative reading with no value there (its disagreement is a warning flag)
       − 0.5   on level3 when an alternative lacks the whole indicator
-    confidence = clamp(1 / (1 + e^−z), 0.01, 0.995), rounded to 3 decimals
+    confidence = clamp(1 / (1 + e^−z), 0.001, 0.999), rounded to 3 decimals
 
-Monotone by construction: every doubt signal lowers z, every confirmation raises it. The
-starting points order the grounding statuses as the brief asks (EXACT > REPAIRED > FUZZY >
-INFERRED > UNGROUNDED); a clean EXACT value that parses sits at ≈ 0.96, an EXACT value
-confirmed by a second reading at ≈ 0.99, a value with one warning at ≈ 0.80 → 0.6 after a
-second doubt, an ungrounded value with a warning at ≈ 0.12. Below 0.5 with no warning on
-the field already, a ``low_confidence`` warning is added so that every doubtful field is
-flagged (the scorer counts warning/error as "flagged").
+Monotone by construction: every doubt signal lowers z, every confirmation raises it, and
+the starting points keep the brief's order EXACT > REPAIRED > FUZZY > INFERRED >
+UNGROUNDED. The magnitudes were set against the golden set (the rule-based predictions of
+all 41 document × variant runs, re-reconciled): clean EXACT fields were right 99.5%
+(digital) and 98.2% (scanned) of the time, filled-down fields 99.3–99.8%, fields carrying
+one of these warnings 9–24%. Measured calibration on those runs (fields with a value):
+0–0.5 → 13.6% right (mean confidence 0.14, 147 fields), 0.8–0.9 → 99.4% (0.88, 159),
+0.9–0.95 → 98.6% (0.93, 1677), 0.95–1 → 99.4% (0.98, 7769). Below 0.5 with no warning
+on the field already, a ``low_confidence`` warning is added so that every doubtful field
+is flagged (the scorer counts warning/error as "flagged").
 """
 
 from __future__ import annotations
@@ -62,10 +71,11 @@ from jixiao.reconcile.agreement import check_agreement
 from jixiao.reconcile.budget import check_budget
 from jixiao.reconcile.codes import ACTION_CODES, FLAG_CODES, FlagCode, severity_of
 from jixiao.reconcile.common import Ledger
-from jixiao.reconcile.confidence import FORM_FIELDS, INDICATOR_FIELDS, grounding_flags, set_confidence
+from jixiao.reconcile.confidence import FORM_FIELDS, INDICATOR_FIELDS, grounding_flags, ocr_context, set_confidence
 from jixiao.reconcile.grammar import check_values, classify_value
 from jixiao.reconcile.header import check_header, check_text
 from jixiao.reconcile.levels import check_levels
+from jixiao.reconcile.rows import check_rows
 from jixiao.schema import Document, Form, Traced
 
 __all__ = ["reconcile", "reconcile_form", "FLAG_CODES", "FlagCode", "severity_of", "classify_value"]
@@ -86,8 +96,9 @@ def reconcile(doc: Document, *, alternatives: dict[str, Document] | None = None)
         _check_form(form, ledger)
     if alternatives:
         check_agreement(out, alternatives, ledger)
+    ocr = ocr_context(out)
     for form in out.forms:
-        set_confidence(form, ledger)
+        set_confidence(form, ledger, ocr)
     out.stats = {**out.stats, "reconcile": _summary(out, time.perf_counter() - t0)}
     return out
 
@@ -105,6 +116,7 @@ def reconcile_form(form: Form) -> Form:
 def _check_form(form: Form, ledger: Ledger) -> None:
     check_levels(form, ledger)
     check_values(form, ledger)
+    check_rows(form)
     check_budget(form, ledger)
     check_header(form)
     check_text(form)

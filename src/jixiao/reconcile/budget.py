@@ -32,6 +32,7 @@ from jixiao.schema import BudgetLine, Form
 from jixiao.values import fold
 
 TOL = 0.01  # 万元
+_SHORT_SUMS = ("budget_sum_mismatch", "budget_total_row_mismatch")
 ARITH_BONUS = 1.0  # log-odds for an amount that closes an equation
 
 
@@ -117,6 +118,9 @@ def blocks(form: Form) -> list[Block]:
 
 def check_budget(form: Form, ledger: Ledger) -> None:
     """Run the arithmetic checks over one form's budget (flags on lines and the form)."""
+    if not form.budget.lines:
+        _check_no_lines(form)
+        return
     bs = blocks(form)
     for ln in form.budget.lines:
         if ln.amount is not None and ln.amount < 0:
@@ -136,6 +140,11 @@ def check_budget(form: Form, ledger: Ledger) -> None:
     _check_expense_vs_income(bs, ledger)
     _check_form_totals(form, bs, ledger)
     _check_expense_block_present(form)
+    _check_total_in_lines(form)
+    if any(f.code in _SHORT_SUMS and (f.evidence.get("difference") or 0) > TOL
+           for ln in form.budget.lines for f in ln.flags):
+        raise_flag(form, "budget_lines_incomplete",
+                   "a total exceeds the sum of its printed parts: a part line may be missing", "budget.lines")
 
 
 def _credit(ledger: Ledger, lines: list[BudgetLine]) -> None:
@@ -418,3 +427,23 @@ def _check_expense_block_present(form: Form) -> None:
     if "收入" in sections and not any("支出" in s for s in sections):
         raise_flag(form, "budget_expense_lines_missing", "a 收入 block without any 支出 line", "budget.lines",
                    sections=sorted(sections))
+
+
+def _check_no_lines(form: Form) -> None:
+    """Every form of the genre prints a funding block; none read means it was lost."""
+    raise_flag(form, "budget_block_missing", "no budget line read: the funding block was lost?", "budget.lines")
+    for field in ("budget.total", "budget.fiscal"):
+        if getattr(form.budget, field.split(".")[1]) is None:
+            raise_flag(form, "budget_block_missing", f"{field} empty and no budget line read", field)
+
+
+def _check_total_in_lines(form: Form) -> None:
+    """budget.total is one of the printed amounts (资金总额, 预算数, 合计 …) on every form."""
+    total = form.budget.total
+    if total is None:
+        return
+    if any(ln.amount is not None and abs(ln.amount - total) <= TOL for ln in form.budget.lines):
+        return
+    for field in ("budget.total", "budget.lines"):
+        raise_flag(form, "budget_total_not_in_lines", f"budget.total {fmt(total)} is none of the line amounts",
+                   field, total=total)

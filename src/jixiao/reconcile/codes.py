@@ -16,12 +16,28 @@ from jixiao.schema import Severity
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
+# Codes that report the *document* contradicting itself (a printed total that is not the sum
+# of its printed parts, 亿美元 under a 万美元 name) rather than a reading that looks broken.
+# The field is then usually read right, so these lower confidence less (see confidence.py).
+DOCUMENT_CHECKS = frozenset({
+    "half_year_exceeds_target", "percent_out_of_range", "satisfaction_target_degenerate", "satisfaction_target_low",
+    "unit_conflicts_with_name", "date_outside_budget_year", "operator_direction_suspicious",
+    "budget_sum_mismatch", "budget_total_row_mismatch", "budget_share_sum_mismatch", "budget_share_mismatch",
+    "budget_expense_income_mismatch", "budget_rate_mismatch", "budget_plan_inconsistent", "year_mismatch_title",
+})
+
+
 @dataclass(frozen=True)
 class FlagCode:
     code: str
     severity: Severity
-    check: str  # framework | value | budget | header | grounding | agreement | confidence
+    check: str  # framework | value | rows | budget | header | grounding | agreement | confidence
     meaning: str
+
+    @property
+    def about_document(self) -> bool:
+        """True when the flag reports an inconsistency of the document itself."""
+        return self.code in DOCUMENT_CHECKS
 
 
 _CODES: tuple[FlagCode, ...] = (
@@ -52,6 +68,8 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("value_unparsed", I, "value", "value is free text: no number, known qualitative word or date"),
     FlagCode("value_placeholder", W, "value", "value is a template placeholder (≥**, ……)"),
     FlagCode("value_garbled", W, "value", "value holds characters that do not belong in a value (OCR garbage)"),
+    FlagCode("value_column_bleed", W, "value",
+             "value carries a neighbouring column's text (计划标准, 工作经验) or is written twice"),
     FlagCode("half_year_exceeds_target", W, "value",
              "half-year value above the full-year value (counts, money, rates to reach); on both fields"),
     FlagCode("progress_value_in_target", W, "value",
@@ -79,6 +97,12 @@ _CODES: tuple[FlagCode, ...] = (
              "资金支出计划 percentages neither cumulative to ≤100% nor summing to 100%"),
     FlagCode("budget_negative_amount", W, "budget", "a negative amount"),
     FlagCode("budget_expense_lines_missing", W, "budget", "a 收入 block without any 支出 line (field budget.lines)"),
+    FlagCode("budget_block_missing", W, "budget",
+             "the form has no budget line at all (every form of the genre has a funding block)"),
+    FlagCode("budget_total_not_in_lines", W, "budget",
+             "budget.total is none of the line amounts: the total or the lines are wrong (budget.total, budget.lines)"),
+    FlagCode("budget_lines_incomplete", W, "budget",
+             "a total exceeds the sum of its printed parts: a part line may be missing (field budget.lines)"),
     FlagCode("budget_total_mismatch", W, "budget", "budget.total differs from the form's total line"),
     FlagCode("budget_total_missing", W, "budget", "budget.total empty while the form prints a total line"),
     FlagCode("budget_fiscal_mismatch", W, "budget", "budget.fiscal differs from the form's fiscal line(s)"),
@@ -86,13 +110,25 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("budget_fiscal_exceeds_total", E, "budget", "budget.fiscal greater than budget.total"),
     # -- header
     FlagCode("project_name_missing", W, "header", "a project form without a project_name"),
+    FlagCode("name_has_code", W, "header", "unit_name/competent_dept carries a department code ([137]…)"),
     FlagCode("unit_name_missing", W, "header", "a department form without a unit_name"),
     FlagCode("year_implausible", E, "header", "year outside 2000–2100"),
     FlagCode("year_mismatch_title", W, "header", "year differs from the year printed in the title"),
     # -- grounding and text quality (any field)
     FlagCode("value_ungrounded", W, "grounding", "no support for the value found in the source"),
     FlagCode("ocr_low_score", W, "grounding", "the OCR engine's score for the value is below 0.8"),
-    FlagCode("text_garbled", W, "grounding", "characters typical of OCR garbage (kana, check boxes, stray letters)"),
+    FlagCode("text_garbled", W, "grounding",
+             "characters typical of OCR garbage (kana, check boxes, stray letters, a character 3× in a row)"),
+    FlagCode("text_truncated", W, "grounding", "text ends in a comma, colon or open bracket: cut off at a cell edge?"),
+    FlagCode("vocab_near_miss", W, "grounding",
+             "category/basis close to, but not equal to, a term of its closed vocabulary (绩效基本 for 绩效基本型)"),
+    # -- rows of one table
+    FlagCode("column_value_missing", W, "rows", "a column filled on ≥75% of the table's rows is empty on this one"),
+    FlagCode("level3_merged", W, "rows", "level3 holds another row's level3 too, or one name twice: rows joined?"),
+    FlagCode("value_pattern_break", W, "rows",
+             "a numeric target lacks the operator (or unit) that ≥75% of the table's numeric targets carry"),
+    FlagCode("framework_level1_absent", W, "rows",
+             "the table follows a framework but one of its L1s has no row (field indicators: rows lost?)"),
     # -- agreement with alternative readings
     FlagCode("alternative_disagrees", W, "agreement", "another reading of the same input gives a different value"),
     FlagCode("alternative_has_value", W, "agreement", "this field is empty but another reading has a value"),
@@ -105,6 +141,7 @@ _CODES: tuple[FlagCode, ...] = (
 )
 
 FLAG_CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}
+assert DOCUMENT_CHECKS <= FLAG_CODES.keys(), DOCUMENT_CHECKS - FLAG_CODES.keys()
 
 # Codes that record an action taken (a value changed), kept when reconcile runs again.
 ACTION_CODES = frozenset({"level1_restored_from_framework", "level2_moved_from_level1"})

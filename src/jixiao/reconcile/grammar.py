@@ -56,8 +56,9 @@ _RELATIVE = re.compile(
     r"^(?:同比|比上年|较上年|环比|年均)?(?:增长|增加|提高|提升|下降|降低|减少|上升|增幅|降幅)?"
     r"[≥≤=<>]?\d+(?:\.\d+)?%?(?:以上|以内|以下|左右|及以上)?$|^±\d+(?:\.\d+)?%(?:以内)?$"
 )
-# A unit ending in a digit (other than a rate's period "次/月") is an OCR stray: 95%0.
-_BAD_UNIT = re.compile(r"(?<![/·])\d+$")
+# A unit ending in a digit (other than a rate's period "次/月"), a doubled character or an
+# operator is OCR or column garbage.
+_BAD_UNIT = re.compile(r"(?<![/·])\d+$|(.)\1|[≥≤=<>]")  # 95%0, 人人场次次%%, 个≥
 _PLACEHOLDER = re.compile(r"\*{2,}|^[…\.。]{2,}$|^[-—/]+$|^x+$", re.I)
 
 COUNT_UNITS = frozenset(
@@ -163,7 +164,33 @@ def _is_bare_row(ind: Indicator) -> bool:
     return any(f.code in ("placeholder_indicator", "level3_is_framework_name") for f in ind.flags)
 
 
+_BLEED_WORDS = ("计划标准", "行业标准", "历史标准", "其他标准", "工作经验", "工作计划", "工作要求", "制度及协议",
+                "绩效基本型", "绩效创新型", "正向指标", "反向指标", "定性", "定量")
+_OP_NUMBER = re.compile(r"[≥≤=<>]\d+(?:\.\d+)?")
+_NUMBER_TOKEN = re.compile(r"[≥≤=<>]?\d+(?:\.\d+)?%?")
+
+
+def column_bleed(text: str | None) -> str | None:
+    """What of a neighbouring column a value carries ("58.7亿元人民币计划标准" → 计划标准), or
+    the repeated value ("≥80% ≥80%"), else None."""
+    s = fold(text)
+    for w in _BLEED_WORDS:
+        if w in s and s != w:
+            return w
+    toks = _NUMBER_TOKEN.findall(s)
+    if len(toks) >= 2 and len(set(toks)) == 1 and "".join(toks) == s:
+        return toks[0]
+    ops = _OP_NUMBER.findall(s)
+    if len(ops) >= 2:  # "≥6万人次≥2万人次": two cells' values in one
+        return ops[1]
+    return None
+
+
 def _check_kind(ind: Indicator, field: str, text: str | None, k: ValueKind, ledger: Ledger) -> None:
+    bleed = column_bleed(text)
+    if bleed:
+        raise_flag(ind, "value_column_bleed", f"{field} {text} carries {bleed}", field, value=text, carries=bleed)
+        return
     if k.kind == "placeholder":
         raise_flag(ind, "value_placeholder", f"{field} {text} is a template placeholder", field, value=text)
     elif k.kind == "garbled":

@@ -296,6 +296,8 @@ def _xlsx_form(ws: Any, blocks: list[Block], page_size: str, font_size: float) -
         for r, c, cell in cell_origins(g.rows):
             value, fmt = excel_value(cell.text)
             xc = ws.cell(row=top + r, column=left + c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                xc.data_type = "s"  # "=100%" is a printed value, not a formula
             if fmt:
                 xc.number_format = fmt
             xc.alignment = Alignment(horizontal=cell.align, vertical="center", wrap_text=True)
