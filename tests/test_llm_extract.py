@@ -218,6 +218,7 @@ def test_chunks_run_concurrently(tmp_path: Path) -> None:
         r.delay = 0.6
         return r
 
+    import jixiao.llm.openai_compat  # noqa: F401 - import cost outside the timing
     with FakeOpenAIServer(respond) as srv:
         t0 = time.monotonic()
         form, stats = extract_with_llm(region, None, "full", config(srv, chunk_tokens=250, concurrency=4), tmp_path)
@@ -269,3 +270,30 @@ def test_split_halves_keep_header_and_merged_levels() -> None:
     assert "续表" not in first.text  # r2 itself prints 产出指标
     assert "续表：上文最近的 一级指标=产出指标；二级指标=数量指标" in second.text
     assert split_chunk(split_chunk(first)[0]) is None  # one data row: cannot split further
+
+
+def test_document_run_pools_chunks_of_all_forms(tmp_path: Path) -> None:
+    import jixiao.llm.openai_compat  # noqa: F401 - import cost (seconds on a busy box) outside the timing
+    from jixiao.extract.llm import extract_document_with_llm
+
+    regions = [FormRegion(blocks=[make_table(SMALL)], index=0, title="项目A"),
+               FormRegion(blocks=[make_table(long_rows(3))], index=1, title="项目B"),
+               FormRegion(blocks=[make_table([["资金来源", "金额"], ["财政拨款", "3"]])], index=2)]
+
+    def respond(req: dict[str, Any], n: int) -> Reply:
+        r = answer(read_chunk(req), tokens_in=300 + 100 * ("项目B" in req["messages"][-1]["content"]), tokens_out=50)
+        r.delay = 0.6
+        return r
+
+    with FakeOpenAIServer(respond) as srv:
+        t0 = time.monotonic()
+        forms, stats = extract_document_with_llm(regions, [None, None, None], "full", config(srv, concurrency=2),
+                                                 tmp_path)
+        elapsed = time.monotonic() - t0
+    assert [len(f.indicators) for f in forms] == [4, 3, 0]
+    assert forms[1].indicators[0].level3 == "第1项任务完成数"
+    per = stats["per_form"]
+    assert [p["form"] for p in per] == [0, 1, 2] and [p["tokens_in"] for p in per] == [300, 400, 0]
+    assert per[2]["chunks"] == 0  # a funding-only region has nothing to ask
+    assert stats["tokens_in"] == 700 and stats["calls"] == 2
+    assert elapsed < 1.1  # both forms' chunks in flight at once (serial ≥ 1.2 s)

@@ -769,7 +769,8 @@ def test_repairs_lower_confidence() -> None:
 def test_low_confidence_gets_a_warning() -> None:
     f = gaoxin_project()
     f.indicators[0].evidence["description"] = Evidence(status=AlignmentStatus.INFERRED, ocr_score=0.82,
-                                                       repairs=[Repair(rule="x", original="客尚人数", repaired="客商人数")])
+                                                       repairs=[Repair(rule="x", original="客尚人数", repaired="客商人数"),
+                                                                Repair(rule="y", original="客商人 数", repaired="客商人数")])
     form = run(f)
     i = form.indicators[0]
     assert i.confidence["description"] < 0.5

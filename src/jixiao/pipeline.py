@@ -57,9 +57,9 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
         doc.flag(Severity.ERROR, "no_form_found", "no 绩效目标表 found (no indicator table or form header)")
     if opts.llm != "off":
         doc = _apply_llm(doc, regions, opts, stats)
-    doc = _reconcile(doc)
-    stats["seconds"] = round(time.perf_counter() - t0, 4)
     doc.stats.update(stats)
+    doc = _reconcile(doc)
+    doc.stats["seconds"] = round(time.perf_counter() - t0, 4)
     return doc
 
 

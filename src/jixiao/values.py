@@ -73,7 +73,9 @@ _WORD_OPS = [
     (re.compile(r"^(低于|小于|少于)"), "<"),
 ]
 _WORD_OP_SUFFIX = [(re.compile(r"(以上|及以上)$"), "≥"), (re.compile(r"(以内|以下|及以下)$"), "≤")]
-_DATE_RE = re.compile(r"(\d{4}\s*年)?\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?\s*(前|以前|之前|底前|底|内)?$")
+_DATE_RE = re.compile(
+    r"(\d{4}\s*年)?\s*(\d{1,2}\s*月(\s*\d{1,2}\s*日)?|年底|年末|年内|上半年|下半年|全年)\s*(前|以前|之前|底前|底|内|完成)?$"
+)
 
 
 def repair_number_spaces(text: str) -> tuple[str, Repair | None]:
@@ -135,7 +137,7 @@ def parse_value(text: str | None) -> ParsedValue | None:
                 if m and re.match(_NUM, s):
                     op, s = o, s[: m.start()]
                     break
-    if _DATE_RE.fullmatch(s) and not re.fullmatch(_NUM, s):
+    if (_DATE_RE.fullmatch(s) or re.fullmatch(r"\d{4}(\.\d{1,2})?\s*[-—~至]+.*", s)) and not re.fullmatch(_NUM, s):
         return ParsedValue(op=op, number=None, unit=None, text=s)
     m = re.fullmatch(rf"(?P<num>{_NUM})(?P<unit>\D.*)?", s)
     if m:

@@ -77,10 +77,47 @@ def extract_with_llm(
     prompt: Prompt | None = None,
 ) -> tuple[Form, dict[str, Any]]:
     """Run the LLM path on one form region; return the merged form and run stats."""
-    form = rules_form.model_copy(deep=True) if rules_form is not None else _empty_form(region)
+    forms, stats = extract_document_with_llm([region], [rules_form], mode, config, cache_dir,
+                                             provider=provider, prompt=prompt)
+    stats.pop("per_form", None)
+    return forms[0], stats
+
+
+@dataclass
+class _Plan:
+    """One region's part of a document run."""
+
+    region: FormRegion
+    rules_form: Form | None
+    form: Form
+    rows: list[SourceRow] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    selected: list[Chunk] = field(default_factory=list)
+    context: str = ""
+
+
+def extract_document_with_llm(
+    regions: list[FormRegion],
+    rules_forms: list[Form | None],
+    mode: LlmMode,
+    config: LlmConfig | str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    *,
+    provider: Provider | None = None,
+    prompt: Prompt | None = None,
+) -> tuple[list[Form], dict[str, Any]]:
+    """The LLM path for every form of a document at once.
+
+    Chunks of all regions share one pool of ``concurrency`` requests, so a budget book of
+    a dozen one-chunk project forms runs in parallel instead of form by form. Returns the
+    merged forms (same order) and stats: totals plus ``per_form`` (calls, tokens, seconds).
+    """
+    if len(regions) != len(rules_forms):
+        raise ValueError(f"{len(regions)} regions but {len(rules_forms)} rules forms")
+    plans = [_Plan(r, f, f.model_copy(deep=True) if f is not None else _empty_form(r)) for r, f in zip(regions, rules_forms)]
     stats: dict[str, Any] = {"mode": mode}
     if mode == "off":
-        return form, {**stats, "enabled": False, "reason": "--llm off"}
+        return [p.form for p in plans], {**stats, "enabled": False, "reason": "--llm off"}
     if mode not in ("fallback", "full"):
         raise ValueError(f"unknown LLM mode {mode!r}: use off, fallback or full")
 
@@ -88,7 +125,7 @@ def extract_with_llm(
     if provider is None:
         if not cfg.configured:
             _warn_not_configured()
-            return form, {**stats, "enabled": False, "reason": NOT_CONFIGURED_HELP}
+            return [p.form for p in plans], {**stats, "enabled": False, "reason": NOT_CONFIGURED_HELP}
         cfg.require()
         from jixiao.llm import make_provider  # lazy: openai/instructor only when used
 
@@ -96,20 +133,35 @@ def extract_with_llm(
     prompt = prompt or load_prompt(PROMPT_NAME, prompts_dir=cfg.prompts_dir)
 
     t0 = time.monotonic()
-    rows = region_rows(region)
     budget = chunk_budget(provider, prompt, cfg)
-    chunks = chunk_region(region, max_tokens=budget, overlap=1, rows=rows)
-    selected = chunks if mode == "full" else select_unsettled(chunks, rules_form, rows)
+    jobs: list[tuple[int, Chunk]] = []
+    for k, plan in enumerate(plans):
+        plan.rows = region_rows(plan.region)
+        plan.chunks = chunk_region(plan.region, max_tokens=budget, overlap=1, rows=plan.rows)
+        plan.selected = plan.chunks if mode == "full" else select_unsettled(plan.chunks, plan.rules_form, plan.rows)
+        plan.context = _form_context(plan.region, plan.rules_form)
+        jobs += [(k, c) for c in plan.selected]
+    runner = _Runner(provider, prompt, cfg, LlmCache(cache_dir, enabled=cfg.cache))
+    outcomes = runner.run_all([(c, plans[k].context) for k, c in jobs])
+
+    per_form: list[dict[str, Any]] = []
+    for k, plan in enumerate(plans):
+        mine = [oc for (j, _), oc in zip(jobs, outcomes) if j == k]
+        per_form.append(_finish_form(plan, mine, mode))
+    totals = {key: sum(pf[key] for pf in per_form) for key in per_form[0] if key != "form"} if per_form else {}
     stats.update({
         "enabled": True, "family": provider.family, "model": provider.model, "prompt_version": prompt.version,
-        "chunks": len(chunks), "chunks_sent": len(selected), "chunk_tokens_budget": budget,
+        "chunk_tokens_budget": budget, **totals, "seconds": round(time.monotonic() - t0, 3), "per_form": per_form,
     })
-    runner = _Runner(provider, prompt, cfg, LlmCache(cache_dir, enabled=cfg.cache), region, rules_form)
-    outcomes = runner.run_all(selected)
+    return [p.form for p in plans], stats
 
+
+def _finish_form(plan: _Plan, outcomes: list[ChunkOutcome], mode: str) -> dict[str, Any]:
+    """Ground, deduplicate and merge one region's answers into its form; its stats."""
+    form = plan.form
     grounded: list[Grounded] = []
     # A failed chunk is an error where nothing else read its rows, a warning where the rules did.
-    unread = mode == "fallback" or rules_form is None or not rules_form.indicators
+    unread = mode == "fallback" or plan.rules_form is None or not plan.rules_form.indicators
     for oc in outcomes:
         for err in oc.errors:
             _flag_failure(form, oc.chunk, err, unsettled=unread)
@@ -120,9 +172,11 @@ def extract_with_llm(
                     form.flags.append(g.dropped)
                 grounded.append(g)
     kept = dedupe_by_row(grounded)
-    merge_stats = merge_indicators(form, kept, rows)
-
-    stats.update({
+    merge_stats = merge_indicators(form, kept, plan.rows)
+    return {
+        "form": plan.region.index,
+        "chunks": len(plan.chunks),
+        "chunks_sent": len(plan.selected),
         "calls": sum(o.calls for o in outcomes),
         "requests": sum(o.usage.requests for o in outcomes),
         "cache_hits": sum(o.cache_hits for o in outcomes),
@@ -133,9 +187,8 @@ def extract_with_llm(
         "dropped_invented": sum(1 for g in grounded if g.dropped is not None),
         "ungrounded_values": sum(len(g.ungrounded) for g in kept),
         **merge_stats,
-        "seconds": round(time.monotonic() - t0, 3),
-    })
-    return form, stats
+        "llm_seconds": round(sum(o.seconds for o in outcomes), 3),  # summed over chunks (they may overlap in time)
+    }
 
 
 def _empty_form(region: FormRegion) -> Form:
@@ -260,44 +313,45 @@ def _same_box(a: Any, b: Any, tol: float = 1.0) -> bool:
 
 
 class _Runner:
-    def __init__(self, provider: Provider, prompt: Prompt, cfg: LlmConfig, cache: LlmCache,
-                 region: FormRegion, rules_form: Form | None):
+    """Sends chunks (bounded thread pool), with the cache in front and failures contained."""
+
+    def __init__(self, provider: Provider, prompt: Prompt, cfg: LlmConfig, cache: LlmCache):
         self.provider, self.prompt, self.cfg, self.cache = provider, prompt, cfg, cache
         self.enum_rows = getattr(getattr(provider, "profile", None), "structured_mode", "json_schema") == "json_schema"
-        self.context = _form_context(region, rules_form)
 
-    def run_all(self, chunks: list[Chunk]) -> list[ChunkOutcome]:
-        if not chunks:
+    def run_all(self, jobs: list[tuple[Chunk, str]]) -> list[ChunkOutcome]:
+        if not jobs:
             return []
-        workers = max(1, min(self.cfg.concurrency, len(chunks)))
+        workers = max(1, min(self.cfg.concurrency, len(jobs)))
         if workers == 1:
-            return [self.run(c) for c in chunks]
+            return [self.run(job) for job in jobs]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jixiao-llm") as pool:
-            return list(pool.map(self.run, chunks))
+            return list(pool.map(self.run, jobs))
 
-    def run(self, chunk: Chunk) -> ChunkOutcome:
+    def run(self, job: tuple[Chunk, str]) -> ChunkOutcome:
+        chunk, context = job
         oc = ChunkOutcome(chunk)
         t0 = time.monotonic()
         try:
-            self._run_part(chunk, oc, depth=0)
+            self._run_part(chunk, oc, depth=0, context=context)
         except Exception as exc:  # noqa: BLE001 - one chunk never sinks the document
             err = exc if isinstance(exc, LlmError) else LlmError(f"{type(exc).__name__}: {exc}", chunk_id=chunk.id)
             oc.errors.append(err)
         oc.seconds = time.monotonic() - t0
         return oc
 
-    def _run_halves(self, halves: list[Chunk], oc: ChunkOutcome, depth: int) -> None:
+    def _run_halves(self, halves: list[Chunk], oc: ChunkOutcome, depth: int, context: str) -> None:
         for half in halves:
             try:
-                self._run_part(half, oc, depth + 1)
+                self._run_part(half, oc, depth + 1, context)
             except LlmError as inner:
                 oc.errors.append(inner)
 
-    def _run_part(self, chunk: Chunk, oc: ChunkOutcome, depth: int) -> None:
+    def _run_part(self, chunk: Chunk, oc: ChunkOutcome, depth: int, context: str) -> None:
         if not any(not r.header and not r.empty for r in chunk.rows):
             return  # nothing but header rows: nothing to ask
         model = response_model_for(chunk, enum_rows=self.enum_rows)
-        messages = self.prompt.messages(form_context=self.context, chunk=chunk.text)
+        messages = self.prompt.messages(form_context=context, chunk=chunk.text)
         max_tokens = _max_output(self.provider, self.prompt, self.cfg, chunk)
         key = cache_key(model=self.provider.model, family=self.provider.family, prompt_version=self.prompt.version,
                         prompt_sha=self.prompt.sha, schema=schema_hash(model), chunk_text=messages[-1]["content"],
@@ -306,7 +360,7 @@ class _Runner:
         halves = split_chunk(chunk) if depth < MAX_SPLIT_DEPTH else None
         if hit is not None and hit.get("split") and halves is not None:
             oc.cache_hits += 1
-            self._run_halves(halves, oc, depth)
+            self._run_halves(halves, oc, depth, context)
             return
         if hit is not None and "response" in hit:
             oc.cache_hits += 1
@@ -324,7 +378,7 @@ class _Runner:
                 raise
             log.info("chunk %s truncated; retrying as %d smaller chunks", chunk.id, len(halves))
             self.cache.put_split(key, {"chunk_id": chunk.id, "prompt_version": self.prompt.version})
-            self._run_halves(halves, oc, depth)
+            self._run_halves(halves, oc, depth, context)
             return
         except LlmError as exc:
             oc.usage.add(exc.usage)

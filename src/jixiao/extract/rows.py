@@ -66,8 +66,8 @@ def table_rows(table: Table, t_index: int) -> list[RowView]:
     for r_i, row in enumerate(table.rows):
         cells: list[CellView] = []
         for c in row:
-            if c.merged_from is not None and c.merged_from[0] == c.row and c.merged_from[1] != c.col:
-                continue  # horizontal copy of a colspan: its origin already stands for it
+            if c.merged_from is not None and c.merged_from[1] != c.col:
+                continue  # horizontal part of a merged area: the copy in the origin's column stands for it
             inferred = c.merged_from is not None and c.merged_from[0] != c.row
             cells.append(CellView(text=clean_cell(c.text), col=c.col, cell=c, inferred=inferred))
         out.append(RowView(cells=cells, exact=table.exact_grid, table_index=t_index, row_index=r_i))

@@ -588,7 +588,7 @@ def _build_indicators(table: IndicatorTable, form: Form) -> list[Indicator]:
             ind.weight = float(m.group()) if m else None
         if (u := cells.get("unit")) is not None and u.text:
             ind.unit = clean_cell(u.text)
-        for d in r["dropped"]:
+        for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)
         out.append(ind)

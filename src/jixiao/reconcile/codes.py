@@ -20,7 +20,7 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 # of its printed parts, 亿美元 under a 万美元 name) rather than a reading that looks broken.
 # The field is then usually read right, so these lower confidence less (see confidence.py).
 DOCUMENT_CHECKS = frozenset({
-    "half_year_exceeds_target", "percent_out_of_range", "satisfaction_target_degenerate", "satisfaction_target_low",
+    "percent_out_of_range", "satisfaction_target_degenerate", "satisfaction_target_low",
     "unit_conflicts_with_name", "date_outside_budget_year", "operator_direction_suspicious",
     "budget_sum_mismatch", "budget_total_row_mismatch", "budget_share_sum_mismatch", "budget_share_mismatch",
     "budget_expense_income_mismatch", "budget_rate_mismatch", "budget_plan_inconsistent", "year_mismatch_title",
