@@ -99,8 +99,8 @@ def test_off_and_not_configured_return_the_rules_form_untouched(tmp_path: Path) 
 def test_full_mode_merges_grounded_rows_and_drops_inventions(tmp_path: Path) -> None:
     region = FormRegion(blocks=[make_table(SMALL, page=3)], title="项目支出绩效目标表")
     rules = Form(title="项目支出绩效目标表", indicators=[
-        # r2 read right by the rules; r4 with a garbled value the rules flagged; r3, r5 missed
-        rules_indicator("产出指标", "数量指标", "检查企业数量", "≥50家", "≥120家", page=3, y=120.0),
+        # r2 with a misread half_year nobody flagged; r4 with a garbled value the rules flagged; r3, r5 missed
+        rules_indicator("产出指标", "数量指标", "检查企业数量", "≥5家", "≥120家", page=3, y=120.0),
         rules_indicator("产出指标", "时效指标", "投诉处理及时率", "≥95%", "?95", page=3, y=160.0,
                         flags=[("unparsed_value", "target")]),
     ])
@@ -119,7 +119,9 @@ def test_full_mode_merges_grounded_rows_and_drops_inventions(tmp_path: Path) -> 
 
     assert [i.level3 for i in form.indicators] == ["检查企业数量", "发放宣传册", "投诉处理及时率", "企业满意度"]
     first, added, fixed, last = form.indicators
-    assert first.target == "≥120家" and any(f.code == "llm_disagrees" and f.field == "target" for f in first.flags)
+    # a grounded disagreement is flagged, the unflagged rules value kept; an ungrounded one is not even weighed
+    assert first.half_year == "≥5家" and [f.field for f in first.flags if f.code == "llm_disagrees"] == ["half_year"]
+    assert first.target == "≥120家"
     assert fixed.target == "≥95%" and fixed.evidence["target"].extractor == "llm"
     assert any(f.code == "llm_replaced" for f in fixed.flags)
     assert added.level1 == "产出指标" and added.evidence["level1"].status is AlignmentStatus.EXACT
@@ -130,7 +132,8 @@ def test_full_mode_merges_grounded_rows_and_drops_inventions(tmp_path: Path) -> 
     assert len(dropped) == 1 and "群众获得感提升率" in dropped[0].message
     assert stats["calls"] == 1 and stats["tokens_in"] == 700 and stats["tokens_out"] == 250
     assert stats["dropped_invented"] == 1 and stats["added"] == 2 and stats["replaced"] == 1
-    assert stats["disagreed"] == 1 and stats["prompt_version"] == "1" and stats["failures"] == 0
+    assert stats["disagreed"] == 1 and stats["ungrounded_values"] == 1
+    assert stats["prompt_version"] == "1" and stats["failures"] == 0
 
 
 def test_fallback_sends_only_the_chunks_the_rules_flagged(tmp_path: Path) -> None:

@@ -59,10 +59,11 @@ def test_folded_equal_is_exact_and_fuzzy_is_snapped_to_the_source() -> None:
 def test_changed_number_is_never_a_match() -> None:
     g = ground_indicator(item(target="=1001份"), chunk())
     ind = g.indicator
-    assert ind.target == "=1001份" and ind.evidence["target"].status is AlignmentStatus.UNGROUNDED
-    assert g.ungrounded == ["target"]
+    # an unsupported value is not used; the flag keeps the claim for a reviewer
+    assert ind.target is None and "target" not in ind.evidence and ind.half_year == "=500份"
+    assert g.ungrounded == ["target"] and g.statuses["target"] is AlignmentStatus.UNGROUNDED
     (flag,) = [f for f in ind.flags if f.code == "llm_ungrounded"]
-    assert flag.severity is Severity.ERROR and flag.field == "target"
+    assert flag.severity is Severity.WARNING and flag.field == "target" and flag.evidence["value"] == "=1001份"
     assert match_cell("≥95.5%", Cell("≥96.5%", 0, 0)) is None
     assert match_cell("96.5%", Cell("≥96.5%", 0, 0)) is not None
 
@@ -70,7 +71,7 @@ def test_changed_number_is_never_a_match() -> None:
 def test_value_from_another_row_is_not_grounded() -> None:
     # ≥120家 is printed on r2, not on r3: a value is only looked for on its own row
     g = ground_indicator(item(target="≥120家"), chunk())
-    assert g.indicator.evidence["target"].status is AlignmentStatus.UNGROUNDED
+    assert g.indicator.target is None and g.ungrounded == ["target"]
 
 
 def test_invented_row_is_dropped_with_a_flag() -> None:
@@ -80,6 +81,8 @@ def test_invented_row_is_dropped_with_a_flag() -> None:
     # copying the header or a level name as the level3 is an invention too
     assert ground_indicator(item(row="r1", level3="三级指标"), chunk()).indicator is None
     assert ground_indicator(item(row="r2", level3="数量指标"), chunk()).indicator is None
+    for word in ("半年", "指标", "满意度指标", "出指标"):  # header words, level names, fragments of them
+        assert ground_indicator(item(row="r3", level3=word, level1=None, level2=None), chunk()).indicator is None, word
 
 
 def test_wrong_citation_is_corrected_to_the_row_that_holds_the_level3() -> None:
@@ -105,6 +108,11 @@ def test_prose_rows_ground_substrings_exactly() -> None:
     ind = g.indicator
     assert ind.evidence["level3"].status is AlignmentStatus.EXACT and ind.evidence["target"].bbox == (50, 60, 500, 80)
     assert ind.target_parsed.op == "≥" and ind.target_parsed.number == 85.0
+    # a normalised reading of the prose keeps its number and unit: fuzzy, kept as the model wrote it
+    g2 = ground_indicator(LlmIndicator(row="r1", level3="商务管理工作完成率", target="≥85%"), c)
+    assert g2.indicator.target == "≥85%" and g2.indicator.evidence["target"].status is AlignmentStatus.FUZZY
+    g3 = ground_indicator(LlmIndicator(row="r1", level3="商务管理工作完成率", target="≥90%"), c)
+    assert g3.indicator.target is None
 
 
 def test_response_schema_is_bounded_by_the_chunk() -> None:

@@ -160,3 +160,12 @@ from pydantic import BaseModel  # noqa: E402
 
 class _Tiny(BaseModel):
     ok: bool
+
+
+def test_env_lines_match_the_server(tmp_path: Path) -> None:
+    s = serve.LocalServer(process=None, port=8123, binary=tmp_path, model=tmp_path, log_path=tmp_path, ctx=4096,  # type: ignore[arg-type]
+                          parallel=2)
+    lines = s.env_lines()
+    assert "export JIXIAO_LLM_BASE_URL=http://127.0.0.1:8123/v1" in lines
+    assert "export JIXIAO_LLM_CONCURRENCY=2" in lines and "export JIXIAO_LLM_PROFILE=llamacpp" in lines
+    assert 1 <= serve.default_threads() <= 8

@@ -12,11 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from jixiao.render.cli import app, check_folder
-from jixiao.render.layout import LayoutError, build, split_value
+from jixiao.render.layout import Grid, IndicatorTable, LayoutError, SideBySide, build, split_value
 from jixiao.render.office import excel_value, render_docx, render_xlsx
-from jixiao.render.pdf import paginate, render_pdf
+from jixiao.render.pdf import BORDER, css, layout_page, page_html, page_rect, paginate, placed_positions, render_pdf
 from jixiao.render.scan import scan_pdf
 from jixiao.schema import BudgetLine, Document, load_document
+from jixiao.values import fold
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -66,6 +67,23 @@ def page_cells(page: pymupdf.Page) -> list[list[str | None]]:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def table_rows(page: pymupdf.Page) -> list[list[str | None]]:
+    """Folded text of every cell of every row ``find_tables`` sees on a page.
+
+    The same reading as :func:`page_cells` (a character belongs to the cell holding its
+    centre), with one text extraction per page instead of one per cell, so the whole
+    golden set can be read in a few seconds.
+    """
+    chars = [(ch["c"], (ch["bbox"][0] + ch["bbox"][2]) / 2, (ch["bbox"][1] + ch["bbox"][3]) / 2)
+             for b in page.get_text("rawdict")["blocks"] for ln in b.get("lines", ()) for sp in ln["spans"]
+             for ch in sp["chars"]]
+    def text(c: tuple[float, float, float, float]) -> str:
+        return fold("".join(t for t, x, y in chars if c[0] <= x <= c[2] and c[1] <= y <= c[3]))
+
+    return [[None if c is None else text(c) for c in row.cells]
+            for tab in page.find_tables(use_layout=False).tables for row in tab.rows]
 
 
 # ---------------------------------------------------------------------------------------
@@ -129,6 +147,53 @@ def test_rowspans_are_merged_cells_for_find_tables(tmp_path: Path) -> None:
     assert second[col1] is None and second[col1 + 1] is None  # inside both merged cells
     assert third[col1] is None and third[col1 + 1] == "质量指标"  # level1 still merged, level2 new
     assert "356.18" in [c for r in rows for c in r]
+
+
+def _tall_merge_case() -> tuple[Document, dict]:
+    """Two rows under a merged 重点工作 cell whose text wraps to more lines than the rows hold."""
+    task = "受理商务投诉举报，接处商务领域投诉举报，并按时反馈处理结果"
+    inds = [_ind("履职", "执法", "满意率", "≥95%", key_task=task),
+            _ind("履职", "执法", "及时办结率", "≥98%", key_task=task),
+            _ind("履职", "执法", "学习次数", "≥6次", key_task="开展学习")]
+    label = Document.model_validate({"doc_id": "t", "forms": [{"indicators": inds}]})
+    cols = [{"field": "level1", "header": "一级指标"}, {"field": "key_task", "header": "重点工作", "width": 18},
+            {"field": "level3", "header": "三级指标"}, {"field": "target", "header": "全年指标值"}]
+    layout = {"forms": [{"blocks": [{"type": "indicators", "scope": "annual", "columns": cols,
+                                     "merge": ["level1", "key_task"]}]}]}
+    return label, layout
+
+
+def test_rows_beside_a_tall_merged_cell_are_fully_ruled(tmp_path: Path) -> None:
+    """MuPDF drew no rules across the gap it leaves above a tall span's last row, so
+    find_tables lost the row 及时办结率 (its text fell in no cell) — seed 000's bug."""
+    label, layout = _tall_merge_case()
+    out = tmp_path / "d.pdf"
+    render_pdf(label, layout, out)
+    rows = table_rows(pymupdf.open(out)[0])
+    assert [c for c in rows[2] if c is not None] == ["及时办结率", "≥98%"]
+    assert rows[2][:2] == [None, None]  # inside the merged 一级指标 and 重点工作 cells
+    assert [c for c in rows[3] if c is not None] == ["开展学习", "学习次数", "≥6次"]
+
+
+def test_rowspan_gap_is_spread_without_growing_the_page() -> None:
+    """The height MuPDF puts in a gap goes to the span's rows: rows touch, total height kept."""
+    label, layout = _tall_merge_case()
+    doc, pages = paginate(label, layout)
+    rect = page_rect("a4") + (doc.margin, doc.margin, -doc.margin, -doc.margin)
+    style = css(doc.font_size)
+
+    def place(html: str) -> tuple[dict, float]:
+        story = pymupdf.Story(html=html, user_css=style)
+        _, filled = story.place(rect)
+        return placed_positions(story).rows, filled[3]
+
+    first_rows, first_bottom = place(page_html(pages[0][1], rect.width)[0])
+    gaps = [first_rows[(0, r + 1)].y0 + BORDER / 2 - first_rows[(0, r)].y1 for r in range(3)]
+    assert max(gaps) > 5  # MuPDF's gap is there to be spread (else this test tests nothing)
+    final, _ = layout_page(pages[0][1], rect, style)
+    rows, bottom = place(final)
+    assert all(abs(rows[(0, r + 1)].y0 + BORDER / 2 - rows[(0, r)].y1) < 0.3 for r in range(3))
+    assert abs(bottom - first_bottom) < 0.5
 
 
 def test_op_and_unit_columns_print_the_parts(tmp_path: Path) -> None:
@@ -350,6 +415,70 @@ def test_cli_check_reports_broken_folders(tmp_path: Path) -> None:
     assert any("35618.0 is not printed" in w for w in warnings)
     res = CliRunner().invoke(app, ["check", str(tmp_path)])
     assert res.exit_code == 1 and "b_bad" in res.output
+
+
+# ---------------------------------------------------------------------------------------
+# the committed golden inputs
+
+
+RENDERED = sorted(p.parent for p in GOLDEN.glob("*/layout.json") if (p.parent / "digital.pdf").exists())
+
+
+def _grids(blocks: list) -> list[Grid]:
+    out: list[Grid] = []
+    for b in blocks:
+        if isinstance(b, SideBySide):
+            out += b.grids
+        elif isinstance(b, IndicatorTable):
+            out.append(b.whole())
+        elif isinstance(b, Grid):  # also the paginator's table parts
+            out.append(b)
+    return out
+
+
+def _in_order(want: list[str], row: list[str | None]) -> bool:
+    it = iter(row)
+    return all(any(c == w for c in it) for w in want)
+
+
+@pytest.mark.parametrize("folder", RENDERED, ids=lambda p: p.name)
+def test_golden_digital_pdf_has_every_cell_in_its_own_cell(folder: Path) -> None:
+    """find_tables on the committed digital.pdf sees every printed cell as a cell of its own.
+
+    Two readings: every label indicator's level3 is the whole text of some cell (a
+    template prefix such as 指标1： may precede it), and every row of every grid the
+    renderer drew has its cells, in order, as separate cells of one detected row.
+    """
+    label = load_document(folder / "label.json")
+    _, pages = paginate(label, json.loads((folder / "layout.json").read_text(encoding="utf-8")), name=folder.name)
+    pdf = pymupdf.open(folder / "digital.pdf")
+    assert pdf.page_count == len(pages)
+    found = [table_rows(page) for page in pdf]
+    cells = [c for rows in found for row in rows for c in row if c]
+    wanted = [fold(i.level3) for f in label.forms for i in f.indicators if i.level3]
+    missing = [w for w in wanted if not any(c == w or c.endswith(w) for c in cells)]
+    assert missing == [], f"{len(wanted) - len(missing)} of {len(wanted)} level3 texts are cells"
+    lost = []
+    for (_, blocks), rows in zip(pages, found, strict=True):
+        for grid in _grids(blocks):
+            for row in grid.rows:
+                want = [fold(c.text) for c in row if fold(c.text)]
+                if want and not any(_in_order(want, r) for r in rows):
+                    lost.append(want)
+    assert lost == []
+
+
+def test_seed_000_row_under_a_wrapped_key_task_is_its_own_row(tmp_path: Path) -> None:
+    """s000 page 2, 履职 table: 及时办结率 sits under a two-row 重点工作 cell whose text wraps."""
+    folder = GOLDEN / "s000_suzhou_dept"
+    out = tmp_path / "d.pdf"
+    layout = json.loads((folder / "layout.json").read_text(encoding="utf-8"))
+    render_pdf(load_document(folder / "label.json"), layout, out)
+    rows = [r for page in pymupdf.open(out) for r in table_rows(page)]
+    row = next(r for r in rows if "及时办结率" in r)
+    assert [c for c in row if c is not None] == ["及时办结率", "≥98%", "≥98%"]
+    above = rows[rows.index(row) - 1]
+    assert [c for c in above if c is not None][-3:] == ["满意率", "≥95%", "≥95%"]
 
 
 # ---------------------------------------------------------------------------------------

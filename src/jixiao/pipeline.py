@@ -31,7 +31,7 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     """Run the whole pipeline on one file. Raises ``IngestError`` when the file cannot be read."""
     import time
 
-    from jixiao.extract.rules import extract_form
+    from jixiao.extract.rules import extract_form, mark_suspect_document
     from jixiao.ingest import ingest_file
     from jixiao.schema import Document, Severity, SourceInfo
     from jixiao.segment import segment
@@ -43,6 +43,7 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     stats: dict = {"pages": len(src.pages)}
     src = _maybe_ocr(src, p, opts, stats)
     regions = segment(src)
+    mark_suspect_document(regions)
     forms = [extract_form(r) for r in regions]
     doc = Document(
         doc_id=doc_id_for(p),

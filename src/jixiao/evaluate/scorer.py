@@ -367,9 +367,15 @@ def pair_forms(gold: Sequence[Form], pred: Sequence[Form]) -> list[tuple[int, in
     p_l3 = [{fold(i.level3) for i in f.indicators if fold(i.level3)} for f in pred]
     weights: dict[tuple[int, int], float] = {}
     key_sim: dict[tuple[int, int], float] = {}
+    gu = [fold(f.unit_name) for f in gold]
+    pu = [fold(f.unit_name) for f in pred]
+    unit_sims = _level3_similarity(gu, pu)
     for i, g in enumerate(gold):
         for j, p in enumerate(pred):
             s = 1.0 if not gk[i] and not pk[j] else sims[i][j]
+            if (not g.project_name or not p.project_name) and gu[i] and pu[j]:
+                # a project name missing on one side: the unit still identifies the form
+                s = max(s, unit_sims[i][j])
             if g.form_type != p.form_type:
                 s -= FORM_TYPE_PENALTY
             if s < MIN_FORM_SIMILARITY - _EPS:

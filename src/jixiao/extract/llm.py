@@ -165,12 +165,10 @@ def _finish_form(plan: _Plan, outcomes: list[ChunkOutcome], mode: str) -> dict[s
     for oc in outcomes:
         for err in oc.errors:
             _flag_failure(form, oc.chunk, err, unsettled=unread)
-        for part, items in zip(oc.parts, oc.items):
-            for item in items:
-                g = ground_indicator(item, part)
-                if g.dropped is not None:
-                    form.flags.append(g.dropped)
-                grounded.append(g)
+        for part, items in zip(oc.parts, oc.items, strict=True):
+            results = [ground_indicator(item, part) for item in items]
+            _flag_dropped(form, part, [g for g in results if g.dropped is not None])
+            grounded += results
     kept = dedupe_by_row(grounded)
     merge_stats = merge_indicators(form, kept, plan.rows)
     return {
@@ -431,6 +429,22 @@ def _form_context(region: FormRegion, rules_form: Form | None) -> str:
     return ("\n".join(lines) + "\n") if lines else ""
 
 
+def _flag_dropped(form: Form, chunk: Chunk, dropped: list[Grounded]) -> None:
+    """One flag per chunk for the rows the model invented (a looping model invents dozens)."""
+    if not dropped:
+        return
+    names = [str(g.dropped.evidence.get("llm", {}).get("level3")) for g in dropped if g.dropped]
+    shown = "、".join(dict.fromkeys(names[:8])) + ("…" if len(names) > 8 else "")
+    form.flags.append(Flag(
+        severity=Severity.WARNING,
+        code="llm_invented_row",
+        message=f"LLM returned {len(dropped)} row(s) whose 三级指标 is not in chunk {chunk.id}; dropped: {shown}",
+        field="level3",
+        evidence={"chunk_id": chunk.id, "count": len(dropped),
+                  "rows": [g.dropped.evidence for g in dropped[:20] if g.dropped]},
+    ))
+
+
 def _flag_failure(form: Form, chunk: Chunk, err: LlmError, *, unsettled: bool) -> None:
     ctx = err.context()
     ctx.setdefault("chunk_id", chunk.id)
@@ -478,7 +492,7 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     located: list[tuple[Indicator, str | None]] = [(ind, locate_indicator(ind, rows, claimed)) for ind in form.indicators]
     by_rid = {rid: ind for ind, rid in located if rid is not None}
     unlocated = [ind for ind, rid in located if rid is None]
-    counts = {"added": 0, "filled": 0, "replaced": 0, "agreed": 0, "disagreed": 0}
+    counts = {"added": 0, "filled": 0, "replaced": 0, "agreed": 0, "disagreed": 0, "rejected": 0}
     added: list[tuple[Indicator, str]] = []
     for g in grounded:
         llm = g.indicator
@@ -497,7 +511,7 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
         _merge_pair(rules, llm, counts)
     merged: list[tuple[float, int, Indicator]] = []
     last = -1.0
-    for seq, (ind, rid) in enumerate(located):
+    for ind, rid in located:
         pos = float(order[rid]) if rid is not None else last
         last = max(last, pos)
         merged.append((pos, 0, ind))
@@ -509,31 +523,46 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
 
 
 def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:
-    unsettled = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
+    """Field by field: agree → more confidence; rules empty → a grounded LLM value fills it;
+    rules flagged → an EXACT LLM value replaces it; otherwise the rules value stays and a
+    grounded disagreement is flagged. Ungrounded LLM values never replace anything."""
+    flagged = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
     for name in MERGE_FIELDS:
         lv = getattr(llm, name)
         if lv is None:
             continue
         rv = getattr(rules, name)
         ev = llm.evidence.get(name)
-        grounded = ev is not None and ev.status is not AlignmentStatus.UNGROUNDED
+        status = ev.status if ev is not None else AlignmentStatus.UNGROUNDED
         if rv is None or str(rv).strip() == "":
             _take(rules, llm, name)
             counts["filled"] += 1
         elif _equal(name, rv, lv, rules, llm):
             counts["agreed"] += 1
             rules.confidence[name] = max(rules.confidence.get(name, 0.0), 0.95)
-        elif grounded and ev.status is AlignmentStatus.EXACT and (name in unsettled or None in unsettled):
+        elif status is AlignmentStatus.UNGROUNDED:
+            counts["rejected"] += 1  # already flagged llm_ungrounded on the LLM side; nothing to weigh
+        elif status is AlignmentStatus.EXACT and _replaceable(rules, name, flagged):
             rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} (flagged by the rules path) replaced by the "
                        f"LLM's grounded {lv!r}", field=name, rules_value=rv, llm_value=lv)
             _take(rules, llm, name)
             counts["replaced"] += 1
         else:
-            rules.flag(Severity.WARNING, "llm_disagrees", f"LLM read {name} as {lv!r} ({ev.status.value if ev else '?'}); "
+            rules.flag(Severity.WARNING, "llm_disagrees", f"LLM read {name} as {lv!r} ({status.value}); "
                        f"kept the rules value {rv!r}", field=name, rules_value=rv, llm_value=lv)
             counts["disagreed"] += 1
     if not rules.row_id and llm.row_id:
         rules.row_id = llm.row_id
+
+
+def _replaceable(rules: Indicator, name: str, flagged: set[str | None]) -> bool:
+    """The rules path flagged this field, or flagged the row without naming a field and
+    did not read this field from a cell itself (filled down / inferred)."""
+    if name in flagged:
+        return True
+    ev = rules.evidence.get(name)
+    read_from_cell = ev is not None and ev.status in (AlignmentStatus.EXACT, AlignmentStatus.REPAIRED)
+    return None in flagged and not read_from_cell
 
 
 def _equal(name: str, a: str, b: str, ra: Indicator, rb: Indicator) -> bool:

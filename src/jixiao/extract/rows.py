@@ -25,6 +25,7 @@ class CellView:
     col: int
     cell: Cell | None = None
     inferred: bool = False  # a copy filling a merged area (exact grids)
+    repairs: list = field(default_factory=list)  # jixiao.schema.Repair steps applied to ``text``
 
     @property
     def raw(self) -> str:
@@ -166,9 +167,28 @@ class Role:
 
 
 DROP_PENALTY = -1.5
+JOINABLE = ("level3", "description", "key_task")
+JOIN_BONUS = 1.2  # a join must beat placing the second half elsewhere or dropping it
 
 
-def align_row(cells: list[CellView], roles: list[Role], exact: bool) -> tuple[dict[str, CellView], list[CellView]]:
+def _joinable(a: CellView, b: CellView) -> bool:
+    """Two adjacent cells that may be halves of one name: neither is a value, neither a framework name."""
+    return not (looks_like_value(a.text) or looks_like_value(b.text)) and not (
+        _is_framework_name(a.text, 1) or _is_framework_name(a.text, 2)
+        or _is_framework_name(b.text, 1) or _is_framework_name(b.text, 2)
+    ) and not vocab.LEAD_RE.match(vocab.key(b.text))
+
+
+def join_texts(a: str, b: str) -> str:
+    """Join two halves; a character repeated at the cut (项目符合 | 合区产业) is kept once."""
+    a, b = a.strip(), b.strip()
+    if a and b and a[-1] == b[0] and "\u4e00" <= a[-1] <= "\u9fff":
+        return a + b[1:]
+    return a + b
+
+
+def align_row(cells: list[CellView], roles: list[Role], exact: bool, *, allow_join: bool = False
+              ) -> tuple[dict[str, CellView], list[CellView]]:
     """Assign each non-empty cell to at most one role, in order, maximizing fit. Returns (role→cell, dropped)."""
     n, m = len(cells), len(roles)
     neg = float("-inf")
@@ -190,6 +210,13 @@ def align_row(cells: list[CellView], roles: list[Role], exact: bool) -> tuple[di
                     s = cur + affinity(cells[i].text, roles[j].name) + _position_score(cells[i].col, roles[j].positions, exact)
                     if s > dp[i + 1][j + 1]:
                         dp[i + 1][j + 1], back[i + 1][j + 1] = s, (i, j, "take")
+                    if allow_join and i + 1 < n and roles[j].name in JOINABLE and _joinable(cells[i], cells[i + 1]):
+                        # one name broken across two cells (OCR, merged cells lost in export)
+                        joined = join_texts(cells[i].text, cells[i + 1].text)
+                        s2 = cur + affinity(joined, roles[j].name) + _position_score(cells[i].col, roles[j].positions, exact)
+                        s2 += JOIN_BONUS
+                        if s2 > dp[i + 2][j + 1]:
+                            dp[i + 2][j + 1], back[i + 2][j + 1] = s2, (i, j, "take2")
     assigned: dict[str, CellView] = {}
     dropped: list[CellView] = []
     i, j = n, m
@@ -200,6 +227,10 @@ def align_row(cells: list[CellView], roles: list[Role], exact: bool) -> tuple[di
         pi, pj, kind = step
         if kind == "take":
             assigned[roles[pj].name] = cells[pi]
+        elif kind == "take2":
+            a, b = cells[pi], cells[pi + 1]
+            assigned[roles[pj].name] = CellView(text=join_texts(a.text, b.text), col=a.col, cell=a.cell,
+                                                inferred=a.inferred, repairs=a.repairs + b.repairs)
         elif kind == "drop":
             dropped.append(cells[pi])
         i, j = pi, pj

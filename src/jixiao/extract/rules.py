@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from jixiao import vocab
 from jixiao.extract.rows import CellView, Role, RowView, align_row, assign_exact, looks_like_value, region_rows
-from jixiao.schema import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Goals, Indicator, Severity
+from jixiao.schema import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Goals, Indicator, Repair, Severity
 from jixiao.segment import FormRegion
 from jixiao.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
 
@@ -59,35 +59,40 @@ class IndicatorTable:
 
 
 def header_roles(row: RowView) -> list[Role]:
-    """Roles of an indicator header row, left to right."""
+    """Roles of an indicator header row, left to right.
+
+    Garbled header cells (OCR: 一级指标 read as "一隻 | 及指标", 二级指标 as "a") are placed by
+    the table's structure: level1 precedes level2, which precedes level3.
+    """
     roles: list[Role] = []
     for cv in row.cells:
-        role = vocab.header_role(cv.text)
-        if role is None:
-            if cv.text and roles and roles[-1].name != "unknown" and not row.exact:
-                continue  # stray text in a text export header: ignore
-            if cv.text:
-                roles.append(Role("unknown", frozenset({cv.col}), cv.text))
-            elif row.exact and roles and roles[-1].name != "unknown":
-                continue
+        if not cv.text:
             continue
+        role = vocab.header_role(cv.text) or "unknown"
         if role == "history_year":
             role = f"history:{vocab.YEAR_HEADER_RE.match(vocab.key(cv.text)).group(1)}"
-        if roles and roles[-1].name == role:
+        if roles and roles[-1].name == role and role != "unknown":
             roles[-1].positions = roles[-1].positions | {cv.col}
         else:
             roles.append(Role(role, frozenset({cv.col}), cv.text))
-    # Garbled header cells: a level1 column must precede level2 (一级指标 read as "一隻 | 及指标").
+    names = [r.name for r in roles]
+    if "level3" in names:
+        i3 = names.index("level3")
+        unknown = [k for k in range(i3) if names[k] == "unknown"]
+        missing = [lv for lv in ("level1", "level2") if lv not in names]
+        if "level2" in missing and unknown and unknown[-1] > (names.index("level1") if "level1" in names else -1):
+            roles[unknown.pop()].name = "level2"
+            missing.remove("level2")
+        if "level1" in missing and unknown and (
+            "level2" not in names or unknown[-1] < [r.name for r in roles].index("level2")
+        ):
+            roles[unknown.pop()].name = "level1"
     names = [r.name for r in roles]
     if "level2" in names and "level1" not in names:
         i = names.index("level2")
         pos = min(roles[i].positions) - 1
-        unknown_before = [r for r in roles[:i] if r.name == "unknown"]
-        if unknown_before:
-            unknown_before[-1].name = "level1"
-        elif pos >= 0:
+        if pos >= 0 and not any(pos in r.positions for r in roles):
             roles.insert(i, Role("level1", frozenset({pos}), ""))
-    # Zhejiang style: 指标类型 (level1 vocabulary) + 指标名称 without 二级/三级 columns is handled by the caller.
     return [r for r in roles if r.name != "unknown" or row.exact]
 
 
@@ -165,6 +170,7 @@ class _State:
     seen_columns: set[str] = field(default_factory=set)
     section_from_block: bool = False
     columns_are_items: bool = False
+    suspect: bool = False  # OCR'd or garbled source: snap names to the lexicon, rejoin split words
     last_item: str | None = None
     section: str | None = None
     default_unit: str = "万元"
@@ -178,6 +184,7 @@ def extract_form(region: FormRegion) -> Form:
     form = Form(title=region.title, pages=region.pages)
     st = _State(form=form)
     rows = region_rows(region.blocks)
+    st.suspect = bool(region.context.get("suspect")) or _is_suspect(rows)
     i = 0
     while i < len(rows):
         row = rows[i]
@@ -211,9 +218,9 @@ def extract_form(region: FormRegion) -> Form:
             _read_budget_row(st, row)
             continue
         if st.mode == "indicators" and st.table is not None:
-            _collect_indicator_row(st.table, row)
+            _collect_indicator_row(st.table, _repaired_row(row) if st.suspect else row, suspect=st.suspect)
     for t in st.tables:
-        form.indicators.extend(_build_indicators(t, form))
+        form.indicators.extend(_build_indicators(t, form, suspect=st.suspect))
     _finish_header(st, region)
     _finish_budget(form)
     return form
@@ -265,7 +272,30 @@ _OTHER_LABELS = {
 }
 
 
+_INLINE_LABEL = re.compile(
+    "(" + "|".join(sorted({lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}, key=len, reverse=True))
+    + r")\s*[:：]?\s*(?P<value>[^\s:：].*)$"
+)
+
+
+def _read_inline_labels(st: _State, row: RowView) -> None:
+    """A label and its value in one cell: "部门名称 商务局", "项目名称：道路养护"."""
+    for cv in row.cells:
+        text = clean_cell(cv.text)
+        if not text or vocab.header_field(text):
+            continue
+        m = _INLINE_LABEL.search(text.replace("（", "(").replace("）", ")"))
+        if not m:
+            continue
+        fld = vocab.header_field(m.group(1))
+        if fld and getattr(st.form, fld) is None and not vocab.header_field(m.group("value")):
+            setattr(st.form, fld, m.group("value").strip())
+            st.form.evidence[fld] = evidence_of(cv)
+
+
 def _read_header(st: _State, row: RowView) -> bool:
+    if st.mode != "indicators":
+        _read_inline_labels(st, row)
     found = False
     for idx, cv in enumerate(row.cells):
         fld = vocab.header_field(cv.text)
@@ -540,7 +570,7 @@ def _finish_budget(form: Form) -> None:
 _LEAD_TEXT = re.compile(r"^(年度|长期|中期|中长期)?绩效指标$")
 
 
-def _collect_indicator_row(table: IndicatorTable, row: RowView) -> None:
+def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool = False) -> None:
     cells = [c for c in row.nonempty() if not _LEAD_TEXT.match(vocab.key(c.text))]
     if not cells:
         return
@@ -548,13 +578,128 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView) -> None:
     if row.exact:
         assigned, dropped = assign_exact(cells, roles)
     else:
-        assigned, dropped = align_row(cells, roles, exact=False)
+        assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect)
     if (either := assigned.pop("op_or_category", None)) is not None:
         assigned["op" if vocab.key(either.text) in vocab.OPERATOR_WORDS else "category"] = either
     table.rows.append({"cells": assigned, "dropped": dropped, "row": row})
 
 
-def _build_indicators(table: IndicatorTable, form: Form) -> list[Indicator]:
+def mark_suspect_document(regions: list[FormRegion]) -> None:
+    """A document whose text is garbled anywhere is treated as garbled everywhere (one scan, one OCR)."""
+    if any(_is_suspect(region_rows(r.blocks)) for r in regions):
+        for r in regions:
+            r.context["suspect"] = True
+
+
+def _is_suspect(rows: list[RowView]) -> bool:
+    """OCR'd cells (score < 1), or a text layer where garbled names are common."""
+    from jixiao.repair import looks_garbled
+
+    cells = [c for r in rows for c in r.cells if c.text]
+    if any(c.cell is not None and c.cell.score < 1.0 for c in cells):
+        return True
+    names = [c for c in cells if not looks_like_value(c.text) and len(c.text) <= 20
+             and re.search(r"[A-Za-z\u4e00-\u9fff]", c.text)]
+    garbled = sum(1 for c in names if looks_garbled(c.text))
+    return bool(names) and garbled >= max(3, 0.03 * len(names))
+
+
+def _repaired_row(row: RowView) -> RowView:
+    """Rejoin words OCR cut across two cells, and snap framework names, before alignment."""
+    from jixiao.repair import rejoin_cells, repair_text
+
+    cells = list(row.cells)
+    out: list[CellView] = []
+    i = 0
+    while i < len(cells):
+        cv = cells[i]
+        nxt = next((c for c in cells[i + 1:] if c.text), None)
+        if cv.text and nxt is not None and not looks_like_value(cv.text) and not looks_like_value(nxt.text):
+            joined = rejoin_cells(cv.text, nxt.text)
+            if joined is not None:
+                text, rep = joined
+                out.append(CellView(text=text, col=cv.col, cell=cv.cell, inferred=cv.inferred, repairs=[rep]))
+                i = cells.index(nxt) + 1
+                continue
+        if cv.text and not looks_like_value(cv.text):
+            for role in ("level1", "level2"):
+                text, reps = repair_text(cv.text, role=role)
+                if reps and _is_framework_name(text, role):
+                    cv = CellView(text=text, col=cv.col, cell=cv.cell, inferred=cv.inferred, repairs=reps)
+                    break
+        out.append(cv)
+        i += 1
+    return RowView(cells=out, exact=row.exact, table_index=row.table_index, row_index=row.row_index)
+
+
+def _is_framework_name(text: str, role: str) -> bool:
+    from jixiao import framework
+
+    return (framework.canonical_level1 if role == "level1" else framework.canonical_level2)(text) is not None
+
+
+def _repair_names(ind: Indicator, suspect: bool) -> None:
+    """Character-level repairs always (variant hanzi, look-alikes); lexicon snapping on suspect sources."""
+    from jixiao.repair import INFERRED_RULES, repair_text
+
+    for fld in ("level1", "level2", "level3", "key_task"):
+        text = getattr(ind, fld)
+        if not text:
+            continue
+        role = fld if (suspect and fld != "key_task") else None
+        ctx = {"level1": ind.level1} if fld == "level2" else {}
+        new, reps = repair_text(text, role=role, context=ctx)
+        if not reps or new == text:
+            continue
+        setattr(ind, fld, new)
+        ev = ind.evidence.get(fld) or Evidence()
+        ev.repairs = list(ev.repairs) + reps
+        if ev.status == AlignmentStatus.EXACT:
+            ev.status = AlignmentStatus.REPAIRED
+        if any(r.rule in INFERRED_RULES for r in reps):
+            ev.status = AlignmentStatus.INFERRED
+        ind.evidence[fld] = ev
+
+
+def _resolve_garbled_level2(indicators: list[Indicator]) -> None:
+    """An unreadable level2 between two readable ones under the same level1 is fixed by the framework order."""
+    from jixiao.repair import looks_garbled, resolve_level2_by_position
+
+    for i, ind in enumerate(indicators):
+        if not ind.level2 or not looks_garbled(ind.level2):
+            continue
+        same = [x for x in indicators if x.level1 == ind.level1]
+        k = same.index(ind)
+        prev = next((x.level2 for x in reversed(same[:k]) if x.level2 and x.level2 != ind.level2), None)
+        nxt = next((x.level2 for x in same[k + 1:] if x.level2 and x.level2 != ind.level2), None)
+        name = resolve_level2_by_position(prev, nxt, ind.level1)
+        if name is None and prev is not None and nxt is not None and _adjacent_in_framework(prev, nxt, ind.level1):
+            name = prev  # nothing fits between: the unreadable cell is the rest of the merged cell above
+        if name is None:
+            continue
+        garbled = ind.level2
+        for x in indicators[i:]:
+            if x.level2 != garbled:
+                break
+            x.level2 = name
+            ev = x.evidence.get("level2") or Evidence()
+            ev.status = AlignmentStatus.INFERRED
+            ev.repairs = list(ev.repairs) + [Repair(rule="level2_by_position", original=garbled, repaired=name)]
+            x.evidence["level2"] = ev
+
+
+def _adjacent_in_framework(prev: str, nxt: str, level1: str | None) -> bool:
+    from jixiao import framework
+
+    l1 = framework.canonical_level1(level1)
+    if l1 is None:
+        return False
+    order = framework.known_level2s(l1)
+    a, b = framework.canonical_level2(prev, l1), framework.canonical_level2(nxt, l1)
+    return a in order and b in order and order.index(b) == order.index(a) + 1
+
+
+def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = False) -> list[Indicator]:
     rows = table.rows
     _fill_hierarchy(rows, exact=table.exact)
     out: list[Indicator] = []
@@ -572,7 +717,10 @@ def _build_indicators(table: IndicatorTable, form: Form) -> list[Indicator]:
             cv = cells.get(fld) or r.get("filled", {}).get(fld)
             if cv is None or not cv.text:
                 continue
-            setattr(ind, fld, squash_cjk_spaces(clean_cell(cv.text)))
+            text = squash_cjk_spaces(clean_cell(cv.text))
+            if fld == "level3":
+                text = re.sub(r"^指标\s*\d+\s*[:：]\s*", "", text)  # numbered names: 指标1：新引进项目开工率
+            setattr(ind, fld, text)
             status = r.get("status", {}).get(fld)
             ind.evidence[fld] = evidence_of(cv, status=status)
         for fld in ("half_year", "target"):
@@ -588,10 +736,19 @@ def _build_indicators(table: IndicatorTable, form: Form) -> list[Indicator]:
             ind.weight = float(m.group()) if m else None
         if (u := cells.get("unit")) is not None and u.text:
             ind.unit = clean_cell(u.text)
+        for fld in ("level1", "level2", "level3", "key_task"):
+            cv = cells.get(fld) or r.get("filled", {}).get(fld)
+            if cv is not None and cv.repairs and fld in ind.evidence:
+                ind.evidence[fld].repairs = list(cv.repairs)
+                if ind.evidence[fld].status == AlignmentStatus.EXACT:
+                    ind.evidence[fld].status = AlignmentStatus.REPAIRED
+        _repair_names(ind, suspect)
         for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)
         out.append(ind)
+    if suspect:
+        _resolve_garbled_level2(out)
     return out
 
 
@@ -632,9 +789,12 @@ def _fill_hierarchy(rows: list[dict], *, exact: bool) -> None:
     last: dict[str, CellView | None] = {f: None for f in HIERARCHY}
     for r in rows:
         cells = r["cells"]
-        if "level1" in cells:
+        if "level1" in cells and (last["level1"] is None or vocab.key(cells["level1"].text) != vocab.key(last["level1"].text)):
+            # a new level1 starts new level2 blocks; the same level1 printed again (mid-span) does not
             last["level2"] = None if "level2" not in cells else last["level2"]
             last["key_task"] = None
+        if "level1" in cells:
+            last["level1"] = cells["level1"]
         if "level2" in cells:
             last["key_task"] = None
         for fld in ("level2", "key_task"):

@@ -2,8 +2,18 @@
 
 Design notes (measured on rendered forms, see shared/notes/toolchain.md §1):
 
-* Ruled tables come from ``Page.find_tables(use_layout=False)``: the default layout
-  model costs ~10× the time and finds the same ruled tables.
+* Ruled tables come from PyMuPDF's line-strategy table finder (``find_tables`` with
+  ``use_layout=False``: the default layout model costs ~10× the time and finds the same
+  ruled tables). ``find_tables`` spends most of its time building a 25-field dict per
+  character that the line strategy never reads; :func:`_line_tables` runs the same
+  finder on a lean character list (the fields it reads, the same extraction flags, so
+  the same cells — ``tests/test_ingest_pdf.py`` compares the two) and falls back to
+  ``find_tables`` where its assumptions do not hold (rotated pages, an unexpected
+  PyMuPDF). Pages without any vector drawing cannot hold a ruled table and skip it.
+* Tables standing side by side (a 中期 and a 年度 indicator table joined by the rules of
+  a header block above them) come out of the finder as one table whose rows interleave
+  both; ``layout.split_side_by_side`` finds the gutter and each side gets its own grid,
+  built from the finder's cells that lie inside it.
 * ``Table.extract()`` text is unreliable ("356.18" → "35618\\n."), so cell text is read
   from the characters inside each cell. Instead of one ``get_text(clip=cell)`` per cell
   (one MuPDF text page per cell), the page's characters are extracted once and each is
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +47,20 @@ from jixiao.docmodel import (
 )
 from jixiao.layout import (
     RulingIndex,
+    caption_rows,
     closing_rulings,
     grid_from_origins,
     page_blocks_from_words,
+    reading_order,
     rulings_from_drawings,
+    split_side_by_side,
     stitch_tables,
 )
 from jixiao.pagecheck import classify_page
 from jixiao.schema import BBox, Flag, Severity
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     c: str
     x0: float
@@ -55,14 +69,8 @@ class _Char:
     y1: float
     line: int  # index into the page's line list
     size: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
+    cx: float  # centre: the point that decides which cell holds the character
+    cy: float
 
 
 @dataclass
@@ -70,6 +78,10 @@ class _Line:
     block: int
     bbox: BBox
     chars: list[_Char] = field(default_factory=list)
+
+    def centres(self) -> BBox:
+        """Box around the character centres (a line whose centres miss a table has no text in it)."""
+        return (min(c.cx for c in self.chars), min(c.cy for c in self.chars), max(c.cx for c in self.chars), max(c.cy for c in self.chars))
 
 
 TableFinder = Literal["pymupdf", "lattice"]
@@ -152,8 +164,9 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     flags: list[Flag] = []
     drawings = page.get_drawings()
     rulings = rulings_from_drawings(drawings, info.width, info.height)
+    closing = closing_rulings(rulings)
     try:
-        found = _find_tables(page, drawings, closing_rulings(rulings)) if table_finder == "pymupdf" else []
+        found = _find_tables(page, drawings, closing) if table_finder == "pymupdf" else []
     except Exception as e:  # a table finder failure must not lose the page's text
         found = []
         flags.append(Flag(
@@ -164,31 +177,134 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     if not found:
         words = _words(lines, number, rulings)
         return info, page_blocks_from_words(words, info, rulings, source="pdf-words"), flags
-    rules = RulingIndex(rulings)
-    tables = [_TableGrid(t, number, rules) for t in found]
+    rules = RulingIndex(rulings + closing)
+    text = [(c.x0, c.y0, c.x1, c.y1) for ln in lines for c in ln.chars if not c.c.isspace()]
+    parts = [(part, side) for cells in found for part, side in _side_by_side(cells, rules, text)]
+    tables = [_TableGrid(part, number, rules) for part, _ in parts]
     free: list[_Line] = []
     for ln in lines:
-        rest = [ch for ch in ln.chars if not any(t.take(ch, ln) for t in tables)]
+        box = ln.centres()
+        near = [t for t in tables if t.may_hold(box)]
+        rest = [ch for ch in ln.chars if not any(t.take(ch) for t in near)] if near else ln.chars
         if rest:
             free.append(_Line(ln.block, _bbox_of(rest), rest))
-    blocks: list[Block] = [t.table() for t in tables]
-    blocks += _paragraphs(free, [t.bbox for t in tables], number)
-    blocks.sort(key=lambda b: (b.bbox[1] if b.bbox else 0.0, b.bbox[0] if b.bbox else 0.0))
-    return info, blocks, flags
+    groups: list[list[Block]] = []
+    for t, (_, side) in zip(tables, parts):
+        table = t.table()
+        paras, table = caption_rows(table) if side else ([], table)
+        groups.append([*paras, table])
+    groups += [[p] for p in _paragraphs(free, [t.bbox for t in tables], number)]
+    return info, reading_order(groups), flags
 
 
-def _find_tables(page: Any, drawings: list[dict[str, Any]], extra: list[tuple[float, float, float, float]]) -> list[Any]:
-    """Ruled tables with more than one cell (a framed paragraph is not a table).
+Cells = list[BBox]
+"""One ruled table as the finder's cell boxes (a merged cell is one box)."""
+
+
+def _find_tables(page: Any, drawings: list[dict[str, Any]], extra: list[tuple[float, float, float, float]]) -> list[Cells]:
+    """Ruled tables with more than one cell (a framed paragraph is not a table), as cell boxes.
 
     ``extra`` rules close rows left open at a page break (``layout.closing_rulings``), so
-    the first row of a continued table is not lost to the text outside tables.
+    the first row of a continued table is not lost to the text outside tables. A page
+    without any drawing has no edges for the finder: it is skipped (same result, no cost).
     """
+    if not drawings and not extra:
+        return []
     add_lines = [((x0, y0), (x1, y1)) for x0, y0, x1, y1 in extra] or None
+    found = _line_tables(page, drawings, add_lines)
+    if found is None:
+        try:
+            tabs = page.find_tables(use_layout=False, paths=drawings, add_lines=add_lines)
+        except TypeError:  # PyMuPDF < 1.27: no layout model, no such arguments
+            tabs = page.find_tables(add_lines=add_lines)
+        found = [[tuple(c) for c in t.cells] for t in tabs.tables]
+    return [cells for cells in found if _grid_size(cells) > 1]
+
+
+def _grid_size(cells: Cells) -> int:
+    """Slots of the finder's grid: distinct cell tops × distinct cell lefts (its row_count × col_count)."""
+    return len({c[1] for c in cells}) * len({c[0] for c in cells})
+
+
+def _line_tables(page: Any, drawings: list[dict[str, Any]], add_lines: list[Any] | None) -> list[Cells] | None:
+    """``find_tables(use_layout=False, paths=drawings, add_lines=...)`` without its cost, or
+    None where that cannot be done exactly (then the caller runs ``find_tables`` itself).
+
+    ``find_tables`` = ``make_chars`` (a 25-field dict per character, ~60% of its time)
+    + ``make_edges`` + ``TableFinder``. With the line strategy the characters are read in
+    two places only — whether a group of drawings encloses text (``chars_in_rect``) and
+    whether a candidate table holds any text (``cells_to_tables``) — which need the box,
+    its transform by the page matrix and the character. This builds just that, from a
+    text page with the same glyph-height setting and flags (less style collection, which
+    marks underlines and never moves a box), with the transform done in MuPDF's float32.
+    """
+    import pymupdf
+
+    table_mod = getattr(pymupdf, "table", None)
+    needed = ("TableSettings", "TableFinder", "make_edges", "_CHARS_VAR", "_EDGES_VAR", "FLAGS")
+    if table_mod is None or not all(hasattr(table_mod, n) for n in needed) or page.rotation:
+        return None
+    m = page.transformation_matrix
+    if m.b or m.c or abs(m.d) != 1:  # x is not transformed for the finder; y by ±1 is exact
+        return None
+    chars = _finder_chars(page, table_mod.FLAGS & ~pymupdf.TEXT_COLLECT_STYLES, m)
+    tok_c = table_mod._CHARS_VAR.set(chars)
+    tok_e = table_mod._EDGES_VAR.set([])
     try:
-        tabs = page.find_tables(use_layout=False, paths=drawings, add_lines=add_lines)
-    except TypeError:  # PyMuPDF < 1.27: no layout model, no such arguments
-        tabs = page.find_tables(add_lines=add_lines)
-    return [t for t in tabs.tables if t.row_count * t.col_count > 1]
+        tset = table_mod.TableSettings.resolve(settings={"vertical_strategy": "lines", "horizontal_strategy": "lines"})
+        page.table_settings = tset
+        table_mod.make_edges(page, tset=tset, paths=drawings, add_lines=add_lines)
+        finder = table_mod.TableFinder(page, settings=tset)
+        return [[tuple(c) for c in t.cells] for t in finder.tables]
+    finally:
+        table_mod._EDGES_VAR.reset(tok_e)
+        table_mod._CHARS_VAR.reset(tok_c)
+
+
+def _finder_chars(page: Any, flags: int, m: Any) -> list[dict[str, Any]]:
+    """The fields of ``pymupdf.table.make_chars`` the line strategy reads, with equal values.
+
+    ``y0``/``y1`` are the box transformed by the page matrix (MuPDF's
+    ``fz_transform_rect``: for an axis-aligned matrix, swap where the scale is negative,
+    then ``scale * v + offset`` rounded to float32; exact for scales of ±1).
+    """
+    import pymupdf
+
+    small = pymupdf.TOOLS.set_small_glyph_heights()
+    pymupdf.TOOLS.set_small_glyph_heights(True)  # as find_tables: minimal glyph boxes
+    try:
+        raw = page.get_text("rawdict", flags=flags)
+    finally:
+        pymupdf.TOOLS.set_small_glyph_heights(small)
+    boxes: list[tuple[str, float, float, float, float]] = [
+        (ch["c"], *ch["bbox"])
+        for block in raw.get("blocks", ())
+        for line in block.get("lines", ())
+        for span in line.get("spans", ())
+        for ch in span.get("chars", ())
+    ]
+    d, f = m.d, m.f
+    flipped = array("f", [d * v + f for _, _, y0, _, y1 in boxes for v in ((y1, y0) if d < 0 else (y0, y1))]).tolist()
+    return [
+        {"text": c, "x0": x0, "x1": x1, "top": y0, "bottom": y1, "y0": flipped[2 * i], "y1": flipped[2 * i + 1]}
+        for i, (c, x0, y0, x1, y1) in enumerate(boxes)
+    ]
+
+
+def _side_by_side(cells: Cells, rules: RulingIndex, text: list[BBox]) -> list[tuple[Cells, bool]]:
+    """One finder table, or its parts where tables stand side by side (``layout.split_side_by_side``),
+    each flagged whether it is a side. A part keeps the cells that lie inside it, so its
+    rows are its own rules' rows, not the union of both sides' rows."""
+    bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
+    parts = split_side_by_side(bbox, rules, text)
+    if len(parts) == 1:
+        return [(cells, False)]
+    out = []
+    for (x0, y0, x1, y1), side in parts:
+        inside = [c for c in cells if c[0] >= x0 - 2 and c[1] >= y0 - 2 and c[2] <= x1 + 2 and c[3] <= y1 + 2]
+        if inside and _grid_size(inside) > 1:
+            out.append((inside, side))
+    return out
 
 
 def _page_lines(page: Any) -> list[_Line]:
@@ -205,7 +321,7 @@ def _page_lines(page: Any) -> list[_Line]:
                 size = float(span.get("size", 0.0))
                 for ch in span.get("chars", ()):
                     x0, y0, x1, y1 = ch["bbox"]
-                    ln.chars.append(_Char(ch["c"], x0, y0, x1, y1, idx, size))
+                    ln.chars.append(_Char(ch["c"], x0, y0, x1, y1, idx, size, (x0 + x1) / 2, (y0 + y1) / 2))
             if ln.chars:
                 lines.append(ln)
     return lines
@@ -220,22 +336,29 @@ def _line_text(chars: list[_Char]) -> str:
 
 
 class _TableGrid:
-    """A ``pymupdf`` table as a slot grid: row/column edges, origin cells, characters per origin."""
+    """A finder table (its cell boxes) as a slot grid: row/column edges, origin cells,
+    characters per origin.
 
-    def __init__(self, tab: Any, page: int, rules: RulingIndex | None = None):
+    Slots follow ``pymupdf.Table.rows``: one row per distinct cell top, one column per
+    distinct cell left; a merged cell is an origin whose span covers the slots whose
+    centres it holds.
+    """
+
+    def __init__(self, cells: Cells, page: int, rules: RulingIndex | None = None):
         self.page = page
-        self.bbox: BBox = tuple(tab.bbox)
-        rows = tab.rows
-        self.n_rows, self.n_cols = len(rows), max(len(r.cells) for r in rows)
-        self.ys = [r.bbox[1] for r in rows] + [rows[-1].bbox[3]]
+        self.bbox: BBox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
+        rows = _rows_of(cells)
+        self.n_rows, self.n_cols = len(rows), max(len(r) for r in rows)
+        last = [b for b in rows[-1] if b is not None]
+        self.ys = [next(b for b in r if b is not None)[1] for r in rows] + [max(b[3] for b in last)]
         self.xs = _column_edges(rows, self.n_cols, self.bbox)
         self.origins: list[Cell] = []
         self.slot: dict[tuple[int, int], Cell] = {}
         self.chars: dict[int, list[_Char]] = {}
         for r, row in enumerate(rows):
-            for c, box in enumerate(row.cells):
+            for c, box in enumerate(row):
                 if box is not None and (r, c) not in self.slot:
-                    self._add_origin(r, c, tuple(box))
+                    self._add_origin(r, c, box)
         self._cover_orphans(rules)
 
     def _cover_orphans(self, rules: RulingIndex | None) -> None:
@@ -283,7 +406,12 @@ class _TableGrid:
             for cc in range(c, c1 + 1):
                 self.slot.setdefault((rr, cc), cell)
 
-    def take(self, ch: _Char, line: _Line) -> bool:
+    def may_hold(self, centres: BBox) -> bool:
+        """Whether some character centre inside ``centres`` can fall in this table (see :meth:`take`)."""
+        x0, y0, x1, y1 = self.bbox
+        return centres[0] <= x1 + 0.5 and centres[2] >= x0 - 0.5 and centres[1] <= y1 + 0.5 and centres[3] >= y0 - 0.5
+
+    def take(self, ch: _Char) -> bool:
         """Give a character to the cell holding its centre; False when it is outside the table."""
         x, y = ch.cx, ch.cy
         x0, y0, x1, y1 = self.bbox
@@ -303,11 +431,21 @@ class _TableGrid:
         return Table(rows=rows, exact_grid=True, pages=[self.page], bbox=self.bbox, source="pdf-ruled")
 
 
-def _column_edges(rows: list[Any], n_cols: int, bbox: BBox) -> list[float]:
+def _rows_of(cells: Cells) -> list[list[BBox | None]]:
+    """``pymupdf.table._cells_to_rows``: cells grouped by top edge, one slot per distinct
+    left edge (``None`` where no cell starts: a span or a gap)."""
+    lefts = sorted({c[0] for c in cells})
+    by_top: dict[float, dict[float, BBox]] = {}
+    for c in sorted(cells, key=lambda c: (c[1], c[0])):
+        by_top.setdefault(c[1], {})[c[0]] = c
+    return [[row.get(x) for x in lefts] for _, row in sorted(by_top.items())]
+
+
+def _column_edges(rows: list[list[BBox | None]], n_cols: int, bbox: BBox) -> list[float]:
     """x edges of the columns: left edge of each column's non-merged cells, then the table's right edge."""
     lefts: list[float | None] = []
     for c in range(n_cols):
-        xs = [row.cells[c][0] for row in rows if c < len(row.cells) and row.cells[c] is not None]
+        xs = [row[c][0] for row in rows if c < len(row) and row[c] is not None]
         lefts.append(min(xs) if xs else None)
     if lefts[0] is None:
         lefts[0] = bbox[0]

@@ -47,6 +47,9 @@ def serve(
     typer.echo(f"base URL: {server.base_url}\n\nUse it with:")
     for line in server.env_lines():
         typer.echo(f"  {line}")
+    if parallel > 1:
+        typer.echo(f"\nEach of the {parallel} slots gets {ctx // parallel} tokens of context: put "
+                   f"'[capabilities]\\ncontext_size = {ctx // parallel}' in the LLM config file.")
     typer.echo("\nNote: gemma3-270m is a base model that extracts nothing right; use it to test the plumbing only.")
     typer.echo("Ctrl-C stops the server.")
     try:

@@ -28,7 +28,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 from urllib.parse import urlparse
 
 from jixiao.llm.profiles import Profile, detect_family, get_profile
@@ -100,7 +101,7 @@ class LlmConfig:
                 f"an LLM endpoint is configured ({self.base_url}, from {self.sources.get('base_url', '?')}) "
                 "but no model: set JIXIAO_LLM_MODEL or `model = …` in the config file"
             )
-        self.capability  # validates the profile name and overrides
+        _ = self.capability  # validates the profile name and overrides (raises ValueError)
 
     def masked(self) -> dict[str, Any]:
         """Settings for display; the API key is never printed."""

@@ -3,8 +3,10 @@
 A model's answer is a claim, not evidence. Each field is searched for in the source
 cells — first as the same text after folding (EXACT), then approximately (FUZZY, via
 rapidfuzz) — and the matched cell gives the value its page, bbox and source text. What
-cannot be found is UNGROUNDED and flagged, and a row whose 三级指标 cannot be found at all
-is an invention and is dropped (with a flag saying so).
+cannot be found is UNGROUNDED and flagged: an unsupported value (half_year, target) is
+not used at all, an unsupported level1/level2 (often a normalised or restored framework
+name) is kept with a warning. A row whose 三级指标 cannot be found — or is a header word or
+a level name — is an invention and is dropped (with a flag saying so).
 
 Search order follows the table's geometry: level3 in the cited row first (then anywhere
 in the chunk, to survive a wrong citation); values only in the level3 row (a bare
@@ -19,13 +21,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Iterable, Literal
+from typing import Annotated, Any, Literal
+from collections.abc import Iterable
 
 from pydantic import BaseModel, Field, create_model
 from rapidfuzz import fuzz
 
 from jixiao.docmodel import Cell
-from jixiao.llm.chunking import Chunk, SourceRow
+from jixiao.framework import canonical_level1, known_level1s, known_level2s
+from jixiao.llm.chunking import HEADER_TERMS, Chunk, SourceRow
 from jixiao.schema import AlignmentStatus, Evidence, Flag, Indicator, Repair, Severity
 from jixiao.values import clean_cell, fold, parse_value
 
@@ -126,9 +130,14 @@ def match_cell(value: str, cell: Cell, *, prose: bool = False) -> Match | None:
         return Match(AlignmentStatus.EXACT, cell, None, 100.0, value)  # type: ignore[arg-type]
     if not _nums(fv) <= _nums(fc):
         return None  # a number the source does not have: never a match
-    if prose:  # a paragraph holds many fields: a verbatim quote is exact, nothing else counts
-        ok = fv in fc and len(fv) >= 2
-        return Match(AlignmentStatus.EXACT, cell, None, 99.0, value) if ok else None  # type: ignore[arg-type]
+    if prose:  # a paragraph holds many fields: a verbatim quote is exact
+        if fv in fc and len(fv) >= 2:
+            return Match(AlignmentStatus.EXACT, cell, None, 99.0, value)  # type: ignore[arg-type]
+        # "≥85%" for "…完成率85%以上": the model normalised the prose; same number and unit
+        pv = parse_value(value)
+        if pv is not None and pv.number is not None and _nums(fv) and (not pv.unit or fold(pv.unit) in fc):
+            return Match(AlignmentStatus.FUZZY, cell, None, 80.0, value)  # type: ignore[arg-type]
+        return None
     # A table cell is one field: an approximate match takes the cell's own text.
     snapped = clean_cell(cell.text)
     repair = Repair(rule="llm_aligned_to_source", original=value, repaired=snapped)
@@ -196,6 +205,21 @@ def _evidence(m: Match | None) -> Evidence:
     return ev
 
 
+def not_an_indicator_name(level3: str | None) -> bool:
+    """A "三级指标" that is really a header word or a level name (or a fragment of one).
+
+    A looping or confused model returns ``半年``, ``指标``, ``产出指标`` or an OCR fragment
+    like ``出指标`` as a 三级指标; each of them is printed somewhere in the table, so text
+    grounding alone would accept it.
+    """
+    f = fold(level3)
+    if len(f) <= 1 or any(f in fold(t) for t in HEADER_TERMS):
+        return True
+    if canonical_level1(level3) is not None:
+        return True
+    return any(f != fold(n) and f in fold(n) for n in (*known_level1s(), *known_level2s()))
+
+
 def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
     """Align one model indicator to the chunk; drop it when its 三级指标 is not there."""
     content = [r for r in chunk.rows if not r.header]
@@ -203,7 +227,7 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
     level_cols = _level_columns(chunk)
     l3 = None
     echoes_level = fold(item.level3) in {fold(item.level1), fold(item.level2)} - {""}
-    if item.level3 and item.level3.strip() and not echoes_level:
+    if item.level3 and item.level3.strip() and not echoes_level and not not_an_indicator_name(item.level3):
         if cited is not None:
             l3 = best_match(item.level3, [cited], exclude_cols=level_cols)
         if l3 is None or l3.status is not AlignmentStatus.EXACT:
@@ -235,15 +259,19 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         if value is None or not str(value).strip():
             continue
         m = best_match(value, [row], skip=used)
-        if m is not None and row.is_table:
-            used.add(id(m.cell))
-        _set(ind, name, m.value if m else str(value).strip(), m)
-        g.statuses[name] = m.status if m else AlignmentStatus.UNGROUNDED
-        setattr(ind, f"{name}_parsed", parse_value(getattr(ind, name)))
         if m is None:
+            # An unsupported value never enters the form; the flag keeps the claim for review.
             g.ungrounded.append(name)
-            ind.flag(Severity.ERROR, "llm_ungrounded", f"LLM value {value!r} for {name} is not in row {row.rid}",
+            g.statuses[name] = AlignmentStatus.UNGROUNDED
+            ind.flag(Severity.WARNING, "llm_ungrounded",
+                     f"LLM value {value!r} for {name} is not in row {row.rid}; not used",
                      field=name, chunk_id=chunk.id, row=row.rid, value=value)
+            continue
+        if row.is_table:
+            used.add(id(m.cell))
+        _set(ind, name, m.value, m)
+        g.statuses[name] = m.status
+        setattr(ind, f"{name}_parsed", parse_value(getattr(ind, name)))
 
     above = _rows_above(chunk, row)
     for name in _LEVEL_FIELDS:

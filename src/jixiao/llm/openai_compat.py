@@ -23,7 +23,8 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 import instructor
 import openai

@@ -21,7 +21,8 @@ StructuredMode = Literal["json_schema", "tools", "json"]
 @dataclass(frozen=True)
 class Profile:
     name: str
-    structured_mode: StructuredMode  # json_schema: response_format json_schema; tools: forced tool call; json: json_object + schema in prompt
+    # json_schema: response_format json_schema; tools: a forced tool call; json: json_object + schema in the prompt
+    structured_mode: StructuredMode
     strip_think: bool  # remove <think>…</think> from content before parsing
     context_size: int  # tokens the endpoint accepts (prompt + output)
     system_messages: bool  # False: system text is folded into the first user turn

@@ -141,6 +141,7 @@ class LocalServer:
     model: Path
     log_path: Path
     ctx: int
+    parallel: int = 1
     version: str = ""
     started_s: float = 0.0
     env: dict[str, str] = field(default_factory=dict)
@@ -150,10 +151,14 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def env_lines(self) -> list[str]:
+        """Settings matching this server: one request per slot (a queued request's timeout
+        runs while it waits), and a timeout sized for CPU generation (2k tokens at ~10–30 tok/s)."""
         return [
             f"export JIXIAO_LLM_BASE_URL={self.base_url}",
             f"export JIXIAO_LLM_MODEL={MODEL_NAME}",
             "export JIXIAO_LLM_PROFILE=llamacpp",
+            f"export JIXIAO_LLM_CONCURRENCY={self.parallel}",
+            "export JIXIAO_LLM_TIMEOUT=600",
         ]
 
     def alive(self) -> bool:
@@ -228,7 +233,7 @@ def start_server(
         log.close()
         raise ServeError(f"{binary}: cannot start llama-server: {exc}") from exc
     log.close()
-    server = LocalServer(proc, port, binary, model, log_path, ctx)
+    server = LocalServer(proc, port, binary, model, log_path, ctx, parallel)
     try:
         wait_healthy(server, timeout)
     except BaseException:

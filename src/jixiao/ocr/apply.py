@@ -186,10 +186,12 @@ def _run_pool(
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(params,)) as pool:
         futures: dict[Future[dict[str, Any]], tuple[int, str]] = {}
-        n, key, image = first
-        with _caller_script_hidden():  # a spawn pool starts all its workers on the first submit
-            futures[pool.submit(_ocr_task, n, image, params.dpi)] = (n, key)
-        nxt: tuple[int, str, Any] | None = next(jobs, None)
+        nxt: tuple[int, str, Any] | None = first
+        with _caller_script_hidden():  # a spawn pool starts one worker per submit, up to ``workers``
+            while nxt is not None and len(futures) < workers:
+                n, key, image = nxt
+                futures[pool.submit(_ocr_task, n, image, params.dpi)] = (n, key)
+                nxt = next(jobs, None)
         while nxt is not None or futures:
             while nxt is not None and len(futures) < 2 * workers:
                 n, key, image = nxt

@@ -6,9 +6,10 @@ split and what the header looks like. Those decisions live here, once, so a DOCX
 PDF of one golden document can never disagree about the table structure; the format
 modules only translate :class:`Grid` objects into their own primitives.
 
-See ``golden/LAYOUT.md`` for the layout keys and ``golden/README.md`` ("How inputs are
-rendered") for the extensions implemented here (compact grid cells, ``side_by_side``,
-``range``, ``continued``, column fields ``op``/``unit``/``kind``/``index``/``extra``).
+See ``golden/LAYOUT.md`` for every layout key (grid cells, ``side_by_side``, ``range``,
+``continued``, column fields ``op``/``unit``/``kind``/``index``/``extra``, page sizes and
+breaks, scan options) and ``golden/README.md`` ("How inputs are rendered") for how the
+formats are drawn.
 """
 
 from __future__ import annotations
