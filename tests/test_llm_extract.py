@@ -300,3 +300,36 @@ def test_document_run_pools_chunks_of_all_forms(tmp_path: Path) -> None:
     assert per[2]["chunks"] == 0  # a funding-only region has nothing to ask
     assert stats["tokens_in"] == 700 and stats["calls"] == 2
     assert elapsed < 1.1  # both forms' chunks in flight at once (serial ≥ 1.2 s)
+
+
+def test_prose_row_with_two_indicators_merges_by_level3(tmp_path: Path) -> None:
+    from jixiao.docmodel import Paragraph
+
+    para = Paragraph("绩效指标：商务管理工作完成率85%以上，招商项目落地数不少于10个。", page=1, bbox=(50, 60, 500, 80))
+    region = FormRegion(blocks=[para])
+    rules_ind = Indicator(level3="商务管理工作完成率", target="85%以上")
+    rules_ind.evidence["level3"] = Evidence(page=1, bbox=(50, 60, 500, 80), source_text=para.text)
+    items = [{"row": "r1", "level3": "商务管理工作完成率", "target": "85%以上"},
+             {"row": "r1", "level3": "招商项目落地数", "target": "≥10个"}]
+    with FakeOpenAIServer([answer(items)]) as srv:
+        form, stats = extract_with_llm(region, Form(indicators=[rules_ind]), "full", config(srv), tmp_path)
+    assert [i.level3 for i in form.indicators] == ["商务管理工作完成率", "招商项目落地数"]
+    assert stats["agreed"] == 2 and stats["added"] == 1  # level3 + target agree on the first
+    assert form.indicators[1].target == "≥10个" and form.indicators[1].evidence["target"].status is AlignmentStatus.FUZZY
+
+
+def test_unflagged_cell_value_is_kept_flagged_inferred_one_replaced(tmp_path: Path) -> None:
+    region = FormRegion(blocks=[make_table(SMALL)])
+    # r3: the rules filled level2 down wrongly (inferred) and flagged the row without naming a field
+    wrong = rules_indicator("产出指标", "时效指标", "发放宣传册", "=500份", "=1000份", y=140.0,
+                            flags=[("unmapped_cell", None)])
+    wrong.evidence["level2"] = Evidence(status=AlignmentStatus.INFERRED)
+    # r4: level2 read from a cell, not flagged, but the LLM reads it differently
+    kept = rules_indicator("产出指标", "质量指标", "投诉处理及时率", "≥95%", "≥95%", y=160.0)
+    kept.evidence["level2"] = Evidence(page=1, bbox=(130.0, 160.0, 220.0, 180.0), source_text="质量指标")
+    with FakeOpenAIServer(lambda req, n: answer(read_chunk(req))) as srv:
+        form, stats = extract_with_llm(region, Form(indicators=[wrong, kept]), "full", config(srv), tmp_path)
+    by = {i.level3: i for i in form.indicators}
+    assert by["发放宣传册"].level2 == "数量指标" and any(f.code == "llm_replaced" for f in by["发放宣传册"].flags)
+    assert by["投诉处理及时率"].level2 == "质量指标"
+    assert [f.field for f in by["投诉处理及时率"].flags if f.code == "llm_disagrees"] == ["level2"]

@@ -169,3 +169,15 @@ def test_env_lines_match_the_server(tmp_path: Path) -> None:
     assert "export JIXIAO_LLM_BASE_URL=http://127.0.0.1:8123/v1" in lines
     assert "export JIXIAO_LLM_CONCURRENCY=2" in lines and "export JIXIAO_LLM_PROFILE=llamacpp" in lines
     assert 1 <= serve.default_threads() <= 8
+
+
+def test_busy_port_is_refused_before_starting(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert not serve.port_is_free(port)
+        with pytest.raises(ServeError, match=f"port {port} .* already in use"):
+            serve.start_server(port=port, binary=tmp_path / "x", model=tmp_path / "m.gguf", cache_dir=tmp_path)

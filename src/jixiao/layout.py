@@ -168,16 +168,17 @@ def _axis_segment(x0: float, y0: float, x1: float, y1: float) -> list[Ruling]:
     return []
 
 
-def closing_rulings(rulings: Sequence[Ruling]) -> list[Ruling]:
+def closing_rulings(rulings: Sequence[Ruling], index: RulingIndex | None = None) -> list[Ruling]:
     """Horizontal rules that close tables left open at a page break.
 
     Renderers often leave the top of a row continued from the previous page (and the
     bottom of one continued on the next) unruled: the vertical rules just stop. Where two
     or more vertical rules end at the same height with no horizontal rule there, this
-    returns the missing rule, so the table finder sees the whole row.
+    returns the missing rule, so the table finder sees the whole row. ``index``: the
+    same rulings already merged (saves merging them again).
     """
-    hlines = _merge_rulings(rulings, horizontal=True)
-    vlines = _merge_rulings(rulings, horizontal=False)
+    index = index if index is not None else RulingIndex(rulings)
+    hlines, vlines = index.h, index.v
     out: list[Ruling] = []
     for top in (True, False):
         ends: list[tuple[float, float]] = []  # (y, x) of open vertical ends
@@ -368,15 +369,22 @@ def _gutter(area: BBox, rules: RulingIndex, boxes: Sequence[BBox], tol: float = 
     """The first gutter in ``area`` (left to right) as (x of its left rule, x of its right
     rule, top, bottom), or None. See :func:`split_side_by_side` for what counts."""
     ax0, ay0, ax1, ay1 = area
+    hs = [ln for ln in rules.h if ay0 - tol <= ln.pos <= ay1 + tol]
     xs = _verticals_in(rules, ax0, ax1, ay0, ay1, tol)
     for xa, xb in zip(xs, xs[1:]):
         xm = (xa + xb) / 2
-        crossing = sorted(
-            ln.pos for ln in rules.h if ay0 - tol <= ln.pos <= ay1 + tol and any(lo <= xm <= hi for lo, hi in ln.spans)
-        )
+        crossing: list[float] = []
+        beside: list[float] = []  # rules that stop at the strip: row rules of one side
+        for ln in hs:
+            (crossing if any(lo <= xm <= hi for lo, hi in ln.spans) else beside).append(ln.pos)
+        if not beside:
+            continue
+        crossing.sort()
+        beside.sort()
         for y0, y1, closed in _bands(crossing, ay0, ay1, tol):
-            if y1 - y0 <= 2 * tol:
-                continue
+            i = bisect.bisect_right(beside, y0 + tol)
+            if i == len(beside) or beside[i] >= y1 - tol:
+                continue  # no row rule inside: not two tables with rows of their own
             left = _side_rows(rules, ax0, xa, y0, y1, tol)
             right = _side_rows(rules, xb, ax1, y0, y1, tol)
             if left is None or right is None:

@@ -82,18 +82,16 @@ def _maybe_ocr(src, path: Path, opts: ExtractOptions, stats: dict):
 
 
 def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
-    from jixiao.extract.llm import extract_with_llm
+    """The optional LLM path, once per document (all forms' chunks share one request pool)."""
+    from jixiao.extract.llm import extract_document_with_llm
 
-    forms = []
-    llm_stats: dict = {}
-    for region, form in zip(regions, doc.forms):
-        new_form, s = extract_with_llm(region, form, mode=opts.llm, config=opts.llm_config, cache_dir=opts.cache_dir)
-        forms.append(new_form)
-        for k, v in s.items():
-            if isinstance(v, (int, float)):
-                llm_stats[k] = llm_stats.get(k, 0) + v
+    forms, llm_stats = extract_document_with_llm(regions, doc.forms, opts.llm, opts.llm_config, opts.cache_dir)
     doc.forms = forms
     stats["llm"] = llm_stats
+    if not llm_stats.get("enabled", True) and llm_stats.get("reason"):
+        from jixiao.schema import Severity
+
+        doc.flag(Severity.INFO, "llm_off", f"--llm {opts.llm} requested, but {llm_stats['reason']}")
     return doc
 
 

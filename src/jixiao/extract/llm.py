@@ -490,16 +490,20 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     row_of = {r.rid: r for r in rows}
     claimed: set[str] = set()
     located: list[tuple[Indicator, str | None]] = [(ind, locate_indicator(ind, rows, claimed)) for ind in form.indicators]
-    by_rid = {rid: ind for ind, rid in located if rid is not None}
+    by_rid: dict[str, list[Indicator]] = {}
+    for ind, rid in located:
+        if rid is not None:
+            by_rid.setdefault(rid, []).append(ind)
     unlocated = [ind for ind, rid in located if rid is None]
     counts = {"added": 0, "filled": 0, "replaced": 0, "agreed": 0, "disagreed": 0, "rejected": 0}
     added: list[tuple[Indicator, str]] = []
     for g in grounded:
         llm = g.indicator
         assert llm is not None and g.rid is not None
-        rules = by_rid.get(g.rid)
-        if rules is not None and not row_of[g.rid].is_table and fold(rules.level3) != fold(llm.level3):
-            rules = None  # a prose row can hold several indicators: another level3 is another one
+        candidates = by_rid.get(g.rid, [])
+        same = [i for i in candidates if fold(i.level3) == fold(llm.level3)]
+        # A table row is one indicator; a prose row can hold several, told apart by level3.
+        rules = same[0] if same else (candidates[0] if candidates and row_of[g.rid].is_table else None)
         if rules is None:
             rules = next((i for i in unlocated if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope), None)
         if rules is None:

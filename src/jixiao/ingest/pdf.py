@@ -27,6 +27,7 @@ Design notes (measured on rendered forms, see shared/notes/toolchain.md §1):
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 from array import array
 from collections.abc import Sequence
@@ -164,7 +165,8 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     flags: list[Flag] = []
     drawings = page.get_drawings()
     rulings = rulings_from_drawings(drawings, info.width, info.height)
-    closing = closing_rulings(rulings)
+    rules = RulingIndex(rulings)
+    closing = closing_rulings(rulings, rules)
     try:
         found = _find_tables(page, drawings, closing) if table_finder == "pymupdf" else []
     except Exception as e:  # a table finder failure must not lose the page's text
@@ -177,7 +179,8 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     if not found:
         words = _words(lines, number, rulings)
         return info, page_blocks_from_words(words, info, rulings, source="pdf-words"), flags
-    rules = RulingIndex(rulings + closing)
+    if closing:
+        rules = RulingIndex(rulings + closing)
     text = [(c.x0, c.y0, c.x1, c.y1) for ln in lines for c in ln.chars if not c.c.isspace()]
     parts = [(part, side) for cells in found for part, side in _side_by_side(cells, rules, text)]
     tables = [_TableGrid(part, number, rules) for part, _ in parts]
@@ -185,7 +188,12 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     for ln in lines:
         box = ln.centres()
         near = [t for t in tables if t.may_hold(box)]
-        rest = [ch for ch in ln.chars if not any(t.take(ch) for t in near)] if near else ln.chars
+        if not near:
+            rest = ln.chars
+        elif len(near) == 1:
+            rest = [ch for ch in ln.chars if not near[0].take(ch)]
+        else:
+            rest = [ch for ch in ln.chars if not any(t.take(ch) for t in near)]
         if rest:
             free.append(_Line(ln.block, _bbox_of(rest), rest))
     groups: list[list[Block]] = []
@@ -248,17 +256,60 @@ def _line_tables(page: Any, drawings: list[dict[str, Any]], add_lines: list[Any]
     if m.b or m.c or abs(m.d) != 1:  # x is not transformed for the finder; y by ±1 is exact
         return None
     chars = _finder_chars(page, table_mod.FLAGS & ~pymupdf.TEXT_COLLECT_STYLES, m)
+    fast_rect = _fast_rect_type()
+    paths = [dict(p, rect=fast_rect.of(p["rect"])) for p in drawings]
     tok_c = table_mod._CHARS_VAR.set(chars)
     tok_e = table_mod._EDGES_VAR.set([])
     try:
         tset = table_mod.TableSettings.resolve(settings={"vertical_strategy": "lines", "horizontal_strategy": "lines"})
         page.table_settings = tset
-        table_mod.make_edges(page, tset=tset, paths=drawings, add_lines=add_lines)
+        table_mod.make_edges(page, tset=tset, paths=paths, add_lines=add_lines)
         finder = table_mod.TableFinder(page, settings=tset)
         return [[tuple(c) for c in t.cells] for t in finder.tables]
     finally:
         table_mod._EDGES_VAR.reset(tok_e)
         table_mod._CHARS_VAR.reset(tok_c)
+
+
+@functools.cache
+def _fast_rect_type() -> Any:
+    """A ``pymupdf.Rect`` whose union with a point is computed here, not in MuPDF.
+
+    ``make_edges`` groups the drawings by growing a rectangle one corner at a time
+    (``rect |= other.tl``); through PyMuPDF every such step converts four objects to and
+    from MuPDF, which made this grouping most of the finder's time. The override does
+    what ``fz_include_point_in_rect`` does — min/max in float32, the infinite rectangle
+    left as it is — and everything else is the base class's.
+    """
+    import pymupdf
+
+    inf_lo, inf_hi = -2147483648.0, 2147483520.0  # FZ_MIN_INF_RECT, FZ_MAX_INF_RECT
+
+    class FastRect(pymupdf.Rect):
+        @classmethod
+        def of(cls, r: Any) -> FastRect:
+            out = cls.__new__(cls)
+            out.x0, out.y0, out.x1, out.y1 = float(r[0]), float(r[1]), float(r[2]), float(r[3])
+            return out
+
+        def __or__(self, x: Any) -> Any:
+            if not (hasattr(x, "__len__") and len(x) == 2):
+                return super().__or__(x)
+            x0, y0, x1, y1, px, py = array("f", (self.x0, self.y0, self.x1, self.y1, x[0], x[1]))
+            if not (x0 == inf_lo and y0 == inf_lo and x1 == inf_hi and y1 == inf_hi):
+                if px < x0:
+                    x0 = px
+                if px > x1:
+                    x1 = px
+                if py < y0:
+                    y0 = py
+                if py > y1:
+                    y1 = py
+            out = FastRect.__new__(FastRect)
+            out.x0, out.y0, out.x1, out.y1 = x0, y0, x1, y1
+            return out
+
+    return FastRect
 
 
 def _finder_chars(page: Any, flags: int, m: Any) -> list[dict[str, Any]]:
@@ -417,8 +468,10 @@ class _TableGrid:
         x0, y0, x1, y1 = self.bbox
         if not (x0 - 0.5 <= x <= x1 + 0.5 and y0 - 0.5 <= y <= y1 + 0.5):
             return False
-        r = min(max(bisect.bisect_right(self.ys, y) - 1, 0), self.n_rows - 1)
-        c = min(max(bisect.bisect_right(self.xs, x) - 1, 0), self.n_cols - 1)
+        r = bisect.bisect_right(self.ys, y) - 1
+        r = 0 if r < 0 else (self.n_rows - 1 if r >= self.n_rows else r)
+        c = bisect.bisect_right(self.xs, x) - 1
+        c = 0 if c < 0 else (self.n_cols - 1 if c >= self.n_cols else c)
         cell = self.slot.get((r, c))
         if cell is not None:
             self.chars.setdefault(id(cell), []).append(ch)

@@ -7,6 +7,7 @@ stay light: openai/instructor load only inside ``ping``.
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -51,7 +52,13 @@ def serve(
         typer.echo(f"\nEach of the {parallel} slots gets {ctx // parallel} tokens of context: put "
                    f"'[capabilities]\\ncontext_size = {ctx // parallel}' in the LLM config file.")
     typer.echo("\nNote: gemma3-270m is a base model that extracts nothing right; use it to test the plumbing only.")
-    typer.echo("Ctrl-C stops the server.")
+    typer.echo("Ctrl-C (or SIGTERM) stops the server.")
+
+    def _stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # run the finally below: the server is stopped with us
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started in the background (SIGINT ignored there)
     try:
         while server.alive():
             time.sleep(1.0)

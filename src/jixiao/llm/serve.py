@@ -133,6 +133,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Checked before starting: otherwise /health could be answered by whatever already
+    listens there while our own server is still failing to bind."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass
 class LocalServer:
     process: subprocess.Popen[bytes]
@@ -217,6 +228,8 @@ def start_server(
     model = model or model_path(cache_dir)
     root = Path(cache_dir or default_cache_dir())
     template = write_chat_template(root / "llama-server")
+    if port and not port_is_free(port):
+        raise ServeError(f"port {port} on 127.0.0.1 is already in use (another server?); choose --port or stop it")
     port = port or free_port()
     log_path = root / "llama-server" / f"server-{port}.log"
     cmd = [

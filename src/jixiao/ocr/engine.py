@@ -58,7 +58,7 @@ class OcrParams:
 
     dpi: int = 200
     max_side: int = 2400  # pixels; RapidOCR's default (2000) would downscale an A4 page at 200 dpi
-    det_side: int = 0  # >0: the detector sees the page scaled to this longest side (crops stay full size)
+    det_side: int = 1600  # the detector sees the page at this longest side (crops for recognition stay full size)
     text_score: float = 0.5  # lines below this recognition score are dropped
     deskew_min_deg: float = 0.3  # below: leave boxes as they are
     reocr_deg: float = 2.0  # above: rotate the image and read again (boxes alone are not enough)
