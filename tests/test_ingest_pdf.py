@@ -229,3 +229,159 @@ def test_lattice_table_finder_gives_the_same_form(files: dict[str, Path], form: 
     ]
     split = ingest_pdf(files["split"], table_finder="lattice")
     assert [t.pages for t in _tables(split)] == [[1, 2]]
+
+
+# ---------------------------------------------------------------------------------------
+# Side-by-side tables
+
+
+GridCell = tuple[int, int, int, int, str]  # row, col, rowspan, colspan, text
+
+
+def _draw_grid(page: pymupdf.Page, x0: float, y0: float, widths: list[float], heights: list[float], cells: list[GridCell]) -> None:
+    """Each cell as a stroked rectangle with its text (borders shared by neighbours, as renderers draw them)."""
+    xs = [x0 + sum(widths[:i]) for i in range(len(widths) + 1)]
+    ys = [y0 + sum(heights[:i]) for i in range(len(heights) + 1)]
+    for r, c, rs, cs, text in cells:
+        rect = pymupdf.Rect(xs[c], ys[r], xs[c + cs], ys[r + rs])
+        page.draw_rect(rect, color=(0, 0, 0), width=0.6)
+        if text:
+            page.insert_text((rect.x0 + 3, (rect.y0 + rect.y1) / 2 + 3.5), text, fontname="china-s", fontsize=9)
+
+
+LEFT_ROWS = [("产出指标", "数量指标", "培训人次", "≥6万人次"), ("产出指标", "数量指标", "取证人数", "≥3.5万人"),
+             ("产出指标", "质量指标", "培训合格率", "≥90%"), ("效益指标", "社会效益指标", "就业率", "≥70%")]
+RIGHT_ROWS = [("产出指标", "数量指标", "培训人次", "≥2万人次"), ("产出指标", "时效指标", "拨付时间", "2024年12月前"),
+              ("效益指标", "社会效益指标", "就业率", "≥65%"), ("效益指标", "社会效益指标", "转移就业人数", "≥5000人"),
+              ("满意度指标", "服务对象满意度指标", "参训人员满意度", "≥90%")]
+SIDE_HEADER = ["一级指标", "二级指标", "三级指标", "指标值"]
+
+
+def _indicator_cells(caption: str, rows: list[tuple[str, str, str, str]]) -> list[GridCell]:
+    """Caption row, header row, then data rows with equal consecutive L1 / L2 merged."""
+    cells: list[GridCell] = [(0, 0, 1, 4, caption)] + [(1, c, 1, 1, h) for c, h in enumerate(SIDE_HEADER)]
+    for i, row in enumerate(rows):
+        r = i + 2
+        for c in (0, 1):
+            if i and rows[i - 1][: c + 1] == row[: c + 1]:
+                continue
+            span = 1
+            while i + span < len(rows) and rows[i + span][: c + 1] == row[: c + 1]:
+                span += 1
+            cells.append((r, c, span, 1, row[c]))
+        cells += [(r, 2, 1, 1, row[2]), (r, 3, 1, 1, row[3])]
+    return cells
+
+
+def side_by_side_pdf(path: Path) -> Path:
+    """A landscape form: a full-width header block whose bottom rule carries two indicator
+    tables standing side by side (own row heights, own merges), a gutter between them."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=842, height=595)
+    page.insert_text((330, 50), "项目支出绩效目标表", fontname="china-s", fontsize=14)
+    top = [(0, 0, 1, 1, "项目名称"), (0, 1, 1, 3, "职业技能提升行动专项资金"), (1, 0, 1, 1, "年度资金总额"), (1, 1, 1, 1, "1,600.00"),
+           (1, 2, 1, 1, "中期资金总额"), (1, 3, 1, 1, "4,500.00")]
+    _draw_grid(page, 40, 70, [120, 250, 130, 260], [20, 20], top)
+    _draw_grid(page, 40, 110, [70, 80, 140, 80], [18] * 6, _indicator_cells("中期绩效指标（2024—2026年）", LEFT_ROWS))
+    _draw_grid(page, 418, 110, [80, 90, 120, 92], [22] * 7, _indicator_cells("年度绩效指标（2024年）", RIGHT_ROWS))
+    page.insert_text((40, 300 + 10), "备注：无", fontname="china-s", fontsize=9)  # below both tables
+    doc.subset_fonts()
+    doc.save(str(path), garbage=4, deflate=True)
+    return path
+
+
+def _filled(rows: list[tuple[str, ...]]) -> list[list[str]]:
+    return [list(r) for r in rows]
+
+
+@pytest.mark.parametrize("finder", ["pymupdf", "lattice"])
+def test_side_by_side_tables_come_out_as_two_tables(tmp_path: Path, finder: str) -> None:
+    """One connected ruling, three tables: the header block, then each side with its own rows."""
+    doc = ingest_pdf(side_by_side_pdf(tmp_path / "sbs.pdf"), table_finder=finder)  # type: ignore[arg-type]
+    assert not doc.flags
+    kinds = [b.text if isinstance(b, Paragraph) else f"table {len(b.rows)}x{b.n_cols}" for b in doc.blocks]
+    assert kinds == [
+        "项目支出绩效目标表", "table 2x4",
+        "中期绩效指标（2024—2026年）", "table 5x4",
+        "年度绩效指标（2024年）", "table 6x4",
+        "备注：无",
+    ]
+    top, left, right = _tables(doc)
+    assert _texts(top)[1] == ["年度资金总额", "1,600.00", "中期资金总额", "4,500.00"]
+    assert _texts(left) == [SIDE_HEADER] + _filled(LEFT_ROWS)
+    assert _texts(right) == [SIDE_HEADER] + _filled(RIGHT_ROWS)
+    # each side keeps its own merged cells, renumbered after the caption row moved out
+    assert left.rows[1][0].rowspan == 3 and [r[0].merged_from for r in left.rows[2:4]] == [(1, 0), (1, 0)]
+    assert left.rows[2][1].merged_from == (1, 1) and left.rows[3][1].merged_from is None
+    assert right.rows[3][0].rowspan == 2 and right.rows[4][1].merged_from == (3, 1) and right.rows[5][0].text == "满意度指标"
+    assert [c.row for c in right.rows[-1]] == [5] * 4
+    assert left.bbox is not None and right.bbox is not None and left.bbox[2] < right.bbox[0]
+
+
+def test_one_table_with_an_empty_column_is_not_split(tmp_path: Path) -> None:
+    """An empty merged column inside one table (rules cross it at top and bottom, rows on
+    both sides aligned) is a cell, not a gutter."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    cells: list[GridCell] = [(0, c, 1, 1, h) for c, h in enumerate(["一级指标", "二级指标", "备注", "三级指标", "指标值"])]
+    for r in range(1, 4):
+        cells += [(r, 0, 1, 1, "产出指标"), (r, 1, 1, 1, f"数量{r}"), (r, 3, 1, 1, f"指标{r}"), (r, 4, 1, 1, f"{r}0%")]
+    cells.append((1, 2, 3, 1, ""))
+    _draw_grid(page, 40, 80, [80, 80, 40, 150, 80], [20] * 4, cells)
+    path = tmp_path / "empty_col.pdf"
+    doc.save(str(path))
+    [table] = _tables(ingest_pdf(path))
+    assert (len(table.rows), table.n_cols) == (4, 5)
+    assert table.rows[3][2].merged_from == (1, 2)
+
+
+def test_fast_table_finder_matches_find_tables(files: dict[str, Path], tmp_path: Path) -> None:
+    """_line_tables (lean character list, fast rectangle union) gives find_tables' cells exactly."""
+    import jixiao.ingest.pdf as pdf_mod
+    from jixiao.layout import closing_rulings, rulings_from_drawings
+
+    paths = [files["form"], files["split"], files["long"], side_by_side_pdf(tmp_path / "sbs.pdf")]
+    checked = 0
+    for path in paths:
+        for page in pymupdf.open(str(path)):
+            drawings = page.get_drawings()
+            extra = closing_rulings(rulings_from_drawings(drawings, page.rect.width, page.rect.height))
+            add = [((a, b), (c, d)) for a, b, c, d in extra] or None
+            fast = pdf_mod._line_tables(page, page.get_drawings(), add)
+            ref = page.find_tables(use_layout=False, paths=page.get_drawings(), add_lines=add)
+            assert fast == [[tuple(c) for c in t.cells] for t in ref.tables]
+            checked += len(fast)
+    assert checked >= 5
+
+
+def test_fast_rect_union_is_mupdfs() -> None:
+    """The Python union of a rectangle and a point equals MuPDF's, float32 rounding and the
+    infinite rectangle included."""
+    import random
+
+    from jixiao.ingest.pdf import _fast_rect_type
+
+    fast = _fast_rect_type()
+    rng = random.Random(5)
+    specials = [0.0, -0.0, 1e-7, 595.2756, 123.456789, -2147483648.0, 2147483520.0, 1e30]
+    cases = [((-2147483648.0, -2147483648.0, 2147483520.0, 2147483520.0), (3e9, -3e9)), ((5, 5, 2, 2), (10, 0))]
+    for _ in range(3000):
+        r = tuple(rng.choice(specials) if rng.random() < 0.2 else rng.uniform(-50, 900) for _ in range(4))
+        p = tuple(rng.choice(specials) if rng.random() < 0.2 else rng.uniform(-50, 900) for _ in range(2))
+        cases.append((r, p))
+    for r, p in cases:
+        got = fast.of(r) | pymupdf.Point(p)
+        assert isinstance(got, fast)
+        assert tuple(got) == tuple(pymupdf.Rect(r) | pymupdf.Point(p))
+    assert tuple(fast.of((0, 0, 1, 1)) | (2, 2, 3, 3)) == (0, 0, 3, 3)  # rectangles: the base class
+
+
+def test_pages_without_drawings_skip_the_table_finder(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import jixiao.ingest.pdf as pdf_mod
+
+    def must_not_run(*args: object, **kwargs: object) -> list:
+        raise AssertionError("table finder ran on a page without drawings")
+
+    monkeypatch.setattr(pdf_mod, "_line_tables", must_not_run)
+    doc = ingest_pdf(files["unruled"])
+    assert not doc.flags and [t.source for t in _tables(doc)] == ["pdf-words"]

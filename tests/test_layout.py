@@ -15,11 +15,15 @@ from PIL import Image, ImageFilter
 from jixiao.docmodel import Cell, PageInfo, Paragraph, Table, Word
 from jixiao.ingest.pdf import ingest_pdf
 from jixiao.layout import (
+    RulingIndex,
+    caption_rows,
     closing_rulings,
     estimate_skew,
     expand_merged,
     page_blocks_from_words,
+    reading_order,
     rulings_from_image,
+    split_side_by_side,
     stitch_tables,
 )
 
@@ -200,6 +204,78 @@ def test_closing_rulings_close_an_open_table_top() -> None:
     rulings = [(x, 36, x, 100) for x in (50, 150, 250)] + [(50, 60, 250, 60), (50, 100, 250, 100)]
     assert closing_rulings(rulings) == [(50, 36, 250, 36)]
     assert closing_rulings(rulings + [(50, 36, 250, 36)]) == []
+
+
+# ---------------------------------------------------------------------------------------
+# side-by-side tables
+
+
+def _grid_rulings(xs: list[float], ys: list[float]) -> list[tuple[float, float, float, float]]:
+    """A full lattice: every row and column rule."""
+    return [(xs[0], y, xs[-1], y) for y in ys] + [(x, ys[0], x, ys[-1]) for x in xs]
+
+
+def test_split_side_by_side_finds_the_gutter_under_a_shared_rule() -> None:
+    """Two lattices (own row heights) joined only by one rule across their tops: two sides."""
+    left = _grid_rulings([40, 100, 200], [100, 120, 140, 160])
+    right = _grid_rulings([210, 300, 400], [100, 125, 150, 175, 200])
+    rules = left + right + [(40, 100, 400, 100)]
+    text = [(45, 105, 90, 115), (215, 105, 290, 115), (45, 145, 90, 155), (305, 180, 390, 190)]
+    parts = split_side_by_side((40, 100, 400, 200), RulingIndex(rules), text)
+    assert parts == [((40, 100, 200, 200), True), ((210, 100, 400, 200), True)]
+    # text running through the gap: one table after all
+    assert split_side_by_side((40, 100, 400, 200), RulingIndex(rules), text + [(150, 130, 260, 138)]) == [((40, 100, 400, 200), False)]
+    # rows ruled across the gap at the same heights on both sides: an ordinary column
+    aligned = _grid_rulings([40, 100, 200, 210, 300, 400], [100, 120, 140, 160])
+    assert len(split_side_by_side((40, 100, 400, 160), RulingIndex(aligned), text)) == 1
+
+
+def test_side_by_side_from_word_boxes_and_rules() -> None:
+    """The lattice path: a header block above two side tables → three tables, captions as paragraphs."""
+    rulings = [(40, y, 400, y) for y in (60, 80)] + [(x, 60, x, 80) for x in (40, 120, 400)]  # header block
+    # left side: caption row (no inner rule), then rows every 20 pt
+    rulings += [(40, y, 200, y) for y in (100, 120, 140)] + [(40, 80, 40, 140), (200, 80, 200, 140), (100, 100, 100, 140)]
+    # right side, past a 10 pt gutter: rows every 25 pt
+    rulings += [(210, y, 400, y) for y in (100, 125, 150, 175)] + [(210, 80, 210, 175), (400, 80, 400, 175), (300, 100, 300, 175)]
+    words = [
+        Word("项目名称", (45, 65, 81, 75), 1), Word("专项资金", (125, 65, 161, 75), 1),
+        Word("中期绩效指标", (45, 85, 99, 95), 1), Word("年度绩效指标", (215, 85, 269, 95), 1),
+        Word("一级指标", (45, 105, 81, 115), 1), Word("指标值", (105, 105, 132, 115), 1),
+        Word("产出指标", (45, 125, 81, 135), 1), Word("≥6万人", (105, 125, 135, 135), 1),
+        Word("一级指标", (215, 105, 251, 115), 1), Word("指标值", (305, 105, 332, 115), 1),
+        Word("产出指标", (215, 130, 251, 140), 1), Word("≥2万人", (305, 130, 335, 140), 1),
+        Word("效益指标", (215, 155, 251, 165), 1), Word("≥65%", (305, 155, 327, 165), 1),
+    ]
+    blocks = page_blocks_from_words(words, PAGE, rulings)
+    assert [b.text if isinstance(b, Paragraph) else _texts(b) for b in blocks] == [
+        [["项目名称", "专项资金"]],
+        "中期绩效指标",
+        [["一级指标", "指标值"], ["产出指标", "≥6万人"]],
+        "年度绩效指标",
+        [["一级指标", "指标值"], ["产出指标", "≥2万人"], ["效益指标", "≥65%"]],
+    ]
+
+
+def test_caption_rows_and_reading_order() -> None:
+    rows = [
+        [Cell("年度绩效指标", 0, 0, colspan=2, bbox=(0, 0, 100, 10), page=1), Cell("年度绩效指标", 0, 1, page=1, merged_from=(0, 0))],
+        [Cell("一级指标", 1, 0, bbox=(0, 10, 50, 20), page=1), Cell("指标值", 1, 1, bbox=(50, 10, 100, 20), page=1)],
+        [Cell("产出指标", 2, 0, rowspan=2, bbox=(0, 20, 50, 40), page=1), Cell("≥1", 2, 1, bbox=(50, 20, 100, 30), page=1)],
+        [Cell("产出指标", 3, 0, page=1, merged_from=(2, 0)), Cell("≥2", 3, 1, bbox=(50, 30, 100, 40), page=1)],
+    ]
+    paras, table = caption_rows(Table(rows=rows, pages=[1], bbox=(0, 0, 100, 40), source="pdf-ruled"))
+    assert [p.text for p in paras] == ["年度绩效指标"] and paras[0].bbox == (0, 0, 100, 10)
+    assert _texts(table) == [["一级指标", "指标值"], ["产出指标", "≥1"], ["产出指标", "≥2"]]
+    assert table.rows[2][0].merged_from == (1, 0) and [c.row for c in table.rows[2]] == [2, 2]
+    assert table.bbox == (0, 10, 100, 40)
+    # a table without a caption row is left alone
+    assert caption_rows(table) == ([], table)
+    # side tables stay after their own captions; other blocks by position
+    a_cap, b_cap = Paragraph("左", bbox=(0, 0, 100, 10)), Paragraph("右", bbox=(120, 0, 220, 10))
+    a, b = Table(rows=[], bbox=(0, 10, 100, 40)), Table(rows=[], bbox=(120, 10, 220, 60))
+    note = Paragraph("备注", bbox=(0, 70, 50, 80))
+    title = Paragraph("标题", bbox=(50, -20, 150, -10))
+    assert reading_order([[note], [b_cap, b], [a_cap, a], [title]]) == [title, a_cap, a, b_cap, b, note]
 
 
 # ---------------------------------------------------------------------------------------

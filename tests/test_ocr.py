@@ -330,6 +330,7 @@ def test_scanned_table_comes_back_and_rerun_hits_the_cache(scanned, tmp_path):
     assert REASON_RE.match(page.reason), page.reason
     assert "deskewed" in page.reason  # the 1° rotation was measured and removed
     assert calls == [(1, 1)]
+    assert len(list((tmp_path / "ocr").rglob("*.json"))) == 1  # <cache root>/ocr, as the LLM cache uses <root>/llm
     tables = [b for b in src.blocks if isinstance(b, Table)]
     assert tables and all(t.source == "ocr" and t.pages == [1] for t in tables)
     texts = {c.text for c in all_cells(src)}
@@ -387,3 +388,23 @@ def test_mixed_document_in_parallel_keeps_page_order(tmp_path):
     assert "文字层正常" in src.blocks[0].text
     page3 = {c.text for b in src.blocks if isinstance(b, Table) and 3 in b.pages for row in b.rows for c in row}
     assert {"满意度指标", "产出指标", "≤356.18万元"} <= page3
+
+
+@pytest.mark.slow
+def test_worker_pool_from_an_unguarded_script(tmp_path):
+    """A user script without ``if __name__ == "__main__"`` must not be re-run by the spawned workers."""
+    pytest.importorskip("rapidocr")
+    src_pdf = text_pdf(tmp_path / "t.pdf", [table_html("甲"), table_html("乙")])
+    scan = scan_pdf(src_pdf, tmp_path / "two.pdf")
+    script = tmp_path / "user_script.py"
+    script.write_text(textwrap.dedent(f"""
+        from pathlib import Path
+        from jixiao.ocr import ocr_pages
+        print("SCRIPT BODY RAN")
+        res = ocr_pages(Path({str(scan)!r}), [1, 2], workers=2)
+        print("PAGES", sorted(res), all(any(l.text == "三级指标" for l in r.lines) for r in res.values()))
+    """), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count("SCRIPT BODY RAN") == 1
+    assert "PAGES [1, 2] True" in out.stdout

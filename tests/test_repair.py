@@ -117,6 +117,14 @@ def test_unrecognisable_level2_resolved_from_its_position():
     assert reps[-1].original.startswith("灰")
 
 
+def test_stray_character_as_a_header_resolved_from_its_neighbours():
+    text, reps = repair_text("a", role="header", context={"prev_header": "一级指标", "next_header": "三级指标"})
+    assert text == "二级指标" and reps[-1].rule in INFERRED_RULES
+    # no neighbours, or neighbours that do not pin it down: left alone
+    assert repair_text("a", role="header")[0] == "a"
+    assert repair_text("a", role="header", context={"prev_header": "三级指标", "next_header": "指标值"})[0] == "a"
+
+
 def test_resolve_level2_by_position():
     assert resolve_level2_by_position("数量指标", "时效指标", "产出指标") == "质量指标"
     assert resolve_level2_by_position("时效指标", None, "产出指标") == "成本指标"

@@ -1,6 +1,6 @@
 """Layout: turn positioned text into tables and paragraphs, fill merged cells, stitch pages.
 
-Three jobs, all format-independent so the PDF text layer and OCR share them:
+Four jobs, all format-independent so the PDF text layer and OCR share them:
 
 * :func:`page_blocks_from_words` rebuilds a page's grid from word/line boxes. Where ruling
   lines are known (vector drawings, or lines detected on a scan) they decide rows, columns
@@ -12,6 +12,9 @@ Three jobs, all format-independent so the PDF text layer and OCR share them:
   dense grid whose covered slots hold copies (``merged_from`` set), so that downstream
   fill-down of the L1/L2 hierarchy is a lookup, not a geometry problem.
 * :func:`stitch_tables` joins a table that runs over a page break into one table.
+* :func:`split_side_by_side` separates tables printed next to each other whose rules
+  touch (a 中期 and a 年度 indicator table under one header block): a table finder sees
+  one table there, with both sides' rows interleaved.
 
 Ruling helpers: :func:`rulings_from_drawings` (vector PDF), :func:`rulings_from_image`
 (scans), :func:`closing_rulings` (rows left open at a page break) and :class:`RulingIndex`.
@@ -324,7 +327,8 @@ def caption_rows(table: Table) -> tuple[list[Paragraph], Table]:
     Such a table is often headed by one cell across its whole width naming what it
     holds — 中期绩效指标（2024—2026年） beside 年度绩效指标（2024年）. That is a heading, not
     a row: it becomes a Paragraph before the table (where headings name a table's
-    scope). Returns the paragraphs and the table without them (renumbered rows).
+    scope). Returns the paragraphs and the table without them (its cells are renumbered
+    in place).
     """
     k = 0
     while k < min(2, len(table.rows) - 2) and _is_caption(table.rows[k], table.n_cols):
@@ -376,7 +380,9 @@ def _gutter(area: BBox, rules: RulingIndex, boxes: Sequence[BBox], tol: float = 
         crossing: list[float] = []
         beside: list[float] = []  # rules that stop at the strip: row rules of one side
         for ln in hs:
-            (crossing if any(lo <= xm <= hi for lo, hi in ln.spans) else beside).append(ln.pos)
+            # a rule reaching into the strip crosses it, even with a break (a scan's rule may have one)
+            into = any(lo <= xm <= hi or min(hi, xb - tol) - max(lo, xa + tol) > 0 for lo, hi in ln.spans)
+            (crossing if into else beside).append(ln.pos)
         if not beside:
             continue
         crossing.sort()

@@ -36,7 +36,7 @@ from jixiao.values import repair_number_spaces
 Role = str | None
 ROLES: tuple[Role, ...] = ("level1", "level2", "level3", "value", "header", "field", None)
 NAME_ROLES = frozenset({"level1", "level2", "level3", "header", "field"})
-INFERRED_RULES = frozenset({"level2_by_position"})
+INFERRED_RULES = frozenset({"level2_by_position", "header_by_position"})
 """Rules whose output comes from the framework, not from the cell's own text."""
 
 # ---------------------------------------------------------------------------------------
@@ -518,8 +518,9 @@ def repair_text(
     ``field`` (header-field labels), ``value`` (targets and amounts) or None (anything else:
     character-level repairs only, no snapping).
     context: ``level1`` (the row's level-1, constrains level-2 snapping), ``prev_level2`` /
-    ``next_level2`` (neighbouring level-2 names, for an unreadable level-2 cell), ``score``
-    (the OCR score; a low one lets a level-3 name be snapped more readily).
+    ``next_level2`` (neighbouring level-2 names, for an unreadable level-2 cell),
+    ``prev_header`` / ``next_header`` (the header cells left and right of an unreadable
+    header), ``score`` (the OCR score; a low one lets a level-3 name be snapped more readily).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
@@ -542,7 +543,26 @@ def repair_text(
         name = resolve_level2_by_position(ctx.get("prev_level2"), ctx.get("next_level2"), ctx.get("level1"), lexicon=lex)
         if name is not None:
             return _apply("level2_by_position", s, name, repairs), repairs
+    if role == "header" and looks_garbled(s):
+        name = _header_by_position(ctx.get("prev_header"), ctx.get("next_header"))
+        if name is not None:
+            return _apply("header_by_position", s, name, repairs), repairs
     return s, repairs
+
+
+_HEADER_RUNS = (("一级指标", "二级指标", "三级指标"),)
+
+
+def _header_by_position(prev: str | None, nxt: str | None) -> str | None:
+    """``一级指标 | a | 三级指标``: the unreadable header between two level headers is 二级指标."""
+    if not prev or not nxt:
+        return None
+    pk, nk = match_key(prev), match_key(nxt)
+    for run in _HEADER_RUNS:
+        keys = [match_key(h) for h in run]
+        if pk in keys and nk in keys and keys.index(nk) - keys.index(pk) == 2:
+            return run[keys.index(pk) + 1]
+    return None
 
 
 def looks_damaged_name(text: str) -> bool:

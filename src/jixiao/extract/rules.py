@@ -606,7 +606,7 @@ def _is_suspect(rows: list[RowView]) -> bool:
 
 def _repaired_row(row: RowView) -> RowView:
     """Rejoin words OCR cut across two cells, and snap framework names, before alignment."""
-    from jixiao.repair import rejoin_cells, repair_text
+    from jixiao.repair import looks_garbled, rejoin_cells, repair_text
 
     cells = list(row.cells)
     out: list[CellView] = []
@@ -621,7 +621,9 @@ def _repaired_row(row: RowView) -> RowView:
                 out.append(CellView(text=text, col=cv.col, cell=cv.cell, inferred=cv.inferred, repairs=[rep]))
                 i = cells.index(nxt) + 1
                 continue
-        if cv.text and not looks_like_value(cv.text):
+        damaged = looks_garbled(cv.text) or (cv.cell is not None and cv.cell.score < 0.9)
+        known = _is_framework_name(cv.text, "level1") or _is_framework_name(cv.text, "level2")
+        if cv.text and damaged and not known and not looks_like_value(cv.text):
             for role in ("level1", "level2"):
                 text, reps = repair_text(cv.text, role=role)
                 if reps and _is_framework_name(text, role):
@@ -642,11 +644,19 @@ def _repair_names(ind: Indicator, suspect: bool) -> None:
     """Character-level repairs always (variant hanzi, look-alikes); lexicon snapping on suspect sources."""
     from jixiao.repair import INFERRED_RULES, repair_text
 
+    from jixiao.repair import looks_garbled
+
     for fld in ("level1", "level2", "level3", "key_task"):
         text = getattr(ind, fld)
         if not text:
             continue
         role = fld if (suspect and fld != "key_task") else None
+        if role in ("level1", "level2") and _is_framework_name(text, role):
+            role = None  # already a framework name: never snap it to another one
+        ev0 = ind.evidence.get(fld)
+        low_score = ev0 is not None and ev0.ocr_score is not None and ev0.ocr_score < 0.9
+        if role == "level3" and not (looks_garbled(text) or low_score):
+            role = None  # level3 names are free text: snap only what is visibly damaged
         ctx = {"level1": ind.level1} if fld == "level2" else {}
         new, reps = repair_text(text, role=role, context=ctx)
         if not reps or new == text:

@@ -179,10 +179,9 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     if not found:
         words = _words(lines, number, rulings)
         return info, page_blocks_from_words(words, info, rulings, source="pdf-words"), flags
-    if closing:
-        rules = RulingIndex(rulings + closing)
+    closed = RulingIndex(rulings + closing) if closing else rules  # what the finder saw
     text = [(c.x0, c.y0, c.x1, c.y1) for ln in lines for c in ln.chars if not c.c.isspace()]
-    parts = [(part, side) for cells in found for part, side in _side_by_side(cells, rules, text)]
+    parts = [(part, side) for cells in found for part, side in _side_by_side(cells, closed, text)]
     tables = [_TableGrid(part, number, rules) for part, _ in parts]
     free: list[_Line] = []
     for ln in lines:

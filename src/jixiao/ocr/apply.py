@@ -47,13 +47,15 @@ def apply_ocr(
     score x"`` (plus what was done: deskew, rotation, vertical cells), and its blocks — built
     by the layout stage from the OCR lines and the rulings seen on the image — in page order
     in ``src.blocks``; table cells carry the lowest OCR score of their text. Returns ``src``.
+    ``cache_dir`` is the jixiao cache root, as for the LLM cache: results go to
+    ``<cache_dir>/ocr`` (default ``~/.cache/jixiao/ocr``, or ``$JIXIAO_CACHE_DIR/ocr``).
     Raises ``OcrUnavailableError`` (with the pip command) when the ``[ocr]`` extra is missing.
     """
     targets = [p for p in src.pages if force or p.status in (PageTextStatus.NO_TEXT, PageTextStatus.GARBLED)]
     if not targets:
         return src
     params = params or OcrParams()
-    cache = OcrCache(cache_dir) if use_cache else None
+    cache = OcrCache(Path(cache_dir) / "ocr" if cache_dir is not None else None) if use_cache else None
     results = ocr_pages(Path(path), [p.number for p in targets], params=params, cache=cache, workers=workers, progress=progress)
     from jixiao.layout import page_blocks_from_words, stitch_tables
 

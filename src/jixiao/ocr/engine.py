@@ -38,8 +38,8 @@ from jixiao.docmodel import Word
 OCR_EXTRA_HINT = "OCR needs the optional extra: pip install 'jixiao[ocr]'"
 
 
-class OcrUnavailableError(RuntimeError):
-    """The OCR engine (rapidocr + onnxruntime) is not installed."""
+class OcrUnavailableError(ImportError):
+    """The OCR engine (rapidocr + onnxruntime) is not installed (an ImportError, raised on first use)."""
 
 
 def engine_version() -> str:
@@ -189,6 +189,8 @@ class RapidOcrEngine:
                 "Global.use_cls": False,
                 "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                # The arena reuses buffers across the ~30 recognition batches of a page: ~10% faster.
+                "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
             }
             if self.params.det_side > 0:
                 cfg.update({"Det.limit_type": "max", "Det.limit_side_len": self.params.det_side})
