@@ -83,9 +83,10 @@ def text_pdf(path: Path, pages: list[str]) -> Path:
     return path
 
 
-def scan_pdf(src: Path, dst: Path, *, angle: float = 1.0, turn90: bool = False, keep_text_pages: tuple[int, ...] = ()) -> Path:
+def scan_pdf(src: Path, dst: Path, *, angle: float = 1.0, turn: int = 0, keep_text_pages: tuple[int, ...] = ()) -> Path:
     """Image-only copy of ``src``: 200 dpi, rotated, blurred, noisy, JPEG q35 (toolchain §2).
 
+    ``turn`` (90/180/270, counter-clockwise) puts the sheet on the scanner sideways or upside down.
     Pages listed in ``keep_text_pages`` (1-based) are copied with their text layer instead.
     """
     from PIL import Image, ImageFilter
@@ -100,8 +101,8 @@ def scan_pdf(src: Path, dst: Path, *, angle: float = 1.0, turn90: bool = False, 
         pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
         img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
         img = img.rotate(angle, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.8))
-        if turn90:
-            img = img.transpose(Image.ROTATE_90)
+        if turn:
+            img = img.transpose({90: Image.ROTATE_90, 180: Image.ROTATE_180, 270: Image.ROTATE_270}[turn])
         arr = np.asarray(img, np.float32)
         arr = arr - np.linspace(0, 18, arr.shape[1])[None, :] + rng.normal(0, 12, arr.shape)
         speckle = rng.random(arr.shape) < 0.0015
@@ -352,17 +353,19 @@ def test_scanned_table_comes_back_and_rerun_hits_the_cache(scanned, tmp_path):
 
 
 @pytest.mark.slow
-def test_page_scanned_sideways_is_turned_upright(tmp_path):
+@pytest.mark.parametrize("turn, expected", [(90, "page turned 90°"), (180, "page turned 180°")])
+def test_page_scanned_sideways_or_upside_down_is_turned_upright(tmp_path, turn, expected):
     pytest.importorskip("rapidocr")
     src_pdf = text_pdf(tmp_path / "t.pdf", [table_html()])
-    scan = scan_pdf(src_pdf, tmp_path / "sideways.pdf", angle=0.5, turn90=True)
+    scan = scan_pdf(src_pdf, tmp_path / "turned.pdf", angle=0.5, turn=turn)
     doc = pymupdf.open(str(scan))
-    assert doc[0].rect.width > doc[0].rect.height  # the page itself is landscape now
-    src = SourceDocument(path=str(scan), format="pdf", pages=[PageInfo(1, doc[0].rect.width, doc[0].rect.height, status=PageTextStatus.NO_TEXT)])
+    rect = doc[0].rect
+    assert (rect.width > rect.height) == (turn == 90)  # a sideways sheet makes a landscape page
+    src = SourceDocument(path=str(scan), format="pdf", pages=[PageInfo(1, rect.width, rect.height, status=PageTextStatus.NO_TEXT)])
     apply_ocr(src, scan, cache_dir=tmp_path / "c", workers=1)
-    assert "page turned 90°" in src.pages[0].reason
+    assert expected in src.pages[0].reason
     texts = {c.text for c in all_cells(src)}
-    assert {"三级指标", "≥95%", "≤356.18万元"} <= texts
+    assert {"一级指标", "三级指标", "≥95%", "≤356.18万元"} <= texts
 
 
 @pytest.mark.slow

@@ -21,7 +21,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
+from jixiao.docmodel import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument
+from jixiao.layout import page_blocks_from_words, stitch_tables
 from jixiao.ocr.cache import OcrCache, cache_key
 from jixiao.ocr.engine import OcrParams, OcrUnavailableError, PageOcr, RapidOcrEngine, engine_version, render_page
 from jixiao.schema import Flag, Severity
@@ -57,8 +58,6 @@ def apply_ocr(
     params = params or OcrParams()
     cache = OcrCache(Path(cache_dir) / "ocr" if cache_dir is not None else None) if use_cache else None
     results = ocr_pages(Path(path), [p.number for p in targets], params=params, cache=cache, workers=workers, progress=progress)
-    from jixiao.layout import page_blocks_from_words, stitch_tables
-
     new_blocks: dict[int, list[Block]] = {}
     for info in targets:
         res = results[info.number]

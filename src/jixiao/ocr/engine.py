@@ -19,8 +19,10 @@ Why each step exists (measured on rendered-and-degraded 预算绩效目标表 pa
   can rebuild the grid of a scanned table the way it does for vector PDFs.
 
 ``rapidocr`` is imported lazily: the core must import without the ``[ocr]`` extra.
-Coordinates: every box is in PDF points on the page as rendered (``page.rect``), in the
-deskewed (and, for sideways scans, turned) frame the text is read in.
+Coordinates: every box is in PDF points on the page as displayed — ``page.rect``, with the
+PDF's ``/Rotate`` applied (``page.get_text`` reports the *unrotated* frame instead; multiply
+by ``page.derotation_matrix`` to go there) — and in the deskewed (and, for a sheet scanned
+sideways, turned) frame the text is read in; ``PageOcr.width/height`` give that frame.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class OcrParams:
     dpi: int = 200
     max_side: int = 2400  # pixels; RapidOCR's default (2000) would downscale an A4 page at 200 dpi
     det_side: int = 1600  # the detector sees the page at this longest side (crops for recognition stay full size)
+    unclip: float = 1.8  # box growth around detected text; RapidOCR's 1.6 clips a leading 一 (一级指标 → 级指标)
     text_score: float = 0.5  # lines below this recognition score are dropped
     deskew_min_deg: float = 0.3  # below: leave boxes as they are
     reocr_deg: float = 2.0  # above: rotate the image and read again (boxes alone are not enough)
@@ -192,6 +195,7 @@ class RapidOcrEngine:
                 # The arena reuses buffers across the ~30 recognition batches of a page: ~10% faster.
                 "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
             }
+            cfg["Det.unclip_ratio"] = self.params.unclip
             if self.params.det_side > 0:
                 cfg.update({"Det.limit_type": "max", "Det.limit_side_len": self.params.det_side})
             self._ocr = RapidOCR(params=cfg)
