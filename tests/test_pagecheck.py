@@ -156,7 +156,9 @@ def test_classify_is_cheap():
         t = time.perf_counter()
         classify_page(doc[0])
         times.append(time.perf_counter() - t)
-    assert statistics.median(times) < 0.02, f"median {statistics.median(times) * 1000:.1f} ms"
+    # ~2–4 ms on the 2-core dev machine; the bound leaves room for a loaded CI box but still
+    # catches anything that renders or OCRs the page.
+    assert statistics.median(times) < 0.05, f"median {statistics.median(times) * 1000:.1f} ms"
 
 
 # ---------------------------------------------------------------------------------------

@@ -137,10 +137,14 @@ def affinity(text: str, role: str) -> float:
         return 2.5 if k in vocab.BASIS_VALUES else (-0.5 if not is_val else -1.5)
     if role == "category":
         return 2.5 if k in vocab.CATEGORY_VALUES else -1.0
+    if role == "ignore":
+        return 1.0 if k in vocab.VALUE_KIND_WORDS else -0.2
     if role == "op":
         return 3.0 if k in vocab.OPERATOR_WORDS else -3.0
     if role == "op_or_category":  # 指标性质 holds either the operator or 正向/反向/定性
-        return 3.0 if k in vocab.OPERATOR_WORDS else (2.5 if k in vocab.CATEGORY_VALUES else -1.0)
+        if k in vocab.OPERATOR_WORDS:
+            return 3.0
+        return 2.5 if (k in vocab.CATEGORY_VALUES or k in vocab.VALUE_KIND_WORDS) else -1.0
     if role == "unit":
         return 1.5 if (len(k) <= 5 and not re.search(r"\d", k)) else -2.0
     if role == "weight":

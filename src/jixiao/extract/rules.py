@@ -56,6 +56,7 @@ class IndicatorTable:
     scope: str = "annual"
     exact: bool = False
     rows: list[dict] = field(default_factory=list)  # assigned cells per data row
+    rows_flags: list[tuple[int, str]] = field(default_factory=list)  # (row index, doubt) found while collecting
 
 
 def header_roles(row: RowView) -> list[Role]:
@@ -223,6 +224,9 @@ def extract_form(region: FormRegion) -> Form:
         form.indicators.extend(_build_indicators(t, form, suspect=st.suspect))
     _finish_header(st, region)
     _finish_budget(form)
+    if not form.indicators:
+        form.flag(Severity.ERROR, "no_indicators",
+                  "no indicator rows were read from this form (table not found or unreadable)", field="indicators")
     return form
 
 
@@ -440,6 +444,10 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
     if not amounts:
         labels = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "label" and not cv.inferred]
+        if st.suspect and st.budget_columns and len(labels) == 1 and vocab.BUDGET_ITEM_HINT_RE.search(labels[0][0]):
+            st.form.flag(Severity.WARNING, "budget_amount_unread",
+                         f"budget row {labels[0][0]} has no readable amount on an OCR'd page (empty, or a missed 0?)",
+                         field="budget.lines", item=labels[0][0])
         if columns:
             _set_budget_columns(st, columns)
         elif not st.budget_columns and len(labels) >= 2 and all(vocab.BUDGET_ITEM_HINT_RE.search(k) for k, _ in labels):
@@ -580,7 +588,14 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool
     else:
         assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect)
     if (either := assigned.pop("op_or_category", None)) is not None:
-        assigned["op" if vocab.key(either.text) in vocab.OPERATOR_WORDS else "category"] = either
+        k = vocab.key(either.text)
+        if k in vocab.OPERATOR_WORDS:
+            assigned["op"] = either
+        elif k not in vocab.VALUE_KIND_WORDS:  # 定性 / 定量 is how the value is written, not a category
+            assigned["category"] = either
+    if suspect and any(r.name in ("op", "op_or_category") for r in roles) and "op" not in assigned:
+        row_note = "operator cell empty on an OCR'd/garbled page: a lone ≥ / = is easily missed"
+        table.rows_flags.append((len(table.rows), row_note))
     table.rows.append({"cells": assigned, "dropped": dropped, "row": row})
 
 
@@ -753,6 +768,9 @@ def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = Fals
                 if ind.evidence[fld].status == AlignmentStatus.EXACT:
                     ind.evidence[fld].status = AlignmentStatus.REPAIRED
         _repair_names(ind, suspect)
+        for k, note in table.rows_flags:
+            if rows[k] is r and (ind.target_parsed is None or ind.target_parsed.op is None) and ind.target:
+                ind.flag(Severity.WARNING, "operator_missing_ocr", note, field="target")
         for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)
