@@ -397,7 +397,8 @@ def test_mixed_document_in_parallel_keeps_page_order(tmp_path):
 def test_worker_pool_from_an_unguarded_script(tmp_path):
     """A user script without ``if __name__ == "__main__"`` must not be re-run by the spawned workers."""
     pytest.importorskip("rapidocr")
-    src_pdf = text_pdf(tmp_path / "t.pdf", [table_html("甲"), table_html("乙")])
+    small = "<table><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th></tr><tr><td>产出指标</td><td>数量指标</td><td>培训人次</td></tr></table>"
+    src_pdf = text_pdf(tmp_path / "t.pdf", [small, small])
     scan = scan_pdf(src_pdf, tmp_path / "two.pdf")
     script = tmp_path / "user_script.py"
     script.write_text(textwrap.dedent(f"""

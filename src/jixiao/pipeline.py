@@ -67,16 +67,17 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
 def _maybe_ocr(src, path: Path, opts: ExtractOptions, stats: dict):
     if opts.ocr == "off" or (opts.ocr == "auto" and not src.needs_ocr):
         return src
+    before = len(src.needs_ocr)
     try:
         from jixiao.ocr import apply_ocr
-    except ImportError as exc:  # the optional extra is missing
+
+        src = apply_ocr(src, path, cache_dir=opts.cache_dir, workers=opts.workers, force=opts.ocr == "force")
+    except ImportError as exc:  # the optional extra is missing (OcrUnavailableError is an ImportError)
         from jixiao.schema import Flag, Severity
 
         src.flags.append(Flag(severity=Severity.ERROR, code="ocr_unavailable",
                               message=f"pages need OCR but the OCR engine is not installed: {exc}"))
         return src
-    before = len(src.needs_ocr)
-    src = apply_ocr(src, path, cache_dir=opts.cache_dir, workers=opts.workers, force=opts.ocr == "force")
     stats["ocr_pages"] = before if opts.ocr == "auto" else len(src.pages)
     return src
 
