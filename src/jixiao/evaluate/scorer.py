@@ -23,7 +23,9 @@ Why each rule is what it is (the numbers are constants below so a report can cit
   keys are used when present); amounts within ``AMOUNT_TOLERANCE`` (0.005 万元); goals by
   folded equality or a folded fuzzy ratio ≥ ``GOAL_MIN_RATIO`` (0.9: long prose where a
   dropped comma should not count as wrong). A null and an empty string are the same value.
-* An unpaired golden form counts every field, indicator and budget line as missed.
+* An unpaired golden form counts every field, indicator and budget line as missed (flagged,
+  for the silent error rate, only when the prediction reported an error it could not place:
+  an unpaired predicted form carrying an error flag, or a document-level error).
   Per-field indicator accuracy is over *paired* indicators (the spec); the exact-row rate
   is over *all* golden rows (a missed row is not exact), ``exact_row_rate_paired`` over
   paired ones. Header and budget field accuracy are over all golden forms.
@@ -476,6 +478,12 @@ class _Scorer:
         s.form_pairs = pair_forms(self.gold.forms, self.pred.forms)
         s.forms_paired = len(s.form_pairs)
         partner = {i: j for i, j, _ in s.form_pairs}
+        paired_pred = set(partner.values())
+        # A golden form the prediction missed still counts as flagged when the prediction said it
+        # failed somewhere it could not place: an unpaired form carrying an error, or a document error.
+        self.unpaired_flagged = any(f.severity == Severity.ERROR for f in self.pred.flags) or any(
+            any(f.severity == Severity.ERROR for f in p.flags) for j, p in enumerate(self.pred.forms) if j not in paired_pred
+        )
         for gi, gform in enumerate(self.gold.forms):
             pform = self.pred.forms[partner[gi]] if gi in partner else None
             self.score_form(gi, gform, pform)
@@ -488,7 +496,7 @@ class _Scorer:
         for name in HEADER_FIELDS + BUDGET_FIELDS:
             expected = _plain(_get_path(gform, name))
             if pform is None:
-                ok, got, flagged, conf, page, ev = False, None, False, None, None, None
+                ok, got, flagged, conf, page, ev = False, None, self.unpaired_flagged, None, None, None
             else:
                 ok = header_field_equal(name, gform, pform)
                 got = _plain(_get_path(pform, name))
@@ -509,7 +517,7 @@ class _Scorer:
         self.s.lines_tp += len(matched)
         for i, gl in enumerate(gform.budget.lines):
             pl = plines[matched[i]] if i in matched else None
-            flagged = False
+            flagged = pform is None and self.unpaired_flagged
             if pform is not None:
                 flagged = _bad_flag(pform.flags, LINE_FIELD, whole=False) or (pl is not None and _bad_flag(pl.flags, "amount"))
             conf = _confidence(pl.confidence, "amount") if pl is not None else None
@@ -523,7 +531,9 @@ class _Scorer:
         pinds = pform.indicators if pform is not None else []
         pairs = {i: j for i, j, _ in pair_indicators(gform.indicators, pinds)}
         s.indicators_paired += len(pairs)
-        form_flags_missing = pform is not None and _bad_flag(pform.flags, "indicators", whole=False)
+        form_flags_missing = (pform is None and self.unpaired_flagged) or (
+            pform is not None and _bad_flag(pform.flags, "indicators", whole=False)
+        )
         for ii, gind in enumerate(gform.indicators):
             pind = pinds[pairs[ii]] if ii in pairs else None
             all_ok = pind is not None

@@ -297,6 +297,18 @@ def _read_inline_labels(st: _State, row: RowView) -> None:
             st.form.evidence[fld] = evidence_of(cv)
 
 
+def _split_run_on_label(st: _State, text: str, cv: CellView) -> str:
+    """OCR that lost a column rule runs cells together: "经营成本及税费主管部门苏州市行政审批局"."""
+    m = _INLINE_LABEL.search(text.replace("（", "(").replace("）", ")"))
+    if not m or m.start() == 0:
+        return text
+    other = vocab.header_field(m.group(1))
+    if other and getattr(st.form, other) is None:
+        setattr(st.form, other, m.group("value").strip())
+        st.form.evidence[other] = evidence_of(cv, status=AlignmentStatus.REPAIRED)
+    return text[: m.start()].strip()
+
+
 def _read_header(st: _State, row: RowView) -> bool:
     if st.mode != "indicators":
         _read_inline_labels(st, row)
@@ -310,6 +322,7 @@ def _read_header(st: _State, row: RowView) -> bool:
         if val is None:
             continue
         text = squash_cjk_spaces(clean_cell(val.text))
+        text = _split_run_on_label(st, text, val)
         setattr(st.form, fld, text)
         st.form.evidence[fld] = evidence_of(val)
     if not found and st.form.year is None:
