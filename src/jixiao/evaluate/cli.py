@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Optional
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -334,7 +335,7 @@ def run_eval(
     if limits is not None:
         th = report["thresholds"]
         for f in th["failures"]:
-            console.print(f"[red]threshold failed[/] {f}")
+            console.print(f"[red]threshold failed[/] {escape(f)}")
         if not th["failures"]:
             console.print(f"[green]thresholds met[/] ({th['checked']} checked, {len(th['skipped'])} not applicable)")
     console.print("reports: " + ", ".join(str(p) for p in paths.values()))
