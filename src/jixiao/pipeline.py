@@ -85,8 +85,11 @@ def _maybe_ocr(src, path: Path, opts: ExtractOptions, stats: dict):
 def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
     """The optional LLM path, once per document (all forms' chunks share one request pool)."""
     from jixiao.extract.llm import extract_document_with_llm
+    from jixiao.llm.fewshot import golden_examples
 
-    forms, llm_stats = extract_document_with_llm(regions, doc.forms, opts.llm, opts.llm_config, opts.cache_dir)
+    examples = golden_examples(doc.source.path if doc.source else None, doc.source.sha256 if doc.source else None)
+    forms, llm_stats = extract_document_with_llm(regions, doc.forms, opts.llm, opts.llm_config, opts.cache_dir,
+                                                 examples=examples)
     doc.forms = forms
     stats["llm"] = llm_stats
     if not llm_stats.get("enabled", True) and llm_stats.get("reason"):

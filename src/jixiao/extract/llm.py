@@ -105,8 +105,13 @@ def extract_document_with_llm(
     *,
     provider: Provider | None = None,
     prompt: Prompt | None = None,
+    examples: str = "",
 ) -> tuple[list[Form], dict[str, Any]]:
     """The LLM path for every form of a document at once.
+
+    ``examples``: worked examples from golden labels of *other* documents
+    (``jixiao.llm.fewshot.golden_examples``), put before each chunk's form context; they
+    are part of the user message and so of every cache key.
 
     Chunks of all regions share one pool of ``concurrency`` requests, so a budget book of
     a dozen one-chunk project forms runs in parallel instead of form by form. Returns the
@@ -139,7 +144,7 @@ def extract_document_with_llm(
         plan.rows = region_rows(plan.region)
         plan.chunks = chunk_region(plan.region, max_tokens=budget, overlap=1, rows=plan.rows)
         plan.selected = plan.chunks if mode == "full" else select_unsettled(plan.chunks, plan.rules_form, plan.rows)
-        plan.context = _form_context(plan.region, plan.rules_form)
+        plan.context = examples + _form_context(plan.region, plan.rules_form)
         jobs += [(k, c) for c in plan.selected]
     runner = _Runner(provider, prompt, cfg, LlmCache(cache_dir, enabled=cfg.cache))
     outcomes = runner.run_all([(c, plans[k].context) for k, c in jobs])
