@@ -145,3 +145,17 @@ def test_rows_without_level3_are_not_indicators():
 """
     form = _forms(text)[0]
     assert [i.level3 for i in form.indicators] == ["服务水平"]
+
+
+def test_labels_inside_cells_and_run_on_cells():
+    text = """项目绩效目标表
+(2025年度) 部门名称 某县交通局\t\t
+项目名称\t道路养护主管部门某县财政局
+项目实施内容\t委托实施单位负责日常养护
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t养护里程\t≥10公里
+"""
+    form = _forms(text)[0]
+    assert form.unit_name == "某县交通局"  # "部门名称 某县交通局" in one cell
+    assert (form.project_name, form.competent_dept) == ("道路养护", "某县财政局")  # a lost column rule
+    assert form.year == 2025

@@ -277,16 +277,18 @@ _OTHER_LABELS = {
 
 
 _INLINE_LABEL = re.compile(
-    "(" + "|".join(sorted({lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}, key=len, reverse=True))
+    r"(?:^|(?<=[\s)）]))("
+    + "|".join(sorted({lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}, key=len, reverse=True))
     + r")\s*[:：]?\s*(?P<value>[^\s:：].*)$"
 )
+_INLINE_MAX = 40  # a label and its value in one cell are short; prose that mentions 实施单位 is not a header
 
 
 def _read_inline_labels(st: _State, row: RowView) -> None:
     """A label and its value in one cell: "部门名称 商务局", "项目名称：道路养护"."""
     for cv in row.cells:
         text = clean_cell(cv.text)
-        if not text or vocab.header_field(text):
+        if not text or vocab.header_field(text) or len(text) > _INLINE_MAX:
             continue
         m = _INLINE_LABEL.search(text.replace("（", "(").replace("）", ")"))
         if not m:
@@ -299,7 +301,9 @@ def _read_inline_labels(st: _State, row: RowView) -> None:
 
 def _split_run_on_label(st: _State, text: str, cv: CellView) -> str:
     """OCR that lost a column rule runs cells together: "经营成本及税费主管部门苏州市行政审批局"."""
-    m = _INLINE_LABEL.search(text.replace("（", "(").replace("）", ")"))
+    if len(text) > _INLINE_MAX:
+        return text
+    m = re.search(_INLINE_LABEL.pattern.replace(r"(?:^|(?<=[\s)）]))", ""), text.replace("（", "(").replace("）", ")"))
     if not m or m.start() == 0:
         return text
     other = vocab.header_field(m.group(1))
@@ -327,7 +331,7 @@ def _read_header(st: _State, row: RowView) -> bool:
         st.form.evidence[fld] = evidence_of(val)
     if not found and st.form.year is None:
         for cv in row.cells:
-            if re.fullmatch(r"[（(]\s*20\d{2}\s*年度?\s*[)）]|20\d{2}\s*年度", cv.text or "") and (y := year_from_text(cv.text)):
+            if re.match(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]|\s*20\d{2}\s*年度\s*$", cv.text or "") and (y := year_from_text(cv.text)):
                 st.form.year = y
                 st.form.evidence["year"] = evidence_of(cv)
     return found
