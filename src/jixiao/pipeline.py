@@ -100,8 +100,6 @@ def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
 
 
 def _reconcile(doc):
-    try:
-        from jixiao.reconcile import reconcile
-    except ImportError:
-        return doc
+    from jixiao.reconcile import reconcile
+
     return reconcile(doc)

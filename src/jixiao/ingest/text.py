@@ -16,7 +16,6 @@ Every line that is none of these is a paragraph. Tables from text are ``exact_gr
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,5 +147,4 @@ def ingest_text(path: Path) -> SourceDocument:
         format="text",
         blocks=blocks,
         pages=[PageInfo(number=1, status=PageTextStatus.NOT_APPLICABLE, reason="text export", chars=len(text))],
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-    )
+    )  # sha256: the dispatcher hashes the file's bytes, as for every format
