@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pymupdf
 from openpyxl import load_workbook
+from pdfkit import story_pdf
 from typer.testing import CliRunner
 
 from jixiao.cli import app
@@ -25,17 +26,7 @@ CSS = "table{border-collapse:collapse;width:100%} td{border:1px solid black;font
 
 
 def make_pdf(path: Path, html: str = FORM_HTML, pages: int = 1) -> Path:
-    writer = pymupdf.DocumentWriter(str(path))
-    for _ in range(pages):
-        story = pymupdf.Story(html=html, user_css=CSS)
-        more = True
-        while more:
-            dev = writer.begin_page(pymupdf.paper_rect("a4"))
-            more, _ = story.place(pymupdf.paper_rect("a4") + (36, 36, -36, -36))
-            story.draw(dev)
-            writer.end_page()
-    writer.close()
-    return path
+    return story_pdf(path, [html] * pages, CSS)
 
 
 def test_batch_continues_past_bad_files_and_keeps_good_output(tmp_path):

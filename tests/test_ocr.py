@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pymupdf
+from pdfkit import story_pdf
 import pytest
 
 from jixiao.docmodel import PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
@@ -70,17 +71,7 @@ def table_html(title: str = "项目支出绩效目标表（2024年度）", verti
 
 def text_pdf(path: Path, pages: list[str]) -> Path:
     """Born-digital PDF: one Story per page (built-in CJK font)."""
-    writer = pymupdf.DocumentWriter(str(path))
-    for html in pages:
-        story = pymupdf.Story(html=html, user_css=CSS)
-        more = True
-        while more:
-            dev = writer.begin_page(pymupdf.paper_rect("a4"))
-            more, _ = story.place(pymupdf.paper_rect("a4") + (36, 36, -36, -36))
-            story.draw(dev)
-            writer.end_page()
-    writer.close()
-    return path
+    return story_pdf(path, pages, CSS)
 
 
 def scan_pdf(src: Path, dst: Path, *, angle: float = 1.0, turn: int = 0, keep_text_pages: tuple[int, ...] = ()) -> Path:
