@@ -159,3 +159,16 @@ def test_labels_inside_cells_and_run_on_cells():
     assert form.unit_name == "某县交通局"  # "部门名称 某县交通局" in one cell
     assert (form.project_name, form.competent_dept) == ("道路养护", "某县财政局")  # a lost column rule
     assert form.year == 2025
+
+
+def test_code_prefix_dropped_and_nearest_heading_is_the_title():
+    text = """Sheet1 项目绩效目标表
+某市项目支出绩效目标表
+主管部门及代码\t[137]某市水利局
+项目名称\t农村饮水
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t维修工程数量\t≥12处
+"""
+    form = _forms(text)[0]
+    assert form.competent_dept == "某市水利局"
+    assert form.title == "某市项目支出绩效目标表"

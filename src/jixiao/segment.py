@@ -50,8 +50,10 @@ def segment(doc: SourceDocument) -> list[FormRegion]:
         )
         if title is not None or starts_by_header:
             if current is not None and title is not None and not current_has_content(current):
-                # consecutive headings ("项目绩效目标指标表" then "(2024年度)") belong to one form
+                # consecutive headings belong to one form; the one nearest the table is its title
+                # (an Excel sheet name comes before the heading printed on the sheet)
                 current.blocks.append(block)
+                current.title = title
                 continue
             current = FormRegion(blocks=[block], title=title)
             regions.append(current)

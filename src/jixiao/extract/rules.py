@@ -327,6 +327,7 @@ def _read_header(st: _State, row: RowView) -> bool:
             continue
         text = squash_cjk_spaces(clean_cell(val.text))
         text = _split_run_on_label(st, text, val)
+        text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)  # 主管部门及代码: "[137]绵阳市水利局"
         setattr(st.form, fld, text)
         st.form.evidence[fld] = evidence_of(val)
     if not found and st.form.year is None:
