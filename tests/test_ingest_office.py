@@ -21,7 +21,7 @@ from jixiao.ingest.xlsx import format_cell, ingest_xlsx
 
 
 def _tables(doc: SourceDocument) -> list[Table]:
-    return [b for b in doc.blocks if isinstance(b, Table)]
+    return doc.tables
 
 
 def _texts(t: Table) -> list[list[str]]:

@@ -21,7 +21,7 @@ from jixiao.ingest.pdf import ingest_pdf
 
 
 def _tables(doc: SourceDocument) -> list[Table]:
-    return [b for b in doc.blocks if isinstance(b, Table)]
+    return doc.tables
 
 
 def _texts(table: Table) -> list[list[str]]:

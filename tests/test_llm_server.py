@@ -19,14 +19,8 @@ import pytest
 
 from jixiao.llm import serve
 from jixiao.llm.serve import CHAT_TEMPLATE, ServeError, find_llama_server
+from jixiao.llm.testing import SMALL_TABLE
 
-SMALL = [
-    ["一级指标", "二级指标", "三级指标", "半年指标值", "全年指标值"],
-    ["产出指标", "数量指标", "检查企业数量", "≥50家", "≥120家"],
-    ["", "", "发放宣传册", "=500份", "=1000份"],
-    ["", "时效指标", "投诉处理及时率", "≥95%", "≥95%"],
-    ["满意度指标", "服务对象满意度", "企业满意度", "≥90%", "≥90%"],
-]
 
 
 def test_chat_template_folds_system_into_the_first_user_turn() -> None:
@@ -121,7 +115,7 @@ def test_real_llama_server_end_to_end(tmp_path: Path) -> None:
                                                         max_tokens=8, temperature=0)
         assert info.value.usage.requests == 2 and info.value.endpoint == srv.base_url
 
-        region = FormRegion(blocks=[make_table(SMALL)], title="项目支出绩效目标表")
+        region = FormRegion(blocks=[make_table(SMALL_TABLE)], title="项目支出绩效目标表")
         p = provider()
         seen.clear()
         t0 = time.monotonic()
@@ -137,7 +131,7 @@ def test_real_llama_server_end_to_end(tmp_path: Path) -> None:
     assert requests_first >= 1 and all(r["status"] == 200 and r["format"] == "json_schema" for r in seen)
     assert s1["calls"] >= 1 and s1["tokens_in"] > 0 and s1["tokens_out"] > 0
     # nothing the model invented survives: every kept row's 三级指标 is a printed cell
-    cells = {fold(t) for row in SMALL for t in row}
+    cells = {fold(t) for row in SMALL_TABLE for t in row}
     for ind in form.indicators:
         assert ind.evidence["level3"].status in (AlignmentStatus.EXACT, AlignmentStatus.FUZZY)
         assert fold(ind.level3) in cells

@@ -107,6 +107,10 @@ class SourceDocument:
     sha256: str = ""
 
     @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    @property
     def needs_ocr(self) -> list[PageInfo]:
         return [p for p in self.pages if p.status in (PageTextStatus.NO_TEXT, PageTextStatus.GARBLED)]
 

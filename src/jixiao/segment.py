@@ -154,8 +154,7 @@ def _row_is_form_header(row) -> bool:
 
 
 def _row_is_indicator_header(row) -> bool:
-    roles = {vocab.header_role(c.text) for c in row}
-    return "level3" in roles or ({"level1", "level2"} <= roles) or ("level2" in roles and "target" in roles)
+    return vocab.names_indicator_header([c.text for c in row])
 
 
 def _starts_with_form_header(table: Table) -> bool:

@@ -134,6 +134,12 @@ def header_role(text: str | None) -> str | None:
     return None
 
 
+def names_indicator_header(texts: list[str]) -> bool:
+    """A row that opens an indicator table: it names level3, or level1 and level2, or level2 and a value."""
+    roles = {header_role(t) for t in texts if t}
+    return "level3" in roles or {"level1", "level2"} <= roles or ("level2" in roles and "target" in roles)
+
+
 def lead_scope(text: str | None) -> str | None:
     """Scope named by a table's lead cell or heading: 长期绩效指标 → long_term."""
     k = key(text)

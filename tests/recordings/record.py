@@ -25,13 +25,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 # The form region every scenario uses (rebuilt from the recording by the replay tests).
-SMALL_TABLE = [
-    ["一级指标", "二级指标", "三级指标", "半年指标值", "全年指标值"],
-    ["产出指标", "数量指标", "检查企业数量", "≥50家", "≥120家"],
-    ["", "", "发放宣传册", "=500份", "=1000份"],
-    ["", "时效指标", "投诉处理及时率", "≥95%", "≥95%"],
-    ["满意度指标", "服务对象满意度", "企业满意度", "≥90%", "≥90%"],
-]
 TITLE = "项目支出绩效目标表"
 
 
@@ -44,7 +37,7 @@ def main() -> int:
     from jixiao.llm.openai_compat import OpenAICompatProvider
     from jixiao.llm.provider import LlmError
     from jixiao.llm.serve import MODEL_NAME, start_server
-    from jixiao.llm.testing import make_table
+    from jixiao.llm.testing import SMALL_TABLE, make_table
     from jixiao.segment import FormRegion
 
     exchanges: list[dict[str, Any]] = []

@@ -96,15 +96,11 @@ def looks_like_value(text: str) -> bool:
     return bool(re.match(r"^(增长|提高|下降|降低|不低于|不少于|不超过|达到)\s*\d", k))
 
 
-def _is_framework_name(text: str, level: int) -> bool:
+def is_framework_name(text: str, role: str) -> bool:
+    """Whether ``text`` names a level1 / level2 of some indicator framework (``role``: "level1" | "level2")."""
     from jixiao import framework
 
-    try:
-        if level == 1:
-            return framework.canonical_level1(text) is not None
-        return framework.canonical_level2(text) is not None
-    except Exception:  # pragma: no cover - framework data is static; never let it break extraction
-        return False
+    return (framework.canonical_level1 if role == "level1" else framework.canonical_level2)(text) is not None
 
 
 VALUE_ROLES = ("half_year", "target")
@@ -118,17 +114,17 @@ def affinity(text: str, role: str) -> float:
         score = 2.0 if is_val else (0.0 if len(k) <= 30 else -1.0)
         return score + (0.6 if role == "target" else 0.0)
     if role == "level1":
-        if _is_framework_name(text, 1):
+        if is_framework_name(text, "level1"):
             return 2.5
         return -2.0 if is_val else -0.6
     if role == "level2":
-        if _is_framework_name(text, 2):
+        if is_framework_name(text, "level2"):
             return 2.2
         return -2.0 if is_val else 0.0
     if role == "key_task":
         return -2.0 if is_val else 0.4
     if role == "level3":
-        if _is_framework_name(text, 1) and len(k) <= 5:
+        if is_framework_name(text, "level1") and len(k) <= 5:
             return -0.5
         return (-1.5 if _OP_START.match(text) else -0.8) if is_val else 1.0
     if role == "description":
@@ -178,8 +174,8 @@ JOIN_BONUS = 1.2  # a join must beat placing the second half elsewhere or droppi
 def _joinable(a: CellView, b: CellView) -> bool:
     """Two adjacent cells that may be halves of one name: neither is a value, neither a framework name."""
     return not (looks_like_value(a.text) or looks_like_value(b.text)) and not (
-        _is_framework_name(a.text, 1) or _is_framework_name(a.text, 2)
-        or _is_framework_name(b.text, 1) or _is_framework_name(b.text, 2)
+        is_framework_name(a.text, "level1") or is_framework_name(a.text, "level2")
+        or is_framework_name(b.text, "level1") or is_framework_name(b.text, "level2")
     ) and not vocab.LEAD_RE.match(vocab.key(b.text))
 
 

@@ -22,8 +22,17 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao import vocab
-from jixiao.extract.rows import CellView, Role, RowView, align_row, assign_exact, looks_like_value, region_rows
-from jixiao.schema import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Goals, Indicator, Repair, Severity
+from jixiao.extract.rows import (
+    CellView,
+    Role,
+    RowView,
+    align_row,
+    assign_exact,
+    is_framework_name,
+    looks_like_value,
+    region_rows,
+)
+from jixiao.schema import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.segment import FormRegion
 from jixiao.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
 
@@ -103,8 +112,7 @@ def _same_columns(table: IndicatorTable, roles: list[Role], scope: str) -> bool:
 
 
 def is_indicator_header(row: RowView) -> bool:
-    roles = {vocab.header_role(c.text) for c in row.cells if c.text}
-    return "level3" in roles or {"level1", "level2"} <= roles or ("level2" in roles and "target" in roles)
+    return vocab.names_indicator_header(row.texts)
 
 
 def is_subheader(row: RowView) -> bool:
@@ -593,11 +601,8 @@ def _finish_budget(form: Form) -> None:
 # Indicators
 
 
-_LEAD_TEXT = re.compile(r"^(年度|长期|中期|中长期)?绩效指标$")
-
-
 def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool = False) -> None:
-    cells = [c for c in row.nonempty() if not _LEAD_TEXT.match(vocab.key(c.text))]
+    cells = [c for c in row.nonempty() if not vocab.LEAD_RE.match(vocab.key(c.text))]
     if not cells:
         return
     roles = [r for r in table.roles if r.name != "lead"]
@@ -655,22 +660,16 @@ def _repaired_row(row: RowView) -> RowView:
                 i = cells.index(nxt) + 1
                 continue
         damaged = looks_garbled(cv.text) or (cv.cell is not None and cv.cell.score < 0.9)
-        known = _is_framework_name(cv.text, "level1") or _is_framework_name(cv.text, "level2")
+        known = is_framework_name(cv.text, "level1") or is_framework_name(cv.text, "level2")
         if cv.text and damaged and not known and not looks_like_value(cv.text):
             for role in ("level1", "level2"):
                 text, reps = repair_text(cv.text, role=role)
-                if reps and _is_framework_name(text, role):
+                if reps and is_framework_name(text, role):
                     cv = CellView(text=text, col=cv.col, cell=cv.cell, inferred=cv.inferred, repairs=reps)
                     break
         out.append(cv)
         i += 1
     return RowView(cells=out, exact=row.exact, table_index=row.table_index, row_index=row.row_index)
-
-
-def _is_framework_name(text: str, role: str) -> bool:
-    from jixiao import framework
-
-    return (framework.canonical_level1 if role == "level1" else framework.canonical_level2)(text) is not None
 
 
 def _repair_names(ind: Indicator, suspect: bool) -> None:
@@ -684,7 +683,7 @@ def _repair_names(ind: Indicator, suspect: bool) -> None:
         if not text:
             continue
         role = fld if (suspect and fld != "key_task") else None
-        if role in ("level1", "level2") and _is_framework_name(text, role):
+        if role in ("level1", "level2") and is_framework_name(text, role):
             role = None  # already a framework name: never snap it to another one
         ev0 = ind.evidence.get(fld)
         low_score = ev0 is not None and ev0.ocr_score is not None and ev0.ocr_score < 0.9

@@ -24,6 +24,16 @@ class Reply:
     delay: float = 0.0  # seconds before answering (timeouts)
 
 
+# The small project form the recordings and the live-server test share.
+SMALL_TABLE = [
+    ["一级指标", "二级指标", "三级指标", "半年指标值", "全年指标值"],
+    ["产出指标", "数量指标", "检查企业数量", "≥50家", "≥120家"],
+    ["", "", "发放宣传册", "=500份", "=1000份"],
+    ["", "时效指标", "投诉处理及时率", "≥95%", "≥95%"],
+    ["满意度指标", "服务对象满意度", "企业满意度", "≥90%", "≥90%"],
+]
+
+
 def completion(content: str | None, *, finish_reason: str = "stop", tokens_in: int = 100, tokens_out: int = 20,
                model: str = "fake-model") -> dict[str, Any]:
     """A chat.completion body with ``content`` as the assistant message."""
