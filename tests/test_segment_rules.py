@@ -172,3 +172,63 @@ def test_code_prefix_dropped_and_nearest_heading_is_the_title():
     form = _forms(text)[0]
     assert form.competent_dept == "某市水利局"
     assert form.title == "某市项目支出绩效目标表"
+
+
+def _ocr_table(rows: list[list[str]]) -> Table:
+    """A ruled table as OCR rebuilds it: exact grid, cells with an OCR score below 1."""
+    return Table(rows=[[Cell(text=t, row=r, col=c, score=0.97) for c, t in enumerate(row)] for r, row in enumerate(rows)],
+                 exact_grid=True)
+
+
+def test_mangled_operator_cells_and_a_truncated_header_on_an_ocr_page():
+    """OCR cut 计算符号 into 计算符 (its 号 read into the cell below) and doubled a lone ≥."""
+    rows = [
+        ["一级指标", "二级指标", "三级指标", "计算符", "指标值", "度量单位"],
+        ["产出指标", "数量指标", "保障人数", "号==", "46", "人"],
+        ["", "", "演出场次", "≥≥", "120", "场"],
+        ["", "", "巡查次数", "", "48", ""],
+        ["", "时效指标", "完成时间", "", "12月31日前", ""],
+    ]
+    doc = SourceDocument(path="x.pdf", format="pdf", blocks=[Paragraph("部门整体绩效目标表"), _ocr_table(rows)])
+    regions = segment(doc)
+    from jixiao.extract.rules import mark_suspect_document
+
+    mark_suspect_document(regions)
+    a, b, c, d = extract_form(regions[0]).indicators
+    assert (a.target, b.target, c.target) == ("=46人", "≥120场", "48")
+    codes = {f.code for f in c.flags}
+    assert {"operator_missing_ocr", "unit_missing_ocr"} <= codes  # the lone cells OCR lost are named
+    assert not [f for f in d.flags if f.code.endswith("_missing_ocr")]  # a date needs neither
+    assert not [f for f in a.flags if f.code.endswith("_missing_ocr")]
+
+
+def test_operator_in_cell_and_truncated_header_roles():
+    from jixiao import vocab
+
+    assert [vocab.operator_in_cell(t) for t in ("≥", "≧", "≥≥", "号==", "不低于", "≥≤", "人", "")] == \
+        ["≥", "≥", "≥", "=", "≥", None, None, None]
+    assert [vocab.header_role(t) for t in ("计算符", "三级指", "度量单", "目标", "指标")] == \
+        ["op", "level3", "unit", None, None]
+
+
+def test_cover_paragraph_names_the_unit_line_by_line():
+    """A PDF text block holds the whole cover: unit, title and 编制 line together."""
+    table = Table(rows=[[Cell(text=t, row=r, col=c) for c, t in enumerate(row)] for r, row in enumerate([
+        ["项目名称", "招商引资"],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标", "引进项目数", "≥10个"],
+    ])], exact_grid=True)
+    cover = Paragraph("高新区商务局\n2023年部门预算绩效文本\n高新区商务局编制")
+    doc = SourceDocument(path="x.pdf", format="pdf", blocks=[cover, Paragraph("招商引资项目绩效目标表"), table])
+    form = extract_form(segment(doc)[0])
+    assert (form.unit_name, form.year) == ("高新区商务局", 2023)
+
+
+def test_a_label_of_an_unextracted_field_is_cut_from_a_run_on_value():
+    text = """项目支出绩效目标表
+项目名称\t网络维护
+项目单位\t某市信息中心项目负责人/联系电话张三12345678
+一级指标\t二级指标\t三级指标\t指标值
+产出指标\t数量指标\t维护次数\t≥12次
+"""
+    assert _forms(text)[0].unit_name == "某市信息中心"

@@ -89,11 +89,13 @@ def document_context(preamble: list[Block]) -> dict[str, Any]:
     for b in preamble:
         if not isinstance(b, Paragraph):
             continue
-        t = clean_cell(b.text)
-        if "year" not in ctx and (y := year_from_text(t)):
-            ctx["year"] = y
-        if "unit_name" not in ctx and 2 <= len(t) <= 20 and _UNIT_SUFFIX.search(t) and not re.search(r"\d", t):
-            ctx["unit_name"] = t
+        # a PDF text block holds a whole cover (unit, title, 编制 line): judge it line by line
+        for line in [b.text, *b.text.splitlines()]:
+            t = clean_cell(line)
+            if "year" not in ctx and (y := year_from_text(t)):
+                ctx["year"] = y
+            if "unit_name" not in ctx and 2 <= len(t) <= 20 and _UNIT_SUFFIX.search(t) and not re.search(r"\d", t):
+                ctx["unit_name"] = t
     return ctx
 
 

@@ -131,7 +131,19 @@ def header_role(text: str | None) -> str | None:
         return "history_year"
     if LEAD_RE.match(k):
         return "lead"
-    return None
+    return _truncated_header_role(k)
+
+
+def _truncated_header_role(k: str) -> str | None:
+    """A header label OCR cut short, its tail read into the cell below (计算符号 → 计算符).
+
+    Accepted when the text starts at least 3 characters and two thirds of one or more labels
+    that all name the same role; a prefix shared by labels of two roles says nothing.
+    """
+    if len(k) < 3:
+        return None
+    roles = {role for label, role in _ROLE_BY_KEY.items() if label.startswith(k) and len(k) >= 2 * len(label) / 3}
+    return roles.pop() if len(roles) == 1 else None
 
 
 def names_indicator_header(texts: list[str]) -> bool:
@@ -221,3 +233,17 @@ OPERATOR_WORDS = {
     "≥": "≥", "≤": "≤", "=": "=", ">": ">", "<": "<", "大于等于": "≥", "小于等于": "≤", "等于": "=", "大于": ">",
     "小于": "<", "不低于": "≥", "不高于": "≤", "不少于": "≥", "不超过": "≤", "≧": "≥", "≦": "≤", ">=": "≥", "<=": "≤",
 }
+
+
+def operator_in_cell(text: str | None) -> str | None:
+    """The operator an operator-column cell holds, also when OCR mangled it.
+
+    OCR reads a lone symbol twice (``≥≥``) or joins it with a neighbour's character (``号==``
+    from a header cell above); when every symbol in the cell is the same operator, that is
+    the reading. Two different symbols (``≥≤``) say nothing.
+    """
+    k = key(text)
+    if k in OPERATOR_WORDS:
+        return OPERATOR_WORDS[k]
+    symbols = {OPERATOR_WORDS[ch] for ch in re.findall(r"[≥≤=><≧≦]", k)}
+    return symbols.pop() if len(symbols) == 1 else None

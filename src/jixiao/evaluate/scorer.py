@@ -604,6 +604,22 @@ def calibration(records: Sequence[FieldRecord]) -> list[dict[str, Any]]:
     return rows
 
 
+def calibration_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Whether accuracy rises with confidence, and the expected calibration error.
+
+    ``calibration_monotone`` is 1.0 when no bucket with fields is less accurate than a
+    lower-confidence bucket with fields (empty buckets say nothing), else 0.0 — a number,
+    so ``eval/thresholds.toml`` can require it. ``expected_calibration_error`` is the
+    field-weighted mean of |accuracy − mean confidence| over the buckets.
+    """
+    filled = [r for r in rows if r["bucket"] != NO_CONFIDENCE and r["fields"]]
+    accs = [r["accuracy"] for r in filled]
+    monotone = all(b >= a for a, b in zip(accs, accs[1:]))
+    n = sum(r["fields"] for r in filled)
+    ece = sum(r["fields"] * abs(r["accuracy"] - r["mean_confidence"]) for r in filled) / n if n else None
+    return {"calibration_monotone": 1.0 if monotone else 0.0, "expected_calibration_error": ece}
+
+
 def aggregate(scores: Sequence[DocScore]) -> dict[str, Any]:
     """Micro-averaged metrics over DocScores (counts summed, then divided).
 
@@ -650,7 +666,8 @@ def aggregate(scores: Sequence[DocScore]) -> dict[str, Any]:
         "silent_error_rate": _ratio(sum(1 for r in wrong if not r.flagged), len(records)),
         "flag_recall": _ratio(sum(1 for r in wrong if r.flagged), len(wrong)),
         "flag_precision": _ratio(sum(1 for r in flagged if not r.correct), len(flagged)),
-        "calibration": calibration(records),
+        "calibration": (cal := calibration(records)),
+        **calibration_summary(cal),
         "counts": {
             "forms_gold": g, "forms_pred": p, "forms_paired": fp,
             "indicators_gold": ig, "indicators_pred": ip, "indicators_paired": ipr,

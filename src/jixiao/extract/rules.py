@@ -65,7 +65,8 @@ class IndicatorTable:
     scope: str = "annual"
     exact: bool = False
     rows: list[dict] = field(default_factory=list)  # assigned cells per data row
-    rows_flags: list[tuple[int, str]] = field(default_factory=list)  # (row index, doubt) found while collecting
+    # (row index, "op" | "unit", doubt): a cell of the row's operator / unit column left empty on an OCR'd page
+    rows_flags: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def header_roles(row: RowView) -> list[Role]:
@@ -284,6 +285,9 @@ _OTHER_LABELS = {
 }
 
 
+# a label of a field we do not extract (项目负责人, 联系电话 …) run into a header value
+_OTHER_LABEL_RUN = re.compile("|".join(sorted(map(re.escape, _OTHER_LABELS), key=len, reverse=True)))
+
 _INLINE_LABEL = re.compile(
     r"(?:^|(?<=[\s)）]))("
     + "|".join(sorted({lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}, key=len, reverse=True))
@@ -313,7 +317,8 @@ def _split_run_on_label(st: _State, text: str, cv: CellView) -> str:
         return text
     m = re.search(_INLINE_LABEL.pattern.replace(r"(?:^|(?<=[\s)）]))", ""), text.replace("（", "(").replace("）", ")"))
     if not m or m.start() == 0:
-        return text
+        other_label = _OTHER_LABEL_RUN.search(text)
+        return text[: other_label.start()].strip() if other_label and other_label.start() > 0 else text
     other = vocab.header_field(m.group(1))
     if other and getattr(st.form, other) is None:
         setattr(st.form, other, m.group("value").strip())
@@ -612,13 +617,16 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool
         assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect)
     if (either := assigned.pop("op_or_category", None)) is not None:
         k = vocab.key(either.text)
-        if k in vocab.OPERATOR_WORDS:
+        if vocab.operator_in_cell(k):
             assigned["op"] = either
         elif k not in vocab.VALUE_KIND_WORDS:  # 定性 / 定量 is how the value is written, not a category
             assigned["category"] = either
     if suspect and any(r.name in ("op", "op_or_category") for r in roles) and "op" not in assigned:
-        row_note = "operator cell empty on an OCR'd/garbled page: a lone ≥ / = is easily missed"
-        table.rows_flags.append((len(table.rows), row_note))
+        note = "operator cell empty on an OCR'd/garbled page: a lone ≥ / = is easily missed"
+        table.rows_flags.append((len(table.rows), "op", note))
+    if suspect and any(r.name == "unit" for r in roles) and "unit" not in assigned:
+        note = "unit cell empty on an OCR'd/garbled page: a short unit (人, 次, %) is easily missed"
+        table.rows_flags.append((len(table.rows), "unit", note))
     table.rows.append({"cells": assigned, "dropped": dropped, "row": row})
 
 
@@ -785,9 +793,15 @@ def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = Fals
                 if ind.evidence[fld].status == AlignmentStatus.EXACT:
                     ind.evidence[fld].status = AlignmentStatus.REPAIRED
         _repair_names(ind, suspect)
-        for k, note in table.rows_flags:
-            if rows[k] is r and (ind.target_parsed is None or ind.target_parsed.op is None) and ind.target:
+        tp = ind.target_parsed
+        for k, what, note in table.rows_flags:
+            # a number needs its operator (and its unit); a date or 持续推进 has neither
+            if rows[k] is not r or tp is None or tp.number is None:
+                continue
+            if what == "op" and tp.op is None:
                 ind.flag(Severity.WARNING, "operator_missing_ocr", note, field="target")
+            elif what == "unit" and not tp.unit:
+                ind.flag(Severity.WARNING, "unit_missing_ocr", note, field="target")
         for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)
@@ -805,7 +819,7 @@ def _set_value(ind: Indicator, fld: str, cv: CellView | None, op_cell: CellView 
         return
     parsed = parse_value(text)
     if op_cell is not None and op_cell.text and parsed is not None and parsed.op is None and parsed.number is not None:
-        op = vocab.OPERATOR_WORDS.get(vocab.key(op_cell.text))
+        op = vocab.operator_in_cell(op_cell.text)
         if op:
             text = op + text
     if unit_cell is not None and unit_cell.text and parsed is not None and parsed.number is not None and not parsed.unit:

@@ -28,18 +28,22 @@ nothing above info. Document-internal inconsistencies (a printed 资金总额 th
 sum of its printed parts) are warnings even when the extraction is right: the reviewer has
 to look at the source either way.
 
-Confidence formula (per field; all terms in log-odds, then a logistic squash)::
+Confidence (per field) in two steps. First the *evidence score* ``z``, a sum of log-odds
+terms (``confidence.py``)::
 
     z = S(status)                               EXACT 4.0 · REPAIRED 3.2 · FUZZY 2.8 ·
                                                 INFERRED 2.6 · UNGROUNDED −0.4 · no evidence 2.6
       + 3.0 · ln(ocr_score)                     when Evidence.ocr_score is set (floor 0.05)
       − 1.3   when the value's page went through OCR (an ocr_score on that page, else
-              × the OCR'd share of pages from stats["ocr_pages"]); not for an L1/L2 name the
-              framework confirms, nor for a field with no evidence
-      − 0.35 · n_repairs − 1.5 · min(1, Σ edit distance ÷ len(original))   Evidence.repairs
+              × the OCR'd share of pages from stats["ocr_pages"]; the whole document when
+              its text reads like OCR output, stats["garbled_text"]); not for an L1/L2 name
+              the framework confirms, nor for a field with no evidence
+      − 0.1 · n_repairs − 0.4 · min(1, Σ edit distance ÷ len(original))   Evidence.repairs
+              (the repair rules are deterministic and were right on the golden set: a
+              repair is a small doubt, not a large one)
       + Σ over flags on the field:  error −6.0 · warning −4.6 · info −0.3
               (codes.DOCUMENT_CHECKS — the document contradicting itself, where the reading
-              is usually right — error −3.5 · warning −2.0)
+              is right: error −1.0 · warning −0.5 · info −0.1; the flag itself tells the reviewer)
       + Σ over warning/error flags on the whole object (field null, e.g. the extractor's
               unmapped_cell): 0.15 × the above
       + 0.5   framework fit (level1 consistent with its level2; level2 under its level1)
@@ -48,18 +52,17 @@ Confidence formula (per field; all terms in log-odds, then a logistic squash)::
       + 1.2   per alternative reading that agrees
       − 0.4   per alternative reading with no value there (its disagreement is a warning flag)
       − 0.5   on level3 when an alternative lacks the whole indicator
-    confidence = clamp(1 / (1 + e^−z), 0.001, 0.999), rounded to 3 decimals
 
-Monotone by construction: every doubt signal lowers z, every confirmation raises it, and
-the starting points keep the brief's order EXACT > REPAIRED > FUZZY > INFERRED >
-UNGROUNDED. The magnitudes were set against the golden set (the rule-based predictions of
-all 41 document × variant runs, re-reconciled): clean EXACT fields were right 99.5%
-(digital) and 98.2% (scanned) of the time, filled-down fields 99.3–99.8%, fields carrying
-one of these warnings 9–24%. Measured calibration on those runs (fields with a value):
-0–0.5 → 13.6% right (mean confidence 0.14, 147 fields), 0.8–0.9 → 99.4% (0.88, 159),
-0.9–0.95 → 98.6% (0.93, 1677), 0.95–1 → 99.4% (0.98, 7769). Below 0.5 with no warning
-on the field already, a ``low_confidence`` warning is added so that every doubtful field
-is flagged (the scorer counts warning/error as "flagged").
+Every doubt lowers ``z`` and every confirmation raises it, keeping the brief's order EXACT >
+REPAIRED > FUZZY > INFERRED > UNGROUNDED. Then ``confidence = calibration(z)``: a monotone
+step function fitted on the golden set by isotonic regression (``calibration.py``, table in
+``jixiao/data/calibration.json``, refitted with ``python eval/calibrate.py --write``), so
+that a confidence is the share of golden fields with that score that were right, clamped
+to [0.001, 0.999] and rounded to 3 decimals. The fit is checked leaving one document out
+at a time; ``jixiao eval`` reports the calibration table, whether it is monotone and its
+expected calibration error. Below 0.5 with no warning on the field already, a
+``low_confidence`` warning is added so that every doubtful field is flagged (the scorer
+counts warning/error as "flagged").
 """
 
 from __future__ import annotations

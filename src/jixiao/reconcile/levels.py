@@ -51,14 +51,16 @@ def check_levels(form: Form, ledger: Ledger) -> None:
     """
     inds = form.indicators
     printed_l1s = [level1_printed(ind, prev) for ind, prev in zip(inds, [None, *inds])]
+    l2_column = _level1_column_holds_level2s(inds)
     for ind in inds:
-        _shift_level2_out_of_level1(ind)
+        _shift_level2_out_of_level1(ind, l2_column)
     form_l1s = _form_level1s(form)
+    form_l2s = [c for c in (canonical_level2(i.level2) for i in inds) if c]
     spelling = _spellings(form)
     has_l1 = any(i.level1 for i in inds)
     has_l2 = any(i.level2 for i in inds)
     for ind, printed in zip(inds, printed_l1s):
-        _fix_level1(ind, printed, form_l1s, spelling, has_l1)
+        _fix_level1(ind, printed, form_l1s, spelling, has_l1, form_l2s)
         _check_level1_name(ind)
         _check_level2_name(ind, has_l2)
         _check_level3(ind)
@@ -109,9 +111,27 @@ def _level2_inferred(ind: Indicator) -> bool:
     return ev is not None and ev.status not in _PRINTED
 
 
-def _shift_level2_out_of_level1(ind: Indicator) -> None:
-    """A lost L1 cell shifts the L2 name into the L1 column: move it back."""
-    if not ind.level1 or canonical_level1(ind.level1) is not None:
+def _level1_column_holds_level2s(inds: list[Indicator]) -> bool:
+    """Whether the form's "level1" column is really a level2 column (指标类型 = 数量指标 …).
+
+    Forms with one category column print the classic framework's level2s in it; 成本指标 is
+    then a level2 under 产出 even though the 2021 framework also knows it as a level1.
+    Decided on the printed cells: most names are level2s and not level1s.
+    """
+    printed = [i.level1 for i in inds if i.level1 and (ev := i.evidence.get("level1")) is not None and ev.status in _PRINTED]
+    if not printed:
+        return False
+    pure_l2 = sum(1 for t in printed if canonical_level1(t) is None and canonical_level2(t) is not None)
+    return pure_l2 > len(printed) / 2
+
+
+def _shift_level2_out_of_level1(ind: Indicator, level2_column: bool = False) -> None:
+    """A lost L1 cell shifts the L2 name into the L1 column: move it back.
+
+    With ``level2_column`` (the column holds level2s) a name that is both a level1 and a
+    level2 (成本指标) moves as well.
+    """
+    if not ind.level1 or (canonical_level1(ind.level1) is not None and not level2_column):
         return
     c2 = canonical_level2(ind.level1)
     if c2 is None or not level1_for_level2(c2):
@@ -131,7 +151,7 @@ def _shift_level2_out_of_level1(ind: Indicator) -> None:
     )
 
 
-def _candidates(l2: str, form_l1s: list[str]) -> tuple[list[str], str]:
+def _candidates(l2: str, form_l1s: list[str], form_l2s: list[str] | None = None) -> tuple[list[str], str]:
     """Candidate L1s for an L2, narrowed step by step; returns (candidates, how)."""
     allc = level1_for_level2(l2)
     if len(allc) <= 1:
@@ -139,11 +159,30 @@ def _candidates(l2: str, form_l1s: list[str]) -> tuple[list[str], str]:
     in_form = [c for c in allc if c in form_l1s]
     if len(in_form) == 1:
         return in_form, "form"
-    fws = frameworks_with(form_l1s) if form_l1s else list(FRAMEWORKS)
+    fws = frameworks_with(form_l1s) if form_l1s else _frameworks_by_level2s(form_l2s or [])
     by_fw = [c for c in allc if any(c in fw.level1s and l2_in(fw, c, l2) for fw in fws)]
     if len(by_fw) == 1:
         return by_fw, "framework_of_form"
+    if not form_l1s:
+        # nothing printed decides: the level1 the level2 is named after (服务对象满意度指标 →
+        # 满意度指标, the national framework's own home for it, not 效益's local variant)
+        named = [c for c in (by_fw or allc) if c.removesuffix("指标") and c.removesuffix("指标") in l2]
+        if len(named) == 1:
+            return named, "name"
     return allc, "ambiguous"
+
+
+def _frameworks_by_level2s(form_l2s: list[str]) -> list[Framework]:
+    """With no level1 printed, the frameworks that list the most of the form's level2s.
+
+    A form printing 数量/质量/时效/成本/社会效益 … is a project form, so 社会效益指标 goes
+    under 效益指标 and not under Hubei's 社会效应.
+    """
+    def hits(fw: Framework) -> int:
+        return sum(1 for l2 in set(form_l2s) if any(l2_in(fw, l1, l2) for l1 in fw.level1s))
+
+    best = max((hits(fw) for fw in FRAMEWORKS), default=0)
+    return [fw for fw in FRAMEWORKS if hits(fw) == best] if best else list(FRAMEWORKS)
 
 
 def l2_in(fw: Framework, l1: str, l2: str) -> bool:
@@ -152,7 +191,10 @@ def l2_in(fw: Framework, l1: str, l2: str) -> bool:
     return bool(l2s) and canonical_level2(l2) in l2s
 
 
-def _fix_level1(ind: Indicator, printed: bool, form_l1s: list[str], spelling: dict[str, str], has_l1: bool) -> None:
+def _fix_level1(
+    ind: Indicator, printed: bool, form_l1s: list[str], spelling: dict[str, str], has_l1: bool,
+    form_l2s: list[str] | None = None,
+) -> None:
     """Restore an empty level1, or an inferred one that contradicts its level2.
 
     ``printed`` is decided on the rows as extracted, before any row was changed, so that
@@ -166,7 +208,7 @@ def _fix_level1(ind: Indicator, printed: bool, form_l1s: list[str], spelling: di
         printed = False
     elif fits(ind.level1, ind.level2) is not False:
         return
-    cands, how = _candidates(ind.level2, form_l1s) if c2 else ([], "unknown_level2")
+    cands, how = _candidates(ind.level2, form_l1s, form_l2s) if c2 else ([], "unknown_level2")
     if len(cands) == 1 and not printed:
         _restore(ind, cands[0], spelling, how)
     elif empty:
