@@ -271,6 +271,10 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
         ["field_error_rate (wrong ÷ all fields)", pct(ov["field_error_rate"])],
         ["flag_recall (flagged ÷ wrong)", pct(ov["flag_recall"])],
         ["flag_precision (wrong ÷ flagged)", pct(ov["flag_precision"])],
+        ["calibration_monotone (accuracy never falls as confidence rises)",
+         {1.0: "yes", 0.0: "no"}.get(ov.get("calibration_monotone"), "—")],
+        ["expected_calibration_error (Σ fields × |accuracy − mean confidence| ÷ fields)",
+         "—" if ov.get("expected_calibration_error") is None else f"{ov['expected_calibration_error']:.4f}"],
     ]))
     if report.get("compare"):
         header, rows = compare_table(report["compare"])
