@@ -273,3 +273,12 @@ def test_lexicon_parse_errors_name_the_source():
         parse_lexicon("[framework x]\nno colon here\n", "my.txt")
     lex = parse_lexicon("# c\n[framework t]\n甲: 乙, 丙\n[header]\n表头\n", "t")
     assert lex.sequences == {"甲": [("乙", "丙")]} and lex.header == ["表头"]
+
+
+def test_a_short_clean_level2_is_not_swapped_for_a_framework_name() -> None:
+    """组织类 is a real (local) level2, read cleanly: sharing 组织 with 组织实施 is no reason to
+    replace it. A visibly damaged name (a space where characters were lost) still snaps."""
+    assert repair_text("组织类", role="level2", context={"level1": "过程"}) == ("组织类", [])
+    assert repair_text("卖影响 标", role="level2", context={"level1": "效益指标"})[0] == "可持续影响指标"
+    # the same short name read with a low OCR score is treated as damaged
+    assert repair_text("组织类", role="level2", context={"level1": "过程", "score": 0.6})[0] == "组织实施"

@@ -270,7 +270,7 @@ def _strip_annotation(key: str) -> str:
 
 def snap_to_lexicon(
     text: str, words: list[str], *, strict: bool = False, margin: int = 1, partial: bool = False,
-    score: float | None = None,
+    score: float | None = None, partial_substitutions: bool = True,
 ) -> Snap | None:
     """The lexicon word ``text`` is an OCR misreading of, or None.
 
@@ -306,7 +306,7 @@ def snap_to_lexicon(
             if not strict or _looks_damaged(key, match_key(word), score):
                 return Snap(word, d, "lexicon_snap")
     if partial:
-        return _partial_snap(key, cands, words)
+        return _partial_snap(key, cands, words, substitutions=partial_substitutions)
     return None
 
 
@@ -327,8 +327,11 @@ def _looks_damaged(key: str, word_key: str, score: float | None) -> bool:
     return any(a != b and _is_cjk(a) and a not in common for a, b in zip(key, word_key))
 
 
-def _partial_snap(key: str, cands: dict[str, str], words: list[str]) -> Snap | None:
-    """Best word by common subsequence, then by OCR distance; needs a clear gap to the next."""
+def _partial_snap(key: str, cands: dict[str, str], words: list[str], *, substitutions: bool = True) -> Snap | None:
+    """Best word by common subsequence, then by OCR distance; needs a clear gap to the next.
+
+    Without ``substitutions`` every character of ``key`` must appear, in order, in the word.
+    """
     best: dict[str, tuple[int, int, str]] = {}  # canonical word → (lcs, distance, form)
     for k, form in cands.items():
         entry = (int(LCSseq.similarity(key, k)), ocr_distance(key, k), form)
@@ -341,6 +344,8 @@ def _partial_snap(key: str, cands: dict[str, str], words: list[str]) -> Snap | N
     lcs, dist, form = ranked[0]
     fk = match_key(form)
     if not (lcs >= 2 and lcs >= 0.6 * len(key) and lcs >= 0.4 * len(fk) and len(key) <= len(fk) + 1):
+        return None
+    if not substitutions and lcs < len(key):
         return None
     if len(ranked) > 1:
         r_lcs, r_dist, _ = ranked[1]
@@ -536,7 +541,13 @@ def repair_text(
         return s, repairs
     s = squash_spaces(s, repairs)
     words, strict, partial = _words_for_role(role, ctx, lex)
-    snap = snap_to_lexicon(s, words, strict=strict, partial=partial and looks_damaged_name(s), score=ctx.get("score"))
+    # a partial match may change characters only when the name visibly is damaged (noise,
+    # a space where a character was lost, a low OCR score); a short clean name such as
+    # 组织类 may only have lost characters (产出 → 产出指标), never swapped them
+    score = ctx.get("score")
+    damaged = looks_garbled(text) or bool(re.search(r"\s", text.strip())) or (score is not None and score < 0.9)
+    snap = snap_to_lexicon(s, words, strict=strict, partial=partial and (damaged or looks_damaged_name(s)),
+                           partial_substitutions=damaged, score=score)
     if snap is not None:
         return _apply(snap.rule, s, snap.word, repairs), repairs
     if role == "level2" and looks_garbled(s) and ("prev_level2" in ctx or "next_level2" in ctx):
