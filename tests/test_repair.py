@@ -282,3 +282,11 @@ def test_a_short_clean_level2_is_not_swapped_for_a_framework_name() -> None:
     assert repair_text("卖影响 标", role="level2", context={"level1": "效益指标"})[0] == "可持续影响指标"
     # the same short name read with a low OCR score is treated as damaged
     assert repair_text("组织类", role="level2", context={"level1": "过程", "score": 0.6})[0] == "组织实施"
+
+
+def test_a_small_le_read_as_letters_vi() -> None:
+    from jixiao import vocab
+
+    assert repair_text("VI0.8万元/场", role="value")[0] == "≤0.8万元/场"
+    assert repair_text("VIP会员", role="value")[0] == "VIP会员"  # letters before no number stay
+    assert vocab.operator_in_cell("VI") == "≤"

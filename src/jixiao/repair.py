@@ -386,6 +386,8 @@ _DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<=\d)[Oo](?=\s*%)")
 def fix_value(text: str, repairs: list[Repair]) -> str:
     """Numbers as OCR breaks them: ``757. 3``, ``≥ 95 %``, ``1O0%``."""
     s = _apply("digit_lookalike", text, _DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", text), repairs)
+    # a small ≤ read as the letters "VI" (seen in re-read operator cells) before a number
+    s = _apply("operator_lookalike", s, re.sub(r"^(\s*)VI(?=\s*\d)", r"\1≤", s), repairs)
     s2, rep = repair_number_spaces(s)
     if rep is not None:
         repairs.append(rep)

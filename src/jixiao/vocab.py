@@ -245,5 +245,7 @@ def operator_in_cell(text: str | None) -> str | None:
     k = key(text)
     if k in OPERATOR_WORDS:
         return OPERATOR_WORDS[k]
+    if (text or "").strip().upper() == "VI":  # a small ≤ read as letters
+        return "≤"
     symbols = {OPERATOR_WORDS[ch] for ch in re.findall(r"[≥≤=><≧≦]", k)}
     return symbols.pop() if len(symbols) == 1 else None
