@@ -1,32 +1,57 @@
-"""Speed benchmark of extraction on the golden PDFs (a benchmark, not a test).
+"""Speed and memory benchmark of extraction on the golden PDFs (a benchmark, not a test).
 
     python eval/bench.py [--golden golden] [--variant digital|scanned ...] [--llm off]
-                         [--out eval/out/bench.json] [--tracemalloc] [--only DOC_ID ...]
+                         [--out eval/out/bench.json] [--only DOC_ID ...] [--workers N]
+                         [--cache-dir DIR] [--warm] [--book N] [--max-load 1.3 --wait-load S]
+                         [--tracemalloc]
 
 Times ``jixiao.pipeline.extract_file`` on every ``golden/<doc_id>/<variant>.pdf`` and
-reports, per variant: pages/s (median over files), s/page (median; the number that
-matters for scanned pages, where OCR dominates), total time, and peak memory.
+reports, per variant: s/page (median over files — the headline for scanned pages, where OCR
+dominates), pages/s, total time and peak memory.
 
-Memory: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` is the process's high-water mark, so
-a file's figure includes everything before it (imports, OCR models loaded by the first
-scanned file) — the per-variant figure is the peak of the whole run so far. With
-``--tracemalloc`` the Python-heap peak of each file alone is reported too (it slows the
-run, so timings taken with it are not comparable with timings taken without).
+What is measured, and why:
+
+* **OCR, not the cache.** Each file runs against a fresh, empty OCR cache directory (removed
+  afterwards), so a scanned page is always OCR'd; ``--cache-dir DIR`` shares one directory
+  instead (then a second run measures cache hits). ``--warm`` runs each file a second time
+  against its now filled cache and reports that path separately (``warm_s_per_page``).
+* **Memory of the whole process tree.** OCR runs in spawned worker processes, which
+  ``getrusage(RUSAGE_SELF)`` never sees. A background thread sums VmRSS over this process
+  and all its descendants (``/proc/<pid>/task/*/children``) every 50 ms; the peak of that sum
+  is ``peak_tree_rss_mb``. Summing RSS counts pages shared between processes (the mapped
+  libraries) once per process, so it is an upper bound of what the machine really spent.
+* **A book.** ``--book N`` concatenates the golden scanned pages (repeated until N pages,
+  each copy stamped with a faint dot so no copy is a cache hit of another) into one PDF,
+  extracts it once and reports s/page and the peak tree RSS: the memory bound for long
+  scans, where the per-file medians only cover short documents.
+* **Machine load.** The machine is shared; ``os.getloadavg()`` is recorded at the start and
+  end. ``--max-load L`` waits (up to ``--wait-load`` seconds) for the 1-minute load to drop
+  below L before starting, and ``load_ok`` says whether it did: timings taken under load
+  are not comparable with quiet ones.
+
+With ``--tracemalloc`` the Python-heap peak of each file is reported too (it slows the run,
+so timings taken with it are not comparable with timings taken without).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import statistics
 import sys
+import tempfile
+import threading
 import time
 import tracemalloc
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 VARIANT_FILES = {"digital": "digital.pdf", "scanned": "scanned.pdf"}
+QUIET_LOAD = 1.3  # 1-minute load under which a 2-core machine counts as quiet (``load_ok``)
 
 
 def page_count(path: Path) -> int:
@@ -37,9 +62,128 @@ def page_count(path: Path) -> int:
 
 
 def peak_rss_mb() -> float:
-    """Process peak RSS in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """This process's own peak RSS in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+# ---------------------------------------------------------------------------------------
+# Process-tree memory (Linux /proc; psutil is not a dependency)
+
+
+def child_pids(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """Direct children of ``pid`` from ``/proc/<pid>/task/*/children`` (empty when it is gone)."""
+    out: list[int] = []
+    try:
+        tasks = list((proc / str(pid) / "task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            out.extend(int(x) for x in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def process_tree(pid: int, proc: Path = Path("/proc")) -> list[int]:
+    """``pid`` and all its descendants, parents first."""
+    seen: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.append(p)
+        todo.extend(child_pids(p, proc))
+    return seen
+
+
+def rss_kib(pid: int, proc: Path = Path("/proc")) -> int:
+    """VmRSS of one process in KiB; 0 for a process that has exited (or a kernel thread)."""
+    try:
+        for line in (proc / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int | None = None, proc: Path = Path("/proc")) -> tuple[float, int]:
+    """(summed VmRSS in MiB, number of processes) over ``pid`` (default: this one) and its descendants."""
+    pids = process_tree(os.getpid() if pid is None else pid, proc)
+    return sum(rss_kib(p, proc) for p in pids) / 1024, len(pids)
+
+
+class TreeRssSampler:
+    """Samples :func:`tree_rss_mb` in a background thread; ``peak_mb`` is the highest sum seen.
+
+    Use as a context manager around the code being measured. One sample is taken at start
+    and one at stop, so even a run shorter than the interval has a figure.
+    """
+
+    def __init__(self, pid: int | None = None, interval: float = 0.05, proc: Path = Path("/proc")):
+        self.pid = os.getpid() if pid is None else pid
+        self.interval = interval
+        self.proc = proc
+        self.peak_mb = 0.0
+        self.peak_processes = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sample(self) -> float:
+        mb, n = tree_rss_mb(self.pid, self.proc)
+        self.samples += 1
+        if mb > self.peak_mb:
+            self.peak_mb = mb
+        self.peak_processes = max(self.peak_processes, n)
+        return mb
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> TreeRssSampler:
+        self.sample()
+        self._thread = threading.Thread(target=self._run, name="tree-rss-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample()
+
+
+# ---------------------------------------------------------------------------------------
+# Machine load
+
+
+def load_avg() -> list[float]:
+    """1-, 5- and 15-minute load averages (zeros where the platform has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return [0.0, 0.0, 0.0]
+
+
+def wait_for_quiet(max_load: float, timeout: float, poll: float = 10.0) -> tuple[bool, float]:
+    """Wait until the 1-minute load is below ``max_load``: (quiet, seconds waited)."""
+    t0 = time.monotonic()
+    while True:
+        if load_avg()[0] < max_load:
+            return True, time.monotonic() - t0
+        if time.monotonic() - t0 >= timeout:
+            return False, time.monotonic() - t0
+        print(f"load {load_avg()[0]:.2f} ≥ {max_load}: waiting …", file=sys.stderr, flush=True)
+        time.sleep(poll)
+
+
+# ---------------------------------------------------------------------------------------
+# Inputs
 
 
 def find_inputs(golden: Path, variants: list[str], only: list[str]) -> list[tuple[str, str, Path]]:
@@ -54,36 +198,116 @@ def find_inputs(golden: Path, variants: list[str], only: list[str]) -> list[tupl
     return inputs
 
 
-def bench_file(path: Path, llm: str, use_tracemalloc: bool) -> dict[str, Any]:
+def build_book(sources: list[Path], n_pages: int, out: Path) -> Path:
+    """An ``n_pages`` PDF of the pages of ``sources`` in order, repeated until it is long enough.
+
+    Every copy of a page after the first gets a faint 1.5 pt grey dot in its top margin at a
+    position that encodes the copy number: the rendered image (the OCR cache key) differs,
+    so a repeated page is OCR'd again like a new page of a real book would be.
+    """
+    import pymupdf
+
+    if n_pages < 1:
+        raise ValueError(f"a book needs at least one page, not {n_pages}")
+    docs = [pymupdf.open(str(p)) for p in sources]
+    pages = [(d, i) for d in docs for i in range(d.page_count)]
+    if not pages:
+        raise ValueError(f"no pages in {', '.join(map(str, sources)) or 'no sources'}")
+    book = pymupdf.open()
+    try:
+        for k in range(n_pages):
+            d, i = pages[k % len(pages)]
+            book.insert_pdf(d, from_page=i, to_page=i)
+            copy = k // len(pages)
+            if copy:
+                page = book[-1]
+                x = 20 + 3 * (copy % 150)
+                y = 3 + 3 * (copy // 150)
+                page.draw_rect(pymupdf.Rect(x, y, x + 1.5, y + 1.5), color=None, fill=(0.85, 0.85, 0.85))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        book.save(str(out), garbage=3, deflate=True)
+    finally:
+        book.close()
+        for d in docs:
+            d.close()
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Runs
+
+
+@contextmanager
+def _cache_root(cache_dir: Path | None) -> Iterator[Path]:
+    """The given cache directory, or a fresh temporary one that is removed afterwards."""
+    if cache_dir is not None:
+        yield cache_dir
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="jixiao-bench-cache-"))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _timed_extract(path: Path, llm: str, cache: Path, workers: int) -> tuple[float, str | None, dict[str, Any]]:
     from jixiao.pipeline import ExtractOptions, extract_file  # the thing being measured
 
-    pages = page_count(path)
-    if use_tracemalloc:
-        tracemalloc.start()
     t0 = time.perf_counter()
     error = None
+    stats: dict[str, Any] = {}
     try:
-        extract_file(path, ExtractOptions(llm=llm))  # type: ignore[arg-type]
+        doc = extract_file(path, ExtractOptions(llm=llm, cache_dir=cache, workers=workers))  # type: ignore[arg-type]
+        stats = dict(doc.stats)
     except Exception as exc:  # noqa: BLE001 - a benchmark reports failures and goes on
         error = f"{type(exc).__name__}: {exc}"
-    seconds = time.perf_counter() - t0
-    heap = None
-    if use_tracemalloc:
-        heap = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
-        tracemalloc.stop()
+    return time.perf_counter() - t0, error, stats
+
+
+def bench_file(path: Path, llm: str, use_tracemalloc: bool, *, cache_dir: Path | None = None, workers: int = 2,
+               warm: bool = False) -> dict[str, Any]:
+    """Extract one file from an empty (or the given) cache; optionally once more from the filled cache."""
+    pages = page_count(path)
+    with _cache_root(cache_dir) as cache:
+        if use_tracemalloc:
+            tracemalloc.start()
+        with TreeRssSampler() as mem:
+            seconds, error, stats = _timed_extract(path, llm, cache, workers)
+        heap = None
+        if use_tracemalloc:
+            heap = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
+            tracemalloc.stop()
+        warm_seconds = _timed_extract(path, llm, cache, workers)[0] if warm and not error else None
     return {
         "pages": pages,
+        "ocr_pages": stats.get("ocr_pages", 0),
         "seconds": seconds,
         "pages_per_s": pages / seconds if seconds > 0 else None,
         "s_per_page": seconds / pages if pages else None,
+        "warm_s_per_page": warm_seconds / pages if warm_seconds is not None and pages else None,
+        "peak_tree_rss_mb": mem.peak_mb,
+        "peak_processes": mem.peak_processes,
         "peak_rss_mb": peak_rss_mb(),
         "tracemalloc_peak_mb": heap,
         "error": error,
     }
 
 
+def bench_book(golden: Path, n_pages: int, llm: str, workers: int, cache_dir: Path | None) -> dict[str, Any]:
+    """Build an ``n_pages`` scanned book from the golden scanned PDFs and extract it once."""
+    sources = [p for _, _, p in find_inputs(golden, ["scanned"], [])]
+    if not sources:
+        raise SystemExit(f"{golden}: no scanned.pdf to build a book from")
+    with tempfile.TemporaryDirectory(prefix="jixiao-bench-book-") as tmp:
+        book = build_book(sources, n_pages, Path(tmp) / f"book{n_pages}.pdf")
+        row = bench_file(book, llm, False, cache_dir=cache_dir, workers=workers)
+    row.update({"doc": f"book{n_pages}", "variant": "book", "path": f"<{n_pages} golden scanned pages>"})
+    return row
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [r for r in rows if not r["error"] and r["pages_per_s"]]
+    warm = [r["warm_s_per_page"] for r in ok if r.get("warm_s_per_page") is not None]
     return {
         "files": len(rows),
         "failed": len(rows) - len(ok),
@@ -91,6 +315,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "seconds": sum(r["seconds"] for r in ok),
         "median_pages_per_s": statistics.median(r["pages_per_s"] for r in ok) if ok else None,
         "median_s_per_page": statistics.median(r["s_per_page"] for r in ok) if ok else None,
+        "median_warm_s_per_page": statistics.median(warm) if warm else None,
+        "peak_tree_rss_mb": max((r["peak_tree_rss_mb"] for r in rows), default=None),
         "peak_rss_mb": max((r["peak_rss_mb"] for r in rows), default=None),
     }
 
@@ -103,21 +329,22 @@ def print_tables(files: list[dict[str, Any]], summary: dict[str, dict[str, Any]]
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    t = Table(title="extraction per file")
-    for col in ("doc", "variant", "pages", "s", "pages/s", "s/page", "peak RSS MiB", "heap MiB", "error"):
+    console = Console(width=max(Console().width, 150))
+    t = Table(title="extraction per file (empty OCR cache)")
+    for col in ("doc", "variant", "pages", "s", "s/page", "warm s/page", "tree RSS MiB", "procs", "heap MiB", "error"):
         t.add_column(col)
     for r in files:
-        t.add_row(r["doc"], r["variant"], str(r["pages"]), _fmt(r["seconds"]), _fmt(r["pages_per_s"]),
-                  _fmt(r["s_per_page"]), _fmt(r["peak_rss_mb"], ".0f"), _fmt(r["tracemalloc_peak_mb"], ".1f"),
-                  r["error"] or "")
+        t.add_row(r["doc"], r["variant"], str(r["pages"]), _fmt(r["seconds"]), _fmt(r["s_per_page"]),
+                  _fmt(r.get("warm_s_per_page")), _fmt(r["peak_tree_rss_mb"], ".0f"), str(r["peak_processes"]),
+                  _fmt(r["tracemalloc_peak_mb"], ".1f"), r["error"] or "")
     console.print(t)
     s = Table(title="per variant (medians over files)")
-    for col in ("variant", "files", "failed", "pages", "total s", "pages/s", "s/page", "peak RSS MiB"):
+    for col in ("variant", "files", "failed", "pages", "total s", "pages/s", "s/page", "warm s/page", "peak tree RSS MiB"):
         s.add_column(col)
     for v, m in summary.items():
         s.add_row(v, str(m["files"]), str(m["failed"]), str(m["pages"]), _fmt(m["seconds"]),
-                  _fmt(m["median_pages_per_s"]), _fmt(m["median_s_per_page"]), _fmt(m["peak_rss_mb"], ".0f"))
+                  _fmt(m["median_pages_per_s"]), _fmt(m["median_s_per_page"]), _fmt(m.get("median_warm_s_per_page")),
+                  _fmt(m["peak_tree_rss_mb"], ".0f"))
     console.print(s)
 
 
@@ -129,24 +356,55 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("eval/out/bench.json"))
     ap.add_argument("--tracemalloc", action="store_true", help="also measure each file's Python-heap peak (slower)")
     ap.add_argument("--only", action="append", default=[], help="only this doc id (repeatable)")
+    ap.add_argument("--workers", type=int, default=2, help="OCR worker processes (as `jixiao extract --workers`)")
+    ap.add_argument("--cache-dir", type=Path, default=None,
+                    help="one cache directory for every file (default: a fresh empty one per file)")
+    ap.add_argument("--warm", action="store_true", help="also time a second run of each file from its filled cache")
+    ap.add_argument("--book", type=int, default=0, metavar="N",
+                    help="also extract an N-page book built from the golden scanned pages")
+    ap.add_argument("--book-only", action="store_true", help="only the book (with --book)")
+    ap.add_argument("--max-load", type=float, default=None,
+                    help=f"wait for the 1-minute load to drop below this (load_ok is judged against it; default {QUIET_LOAD})")
+    ap.add_argument("--wait-load", type=float, default=600.0, help="seconds to wait for --max-load (default 600)")
     args = ap.parse_args(argv)
     if not args.golden.is_dir():
         print(f"{args.golden}: golden directory not found", file=sys.stderr)
         return 2
+    if args.book_only and args.book < 1:
+        print("--book-only needs --book N", file=sys.stderr)
+        return 2
     variants = args.variant or list(VARIANT_FILES)
-    inputs = find_inputs(args.golden, variants, args.only)
-    if not inputs:
+    inputs = [] if args.book_only else find_inputs(args.golden, variants, args.only)
+    if not inputs and not args.book:
         print(f"{args.golden}: no {' / '.join(VARIANT_FILES[v] for v in variants)} found", file=sys.stderr)
         return 2
+    quiet_below = args.max_load if args.max_load is not None else QUIET_LOAD
+    waited = wait_for_quiet(args.max_load, args.wait_load)[1] if args.max_load is not None else 0.0
+    load_start = load_avg()
+    load_ok = load_start[0] < quiet_below
+    print(f"load average at start: {load_start} after waiting {waited:.0f} s"
+          + ("" if load_ok else f" — NOT quiet (1-min ≥ {quiet_below}): timings are not comparable"),
+          file=sys.stderr, flush=True)
     files = []
     for doc, variant, path in inputs:
         print(f"{doc} [{variant}] …", file=sys.stderr, flush=True)
-        files.append({"doc": doc, "variant": variant, "path": str(path), **bench_file(path, args.llm, args.tracemalloc)})
+        files.append({"doc": doc, "variant": variant, "path": str(path),
+                      **bench_file(path, args.llm, args.tracemalloc, cache_dir=args.cache_dir, workers=args.workers,
+                                   warm=args.warm)})
     summary = {v: summarize([r for r in files if r["variant"] == v]) for v in variants if any(r["variant"] == v for r in files)}
+    book = None
+    if args.book:
+        print(f"book of {args.book} scanned pages …", file=sys.stderr, flush=True)
+        book = bench_book(args.golden, args.book, args.llm, args.workers, args.cache_dir)
+        files.append(book)
+    load_end = load_avg()
     print_tables(files, summary)
+    print(f"load average at start {load_start}, at end {load_end}", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {"llm": args.llm, "tracemalloc": args.tracemalloc, "python": sys.version.split()[0],
-              "summary": summary, "files": files}
+              "workers": args.workers, "cpus": os.cpu_count(), "cache_dir": str(args.cache_dir) if args.cache_dir else None,
+              "load_start": load_start, "load_end": load_end, "load_ok": load_ok,
+              "quiet_below": quiet_below, "summary": summary, "book": book, "files": files}
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {args.out}", file=sys.stderr)
     return 0

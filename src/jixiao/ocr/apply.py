@@ -1,32 +1,36 @@
 """The OCR stage: redo the pages whose text layer is missing or garbage, in place.
 
 ``apply_ocr`` takes the ``SourceDocument`` ingest produced (pages marked NO_TEXT/GARBLED
-carry no blocks) and fills those pages in: render → cache lookup → RapidOCR (in a pool of
-worker processes) → ``layout.page_blocks_from_words`` with the rulings found on the scan →
+carry no blocks) and fills those pages in: render → cache lookup → RapidOCR (on a few
+threads) → ``layout.page_blocks_from_words`` with the rulings found on the scan →
 ``layout.stitch_tables`` over the whole document, so a table that runs from a text page onto
 a scanned page (or across two scanned pages) comes out as one table.
 
-Parallelism: pages are spread over ``workers`` spawned processes with one ONNX Runtime
-intra-op thread each. Measured on the 2-core machine (full A4 table page, 155 cells): one
-thread 7.3 CPU-s a page, two intra-op threads 10.1 CPU-s for the same page — the second
-thread mostly spins — so two single-threaded processes get more pages through. A document
-with one page to OCR (or ``workers=1``) runs in-process, with ``workers`` threads.
+Parallelism: threads in this process, not worker processes. ONNX Runtime releases the
+GIL while a model runs (~90% of a page's CPU time), so ``workers`` threads keep the cores
+busy while the models, the interpreter and the libraries exist once. Worker processes cost
+~240 MB each before their first page plus a copy of every buffer (two spawned workers grew
+to ~960 MB each on a 20-page scan), and their start-up (~2 s) was paid by every document.
+Up to ``workers`` pages are in flight, each page's lines are recognised by ``workers``
+threads, and detection — the largest allocation — runs one page at a time (see
+``RapidOcrEngine``). The engine is created once per process and reused by later documents
+(:func:`shared_engine`), so a batch loads the models once.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from jixiao.docmodel import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument
 from jixiao.layout import page_blocks_from_words, stitch_tables
 from jixiao.ocr.cache import OcrCache, cache_key
-from jixiao.ocr.engine import OcrParams, OcrUnavailableError, PageOcr, RapidOcrEngine, engine_version, render_page
+from jixiao.ocr.engine import (
+    OcrParams, OcrUnavailableError, PageOcr, RapidOcrEngine, engine_version, release_freed_memory, render_page,
+)
 from jixiao.schema import Flag, Severity
 
 Progress = Callable[[int, int], None]
@@ -113,7 +117,7 @@ def _merge_by_page(old: list[Block], new: dict[int, list[Block]]) -> list[Block]
 
 
 # ---------------------------------------------------------------------------------------
-# Pages → PageOcr, with cache and worker processes
+# Pages → PageOcr, with cache and threads
 
 
 def ocr_pages(
@@ -127,9 +131,9 @@ def ocr_pages(
 ) -> dict[int, PageOcr]:
     """OCR the given 1-based pages of the PDF at ``path``; cached pages are not OCR'd again.
 
-    Pages are rendered lazily in this process and looked up in the cache; misses go to the
-    workers with at most two pages in flight per worker, so memory holds a few page images
-    whatever the page count. The pool is only started when a page actually misses.
+    Pages are rendered lazily and looked up in the cache; misses are OCR'd by the shared
+    engine with ``workers`` threads and at most ``workers`` pages in flight, so memory holds
+    a few page images whatever the page count. The models load only when a page misses.
     """
     import pymupdf
 
@@ -156,6 +160,7 @@ def ocr_pages(
     def misses() -> Iterator[tuple[int, str, Any]]:
         for n in numbers:
             image = render_page(doc[n - 1], params.dpi)
+            _forget_decoded_images(pymupdf)
             key = cache_key(image, version, params.key())
             hit = cache.get(key) if cache is not None else None
             if hit is None:
@@ -166,82 +171,112 @@ def ocr_pages(
             finished(res, key)
 
     try:
-        if workers <= 1 or total == 1:
-            engine: RapidOcrEngine | None = None
-            for n, key, image in misses():
-                engine = engine or RapidOcrEngine(params, threads=max(1, workers))
-                finished(engine.ocr_image(image, page=n, dpi=params.dpi), key)
-        else:
-            _run_pool(misses(), params, workers, finished, path)
+        engine = shared_engine(params, workers)
+        _run_threads(misses(), engine, max(1, workers), finished, path)
     finally:
         doc.close()
+        release_freed_memory()
     return results
 
 
-def _run_pool(
-    jobs: Iterator[tuple[int, str, Any]], params: OcrParams, workers: int, finished: Callable[[PageOcr, str], None],
-    path: Path,
+def _forget_decoded_images(pymupdf: Any) -> None:
+    """Empty MuPDF's store of decoded resources after a page is rendered.
+
+    MuPDF keeps every decoded image in a process-wide store (up to 256 MB by default): a
+    scanned page is one ~4 MB image that is rendered once and never needed again, so over
+    a long scan the store alone grew the process by ~4 MB a page (~250 MB by page 60).
+    """
+    try:
+        pymupdf.TOOLS.store_shrink(100)
+    except Exception:  # an older PyMuPDF without it: the store stays bounded by its own limit
+        pass
+
+
+def _run_threads(
+    jobs: Iterator[tuple[int, str, Any]], engine: RapidOcrEngine, workers: int,
+    finished: Callable[[PageOcr, str], None], path: Path,
 ) -> None:
-    """OCR images in ``workers`` spawned processes (ONNX Runtime threads do not survive fork)."""
+    """OCR the images ``jobs`` yields with up to ``workers`` pages in flight.
+
+    Images are rendered (by ``jobs``, in this thread) one ahead of a free slot, so memory
+    holds ``workers + 1`` page images whatever the page count, and a thread that finishes
+    a page finds the next one ready. Results are handed to ``finished`` in this thread, as
+    pages complete.
+    """
+    def ocr(n: int, image: Any) -> PageOcr:
+        try:
+            return engine.ocr_image(image, page=n, dpi=engine.params.dpi)
+        finally:
+            release_freed_memory()
+
     first = next(jobs, None)
     if first is None:
+        return  # every page came from the cache: no thread, no model
+    if workers == 1:
+        for n, key, image in _chain(first, jobs):
+            finished(_named(path, n, lambda: ocr(n, image)), key)
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(params,)) as pool:
-        futures: dict[Future[dict[str, Any]], tuple[int, str]] = {}
-        nxt: tuple[int, str, Any] | None = first
-        with _caller_script_hidden():  # a spawn pool starts one worker per submit, up to ``workers``
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jixiao-ocr-page") as pool:
+        futures: dict[Future[PageOcr], tuple[int, str]] = {}
+        pending = _chain(first, jobs)
+        nxt = next(pending, None)
+        while nxt is not None or futures:
             while nxt is not None and len(futures) < workers:
                 n, key, image = nxt
-                futures[pool.submit(_ocr_task, n, image, params.dpi)] = (n, key)
-                nxt = next(jobs, None)
-        while nxt is not None or futures:
-            while nxt is not None and len(futures) < 2 * workers:
-                n, key, image = nxt
-                futures[pool.submit(_ocr_task, n, image, params.dpi)] = (n, key)
-                nxt = next(jobs, None)
+                futures[pool.submit(ocr, n, image)] = (n, key)
+                del image
+                nxt = next(pending, None)
             done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for f in done:
                 n, key = futures.pop(f)
-                try:
-                    data = f.result()
-                except OcrUnavailableError:
-                    raise
-                except Exception as exc:  # a worker crash or an engine error: name the page
-                    raise RuntimeError(f"{path}: OCR failed on page {n}: {type(exc).__name__}: {exc}") from exc
-                finished(PageOcr.from_dict(data), key)
+                finished(_named(path, n, f.result), key)
 
 
-@contextmanager
-def _caller_script_hidden() -> Iterator[None]:
-    """Start spawned workers without re-running the caller's script in them.
+def _chain(first: tuple[int, str, Any], rest: Iterator[tuple[int, str, Any]]) -> Iterator[tuple[int, str, Any]]:
+    yield first
+    yield from rest
 
-    ``spawn`` normally imports the parent's ``__main__`` file in every child, which breaks
-    (or repeats the side effects of) a script that calls the pipeline at top level without an
-    ``if __name__ == "__main__"`` guard. The workers only need ``jixiao``, so the script's
-    path is withheld while they start, and restored right after.
-    """
-    main = sys.modules.get("__main__")
-    if main is None or getattr(main, "__spec__", None) is not None or not hasattr(main, "__file__"):
-        yield  # run with -m or interactively: spawn imports by module name, which is guarded
-        return
-    path = main.__file__
-    del main.__file__
+
+def _named(path: Path, page: int, get: Callable[[], PageOcr]) -> PageOcr:
+    """``get()``, with an engine failure re-raised as one that names the file and the page."""
     try:
-        yield
-    finally:
-        main.__file__ = path
+        return get()
+    except OcrUnavailableError:
+        raise
+    except Exception as exc:
+        raise RuntimeError(f"{path}: OCR failed on page {page}: {type(exc).__name__}: {exc}") from exc
 
 
-_WORKER: RapidOcrEngine | None = None
+# ---------------------------------------------------------------------------------------
+# One engine per process
 
 
-def _init_worker(params: OcrParams) -> None:
-    global _WORKER
-    _WORKER = RapidOcrEngine(params, threads=1)
+_ENGINE: RapidOcrEngine | None = None
+_ENGINE_LOCK = threading.Lock()
 
 
-def _ocr_task(page: int, image: Any, dpi: int) -> dict[str, Any]:
-    if _WORKER is None:
-        raise RuntimeError("OCR worker used before its initializer ran")
-    return _WORKER.ocr_image(image, page=page, dpi=dpi).to_dict()
+def shared_engine(params: OcrParams, threads: int) -> RapidOcrEngine:
+    """The process's engine for these parameters and thread count, created on first use.
+
+    Loading the models costs ~0.6 s and ~55 MB; a batch of documents (``jixiao extract
+    dir/``, the eval, the benchmark) pays it once. A call with other parameters or another
+    thread count replaces the engine, so at most one set of models is held.
+    """
+    global _ENGINE
+    threads = max(1, int(threads))
+    with _ENGINE_LOCK:
+        if _ENGINE is None or _ENGINE.params != params or _ENGINE.threads != threads:
+            if _ENGINE is not None:
+                _ENGINE.close()
+            _ENGINE = RapidOcrEngine(params, threads=threads)
+        return _ENGINE
+
+
+def release_engine() -> None:
+    """Drop the shared engine (its models and threads), e.g. before a long non-OCR phase."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        engine, _ENGINE = _ENGINE, None
+    if engine is not None:
+        engine.close()
+    release_freed_memory()

@@ -27,15 +27,19 @@ sideways, turned) frame the text is read in; ``PageOcr.width/height`` give that 
 
 from __future__ import annotations
 
+import ctypes
 import importlib.metadata
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from jixiao.docmodel import Word
+from jixiao.ocr.cells import refine_table_lines
 
 OCR_EXTRA_HINT = "OCR needs the optional extra: pip install 'jixiao[ocr]'"
 
@@ -63,11 +67,23 @@ class OcrParams:
     det_side: int = 1600  # the detector sees the page at this longest side (crops for recognition stay full size)
     unclip: float = 1.8  # box growth around detected text; RapidOCR's 1.6 clips a leading 一 (一级指标 → 级指标)
     text_score: float = 0.5  # lines below this recognition score are dropped
+    # The recogniser reads a line 48 px high, padded to at least 320 px wide by RapidOCR:
+    # ~3× the work for a short table cell (≥80%, 万元, 合格), which most lines of these forms
+    # are. Short lines — width/height within ``rec_short`` — are padded only to
+    # ``rec_min_width``; every other line keeps RapidOCR's 320 px: a lone glyph (≥, =) is
+    # misread without it (≥ → 目), and a line of 160 px or more would save little.
+    rec_min_width: int = 96
+    rec_short: tuple[float, float] = (1.5, 160 / 48)
+    # Lines per recogniser call (sorted by width, each call padded to its widest line). One
+    # line a call is as fast, reads each line whatever its neighbours, and keeps the peak
+    # memory down (six long lines padded to the longest cost ~0.3 GB more).
+    rec_batch: int = 1
     deskew_min_deg: float = 0.3  # below: leave boxes as they are
     reocr_deg: float = 2.0  # above: rotate the image and read again (boxes alone are not enough)
     orientation: bool = True
     vertical_text: bool = True
     rulings: bool = True
+    table_cells: bool = True  # cut lines at table rules, read cells with ink but no line (jixiao.ocr.cells)
 
     def key(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +144,35 @@ class PageOcr:
         return out
 
 
+def _libc_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None (another C library, another OS).
+
+    Looked up in the symbols already loaded into the process (``CDLL(None)``): no library
+    search, which would run ``ldconfig`` in a subprocess.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def release_freed_memory() -> None:
+    """Give memory freed by the models back to the system (glibc only; a no-op elsewhere).
+
+    Without the ONNX arena, a page's buffers (~0.4 GB for detection) are freed to glibc,
+    which keeps them in the heap of the thread that freed them. With pages in flight on
+    several threads, each thread's heap would keep its own copy of the detection buffers
+    (~1 GB for a 12-page scan on two threads, ~0.65 GB when trimmed after each detection).
+    """
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 # ---------------------------------------------------------------------------------------
 # Rendering
 
@@ -168,62 +213,163 @@ class _Raw:
 
 
 class RapidOcrEngine:
-    """A lazily created ``rapidocr.RapidOCR`` plus the page-level logic around it."""
+    """A lazily created ``rapidocr.RapidOCR`` plus the page-level logic around it.
+
+    One engine serves several threads at once (``ocr_image`` is thread-safe): ONNX Runtime
+    releases the GIL while a model runs, and ~90% of a page's CPU time is spent there, so
+    threads share one copy of the models instead of one per worker process.
+
+    * Recognition (~70% of the work) is split over ``threads`` Python threads, each running
+      the single-threaded recogniser on its own batches (of ``rec_batch`` lines of similar
+      width, cut as RapidOCR cuts them, so the output does not depend on the thread count).
+    * Detection runs one page at a time (``_det_lock``) on ``threads`` intra-op threads:
+      its activations at ``det_side`` are the largest allocation of a page (~0.4 GB at
+      1600 px), one at a time keeps a long scan under 1 GB, and the intra-op threads take
+      ~0.5 s off a one-page document, where nothing else could use the second core.
+    """
 
     def __init__(self, params: OcrParams | None = None, threads: int = 1):
         self.params = params or OcrParams()
         self.threads = max(1, int(threads))
-        self._ocr: Any = None
+        self._ocr: Any = None  # recognition (single-threaded sessions, called from many threads)
+        self._det: Any = None  # detection and the angle classifier (``threads`` intra-op threads)
         self.version = engine_version()
+        self._init_lock = threading.Lock()
+        # RapidOCR.__call__ stores its use_det/use_cls/use_rec switches on the shared object:
+        # every __call__ (detection, the angle classifier) goes through this lock.
+        self._det_lock = threading.Lock()
+        self._rec_pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        """Stop the recognition threads (the models stay loaded until the engine is dropped)."""
+        with self._init_lock:
+            pool, self._rec_pool = self._rec_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._init_lock:
+            if self._rec_pool is None:
+                self._rec_pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="jixiao-ocr-rec")
+            return self._rec_pool
 
     # -- rapidocr calls ---------------------------------------------------------------
 
     def _engine(self) -> Any:
-        if self._ocr is None:
-            try:
-                from rapidocr import RapidOCR
-            except ImportError as exc:  # installed metadata but a broken import
-                raise OcrUnavailableError(f"{OCR_EXTRA_HINT} (import failed: {exc})") from exc
-            # Only packaged models (the defaults): any other model choice would download.
-            cfg: dict[str, Any] = {
-                "Global.log_level": "error",
-                "Global.text_score": self.params.text_score,
-                "Global.max_side_len": self.params.max_side,
-                "Global.use_cls": False,
-                "EngineConfig.onnxruntime.intra_op_num_threads": self.threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-                # The arena reuses buffers across the ~30 recognition batches of a page: ~10% faster.
-                "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
-            }
-            cfg["Det.unclip_ratio"] = self.params.unclip
-            if self.params.det_side > 0:
-                cfg.update({"Det.limit_type": "max", "Det.limit_side_len": self.params.det_side})
-            self._ocr = RapidOCR(params=cfg)
-        return self._ocr
+        """The ``rapidocr.RapidOCR`` that recognises (created once; models load on first use).
+
+        Only its ``recognize_txt`` may be called without a lock (it keeps no per-call state).
+        """
+        with self._init_lock:
+            if self._ocr is None:
+                self._ocr = self._create(intra_threads=1)
+            return self._ocr
+
+    def _detector(self) -> Any:
+        """The ``rapidocr.RapidOCR`` that detects and classifies; call it under ``_det_lock``."""
+        with self._init_lock:
+            if self._det is None:
+                self._det = self._create(intra_threads=self.threads)
+            return self._det
+
+    def _create(self, intra_threads: int) -> Any:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as exc:  # installed metadata but a broken import
+            raise OcrUnavailableError(f"{OCR_EXTRA_HINT} (import failed: {exc})") from exc
+        p = self.params
+        # Only packaged models (the defaults): any other model choice would download.
+        cfg: dict[str, Any] = {
+            "Global.log_level": "error",
+            "Global.text_score": p.text_score,
+            "Global.max_side_len": p.max_side,
+            "Global.use_cls": False,
+            "EngineConfig.onnxruntime.intra_op_num_threads": intra_threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            # Off: with the arena each thread's buffers stay reserved at their largest size
+            # (~1 GB per process after a few pages); without it ~0.6 GB peak, ~5% slower.
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,
+            "Det.unclip_ratio": p.unclip,
+            "Rec.rec_batch_num": max(1, p.rec_batch),
+            "Rec.rec_img_shape": [3, 48, max(8, p.rec_min_width)],
+        }
+        if p.det_side > 0:
+            cfg.update({"Det.limit_type": "max", "Det.limit_side_len": p.det_side})
+        return RapidOCR(params=cfg)
+
+    def _detect(self, img: np.ndarray) -> list[np.ndarray]:
+        """Text line quadrilaterals (4×2, clockwise from top-left) in ``img``'s pixels."""
+        with self._det_lock:
+            # All three switches every call: RapidOCR keeps the last call's settings.
+            out = self._detector()(img, use_det=True, use_cls=False, use_rec=False)
+            release_freed_memory()  # before the next page's detection allocates its own
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        return [np.asarray(b, dtype=np.float32).reshape(4, 2) for b in boxes]
 
     def _read(self, gray: np.ndarray) -> list[_Raw]:
-        # All three switches every call: RapidOCR keeps the last call's settings.
-        out = self._engine()(gray, use_det=True, use_cls=False, use_rec=True)
-        if out is None or getattr(out, "boxes", None) is None or out.txts is None:
+        """Detect, then recognise every line (the lines spread over the engine's threads)."""
+        quads = self._detect(gray)
+        if not quads:
             return []
+        read = self._recognize_many([_crop_quad(gray, q) for q in quads])
         return [
-            _Raw(np.asarray(b, dtype=np.float32).reshape(4, 2), str(t), float(s))
-            for b, t, s in zip(out.boxes, out.txts, out.scores)
-            if str(t).strip()
+            _Raw(q, t, s)
+            for q, (t, s) in zip(quads, read)
+            if t.strip() and s >= self.params.text_score
         ]
 
+    def _recognize_many(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """(text, score) per grayscale crop, in order.
+
+        The crops are sorted by aspect ratio and cut into batches of ``rec_batch`` exactly as
+        RapidOCR does for a page, so the result is the same whatever the number of threads;
+        the widest batches go first, so the threads finish together.
+        """
+        if self.params.rec_min_width < REC_CONTEXT_WIDTH:
+            crops = [_keep_context(c, self.params.rec_short) for c in crops]
+        ratios = np.array([c.shape[1] / float(max(c.shape[0], 1)) for c in crops])
+        order = np.argsort(ratios)
+        size = max(1, self.params.rec_batch)
+        batches = [[int(i) for i in order[k : k + size]] for k in range(0, len(order), size)][::-1]
+
+        def run(batch: list[int]) -> list[tuple[str, float]]:
+            return self._recognize_batch([crops[i] for i in batch])
+
+        if self.threads > 1 and len(batches) > 1:
+            results = list(self._pool().map(run, batches))
+        else:
+            results = [run(b) for b in batches]
+        out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        for batch, res in zip(batches, results):
+            for i, r in zip(batch, res):
+                out[i] = r
+        return out
+
+    def _recognize_batch(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """One recogniser call (no detection, no angle classifier); thread-safe."""
+        bgr = [np.ascontiguousarray(np.repeat(c[:, :, None], 3, axis=2)) if c.ndim == 2 else c for c in crops]
+        try:
+            res = self._engine().recognize_txt(bgr)
+        except Exception as exc:  # RapidOCRError: nothing was read at all
+            if type(exc).__name__ != "RapidOCRError":
+                raise
+            return [("", 0.0)] * len(crops)
+        txts, scores = list(res.txts or []), list(res.scores or [])
+        if len(txts) != len(crops):
+            return [("", 0.0)] * len(crops)
+        return [(str(t), float(s)) for t, s in zip(txts, scores)]
+
     def _recognize(self, img: np.ndarray) -> tuple[str, float]:
-        out = self._engine()(img, use_det=False, use_cls=False, use_rec=True)
-        txts = getattr(out, "txts", None)
-        if not txts:
-            return "", 0.0
-        return str(txts[0]), float(out.scores[0])
+        return self._recognize_batch([img])[0]
 
     def _upside_down_votes(self, crops: list[np.ndarray]) -> tuple[int, int]:
         """(votes for 180°, confident votes) from the angle classifier on line crops."""
         up = total = 0
         for crop in crops:
-            out = self._engine()(crop, use_det=False, use_cls=True, use_rec=False)
+            with self._det_lock:
+                out = self._detector()(crop, use_det=False, use_cls=True, use_rec=False)
             res = getattr(out, "cls_res", None)
             if not res:
                 continue
@@ -257,6 +403,7 @@ class RapidOcrEngine:
         reread = self._reread_vertical(img, raws) if p.vertical_text else 0
         raws = _merge_stacked(raws)
         rulings = detect_rulings(img, raws) if p.rulings else []
+        raws = refine_table_lines(img, raws, rulings, self._recognize_many) if p.table_cells and rulings else raws
         scale = 72.0 / dpi
         lines = [
             OcrLine(r.text, tuple(round(v * scale, 2) for v in r.aabb), round(r.score, 4), r.vertical)  # type: ignore[arg-type]
@@ -326,6 +473,38 @@ def _confident_chars(raws: list[_Raw]) -> float:
 
 def _wide_share(raws: list[_Raw]) -> float:
     return sum(1 for r in raws if r.w > 1.5 * r.h) / len(raws) if raws else 0.0
+
+
+REC_CONTEXT_WIDTH = 320  # RapidOCR's recogniser input: 48 px high, padded to at least 320 px wide
+REC_CONTEXT_RATIO = REC_CONTEXT_WIDTH / 48
+
+
+def _keep_context(crop: np.ndarray, short: tuple[float, float]) -> np.ndarray:
+    """A crop whose width/height is outside the ``short`` range, padded on the right to
+    RapidOCR's 320-px context with mid-grey (the value RapidOCR's own padding — 0 after its
+    normalisation — stands for), so it is read as with RapidOCR's default width."""
+    h, w = crop.shape[:2]
+    if h == 0 or w >= REC_CONTEXT_RATIO * h or short[0] * h <= w < short[1] * h:
+        return crop
+    out = np.full((h, int(math.ceil(h * REC_CONTEXT_RATIO))) + crop.shape[2:], 127, dtype=crop.dtype)
+    out[:, :w] = crop
+    return out
+
+
+def _crop_quad(img: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """A detected line cut out along its quadrilateral and straightened, as RapidOCR (and
+    PaddleOCR) crop it for the recogniser; a crop at least 1.5× taller than wide is turned
+    90° counter-clockwise, so a vertical line is read along its length."""
+    import cv2
+
+    pts = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+    w = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))
+    h = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
+    w, h = max(w, 1), max(h, 1)
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(pts, dst)
+    out = cv2.warpPerspective(img, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    return np.rot90(out) if out.shape[0] / out.shape[1] >= 1.5 else out
 
 
 def _crop(img: np.ndarray, r: _Raw, pad: int = 0) -> np.ndarray:
@@ -454,9 +633,11 @@ def detect_rulings(img: np.ndarray, raws: list[_Raw] | None = None) -> list[tupl
     """Horizontal and vertical table rules on a (deskewed) page image, in pixels.
 
     Ink is thresholded (Otsu), then opened with long thin kernels: a horizontal kernel longer
-    than any character stroke keeps only rules; the vertical kernel is just above the text
-    height, so a rule between two rows (at least a text line plus padding) survives while
-    character strokes do not.
+    than any character stroke keeps only rules; the vertical kernel is shorter than a
+    detected line box (0.85 of its height, which is ~1.4 glyph heights: the detector's boxes
+    grow ~1.6× around the ink) and longer than any stroke of a character, so the rule beside
+    a single tightly padded row (barely taller than the line box) survives while character
+    strokes do not. Rules are reported by their two ends (see the slant note below).
     """
     import cv2
 
@@ -467,16 +648,40 @@ def detect_rulings(img: np.ndarray, raws: list[_Raw] | None = None) -> list[tupl
     out: list[tuple[float, float, float, float]] = []
     kh = max(int(3 * text_h), w // 40, 20)
     hor = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
-    kv = max(int(1.15 * text_h), 15)
+    kv = max(int(0.85 * text_h), 15)
     ver = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
+    thick = max(6, text_h / 3)
     for mask, horizontal in ((hor, True), (ver, False)):
-        n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for i in range(1, n):
-            x, y, bw, bh, _area = stats[i]
-            if horizontal and bh <= max(6, text_h / 3) and bw >= kh:
-                yc = y + bh / 2.0
-                out.append((float(x), yc, float(x + bw), yc))
-            elif not horizontal and bw <= max(6, text_h / 3) and bh >= kv:
-                xc = x + bw / 2.0
-                out.append((xc, float(y), xc, float(y + bh)))
+            x, y, bw, bh, _area = (int(v) for v in stats[i])
+            length, width = (bw, bh) if horizontal else (bh, bw)
+            if length < (kh if horizontal else kv) or width > thick + 0.05 * length:
+                continue
+            # A page left a fraction of a degree skewed (under the deskew threshold, or a
+            # skew estimate off by that much) draws each rule as a long, slightly slanted
+            # band: report its two ends, so the layout stage straightens it with the text.
+            a, b = _rule_ends(labels[y : y + bh, x : x + bw] == i, horizontal)
+            if abs(b - a) > 0.05 * length or width - abs(b - a) > thick:
+                continue  # too steep for a rule, or too thick once the slant is taken out
+            if abs(b - a) < 1.0:
+                a = b = (y + bh / 2.0) if horizontal else (x + bw / 2.0)
+            elif horizontal:
+                a, b = y + a, y + b
+            else:
+                a, b = x + a, x + b
+            out.append((float(x), a, float(x + bw), b) if horizontal else (a, float(y), b, float(y + bh)))
     return out
+
+
+def _rule_ends(sub: np.ndarray, horizontal: bool) -> tuple[float, float]:
+    """Across-position (pixel centres) of a rule's ink at its first and last few pixels along."""
+    m = sub if not horizontal else sub.T  # rows run along the rule
+    k = max(3, m.shape[0] // 20)
+    idx = np.arange(m.shape[1], dtype=np.float64) + 0.5
+
+    def centre(rows: np.ndarray) -> float:
+        weights = rows.sum(axis=0).astype(np.float64)
+        return float((weights * idx).sum() / weights.sum()) if weights.sum() else float(m.shape[1]) / 2.0
+
+    return centre(m[:k]), centre(m[-k:])
