@@ -118,7 +118,7 @@ def extract_command(
     llm: str = typer.Option("off", "--llm", help="LLM use: off (default; nothing leaves the machine), fallback (only regions the rules could not settle), full (every region)."),
     llm_config: Path | None = typer.Option(None, "--llm-config", help="TOML file with the LLM endpoint (see README)."),
     ocr: str = typer.Option("auto", "--ocr", help="OCR: auto (pages without a usable text layer), off, force (every PDF page)."),
-    workers: int = typer.Option(2, "--workers", "-w", min=1, help="Parallel OCR workers."),
+    workers: int = typer.Option(2, "--workers", "-w", min=1, help="OCR threads (pages in flight)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="OCR/LLM cache directory (default ~/.cache/jixiao)."),
     force: bool = typer.Option(False, "--force", help="Re-extract files whose output is already up to date."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks for failed files."),

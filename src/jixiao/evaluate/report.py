@@ -44,7 +44,7 @@ MAIN_METRICS: tuple[str, ...] = (
     "budget_line_f1",
     "silent_error_rate",
 )
-LOWER_IS_BETTER = frozenset({"silent_error_rate", "field_error_rate"})
+LOWER_IS_BETTER = frozenset({"silent_error_rate", "field_error_rate", "expected_calibration_error"})
 
 SCORER_SETTINGS = {
     "min_form_similarity": MIN_FORM_SIMILARITY,
