@@ -327,7 +327,8 @@ def test_short_lines_reach_the_recogniser_unpadded():
                                            [[40, 50], [160, 50], [160, 80], [40, 80]]], dtype=np.float32))  # 120×30
 
     fake = Mixed(delay=0)
-    _engine_with(fake, 1, rec_min_width=96, rec_short=(1.5, 10 / 3))._read(np.full((100, 200), 255, np.uint8))
+    eng = _engine_with(fake, 1, rec_min_width=96, rec_short=(1.5, 10 / 3))
+    eng._read(np.full((100, 200), 255, np.uint8))
     assert sorted(w for call in fake.rec_calls for w in call) == [60, 174, 200]  # glyph 26 × 320/48, line 30 × 320/48
     fake = Mixed(delay=0)  # RapidOCR's own width: it pads everything itself, nothing to do here
     _engine_with(fake, 1, rec_min_width=320, rec_short=(1.5, 10 / 3))._read(np.full((100, 200), 255, np.uint8))
@@ -398,6 +399,26 @@ def test_one_engine_per_process_until_the_parameters_change():
     finally:
         ocr_apply.release_engine()
     assert ocr_apply._ENGINE is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_builds_its_own_engine():
+    ocr_apply.release_engine()
+    try:
+        parent = ocr_apply.shared_engine(OcrParams(), 2)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the inherited engine (and its dead threads) must be gone
+            ok = ocr_apply._ENGINE is None and ocr_apply.shared_engine(OcrParams(), 2) is not parent
+            os.write(w, b"1" if ok else b"0")
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        assert os.read(r, 1) == b"1"
+        os.close(r)
+        assert ocr_apply.shared_engine(OcrParams(), 2) is parent  # the parent keeps its own
+    finally:
+        ocr_apply.release_engine()
 
 
 def test_recogniser_settings_are_part_of_the_cache_key():

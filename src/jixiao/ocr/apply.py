@@ -19,6 +19,7 @@ threads, and detection — the largest allocation — runs one page at a time (s
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -270,6 +271,17 @@ def shared_engine(params: OcrParams, threads: int) -> RapidOcrEngine:
                 _ENGINE.close()
             _ENGINE = RapidOcrEngine(params, threads=threads)
         return _ENGINE
+
+
+def _drop_engine_in_child() -> None:
+    """A forked child inherits the engine but not its threads (nor ONNX Runtime's): it
+    would wait forever on a recognition pool that has no thread. It builds its own."""
+    global _ENGINE, _ENGINE_LOCK
+    _ENGINE, _ENGINE_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_engine_in_child)
 
 
 def release_engine() -> None:
