@@ -60,7 +60,7 @@ class Step:
     fields: int
     correct: int
     prior: float
-    prior_weight: float = 10.0
+    prior_weight: float = PRIOR_WEIGHT
 
     @property
     def value(self) -> float:

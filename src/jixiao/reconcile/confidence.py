@@ -15,8 +15,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from jixiao.reconcile.agreement import get_field
-from jixiao.reconcile.calibration import calibrate
-from jixiao.reconcile.calibration import is_raw as _raw_mode
+from jixiao.reconcile.calibration import calibrate, is_raw as _raw_mode
 from jixiao.reconcile.codes import DOCUMENT_CHECKS
 from jixiao.reconcile.common import Ledger, has_flag, raise_flag
 from jixiao.schema import AlignmentStatus, Document, Evidence, Form, Severity, Traced
@@ -48,7 +47,6 @@ REPAIR_EACH = -0.1  # repairs are deterministic rules, right on the golden set: 
 REPAIR_DISTANCE = -0.4  # × (edit distance ÷ original length), capped at 1
 OCR_LOW = 0.8  # an OCR score below this gets a warning (a prior; tune on real OCR runs)
 LOW = 0.5  # below this, a field with no warning gets ``low_confidence``
-FLOOR, CEIL = 0.001, 0.999
 
 INDICATOR_FIELDS = ("level1", "level2", "level3", "half_year", "target", "description", "key_task", "basis",
                     "category", "weight")
@@ -126,7 +124,7 @@ def score(terms: list[tuple[str, float]]) -> float:
     c = calibrate(evidence_score(terms))
     if _raw_mode():
         return c  # unrounded: eval/calibrate.py fits on it
-    return round(min(CEIL, max(FLOOR, c)), 3)
+    return round(c, 3)  # calibrate() already clamped it to [0.001, 0.999]
 
 
 def _set(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext) -> None:
