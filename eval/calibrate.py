@@ -31,7 +31,8 @@ from typing import Any
 from jixiao.evaluate.cli import load_golden, predictions_from_dir
 from jixiao.evaluate.scorer import FieldRecord, calibration, calibration_summary, score_document
 from jixiao.reconcile import reconcile
-from jixiao.reconcile.calibration import Calibration, fit, raw_scores, write
+from jixiao.evaluate.calibration import fit, write
+from jixiao.reconcile.calibration import Calibration, raw_scores
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "src" / "jixiao" / "data" / "calibration.json"
 

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from jixiao import __version__
+from jixiao.model.modes import LlmMode, OcrMode, choices
 from jixiao.export import FORMATS, export
 from jixiao.ingest import SUPPORTED_SUFFIXES, file_sha256
 
@@ -137,11 +138,11 @@ def extract_command(
         raise typer.BadParameter(f"unknown format(s) {bad}; choose from {FORMATS}", param_hint="--format")
     if "json" not in fmts:
         fmts.insert(0, "json")  # the canonical output; also what resume reads
-    if llm not in ("off", "fallback", "full"):
-        raise typer.BadParameter("choose off, fallback or full", param_hint="--llm")
-    if ocr not in ("auto", "off", "force"):
-        raise typer.BadParameter("choose auto, off or force", param_hint="--ocr")
-    opts = ExtractOptions(llm=llm, ocr=ocr, llm_config=llm_config, cache_dir=cache_dir, workers=workers)
+    if llm not in set(LlmMode):
+        raise typer.BadParameter(f"choose {choices(LlmMode)}", param_hint="--llm")
+    if ocr not in set(OcrMode):
+        raise typer.BadParameter(f"choose {choices(OcrMode)}", param_hint="--ocr")
+    opts = ExtractOptions(llm=LlmMode(llm), ocr=OcrMode(ocr), llm_config=llm_config, cache_dir=cache_dir, workers=workers)
     files, missing = collect_inputs(inputs)
     results = [FileResult(path=str(p), status="failed", reason=reason) for p, reason in missing]
     stems = output_stems(files)
@@ -160,7 +161,7 @@ def extract_command(
 
 
 def _extract_one(path: Path, stem: str, out: Path, fmts: list[str], opts, force: bool, debug: bool, extract_file) -> FileResult:
-    from jixiao.docmodel import IngestError
+    from jixiao.model.source import IngestError
 
     t0 = time.perf_counter()
     try:
@@ -217,13 +218,13 @@ def _mount() -> None:
 
     app.command("eval")(eval_command)
     try:
-        from jixiao.render.cli import app as golden_app
+        from jixiao.evaluate.render.cli import app as golden_app
 
         app.add_typer(golden_app, name="golden", help="Build and check the golden set's rendered inputs.")
     except ImportError:  # pragma: no cover
         pass
     try:
-        from jixiao.llm.cli import app as llm_app
+        from jixiao.providers.cli import app as llm_app
 
         app.add_typer(llm_app, name="llm", help="The optional LLM endpoint: serve a local model, ping, show config.")
     except ImportError:  # pragma: no cover

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from jixiao.schema import Document, Severity
+from jixiao.model.output import Document, Severity
 
 FORMATS = ("json", "xlsx", "csv", "md")
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from jixiao.model.modes import LlmMode, OcrMode
 
 if TYPE_CHECKING:
-    from jixiao.schema import Document
-
-LlmMode = Literal["off", "fallback", "full"]
-OcrMode = Literal["auto", "off", "force"]
-
+    from jixiao.model.output import Document
 
 @dataclass
 class ExtractOptions:
-    llm: LlmMode = "off"
-    ocr: OcrMode = "auto"
+    llm: LlmMode = LlmMode.OFF
+    ocr: OcrMode = OcrMode.AUTO
     llm_config: Path | None = None  # config file for the LLM endpoint (see README)
     cache_dir: Path | None = None  # OCR and LLM caches; default ~/.cache/jixiao
     workers: int = 2
@@ -33,7 +31,7 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
 
     from jixiao.extract.rules import extract_form, mark_suspect_document
     from jixiao.ingest import ingest_file
-    from jixiao.schema import Document, Severity, SourceInfo
+    from jixiao.model.output import Document, Severity, SourceInfo
     from jixiao.segment import segment
 
     opts = options or ExtractOptions()
@@ -62,7 +60,7 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
                  "the text reads like OCR output (garbled names): repairs applied, confidence lowered", field=None)
     if not forms:
         doc.flag(Severity.ERROR, "no_form_found", "no 绩效目标表 found (no indicator table or form header)")
-    if opts.llm != "off":
+    if opts.llm != LlmMode.OFF:
         doc = _apply_llm(doc, regions, opts, stats)
     doc.stats.update(stats)
     doc = _reconcile(doc)
@@ -71,27 +69,27 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
 
 
 def _maybe_ocr(src, path: Path, opts: ExtractOptions, stats: dict):
-    if opts.ocr == "off" or (opts.ocr == "auto" and not src.needs_ocr):
+    if opts.ocr == OcrMode.OFF or (opts.ocr == OcrMode.AUTO and not src.needs_ocr):
         return src
     before = len(src.needs_ocr)
     try:
         from jixiao.ocr import apply_ocr
 
-        src = apply_ocr(src, path, cache_dir=opts.cache_dir, workers=opts.workers, force=opts.ocr == "force")
+        src = apply_ocr(src, path, cache_dir=opts.cache_dir, workers=opts.workers, force=opts.ocr == OcrMode.FORCE)
     except ImportError as exc:  # the optional extra is missing (OcrUnavailableError is an ImportError)
-        from jixiao.schema import Flag, Severity
+        from jixiao.model.output import Flag, Severity
 
         src.flags.append(Flag(severity=Severity.ERROR, code="ocr_unavailable",
                               message=f"pages need OCR but the OCR engine is not installed: {exc}"))
         return src
-    stats["ocr_pages"] = before if opts.ocr == "auto" else len(src.pages)
+    stats["ocr_pages"] = before if opts.ocr == OcrMode.AUTO else len(src.pages)
     return src
 
 
 def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
     """The optional LLM path, once per document (all forms' chunks share one request pool)."""
-    from jixiao.extract.llm import extract_document_with_llm
-    from jixiao.llm.fewshot import golden_examples
+    from jixiao.extract.llm.run import extract_document_with_llm
+    from jixiao.extract.llm.fewshot import golden_examples
 
     examples = golden_examples(doc.source.path if doc.source else None, doc.source.sha256 if doc.source else None)
     forms, llm_stats = extract_document_with_llm(regions, doc.forms, opts.llm, opts.llm_config, opts.cache_dir,
@@ -99,7 +97,7 @@ def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
     doc.forms = forms
     stats["llm"] = llm_stats
     if not llm_stats.get("enabled", True) and llm_stats.get("reason"):
-        from jixiao.schema import Severity
+        from jixiao.model.output import Severity
 
         doc.flag(Severity.INFO, "llm_off", f"--llm {opts.llm} requested, but {llm_stats['reason']}")
     return doc

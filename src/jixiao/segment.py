@@ -18,9 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jixiao import vocab
-from jixiao.docmodel import Block, Paragraph, SourceDocument, Table
-from jixiao.values import clean_cell, year_from_text
+from jixiao.domain import vocab
+from jixiao.model.source import Block, Paragraph, SourceDocument, Table
+from jixiao.domain.values import clean_cell, year_from_text
 
 _UNIT_SUFFIX = re.compile(r"(局|委|委员会|办|办公室|中心|院|所|厅|部|会|站|处|队|馆|校|公司|政府|街道|镇|乡)$")
 

@@ -34,7 +34,9 @@ from jixiao.evaluate.report import (
     write_reports,
 )
 from jixiao.evaluate.scorer import DocScore, score_document
-from jixiao.schema import Document, load_document
+from jixiao.model.output import Document, load_document
+from jixiao.model.errors import JixiaoError
+from jixiao.model.modes import LlmMode
 
 VARIANT_FILES: dict[str, str] = {
     "text": "source.txt",
@@ -55,13 +57,7 @@ class Variant(str, Enum):
     xlsx = "xlsx"
 
 
-class LlmChoice(str, Enum):
-    off = "off"
-    fallback = "fallback"
-    full = "full"
-
-
-class EvalError(Exception):
+class EvalError(JixiaoError):
     """An input of the evaluation itself is unusable (exit code 2)."""
 
 
@@ -176,7 +172,7 @@ def pipeline_extractor() -> Extractor:
         raise EvalError("jixiao.pipeline.extract_file is not available yet; score saved predictions with --pred DIR")
 
     def run(path: Path, llm: str) -> Document:
-        return extract_file(path, pipeline.ExtractOptions(llm=llm))
+        return extract_file(path, pipeline.ExtractOptions(llm=LlmMode(llm)))
 
     return run
 
@@ -346,7 +342,7 @@ def eval_command(
     golden_dir: Annotated[Path, typer.Argument(help="golden set: <dir>/<doc_id>/label.json + inputs")] = Path("golden"),
     pred: Annotated[Optional[Path], typer.Option("--pred", help="score saved predictions <doc_id>[.<variant>].json instead of extracting")] = None,
     variant: Annotated[Optional[list[Variant]], typer.Option("--variant", help="only these input variants (repeatable)")] = None,
-    llm: Annotated[LlmChoice, typer.Option("--llm", help="LLM mode when extracting")] = LlmChoice.off,
+    llm: Annotated[LlmMode, typer.Option("--llm", help="LLM mode when extracting")] = LlmMode.OFF,
     out: Annotated[Path, typer.Option("--out", help="where report.json/.md/.html go")] = Path("eval/out"),
     compare: Annotated[Optional[Path], typer.Option("--compare", help="an older report.json to print deltas against")] = None,
     thresholds: Annotated[Optional[Path], typer.Option("--thresholds", help="minimum metrics (default eval/thresholds.toml if present)")] = None,

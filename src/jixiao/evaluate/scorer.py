@@ -18,8 +18,8 @@ Why each rule is what it is (the numbers are constants below so a report can cit
 * Both pairings are an **optimal one-to-one assignment** maximising total similarity
   (Hungarian algorithm, implemented here because scipy is not a dependency), not a greedy
   best-first match: greedy can take a good pair that blocks two others.
-* **Fields** are compared after ``jixiao.values.fold``: text fields by folded equality;
-  ``half_year``/``target``/history values by ``jixiao.values.values_equal`` (the ``*_parsed``
+* **Fields** are compared after ``jixiao.domain.values.fold``: text fields by folded equality;
+  ``half_year``/``target``/history values by ``jixiao.domain.values.values_equal`` (the ``*_parsed``
   keys are used when present); amounts within ``AMOUNT_TOLERANCE`` (0.005 万元); goals by
   folded equality or a folded fuzzy ratio ≥ ``GOAL_MIN_RATIO`` (0.9: long prose where a
   dropped comma should not count as wrong). A null and an empty string are the same value.
@@ -47,8 +47,8 @@ from typing import Any, Callable, Iterable, Sequence
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from jixiao.schema import BudgetLine, Document, Evidence, Flag, Form, Indicator, Severity
-from jixiao.values import fold, values_equal
+from jixiao.model.output import BudgetLine, Document, Evidence, Flag, Form, Indicator, Severity
+from jixiao.domain.values import fold, values_equal
 
 MIN_FORM_SIMILARITY = 0.6
 MIN_INDICATOR_SIMILARITY = 0.65

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jixiao import vocab
-from jixiao.docmodel import Block, Cell, Paragraph, Table
-from jixiao.values import clean_cell, parse_value
+from jixiao.domain import vocab
+from jixiao.model.source import Block, Cell, Paragraph, Table
+from jixiao.domain.values import clean_cell, parse_value
 
 
 @dataclass
@@ -25,7 +25,7 @@ class CellView:
     col: int
     cell: Cell | None = None
     inferred: bool = False  # a copy filling a merged area (exact grids)
-    repairs: list = field(default_factory=list)  # jixiao.schema.Repair steps applied to ``text``
+    repairs: list = field(default_factory=list)  # jixiao.model.output.Repair steps applied to ``text``
 
     @property
     def raw(self) -> str:
@@ -98,7 +98,7 @@ def looks_like_value(text: str) -> bool:
 
 def is_framework_name(text: str, role: str) -> bool:
     """Whether ``text`` names a level1 / level2 of some indicator framework (``role``: "level1" | "level2")."""
-    from jixiao import framework
+    from jixiao.domain import framework
 
     return (framework.canonical_level1 if role == "level1" else framework.canonical_level2)(text) is not None
 

@@ -1,7 +1,7 @@
 """Rules extractor: one form region → one ``Form``, with no model in the loop.
 
 The region's rows are read in order by a small state machine. Each row is recognised by
-its vocabulary (``jixiao.vocab``), never by where a particular province prints it:
+its vocabulary (``jixiao.domain.vocab``), never by where a particular province prints it:
 
 * a row naming ≥2 indicator columns (一级/二级/三级指标, 指标值 …) opens an indicator table;
   following rows that hold only header words or years refine it (multi-row headers);
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jixiao import vocab
+from jixiao.domain import vocab
 from jixiao.extract.rows import (
     CellView,
     Role,
@@ -32,9 +32,9 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.schema import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.output import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.segment import FormRegion
-from jixiao.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
+from jixiao.domain.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
 
 HIERARCHY = ("level1", "level2", "key_task")
 
@@ -639,7 +639,7 @@ def mark_suspect_document(regions: list[FormRegion]) -> None:
 
 def _is_suspect(rows: list[RowView]) -> bool:
     """OCR'd cells (score < 1), or a text layer where garbled names are common."""
-    from jixiao.repair import looks_garbled
+    from jixiao.domain.repair import looks_garbled
 
     cells = [c for r in rows for c in r.cells if c.text]
     if any(c.cell is not None and c.cell.score < 1.0 for c in cells):
@@ -652,7 +652,7 @@ def _is_suspect(rows: list[RowView]) -> bool:
 
 def _repaired_row(row: RowView) -> RowView:
     """Rejoin words OCR cut across two cells, and snap framework names, before alignment."""
-    from jixiao.repair import looks_garbled, rejoin_cells, repair_text
+    from jixiao.domain.repair import looks_garbled, rejoin_cells, repair_text
 
     cells = list(row.cells)
     out: list[CellView] = []
@@ -682,9 +682,9 @@ def _repaired_row(row: RowView) -> RowView:
 
 def _repair_names(ind: Indicator, suspect: bool) -> None:
     """Character-level repairs always (variant hanzi, look-alikes); lexicon snapping on suspect sources."""
-    from jixiao.repair import INFERRED_RULES, repair_text
+    from jixiao.domain.repair import INFERRED_RULES, repair_text
 
-    from jixiao.repair import looks_garbled
+    from jixiao.domain.repair import looks_garbled
 
     for fld in ("level1", "level2", "level3", "key_task"):
         text = getattr(ind, fld)
@@ -713,7 +713,7 @@ def _repair_names(ind: Indicator, suspect: bool) -> None:
 
 def _resolve_garbled_level2(indicators: list[Indicator]) -> None:
     """An unreadable level2 between two readable ones under the same level1 is fixed by the framework order."""
-    from jixiao.repair import looks_garbled, resolve_level2_by_position
+    from jixiao.domain.repair import looks_garbled, resolve_level2_by_position
 
     for i, ind in enumerate(indicators):
         if not ind.level2 or not looks_garbled(ind.level2):
@@ -739,7 +739,7 @@ def _resolve_garbled_level2(indicators: list[Indicator]) -> None:
 
 
 def _adjacent_in_framework(prev: str, nxt: str, level1: str | None) -> bool:
-    from jixiao import framework
+    from jixiao.domain import framework
 
     l1 = framework.canonical_level1(level1)
     if l1 is None:
@@ -884,7 +884,7 @@ def _level2_of(r: dict) -> str | None:
 
 
 def _fill_level1(rows: list[dict], *, exact: bool) -> None:
-    from jixiao import framework
+    from jixiao.domain import framework
 
     printed = [i for i, r in enumerate(rows) if "level1" in r["cells"]]
     if not printed:

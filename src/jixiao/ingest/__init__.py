@@ -10,7 +10,7 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-from jixiao.docmodel import IngestError, SourceDocument
+from jixiao.model.source import IngestError, SourceDocument
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".xlsx", ".xlsm", ".txt", ".tsv", ".md", ".csv", ".text")
 MAX_BYTES = 512 * 1024 * 1024

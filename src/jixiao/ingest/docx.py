@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import (
+from jixiao.model.source import (
     Block,
     Cell,
     IngestError,

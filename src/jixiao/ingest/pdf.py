@@ -7,7 +7,7 @@ Design notes (measured on rendered forms, see shared/notes/toolchain.md §1):
   ruled tables). ``find_tables`` spends most of its time building a 25-field dict per
   character that the line strategy never reads; :func:`_line_tables` runs the same
   finder on a lean character list (the fields it reads, the same extraction flags, so
-  the same cells — ``tests/test_ingest_pdf.py`` compares the two) and falls back to
+  the same cells — ``tests/unit/ingest/test_pdf.py`` compares the two) and falls back to
   ``find_tables`` where its assumptions do not hold (rotated pages, an unexpected
   PyMuPDF). Pages without any vector drawing cannot hold a ruled table and skip it.
 * Tables standing side by side (a 中期 and a 年度 indicator table joined by the rules of
@@ -18,9 +18,9 @@ Design notes (measured on rendered forms, see shared/notes/toolchain.md §1):
   from the characters inside each cell. Instead of one ``get_text(clip=cell)`` per cell
   (one MuPDF text page per cell), the page's characters are extracted once and each is
   given to the cell holding its centre — the same rule a clip applies, at one extraction
-  per page (``tests/test_ingest_pdf.py`` checks the two agree).
+  per page (``tests/unit/ingest/test_pdf.py`` checks the two agree).
 * Merged cells (``None`` in ``row.cells``) become copies pointing at their origin.
-* Pages whose text layer is missing or garbage (``jixiao.pagecheck``) keep their
+* Pages whose text layer is missing or garbage (``jixiao.ingest.pagecheck``) keep their
   ``PageInfo`` but contribute no blocks: the OCR stage fills them in.
 """
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from jixiao.docmodel import (
+from jixiao.model.source import (
     Block,
     Cell,
     IngestError,
@@ -57,8 +57,8 @@ from jixiao.layout import (
     split_side_by_side,
     stitch_tables,
 )
-from jixiao.pagecheck import classify_page
-from jixiao.schema import BBox, Flag, Severity
+from jixiao.ingest.pagecheck import classify_page
+from jixiao.model.output import BBox, Flag, Severity
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
+from jixiao.model.source import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
 
 _INTERNAL_TAB = re.compile(r"[^\t]\t")
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")

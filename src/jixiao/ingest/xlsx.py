@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import (
+from jixiao.model.source import (
     Block,
     Cell,
     IngestError,
@@ -27,7 +27,7 @@ from jixiao.docmodel import (
 )
 from jixiao.ingest.docx import office_container_problem
 from jixiao.layout import grid_from_origins
-from jixiao.schema import Flag, Severity
+from jixiao.model.output import Flag, Severity
 
 
 def ingest_xlsx(path: Path) -> SourceDocument:

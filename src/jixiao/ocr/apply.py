@@ -26,13 +26,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument
+from jixiao.model.source import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument
 from jixiao.layout import page_blocks_from_words, stitch_tables
 from jixiao.ocr.cache import OcrCache, cache_key
 from jixiao.ocr.engine import (
     OcrParams, OcrUnavailableError, PageOcr, RapidOcrEngine, engine_version, release_freed_memory, render_page,
 )
-from jixiao.schema import Flag, Severity
+from jixiao.model.output import Flag, Severity
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(pages_done, pages_total)`` after each OCR'd (or cache-hit) page."""

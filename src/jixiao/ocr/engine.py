@@ -38,13 +38,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from jixiao.docmodel import Word
+from jixiao.model.source import Word
 from jixiao.ocr.cells import refine_table_lines
+from jixiao.model.errors import JixiaoError
 
 OCR_EXTRA_HINT = "OCR needs the optional extra: pip install 'jixiao[ocr]'"
 
 
-class OcrUnavailableError(ImportError):
+class OcrUnavailableError(JixiaoError, ImportError):
     """The OCR engine (rapidocr + onnxruntime) is not installed (an ImportError, raised on first use)."""
 
 
@@ -127,7 +128,7 @@ class PageOcr:
         return sum(ln.score for ln in self.lines) / len(self.lines) if self.lines else 0.0
 
     def words(self) -> list[Word]:
-        """The lines as ``jixiao.docmodel.Word`` (one Word per OCR line, score kept)."""
+        """The lines as ``jixiao.model.source.Word`` (one Word per OCR line, score kept)."""
         return [Word(text=ln.text, bbox=ln.bbox, page=self.page, score=round(ln.score, 4)) for ln in self.lines]
 
     def to_dict(self) -> dict[str, Any]:
@@ -445,7 +446,7 @@ class RapidOcrEngine:
 
     def _reread_vertical(self, img: np.ndarray, raws: list[_Raw]) -> int:
         """Read one-character-per-line columns as horizontal strips; keep the better reading."""
-        from jixiao.repair import looks_garbled
+        from jixiao.domain.repair import looks_garbled
 
         n = 0
         for r in raws:

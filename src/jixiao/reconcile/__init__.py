@@ -8,7 +8,7 @@ of ``doc`` with
   (``levels``: seed 000's 预算执行 rows filled down as 决策 → 过程, INFO flag, evidence
   status INFERRED);
 * ``half_year_parsed`` / ``target_parsed`` filled where the extractor left them empty;
-* ``flags`` on forms, budget lines and indicators (codes and severities: ``codes.py``;
+* ``flags`` on forms, budget lines and indicators (codes and severities: ``jixiao.model.flags``;
   ``FLAG_CODES`` is the table for the README and the XLSX flags sheet);
 * ``confidence[field]`` in [0, 1] for every field that has a value: indicators' level1,
   level2, level3, half_year, target, description, key_task, basis, category (and weight);
@@ -72,14 +72,14 @@ from collections import Counter
 
 from jixiao.reconcile.agreement import check_agreement
 from jixiao.reconcile.budget import check_budget
-from jixiao.reconcile.codes import ACTION_CODES, FLAG_CODES, FlagCode, severity_of
+from jixiao.model.flags import ACTION_CODES, FLAG_CODES, RECONCILE_CODES, FlagCode, severity_of
 from jixiao.reconcile.common import Ledger
 from jixiao.reconcile.confidence import FORM_FIELDS, INDICATOR_FIELDS, grounding_flags, ocr_context, set_confidence
 from jixiao.reconcile.grammar import check_values, classify_value
 from jixiao.reconcile.header import check_header, check_text
 from jixiao.reconcile.levels import check_levels
 from jixiao.reconcile.rows import check_rows
-from jixiao.schema import Document, Form, Traced
+from jixiao.model.output import Document, Form, Traced
 
 __all__ = ["reconcile", "reconcile_form", "FLAG_CODES", "FlagCode", "severity_of", "classify_value"]
 
@@ -137,7 +137,7 @@ def _objects(form: Form) -> list[Traced]:
 def _strip_check_flags(form: Form) -> None:
     """Drop flags an earlier reconcile raised (recomputed now); keep actions and others' flags."""
     for obj in _objects(form):
-        obj.flags = [f for f in obj.flags if f.code not in FLAG_CODES or f.code in ACTION_CODES]
+        obj.flags = [f for f in obj.flags if f.code not in RECONCILE_CODES or f.code in ACTION_CODES]
 
 
 def _summary(doc: Document, seconds: float) -> dict[str, object]:

@@ -21,10 +21,10 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from jixiao.framework import canonical_level1, canonical_level2
+from jixiao.domain.framework import canonical_level1, canonical_level2
 from jixiao.reconcile.common import Ledger, raise_flag
-from jixiao.schema import Document, Form, Indicator, Traced
-from jixiao.values import fold, values_equal
+from jixiao.model.output import Document, Form, Indicator, Traced
+from jixiao.domain.values import fold, values_equal
 
 AGREE = 1.2  # log-odds per agreeing reading
 ABSENT = -0.4  # the other reading has nothing there: weak doubt

@@ -28,8 +28,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from jixiao.reconcile.common import Ledger, decimals, fmt, raise_flag
-from jixiao.schema import BudgetLine, Form
-from jixiao.values import fold
+from jixiao.model.output import BudgetLine, Form
+from jixiao.domain.values import fold
 
 TOL = 0.01  # 万元
 _SHORT_SUMS = ("budget_sum_mismatch", "budget_total_row_mismatch")

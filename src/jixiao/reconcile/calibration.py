@@ -19,8 +19,8 @@ without changing its order:
   (right ~6% of the time) and the next one there is no data, and a straight line through
   the gap would invent middling confidences no field has earned.
 
-The fitted table ships as ``jixiao/data/calibration.json`` (written by
-``python eval/calibrate.py``, which also reports a leave-one-document-out check); without
+The fitted table ships as ``jixiao/data/calibration.json`` (fitted by
+:mod:`jixiao.evaluate.calibration`, run as ``python eval/calibrate.py``, which also reports a leave-one-document-out check); without
 it ``apply`` is the plain logistic of ``z``. The table is data, not code: refit it when
 the extractor or the golden set changes.
 """
@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 PRIOR_WEIGHT = 10.0  # pseudo-fields at the log-odds terms' own estimate, per step
@@ -108,48 +107,6 @@ def _check_monotone(steps: tuple[Step, ...]) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# Fitting
-
-
-def fit(records: Iterable[tuple[float, bool]], prior_weight: float = PRIOR_WEIGHT,
-        meta: dict[str, Any] | None = None) -> Calibration:
-    """Isotonic fit of ``(z, correct)`` pairs (pool adjacent violators), values smoothed to the prior."""
-    pairs = sorted((float(z), bool(ok)) for z, ok in records)
-    if not pairs:
-        return IDENTITY
-    groups: list[list[float]] = []  # [lo, hi, fields, correct, Σ logistic(z)]
-    for z, ok in pairs:
-        if groups and groups[-1][1] == z:  # ties share a step: one score, one value
-            g = groups[-1]
-            g[2], g[3], g[4] = g[2] + 1, g[3] + ok, g[4] + logistic(z)
-        else:
-            groups.append([z, z, 1, int(ok), logistic(z)])
-    # plain isotonic regression first (the data decides the steps), then the smoothed
-    # values, pooled again where smoothing made two neighbours cross
-    groups = _pool(groups, lambda g: g[3] / g[2])
-    groups = _pool(groups, lambda g: _value(g, prior_weight))
-    steps = tuple(Step(g[0], g[1], int(g[2]), int(g[3]), round(g[4] / g[2], 6), prior_weight) for g in groups)
-    return Calibration(steps, dict(meta or {}, fields=len(pairs), correct=sum(ok for _, ok in pairs),
-                                   prior_weight=prior_weight))
-
-
-def _pool(groups: list[list[float]], rate: Callable[[list[float]], float]) -> list[list[float]]:
-    """Pool adjacent violators: merge neighbours until ``rate`` strictly increases."""
-    out: list[list[float]] = []
-    for g in groups:
-        out.append(g)
-        while len(out) > 1 and rate(out[-2]) >= rate(out[-1]):
-            b = out.pop()
-            a = out[-1]
-            out[-1] = [a[0], b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]]
-    return out
-
-
-def _value(g: list[float], prior_weight: float) -> float:
-    return (g[3] + prior_weight * g[4] / g[2]) / (g[2] + prior_weight)
-
-
-# ---------------------------------------------------------------------------------------
 # The shipped table, and raw mode for fitting
 
 _RAW: ContextVar[bool] = ContextVar("jixiao_raw_confidence", default=False)
@@ -185,7 +142,3 @@ def raw_scores() -> Iterator[None]:
         yield
     finally:
         _RAW.reset(token)
-
-
-def write(cal: Calibration, path: Path) -> None:
-    path.write_text(json.dumps(cal.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

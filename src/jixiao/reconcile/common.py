@@ -6,9 +6,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from jixiao.reconcile.codes import severity_of
-from jixiao.schema import Flag, Traced
-from jixiao.values import fold
+from jixiao.model.flags import severity_of
+from jixiao.model.output import Flag, Traced
+from jixiao.domain.values import fold
 
 
 class Ledger:

@@ -16,9 +16,9 @@ from rapidfuzz.distance import Levenshtein
 
 from jixiao.reconcile.agreement import get_field
 from jixiao.reconcile.calibration import calibrate, is_raw as _raw_mode
-from jixiao.reconcile.codes import DOCUMENT_CHECKS
+from jixiao.model.flags import DOCUMENT_CHECKS
 from jixiao.reconcile.common import Ledger, has_flag, raise_flag
-from jixiao.schema import AlignmentStatus, Document, Evidence, Form, Severity, Traced
+from jixiao.model.output import AlignmentStatus, Document, Evidence, Form, Severity, Traced
 
 # Starting points per grounding status, in log-odds. The order is the brief's (EXACT >
 # REPAIRED > FUZZY > INFERRED > UNGROUNDED); the magnitudes were checked against the golden

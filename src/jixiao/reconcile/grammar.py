@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 
 from jixiao.reconcile.common import Ledger, fmt, garbage_in, raise_flag
-from jixiao.schema import Form, Indicator, ParsedValue
-from jixiao.values import fold, parse_value
+from jixiao.model.output import Form, Indicator, ParsedValue
+from jixiao.domain.values import fold, parse_value
 
 PARSE_BONUS = 0.3  # log-odds for a value that parses cleanly
 

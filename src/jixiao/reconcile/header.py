@@ -7,8 +7,8 @@ import re
 from rapidfuzz import fuzz
 
 from jixiao.reconcile.common import garbage_in, raise_flag
-from jixiao.schema import Form
-from jixiao.values import fold, year_from_text
+from jixiao.model.output import Form
+from jixiao.domain.values import fold, year_from_text
 
 _TEXT_FIELDS = ("level1", "level2", "level3", "description", "key_task", "basis", "category")
 _CLOSED = ("level1", "level2")

@@ -2,7 +2,7 @@
 
 Merged L1 cells are where exports and OCR go wrong most: the cell is lost, or the
 extractor fills the L1 above down into the next block (seed 000: the 预算执行 rows under
-决策 although 预算执行 belongs to 过程). The framework (``jixiao.framework``) tells which L1
+决策 although 预算执行 belongs to 过程). The framework (``jixiao.domain.framework``) tells which L1
 an L2 belongs to; this module uses it, but only
 
 * when the level1 was not printed in that row (evidence status INFERRED/UNGROUNDED, or —
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from jixiao.framework import (
+from jixiao.domain.framework import (
     FRAMEWORKS,
     Framework,
     canonical_level1,
@@ -34,8 +34,8 @@ from jixiao.framework import (
     name_key,
 )
 from jixiao.reconcile.common import Ledger, raise_flag
-from jixiao.schema import AlignmentStatus, Evidence, Form, Indicator
-from jixiao.values import fold
+from jixiao.model.output import AlignmentStatus, Evidence, Form, Indicator
+from jixiao.domain.values import fold
 
 FIT_BONUS = 0.5  # log-odds for a level that sits where the framework says it should
 _PRINTED = {AlignmentStatus.EXACT, AlignmentStatus.REPAIRED, AlignmentStatus.FUZZY}

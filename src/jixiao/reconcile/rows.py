@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from jixiao.framework import FRAMEWORKS, canonical_level1, level1_for_level2
+from jixiao.domain.framework import FRAMEWORKS, canonical_level1, level1_for_level2
 from jixiao.reconcile.common import raise_flag
-from jixiao.schema import Form, Indicator
-from jixiao.values import fold
+from jixiao.model.output import Form, Indicator
+from jixiao.domain.values import fold
 
 FILL_SHARE = 0.75  # a column filled on at least this share of rows is "always filled"
 MIN_ROWS = 4

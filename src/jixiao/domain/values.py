@@ -1,0 +1,204 @@
+"""Value grammar: folding text for comparison, parsing targets and amounts.
+
+One module so that the extractor, the reconciler and the scorer agree on what
+"the same value" means (spec: "How the scorer compares", step 3).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from jixiao.model.output import ParsedValue, Repair
+
+# Look-alike operators and their canonical form. NFKC already maps full-width ＝＞＜.
+_OP_FOLD = {
+    "≧": "≥", "≦": "≤", "⩾": "≥", "⩽": "≤", "＞＝": "≥", "＜＝": "≤", ">=": "≥", "<=": "≤",
+    "=>": "≥", "=<": "≤", "＝": "=", "＞": ">", "＜": "<",
+}
+_WS = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Fold for comparison: NFKC, no whitespace, look-alike operators, half-width forms."""
+    if text is None:
+        return ""
+    return _fold(str(text))
+
+
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
+    for a, b in _OP_FOLD.items():
+        s = s.replace(a, b)
+    s = s.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    return _WS.sub("", s)
+
+
+def clean_cell(text: str | None) -> str:
+    """Tidy a cell's text for output: collapse line breaks and runs of spaces, strip.
+
+    A line break inside a Chinese cell is layout, not content ("一级\\n指标"), so it is
+    dropped between two CJK characters and kept as one space elsewhere.
+    """
+    if not text:
+        return ""
+    s = text.replace("\u3000", " ").replace("\xa0", " ").replace("\r", "")
+    s = re.sub(r"\[bookmark:[^\]]*\]", "", s)  # Word bookmark residue in text exports
+    s = re.sub(r"\s*\n\s*", "\n", s.strip())
+    s = re.sub(r"(?<=[\u4e00-\u9fff（）()、：:])\n(?=[\u4e00-\u9fff（）()])", "", s)
+    s = re.sub(r"[ \t\n]+", " ", s)
+    return s.strip()
+
+
+def squash_cjk_spaces(text: str) -> str:
+    """Remove spaces between CJK characters ("一级 指标" → "一级指标")."""
+    return re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+
+
+# ---------------------------------------------------------------------------------------
+# Target values
+
+_NUM = r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?"
+_OPS = "≥≤=><"
+_VALUE_RE = re.compile(
+    rf"^(?P<op>[{_OPS}])?\s*(?P<num>{_NUM})\s*(?P<unit>[^\d\s].*)?$"
+)
+# Prose operators: 不低于90% → ≥90%
+_WORD_OPS = [
+    (re.compile(r"^(不低于|不少于|不小于|至少|达到|高于等于)"), "≥"),
+    (re.compile(r"^(不高于|不超过|不大于|最多|低于等于|控制在)"), "≤"),
+    (re.compile(r"^(高于|大于|超过)"), ">"),
+    (re.compile(r"^(低于|小于|少于)"), "<"),
+]
+_WORD_OP_SUFFIX = [(re.compile(r"(以上|及以上)$"), "≥"), (re.compile(r"(以内|以下|及以下)$"), "≤")]
+_DATE_RE = re.compile(
+    r"(\d{4}\s*年)?\s*(\d{1,2}\s*月(\s*\d{1,2}\s*日)?|年底|年末|年内|上半年|下半年|全年)\s*(前|以前|之前|底前|底|内|完成)?$"
+)
+
+
+def repair_number_spaces(text: str) -> tuple[str, Repair | None]:
+    """``757. 3`` → ``757.3``; ``1 000`` → ``1000``; ``95 %`` → ``95%`` (OCR / export spaces)."""
+    s = re.sub(r"(?<=\d)\s*\.\s+(?=\d)", ".", text)
+    s = re.sub(r"(?<=\d)\s+(?=\.\d)", "", s)
+    s = re.sub(r"(?<=\d)\s+(?=%)", "", s)
+    s = re.sub(r"(?<=[≥≤=<>≧≦])\s+(?=\d)", "", s)
+    if s != text:
+        return s, Repair(rule="number_spaces", original=text, repaired=s)
+    return text, None
+
+
+def normalize_value_text(text: str | None) -> tuple[str | None, list[Repair]]:
+    """The value as it should be written: look-alike operators and broken numbers repaired."""
+    if text is None:
+        return None, []
+    s = clean_cell(text)
+    if not s:
+        return None, []
+    repairs: list[Repair] = []
+    folded = s
+    for a, b in (("≧", "≥"), ("≦", "≤"), ("＝", "="), ("＞", ">"), ("＜", "<"), (">=", "≥"), ("<=", "≤"), ("％", "%")):
+        folded = folded.replace(a, b)
+    folded = unicodedata.normalize("NFKC", folded) if any(0xFF01 <= ord(c) <= 0xFF5E for c in folded) else folded
+    if folded != s:
+        repairs.append(Repair(rule="lookalike_operator", original=s, repaired=folded))
+        s = folded
+    s2, rep = repair_number_spaces(s)
+    if rep:
+        repairs.append(rep)
+    return s2, repairs
+
+
+def parse_value(text: str | None) -> ParsedValue | None:
+    """Parse a target: op / number / unit, or a qualitative text.
+
+    >>> parse_value("≥95%")
+    ParsedValue(op='≥', number=95.0, unit='%', text=None)
+    """
+    if text is None:
+        return None
+    s = fold(text)
+    if not s:
+        return None
+    s = s.replace("%", "%")
+    op = None
+    if s[0] in _OPS:
+        op, s = s[0], s[1:]
+    else:
+        for rx, o in _WORD_OPS:
+            m = rx.match(s)
+            if m and re.match(_NUM, s[m.end():]):
+                op, s = o, s[m.end():]
+                break
+        if op is None:
+            for rx, o in _WORD_OP_SUFFIX:
+                m = rx.search(s)
+                if m and re.match(_NUM, s):
+                    op, s = o, s[: m.start()]
+                    break
+    if (_DATE_RE.fullmatch(s) or re.fullmatch(r"\d{4}(\.\d{1,2})?\s*[-—~至]+.*", s)) and not re.fullmatch(_NUM, s):
+        return ParsedValue(op=op, number=None, unit=None, text=s)
+    m = re.fullmatch(rf"(?P<num>{_NUM})(?P<unit>\D.*)?", s)
+    if m:
+        num = float(m.group("num").replace(",", ""))
+        unit = m.group("unit") or None
+        if unit and (re.search(r"\d", unit) and not re.fullmatch(r"\d*次/月|[^\d]*\d*[^\d]*", unit)):
+            # e.g. "2023.07-2024.01": not a number with a unit
+            return ParsedValue(op=op, number=None, unit=None, text=s)
+        return ParsedValue(op=op, number=num, unit=unit, text=None)
+    return ParsedValue(op=op, number=None, unit=None, text=s if s else None)
+
+
+def values_equal(a: str | None, b: str | None, pa: ParsedValue | None = None, pb: ParsedValue | None = None) -> bool:
+    """Scorer equality (spec step 3): equal parses, else equal folded texts."""
+    if not a and not b:
+        return True
+    if not a or not b:
+        return False
+    pa = pa or parse_value(a)
+    pb = pb or parse_value(b)
+    if pa and pb and pa.number is not None and pb.number is not None:
+        if pa.op != pb.op or fold(pa.unit) != fold(pb.unit):
+            return False
+        return abs(pa.number - pb.number) <= 1e-6 * max(1.0, abs(pa.number), abs(pb.number))
+    return fold(a) == fold(b)
+
+
+# ---------------------------------------------------------------------------------------
+# Amounts
+
+_AMOUNT_RE = re.compile(rf"^(?P<num>{_NUM})\s*(?P<unit>亿元|万元|千元|元|亿|万|%)?$")
+_UNIT_TO_WAN = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "千元": 0.1, "元": 0.0001}
+
+
+def parse_amount(text: str | None, default_unit: str = "万元") -> tuple[float | None, str | None]:
+    """Parse an amount cell to 万元 (or a percentage as a plain number).
+
+    Returns (value, unit_seen). ``3,309,840.00元`` → (330.984, "元"); ``18.94%`` → (18.94, "%").
+    ``default_unit`` is what the form's heading says (单位：万元 / 单位：元).
+    """
+    if text is None:
+        return None, None
+    s = fold(text)
+    s, _ = repair_number_spaces(s)
+    s = s.replace("(", "").replace(")", "")
+    if not s or s in {"-", "—", "——", "/", "无"}:
+        return None, None
+    m = _AMOUNT_RE.match(s)
+    if not m:
+        return None, None
+    num = float(m.group("num").replace(",", ""))
+    unit = m.group("unit")
+    if unit == "%":
+        return num, "%"
+    factor = _UNIT_TO_WAN.get(unit or default_unit, 1.0)
+    return round(num * factor, 6), unit or default_unit
+
+
+def year_from_text(text: str | None) -> int | None:
+    """The budget year named in a heading or cell: "2024年度" → 2024."""
+    if not text:
+        return None
+    m = re.search(r"(20\d{2})\s*年", fold(text))
+    return int(m.group(1)) if m else None

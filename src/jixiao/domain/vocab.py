@@ -1,0 +1,251 @@
+"""Header vocabularies of the genre: how forms name their fields, columns and blocks.
+
+Everything here is matched on *folded* text with layout noise removed (``key()``), so
+``部门（单位）\\n名称``, ``部门(单位)名称`` and ``部门 (单位) 名称`` are one label. The lists come
+from the national templates and the provincial variants catalogued in domain.md; a new
+province's wording belongs here, not in special cases in the extractor.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from jixiao.domain.values import fold
+
+_NOISE = re.compile(r"[\s:：*＊★●]+")
+_PAREN_UNIT = re.compile(r"[(（](万元|元|亿元|%|％)[)）]")
+
+
+def key(text: str | None) -> str:
+    """A cell's text reduced for vocabulary lookup: folded, no punctuation noise, no (万元)."""
+    return _key(text or "")
+
+
+@lru_cache(maxsize=65536)
+def _key(text: str) -> str:
+    s = fold(text)
+    s = _PAREN_UNIT.sub("", s)
+    s = _NOISE.sub("", s)
+    s = s.replace("(", "（").replace(")", "）")
+    return s
+
+
+# ---------------------------------------------------------------------------------------
+# Form titles
+FORM_TITLE_RE = re.compile(
+    r"(绩效目标(申报|设置|审核|批复|审批)?.{0,6}表|绩效目标表|绩效指标表|目标指标表|绩效目标申报表)"
+)
+DEPARTMENT_TITLE_RE = re.compile(r"(部门|单位)[（(]?(单位)?[）)]?整体|整体支出|部门整体|单位整体|整体绩效")
+PROJECT_TITLE_RE = re.compile(r"项目")
+
+
+def is_form_title(text: str) -> bool:
+    """A heading that starts a form: short, and names a 绩效目标表 of some kind."""
+    k = key(text)
+    return 4 <= len(k) <= 60 and bool(FORM_TITLE_RE.search(k))
+
+
+# ---------------------------------------------------------------------------------------
+# Header fields (label cell → field)
+HEADER_LABELS: dict[str, tuple[str, ...]] = {
+    "project_name": ("项目名称", "项目名", "专项名称", "资金名称"),
+    "unit_name": (
+        "实施单位", "单位名称", "部门（单位）名称", "部门名称", "预算单位", "预算单位名称", "申报单位",
+        "项目实施单位", "单位（部门）名称", "部门单位名称", "填报单位", "项目单位", "实施主体", "项目实施主体",
+    ),
+    "competent_dept": ("主管部门", "主管部门及代码", "主管单位", "项目主管部门", "主管部门名称"),
+}
+GOAL_LABELS: dict[str, tuple[str, ...]] = {
+    "long_term": (
+        "中长期目标", "长期目标", "总体目标", "中期目标", "部门中期目标", "项目总体目标", "实施期目标",
+        "实施期绩效目标", "项目中长期目标", "整体目标", "中长期绩效目标", "长期绩效目标",
+    ),
+    "annual": (
+        "年度目标", "年度绩效目标", "部门年度绩效目标", "年度总体目标", "当年绩效目标", "本年度目标",
+        "年度工作目标", "项目年度目标", "年度绩效目标设置", "项目绩效目标", "项目年度绩效目标", "部门年度目标",
+    ),
+}
+# A "绩效目标" label whose value rows are 目标1 / 目标2 … is the annual goal list.
+GENERIC_GOAL_LABELS = ("绩效目标",)
+
+
+def header_field(text: str | None) -> str | None:
+    """Which header field a label cell names, if any."""
+    k = _strip_label_tail(key(text))
+    for field, labels in HEADER_LABELS.items():
+        if k in labels:
+            return field
+    return None
+
+
+def goal_field(text: str | None) -> str | None:
+    k = _strip_label_tail(key(text))
+    for field, labels in GOAL_LABELS.items():
+        if k in labels:
+            return field
+    return None
+
+
+def _strip_label_tail(k: str) -> str:
+    """Drop a parenthetical tail: 长期目标（截止2026年） → 长期目标."""
+    return re.sub(r"（[^）]*）$", "", k)
+
+
+# ---------------------------------------------------------------------------------------
+# Indicator table columns (header cell → role)
+ROLE_HEADERS: list[tuple[str, tuple[str, ...]]] = [
+    ("level1", ("一级指标", "一级", "一级指标名称", "指标类型")),
+    ("level2", ("二级指标", "二级", "二级指标名称")),
+    ("level3", ("三级指标", "三级", "三级指标名称", "指标名称", "绩效指标名称", "具体指标", "指标内容名称")),
+    ("key_task", ("重点工作", "年度主要任务", "主要任务", "重点任务", "对应任务")),
+    ("description", ("指标内容", "绩效指标描述", "指标解释", "指标描述", "指标说明", "指标值说明", "指标定义")),
+    ("half_year", ("半年指标值", "半年（程）指标值", "半年计划", "半年目标值", "半年度指标值", "半年（程）目标值")),
+    ("target", (
+        "全年指标值", "全年（程）指标值", "指标值", "年度指标值", "预期当年实现值", "目标值", "年度目标值",
+        "全年目标值", "预期目标值", "当年指标值", "绩效指标值", "全年（程）目标值",
+    )),
+    ("history_group", ("近两年指标值", "近三年指标值", "历史指标值", "前两年指标值", "以前年度指标值")),
+    ("basis", ("指标值确定依据", "绩效标准", "确定依据", "指标值设定依据", "评价标准", "指标值依据")),
+    ("category", ("指标分类", "指标类别", "指标方向性", "指标方向")),
+    ("op_or_category", ("指标性质",)),
+    ("op", ("计算符号", "运算符号", "符号", "比较符", "计算方式")),
+    ("unit", ("计量单位", "度量单位", "单位", "指标单位")),
+    ("weight", ("权重", "权重（%）", "分值", "权重%", "指标权重")),
+    # 指标值类型 / 指标属性 (定量 / 定性) say how a value is written, not what the spec's category holds
+    ("ignore", ("评（扣）分标准", "评分标准", "扣分标准", "备注", "序号", "评（扣）分办法", "指标值类型", "指标属性")),
+]
+_ROLE_BY_KEY = {label: role for role, labels in ROLE_HEADERS for label in labels}
+YEAR_HEADER_RE = re.compile(r"^(20\d{2})年?(度)?$")
+LEAD_RE = re.compile(r"^(年度|长期|中期|中长期|实施期)?绩效指标$|^(年度|长期|中期)绩效目标指标$")
+
+
+def header_role(text: str | None) -> str | None:
+    """The role an indicator-table header cell names (``None`` if it is not a header)."""
+    k = key(text)
+    if not k:
+        return None
+    if k in _ROLE_BY_KEY:
+        return _ROLE_BY_KEY[k]
+    if YEAR_HEADER_RE.match(k):
+        return "history_year"
+    if LEAD_RE.match(k):
+        return "lead"
+    return _truncated_header_role(k)
+
+
+def _truncated_header_role(k: str) -> str | None:
+    """A header label OCR cut short, its tail read into the cell below (计算符号 → 计算符).
+
+    Accepted when the text starts at least 3 characters and two thirds of one or more labels
+    that all name the same role; a prefix shared by labels of two roles says nothing.
+    """
+    if len(k) < 3:
+        return None
+    roles = {role for label, role in _ROLE_BY_KEY.items() if label.startswith(k) and len(k) >= 2 * len(label) / 3}
+    return roles.pop() if len(roles) == 1 else None
+
+
+def names_indicator_header(texts: list[str]) -> bool:
+    """A row that opens an indicator table: it names level3, or level1 and level2, or level2 and a value."""
+    roles = {header_role(t) for t in texts if t}
+    return "level3" in roles or {"level1", "level2"} <= roles or ("level2" in roles and "target" in roles)
+
+
+def lead_scope(text: str | None) -> str | None:
+    """Scope named by a table's lead cell or heading: 长期绩效指标 → long_term."""
+    k = key(text)
+    if re.search(r"(长期|中期|实施期)", k) and "绩效指标" in k:
+        return "long_term"
+    if "年度" in k and "绩效指标" in k:
+        return "annual"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Budget block
+BUDGET_BLOCK_LABELS = (
+    "项目资金", "部门整体资金", "资金情况", "部门总体资金情况", "总体资金情况", "预算规模及资金用途", "项目资金情况",
+    "资金来源", "部门资金", "预算资金", "项目预算", "部门预算",
+)
+BUDGET_SECTIONS = (
+    "收入", "支出", "收入构成", "支出构成", "上年预算", "当年预算", "资金支出计划", "资金支出计划（%）",
+    "预算规模及资金用途", "资金构成", "资金用途",
+)
+BUDGET_COLUMN_RE = re.compile(
+    r"(预算数|执行数|支出数|计划数|金额|占比|比例|决算数|收支金额|^\d{1,2}-\d{1,2}月|^20\d{2}年?(度)?$|月底$|^[一二三四]季度$|^第[一二三四]季度$|"
+    r"^(全年|半年|当年|上年)(（程）)?$)"
+)
+BUDGET_ITEM_HINT_RE = re.compile(
+    r"(资金总额|财政拨款|财政资金|一般公共预算|政府性基金|财政专户|国有资本|社保基金|上年结转|其他资金|合计|小计|总计|"
+    r"基本支出|项目支出|人员经费|公用经费|项目经费|本级财政|上级财政|批复数|调整数|实际支出|执行率|结转结余|收入合计|"
+    r"支出合计|单位资金|自有资金)"
+)
+TOTAL_ITEMS = ("资金总额", "年度资金总额", "收入合计", "合计", "总计", "预算数", "资金合计", "项目资金总额")
+FISCAL_ITEMS = ("财政拨款", "财政资金", "本级财政安排", "财政拨款小计", "财政性资金", "上级财政拨款")
+GENERIC_ITEMS = ("小计", "合计", "总计")
+
+
+_BLOCK_RE = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$")
+
+
+def is_budget_block_label(text: str | None) -> bool:
+    """The label of a funding block: 项目资金（万元）, 部门预算资金, 年度预算申请, 资金情况 …"""
+    k = re.sub(r"（[^）]*）$", "", key(text))
+    if len(k) > 16:
+        return False
+    return any(k.startswith(lbl) for lbl in BUDGET_BLOCK_LABELS) or bool(_BLOCK_RE.match(k)) or k.endswith("预算申请")
+
+
+def budget_block_name(text: str | None) -> str:
+    """The block label as a section name: 部门预算资金（万元） → 部门预算资金."""
+    return re.sub(r"（[^）]*）$", "", key(text))
+
+
+def budget_section(text: str | None) -> str | None:
+    k = key(text)
+    k = re.sub(r"（[^）]*）$", "", k)
+    return k if k in BUDGET_SECTIONS else None
+
+
+def is_budget_column(text: str | None) -> bool:
+    k = key(text)
+    return bool(k) and len(k) <= 14 and bool(BUDGET_COLUMN_RE.search(k)) and not BUDGET_ITEM_HINT_RE.search(k)
+
+
+# ---------------------------------------------------------------------------------------
+# Value-like content, used to place cells of rows whose columns drifted
+QUALITATIVE_VALUES = frozenset(
+    """健全 规范 合规 完全合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 较高 高 较好 良好 好
+    较显著 显著 明显 作用明显 影响程度明显 效果明显 效果良好 经济效益良好 有序推进 稳步推进 稳步提高 不断提升 有效提升
+    成效显著 提升 促进 显著改善 改善 持续保障 影响可持续 长期 应保尽保 是 否 无 序时进度 按月安排 控制在预算内
+    高中低 完全相符 相符 合格 按时 充足 准确 安全 稳定 正常 满意 基本满意 逐步提升 持续提升 明显提升 大幅提升
+    提高 有所提高 保障 达到 达到预期 全覆盖 按期 按期完成 符合 符合要求 不超预算 增长 稳定增长 降低 减少""".split()
+)
+BASIS_VALUES = frozenset(
+    "计划标准 行业标准 历史标准 其他标准 预算支出标准 工作计划 工作经验 工作要求 制度及协议 年度计划 历史数据 行业数据".split()
+)
+CATEGORY_VALUES = frozenset(
+    "绩效基本型 绩效创新型 绩效创新性 正向指标 反向指标 共性指标 个性指标 核心指标".split()
+)
+VALUE_KIND_WORDS = frozenset("定量 定性 定量指标 定性指标".split())
+OPERATOR_WORDS = {
+    "≥": "≥", "≤": "≤", "=": "=", ">": ">", "<": "<", "大于等于": "≥", "小于等于": "≤", "等于": "=", "大于": ">",
+    "小于": "<", "不低于": "≥", "不高于": "≤", "不少于": "≥", "不超过": "≤", "≧": "≥", "≦": "≤", ">=": "≥", "<=": "≤",
+}
+
+
+def operator_in_cell(text: str | None) -> str | None:
+    """The operator an operator-column cell holds, also when OCR mangled it.
+
+    OCR reads a lone symbol twice (``≥≥``) or joins it with a neighbour's character (``号==``
+    from a header cell above); when every symbol in the cell is the same operator, that is
+    the reading. Two different symbols (``≥≤``) say nothing.
+    """
+    k = key(text)
+    if k in OPERATOR_WORDS:
+        return OPERATOR_WORDS[k]
+    if (text or "").strip().upper() == "VI":  # a small ≤ read as letters
+        return "≤"
+    symbols = {OPERATOR_WORDS[ch] for ch in re.findall(r"[≥≤=><≧≦]", k)}
+    return symbols.pop() if len(symbols) == 1 else None

@@ -1,0 +1,588 @@
+"""The LLM path: chunked, schema-constrained, grounded extraction merged with the rules.
+
+``extract_with_llm(region, rules_form, mode, config, cache_dir)`` is what the pipeline
+calls (lazily) when ``--llm`` is not ``off``:
+
+* ``fallback`` sends only the chunks the rules path could not settle: a region whose
+  rules form has no indicators, or rows the rules extractor flagged (``UNSETTLED_CODES``);
+* ``full`` sends every indicator chunk of the region.
+
+Every returned value is grounded (``jixiao.extract.llm.grounding``) before it may touch the form;
+grounded LLM values fill gaps and replace values the rules path itself flagged, but a
+rules value read from a cell is never overwritten by a disagreeing LLM value (the
+disagreement is flagged instead), and an ungrounded value never wins over a grounded one.
+
+Failures are contained per chunk: a chunk that times out or returns garbage is flagged
+(``llm_chunk_failed``, with the error's context) and the rest of the document is kept.
+With no endpoint configured nothing is sent anywhere and the form comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jixiao.providers.cache import LlmCache, cache_key, schema_hash
+from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, region_rows
+from jixiao.providers.config import NOT_CONFIGURED_HELP, LlmConfig, load_config
+from jixiao.extract.llm.grounding import Grounded, IndicatorList, ground_indicator, response_model_for
+from jixiao.extract.llm.prompts import Prompt, load_prompt
+from jixiao.providers.provider import LlmError, LlmTruncated, Provider, Usage
+from jixiao.model.output import AlignmentStatus, Flag, Form, Indicator, Severity
+from jixiao.model.flags import UNSETTLED_CODES
+from jixiao.model.modes import LlmMode, choices
+from jixiao.segment import FormRegion
+from jixiao.domain.values import fold, values_equal
+
+log = logging.getLogger("jixiao.extract.llm")
+
+PROMPT_NAME = "extract_indicators"
+REGION_WIDE_CODES = frozenset({"no_indicators"})  # unsettled codes that concern the whole region
+MERGE_FIELDS = ("level1", "level2", "level3", "half_year", "target")
+MAX_SPLIT_DEPTH = 2
+_warned_not_configured = False
+
+
+@dataclass
+class ChunkOutcome:
+    chunk: Chunk
+    items: list[Any] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cache_hits: int = 0
+    calls: int = 0  # structured calls sent (not cached)
+    errors: list[LlmError] = field(default_factory=list)
+    seconds: float = 0.0
+    parts: list[Chunk] = field(default_factory=list)  # the (sub)chunks whose items these are, in order
+
+
+# ---------------------------------------------------------------------------------------
+# entry point
+
+
+def extract_with_llm(
+    region: FormRegion,
+    rules_form: Form | None,
+    mode: LlmMode,
+    config: LlmConfig | str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    *,
+    provider: Provider | None = None,
+    prompt: Prompt | None = None,
+) -> tuple[Form, dict[str, Any]]:
+    """Run the LLM path on one form region; return the merged form and run stats."""
+    forms, stats = extract_document_with_llm([region], [rules_form], mode, config, cache_dir,
+                                             provider=provider, prompt=prompt)
+    stats.pop("per_form", None)
+    return forms[0], stats
+
+
+@dataclass
+class _Plan:
+    """One region's part of a document run."""
+
+    region: FormRegion
+    rules_form: Form | None
+    form: Form
+    rows: list[SourceRow] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    selected: list[Chunk] = field(default_factory=list)
+    context: str = ""
+
+
+def extract_document_with_llm(
+    regions: list[FormRegion],
+    rules_forms: list[Form | None],
+    mode: LlmMode,
+    config: LlmConfig | str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    *,
+    provider: Provider | None = None,
+    prompt: Prompt | None = None,
+    examples: str = "",
+) -> tuple[list[Form], dict[str, Any]]:
+    """The LLM path for every form of a document at once.
+
+    ``examples``: worked examples from golden labels of *other* documents
+    (``jixiao.extract.llm.fewshot.golden_examples``), put before each chunk's form context; they
+    are part of the user message and so of every cache key.
+
+    Chunks of all regions share one pool of ``concurrency`` requests, so a budget book of
+    a dozen one-chunk project forms runs in parallel instead of form by form. Returns the
+    merged forms (same order) and stats: totals plus ``per_form`` (calls, tokens, seconds).
+    """
+    if len(regions) != len(rules_forms):
+        raise ValueError(f"{len(regions)} regions but {len(rules_forms)} rules forms")
+    plans = [_Plan(r, f, f.model_copy(deep=True) if f is not None else _empty_form(r)) for r, f in zip(regions, rules_forms)]
+    stats: dict[str, Any] = {"mode": mode}
+    if mode == LlmMode.OFF:
+        return [p.form for p in plans], {**stats, "enabled": False, "reason": "--llm off"}
+    if mode not in (LlmMode.FALLBACK, LlmMode.FULL):
+        raise ValueError(f"unknown LLM mode {mode!r}: use {choices(LlmMode)}")
+
+    cfg = config if isinstance(config, LlmConfig) else load_config(config)
+    if provider is None:
+        if not cfg.configured:
+            _warn_not_configured()
+            return [p.form for p in plans], {**stats, "enabled": False, "reason": NOT_CONFIGURED_HELP}
+        cfg.require()
+        from jixiao.providers import make_provider  # lazy: openai/instructor only when used
+
+        provider = make_provider(cfg)
+    prompt = prompt or load_prompt(PROMPT_NAME, prompts_dir=cfg.prompts_dir)
+
+    t0 = time.monotonic()
+    budget = chunk_budget(provider, prompt, cfg)
+    jobs: list[tuple[int, Chunk]] = []
+    for k, plan in enumerate(plans):
+        plan.rows = region_rows(plan.region)
+        plan.chunks = chunk_region(plan.region, max_tokens=budget, overlap=1, rows=plan.rows)
+        plan.selected = plan.chunks if mode == LlmMode.FULL else select_unsettled(plan.chunks, plan.rules_form, plan.rows)
+        plan.context = examples + _form_context(plan.region, plan.rules_form)
+        jobs += [(k, c) for c in plan.selected]
+    runner = _Runner(provider, prompt, cfg, LlmCache(cache_dir, enabled=cfg.cache))
+    outcomes = runner.run_all([(c, plans[k].context) for k, c in jobs])
+
+    per_form: list[dict[str, Any]] = []
+    for k, plan in enumerate(plans):
+        mine = [oc for (j, _), oc in zip(jobs, outcomes) if j == k]
+        per_form.append(_finish_form(plan, mine, mode))
+    totals = {key: sum(pf[key] for pf in per_form) for key in per_form[0] if key != "form"} if per_form else {}
+    stats.update({
+        "enabled": True, "family": provider.family, "model": provider.model, "prompt_version": prompt.version,
+        "chunk_tokens_budget": budget, **totals, "seconds": round(time.monotonic() - t0, 3), "per_form": per_form,
+    })
+    return [p.form for p in plans], stats
+
+
+def _finish_form(plan: _Plan, outcomes: list[ChunkOutcome], mode: str) -> dict[str, Any]:
+    """Ground, deduplicate and merge one region's answers into its form; its stats."""
+    form = plan.form
+    grounded: list[Grounded] = []
+    # A failed chunk is an error where nothing else read its rows, a warning where the rules did.
+    unread = mode == LlmMode.FALLBACK or plan.rules_form is None or not plan.rules_form.indicators
+    for oc in outcomes:
+        for err in oc.errors:
+            _flag_failure(form, oc.chunk, err, unsettled=unread)
+        for part, items in zip(oc.parts, oc.items, strict=True):
+            results = [ground_indicator(item, part) for item in items]
+            _flag_dropped(form, part, [g for g in results if g.dropped is not None])
+            grounded += results
+    kept = dedupe_by_row(grounded)
+    merge_stats = merge_indicators(form, kept, plan.rows)
+    return {
+        "form": plan.region.index,
+        "chunks": len(plan.chunks),
+        "chunks_sent": len(plan.selected),
+        "calls": sum(o.calls for o in outcomes),
+        "requests": sum(o.usage.requests for o in outcomes),
+        "cache_hits": sum(o.cache_hits for o in outcomes),
+        "tokens_in": sum(o.usage.tokens_in for o in outcomes),
+        "tokens_out": sum(o.usage.tokens_out for o in outcomes),
+        "failures": sum(len(o.errors) for o in outcomes),
+        "returned": len(grounded),
+        "dropped_invented": sum(1 for g in grounded if g.dropped is not None),
+        "ungrounded_values": sum(len(g.ungrounded) for g in kept),
+        **merge_stats,
+        "llm_seconds": round(sum(o.seconds for o in outcomes), 3),  # summed over chunks (they may overlap in time)
+    }
+
+
+def _empty_form(region: FormRegion) -> Form:
+    return Form(title=region.title, pages=list(region.pages))
+
+
+def _warn_not_configured() -> None:
+    global _warned_not_configured
+    if not _warned_not_configured:
+        log.warning(NOT_CONFIGURED_HELP)
+        _warned_not_configured = True
+
+
+def chunk_budget(provider: Provider, prompt: Prompt, cfg: LlmConfig) -> int:
+    """Input tokens per chunk: what the context leaves after the prompt, shared with the
+    output (a JSON indicator is ~2.5× the tokens of its table row)."""
+    if cfg.chunk_tokens:
+        return cfg.chunk_tokens
+    fixed = estimate_tokens(prompt.system) + estimate_tokens(prompt.user) + 64
+    free = max(provider.context_size - fixed, 400)
+    return int(min(max(free / 3.5, 150), 1500))
+
+
+def _max_output(provider: Provider, prompt: Prompt, cfg: LlmConfig, chunk: Chunk) -> int:
+    fixed = estimate_tokens(prompt.system) + estimate_tokens(prompt.user) + chunk.tokens + 64
+    room = provider.context_size - fixed
+    cap = cfg.max_output_tokens or 4096
+    return int(max(min(room, cap), 64))
+
+
+# ---------------------------------------------------------------------------------------
+# which chunks need the LLM (fallback mode)
+
+
+def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[SourceRow]) -> list[Chunk]:
+    """Chunks holding a row the rules path flagged; all of them when the region is unsettled."""
+    if rules_form is None or not rules_form.indicators:
+        return chunks
+    rids: set[str] = set()
+    for f in rules_form.flags:
+        if f.code not in UNSETTLED_CODES:
+            continue
+        if f.code in REGION_WIDE_CODES:
+            return chunks
+        rid = _rid_from_evidence(f.evidence, rows)
+        if rid is None:
+            return chunks  # cannot tell where: be safe, look at everything
+        rids.add(rid)
+    claimed: set[str] = set()
+    for ind in rules_form.indicators:
+        if any(f.code in UNSETTLED_CODES for f in ind.flags):
+            rid = locate_indicator(ind, rows, claimed)
+            if rid is None:
+                return chunks
+            rids.add(rid)
+    # Rows are never cut, so one chunk per row is enough: the first one holding it (the
+    # overlap copy opens the next chunk and has less context above it).
+    picked: list[Chunk] = []
+    for rid in rids:
+        first = next((c for c in chunks if rid in c.row_ids), None)
+        if first is not None and first not in picked:
+            picked.append(first)
+    return [c for c in chunks if c in picked]
+
+
+def _rid_from_evidence(ev: dict[str, Any], rows: list[SourceRow]) -> str | None:
+    ids = {r.rid for r in rows}
+    for key in ("row_id", "rid"):
+        if ev.get(key) in ids:
+            return ev[key]
+    line = ev.get("line")
+    if line is not None:
+        for r in rows:
+            if any(getattr(c, "line", None) == line for c in r.cells):
+                return r.rid
+    text = ev.get("text") or ev.get("source_text") or ev.get("row")
+    if isinstance(text, list):
+        text = " ".join(str(t) for t in text)
+    if isinstance(text, str) and fold(text):
+        ft = fold(text)
+        for r in rows:
+            joined = fold("".join(r.texts))
+            if ft == joined or (len(ft) >= 4 and ft in joined):
+                return r.rid
+    return None
+
+
+def locate_indicator(ind: Indicator, rows: list[SourceRow], claimed: set[str] | None = None) -> str | None:
+    """The region row an indicator (from any extractor) was read from, or None."""
+    claimed = set() if claimed is None else claimed
+    ids = {r.rid: r for r in rows}
+    l3 = fold(ind.level3)
+    if ind.row_id in ids and (not l3 or any(fold(t) == l3 for t in ids[ind.row_id].texts)):
+        claimed.add(ind.row_id)
+        return ind.row_id
+    ev = ind.evidence.get("level3")
+    if ev is not None:
+        for r in rows:
+            for c in r.cells:
+                if ev.page is not None and c.page == ev.page and ev.bbox and c.bbox and _same_box(ev.bbox, c.bbox):
+                    claimed.add(r.rid)
+                    return r.rid
+                line = getattr(ev, "line", None)
+                if line is not None and getattr(c, "line", None) == line and fold(c.text) == l3:
+                    claimed.add(r.rid)
+                    return r.rid
+    if l3:
+        src = fold(ev.source_text) if ev is not None and ev.source_text else l3
+        for r in rows:
+            if r.rid not in claimed and any(fold(t) in (l3, src) for t in r.texts):
+                claimed.add(r.rid)
+                return r.rid
+    return None
+
+
+def _same_box(a: Any, b: Any, tol: float = 1.0) -> bool:
+    return all(abs(float(x) - float(y)) <= tol for x, y in zip(a, b))
+
+
+# ---------------------------------------------------------------------------------------
+# calling the model
+
+
+class _Runner:
+    """Sends chunks (bounded thread pool), with the cache in front and failures contained."""
+
+    def __init__(self, provider: Provider, prompt: Prompt, cfg: LlmConfig, cache: LlmCache):
+        self.provider, self.prompt, self.cfg, self.cache = provider, prompt, cfg, cache
+        self.enum_rows = getattr(getattr(provider, "profile", None), "structured_mode", "json_schema") == "json_schema"
+
+    def run_all(self, jobs: list[tuple[Chunk, str]]) -> list[ChunkOutcome]:
+        if not jobs:
+            return []
+        workers = max(1, min(self.cfg.concurrency, len(jobs)))
+        if workers == 1:
+            return [self.run(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jixiao-llm") as pool:
+            return list(pool.map(self.run, jobs))
+
+    def run(self, job: tuple[Chunk, str]) -> ChunkOutcome:
+        chunk, context = job
+        oc = ChunkOutcome(chunk)
+        t0 = time.monotonic()
+        try:
+            self._run_part(chunk, oc, depth=0, context=context)
+        except Exception as exc:  # noqa: BLE001 - one chunk never sinks the document
+            err = exc if isinstance(exc, LlmError) else LlmError(f"{type(exc).__name__}: {exc}", chunk_id=chunk.id)
+            oc.errors.append(err)
+        oc.seconds = time.monotonic() - t0
+        return oc
+
+    def _run_halves(self, halves: list[Chunk], oc: ChunkOutcome, depth: int, context: str) -> None:
+        for half in halves:
+            try:
+                self._run_part(half, oc, depth + 1, context)
+            except LlmError as inner:
+                oc.errors.append(inner)
+
+    def _run_part(self, chunk: Chunk, oc: ChunkOutcome, depth: int, context: str) -> None:
+        if not any(not r.header and not r.empty for r in chunk.rows):
+            return  # nothing but header rows: nothing to ask
+        model = response_model_for(chunk, enum_rows=self.enum_rows)
+        messages = self.prompt.messages(form_context=context, chunk=chunk.text)
+        max_tokens = _max_output(self.provider, self.prompt, self.cfg, chunk)
+        key = cache_key(model=self.provider.model, family=self.provider.family, prompt_version=self.prompt.version,
+                        prompt_sha=self.prompt.sha, schema=schema_hash(model), chunk_text=messages[-1]["content"],
+                        max_tokens=max_tokens)
+        hit = self.cache.get(key)
+        halves = split_chunk(chunk) if depth < MAX_SPLIT_DEPTH else None
+        if hit is not None and hit.get("split") and halves is not None:
+            oc.cache_hits += 1
+            self._run_halves(halves, oc, depth, context)
+            return
+        if hit is not None and "response" in hit:
+            oc.cache_hits += 1
+            oc.parts.append(chunk)
+            oc.items.append(IndicatorList.model_validate(hit["response"]).indicators)
+            return
+        try:
+            oc.calls += 1
+            obj, usage = self.provider.complete_structured(
+                messages, model, max_tokens=max_tokens, temperature=self.cfg.temperature, chunk_id=chunk.id,
+            )
+        except LlmTruncated as exc:
+            oc.usage.add(exc.usage)
+            if halves is None:
+                raise
+            log.info("chunk %s truncated; retrying as %d smaller chunks", chunk.id, len(halves))
+            self.cache.put_split(key, {"chunk_id": chunk.id, "prompt_version": self.prompt.version})
+            self._run_halves(halves, oc, depth, context)
+            return
+        except LlmError as exc:
+            oc.usage.add(exc.usage)
+            exc.chunk_id = exc.chunk_id or chunk.id
+            raise
+        oc.usage.add(usage)
+        oc.parts.append(chunk)
+        oc.items.append(list(obj.indicators))
+        self.cache.put(key, obj, {
+            "model": self.provider.model, "family": self.provider.family, "prompt": self.prompt.name,
+            "prompt_version": self.prompt.version, "chunk_id": chunk.id,
+            "usage": {"tokens_in": usage.tokens_in, "tokens_out": usage.tokens_out},
+        })
+
+
+def split_chunk(chunk: Chunk) -> list[Chunk] | None:
+    """Two halves of a chunk's data rows after a truncated answer, each with the table
+    header and its own 续表 line (the merged 一级/二级 cells above it)."""
+    content = [r for r in chunk.rows if not r.empty and not r.header]
+    if len(content) < 2:
+        return None
+    mid = len(content) // 2
+    header = chunk.header or [r for r in chunk.rows if r.header]
+    label = chunk.text.split("\n", 1)[0]
+    out = []
+    for k, part in enumerate((content[:mid], content[mid:]), 1):
+        before = [*chunk.before, *(r for r in chunk.rows if _row_key(r) < _row_key(part[0]))]
+        hint = carry_hint(header, before) if header else None
+        lines = [f"{label}（{k}/2）", *[f"表头 {h.render()}" for h in header], *([hint] if hint else []),
+                 *[r.render() for r in part]]
+        text = "\n".join(lines)
+        out.append(Chunk(f"{chunk.id}.{k}", chunk.region_index, part, header, before, text, estimate_tokens(text)))
+    return out
+
+
+def _row_key(r: SourceRow) -> tuple[int, int]:
+    return (r.block, r.index)
+
+
+def _form_context(region: FormRegion, rules_form: Form | None) -> str:
+    lines = []
+    title = (rules_form.title if rules_form and rules_form.title else None) or region.title
+    if title:
+        lines.append(f"表名：{title}")
+    if rules_form is not None:
+        if rules_form.project_name:
+            lines.append(f"项目名称：{rules_form.project_name}")
+        elif rules_form.unit_name:
+            lines.append(f"单位名称：{rules_form.unit_name}")
+    return ("\n".join(lines) + "\n") if lines else ""
+
+
+def _flag_dropped(form: Form, chunk: Chunk, dropped: list[Grounded]) -> None:
+    """One flag per chunk for the rows the model invented (a looping model invents dozens)."""
+    if not dropped:
+        return
+    names = [str(g.dropped.evidence.get("llm", {}).get("level3")) for g in dropped if g.dropped]
+    shown = "、".join(dict.fromkeys(names[:8])) + ("…" if len(names) > 8 else "")
+    form.flags.append(Flag(
+        severity=Severity.WARNING,
+        code="llm_invented_row",
+        message=f"LLM returned {len(dropped)} row(s) whose 三级指标 is not in chunk {chunk.id}; dropped: {shown}",
+        field="level3",
+        evidence={"chunk_id": chunk.id, "count": len(dropped),
+                  "rows": [g.dropped.evidence for g in dropped[:20] if g.dropped]},
+    ))
+
+
+def _flag_failure(form: Form, chunk: Chunk, err: LlmError, *, unsettled: bool) -> None:
+    ctx = err.context()
+    ctx.setdefault("chunk_id", chunk.id)
+    ctx["rows"] = f"{chunk.rows[0].rid}–{chunk.rows[-1].rid}" if chunk.rows else ""
+    form.flags.append(Flag(
+        severity=Severity.ERROR if unsettled else Severity.WARNING,
+        code="llm_chunk_failed",
+        message=f"LLM failed on chunk {chunk.id} ({ctx['rows']}): {err.kind}: {err.message}",
+        evidence=ctx,
+    ))
+
+
+# ---------------------------------------------------------------------------------------
+# merging
+
+
+def dedupe_by_row(results: list[Grounded]) -> list[Grounded]:
+    """One indicator per (row, level3): overlapping chunks report the same row twice.
+
+    The better-grounded copy wins (more EXACT fields, fewer ungrounded ones)."""
+    best: dict[tuple[str, str], Grounded] = {}
+    order: list[tuple[str, str]] = []
+    for g in results:
+        if g.indicator is None or g.rid is None:
+            continue
+        key = (g.rid, fold(g.indicator.level3))
+        if key not in best:
+            best[key] = g
+            order.append(key)
+        elif _quality(g) > _quality(best[key]):
+            best[key] = g
+    return [best[k] for k in order]
+
+
+def _quality(g: Grounded) -> tuple[int, int]:
+    exact = sum(1 for s in g.statuses.values() if s is AlignmentStatus.EXACT)
+    return (exact, -len(g.ungrounded))
+
+
+def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]) -> dict[str, int]:
+    """Merge grounded LLM indicators into ``form`` (in place); return counts."""
+    order = {r.rid: i for i, r in enumerate(rows)}
+    row_of = {r.rid: r for r in rows}
+    claimed: set[str] = set()
+    located: list[tuple[Indicator, str | None]] = [(ind, locate_indicator(ind, rows, claimed)) for ind in form.indicators]
+    by_rid: dict[str, list[Indicator]] = {}
+    for ind, rid in located:
+        if rid is not None:
+            by_rid.setdefault(rid, []).append(ind)
+    unlocated = [ind for ind, rid in located if rid is None]
+    counts = {"added": 0, "filled": 0, "replaced": 0, "agreed": 0, "disagreed": 0, "rejected": 0}
+    added: list[tuple[Indicator, str]] = []
+    for g in grounded:
+        llm = g.indicator
+        assert llm is not None and g.rid is not None
+        candidates = by_rid.get(g.rid, [])
+        same = [i for i in candidates if fold(i.level3) == fold(llm.level3)]
+        # A table row is one indicator; a prose row can hold several, told apart by level3.
+        rules = same[0] if same else (candidates[0] if candidates and row_of[g.rid].is_table else None)
+        if rules is None:
+            rules = next((i for i in unlocated if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope), None)
+        if rules is None:
+            llm.flag(Severity.INFO, "llm_added_row", f"row {g.rid} was not extracted by the rules path; read by the LLM",
+                     row=g.rid)
+            added.append((llm, g.rid))
+            counts["added"] += 1
+            continue
+        _merge_pair(rules, llm, counts)
+    merged: list[tuple[float, int, Indicator]] = []
+    last = -1.0
+    for ind, rid in located:
+        pos = float(order[rid]) if rid is not None else last
+        last = max(last, pos)
+        merged.append((pos, 0, ind))
+    for ind, rid in added:
+        merged.append((float(order[rid]) + 0.5, 1, ind))
+    merged.sort(key=lambda t: (t[0], t[1]))
+    form.indicators = [ind for _, _, ind in merged]
+    return counts
+
+
+def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:
+    """Field by field: agree → more confidence; rules empty → a grounded LLM value fills it;
+    rules flagged → an EXACT LLM value replaces it; otherwise the rules value stays and a
+    grounded disagreement is flagged. Ungrounded LLM values never replace anything."""
+    flagged = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
+    for name in MERGE_FIELDS:
+        lv = getattr(llm, name)
+        if lv is None:
+            continue
+        rv = getattr(rules, name)
+        ev = llm.evidence.get(name)
+        status = ev.status if ev is not None else AlignmentStatus.UNGROUNDED
+        if rv is None or str(rv).strip() == "":
+            _take(rules, llm, name)
+            counts["filled"] += 1
+        elif _equal(name, rv, lv, rules, llm):
+            counts["agreed"] += 1
+            rules.confidence[name] = max(rules.confidence.get(name, 0.0), 0.95)
+        elif status is AlignmentStatus.UNGROUNDED:
+            counts["rejected"] += 1  # already flagged llm_ungrounded on the LLM side; nothing to weigh
+        elif status is AlignmentStatus.EXACT and _replaceable(rules, name, flagged):
+            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} (flagged by the rules path) replaced by the "
+                       f"LLM's grounded {lv!r}", field=name, rules_value=rv, llm_value=lv)
+            _take(rules, llm, name)
+            counts["replaced"] += 1
+        else:
+            rules.flag(Severity.WARNING, "llm_disagrees", f"LLM read {name} as {lv!r} ({status.value}); "
+                       f"kept the rules value {rv!r}", field=name, rules_value=rv, llm_value=lv)
+            counts["disagreed"] += 1
+    if not rules.row_id and llm.row_id:
+        rules.row_id = llm.row_id
+
+
+def _replaceable(rules: Indicator, name: str, flagged: set[str | None]) -> bool:
+    """The rules path flagged this field, or flagged the row without naming a field and
+    did not read this field from a cell itself (filled down / inferred)."""
+    if name in flagged:
+        return True
+    ev = rules.evidence.get(name)
+    read_from_cell = ev is not None and ev.status in (AlignmentStatus.EXACT, AlignmentStatus.REPAIRED)
+    return None in flagged and not read_from_cell
+
+
+def _equal(name: str, a: str, b: str, ra: Indicator, rb: Indicator) -> bool:
+    if name in ("half_year", "target"):
+        return values_equal(a, b, getattr(ra, f"{name}_parsed"), getattr(rb, f"{name}_parsed"))
+    return fold(a) == fold(b)
+
+
+def _take(rules: Indicator, llm: Indicator, name: str) -> None:
+    setattr(rules, name, getattr(llm, name))
+    if name in ("half_year", "target"):
+        setattr(rules, f"{name}_parsed", getattr(llm, f"{name}_parsed"))
+    if name in llm.evidence:
+        rules.evidence[name] = llm.evidence[name]
+    if name in llm.confidence:
+        rules.confidence[name] = llm.confidence[name]
+    rules.flags.extend(f for f in llm.flags if f.field == name and f.code == "llm_ungrounded")

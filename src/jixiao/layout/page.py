@@ -1,0 +1,469 @@
+"""One page's blocks from words and rulings: ruled tables, whitespace tables, paragraphs."""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from collections.abc import Sequence
+from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table, Word
+from jixiao.model.output import BBox
+from jixiao.layout.grid import grid_from_origins
+from jixiao.layout.rulings import Ruling, RulingIndex, _Line, _merge_rulings
+from jixiao.layout.columns import caption_rows, reading_order, split_side_by_side
+from jixiao.layout.words import _Row, _Seg, _group_rows, _join_text, _merge_close, _rotate_ruling, _segments, _unskew_blocks, estimate_skew
+
+# ---------------------------------------------------------------------------------------
+# Page blocks
+
+
+def page_blocks_from_words(
+    words: list[Word],
+    page: PageInfo,
+    rulings: list[Ruling] | None = None,
+    source: str = "pdf-words",
+) -> list[Block]:
+    """Rebuild tables and paragraphs of one page from word or OCR line boxes.
+
+    ``rulings`` (see :func:`rulings_from_drawings`) are used wherever they enclose text:
+    horizontal rules give rows — so a wrapped cell stays one cell — vertical rules give
+    columns, and a missing rule between two slots means a merged cell. Text outside ruled
+    areas goes through the whitespace analysis. Returns blocks in reading order
+    (top to bottom); tables have ``exact_grid=True`` and ``source`` as given.
+    """
+    if not words:
+        return []
+    skew = estimate_skew(words)  # analysis runs on deskewed boxes; output boxes are mapped back
+    segs = _segments(words, skew)
+    if not segs:
+        return []
+    h = statistics.median(s.y1 - s.y0 for s in segs) or 10.0
+    straight = [_rotate_ruling(r, skew) for r in rulings or []]
+    hlines = _merge_rulings(straight, horizontal=True)
+    vlines = _merge_rulings(straight, horizontal=False)
+    rows = [_merge_close(r, 0.5 * h, vlines) for r in _group_rows(segs)]
+    blocks: list[Block] = []
+    free = rows
+    index = RulingIndex.from_lines(hlines, vlines)
+    boxes = [(s.x0, s.y0, s.x1, s.y1) for r in rows for s in r.segs]
+    sides: list[Table] = []
+    for area in _ruled_areas(hlines, vlines, h):
+        for part, side in split_side_by_side(area, index, boxes):
+            inside, free = _take_rows(free, part)
+            if inside:
+                tab = _ruled_table(inside, part, hlines, vlines, h, page.number, source)
+                if tab is not None:
+                    blocks.append(tab)
+                    if side:
+                        sides.append(tab)
+                else:
+                    free = sorted(free + inside, key=lambda r: r.cy)
+    blocks += _unruled_blocks(free, h, page.number, source)
+    _unskew_blocks(blocks, skew)
+    groups: list[list[Block]] = []
+    for b in blocks:
+        if any(b is t for t in sides):
+            paras, b = caption_rows(b)
+            groups.append([*paras, b])
+        else:
+            groups.append([b])
+    return reading_order(groups)
+
+
+# ---- ruled areas ----------------------------------------------------------------------
+
+
+def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBox]:
+    """Boxes of ruled tables: connected groups of horizontal and vertical rules.
+
+    A horizontal and a vertical rule are connected where they touch or cross; a group
+    with at least two of each is a table. A paragraph between two tables keeps them
+    apart; tables without any vertical rule (three-line tables) are left to the
+    whitespace analysis: their few rules do not separate the rows.
+    """
+    # nodes are single spans: collinear rules of two tables stacked one above the other
+    # share a _Line but must not tie the tables together
+    hs = [(ln.pos, lo, hi) for ln in hlines for lo, hi in ln.spans if hi - lo >= 3 * h]
+    vs = [(ln.pos, lo, hi) for ln in vlines for lo, hi in ln.spans if hi - lo >= 0.8 * h]
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (hy, hx0, hx1) in enumerate(hs):
+        for j, (vx, vy0, vy1) in enumerate(vs):
+            if hx0 - 2 <= vx <= hx1 + 2 and vy0 - 2 <= hy <= vy1 + 2:
+                parent[find(len(hs) + j)] = find(i)
+    groups: dict[int, tuple[list[tuple[float, float, float]], int]] = {}
+    for i, hspan in enumerate(hs):
+        g = groups.setdefault(find(i), ([], 0))
+        g[0].append(hspan)
+    for j in range(len(vs)):
+        root = find(len(hs) + j)
+        if root in groups:
+            groups[root] = (groups[root][0], groups[root][1] + 1)
+    areas = [
+        (min(x0 for _, x0, _ in g_h), min(y for y, _, _ in g_h), max(x1 for _, _, x1 in g_h), max(y for y, _, _ in g_h))
+        for g_h, n_v in groups.values() if len(g_h) >= 2 and n_v >= 2
+    ]
+    return sorted(areas, key=lambda a: (a[1], a[0]))
+
+
+def _take_rows(rows: list[_Row], area: BBox) -> tuple[list[_Row], list[_Row]]:
+    """Split rows into segments inside ``area`` (by centre) and everything else."""
+    x0, y0, x1, y1 = area
+    inside: list[_Row] = []
+    rest: list[_Row] = []
+    for r in rows:
+        ins = [s for s in r.segs if x0 - 2 <= (s.x0 + s.x1) / 2 <= x1 + 2 and y0 - 1 <= s.cy <= y1 + 1]
+        out = [s for s in r.segs if s not in ins]
+        if ins:
+            inside.append(_Row(ins))
+        if out:
+            rest.append(_Row(out))
+    return inside, rest
+
+
+def _ruled_table(
+    rows: list[_Row], area: BBox, hlines: list[_Line], vlines: list[_Line], h: float, page: int, source: str
+) -> Table | None:
+    """A lattice table: bands between horizontal rules, columns between vertical rules
+    (or whitespace when the table has no vertical rules), merges where a rule is missing."""
+    ax0, ay0, ax1, ay1 = area
+    ys = [ln.pos for ln in hlines if ay0 - 1 <= ln.pos <= ay1 + 1 and min(ln.hi, ax1) - max(ln.lo, ax0) > 0.1 * (ax1 - ax0)]
+    vin = [ln for ln in vlines if ax0 - 3 <= ln.pos <= ax1 + 3 and min(ln.hi, ay1) - max(ln.lo, ay0) > min(h, 0.3 * (ay1 - ay0))]
+    inner_v = [ln for ln in vin if ax0 + 3 < ln.pos < ax1 - 3]
+    if inner_v:
+        xs = [ax0] + [ln.pos for ln in inner_v] + [ax1]
+        has_v = True
+    else:
+        seps = _column_separators(rows, 0.4 * h)
+        xs = [ax0] + seps + [ax1]
+        has_v = False
+    segs = [s for line in rows for s in line.segs]
+    xs = _drop_thin_empty(_dedupe(sorted(xs), 2.0), [(s.x0 + s.x1) / 2 for s in segs], 0.4 * h)
+    ys = _drop_thin_empty(_dedupe(sorted(ys), 2.0), [s.cy for s in segs], 0.4 * h)
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    if n_rows < 1 or n_cols < 1 or n_rows * n_cols < 2:
+        return None
+    # text per slot, line by line
+    slot_lines: dict[tuple[int, int], list[_Seg]] = {}
+    for line in rows:
+        for s in line.segs:
+            ri = min(max(bisect.bisect_right(ys, s.cy) - 1, 0), n_rows - 1)
+            for ci in _cols_of(s, xs):
+                slot_lines.setdefault((ri, ci), []).append(s)
+                break  # a segment's text goes to its first column; spans come from missing rules
+    # union slots where a rule is missing
+    parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
+
+    def find(a: tuple[int, int]) -> tuple[int, int]:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: tuple[int, int], b: tuple[int, int]) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    # a boundary is ruled where any rule near it (double rules count once) covers the slot
+    near = max(3.0, 0.4 * h)
+    for r in range(n_rows):
+        ymid = (ys[r] + ys[r + 1]) / 2
+        for c in range(n_cols - 1):
+            x = xs[c + 1]
+            if has_v:
+                tol = 0.25 * (ys[r + 1] - ys[r])
+                if not any(abs(ln.pos - x) <= near and ln.covers(ymid, tol=tol) for ln in vin):
+                    union((r, c), (r, c + 1))
+            elif _crosses(slot_lines, r, c, x):
+                union((r, c), (r, c + 1))
+    for c in range(n_cols):
+        xmid = (xs[c] + xs[c + 1]) / 2
+        tol = 0.25 * (xs[c + 1] - xs[c])
+        for r in range(n_rows - 1):
+            y = ys[r + 1]
+            if not any(abs(ln.pos - y) <= near and ln.covers(xmid, tol=tol) for ln in hlines):
+                union((r, c), (r + 1, c))
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for slot in parent:
+        groups.setdefault(find(slot), []).append(slot)
+    origins = []
+    for slots in groups.values():
+        rs = [s[0] for s in slots]
+        cs = [s[1] for s in slots]
+        rect = (min(rs), min(cs), max(rs), max(cs))
+        if len(slots) != (rect[2] - rect[0] + 1) * (rect[3] - rect[1] + 1):
+            slots_rect = [[s] for s in sorted(slots)]  # not a rectangle: keep slots apart
+        else:
+            slots_rect = [sorted(slots)]
+        for grp in slots_rect:
+            r0, c0 = grp[0]
+            r1, c1 = grp[-1]
+            segs = [s for slot in grp for s in slot_lines.get(slot, [])]
+            origins.append(Cell(
+                text=_cell_text(segs), row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1,
+                bbox=(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]), page=page,
+                score=min((s.score for s in segs), default=1.0),
+            ))
+    grid = grid_from_origins(origins, n_rows, n_cols)
+    return Table(rows=grid, exact_grid=True, pages=[page], bbox=(xs[0], ys[0], xs[-1], ys[-1]), source=source)
+
+
+def _crosses(slot_lines: dict[tuple[int, int], list[_Seg]], r: int, c: int, x: float) -> bool:
+    return any(s.x1 > x + 2 for s in slot_lines.get((r, c), []))
+
+
+def _drop_thin_empty(edges: list[float], centres: list[float], min_size: float) -> list[float]:
+    """Remove bands thinner than ``min_size`` holding no text: the gap between the double
+    rules where two tables are drawn one under the other is not a row."""
+    out = list(edges)
+    i = 0
+    while i < len(out) - 1 and len(out) > 2:
+        lo, hi = out[i], out[i + 1]
+        if hi - lo < min_size and not any(lo <= c <= hi for c in centres):
+            del out[i + 1 if i + 1 < len(out) - 1 else i]
+        else:
+            i += 1
+    return out
+
+
+def _dedupe(xs: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for x in xs:
+        if not out or x - out[-1] > tol:
+            out.append(x)
+    return out
+
+
+def _cols_of(s: _Seg, xs: Sequence[float]) -> list[int]:
+    """Columns a segment covers: from the one holding its left edge to the one holding its right."""
+    eps = min(2.0, (s.x1 - s.x0) / 4)
+    n = len(xs) - 1
+    c0 = min(max(bisect.bisect_right(xs, s.x0 + eps) - 1, 0), n - 1)
+    c1 = min(max(bisect.bisect_right(xs, s.x1 - eps) - 1, 0), n - 1)
+    return list(range(c0, max(c0, c1) + 1))
+
+
+def _cell_text(segs: list[_Seg]) -> str:
+    """Text of one cell: its lines top to bottom joined with a newline, pieces of a line by x."""
+    if not segs:
+        return ""
+    lines: list[list[_Seg]] = []
+    for s in sorted(segs, key=lambda s: (s.cy, s.x0)):
+        if lines:
+            last = lines[-1]
+            b0 = min(t.y0 for t in last)
+            b1 = max(t.y1 for t in last)
+            if min(b1, s.y1) - max(b0, s.y0) >= 0.5 * min(b1 - b0, s.y1 - s.y0):
+                last.append(s)
+                continue
+        lines.append([s])
+    out = []
+    for ln in lines:
+        text = ""
+        for s in sorted(ln, key=lambda s: s.x0):
+            text = _join_text(text, s.text)
+        out.append(text)
+    return "\n".join(out)
+
+
+# ---- unruled text ---------------------------------------------------------------------
+
+
+def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[Block]:
+    """Whitespace analysis: runs of rows with ≥2 aligned columns become tables, the rest paragraphs."""
+    blocks: list[Block] = []
+    for run in _runs(rows, 3.0 * h, h):
+        anchors = [i for i, r in enumerate(run) if len(r.segs) >= 2]
+        table = None
+        if len(anchors) >= 2:
+            lo, hi = anchors[0], anchors[-1]
+            while hi + 1 < len(run) and run[hi + 1].y0 - run[hi].y1 < 0.25 * h and len(run[hi + 1].segs) == 1:
+                hi += 1  # a wrapped last cell
+            table = _whitespace_table(run[lo : hi + 1], h, page, source)
+        if table is None:
+            blocks += _paragraphs(run, h, page)
+            continue
+        blocks += _paragraphs(run[:lo], h, page)
+        blocks.append(table)
+        blocks += _paragraphs(run[hi + 1 :], h, page)
+    return blocks
+
+
+def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
+    """Split lines into runs at wide vertical gaps: absolute ones, then unusually wide ones.
+
+    The second rule separates two tables (or a table and a caption) that sit closer than
+    ``max_gap`` but further apart than the rows inside them.
+    """
+    out: list[list[_Row]] = []
+    for r in rows:
+        if out and r.y0 - out[-1][-1].y1 <= max_gap:
+            out[-1].append(r)
+        else:
+            out.append([r])
+    split: list[list[_Row]] = []
+    for run in out:
+        gaps = [b.y0 - a.y1 for a, b in zip(run, run[1:])]
+        if len(gaps) < 3:
+            split.append(run)
+            continue
+        limit = statistics.median(gaps) + 0.5 * h
+        split.append([run[0]])
+        for g, r in zip(gaps, run[1:]):
+            if g > limit:
+                split.append([r])
+            else:
+                split[-1].append(r)
+    return split
+
+
+def _column_separators(rows: list[_Row], min_gap: float) -> list[float]:
+    """x positions of column boundaries: whitespace that (nearly) no row's text crosses.
+
+    A gap may be crossed by a few rows — those hold merged (spanning) cells — but must have
+    text on both sides in at least two rows, so a ragged paragraph does not make columns.
+    """
+    anchors = [r for r in rows if len(r.segs) >= 2]
+    if len(anchors) < 2:
+        return []
+    tol = len(anchors) // 4
+    lo = min(s.x0 for r in anchors for s in r.segs)
+    hi = max(s.x1 for r in anchors for s in r.segs)
+    gaps = [(g0, g1) for g0, g1 in _low_coverage_runs(anchors, tol, min_gap) if lo < g0 and g1 < hi]
+    seps = []
+    for g0, g1 in gaps:
+        both = sum(1 for r in anchors if any(s.x1 <= g0 + 0.5 for s in r.segs) and any(s.x0 >= g1 - 0.5 for s in r.segs))
+        if both >= 2:
+            seps.append((g0 + g1) / 2)
+    return seps
+
+
+def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple[float, float]]:
+    """x intervals crossed by at most ``tol`` rows, each narrowed to its least-crossed part.
+
+    Narrowing matters: next to a column gap, a header wider than the data under it is
+    crossed by one row only, and the gap's middle must not fall inside that header.
+    """
+    events: list[tuple[float, int]] = []
+    for r in rows:
+        for s in r.segs:
+            events += [(s.x0, 1), (s.x1, -1)]
+    events.sort()
+    # piecewise-constant depth: (x_start, x_end, depth)
+    pieces: list[tuple[float, float, int]] = []
+    depth = 0
+    for (x, d), nxt in zip(events, events[1:] + [(events[-1][0], 0)]):
+        depth += d
+        if nxt[0] > x:
+            pieces.append((x, nxt[0], depth))
+    runs: list[list[tuple[float, float, int]]] = []
+    for p in pieces:
+        if p[2] <= tol:
+            if runs and runs[-1][-1][1] == p[0]:
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+    out: list[tuple[float, float]] = []
+    for run in runs:
+        best = min(p[2] for p in run)
+        sub: list[tuple[float, float]] = []
+        for a, b, d in run:
+            if d == best:
+                if sub and sub[-1][1] == a:
+                    sub[-1] = (sub[-1][0], b)
+                else:
+                    sub.append((a, b))
+        wide = [g for g in sub if g[1] - g[0] >= min_gap]
+        if not wide and run[-1][1] - run[0][0] >= min_gap:
+            wide = [max(sub, key=lambda g: g[1] - g[0])]
+        out += wide
+    return out
+
+
+def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Table | None:
+    """A grid from unruled rows: columns from whitespace, wrapped lines joined by line spacing."""
+    seps = _column_separators(rows, 0.4 * h)
+    if not seps:
+        return None
+    xs = [-1e9] + seps + [1e9]
+    n_cols = len(xs) - 1
+    logical = _logical_rows(rows, h, n_cols)
+    origins: list[Cell] = []
+    for ri, lines in enumerate(logical):
+        placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
+        for ln in lines:
+            for s in ln.segs:
+                cols = _cols_of(s, xs)
+                c0, c1 = cols[0], cols[-1]
+                hit = [p for p in placed if p[0] <= c1 and c0 <= p[1]]
+                for p in hit:
+                    placed.remove(p)
+                    c0, c1 = min(c0, p[0]), max(c1, p[1])
+                placed.append((c0, c1, [s] + [t for p in hit for t in p[2]]))
+        for c0, c1, segs in placed:
+            origins.append(Cell(
+                text=_cell_text(segs), row=ri, col=c0, colspan=c1 - c0 + 1,
+                bbox=(min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs), max(s.y1 for s in segs)),
+                page=page, score=min(s.score for s in segs),
+            ))
+    grid = grid_from_origins(origins, len(logical), n_cols)
+    if n_cols < 2 or len(grid) < 2:
+        return None
+    x0 = min(s.x0 for r in rows for s in r.segs)
+    x1 = max(s.x1 for r in rows for s in r.segs)
+    return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
+
+
+def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
+    """Group visual lines into table rows when line spacing is clearly bimodal.
+
+    Lines wrapped inside a cell sit closer together than table rows (which add cell
+    padding); when the gaps split into two clusters at least 0.3 line heights apart, the
+    tight gaps are wraps. Uniform spacing means one line per row. Two *full* lines (text in
+    at least half the columns) are never merged: a vertically centred merged cell between
+    them must not glue two data rows together.
+    """
+    if len(rows) < 3:
+        return [[r] for r in rows]
+    gaps = [rows[i + 1].y0 - rows[i].y1 for i in range(len(rows) - 1)]
+    srt = sorted(gaps)
+    jumps = [(srt[i + 1] - srt[i], i) for i in range(len(srt) - 1)]
+    big, at = max(jumps) if jumps else (0.0, 0)
+    if big < 0.3 * h:
+        return [[r] for r in rows]
+    threshold = (srt[at] + srt[at + 1]) / 2
+    full = max(2, (n_cols + 1) // 2)
+    out = [[rows[0]]]
+    for g, r in zip(gaps, rows[1:]):
+        has_full = any(len(x.segs) >= full for x in out[-1])
+        if g < threshold and not (has_full and len(r.segs) >= full):
+            out[-1].append(r)
+        else:
+            out.append([r])
+    return out
+
+
+def _paragraphs(rows: list[_Row], h: float, page: int) -> list[Paragraph]:
+    """Consecutive lines with normal line spacing and a shared left edge form one paragraph."""
+    out: list[Paragraph] = []
+    cur: list[_Row] = []
+    for r in rows:
+        if cur and (r.y0 - cur[-1].y1 > 0.6 * h or abs(min(s.x0 for s in r.segs) - min(s.x0 for s in cur[0].segs)) > 2 * h):
+            out.append(_paragraph(cur, page))
+            cur = []
+        cur.append(r)
+    if cur:
+        out.append(_paragraph(cur, page))
+    return out
+
+
+def _paragraph(rows: list[_Row], page: int) -> Paragraph:
+    segs = [s for r in rows for s in r.segs]
+    bbox = (min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs), max(s.y1 for s in segs))
+    return Paragraph(text="\n".join(r.text() for r in rows), page=page, bbox=bbox)

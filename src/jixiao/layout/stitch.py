@@ -1,0 +1,288 @@
+"""Across pages: page furniture, column edges, and joining a table continued over a page break."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table
+from jixiao.layout.grid import _copy_of, grid_from_origins
+
+_PAGE_FURNITURE = re.compile(
+    r"^[-—–\s]*(第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4}|page\s*\d+(\s*of\s*\d+)?)[-—–\s]*$",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------------------
+# Cross-page stitching
+
+
+def is_page_furniture(p: Paragraph, pages: dict[int, PageInfo] | None = None) -> bool:
+    """Page numbers and running headers/footers: allowed between the halves of a split table."""
+    if _PAGE_FURNITURE.match(p.text.strip()):
+        return True
+    if pages and p.page in pages and p.bbox is not None:
+        info = pages[p.page]
+        if info.height and (p.bbox[1] > 0.94 * info.height or p.bbox[3] < 0.06 * info.height):
+            return True
+    return False
+
+
+def column_edges(table: Table) -> list[float | None]:
+    """Left x of every column, from cells that start there and span one column."""
+    edges: list[float | None] = []
+    for c in range(table.n_cols):
+        xs = [
+            box[0] for row in table.rows
+            if c < len(row) and (box := row[c].bbox) is not None
+            and row[c].merged_from is None and row[c].colspan == 1 and row[c].col == c
+        ]
+        edges.append(statistics.median(xs) if xs else None)
+    return edges
+
+
+@dataclass
+class _Continuation:
+    """How table ``b`` continues table ``a``: for every column of ``b``, the range of
+    ``a``'s columns it occupies, and how many repeated header rows open ``b``."""
+
+    ranges: list[tuple[int, int]]  # (start, end) in a's columns; empty when start == end
+    drop: int
+
+
+def _origins(row: list[Cell]) -> list[Cell]:
+    return [c for c in row if c.merged_from is None]
+
+
+def _key(cells: list[Cell]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", c.text) for c in cells)
+
+
+def _continuation(a: Table, b: Table) -> _Continuation | None:
+    """Whether ``b`` (first block of page N+1) continues ``a`` (last block of page N), and how.
+
+    Accepted, in this order:
+
+    1. same column count and the same first row (a repeated header), or the same left
+       column edges: column ``j`` continues column ``j``;
+    2. ``b`` opens with a repeated header that equals a row of ``a`` cell for cell (widths
+       may differ: the continuation was laid out on its own): columns follow that header;
+    3. fewer columns whose edges match a subset of ``a``'s, where every column ``b`` lacks
+       is a vertically merged cell at the bottom of ``a`` (a merged cell running over the
+       break, drawn without rules on the next page).
+    """
+    if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
+        return None
+    identity = [(i, i + 1) for i in range(a.n_cols)]
+    if a.n_cols == b.n_cols and any(_key(a.rows[0])) and _key(a.rows[0]) == _key(b.rows[0]):
+        return _Continuation(identity, _repeated_prefix(a, b))
+    by_header = _header_ranges(a, b)
+    if by_header is not None:
+        ranges, k = by_header
+        drop = 1
+        while drop < min(4, len(b.rows) - 1) and k + drop < len(a.rows) and any(_key(_origins(b.rows[drop]))) and (
+            _key(_origins(b.rows[drop])) == _key(_origins(a.rows[k + drop]))
+        ):
+            drop += 1  # the rest of a multi-row header
+        return _Continuation(ranges, drop)
+    if a.n_cols == b.n_cols and _edges_match(a, b):
+        return _Continuation(identity, _repeated_prefix(a, b))
+    subset = _subset_ranges(a, b)
+    return _Continuation(subset, 0) if subset is not None else None
+
+
+def _repeated_prefix(a: Table, b: Table) -> int:
+    k = 0
+    while k < min(3, len(a.rows), len(b.rows) - 1) and any(_key(b.rows[k])) and _key(b.rows[k]) == _key(a.rows[k]):
+        k += 1
+    return k
+
+
+def _tolerance(a: Table) -> float:
+    width = (a.bbox[2] - a.bbox[0]) if a.bbox else 500.0
+    return max(4.0, 0.02 * width)
+
+
+def _edges_match(a: Table, b: Table) -> bool:
+    ea, eb = column_edges(a), column_edges(b)
+    tol = _tolerance(a)
+    known = [(x, y) for x, y in zip(ea, eb) if x is not None and y is not None]
+    if known:
+        return all(abs(x - y) <= tol for x, y in known)
+    return bool(a.bbox and b.bbox and abs(a.bbox[0] - b.bbox[0]) <= tol and abs(a.bbox[2] - b.bbox[2]) <= tol)
+
+
+def _header_ranges(a: Table, b: Table) -> tuple[list[tuple[int, int]], int] | None:
+    """Column ranges from a header row of ``a`` repeated as ``b``'s first row (last match
+    wins), and the index of that row in ``a``.
+
+    Header cells correspond one to one; inside a header cell, ``b``'s columns take ``a``'s
+    in proportion. Where ``b`` has more columns under a header cell than ``a``, ``a`` is
+    widened first (:func:`_split_column`), so no text of ``b`` has to be squeezed out.
+    """
+    head = _origins(b.rows[0])
+    key = _key(head)
+    if sum(1 for t in key if t) < 2 or len(b.rows) < 2:
+        return None
+    for k in range(len(a.rows) - 1, -1, -1):
+        cells = _origins(a.rows[k])
+        if _key(cells) != key:
+            continue
+        for hb, ha in reversed(list(zip(head, cells))):
+            if hb.colspan > ha.colspan:
+                _split_column(a, ha.col + ha.colspan - 1, hb.colspan - ha.colspan)
+        cells = _origins(a.rows[k])
+        ranges: list[tuple[int, int] | None] = [None] * b.n_cols
+        for hb, ha in zip(head, cells):
+            n, m = hb.colspan, ha.colspan
+            for d in range(n):
+                ranges[hb.col + d] = (ha.col + d * m // n, ha.col + (d + 1) * m // n)
+        if any(r is None for r in ranges):
+            return None
+        return [r for r in ranges if r is not None], k
+    return None
+
+
+def _split_column(table: Table, j: int, times: int) -> None:
+    """Insert ``times`` columns after column ``j``; cells covering ``j`` extend over them."""
+    grown: set[int] = set()
+    for r, row in enumerate(table.rows):
+        for c in row:
+            if c.col > j:
+                c.col += times
+            if c.merged_from is not None and c.merged_from[1] > j:
+                c.merged_from = (c.merged_from[0], c.merged_from[1] + times)
+        cell = row[j]
+        origin = cell if cell.merged_from is None else table.rows[cell.merged_from[0]][cell.merged_from[1]]
+        if id(origin) not in grown:
+            origin.colspan += times
+            grown.add(id(origin))
+        row[j + 1 : j + 1] = [_copy_of(origin, r, j + 1 + d) for d in range(times)]
+
+
+def _subset_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
+    ea, eb = column_edges(a), column_edges(b)
+    tol = _tolerance(a)
+    if b.n_cols >= a.n_cols or None in eb or not (a.bbox and b.bbox) or abs(a.bbox[2] - b.bbox[2]) > tol:
+        return None
+    mapping: list[int] = []
+    i = 0
+    for x in eb:
+        while i < a.n_cols and (ea[i] is None or abs(ea[i] - x) > tol):  # type: ignore[operator]
+            i += 1
+        if i == a.n_cols:
+            return None
+        mapping.append(i)
+        i += 1
+    last = a.rows[-1]
+    for i in set(range(a.n_cols)) - set(mapping):
+        cell = last[i] if i < len(last) else None
+        if cell is None or cell.merged_from is None or cell.merged_from[0] >= len(a.rows) - 1 or cell.merged_from[1] != i:
+            return None
+    return [(i, i + 1) for i in mapping]
+
+
+def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) -> list[Block]:
+    """Join tables continued on the next page into one table with ``pages=[N, N+1, …]``.
+
+    Two tables are one when the second is the first block of page N+1 (page numbers and
+    running headers aside), the first is the last block of page N, and their columns
+    correspond (see :func:`_continuation`). A header repeated at the top of the
+    continuation is dropped, and a vertically merged cell cut by the page break is
+    continued (copies of its origin).
+    """
+    info = {p.number: p for p in pages} if pages else None
+    out: list[Block] = []
+    pending: list[Paragraph] = []  # furniture between a table and a possible continuation
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            if out and isinstance(out[-1], Table) and is_page_furniture(b, info):
+                pending.append(b)
+                continue
+            out += pending
+            pending = []
+            out.append(b)
+            continue
+        prev = out[-1] if out else None
+        how = None
+        if isinstance(prev, Table) and prev.pages and b.pages and b.pages[0] == prev.pages[-1] + 1:
+            how = _continuation(prev, b)
+        if how is not None and isinstance(prev, Table):
+            out[-1] = _append_table(prev, b, how)
+            continue  # furniture stays pending: it follows the whole table, a page 3 may continue it
+        out += pending
+        pending = []
+        out.append(b)
+    return out + pending
+
+
+def _append_table(a: Table, b: Table, how: _Continuation) -> Table:
+    """``a`` followed by ``b``'s rows laid onto ``a``'s columns."""
+    first = len(a.rows)
+    body = b.rows[how.drop :]
+    origins = []
+    for row in b.rows:
+        for c in _origins(row):
+            if c.col >= len(how.ranges) or c.row + c.rowspan <= how.drop:
+                continue
+            spans = [how.ranges[j] for j in range(c.col, min(c.col + c.colspan, len(how.ranges))) if how.ranges[j][1] > how.ranges[j][0]]
+            if not spans:
+                continue  # only possible for a sub-column the header maps to nothing
+            start, end = spans[0][0], spans[-1][1]
+            top = max(c.row, how.drop)  # a cell of the dropped header reaching into the body is clipped
+            origins.append(Cell(
+                text=c.text, row=top - how.drop, col=start, rowspan=c.row + c.rowspan - top, colspan=end - start,
+                bbox=c.bbox, page=c.page, score=c.score,
+            ))
+    grid = grid_from_origins(origins, len(body), a.n_cols)
+    for row in grid:
+        for c in row:
+            c.row += first
+            if c.merged_from is not None:
+                c.merged_from = (c.merged_from[0] + first, c.merged_from[1])
+    rows = [list(r) for r in a.rows] + grid
+    covered = {i for lo, hi in how.ranges for i in range(lo, hi)}
+    for i in sorted(set(range(a.n_cols)) - covered):  # a merged cell running on, drawn without rules
+        above = rows[first - 1][i]
+        origin_rc = above.merged_from or (above.row, above.col)
+        origin = rows[origin_rc[0]][origin_rc[1]]
+        for r in range(first, len(rows)):
+            rows[r][i] = _copy_of(origin, r, i)
+        origin.rowspan = len(rows) - origin.row
+    _continue_vertical_merges(rows, first)
+    pages = list(a.pages) + [p for p in b.pages if p not in a.pages]
+    return Table(rows=rows, exact_grid=True, pages=pages, bbox=a.bbox, source=a.source)
+
+
+def _continue_vertical_merges(rows: list[list[Cell]], first: int) -> None:
+    """A merged cell cut by the page break continues in the cell opening the next page.
+
+    The opening cell continues the merged cell above it when it is empty or repeats its
+    text, and either the cell above is part of a vertical merge or the opening cell itself
+    spans rows (an empty merged cell means nothing on its own). Columns are taken left to
+    right and a column continues only if every column to its left did, so a new L1 group
+    starting at the top of a page is never glued to the previous group's L2.
+    """
+    if first == 0 or first >= len(rows):
+        return
+    last = rows[first - 1]
+    c = 0
+    while c < min(len(last), len(rows[first])):
+        cell = rows[first][c]
+        above = last[c]
+        origin_rc = above.merged_from or (above.row, above.col)
+        origin = rows[origin_rc[0]][origin_rc[1]]
+        text = re.sub(r"\s+", "", cell.text)
+        if (
+            cell.merged_from is not None or origin_rc[1] != c or not above.text.strip()
+            or text not in ("", re.sub(r"\s+", "", origin.text))
+            or origin.colspan != cell.colspan or not (origin.rowspan > 1 or cell.rowspan > 1)
+        ):
+            return
+        span = cell.rowspan
+        for r in range(first, min(first + span, len(rows))):
+            for k in range(c, c + cell.colspan):
+                rows[r][k] = _copy_of(origin, r, k)
+        origin.rowspan = max(origin.rowspan, first + span - origin.row)
+        c += cell.colspan

@@ -1,0 +1,1 @@
+"""The contracts: output document, source document, flag codes, errors, modes. Imports nothing else from jixiao."""
