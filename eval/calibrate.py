@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jixiao.evaluate.cli import load_golden, predictions_from_dir
+from jixiao.evaluate.golden import load_golden, predictions_from_dir
 from jixiao.evaluate.scorer import FieldRecord, calibration, calibration_summary, score_document
 from jixiao.reconcile import reconcile
 from jixiao.evaluate.calibration import fit, write

@@ -1,127 +1,22 @@
-"""OCR stage (jixiao.ocr): engine wrapper, cache, geometry helpers, and end-to-end on simulated scans.
+"""OCR stage (jixiao.ocr) without the models: engine wrapper, cache, geometry helpers.
 
-Fast tests need neither the OCR models nor a scan. Tests marked ``slow`` run the real
-RapidOCR engine on a Chinese ruled table rendered with PyMuPDF and degraded like a scan
-(rotated 1°, blurred, noisy, JPEG) — shared/notes/toolchain.md §1–2.
+The end-to-end tests with the real RapidOCR engine are in tests/live/test_ocr.py.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
-import io
 import re
 import subprocess
 import sys
 import textwrap
-import time
-from pathlib import Path
-
 import numpy as np
-import pymupdf
-from fakes.pdfkit import story_pdf
 import pytest
-
 from jixiao.model.source import PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
 from jixiao.ocr import OCR_EXTRA_HINT, OcrCache, OcrParams, OcrUnavailableError, PageOcr, apply_ocr, cache_key, engine_version
 from jixiao.ocr import apply as ocr_apply
 from jixiao.ocr import engine as ocr_engine
 from jixiao.ocr.engine import OcrLine
-
-# ---------------------------------------------------------------------------------------
-# Test documents
-
-INDICATORS = [
-    ("产出指标", [
-        ("数量指标", [("组织参加各类招商推介会次数", "≥4次", "≥8次"), ("新引进项目开工率", "≥70%", "≥95%")]),
-        ("质量指标", [("项目落户流程规范执行率", "=100%", "=100%")]),
-        ("时效指标", [("项目完成期限", "2024年12月31日前", "12月31日前")]),
-        ("成本指标", [("资金支出成本", "≤356.18万元", "≤734.05万元")]),
-    ]),
-    ("效益指标", [
-        ("经济效益指标", [("招商引资资金到位率", "≥60%", "≥80%")]),
-        ("社会效益指标", [("带动就业人数", "≥200人", "≥500人")]),
-    ]),
-    ("满意度指标", [("服务对象满意度指标", [("企业满意度", "≥90%", "≥95%"), ("社会公众满意度", "≥80%", "≥90%")])]),
-]
-CSS = "table{border-collapse:collapse;width:100%} td,th{border:1px solid black;font-size:10pt;padding:4px 3px} * {font-family: sans-serif;}"
-
-
-def table_html(title: str = "项目支出绩效目标表（2024年度）", vertical_l1: bool = False) -> str:
-    """An indicator table with merged (rowspan) 一级/二级 cells, as real forms have."""
-    out = [f"<p style='text-align:center'>{title}</p><table>",
-           "<tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>半年指标值</th><th>全年指标值</th></tr>"]
-    for l1, l2s in INDICATORS:
-        n1 = sum(len(l3s) for _, l3s in l2s)
-        first1 = True
-        for l2, l3s in l2s:
-            first2 = True
-            for l3, half, full in l3s:
-                out.append("<tr>")
-                if first1:
-                    name = "<br/>".join(l1) if vertical_l1 else l1
-                    out.append(f"<td rowspan='{n1}'>{name}</td>")
-                    first1 = False
-                if first2:
-                    out.append(f"<td rowspan='{len(l3s)}'>{l2}</td>")
-                    first2 = False
-                out.append(f"<td>{l3}</td><td>{half}</td><td>{full}</td></tr>")
-    out.append("</table>")
-    return "".join(out)
-
-
-def text_pdf(path: Path, pages: list[str]) -> Path:
-    """Born-digital PDF: one Story per page (built-in CJK font)."""
-    return story_pdf(path, pages, CSS)
-
-
-def scan_pdf(src: Path, dst: Path, *, angle: float = 1.0, turn: int = 0, keep_text_pages: tuple[int, ...] = ()) -> Path:
-    """Image-only copy of ``src``: 200 dpi, rotated, blurred, noisy, JPEG q35 (toolchain §2).
-
-    ``turn`` (90/180/270, counter-clockwise) puts the sheet on the scanner sideways or upside down.
-    Pages listed in ``keep_text_pages`` (1-based) are copied with their text layer instead.
-    """
-    from PIL import Image, ImageFilter
-
-    rng = np.random.default_rng(0)
-    doc = pymupdf.open(str(src))
-    out = pymupdf.open()
-    for i, page in enumerate(doc, 1):
-        if i in keep_text_pages:
-            out.insert_pdf(doc, from_page=i - 1, to_page=i - 1)
-            continue
-        pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
-        img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
-        img = img.rotate(angle, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.8))
-        if turn:
-            img = img.transpose({90: Image.ROTATE_90, 180: Image.ROTATE_180, 270: Image.ROTATE_270}[turn])
-        arr = np.asarray(img, np.float32)
-        arr = arr - np.linspace(0, 18, arr.shape[1])[None, :] + rng.normal(0, 12, arr.shape)
-        speckle = rng.random(arr.shape) < 0.0015
-        arr[speckle] = 0
-        buf = io.BytesIO()
-        Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=35)
-        p = out.new_page(width=arr.shape[1] * 72 / 200, height=arr.shape[0] * 72 / 200)
-        p.insert_image(p.rect, stream=buf.getvalue())
-    out.save(str(dst), deflate=True)
-    return dst
-
-
-def all_cells(src: SourceDocument) -> list:
-    return [c for b in src.blocks if isinstance(b, Table) for row in b.rows for c in row]
-
-
-def block_texts(src: SourceDocument) -> list[list[str]]:
-    out = []
-    for b in src.blocks:
-        if isinstance(b, Table):
-            out.append([c.text for row in b.rows for c in row])
-        else:
-            out.append([b.text])
-    return out
-
-
-# ---------------------------------------------------------------------------------------
-# Optional extra: the core must import without it, and say how to get it
 
 
 def test_core_imports_without_rapidocr_and_explains_the_extra():
@@ -291,115 +186,3 @@ def test_single_characters_stacked_in_a_column_are_merged():
     assert "满意度指标" in texts and "≥" in texts and "一" in texts
     (col,) = [r for r in merged if r.text == "满意度指标"]
     assert col.vertical and col.aabb == (50.0, 100.0, 80.0, 290.0)
-
-
-# ---------------------------------------------------------------------------------------
-# End to end with the real engine
-
-REASON_RE = re.compile(r"^ocr: rapidocr \d+\.\d+\.\d+, \d+ lines, mean score [01]\.\d\d")
-
-
-@pytest.fixture(scope="module")
-def scanned(tmp_path_factory):
-    pytest.importorskip("rapidocr")
-    d = tmp_path_factory.mktemp("scan")
-    src = text_pdf(d / "table.pdf", [table_html()])
-    return scan_pdf(src, d / "scan.pdf")
-
-
-@pytest.mark.slow
-def test_scanned_table_comes_back_and_rerun_hits_the_cache(scanned, tmp_path):
-    from jixiao.ingest.pdf import ingest_pdf
-
-    src = ingest_pdf(scanned)
-    assert [p.status for p in src.pages] == [PageTextStatus.NO_TEXT]
-    calls = []
-    t0 = time.perf_counter()
-    apply_ocr(src, scanned, cache_dir=tmp_path, workers=1, progress=lambda d, t: calls.append((d, t)))
-    first = time.perf_counter() - t0
-    page = src.pages[0]
-    assert page.status == PageTextStatus.OCR
-    assert REASON_RE.match(page.reason), page.reason
-    assert "deskewed" in page.reason  # the 1° rotation was measured and removed
-    assert calls == [(1, 1)]
-    assert len(list((tmp_path / "ocr").rglob("*.json"))) == 1  # <cache root>/ocr, as the LLM cache uses <root>/llm
-    tables = [b for b in src.blocks if isinstance(b, Table)]
-    assert tables and all(t.source == "ocr" and t.pages == [1] for t in tables)
-    texts = {c.text for c in all_cells(src)}
-    for key in ("三级指标", "≥95%", "≤356.18万元", "组织参加各类招商推介会次数", "服务对象满意度指标"):
-        assert key in texts, f"{key!r} not among OCR cells {sorted(texts)}"
-    # merged 一级指标 cells come back as a span (copies point at the origin) thanks to the scan's rulings
-    copies = [c for c in all_cells(src) if c.is_copy and c.text == "产出指标"]
-    assert len(copies) >= 3
-    scores = [c.score for c in all_cells(src) if c.text]
-    assert all(0.0 < s <= 1.0 for s in scores) and min(scores) < 1.0
-
-    again = ingest_pdf(scanned)
-    t0 = time.perf_counter()
-    apply_ocr(again, scanned, cache_dir=tmp_path, workers=1)
-    second = time.perf_counter() - t0
-    assert "from cache" in again.pages[0].reason
-    assert block_texts(again) == block_texts(src)
-    assert second < first / 5, f"cache rerun {second:.2f}s vs first run {first:.2f}s"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("turn, expected", [(90, "page turned 90°"), (180, "page turned 180°")])
-def test_page_scanned_sideways_or_upside_down_is_turned_upright(tmp_path, turn, expected):
-    pytest.importorskip("rapidocr")
-    src_pdf = text_pdf(tmp_path / "t.pdf", [table_html()])
-    scan = scan_pdf(src_pdf, tmp_path / "turned.pdf", angle=0.5, turn=turn)
-    doc = pymupdf.open(str(scan))
-    rect = doc[0].rect
-    assert (rect.width > rect.height) == (turn == 90)  # a sideways sheet makes a landscape page
-    src = SourceDocument(path=str(scan), format="pdf", pages=[PageInfo(1, rect.width, rect.height, status=PageTextStatus.NO_TEXT)])
-    apply_ocr(src, scan, cache_dir=tmp_path / "c", workers=1)
-    assert expected in src.pages[0].reason
-    texts = {c.text for c in all_cells(src)}
-    assert {"一级指标", "三级指标", "≥95%", "≤356.18万元"} <= texts
-
-
-@pytest.mark.slow
-def test_mixed_document_in_parallel_keeps_page_order(tmp_path):
-    """Page 1 has a text layer, pages 2–3 are scans (one with vertical 一级指标 cells)."""
-    pytest.importorskip("rapidocr")
-    from jixiao.ingest.pdf import ingest_pdf
-
-    src_pdf = text_pdf(tmp_path / "t.pdf", [
-        "<p>第一页：文字层正常的说明文字，部门整体支出绩效目标。</p>",
-        table_html("第二页 项目支出绩效目标表"),
-        table_html("第三页 项目支出绩效目标表", vertical_l1=True),
-    ])
-    scan = scan_pdf(src_pdf, tmp_path / "mixed.pdf", keep_text_pages=(1,))
-    src = ingest_pdf(scan)
-    assert [p.status for p in src.pages] == [PageTextStatus.OK, PageTextStatus.NO_TEXT, PageTextStatus.NO_TEXT]
-    calls = []
-    apply_ocr(src, scan, cache_dir=tmp_path / "c", workers=2, progress=lambda d, t: calls.append((d, t)))
-    assert [p.status for p in src.pages] == [PageTextStatus.OK, PageTextStatus.OCR, PageTextStatus.OCR]
-    assert sorted(calls) == [(1, 2), (2, 2)]
-    pages = [b.page if isinstance(b, Paragraph) else b.pages[0] for b in src.blocks]
-    assert pages == sorted(pages) and pages[0] == 1 and set(pages) == {1, 2, 3}
-    assert "文字层正常" in src.blocks[0].text
-    page3 = {c.text for b in src.blocks if isinstance(b, Table) and 3 in b.pages for row in b.rows for c in row}
-    assert {"满意度指标", "产出指标", "≤356.18万元"} <= page3
-
-
-@pytest.mark.slow
-def test_worker_pool_from_an_unguarded_script(tmp_path):
-    """A user script without ``if __name__ == "__main__"`` must not be re-run by the spawned workers."""
-    pytest.importorskip("rapidocr")
-    small = "<table><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th></tr><tr><td>产出指标</td><td>数量指标</td><td>培训人次</td></tr></table>"
-    src_pdf = text_pdf(tmp_path / "t.pdf", [small, small])
-    scan = scan_pdf(src_pdf, tmp_path / "two.pdf")
-    script = tmp_path / "user_script.py"
-    script.write_text(textwrap.dedent(f"""
-        from pathlib import Path
-        from jixiao.ocr import ocr_pages
-        print("SCRIPT BODY RAN")
-        res = ocr_pages(Path({str(scan)!r}), [1, 2], workers=2)
-        print("PAGES", sorted(res), all(any(l.text == "三级指标" for l in r.lines) for r in res.values()))
-    """), encoding="utf-8")
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.count("SCRIPT BODY RAN") == 1
-    assert "PAGES [1, 2] True" in out.stdout
