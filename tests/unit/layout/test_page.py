@@ -1,0 +1,113 @@
+"""Page blocks from word/OCR boxes, with and without rulings (jixiao.layout.page)."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures import make_fixtures as fx
+
+from jixiao.model.source import Paragraph, Word
+from jixiao.layout import page_blocks_from_words
+
+from .builders import PAGE, _ocr_like_words, _tables, _texts
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.8, -1.2])
+def test_unruled_grid_from_noisy_rotated_ocr_lines(angle: float) -> None:
+    grid = [fx.HEADER] + [list(r) for r in fx.INDICATORS]
+    xs = [40, 130, 250, 390, 480]
+    words = _ocr_like_words(grid, xs, 120, 20, angle, seed=7)
+    words += _ocr_like_words([["项目支出绩效目标表"]], [200], 60, 20, angle, seed=8)
+    words += _ocr_like_words([["填报说明：以上指标由单位自行填报。"]], [40], 300, 20, angle, seed=9)
+    blocks = page_blocks_from_words(words, PAGE, source="ocr")
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "Table", "Paragraph"]
+    table = blocks[1]
+    assert table.source == "ocr" and table.exact_grid and table.pages == [1]
+    assert _texts(table) == grid
+    assert all(c.score == pytest.approx(0.9) for row in table.rows for c in row if c.text)
+    assert blocks[0].text == "项目支出绩效目标表"
+    # boxes are handed back in page coordinates, not the deskewed ones
+    assert table.rows[1][0].bbox == pytest.approx(words[5].bbox, abs=0.01)
+
+
+def test_prose_is_not_a_table() -> None:
+    lines = [
+        "以习近平新时代中国特色社会主义思想为指导，牢牢把握立足新发展阶段、",
+        "贯彻新发展理念、构建新发展格局的新形势新任务，重点抓好以下几项工作：",
+        "一是落实运维项目建设实施；二是强化商务领域监督检查。",
+    ]
+    words = [Word(t, (40, 100 + 14 * i, 40 + 9 * len(t), 111 + 14 * i), 1) for i, t in enumerate(lines)]
+    blocks = page_blocks_from_words(words, PAGE)
+    assert len(blocks) == 1 and isinstance(blocks[0], Paragraph)
+    assert blocks[0].text.split("\n") == lines
+
+
+def test_wrapped_cell_joined_by_line_spacing_without_rulings() -> None:
+    """A two-line cell (tight leading) beside one-line cells stays one row."""
+    w = [
+        Word("一级指标", (40, 100, 76, 110), 1), Word("三级指标", (200, 100, 236, 110), 1), Word("指标值", (400, 100, 427, 110), 1),
+        Word("产出指标", (40, 118, 76, 128), 1), Word("培训人数", (200, 118, 236, 128), 1), Word("≥100人", (400, 118, 430, 128), 1),
+        Word("效益指标", (40, 136, 76, 146), 1), Word("营商环境满意度很长很", (200, 136, 290, 146), 1), Word("≥90%", (400, 136, 422, 146), 1),
+        Word("长的说明文字", (200, 147, 254, 157), 1),
+        Word("满意度指标", (40, 165, 85, 175), 1), Word("企业满意度", (200, 165, 245, 175), 1), Word("≥95%", (400, 165, 422, 175), 1),
+    ]
+    [table] = _tables(page_blocks_from_words(w, PAGE))
+    assert _texts(table) == [
+        ["一级指标", "三级指标", "指标值"],
+        ["产出指标", "培训人数", "≥100人"],
+        ["效益指标", "营商环境满意度很长很\n长的说明文字", "≥90%"],
+        ["满意度指标", "企业满意度", "≥95%"],
+    ]
+
+
+def test_rulings_keep_wrapped_cell_and_spans() -> None:
+    """With rules: rows from horizontal rules, merged cells where a rule is missing."""
+    xs, ys = [40, 120, 300, 400], [100, 120, 150, 170, 190]
+    rulings = [(xs[0], y, xs[-1], y) for y in ys]
+    # vertical rules; the one between columns 0 and 1 is missing in the header row (colspan)
+    rulings += [(xs[0], ys[0], xs[0], ys[-1]), (xs[-1], ys[0], xs[-1], ys[-1]), (xs[2], ys[0], xs[2], ys[-1])]
+    rulings += [(xs[1], ys[1], xs[1], ys[-1])]
+    # the horizontal rule under row 1 is missing in column 0 (rowspan over rows 1-2)
+    rulings = [r for r in rulings if r != (xs[0], ys[2], xs[-1], ys[2])] + [(xs[1], ys[2], xs[-1], ys[2])]
+    w = [
+        Word("指标名称", (150, 105, 186, 115), 1), Word("指标值", (330, 105, 357, 115), 1),
+        Word("产出指标", (45, 140, 81, 150), 1),  # vertically centred in its merged cell
+        Word("培训人数很长很长", (125, 122, 197, 132), 1), Word("的说明", (125, 134, 152, 144), 1), Word("≥100人", (330, 128, 360, 138), 1),
+        Word("检查次数", (125, 155, 161, 165), 1), Word("≥12次", (330, 155, 355, 165), 1),
+        Word("满意度", (45, 175, 72, 185), 1), Word("企业满意度", (125, 175, 170, 185), 1), Word("≥90%", (330, 175, 352, 185), 1),
+    ]
+    [table] = _tables(page_blocks_from_words(w, PAGE, rulings))
+    assert _texts(table) == [
+        ["指标名称", "指标名称", "指标值"],
+        ["产出指标", "培训人数很长很长\n的说明", "≥100人"],
+        ["产出指标", "检查次数", "≥12次"],
+        ["满意度", "企业满意度", "≥90%"],
+    ]
+    assert table.rows[0][1].merged_from == (0, 0) and table.rows[0][0].colspan == 2
+    assert table.rows[2][0].merged_from == (1, 0) and table.rows[1][0].rowspan == 2
+    assert table.bbox == pytest.approx((40, 100, 400, 190))
+
+
+def test_side_by_side_from_word_boxes_and_rules() -> None:
+    """The lattice path: a header block above two side tables → three tables, captions as paragraphs."""
+    rulings = [(40, y, 400, y) for y in (60, 80)] + [(x, 60, x, 80) for x in (40, 120, 400)]  # header block
+    # left side: caption row (no inner rule), then rows every 20 pt
+    rulings += [(40, y, 200, y) for y in (100, 120, 140)] + [(40, 80, 40, 140), (200, 80, 200, 140), (100, 100, 100, 140)]
+    # right side, past a 10 pt gutter: rows every 25 pt
+    rulings += [(210, y, 400, y) for y in (100, 125, 150, 175)] + [(210, 80, 210, 175), (400, 80, 400, 175), (300, 100, 300, 175)]
+    words = [
+        Word("项目名称", (45, 65, 81, 75), 1), Word("专项资金", (125, 65, 161, 75), 1),
+        Word("中期绩效指标", (45, 85, 99, 95), 1), Word("年度绩效指标", (215, 85, 269, 95), 1),
+        Word("一级指标", (45, 105, 81, 115), 1), Word("指标值", (105, 105, 132, 115), 1),
+        Word("产出指标", (45, 125, 81, 135), 1), Word("≥6万人", (105, 125, 135, 135), 1),
+        Word("一级指标", (215, 105, 251, 115), 1), Word("指标值", (305, 105, 332, 115), 1),
+        Word("产出指标", (215, 130, 251, 140), 1), Word("≥2万人", (305, 130, 335, 140), 1),
+        Word("效益指标", (215, 155, 251, 165), 1), Word("≥65%", (305, 155, 327, 165), 1),
+    ]
+    blocks = page_blocks_from_words(words, PAGE, rulings)
+    assert [b.text if isinstance(b, Paragraph) else _texts(b) for b in blocks] == [
+        [["项目名称", "专项资金"]],
+        "中期绩效指标",
+        [["一级指标", "指标值"], ["产出指标", "≥6万人"]],
+        "年度绩效指标",
+        [["一级指标", "指标值"], ["产出指标", "≥2万人"], ["效益指标", "≥65%"]],
+    ]
