@@ -56,6 +56,17 @@ class Variant(str, Enum):
     scanned = "scanned"
     docx = "docx"
     xlsx = "xlsx"
+    text_lines = "text-lines"
+    text_pipe = "text-pipe"
+    text_tsv = "text-tsv"
+    text_space = "text-space"
+    text_blank = "text-blank"
+    text_concat = "text-concat"
+    text_viewer = "text-viewer"
+    text_vertical = "text-vertical"
+    text_chrome = "text-chrome"
+    text_prose = "text-prose"
+    text_chromium = "text-chromium"
 
 
 def predictions_by_extraction(

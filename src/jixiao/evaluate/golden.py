@@ -20,6 +20,17 @@ VARIANT_FILES: dict[str, str] = {
     "scanned": "scanned.pdf",
     "docx": "form.docx",
     "xlsx": "form.xlsx",
+    "text-lines": "text-lines.txt",
+    "text-pipe": "text-pipe.txt",
+    "text-tsv": "text-tsv.txt",
+    "text-space": "text-space.txt",
+    "text-blank": "text-blank.txt",
+    "text-concat": "text-concat.txt",
+    "text-viewer": "text-viewer.txt",
+    "text-vertical": "text-vertical.txt",
+    "text-chrome": "text-chrome.txt",
+    "text-prose": "text-prose.txt",
+    "text-chromium": "text-chromium.txt",
 }
 DEFAULT_VARIANT = "default"  # a prediction file named <doc_id>.json that no variant claims
 

@@ -118,9 +118,14 @@ def render(
     golden_dir: Annotated[Path, typer.Argument(help="the golden folder")] = Path("golden"),
     only: Annotated[list[str] | None, typer.Option("--only", help="render only this doc_id (repeatable)")] = None,
     force: Annotated[bool, typer.Option("--force", help="redraw outputs even when up to date")] = False,
+    text: Annotated[bool, typer.Option("--text", help="write only the text-* linearizations (golden/README.md)")] = False,
 ) -> None:
     """Draw digital.pdf, scanned.pdf (and form.docx / form.xlsx) for every golden folder with a layout."""
     folders = golden_folders(golden_dir, only)
+    if text:
+        from jixiao.evaluate.render.linearize import render_text_command
+
+        raise typer.Exit(render_text_command(folders, console))
     plan: list[tuple[Path, Result, list[Job], Document | None, dict[str, Any] | None]] = []
     for folder in folders:
         res = Result(folder.name)
