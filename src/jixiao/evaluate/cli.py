@@ -27,6 +27,7 @@ from jixiao.evaluate.report import (
     build_report,
     check_thresholds,
     compare_reports,
+    gated_variants,
     load_thresholds,
     pct,
     signed_pct,
@@ -35,22 +36,30 @@ from jixiao.evaluate.report import (
 from jixiao.evaluate.golden import (  # noqa: F401 - re-exported: the library half of `jixiao eval`
     DEFAULT_VARIANT,
     VARIANT_FILES,
+    VARIANT_PATTERNS,
     EvalError,
     Extractor,
     GoldenDoc,
     Prediction,
     _empty,
+    family_of,
     load_golden,
+    load_knobs,
     pipeline_extractor,
     predictions_from_dir,
     score_predictions,
+    variant_file,
+    variants_present,
 )
+from jixiao.evaluate.scorer import aggregate
 from jixiao.model.modes import LlmMode
 
 DEFAULT_THRESHOLDS = Path("eval/thresholds.toml")
 
 
 class Variant(str, Enum):
+    """The variants with a fixed name; ``--variant`` also takes any ``pdf-*`` / ``text-*`` family."""
+
     text = "text"
     digital = "digital"
     scanned = "scanned"
@@ -67,6 +76,11 @@ class Variant(str, Enum):
     text_chrome = "text-chrome"
     text_prose = "text-prose"
     text_chromium = "text-chromium"
+    html = "html"
+    pdf_chromium = "pdf-chromium"
+    pdf_wkhtml = "pdf-wkhtml"
+    pdf_libreoffice = "pdf-libreoffice"
+    pdf_reportlab = "pdf-reportlab"
 
 
 def predictions_by_extraction(
@@ -93,7 +107,7 @@ def predictions_by_extraction(
         task = progress.add_task("extracting", total=len(jobs))
         for g, v in jobs:
             progress.update(task, description=f"{g.doc_id} [{v}]")
-            path = g.dir / VARIANT_FILES[v]
+            path = g.dir / (variant_file(v) or v)
             t0 = time.perf_counter()
             if not path.exists():
                 out.append(Prediction(g, v, _empty(g.doc_id), error=f"{path}: input file missing"))
@@ -193,7 +207,7 @@ def run_eval(
         "only": only,
         "thresholds_file": str(th_path) if th_path else None,
     }
-    report = build_report(scores, meta=meta, errors=errors)
+    report = build_report(scores, meta=meta, errors=errors, knobs=load_knobs(golden), family=family_of)
     for entry, p in zip(report["by_document"], preds):
         entry["extract_s"] = p.seconds
     if old is not None:
@@ -201,6 +215,10 @@ def run_eval(
         report["compare"] = compare_reports(report, old)
     code = 0
     if limits is not None:
+        scope = gated_variants(limits)
+        if scope is not None:
+            report["overall_gated"] = aggregate([s for s in scores if (s.variant or DEFAULT_VARIANT) in [*scope, DEFAULT_VARIANT]])
+            report["meta"]["overall_gated_variants"] = scope
         res = check_thresholds(report, limits)
         report["thresholds"] = res.to_dict()
         code = 1 if res.failures else 0
@@ -224,7 +242,8 @@ def run_eval(
 def eval_command(
     golden_dir: Annotated[Path, typer.Argument(help="golden set: <dir>/<doc_id>/label.json + inputs")] = Path("golden"),
     pred: Annotated[Optional[Path], typer.Option("--pred", help="score saved predictions <doc_id>[.<variant>].json instead of extracting")] = None,
-    variant: Annotated[Optional[list[Variant]], typer.Option("--variant", help="only these input variants (repeatable)")] = None,
+    variant: Annotated[Optional[list[str]], typer.Option("--variant", help="only these input variants (repeatable): "
+                       "text, digital, scanned, docx, xlsx, html, pdf-<producer>, text-<style>")] = None,
     llm: Annotated[LlmMode, typer.Option("--llm", help="LLM mode when extracting")] = LlmMode.OFF,
     out: Annotated[Path, typer.Option("--out", help="where report.json/.md/.html go")] = Path("eval/out"),
     compare: Annotated[Optional[Path], typer.Option("--compare", help="an older report.json to print deltas against")] = None,
@@ -233,11 +252,16 @@ def eval_command(
 ) -> None:
     """Score extraction against the golden set; exit 1 when a metric is below its threshold."""
     console = Console(stderr=True)
+    bad = [v for v in variant or [] if variant_file(v) is None]
+    if bad:
+        console.print(f"[red]error:[/] unknown variant(s) {', '.join(bad)} (known: {', '.join(VARIANT_FILES)}, "
+                      "pdf-<producer>, text-<style>)")
+        raise typer.Exit(2)
     try:
         _, code = run_eval(
             golden_dir,
             pred_dir=pred,
-            variants=[v.value for v in variant] if variant else None,
+            variants=list(variant) if variant else None,
             llm=llm.value,
             out_dir=out,
             compare=compare,

@@ -5,9 +5,11 @@ extracting with the pipeline, and scoring them — the library half of ``jixiao 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jixiao.evaluate.scorer import DocScore, score_document
 from jixiao.model.errors import JixiaoError
@@ -31,11 +33,51 @@ VARIANT_FILES: dict[str, str] = {
     "text-chrome": "text-chrome.txt",
     "text-prose": "text-prose.txt",
     "text-chromium": "text-chromium.txt",
+    "html": "page.html",
 }
+# Families named by pattern (issue 11): every ``pdf-<producer>`` is ``<variant>.pdf`` and
+# every ``text-<style>`` is ``<variant>.txt``, so a new producer or linearization needs no
+# code here; add a pattern line for a new kind of file.
+VARIANT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^pdf-[a-z0-9]+(?:-[a-z0-9]+)*$"), "{}.pdf"),
+    (re.compile(r"^text-[a-z0-9]+(?:-[a-z0-9]+)*$"), "{}.txt"),
+)
+PRODUCERS_JSON = "producers.json"  # {variant: {producer, version, command, knobs, observed}} per folder
 DEFAULT_VARIANT = "default"  # a prediction file named <doc_id>.json that no variant claims
 
 class EvalError(JixiaoError):
     """An input of the evaluation itself is unusable (exit code 2)."""
+
+
+def variant_file(variant: str) -> str | None:
+    """The input file name of a variant (``pdf-chromium`` → ``pdf-chromium.pdf``), None if unknown."""
+    if variant in VARIANT_FILES:
+        return VARIANT_FILES[variant]
+    for pattern, name in VARIANT_PATTERNS:
+        if pattern.match(variant):
+            return name.format(variant)
+    return None
+
+
+def variants_present(folder: Path) -> list[str]:
+    """Variants whose input file exists in ``folder`` (fixed names first, then pattern families)."""
+    found = [v for v, name in VARIANT_FILES.items() if (folder / name).exists()]
+    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+        v = p.name.rsplit(".", 1)[0]
+        if v not in found and variant_file(v) == p.name:
+            found.append(v)
+    return found
+
+
+def family_of(variant: str) -> str:
+    """The report's coarse grouping: every PDF producer, every text style, html, scan, office."""
+    if variant == "digital" or variant.startswith("pdf-"):
+        return "pdf"
+    if variant == "text" or variant.startswith("text-"):
+        return "text"
+    if variant in ("docx", "xlsx"):
+        return "office"
+    return variant
 
 
 @dataclass
@@ -77,10 +119,11 @@ def load_golden(golden_dir: Path, only: Iterable[str] = ()) -> list[GoldenDoc]:
         label.doc_id = doc_id
         variants = raw.get("variants")
         if not isinstance(variants, list):
-            variants = [v for v, name in VARIANT_FILES.items() if (label_path.parent / name).exists()]
-        unknown = [v for v in variants if v not in VARIANT_FILES]
+            variants = variants_present(label_path.parent)
+        unknown = [v for v in variants if variant_file(v) is None]
         if unknown:
-            raise EvalError(f"{label_path}: unknown variants {unknown} (known: {', '.join(VARIANT_FILES)})")
+            raise EvalError(f"{label_path}: unknown variants {unknown} (known: {', '.join(VARIANT_FILES)}, "
+                            "pdf-<producer>, text-<style>)")
         docs.append(GoldenDoc(doc_id, label_path.parent, label, list(variants)))
     missing = wanted - {d.doc_id for d in docs}
     if missing:
@@ -88,6 +131,31 @@ def load_golden(golden_dir: Path, only: Iterable[str] = ()) -> list[GoldenDoc]:
     if not docs:
         raise EvalError(f"{golden_dir}: no <doc_id>/label.json found")
     return docs
+
+
+def load_knobs(golden: list[GoldenDoc]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(doc, variant) → the style knobs its producer drew it with (``<doc>/producers.json``).
+
+    A missing file means no knobs (the seeds' own renders); an unreadable one is an EvalError
+    naming it, because a report grouped by knobs from a broken record would mislead.
+    ``observed.*`` entries are what the producer did unasked (e.g. radical code points in the
+    text layer), grouped like knobs.
+    """
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for g in golden:
+        path = g.dir / PRODUCERS_JSON
+        if not path.exists():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise EvalError(f"{path}: cannot read producer records: {exc}") from exc
+        for variant, rec in (data.items() if isinstance(data, dict) else []):
+            if isinstance(rec, dict) and isinstance(rec.get("knobs"), dict):
+                seen = rec.get("observed") if isinstance(rec.get("observed"), dict) else {}
+                observed = {f"observed.{k}": seen[k] for k in ("radical_text", "font_types") if k in seen}
+                out[(g.doc_id, variant)] = {**rec["knobs"], **observed}
+    return out
 
 
 def _empty(doc_id: str) -> Document:
@@ -125,7 +193,8 @@ def predictions_from_dir(golden: list[GoldenDoc], pred_dir: Path, variants: list
                 else:
                     out.append(Prediction(g, v, _empty(g.doc_id), error=f"no prediction file {path.name}"))
             continue
-        found = [v for v in VARIANT_FILES if (pred_dir / f"{g.doc_id}.{v}.json").exists()]
+        found = [v for v in dict.fromkeys([*VARIANT_FILES, *g.variants])
+                 if (pred_dir / f"{g.doc_id}.{v}.json").exists()]
         for v in found:
             out.append(_read_prediction(g, v, pred_dir / f"{g.doc_id}.{v}.json"))
         if not found:

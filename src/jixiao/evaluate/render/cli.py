@@ -119,13 +119,24 @@ def render(
     only: Annotated[list[str] | None, typer.Option("--only", help="render only this doc_id (repeatable)")] = None,
     force: Annotated[bool, typer.Option("--force", help="redraw outputs even when up to date")] = False,
     text: Annotated[bool, typer.Option("--text", help="write only the text-* linearizations (golden/README.md)")] = False,
+    producers: Annotated[bool, typer.Option("--producers", help="draw the independent-producer families instead (html, pdf-chromium, …)")] = False,
+    family: Annotated[list[str] | None, typer.Option("--family", help="with --producers: only this family (repeatable)")] = None,
 ) -> None:
-    """Draw digital.pdf, scanned.pdf (and form.docx / form.xlsx) for every golden folder with a layout."""
+    """Draw digital.pdf, scanned.pdf (and form.docx / form.xlsx) for every golden folder with a layout.
+
+    With ``--producers``: draw page.html / pdf-chromium.pdf / pdf-wkhtml.pdf / pdf-libreoffice.pdf /
+    pdf-reportlab.pdf through those producers and record them in producers.json (see
+    ``jixiao.render.producers``).
+    """
     folders = golden_folders(golden_dir, only)
     if text:
         from jixiao.evaluate.render.linearize import render_text_command
 
         raise typer.Exit(render_text_command(folders, console))
+    if producers or family:
+        from jixiao.render.producers.cli import render_producers_command
+
+        raise typer.Exit(render_producers_command(folders, family, force, console))
     plan: list[tuple[Path, Result, list[Job], Document | None, dict[str, Any] | None]] = []
     for folder in folders:
         res = Result(folder.name)
