@@ -153,9 +153,9 @@ def draw_reportlab(rd: RenderDoc, out: Path, tmp: Path) -> dict[str, Any]:
     from jixiao.render.producers import rl
 
     k = reportlab_knobs(rd.doc_id, "pdf-reportlab", _landscape(rd))
-    rl.render(rd, out, k)
+    facts = rl.render(rd, out, k)
     return {"producer": "reportlab", "version": producer_version("reportlab"),
-            "command": GENERATOR.format(family="pdf-reportlab", doc=rd.doc_id), "knobs": k}
+            "command": GENERATOR.format(family="pdf-reportlab", doc=rd.doc_id), "knobs": k, "layout": facts}
 
 
 # ---------------------------------------------------------------------------------------
@@ -202,6 +202,29 @@ def _page_count(path: Path) -> int:
         return d.page_count
 
 
+def observe_pdf(path: Path) -> dict[str, Any]:
+    """What the producer actually wrote, beyond the knobs we asked for.
+
+    The fonts it embedded (Chromium turns OpenType-CFF CJK faces into Type3 fonts) and
+    whether its text layer uses CJK radical code points (U+2E80–U+2FDF: wkhtmltopdf with
+    Noto CJK writes ``⽬`` for 目, ``⻓`` for 长), which a reader must fold back.
+    """
+    import pymupdf
+
+    with pymupdf.open(path) as d:
+        fonts: set[str] = set()
+        types: set[str] = set()
+        radicals = 0
+        for page in d:
+            for f in page.get_fonts():
+                fonts.add(f[3].split("+", 1)[-1] or "(unnamed)")
+                types.add(f[2])
+            radicals += sum(1 for ch in page.get_text() if 0x2E80 <= ord(ch) <= 0x2FDF)
+        rotated = sum(1 for page in d if page.rotation)
+        return {"pages": d.page_count, "fonts": sorted(fonts), "font_types": sorted(types),
+                "radical_text": radicals > 0, "radical_chars": radicals, "rotated_pages": rotated}
+
+
 def render_one(folder: Path, family: str, *, force: bool = False) -> Drawn:
     """Draw ``folder``'s document with ``family``; skipped when the file is newer than label and layout."""
     if family not in FAMILY_FILES:
@@ -238,6 +261,8 @@ def render_one(folder: Path, family: str, *, force: bool = False) -> Drawn:
     res.pages = _page_count(out)
     if out.suffix == ".pdf" and res.pages == 0:
         raise ProducerError(f"{out}: the producer wrote a PDF with no pages")
+    if out.suffix == ".pdf":
+        record["observed"] = observe_pdf(out)
     res.record = record
     save_record(folder, family, record)
     add_variant(folder, family)

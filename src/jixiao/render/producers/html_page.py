@@ -221,23 +221,29 @@ def render_html(rd: RenderDoc, k: dict[str, Any]) -> str:
     w = HtmlWriter(k)
     landscape_first = rd.forms[0].page_size == "a4-landscape"
     body: list[str] = []
-    first = True
-    for form in rd.forms:
+    pending_break = False  # a page_break block ending a form: the next sheet starts the page
+
+    def flush(chunk: list[str], size: str, brk: bool) -> None:
+        cls = ["sheet", _page_class(size, landscape_first)] + (["pb"] if brk else [])
+        body.append(f'<div class="{" ".join(cls)}">' + "\n".join(chunk) + "</div>")
+
+    for fi, form in enumerate(rd.forms):
         size = form.page_size
-        cls = ["sheet", _page_class(size, landscape_first)]
-        if not first and form.new_page:
-            cls.append("pb")
-        first = False
+        brk = pending_break or (fi > 0 and form.new_page)
         chunk: list[str] = []
         for block in form.blocks:
             if isinstance(block, PageBreak):
-                body.append(f'<div class="{" ".join(cls)}">' + "\n".join(chunk) + "</div>")
-                chunk = []
+                if chunk:
+                    flush(chunk, size, brk)
+                    chunk, brk = [], False
                 size = block.page_size or size
-                cls = ["sheet", "pb", _page_class(size, landscape_first)]
+                brk = True
                 continue
             chunk.append(w.block(block))
-        body.append(f'<div class="{" ".join(cls)}">' + "\n".join(chunk) + "</div>")
+        if chunk:
+            flush(chunk, size, brk)
+            brk = False
+        pending_break = brk
     cr = random.Random(k["chrome_seed"])
     top = _chrome_top(cr, rd.title) if k["chrome"] else ""
     bottom = _chrome_bottom(cr) if k["chrome"] else ""
