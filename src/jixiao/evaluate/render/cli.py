@@ -228,6 +228,12 @@ def check_folder(folder: Path) -> tuple[list[str], list[str]]:
     variants = raw.get("variants") or []
     if "text" in variants and not (folder / "source.txt").exists():
         errors.append(f"{folder.name}: variants name 'text' but source.txt is missing")
+    from jixiao.render.producers import FAMILY_FILES  # issue 11 producer families
+
+    for v in variants:
+        if v in FAMILY_FILES and not (folder / FAMILY_FILES[v]).exists():
+            errors.append(f"{folder.name}: variants name {v!r} but {FAMILY_FILES[v]} is missing "
+                          f"(jixiao golden render --producers --family {v} --only {folder.name})")
     if not (folder / "layout.json").exists():
         return errors, warnings
     try:
