@@ -50,12 +50,17 @@ def test_every_producer_file_is_listed_recorded_and_opens(folder: Path) -> None:
     records = json.loads((folder / "producers.json").read_text(encoding="utf-8"))
     listed = [v for v in raw["variants"] if PRODUCER_VARIANT.match(v)]
     on_disk = [v for v in variants_present(folder) if PRODUCER_VARIANT.match(v)]
-    assert sorted(listed) == sorted(on_disk) == sorted(records), (listed, on_disk, sorted(records))
+    assert sorted(listed) == sorted(on_disk), (listed, on_disk)
     assert set(FAMILIES) <= set(listed), f"{folder.name}: a family is missing"
+    # every file drawn by this package is recorded; text-* linearizations may come with records
+    assert {v for v in listed if v in FAMILIES} <= set(records) <= set(listed), (listed, sorted(records))
     label = load_document(folder / "label.json")
     names = [_squash(i.level3) for f in label.forms for i in f.indicators if i.level3]
     for v in listed:
         path = folder / variant_file(v)  # type: ignore[operator]
+        if v not in records:
+            assert path.stat().st_size > 0, path
+            continue
         rec = records[v]
         assert {"producer", "version", "command", "knobs"} <= set(rec), v
         assert rec["version"] not in ("missing", "unknown"), v
