@@ -138,8 +138,49 @@ def _style_xlsx(path: Path, k: dict[str, Any]) -> None:
                         (k["header_shading"] == "rows" and c.row in header_rows)
                 if shade:
                     c.fill = fill
+        _fit_row_heights(ws, float(k["font_size_pt"]))
     wb.save(path)
     office._freeze_zip(path)
+
+
+def _fit_row_heights(ws: Any, font_size: float) -> None:
+    """Row heights that show every wrapped text, merged cells included.
+
+    LibreOffice and Excel grow a row for a wrapped single cell by themselves but never for a
+    merged one, so a long 年度目标 in a merged cell would print over the rows below it; the
+    person who made the sheet would have dragged those rows taller. Widths are in Excel
+    character units (a CJK character is about two).
+    """
+    import math
+
+    from openpyxl.utils import get_column_letter
+
+    def col_w(c: int) -> float:
+        w = ws.column_dimensions[get_column_letter(c)].width
+        return float(w) if w else 8.43
+
+    spans = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+    covered = {(row, col) for r in ws.merged_cells.ranges for row in range(r.min_row, r.max_row + 1)
+               for col in range(r.min_col, r.max_col + 1)} - set(spans)
+    line_h = font_size * 1.45
+    need: dict[int, float] = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if not isinstance(c.value, str) or not c.value.strip() or (c.row, c.column) in covered:
+                continue
+            rng = spans.get((c.row, c.column))
+            rows = range(c.row, (rng.max_row if rng else c.row) + 1)
+            width = sum(col_w(j) for j in range(c.column, (rng.max_col if rng else c.column) + 1)) - 1
+            units = [sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in line) * font_size / 11.0
+                     for line in c.value.split("\n")]
+            lines = sum(max(1, math.ceil(u / max(width, 1.0))) for u in units)
+            per_row = lines * line_h / len(rows) + 2
+            for r in rows:
+                need[r] = max(need.get(r, 0.0), per_row)
+    for r, h in need.items():
+        current = ws.row_dimensions[r].height
+        if current is None or current < h:
+            ws.row_dimensions[r].height = round(h, 1)
 
 
 def _xlsx_border(pos: tuple[int, int], ruled: set[tuple[int, int]], which: str, line: Any, none: Any, Border: Any) -> Any:
