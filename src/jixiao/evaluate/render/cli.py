@@ -126,7 +126,7 @@ def render(
 
     With ``--producers``: draw page.html / pdf-chromium.pdf / pdf-wkhtml.pdf / pdf-libreoffice.pdf /
     pdf-reportlab.pdf through those producers and record them in producers.json (see
-    ``jixiao.render.producers``).
+    ``jixiao.evaluate.render.producers``).
     """
     folders = golden_folders(golden_dir, only)
     if text:
@@ -134,7 +134,7 @@ def render(
 
         raise typer.Exit(render_text_command(folders, console))
     if producers or family:
-        from jixiao.render.producers.cli import render_producers_command
+        from jixiao.evaluate.render.producers.cli import render_producers_command
 
         raise typer.Exit(render_producers_command(folders, family, force, console))
     plan: list[tuple[Path, Result, list[Job], Document | None, dict[str, Any] | None]] = []
@@ -228,7 +228,7 @@ def check_folder(folder: Path) -> tuple[list[str], list[str]]:
     variants = raw.get("variants") or []
     if "text" in variants and not (folder / "source.txt").exists():
         errors.append(f"{folder.name}: variants name 'text' but source.txt is missing")
-    from jixiao.render.producers import FAMILY_FILES  # issue 11 producer families
+    from jixiao.evaluate.render.producers import FAMILY_FILES  # issue 11 producer families
 
     for v in variants:
         if v in FAMILY_FILES and not (folder / FAMILY_FILES[v]).exists():

@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from jixiao.render.layout import (
+from jixiao.evaluate.render.layout import (
     Block,
     Cell,
     Grid,

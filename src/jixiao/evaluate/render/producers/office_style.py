@@ -1,6 +1,6 @@
 """Styled .docx / .xlsx for the LibreOffice family: the golden Word/Excel writer plus knobs.
 
-``jixiao.render.office`` writes the structure (merged cells, header rows, number formats)
+``jixiao.evaluate.render.office`` writes the structure (merged cells, header rows, number formats)
 with one look (thin borders, no fills). Real office files come with shaded header cells,
 Word *run* shading (a fill behind each text run, ``w:rPr/w:shd``), double or dashed rules,
 only horizontal rules, an outer frame only, or no rules; this module restyles the written
@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jixiao.render import office
-from jixiao.schema import Document
+from jixiao.evaluate.render import office
+from jixiao.model.output import Document
 
 
 def write_styled(label: Document, layout: dict[str, Any], out: Path, k: dict[str, Any], *, name: str = "") -> None:

@@ -19,11 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jixiao.render.layout import RenderDoc, build, load_layout
-from jixiao.render.producers import FAMILIES, FAMILY_FILES, PRODUCERS_JSON
-from jixiao.render.producers.html_page import encode_page, render_html
-from jixiao.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs
-from jixiao.schema import Document, load_document
+from jixiao.evaluate.render.layout import RenderDoc, build, load_layout
+from jixiao.evaluate.render.producers import FAMILIES, FAMILY_FILES, PRODUCERS_JSON
+from jixiao.evaluate.render.producers.html_page import encode_page, render_html
+from jixiao.evaluate.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs
+from jixiao.model.output import Document, load_document
 
 TIMEOUT_S = 240
 CHROMIUM = "chromium"
@@ -97,7 +97,7 @@ def _landscape(rd: RenderDoc) -> bool:
 def draw_html(rd: RenderDoc, out: Path, tmp: Path) -> dict[str, Any]:
     k = html_knobs(rd.doc_id, "html")
     out.write_bytes(encode_page(render_html(rd, k), k["encoding"]))
-    return {"producer": "jixiao.render.producers.html_page", "version": "1",
+    return {"producer": "jixiao.evaluate.render.producers.html_page", "version": "1",
             "command": GENERATOR.format(family="html", doc=rd.doc_id), "knobs": k}
 
 
@@ -111,7 +111,7 @@ def draw_chromium(rd: RenderDoc, out: Path, tmp: Path) -> dict[str, Any]:
     shutil.move(tmp / "out.pdf", out)
     shown = "chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer --print-to-pdf=pdf-chromium.pdf page.html"
     return {"producer": "chromium", "version": producer_version(CHROMIUM), "command": shown, "knobs": k,
-            "source": "page.html drawn by jixiao.render.producers.html_page with these knobs (not committed)"}
+            "source": "page.html drawn by jixiao.evaluate.render.producers.html_page with these knobs (not committed)"}
 
 
 def draw_wkhtml(rd: RenderDoc, out: Path, tmp: Path) -> dict[str, Any]:
@@ -125,11 +125,11 @@ def draw_wkhtml(rd: RenderDoc, out: Path, tmp: Path) -> dict[str, Any]:
     shutil.move(tmp / "out.pdf", out)
     shown = f"wkhtmltopdf {' '.join(args)} page.html pdf-wkhtml.pdf"
     return {"producer": "wkhtmltopdf", "version": producer_version(WKHTMLTOPDF), "command": shown, "knobs": k,
-            "source": "page.html drawn by jixiao.render.producers.html_page with these knobs (not committed)"}
+            "source": "page.html drawn by jixiao.evaluate.render.producers.html_page with these knobs (not committed)"}
 
 
 def draw_libreoffice(rd: RenderDoc, out: Path, tmp: Path, label: Document, layout: dict[str, Any]) -> dict[str, Any]:
-    from jixiao.render.producers import office_style
+    from jixiao.evaluate.render.producers import office_style
 
     outputs = set(rd.outputs)
     k = office_knobs(rd.doc_id, "pdf-libreoffice", "docx" in outputs, "xlsx" in outputs)
@@ -145,12 +145,12 @@ def draw_libreoffice(rd: RenderDoc, out: Path, tmp: Path, label: Document, layou
     tool = "python-docx" if k["source"] == "docx" else "openpyxl"
     shown = f"soffice --headless --convert-to pdf form.{k['source']}"
     return {"producer": "libreoffice", "version": producer_version(SOFFICE), "command": shown, "knobs": k,
-            "source": f"form.{k['source']} written by {producer_version(tool)} (jixiao.render.office + "
-                      "jixiao.render.producers.office_style with these knobs; not committed)"}
+            "source": f"form.{k['source']} written by {producer_version(tool)} (jixiao.evaluate.render.office + "
+                      "jixiao.evaluate.render.producers.office_style with these knobs; not committed)"}
 
 
 def draw_reportlab(rd: RenderDoc, out: Path, tmp: Path) -> dict[str, Any]:
-    from jixiao.render.producers import rl
+    from jixiao.evaluate.render.producers import rl
 
     k = reportlab_knobs(rd.doc_id, "pdf-reportlab", _landscape(rd))
     facts = rl.render(rd, out, k)

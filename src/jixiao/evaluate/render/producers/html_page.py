@@ -7,7 +7,7 @@ site's chrome around the form (breadcrumbs, 发布时间, 字号 大 中 小, �
 sites still serve GBK/GB2312 with a ``<meta charset>``. The same writer (with its own
 knobs) is the source of the Chromium and wkhtmltopdf PDFs.
 
-The structure (cells, spans, header rows, page breaks) comes from ``jixiao.render.layout``
+The structure (cells, spans, header rows, page breaks) comes from ``jixiao.evaluate.render.layout``
 so every producer draws the same table; only the look varies.
 """
 
@@ -17,7 +17,7 @@ import html
 import random
 from typing import Any
 
-from jixiao.render.layout import (
+from jixiao.evaluate.render.layout import (
     Block,
     Cell,
     Grid,
@@ -29,7 +29,7 @@ from jixiao.render.layout import (
     SideBySide,
     occupancy,
 )
-from jixiao.render.producers.knobs import FONT_STACKS
+from jixiao.evaluate.render.producers.knobs import FONT_STACKS
 
 CHROME_SITES = ("财政局", "人民政府", "发展和改革委员会", "教育局", "农业农村局")
 BREADCRUMBS = ("首页 > 政务公开 > 财政信息 > 预算公开", "您当前的位置：首页 > 信息公开 > 财政预决算",

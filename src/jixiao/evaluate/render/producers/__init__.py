@@ -1,6 +1,6 @@
 """Golden inputs drawn by independent producers (issue 11, "a golden set drawn by many hands").
 
-Our own renderer (``jixiao.render.pdf``) draws every golden PDF the same way: PyMuPDF
+Our own renderer (``jixiao.evaluate.render.pdf``) draws every golden PDF the same way: PyMuPDF
 Story, 1 pt filled-rectangle rules, Droid Sans. A reader tuned on those files learns one
 producer. This package draws every golden document again through real third-party
 producers, each with style knobs drawn from a seed per (document, family):

@@ -15,15 +15,16 @@ import pymupdf
 import pytest
 from typer.testing import CliRunner
 
-from jixiao.evaluate.cli import app, family_of, variant_file, variants_present
+from jixiao.evaluate.cli import app
+from jixiao.evaluate.golden import family_of, variant_file, variants_present
 from jixiao.evaluate.report import build_report, check_thresholds, render_markdown
 from jixiao.evaluate.scorer import score_document
-from jixiao.render.layout import build, load_layout
-from jixiao.render.producers import FAMILIES, FAMILY_FILES
-from jixiao.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs
-from jixiao.schema import Document, Form, Indicator, load_document
+from jixiao.evaluate.render.layout import build, load_layout
+from jixiao.evaluate.render.producers import FAMILIES, FAMILY_FILES
+from jixiao.evaluate.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs
+from jixiao.model.output import Document, Form, Indicator, load_document
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parents[3] / "golden"
 FOLDERS = sorted(p.parent for p in GOLDEN.glob("*/layout.json"))
 PRODUCER_VARIANT = re.compile(r"^(html|pdf-.+|text-.+)$")
 
@@ -99,7 +100,7 @@ def test_recorded_knobs_are_the_generators(folder: Path) -> None:
 
 
 def test_html_page_regenerates_byte_identical(tmp_path: Path) -> None:
-    from jixiao.render.producers.html_page import encode_page, render_html
+    from jixiao.evaluate.render.producers.html_page import encode_page, render_html
 
     for folder in FOLDERS:
         label = load_document(folder / "label.json")
@@ -110,7 +111,7 @@ def test_html_page_regenerates_byte_identical(tmp_path: Path) -> None:
 
 def test_reportlab_regenerates_byte_identical(tmp_path: Path) -> None:
     pytest.importorskip("reportlab")
-    from jixiao.render.producers import rl
+    from jixiao.evaluate.render.producers import rl
 
     for name in ("syn_01_sichuan_opcol", "syn_09_hunan_landscape_wide", "syn_12_hunan_two_projects"):
         folder = GOLDEN / name

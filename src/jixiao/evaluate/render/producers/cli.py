@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from jixiao.render.producers.generate import Drawn, ProducerError, render_producers
+from jixiao.evaluate.render.producers.generate import Drawn, ProducerError, render_producers
 
 
 def render_producers_command(folders: list[Path], families: list[str] | None, force: bool, console: Console) -> int:
