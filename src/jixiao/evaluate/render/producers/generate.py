@@ -23,6 +23,7 @@ from jixiao.evaluate.render.layout import RenderDoc, build, load_layout
 from jixiao.evaluate.render.producers import FAMILIES, FAMILY_FILES, PRODUCERS_JSON
 from jixiao.evaluate.render.producers.html_page import encode_page, render_html
 from jixiao.evaluate.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs
+from jixiao.model.errors import JixiaoError
 from jixiao.model.output import Document, load_document
 
 TIMEOUT_S = 240
@@ -32,7 +33,7 @@ SOFFICE = "soffice"
 GENERATOR = "jixiao golden render --producers --family {family} --only {doc}"
 
 
-class ProducerError(RuntimeError):
+class ProducerError(JixiaoError, RuntimeError):
     """A producer failed or is missing; the message names the document and the family."""
 
 
