@@ -113,7 +113,7 @@ def _count_flags(doc) -> dict[str, int]:
 
 @app.command("extract")
 def extract_command(
-    inputs: list[Path] = typer.Argument(..., help="Files or directories (PDF, DOCX, XLSX, text exports). Directories are searched recursively."),
+    inputs: list[Path] = typer.Argument(..., help="Files or directories (PDF, DOCX, XLSX, HTML, text exports). Directories are searched recursively."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Output directory (created if missing)."),
     formats: str = typer.Option("json,xlsx,md", "--format", "-f", help=f"Comma-separated output formats: {', '.join(FORMATS)}."),
     llm: str = typer.Option("off", "--llm", help="LLM use: off (default; nothing leaves the machine), fallback (only regions the rules could not settle), full (every region)."),

@@ -7,17 +7,23 @@ saved as ``.dat`` still works and a renamed Word file gets a clear message.
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
 from pathlib import Path
 
 from jixiao.model.source import IngestError, SourceDocument
 
-SUPPORTED_SUFFIXES = (".pdf", ".docx", ".xlsx", ".xlsm", ".txt", ".tsv", ".md", ".csv", ".text")
+SUPPORTED_SUFFIXES = (".pdf", ".docx", ".xlsx", ".xlsm", ".html", ".htm", ".txt", ".tsv", ".md", ".csv", ".text")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 MAX_BYTES = 512 * 1024 * 1024
 
 
 def sniff_format(path: Path) -> str:
-    """pdf | docx | xlsx | text, from magic bytes; raises IngestError when unknown."""
+    """pdf | docx | xlsx | html | text, from magic bytes; raises IngestError when unknown.
+
+    HTML has no magic bytes: a file named .html/.htm, or one whose first markup is
+    ``<!DOCTYPE html>`` / ``<html``, is HTML (``looks_like_html``).
+    """
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -42,7 +48,24 @@ def sniff_format(path: Path) -> str:
         raise IngestError(str(path), "legacy .doc/.xls or encrypted Office file: save it as .docx/.xlsx (or remove the password)")
     if path.suffix.lower() == ".pdf":
         raise IngestError(str(path), "not a valid PDF (no %PDF header): the file is corrupt or mis-named")
+    if path.suffix.lower() in HTML_SUFFIXES or looks_like_html(path):
+        return "html"
     return "text"
+
+
+_HTML_START = re.compile(rb"^(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+
+
+def looks_like_html(path: Path) -> bool:
+    """Whether the file starts (after a BOM, blanks and comments) with an HTML doctype or ``<html>``."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    return bool(_HTML_START.match(head.removeprefix(b"\xef\xbb\xbf")))
 
 
 def ingest_file(path: str | Path) -> SourceDocument:
@@ -68,6 +91,10 @@ def ingest_file(path: str | Path) -> SourceDocument:
         from jixiao.ingest.xlsx import ingest_xlsx
 
         doc = ingest_xlsx(p)
+    elif fmt == "html":
+        from jixiao.ingest.html import ingest_html
+
+        doc = ingest_html(p)
     else:
         from jixiao.ingest.text import ingest_text
 

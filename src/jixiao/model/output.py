@@ -168,7 +168,7 @@ class SourceInfo(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     path: str | None = None
-    format: str | None = None  # pdf | docx | xlsx | text
+    format: str | None = None  # pdf | docx | xlsx | html | text
     sha256: str | None = None
     pages: int | None = None
 

@@ -101,7 +101,7 @@ class SourceDocument:
     """One input file after ingest (and layout): blocks in reading order."""
 
     path: str
-    format: str  # pdf | docx | xlsx | text
+    format: str  # pdf | docx | xlsx | html | text
     blocks: list[Block] = field(default_factory=list)
     pages: list[PageInfo] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
