@@ -31,7 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, LCSseq
 
 from jixiao.model.output import Repair
-from jixiao.domain.values import repair_number_spaces
+from jixiao.domain.values import fold_radicals, repair_number_spaces
 
 Role = str | None
 ROLES: tuple[Role, ...] = ("level1", "level2", "level3", "value", "header", "field", None)
@@ -368,9 +368,7 @@ def fix_lookalikes(text: str, role: Role, repairs: list[Repair]) -> str:
     """Look-alike operators, variant/traditional hanzi, compatibility ideographs, full-width ASCII."""
     s = _apply("lookalike_operator", text, "".join(_OPERATOR_LOOKALIKES.get(c, c) for c in text), repairs)
     s = _apply("variant_char", s, "".join(_VARIANTS.get(c, c) for c in s), repairs)
-    compat = "".join(
-        unicodedata.normalize("NFKC", c) if (0xF900 <= ord(c) <= 0xFAFF or 0x2F00 <= ord(c) <= 0x2FDF) else c for c in s
-    )
+    compat = fold_radicals("".join(unicodedata.normalize("NFKC", c) if 0xF900 <= ord(c) <= 0xFAFF else c for c in s))
     s = _apply("compat_char", s, compat, repairs)
     if role == "value":
         fw = "".join(unicodedata.normalize("NFKC", c) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in s)

@@ -20,6 +20,43 @@ _OP_FOLD = {
 _WS = re.compile(r"\s+")
 
 
+# ---------------------------------------------------------------------------------------
+# CJK radicals: some PDF producers (wkhtmltopdf with some CJK fonts, Word with others) write
+# the code point of a radical whose glyph the font shares with an ideograph: 项⽬ (U+2F6C
+# KANGXI RADICAL EYE for 目), ⻓期 (U+2ED3 for 长), 主管部⻔ (U+2ED4 for 门). NFKC folds the
+# Kangxi Radicals block but not the CJK Radicals Supplement, so both are folded here, from
+# the Unicode data (``domain/cjk_radicals_supplement.tsv``, Equivalent_Unified_Ideograph).
+
+
+@lru_cache(maxsize=1)
+def radical_table() -> dict[int, str]:
+    """``str.translate`` table: every radical code point with an equivalent ideograph → it."""
+    from importlib import resources
+
+    table: dict[int, str] = {}
+    for cp in range(0x2F00, 0x2FE0):  # Kangxi Radicals: NFKC knows them
+        c = chr(cp)
+        n = unicodedata.normalize("NFKC", c)
+        if n != c:
+            table[cp] = n
+    data = resources.files("jixiao").joinpath("domain/cjk_radicals_supplement.tsv").read_text(encoding="utf-8")
+    for line in data.splitlines():
+        if line.startswith("U+"):
+            radical, ideograph = line.split("\t")[:2]
+            table[int(radical[2:], 16)] = chr(int(ideograph[2:], 16))
+    return table
+
+
+_RADICAL_RE = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
+
+
+def fold_radicals(text: str) -> str:
+    """项⽬ → 项目, ⻓期 → 长期, 主管部⻔ → 主管部门 (radical code points → unified ideographs)."""
+    if not _RADICAL_RE.search(text):
+        return text
+    return text.translate(radical_table())
+
+
 def fold(text: str | None) -> str:
     """Fold for comparison: NFKC, no whitespace, look-alike operators, half-width forms."""
     if text is None:
@@ -29,7 +66,7 @@ def fold(text: str | None) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text)
+    s = unicodedata.normalize("NFKC", fold_radicals(text))
     for a, b in _OP_FOLD.items():
         s = s.replace(a, b)
     s = s.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
@@ -40,11 +77,12 @@ def clean_cell(text: str | None) -> str:
     """Tidy a cell's text for output: collapse line breaks and runs of spaces, strip.
 
     A line break inside a Chinese cell is layout, not content ("一级\\n指标"), so it is
-    dropped between two CJK characters and kept as one space elsewhere.
+    dropped between two CJK characters and kept as one space elsewhere. Radical code points
+    are written as the ideographs they stand for (``fold_radicals``).
     """
     if not text:
         return ""
-    s = text.replace("\u3000", " ").replace("\xa0", " ").replace("\r", "")
+    s = fold_radicals(text).replace("\u3000", " ").replace("\xa0", " ").replace("\r", "")
     s = re.sub(r"\[bookmark:[^\]]*\]", "", s)  # Word bookmark residue in text exports
     s = re.sub(r"\s*\n\s*", "\n", s.strip())
     s = re.sub(r"(?<=[\u4e00-\u9fff（）()、：:])\n(?=[\u4e00-\u9fff（）()])", "", s)
