@@ -43,6 +43,7 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     regions = segment(src)
     mark_suspect_document(regions)
     forms = [extract_form(r) for r in regions]
+    _check_coverage(regions, forms, stats)
     doc = Document(
         doc_id=doc_id_for(p),
         forms=forms,
@@ -66,6 +67,16 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     doc = _reconcile(doc)
     doc.stats["seconds"] = round(time.perf_counter() - t0, 4)
     return doc
+
+
+def _check_coverage(regions, forms, stats: dict) -> None:
+    """Flag text inside each form that no field read (``unread_text``; extract/coverage.py)."""
+    from jixiao.extract.coverage import check_coverage
+
+    unread = 0
+    for region, form in zip(regions, forms):
+        unread += len(check_coverage(region, form).unread)
+    stats["unread_cells"] = unread
 
 
 def _maybe_ocr(src, path: Path, opts: ExtractOptions, stats: dict):

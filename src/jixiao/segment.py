@@ -51,7 +51,15 @@ def segment(doc: SourceDocument) -> list[FormRegion]:
         if title is not None or starts_by_header:
             if current is not None and title is not None and not current_has_content(current):
                 # consecutive headings belong to one form; the one nearest the table is its title
-                # (an Excel sheet name comes before the heading printed on the sheet)
+                # (an Excel sheet name comes before the heading printed on the sheet). Text
+                # between the two headings (a web page's title over a cover and prose, then the
+                # form's own heading) is not the form's: it is the document's preamble.
+                between = current.blocks[1:]
+                if between and current is regions[0]:
+                    preamble.extend(between)
+                    current.blocks = current.blocks[:1]
+                elif between:
+                    current.blocks = current.blocks[:1]
                 current.blocks.append(block)
                 current.title = title
                 continue

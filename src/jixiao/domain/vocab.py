@@ -249,3 +249,60 @@ def operator_in_cell(text: str | None) -> str | None:
         return "≤"
     symbols = {OPERATOR_WORDS[ch] for ch in re.findall(r"[≥≤=><≧≦]", k)}
     return symbols.pop() if len(symbols) == 1 else None
+
+
+# ---------------------------------------------------------------------------------------
+# Text a form carries that the extraction format has no field for (the coverage check,
+# ``jixiao.extract.coverage``, counts it as read on purpose, never as lost)
+
+# Labels of fields the format does not carry; the value next to such a label is skipped too.
+UNEXTRACTED_LABELS = frozenset("""
+    项目负责人 联系电话 项目负责人/联系电话 负责人 联系人 联系方式 项目联系人 单位负责人 财务负责人 部门负责人
+    项目类型 项目级次 项目属性 项目类别 项目期 项目周期 起止时间 开始时间 完成时间 实施期限 实施周期 项目期限
+    实施可行性 项目实施内容 项目内容 项目概况 立项依据 项目立项依据 实施方案 项目编码 项目编号 编码 代码 单位编码
+    填报人 填表人 审核人 填报日期 填表日期 日期 备注 序号 编号 单位代码 预算年度 项目代码 功能分类 经济分类 科目编码
+    机构设置 人员配置 机构设置及人员配置 人员编制 编制控制数 在职人员总数 实有人数 行政编制人数 事业编制人数 编外人数
+    所属部门领域 直属部门包括 内设职能部门 下属单位 是否为一级预算主管部门 近三年单位职能是否发生过重大变化
+    依据（三定方案批文号） 其他需要说明的事项 部门职能分解 年度主要任务名称 任务名称 对应年度绩效目标
+""".split())
+# Labels of descriptive text the format has no field for (单位主要职能, 部门职能概述, 资金用途,
+# 年度工作任务 …): whatever is not an amount beside or under them is description.
+DESCRIPTIVE_LABEL_RE = re.compile(
+    r"(用途|职能|概况|概述|简述|情况说明|需要说明的事项|实施内容|主要内容|工作内容|项目内容|实施计划|工作任务|主要任务|"
+    r"任务名称|立项依据|保障措施|职能分解|分解)$"
+)
+UNEXTRACTED_LABEL_RE = re.compile(
+    r"^(" + "|".join(sorted(map(re.escape, UNEXTRACTED_LABELS), key=len, reverse=True)) + r")[:：]"
+)
+# Lines around and inside a form that are never content: units, page numbers, signatures
+# and dates, notes, and the chrome of web pages and PDF viewers.
+CHROME_RE = re.compile(
+    r"^(单位[:：]?(万元|元|亿元)|[（(]?(万元|元|亿元)[)）]?|金额单位[:：].*|"
+    r"第\d+页(/?共\d+页)?|共\d+页(第\d+页)?|[-—]\d+[-—]|\d+/\d+|page\d+(of\d+)?|"
+    r"(填报|填表|审核|制表|编制|复核)(人|日期|单位)?[:：].*|(单位|部门|财务|项目)?负责人[:：].*|联系(人|电话)[:：].*|"
+    r"(日期|时间)[:：].*|(\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|"
+    r"(单位|部门)?[（(]?盖章[)）]?.*|(注|备注|说明)\d*[:：].*|注[:：]?\d*[、.．].*|"
+    r"(发布时间|发布日期|成文日期|来源|字号|浏览次数|点击数|分享到|当前位置|打印|关闭|关闭窗口|扫一扫|索引号|发文机关|"
+    r"发文字号|主题分类|公开方式|公开范围|有效性).*|【?(打印|关闭)(本页|窗口)?】?)$",
+    re.I,
+)
+PLACEHOLDER_RE = re.compile(r"^([/\\\-—–_…·.。、]+|无|空|略|—+|－+)$")
+SERIAL_RE = re.compile(r"^([（(]?[一二三四五六七八九十]{1,3}[)）、.．]?|[（(]?\d{1,3}[)）、.．]?|[①-⑳])$")
+
+
+def is_unextracted_label(text: str | None) -> bool:
+    """A label of a field the format has no place for (项目负责人, 项目类型, 填报人 …), alone or with its value."""
+    k = key(text)
+    return k in UNEXTRACTED_LABELS or bool(UNEXTRACTED_LABEL_RE.match(fold(text or "")))
+
+
+def is_descriptive_label(text: str | None) -> bool:
+    """A short label over description the format does not carry (单位主要职能, 预算规模及资金用途, 年度工作任务)."""
+    k = re.sub(r"（[^）]*）$", "", key(text))
+    return 2 <= len(k) <= 20 and (k in UNEXTRACTED_LABELS or bool(DESCRIPTIVE_LABEL_RE.search(k)))
+
+
+def is_chrome(text: str | None) -> bool:
+    """Units, page numbers, signature and date lines, notes, web-page chrome: never form content."""
+    k = fold(text or "")
+    return bool(k) and (bool(CHROME_RE.match(k)) or bool(PLACEHOLDER_RE.match(k)))

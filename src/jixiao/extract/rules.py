@@ -43,6 +43,8 @@ def evidence_of(cv: CellView | None, *, status: AlignmentStatus | None = None, r
     if cv is None:
         return Evidence(status=AlignmentStatus.INFERRED)
     c = cv.cell
+    if c is not None:
+        c.read = True  # the coverage check's record of what was consumed (extract/coverage.py)
     st = status or (AlignmentStatus.INFERRED if cv.inferred else AlignmentStatus.EXACT)
     return Evidence(
         page=c.page if c else None,

@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jixiao.docmodel import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
 from jixiao.layout import grid_from_origins
-from jixiao.schema import Flag, Severity
+from jixiao.model.output import Flag, Severity
+from jixiao.model.source import Block, Cell, IngestError, PageInfo, PageTextStatus, Paragraph, SourceDocument, Table
 
 MAX_HTML_BYTES = 64 * 1024 * 1024  # a saved page with a form is kilobytes; anything this big is not one
 MAX_GRID_SLOTS = 1_000_000  # rows × columns of one table, after spans

@@ -32,7 +32,7 @@ DOCUMENT_CHECKS = frozenset({
 class FlagCode:
     code: str
     severity: Severity
-    check: str  # framework | value | rows | budget | header | grounding | agreement | confidence | source | form | llm
+    check: str  # framework | value | rows | budget | header | grounding | agreement | confidence | source | form | llm | coverage
     meaning: str
     stage: str = "reconcile"  # the package that raises it: ingest | ocr | extract | extract.llm | pipeline | reconcile
     unsettled: bool = False  # the rules path could not settle the row/region: --llm fallback re-reads it
@@ -148,6 +148,9 @@ _CODES: tuple[FlagCode, ...] = (
              stage="ingest"),
     FlagCode("xlsx_formula_without_value", W, "source",
              "an XLSX cell holds a formula with no cached value (the file was never recalculated)", stage="ingest"),
+    FlagCode("html_charset_mismatch", I, "source",
+             "an HTML page's bytes contradict its declared charset (a re-encoded page under a stale <meta>); "
+             "read with the encoding the bytes are valid in", stage="ingest"),
     FlagCode("ocr_empty_page", W, "source", "OCR found no text on a page that needed it", stage="ocr"),
     FlagCode("ocr_unavailable", E, "source", "pages need OCR but the [ocr] extra is not installed", stage="pipeline"),
     FlagCode("page_needs_ocr", E, "source", "a page has no usable text layer and OCR was not run", stage="pipeline"),
@@ -167,6 +170,12 @@ _CODES: tuple[FlagCode, ...] = (
              stage="extract"),
     FlagCode("unit_missing_ocr", W, "value", "OCR lost the unit the row's siblings carry", stage="extract"),
     FlagCode("budget_amount_unread", W, "budget", "a budget line whose amount cell could not be read as a number",
+             stage="extract"),
+    # -- raised by the coverage check after the rules extractor (extract/coverage.py)
+    FlagCode("unread_text", W, "coverage",
+             "text inside the form that no field read and that is no heading, label, chrome or note: a field may be "
+             "missing (an unfamiliar label, an unmapped column); evidence: page, bbox/line, text, cells, and the "
+             "form's unread share, which lowers every field's confidence (field indicators: among indicator rows)",
              stage="extract"),
     # -- raised by the LLM extraction (extract/llm)
     FlagCode("llm_invented_row", W, "llm", "the LLM returned a row that is not in the source; dropped",

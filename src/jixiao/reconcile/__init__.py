@@ -46,6 +46,8 @@ terms (``confidence.py``)::
               is right: error −1.0 · warning −0.5 · info −0.1; the flag itself tells the reviewer)
       + Σ over warning/error flags on the whole object (field null, e.g. the extractor's
               unmapped_cell): 0.15 × the above
+      − 5.0 × the form's unread share (extract/coverage.py, on every field of the form; the
+              unread_text flags themselves are not also counted as whole-object flags)
       + 0.5   framework fit (level1 consistent with its level2; level2 under its level1)
       + 0.3   value parses (number / date / known qualitative / relative change)
       + 1.0   per budget equation the amount closes (total = parts, 合计, 占比, 执行率, plan)

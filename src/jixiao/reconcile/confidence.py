@@ -46,6 +46,12 @@ OCR_PAGE = -1.3  # a value from an OCR'd page (scanned: 98.2% right vs 99.5% dig
 REPAIR_EACH = -0.1  # repairs are deterministic rules, right on the golden set: a small doubt each
 REPAIR_DISTANCE = -0.4  # × (edit distance ÷ original length), capped at 1
 OCR_LOW = 0.8  # an OCR score below this gets a warning (a prior; tune on real OCR runs)
+# × the form's unread share (extract/coverage.py: unread characters ÷ all characters checked
+# in the form's span): text the extractor could not place means fields may be missing or
+# misplaced anywhere on the form. A prior (the golden forms have none unread): 10% unread
+# → −0.5, 40% → −2.0. The unread_text flags themselves are not also counted as row flags.
+UNREAD_WEIGHT = -5.0
+UNREAD_CODE = "unread_text"
 LOW = 0.5  # below this, a field with no warning gets ``low_confidence``
 
 INDICATOR_FIELDS = ("level1", "level2", "level3", "half_year", "target", "description", "key_task", "basis",
@@ -83,8 +89,12 @@ class OcrContext:
 NO_OCR = OcrContext()
 
 
-def terms_for(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext = NO_OCR) -> list[tuple[str, float]]:
-    """Every log-odds term of one field, named (kept in the low_confidence flag's evidence)."""
+def terms_for(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext = NO_OCR, unread: float = 0.0
+              ) -> list[tuple[str, float]]:
+    """Every log-odds term of one field, named (kept in the low_confidence flag's evidence).
+
+    ``unread``: the unread share of the form the object belongs to (``unread_share``).
+    """
     ev = evidence_for(obj, field)
     status = ev.status if ev is not None else None
     terms = [(f"status_{status.value if status else 'none'}", STATUS_LOGIT[status])]
@@ -107,9 +117,11 @@ def terms_for(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext = NO_OCR)
         if f.field == field and f.code != "low_confidence":
             table = DOCUMENT_FLAG_LOGIT if f.code in DOCUMENT_CHECKS else FLAG_LOGIT
             terms.append((f"flag_{f.code}", table[f.severity]))
-        elif f.field is None and f.severity != Severity.INFO:
+        elif f.field is None and f.severity != Severity.INFO and f.code != UNREAD_CODE:
             # a doubt about the whole row/form (often the extractor's): a fraction on every field
             terms.append((f"row_flag_{f.code}", WHOLE_WEIGHT * FLAG_LOGIT[f.severity]))
+    if unread > 0:
+        terms.append(("unread_share", UNREAD_WEIGHT * unread))
     terms += own
     return terms
 
@@ -127,8 +139,14 @@ def score(terms: list[tuple[str, float]]) -> float:
     return round(c, 3)  # calibrate() already clamped it to [0.001, 0.999]
 
 
-def _set(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext) -> None:
-    terms = terms_for(obj, field, ledger, ocr)
+def unread_share(form: Form) -> float:
+    """The share of the form's text no field read, as the coverage check recorded it on its flags."""
+    return max((float(f.evidence.get("form_unread_share") or 0.0) for f in form.flags if f.code == UNREAD_CODE),
+               default=0.0)
+
+
+def _set(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext, unread: float = 0.0) -> None:
+    terms = terms_for(obj, field, ledger, ocr, unread)
     c = score(terms)
     obj.confidence[field] = c
     if c < LOW and not any(f.field == field and f.severity in (Severity.WARNING, Severity.ERROR) for f in obj.flags):
@@ -143,18 +161,19 @@ def _has_value(v: Any) -> bool:
 def set_confidence(form: Form, ledger: Ledger, ocr: OcrContext = NO_OCR) -> None:
     """Fill ``confidence`` on the form's header fields, budget lines and indicators."""
     form.confidence.clear()
+    unread = unread_share(form)
     for field in FORM_FIELDS:
         if _has_value(get_field(form, field)):
-            _set(form, field, ledger, ocr)
+            _set(form, field, ledger, ocr, unread)
     for ln in form.budget.lines:
         ln.confidence.clear()
         if ln.amount is not None:
-            _set(ln, "amount", ledger, ocr)
+            _set(ln, "amount", ledger, ocr, unread)
     for ind in form.indicators:
         ind.confidence.clear()
         for field in INDICATOR_FIELDS:
             if _has_value(getattr(ind, field)):
-                _set(ind, field, ledger, ocr)
+                _set(ind, field, ledger, ocr, unread)
 
 
 def ocr_context(doc: Document) -> OcrContext:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from jixiao.cli import collect_inputs
-from jixiao.docmodel import IngestError, Paragraph, Table
+from jixiao.model.source import IngestError, Paragraph, Table
 from jixiao.ingest import ingest_file, sniff_format
 from jixiao.ingest import html as html_mod
 from jixiao.ingest.html import decode_html, ingest_html
 from jixiao.pipeline import extract_file
 
-FIX = Path(__file__).parent / "fixtures" / "html"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "html"
 FIXTURES = ["xlsx_preview.html", "docx_preview.html", "gov_page_gbk.html", "chromium_dom.html"]
 
 EXPECTED = [
