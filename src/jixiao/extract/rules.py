@@ -206,6 +206,9 @@ def extract_form(region: FormRegion) -> Form:
             continue
         if not row.texts:
             continue
+        if (lead := _lead_row_scope(row)) is not None:
+            st.scope_hint = lead  # 中期绩效指标（2024—2026年） printed as a row of its own over the header
+            continue
         if is_indicator_header(row):
             roles = header_roles(row)
             while i < len(rows) and rows[i].paragraph is None and is_subheader(rows[i]) and not is_indicator_header(rows[i]):
@@ -252,6 +255,14 @@ def _read_paragraph(st: _State, row: RowView) -> None:
         st.default_unit = m.group(1)
     if scope := vocab.lead_scope(text):
         st.scope_hint = scope
+
+
+def _lead_row_scope(row: RowView) -> str | None:
+    """The scope a row holding only a table's lead (中期绩效指标 / 年度绩效指标, one merged cell) names."""
+    texts = set(row.texts)
+    if len(texts) != 1 or is_indicator_header(row):
+        return None
+    return vocab.lead_scope(texts.pop())
 
 
 def _scope_from_row(row: RowView) -> str | None:
