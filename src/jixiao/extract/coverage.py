@@ -84,7 +84,6 @@ def _weight(s: Span) -> int:
 class _Read:
     keys: set[str] = field(default_factory=set)  # folded texts of values and evidence
     long_keys: list[str] = field(default_factory=list)
-    amounts: set[float] = field(default_factory=set)
     unplaced: set[str] = field(default_factory=set)  # numbers read into fields that record no evidence (weight)
 
     def add(self, text: object) -> None:
@@ -114,8 +113,6 @@ def _read_of(form: Form) -> _Read:
         r.add(ln.item)
         r.add(ln.column)
         r.add(ln.section)
-        if ln.amount is not None:
-            r.amounts.add(round(ln.amount, 4))
     for ind in form.indicators:
         for name in ("level1", "level2", "level3", "key_task", "half_year", "target", "description", "basis",
                      "category", "unit"):
@@ -158,7 +155,9 @@ def _heading_words() -> tuple[str, ...]:
     return tuple(sorted(w for w in words if len(w) >= 3))
 
 
+@lru_cache(maxsize=65536)
 def _is_vocabulary(text: str) -> bool:
+    """A heading, label or framework name of the genre (``vocab``, ``framework``)."""
     from jixiao.extract.rows import is_framework_name
 
     k = vocab.key(text)
@@ -249,12 +248,17 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
     indicator_rows = _indicator_rows(rows, form)
     unread_rows: list[list[Span]] = []
     headings: dict[int, dict[int, str | None]] = {}  # block → column → what its heading says (_heading_context)
+    row_label: dict[int, str | None] = {}  # block → context of the last row label printed in column 0
     for row, marks in zip(rows, is_read):
         if not lo <= row[0].block <= hi:
             continue
         columns = headings.get(row[0].block, {})
         lost: list[Span] = []
-        labelled: str | None = None  # a label of text the format does not carry stands to the left
+        # a label of text the format does not carry stands to the left; a row whose first
+        # column is empty continues the label above it (a merged label a text export printed once)
+        labelled: str | None = row_label.get(row[0].block) if row[0].row >= 0 and row[0].col > 0 else None
+        if row[0].row >= 0 and row[0].col == 0:
+            row_label[row[0].block] = None if row[0].marked else _context_label(row[0].text)
         all_labels = True
         for s, was_read in zip(row, marks):
             context = _context_label(s.text)
@@ -273,9 +277,9 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
                 cov.unread.append(s)
                 lost.append(s)
                 all_labels = False
-            if context and not was_read:  # a read cell is a value (an indicator named 完成时间), not a label
+            if context and not s.marked:  # a value taken from the cell (an indicator named 完成时间) is no label
                 labelled = context
-            elif was_read or _is_vocabulary(s.text):
+            elif s.marked or _is_vocabulary(s.text):
                 labelled = None
         own = [s for s in row if not s.copy]
         if all_labels and row[0].row >= 0 and (len(own) >= 2 or any(_context_label(s.text) for s in own)):

@@ -66,7 +66,7 @@ class Cell:
     merged_from: tuple[int, int] | None = None  # set on the copies that fill a merged area
     score: float = 1.0
     line: int | None = None  # 1-based source line, for text exports
-    read: bool = False  # set by the extractor when a field's value came from this cell (extract/coverage.py)
+    read: bool = field(default=False, compare=False)  # set by the extractor when a field's value came from this cell (extract/coverage.py)
 
     @property
     def is_copy(self) -> bool:
