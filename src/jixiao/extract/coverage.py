@@ -124,6 +124,11 @@ def _read_of(form: Form) -> _Read:
     return r
 
 
+def _is_value(s: Span, r: _Read) -> bool:
+    """The extractor took a field's value from this cell (not merely a column it ignores)."""
+    return s.marked and fold(clean_cell(s.text)) in r.keys
+
+
 def _is_read(s: Span, r: _Read) -> bool:
     if s.marked:
         return True
@@ -231,6 +236,15 @@ def _heading_context(text: str) -> str | None:
     return _context_label(text) or ("any" if vocab.header_role(clean_cell(text)) == "ignore" else None)
 
 
+_AMOUNT_IN_TEXT = re.compile(r"\d(\.\d+)?\s*(亿元|万元|元|%)")
+
+
+def _is_prose(text: str) -> bool:
+    """A line of description: long, no amount in it (a wrapped cell's next paragraph)."""
+    t = clean_cell(text)
+    return len(t) >= 12 and not _AMOUNT_IN_TEXT.search(t) and not _is_vocabulary(t)
+
+
 def _skipped(s: Span, context: str | None) -> bool:
     return context == "any" or (context == "text" and parse_amount(s.text)[0] is None)
 
@@ -249,16 +263,19 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
     unread_rows: list[list[Span]] = []
     headings: dict[int, dict[int, str | None]] = {}  # block → column → what its heading says (_heading_context)
     row_label: dict[int, str | None] = {}  # block → context of the last row label printed in column 0
+    carry: str | None = None  # the label context the previous row ended in (a cell's text wrapped onto its own line)
     for row, marks in zip(rows, is_read):
         if not lo <= row[0].block <= hi:
             continue
+        own = [s for s in row if not s.copy]
+        wrapped = carry is not None and len(own) == 1 and not marks[row.index(own[0])] and _is_prose(own[0].text)
         columns = headings.get(row[0].block, {})
         lost: list[Span] = []
         # a label of text the format does not carry stands to the left; a row whose first
         # column is empty continues the label above it (a merged label a text export printed once)
         labelled: str | None = row_label.get(row[0].block) if row[0].row >= 0 and row[0].col > 0 else None
         if row[0].row >= 0 and row[0].col == 0:
-            row_label[row[0].block] = None if row[0].marked else _context_label(row[0].text)
+            row_label[row[0].block] = None if _is_value(row[0], read) else _context_label(row[0].text)
         all_labels = True
         for s, was_read in zip(row, marks):
             context = _context_label(s.text)
@@ -270,18 +287,18 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
                 all_labels = False
             elif _is_ignored(s, form):
                 cov.ignored.append(s)
-            elif _skipped(s, labelled) or _skipped(s, columns.get(s.col)):
+            elif wrapped or _skipped(s, labelled) or _skipped(s, columns.get(s.col)):
                 cov.ignored.append(s)
                 all_labels = False
             else:
                 cov.unread.append(s)
                 lost.append(s)
                 all_labels = False
-            if context and not s.marked:  # a value taken from the cell (an indicator named 完成时间) is no label
+            if context and not _is_value(s, read):  # an indicator named 完成时间 is a value, not a label
                 labelled = context
-            elif s.marked or _is_vocabulary(s.text):
+            elif _is_value(s, read) or _is_vocabulary(s.text):
                 labelled = None
-        own = [s for s in row if not s.copy]
+        carry = carry if wrapped else (labelled or row_label.get(row[0].block))
         if all_labels and row[0].row >= 0 and (len(own) >= 2 or any(_context_label(s.text) for s in own)):
             # a heading row names the columns below it (a lone item label with no amount does not)
             headings[row[0].block] = {s.col: _heading_context(s.text) for s in row}

@@ -640,6 +640,8 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool
     if suspect and any(r.name == "unit" for r in roles) and "unit" not in assigned:
         note = "unit cell empty on an OCR'd/garbled page: a short unit (人, 次, %) is easily missed"
         table.rows_flags.append((len(table.rows), "unit", note))
+    if (ignored := assigned.get("ignore")) is not None and ignored.cell is not None:
+        ignored.cell.read = True  # a column the vocabulary ignores on purpose (评分标准, 备注): consumed (coverage)
     table.rows.append({"cells": assigned, "dropped": dropped, "row": row})
 
 

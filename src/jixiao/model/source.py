@@ -66,7 +66,9 @@ class Cell:
     merged_from: tuple[int, int] | None = None  # set on the copies that fill a merged area
     score: float = 1.0
     line: int | None = None  # 1-based source line, for text exports
-    read: bool = field(default=False, compare=False)  # set by the extractor when a field's value came from this cell (extract/coverage.py)
+    # consumed by the extractor: a field's value came from this cell, or it sits in a column the
+    # vocabulary ignores on purpose (评分标准) — what the coverage check (extract/coverage.py) counts as read
+    read: bool = field(default=False, compare=False)
 
     @property
     def is_copy(self) -> bool:
