@@ -128,28 +128,42 @@ def predictions_by_extraction(
 # Running
 
 
-def _print_summary(console: Console, report: dict[str, Any]) -> None:
-    table = Table(title="jixiao eval")
-    table.add_column("metric")
-    table.add_column("overall", justify="right")
-    for v in report["by_variant"]:
-        table.add_column(v, justify="right")
+# Column labels short enough that a terminal shows every metric (full names in report.md/json).
+SHORT_LABELS: dict[str, str] = {
+    "form_recall": "form R", "form_precision": "form P", "indicator_precision": "ind P",
+    "indicator_recall": "ind R", "indicator_f1": "ind F1", "indicator_field_accuracy": "field",
+    "exact_row_rate": "row", "header_accuracy": "header", "budget_accuracy": "budget",
+    "budget_line_precision": "line P", "budget_line_recall": "line R", "budget_line_f1": "line F1",
+    "silent_error_rate": "silent",
+}
+
+
+def _scope_table(title: str, scopes: list[str]) -> tuple[Table, list[str]]:
+    """One row per scope (overall, then each variant): with 20+ families a column per
+    variant no longer fits a terminal, a column per metric does."""
+    table = Table(title=title)
+    table.add_column("scope")
     for m in MAIN_METRICS:
-        table.add_row(m, pct(report["overall"].get(m)), *[pct(vm.get(m)) for vm in report["by_variant"].values()])
+        table.add_column(SHORT_LABELS.get(m, m), justify="right")
+    return table, scopes
+
+
+def _print_summary(console: Console, report: dict[str, Any]) -> None:
+    scopes = {"overall": report["overall"], **report["by_variant"]}
+    table, _ = _scope_table("jixiao eval", list(scopes))
+    for name, vm in scopes.items():
+        table.add_row(name, *[pct(vm.get(m)) for m in MAIN_METRICS])
     console.print(table)
 
 
 def _print_compare(console: Console, rows: list[dict[str, Any]], old_path: Path) -> None:
-    """One row per metric, "new (Δ)" per scope; green better, red worse."""
+    """One row per scope, "new (Δ)" per metric; green better, red worse."""
     scopes = list(dict.fromkeys(r["scope"] for r in rows))
     cell = {(r["scope"], r["metric"]): r for r in rows}
-    table = Table(title=f"vs {old_path}")
-    table.add_column("metric")
+    table, _ = _scope_table(f"vs {old_path}", scopes)
     for sc in scopes:
-        table.add_column(sc, justify="right")
-    for m in MAIN_METRICS:
-        line = [m]
-        for sc in scopes:
+        line = [sc]
+        for m in MAIN_METRICS:
             r = cell.get((sc, m))
             if r is None:
                 line.append("")
