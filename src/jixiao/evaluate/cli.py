@@ -138,41 +138,36 @@ SHORT_LABELS: dict[str, str] = {
 }
 
 
-def _scope_table(title: str, scopes: list[str]) -> tuple[Table, list[str]]:
+def _print_summary(console: Console, report: dict[str, Any]) -> None:
     """One row per scope (overall, then each variant): with 20+ families a column per
     variant no longer fits a terminal, a column per metric does."""
-    table = Table(title=title)
+    scopes = {"overall": report["overall"], **report["by_variant"]}
+    table = Table(title="jixiao eval")
     table.add_column("scope")
     for m in MAIN_METRICS:
         table.add_column(SHORT_LABELS.get(m, m), justify="right")
-    return table, scopes
-
-
-def _print_summary(console: Console, report: dict[str, Any]) -> None:
-    scopes = {"overall": report["overall"], **report["by_variant"]}
-    table, _ = _scope_table("jixiao eval", list(scopes))
     for name, vm in scopes.items():
         table.add_row(name, *[pct(vm.get(m)) for m in MAIN_METRICS])
     console.print(table)
 
 
 def _print_compare(console: Console, rows: list[dict[str, Any]], old_path: Path) -> None:
-    """One row per scope, "new (Δ)" per metric; green better, red worse."""
-    scopes = list(dict.fromkeys(r["scope"] for r in rows))
-    cell = {(r["scope"], r["metric"]): r for r in rows}
-    table, _ = _scope_table(f"vs {old_path}", scopes)
-    for sc in scopes:
-        line = [sc]
-        for m in MAIN_METRICS:
-            r = cell.get((sc, m))
-            if r is None:
-                line.append("")
-                continue
-            colour = "" if r["better"] is None else ("green" if r["better"] else "red")
-            text = f"{pct(r['new'])} ({signed_pct(r['delta'])})"
-            line.append(f"[{colour}]{text}[/]" if colour else text)
-        table.add_row(*line)
-    console.print(table)
+    """One line per (scope, metric) that moved, "old → new (Δ)"; green better, red worse.
+
+    Listing only what moved keeps the table readable with any number of families; the
+    count of unchanged metrics says the rest was compared too."""
+    moved = [r for r in rows if r["metric"] in MAIN_METRICS and r.get("delta")]
+    table = Table(title=f"vs {old_path}")
+    for col in ("scope", "metric", "old", "new", "Δ"):
+        table.add_column(col, justify="left" if col in ("scope", "metric") else "right")
+    for r in moved:
+        colour = "" if r["better"] is None else ("green" if r["better"] else "red")
+        delta = signed_pct(r["delta"])
+        table.add_row(r["scope"], r["metric"], pct(r["old"]), pct(r["new"]), f"[{colour}]{delta}[/]" if colour else delta)
+    unchanged = sum(1 for r in rows if r["metric"] in MAIN_METRICS) - len(moved)
+    if moved:
+        console.print(table)
+    console.print(f"{len(moved)} metric(s) moved, {unchanged} unchanged (vs {old_path})")
 
 
 def run_eval(
