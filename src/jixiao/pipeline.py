@@ -43,6 +43,10 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     regions = segment(src)
     mark_suspect_document(regions)
     forms = [extract_form(r) for r in regions]
+    if src.format == "text":  # cells lost in a copy: the layout-free stream reader may answer instead
+        from jixiao.extract.stream_settle import settle_text
+
+        regions, forms = settle_text(src, p, regions, forms, stats)
     _check_coverage(regions, forms, stats)
     doc = Document(
         doc_id=doc_id_for(p),
@@ -62,6 +66,10 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     if not forms:
         doc.flag(Severity.ERROR, "no_form_found", "no 绩效目标表 found (no indicator table or form header)")
     if opts.llm != LlmMode.OFF:
+        if not regions:  # no form found: send the whole document when it speaks of indicators (issue 11 §6)
+            from jixiao.extract.llm.run import document_region
+
+            regions = document_region(src)
         doc = _apply_llm(doc, regions, opts, stats)
     doc.stats.update(stats)
     doc = _reconcile(doc)
@@ -103,9 +111,13 @@ def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
     from jixiao.extract.llm.fewshot import golden_examples
 
     examples = golden_examples(doc.source.path if doc.source else None, doc.source.sha256 if doc.source else None)
-    forms, llm_stats = extract_document_with_llm(regions, doc.forms, opts.llm, opts.llm_config, opts.cache_dir,
+    whole = len(doc.forms) < len(regions)  # the document-level region: no rules form to merge with
+    rules_forms = list(doc.forms) + [None] * (len(regions) - len(doc.forms))
+    forms, llm_stats = extract_document_with_llm(regions, rules_forms, opts.llm, opts.llm_config, opts.cache_dir,
                                                  examples=examples)
-    doc.forms = forms
+    doc.forms = [f for f in forms if not whole or f.indicators]
+    if whole:
+        llm_stats["document_fallback"] = True
     stats["llm"] = llm_stats
     if not llm_stats.get("enabled", True) and llm_stats.get("reason"):
         from jixiao.model.output import Severity

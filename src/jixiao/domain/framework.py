@@ -473,3 +473,22 @@ def match_level2(name: str | None, level1: str | None = None, min_score: float =
     if c:
         return NameMatch(c, 100.0)
     return _fuzzy(name, _L2_INDEX, min_score)
+
+
+@lru_cache(maxsize=65536)
+def leading_level_name(text: str | None, max_len: int = 16) -> tuple[str, str, int] | None:
+    """A framework L1/L2 name printed at the start of glued text: ``数量指标培训人次`` → (level2, 数量指标, 4).
+
+    Text copied with no cell separators runs the merged level cells into the indicator name
+    (``产出指标数量指标培训覆盖人次≥500人次``). The longest prefix that names a level is taken;
+    returns (level, canonical, length of the printed prefix) or None. Callers decide whether a
+    bare prefix (``质量`` in ``质量抽检合格率``) is a level or the start of a name.
+    """
+    s = text or ""
+    for n in range(min(len(s), max_len), 1, -1):
+        head = s[:n]
+        if (c := canonical_level1(head)) is not None:
+            return "level1", c, n
+        if (c := canonical_level2(head)) is not None:
+            return "level2", c, n
+    return None

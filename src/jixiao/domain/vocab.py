@@ -66,6 +66,20 @@ GOAL_LABELS: dict[str, tuple[str, ...]] = {
         "年度工作目标", "项目年度目标", "年度绩效目标设置", "项目绩效目标", "项目年度绩效目标", "部门年度目标",
     ),
 }
+# Labels of header fields the contract does not hold (the value after them is not content).
+OTHER_LABELS = frozenset({
+    "项目负责人", "联系电话", "项目负责人/联系电话", "项目类型", "项目级次", "开始时间", "完成时间", "项目属性", "实施可行性",
+    "项目实施内容", "联系人", "填报人", "项目期", "起止时间", "项目编码", "项目编号", "编码",
+    "单位主要职能", "部门职能概述", "机构设置及人员配置", "项目概况", "项目起止时间", "项目开始时间",
+    "项目结束时间", "项目周期", "填报日期", "审核人", "单位负责人", "财务负责人",
+})
+
+
+def other_label(text: str | None) -> bool:
+    """A header label of a field the contract does not hold (项目负责人, 联系电话 …)."""
+    return _strip_label_tail(key(text)) in OTHER_LABELS
+
+
 # A "绩效目标" label whose value rows are 目标1 / 目标2 … is the annual goal list.
 GENERIC_GOAL_LABELS = ("绩效目标",)
 
@@ -306,3 +320,35 @@ def is_chrome(text: str | None) -> bool:
     """Units, page numbers, signature and date lines, notes, web-page chrome: never form content."""
     k = fold(text or "")
     return bool(k) and (bool(CHROME_RE.match(k)) or bool(PLACEHOLDER_RE.match(k)))
+
+
+# ---------------------------------------------------------------------------------------
+# Web-page chrome: what a browser copy of a government page puts around a form.
+# A line matching one of these is never form content (a form cell never starts "发布时间：").
+CHROME_LINE_RE = re.compile(
+    r"^\s*(?:"
+    r"(?:发布|更新|印发|成文)(?:时间|日期)\s*[:：]|(?:信息|文章|稿件)?来源\s*[:：]|作者\s*[:：]|(?:责任)?编辑\s*[:：]|"
+    r"(?:浏览|阅读|点击|访问)(?:次数|量|数)?\s*[:：]|字号\s*[:：]?|字体\s*[:：]|索引号\s*[:：]|文号\s*[:：]|"
+    r"(?:当前|您的|您现在的|所在)位置\s*[:：]?|首页\s*[>＞»/]|分享到|扫一扫|用手机|在手机(?:上)?打开|"
+    r"上一篇|下一篇|相关(?:链接|文章|阅读|附件)|网站地图|联系我们|版权所有|主办单位\s*[:：]|承办单位\s*[:：]|"
+    r"技术支持\s*[:：]|.*ICP备|.*公网安备|.*网站标识码"
+    r")"
+)
+CHROME_WORDS = frozenset(
+    "打印 打印本页 打印此页 关闭 关闭窗口 关闭本页 返回顶部 返回 收藏 分享 大 中 小 默认 【 】 [ ] 字号 "
+    "大中小 微信 微博 QQ空间 二维码 纠错 我要纠错 无障碍 长者模式 English 登录 注册 搜索".split()
+)
+_CHROME_SPLIT = re.compile(r"[\s|｜/·•【】\[\]()（）]+")
+
+
+def is_chrome_line(text: str | None) -> bool:
+    """A line of web-page chrome: 发布时间, 字号 大 中 小, 打印 关闭, 扫一扫, a breadcrumb (首页 > …)."""
+    t = (text or "").strip()
+    if not t:
+        return False
+    if CHROME_LINE_RE.match(t):
+        return True
+    if len(re.findall(r"[>＞»]", t)) >= 2 and len(t) <= 80:  # breadcrumb: 首页 > 政务公开 > 预决算
+        return True
+    words = [w for w in _CHROME_SPLIT.split(t) if w]
+    return bool(words) and all(w in CHROME_WORDS for w in words) and not (len(words) == 1 and len(words[0]) == 1)

@@ -292,10 +292,7 @@ def _any_label(text: str) -> bool:
     return bool(vocab.header_field(text) or vocab.goal_field(text) or vocab.key(text) in _OTHER_LABELS)
 
 
-_OTHER_LABELS = {
-    "项目负责人", "联系电话", "项目负责人/联系电话", "项目类型", "项目级次", "开始时间", "完成时间", "项目属性", "实施可行性",
-    "项目实施内容", "联系人", "填报人", "项目期", "起止时间", "项目编码", "项目编号", "编码",
-}
+_OTHER_LABELS = vocab.OTHER_LABELS
 
 
 # a label of a field we do not extract (项目负责人, 联系电话 …) run into a header value

@@ -56,10 +56,11 @@ class Evidence(BaseModel):
     page: int | None = None  # 1-based page (or sheet / text block ordinal for non-PDF inputs)
     bbox: BBox | None = None
     line: int | None = None  # 1-based line in a text export
+    span: tuple[int, int] | None = None  # [start, end) character offsets of source_text within ``line``
     source_text: str | None = None
     status: AlignmentStatus = AlignmentStatus.EXACT
     repairs: list[Repair] = Field(default_factory=list)
-    extractor: str = "rules"  # rules | llm | ocr | framework
+    extractor: str = "rules"  # rules | stream | llm | ocr | framework
     ocr_score: float | None = None
 
 

@@ -20,6 +20,7 @@ With no endpoint configured nothing is sent anywhere and the form comes back unc
 from __future__ import annotations
 
 import logging
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -586,3 +587,38 @@ def _take(rules: Indicator, llm: Indicator, name: str) -> None:
     if name in llm.confidence:
         rules.confidence[name] = llm.confidence[name]
     rules.flags.extend(f for f in llm.flags if f.field == name and f.code == "llm_ungrounded")
+
+
+# ---------------------------------------------------------------------------------------
+# document-level fallback (issue 11 §6, issue 16 item 1)
+
+MIN_INDICATOR_LINES = 2
+
+
+def document_region(src: Any) -> list[FormRegion]:
+    """The whole document as one region, when segmentation found no form but its text holds
+    indicator vocabulary (level names of the framework, indicator column headings); else none.
+
+    Chunking then sends its indicator-like tables, or its paragraphs when it has none, and
+    grounding ties every answer to the document's own text as for any region.
+    """
+    from jixiao.domain import framework, vocab
+    from jixiao.model.source import Paragraph, Table
+
+    texts: list[str] = []
+    for b in src.blocks:
+        if isinstance(b, Paragraph):
+            texts += b.text.splitlines()
+        elif isinstance(b, Table):
+            texts += [" ".join(c.text for c in row) for row in b.rows]
+    hits = sum(1 for t in texts if _speaks_of_indicators(t, framework, vocab))
+    if hits < MIN_INDICATOR_LINES:
+        return []
+    return [FormRegion(blocks=list(src.blocks), title=None, pages=[p.number for p in src.pages], index=0)]
+
+
+def _speaks_of_indicators(text: str, framework: Any, vocab: Any) -> bool:
+    words = [w for w in re.split(r"[\s|｜:：；;，,。]+", text) if w]
+    return any(framework.canonical_level1(w) or framework.canonical_level2(w) or vocab.header_role(w) in
+               ("level1", "level2", "level3", "target") for w in words) or bool(
+        re.search(r"(产出|效益|满意度|成本)指标", text))

@@ -1,0 +1,1136 @@
+"""Stream extractor: forms read from a token stream, with no table grid.
+
+For text whose cells cannot be trusted (a web page copied into a text file, a PDF-viewer
+copy, a prose list of indicators) the rules path finds no table and answers "no
+绩效目标表 found". What such text still has is the *order* of the cells. This extractor
+reads the tokens (``stream_tokens.tokenize``) in reading order, anchored on what the genre
+fixes:
+
+* **header labels** (项目名称, 主管部门, 实施单位 …, ``vocab.HEADER_LABELS``), goal labels
+  (年度目标 …) and labels of fields the contract does not hold (项目负责人 …): a label's
+  value is the text after it, up to the next label;
+* **form titles** and repeated project headers split a text into forms;
+* **the indicator header** (一级指标 / 二级指标 / 三级指标 / 指标值 / 指标值确定依据 …) gives
+  the order of a record's fields; without one (a prose list) a record is
+  level1 → level2 → name → value;
+* **the framework's level names** (framework.py) open level blocks and are carried forward
+  to the records below them, as a merged cell would be;
+* **the value grammar** (values.py) tells a value from a name, and cuts glued text
+  (``产出指标数量指标培训覆盖人次≥500人次``) into level names, name and value.
+
+Every value comes with evidence: its line, the exact source text and its character span,
+``extractor="stream"``, status EXACT (printed so), REPAIRED (cut from glued text or
+normalized) or INFERRED (a level carried down from the record that printed it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from jixiao.domain import framework, vocab
+from jixiao.extract.rows import looks_like_value
+from jixiao.extract.stream_tokens import Token, sub_token, tokenize
+from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.domain.values import clean_cell, normalize_value_text, parse_amount, parse_value, year_from_text
+
+EXTRACTOR = "stream"
+DEFAULT_ROLES = ("level1", "level2", "level3", "target")
+VALUE_ROLES = ("half_year", "target")
+FREE_ROLES = ("key_task", "level3", "description", "basis", "category", "ignore")
+
+_OP = r"(?:>=|<=|＞＝|＜＝|[≥≤=><＝＞＜≧≦]|不低于|不少于|不小于|不高于|不超过|不大于|大于等于|小于等于|大于|小于|高于|低于|达到|至少)"
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_VALUE_TAIL = re.compile(rf"(?P<op>{_OP})?\s*(?P<num>{_NUM})\s*(?P<unit>[%‰％]|[^\d\s≥≤=<>＝＞＜（）()，,。；;:：*]{{0,5}}(?:[（(][^()（）\d]{{1,6}}[)）])?)\s*$")
+_DATE_TAIL = re.compile(r"((?:20\d{2}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:底)?(?:前|以前|之前)?(?:完成)?|年底前(?:完成)?)$")
+_LONE_OP = re.compile(rf"^{_OP}$")
+_UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9fff]{1,3}){0,2}|[a-zA-Z²㎡]{1,4})$")
+_NUMBERING = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
+_PLACEHOLDER = re.compile(r"\s*[（(][^()（）]*\*[^()（）]*[)）]\s*")  # 名称(≥**个): a template's hint, not the name
+_YEAR_LINE = re.compile(r"^[（(]?\s*20\d{2}\s*年度?\s*[)）]?$")
+_UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(万元|元|亿元)")
+_BUDGET_SENTENCE = re.compile(
+    rf"(?P<item>{vocab.BUDGET_ITEM_HINT_RE.pattern[1:-1]})[^\d]{{0,8}}?(?P<num>{_NUM})\s*(?P<unit>亿元|万元|元)?"
+)
+_NAME_CUT_BEFORE = re.compile(r"(第|前|近|共|约|每|全|累计)$")
+
+
+# ---------------------------------------------------------------------------------------
+# evidence
+
+
+def evidence(tok: Token, *, status: AlignmentStatus = AlignmentStatus.EXACT, repairs: list[Repair] | None = None,
+             text: str | None = None) -> Evidence:
+    """Evidence of a value read from ``tok``: line, exact source text, span, extractor ``stream``."""
+    return Evidence(line=tok.line, span=tok.span, source_text=text if text is not None else tok.raw, status=status,
+                    repairs=list(repairs or []), extractor=EXTRACTOR)
+
+
+# ---------------------------------------------------------------------------------------
+# token kinds
+
+
+def kind_of(tok: Token) -> str:
+    """What a token is by the genre's vocabulary (context decides the rest)."""
+    return _kind_of_text(tok.text)
+
+
+@lru_cache(maxsize=65536)
+def _kind_of_text(t: str) -> str:
+    if vocab.is_form_title(t) and len(t) <= 60:
+        return "title"
+    if vocab.header_field(t):
+        return "field"
+    if vocab.goal_field(t):
+        return "goal"
+    if vocab.other_label(t):
+        return "other"
+    role = vocab.header_role(re.sub(r"[（(]\s*20\d{2}\s*年度?\s*[)）]$", "", t))
+    if role == "lead":
+        return "lead"
+    if role is not None and role not in ("unit", "history_year") and not framework.canonical_level2(t):
+        return "role"
+    if vocab.is_budget_block_label(t) or vocab.budget_section(t):
+        return "budget"
+    if _level(t):
+        return "level"
+    return "text"
+
+
+@lru_cache(maxsize=65536)
+def _level(text: str) -> str | None:
+    """``level1``/``level2`` for a framework name (成本指标 is both: level1 first)."""
+    if framework.canonical_level1(text):
+        return "level1"
+    if framework.canonical_level2(text):
+        return "level2"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _is_value(text: str) -> bool:
+    """A target by the value grammar; a number followed by a long text (2024年实现内资进资额) is a name."""
+    if _LONE_OP.match(text):
+        return True
+    head = re.match(r"^\D*", text).group()
+    if len(re.findall(r"[\u4e00-\u9fff]", head)) >= 4 and len(head) < len(text) and not _VALUE_PREFIX.fullmatch(head):
+        return False  # 项目完工时间2024年10月底前: a name with its value glued on
+    p = parse_value(text)
+    if p is not None and p.number is not None and p.op is None and p.unit and p.unit.startswith("年") and \
+            1900 <= p.number <= 2100 and len(p.unit) > 2:
+        return False
+    return looks_like_value(text)
+
+
+_VALUE_PREFIX = re.compile(
+    r"\s*(?:较上年|比上年|同比|年均|较\d*年)?\s*(?:增长|提高|下降|降低|减少|增加|提升)?\s*"
+    r"(?:不低于|不少于|不高于|不超过|不大于|不小于|达到|控制在|保持在?|[≥≤=><＝＞＜])?\s*"
+)
+_NAME_END = re.compile(r"(率|数|量|度|性|次|额|值|面|时间|时限|成本|标准|情况|指标|人次|天数|个数|场次)$")
+
+
+def _loose_value(text: str) -> bool:
+    """A short qualitative target outside the closed list (良好以上, 按序时进度): not shaped like a name."""
+    return 2 <= len(text) <= 8 and not _NAME_END.search(text) and not re.search(r"[（(]", text)
+
+
+# ---------------------------------------------------------------------------------------
+# glued text
+
+
+def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
+                carry: tuple[str | None, str | None] = (None, None)) -> list[tuple[str, Token]]:
+    """Cut text copied with no separators: leading level names, the name, a trailing value.
+
+    Returns (kind, token) pieces with kind ``level`` / ``text`` / ``value``. A bare level
+    prefix (质量 in 质量抽检合格率) is only cut when it is printed as a level is (…指标); with
+    ``bare`` (a text whose rows are glued throughout) also the framework's own bare names
+    (决策 / 项目立项) or a name another level name follows. Where cells are separated, a
+    level printed bare is a cell of its own, and 预算执行率 / 绩效目标合理性 are names.
+    Even in glued text a bare name is a name when it repeats the level in force (``carry``:
+    the level1 and level2 carried down) — the row continues that block — or does not fit
+    under the level1 (资产管理制度健全性 inside the 资产管理 block keeps its name).
+    """
+    pieces: list[tuple[str, Token]] = []
+    rest = tok
+    lead = _LEAD_PREFIX.match(rest.text)
+    if lead and lead.end() < len(rest.text) and framework.leading_level_name(rest.text[lead.end():]):
+        pieces.append(("lead", sub_token(rest, 0, lead.end())))  # 年度绩效指标 printed on every row
+        rest = sub_token(rest, lead.end(), len(rest.text))
+    l1, l2 = carry
+    peeled_l2 = False
+    while True:
+        got = framework.leading_level_name(rest.text)
+        if got is None or got[2] >= len(rest.text):
+            break
+        lvl, canonical, n = got
+        head = rest.text[:n]
+        nxt = framework.leading_level_name(rest.text[n:])
+        if not head.endswith("指标"):
+            if not bare:
+                break
+            if lvl == "level1":
+                if framework.canonical_level1(l1) == canonical or nxt is None:
+                    break
+            elif peeled_l2 or framework.canonical_level2(l2) == canonical or (
+                    l1 is not None and not _siblings(l1, l2, head)):
+                break
+            if not (head == canonical or len(head) >= 4 or (nxt is not None and nxt[2] < len(rest.text) - n)):
+                break  # 质量 / 成本 glued to a name are the name's first word
+        if lvl == "level1":
+            l1, l2 = head, None
+        else:
+            l2, peeled_l2 = head, True
+        pieces.append(("level", sub_token(rest, 0, n)))
+        rest = sub_token(rest, n, len(rest.text))
+    basis = None
+    for word in _TAIL_WORDS:
+        if rest.text.endswith(word) and len(rest.text) > len(word) + 2:
+            cut = len(rest.text) - len(word)
+            basis, rest = sub_token(rest, cut, len(rest.text)), sub_token(rest, 0, cut)
+            break
+    name, value = _value_tail(rest, qualitative=qualitative)
+    after = None
+    if value is None and name is not None:
+        name, value, after = _value_inside(name)
+    earlier: list[Token] = []
+    while name is not None and value is not None and len(earlier) < 3:
+        # 果农满意度91%92%: the history / half-year values glued before the target
+        n2, v2 = _value_tail(name, qualitative=False)
+        if n2 is None or v2 is None or not re.search(r"\d", v2.text):
+            break
+        earlier.insert(0, v2)
+        name = n2
+    if name is not None and value is not None:
+        for word in _KIND_WORDS:  # 项目完工时间定性2023年11月30日前: the 指标性质 column glued in
+            if name.text.endswith(word) and len(name.text) > len(word) + 1:
+                name = sub_token(name, 0, len(name.text) - len(word))
+                break
+    if name is not None:
+        pieces.append(("text", name))
+    pieces += [("value", v) for v in earlier]
+    if value is not None:
+        pieces.append(("value", value))
+    if after is not None:
+        pieces.append(("after", after))
+    if basis is not None:
+        pieces.append(("basis", basis))
+    return pieces
+
+
+_UNITS = "|".join(sorted(
+    "% ‰ 万人次 人次 万人 人 万册 册 场 次 个 家 项 期 天 日 月 年 户 万亩 亩 件 份 台 套 篇 名 所 条 辆 吨 平方米 ㎡ 公里 千米 米 座 处 "
+    "亿元 万元 元 元/人 元/亩 万元/处 小时 分钟 笔 批 本 张 课时 学时 公斤 千克".split(), key=len, reverse=True))
+_VALUE_INSIDE = re.compile(
+    rf"(?:(?:{_OP})\s*{_NUM}\s*(?:{_UNITS})?|{_NUM}\s*(?:%|‰)|(?:20\d{{2}}\s*年)?\d{{1,2}}\s*月(?:\d{{1,2}}\s*日)?(?:底)?(?:前|以前|之前))"
+)
+
+
+def _value_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]:
+    """A value between the name and a glued description: 送戏下乡演出场次≥120场全年组织… → name, value, rest.
+
+    Only a value the grammar marks plainly (an operator, a percentage or a deadline) is cut
+    out of the middle of a text; a bare number there may be part of the name."""
+    m = _VALUE_INSIDE.search(tok.text)
+    if m is None or m.start() < 2 or m.end() >= len(tok.text) or re.search(r"[\d.]$", tok.text[:m.start()]):
+        return tok, None, None
+    return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()), sub_token(tok, m.end(), len(tok.text))
+
+
+_LEAD_PREFIX = re.compile(r"^(?:年度|长期|中期|中长期|实施期)?绩效指标")
+_TAIL_WORDS = sorted(vocab.BASIS_VALUES, key=len, reverse=True)
+_KIND_WORDS = sorted(vocab.VALUE_KIND_WORDS | vocab.CATEGORY_VALUES | {"正向", "反向"}, key=len, reverse=True)
+
+
+_NOTE = re.compile(r"[（(]([^()（）]+)[)）]\s*$")
+_NOTE_HALF = re.compile(r"^(半年(?:度|（程）|\(程\))?(?:指标值|目标值)?)[:：]?\s*(.+)$")
+_NOTE_YEAR = re.compile(r"^(20\d{2})\s*年度?[:：]?\s*(.+)$")
+_NOTE_LABEL = re.compile(r"^([^:：]{2,12})[:：]\s*(.+)$")
+
+
+def strip_note(tok: Token) -> tuple[Token, list[tuple[str, Token]]]:
+    """A value with the row's other columns in parentheses, as prose lists print them:
+    ``合理（半年合理）``, ``95.65%（指标值确定依据:计划标准，2022年90%，2023年92%）``.
+
+    Returns the token without the note and (role, value token) pairs; a parenthesis that
+    names no column (``（件/套）``, ``（次）``) is part of the text and stays."""
+    m = _NOTE.search(tok.text)
+    if m is None or m.start() == 0:
+        return tok, []
+    notes: list[tuple[str, Token]] = []
+    pos = m.start(1)
+    for part in re.split(r"([，,；;])", m.group(1)):
+        if part in "，,；;" or not part.strip():
+            pos += len(part)
+            continue
+        role, value_at = _note_role(part)
+        if role is None:
+            if not notes or notes[-1][0] not in ("description", "basis", "key_task"):
+                return tok, []
+            prev_role, prev = notes[-1]  # a note's text with a comma of its own
+            start = prev.start - tok.start if prev.span is not None else 0
+            notes[-1] = (prev_role, sub_token(tok, start, pos + len(part)))
+        else:
+            notes.append((role, sub_token(tok, pos + value_at, pos + len(part))))
+        pos += len(part)
+    rest, more = strip_note(sub_token(tok, 0, m.start()))
+    return rest, more + notes
+
+
+def _note_role(part: str) -> tuple[str | None, int]:
+    if (h := _NOTE_HALF.match(part)) is not None:
+        return "half_year", h.start(2)
+    if (y := _NOTE_YEAR.match(part)) is not None:
+        return f"history:{y.group(1)}", y.start(2)
+    if (lab := _NOTE_LABEL.match(part)) is not None:
+        role = vocab.header_role(lab.group(1))
+        if role in ("basis", "category", "description", "half_year", "target", "key_task"):
+            return role, lab.start(2)
+    return None, 0
+
+
+def _siblings(l1: str, l2: str | None, new: str) -> bool:
+    """``new`` is a level2 of ``l1`` in a framework that also holds ``l2`` (the block in force)."""
+    c1, c2, cn = framework.canonical_level1(l1), framework.canonical_level2(l2), framework.canonical_level2(new)
+    for fw in framework.FRAMEWORKS:
+        l2s = fw.level2s(c1) if c1 else None
+        if l2s and cn in l2s and (c2 is None or c2 in l2s):
+            return True
+    return False
+
+
+def _value_tail(tok: Token, *, qualitative: bool) -> tuple[Token | None, Token | None]:
+    text = tok.text
+    if _is_value(text):
+        return None, tok
+    d = _DATE_TAIL.search(text)
+    if d and d.start() >= 3:
+        return sub_token(tok, 0, d.start()), sub_token(tok, d.start(), len(text))
+    m = _VALUE_TAIL.search(text)
+    if m and m.start() >= 2:
+        unit = m.group("unit") or ""
+        name = text[: m.start()]
+        ok = bool(m.group("op")) or unit in ("%", "％", "‰") or (
+            1 <= len(unit) <= 3 and re.fullmatch(r"[\u4e00-\u9fff/]+", unit) and not _NAME_CUT_BEFORE.search(name)
+            and not re.search(r"[\d.]$", name))
+        if ok and not re.search(rf"{_OP}$", name):
+            return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
+    if qualitative:
+        for n in range(min(6, len(text) - 3), 1, -1):
+            if text[-n:] in vocab.QUALITATIVE_VALUES:
+                return sub_token(tok, 0, len(text) - n), sub_token(tok, len(text) - n, len(text))
+    return tok, None
+
+
+_FORM_LABELS = sorted(
+    {lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}
+    | {lbl for labels in vocab.GOAL_LABELS.values() for lbl in labels}, key=len, reverse=True,
+)
+_ALL_LABELS = sorted({*_FORM_LABELS, *vocab.OTHER_LABELS}, key=len, reverse=True)
+_LABEL_START = re.compile("|".join(re.escape(x) for x in _FORM_LABELS))
+_LABEL_AT = re.compile("|".join(re.escape(x) for x in _ALL_LABELS))
+_ROLE_LABELS = sorted({lbl for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3}, key=len,
+                      reverse=True)
+
+
+def split_labels(tok: Token) -> list[Token]:
+    """``项目名称XX项目主管部门XX局`` → label, value, label, value (a header copied glued)."""
+    text = tok.text
+    if kind_of(tok) != "text":
+        return [tok]
+    lead = _LEAD_PREFIX.match(text)
+    if lead and lead.end() < len(text) and _peel_roles(text[lead.end():]):
+        return [sub_token(tok, 0, lead.end()), *split_labels(sub_token(tok, lead.end(), len(text)))]
+    roles = _peel_roles(text)
+    if roles:
+        out, pos = [], 0
+        for n in roles:
+            out.append(sub_token(tok, pos, pos + n))
+            pos += n
+        return out
+    m = _LABEL_START.match(text)
+    if not m or len(text) - m.end() < 2:
+        return [tok]
+    cuts = [0, m.end()]
+    for m2 in _LABEL_AT.finditer(text, m.end()):
+        if len(m2.group()) >= 4 and m2.start() > cuts[-1]:
+            cuts += [m2.start(), m2.end()]
+    cuts.append(len(text))
+    return [sub_token(tok, a, b) for a, b in zip(cuts, cuts[1:]) if b > a and text[a:b].strip()]
+
+
+_ROLE_ONE = re.compile("|".join(re.escape(x) for x in _ROLE_LABELS))
+_ROLE_RUN = re.compile(f"(?:{_ROLE_ONE.pattern}){{2,}}")
+
+
+def _peel_roles(text: str) -> list[int] | None:
+    """Lengths of column headings glued into one token (一级指标二级指标三级指标指标值), or None."""
+    if not _ROLE_RUN.fullmatch(text):
+        return None
+    out = [len(m.group()) for m in _ROLE_ONE.finditer(text)]
+    return out if sum(out) == len(text) and len(out) >= 2 else None
+
+
+# ---------------------------------------------------------------------------------------
+# records
+
+
+@dataclass
+class _Rec:
+    l1: Token | None = None
+    l2: Token | None = None
+    pre: list[Token] = field(default_factory=list)
+    vals: list[Token] = field(default_factory=list)
+    post: list[Token] = field(default_factory=list)
+    unit: Token | None = None
+    op: str | None = None
+    basis: Token | None = None
+    category: Token | None = None
+    cut: set[int] = field(default_factory=set)  # ids of tokens cut from glued text (status REPAIRED)
+    weight: Token | None = None
+    notes: list[tuple[str, Token]] = field(default_factory=list)  # (role, value) from 合理（半年合理）
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pre or self.vals or self.post)
+
+
+@dataclass
+class _Table:
+    roles: list[str]
+    scope: str = "annual"
+
+    @property
+    def value_roles(self) -> list[str]:
+        vr = [r for r in self.roles if r in VALUE_ROLES or r.startswith("history:")]
+        return vr or ["target"]
+
+    def _free(self, before: bool) -> list[str]:
+        vals = [i for i, r in enumerate(self.roles) if r in VALUE_ROLES or r.startswith("history:")]
+        first, last = (min(vals), max(vals)) if vals else (len(self.roles), len(self.roles))
+        rng = self.roles[:first] if before else self.roles[last + 1:]
+        out = [r for r in rng if r in FREE_ROLES and (r != "ignore" or not before)]  # 指标值类型 holds 定量/定性
+        if before and "level3" not in out:
+            out.insert(0, "level3")
+        return out
+
+    @property
+    def pre_roles(self) -> list[str]:
+        return self._free(True)
+
+    @property
+    def post_roles(self) -> list[str]:
+        return self._free(False)
+
+
+@dataclass
+class _Draft:
+    form: Form
+    start_line: int
+    end_line: int = 0
+    indicators: list[tuple[Indicator, _Rec]] = field(default_factory=list)
+
+    @property
+    def has_content(self) -> bool:
+        f = self.form
+        return bool(self.indicators or f.project_name or f.unit_name or f.competent_dept or f.budget.lines
+                    or f.goals.annual or f.goals.long_term)
+
+
+# ---------------------------------------------------------------------------------------
+# the reader
+
+
+class StreamReader:
+    """Reads one text into forms (see the module docstring)."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self.toks = tokenize(text)
+        self.glued = self._glued_style()
+        self.drafts: list[_Draft] = []
+        self.draft: _Draft | None = None
+        self.mode = "preamble"
+        self.table: _Table | None = None
+        self.rec = _Rec()
+        self.carry1: Token | None = None
+        self.carry2: Token | None = None
+        self.context: dict = {}
+        self.section: str | None = None
+        self.item: Token | None = None
+        self.item_amounts = 0
+        self.columns: list[str] = []
+        self.default_unit = "万元"
+        self.pending_title: Token | None = None
+
+    def _glued_style(self) -> bool:
+        """Rows copied with no separators: several lines start with a level name glued to more text."""
+        n = 0
+        for t in self.toks:
+            if t.first_on_line and t.line_tokens == 1 and kind_of(t) == "text":
+                lead = _LEAD_PREFIX.match(t.text)
+                text = t.text[lead.end():] if lead else t.text
+                got = framework.leading_level_name(text)
+                if got and got[2] < len(text) and (text[: got[2]].endswith("指标") or (
+                        framework.leading_level_name(text[got[2]:]) and _VALUE_TAIL.search(text))):
+                    n += 1
+        return n >= 2
+
+    # -- forms ---------------------------------------------------------------------------
+
+    def _new_form(self, tok: Token, title: Token | None = None) -> _Draft:
+        self._flush()
+        if self.draft is not None:
+            self.draft.end_line = tok.line - 1
+        form = Form(title=clean_cell(title.text) if title else None)
+        if title is not None:
+            form.evidence["title"] = evidence(title)
+        self.draft = _Draft(form=form, start_line=(title or tok).line)
+        self.drafts.append(self.draft)
+        self.mode, self.table, self.carry1, self.carry2 = "header", None, None, None
+        self.section, self.item, self.columns, self.default_unit = None, None, [], "万元"
+        return self.draft
+
+    def _ensure_form(self, tok: Token) -> _Draft:
+        if self.draft is None:
+            title = self.pending_title
+            self.pending_title = None
+            return self._new_form(tok, title)
+        return self.draft
+
+    # -- main loop -----------------------------------------------------------------------
+
+    def read(self) -> list[Form]:
+        toks = self._expand(self.toks)
+        i = 0
+        while i < len(toks):
+            i = self._step(toks, i)
+        self._flush()
+        if self.draft is not None:
+            self.draft.end_line = len(self.lines)
+        return [self._finish(d) for d in self.drafts if d.has_content]
+
+    def _expand(self, toks: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        for t in toks:
+            out += split_labels(t)
+        return out
+
+    def _step(self, toks: list[Token], i: int) -> int:
+        tok = toks[i]
+        k = kind_of(tok)
+        text = tok.text
+        if k == "title":
+            if self.draft is None:
+                self.pending_title = tok
+            elif self.draft.has_content:
+                self._new_form(tok, tok)
+            else:
+                self.draft.form.title = clean_cell(text)
+                self.draft.form.evidence["title"] = evidence(tok)
+            return i + 1
+        if _YEAR_LINE.match(text) or (m := _UNIT_LINE.search(text)) and len(text) <= 16:
+            self._read_year_unit(tok)
+            return i + 1
+        if k == "field":
+            return self._read_field(toks, i)
+        if k == "goal":
+            return self._read_goal(toks, i)
+        if k == "other":
+            return self._skip_other(toks, i)
+        if k == "lead":
+            if self.draft is None:
+                return i + 1  # 绩效指标： in a budget text's prose: a list needs level names to start
+            self._flush()
+            scope = vocab.lead_scope(text) or "annual"
+            self.table = _Table(list(self.table.roles) if self.table else list(DEFAULT_ROLES), scope)
+            self.mode = "indicators"
+            return i + 1
+        if k == "role":
+            return self._read_roles(toks, i)
+        if k == "budget" and self.mode != "indicators":
+            self._ensure_form(tok)
+            self.mode = "budget"
+            if re.search(r"\d", text) and self._budget_sentence(tok):
+                return i + 1  # 项目资金总额120万元: a sentence, not a block label
+            self._budget_label(tok)
+            return i + 1
+        if self.mode == "budget":
+            if k == "level":
+                self.mode = "indicators"
+            else:
+                self._budget_token(tok)
+                return i + 1
+        if self.draft is None:
+            self._preamble(tok)
+            if k == "level" and self._opens_list(tok) and self._starts_prose_list(toks, i):
+                self._ensure_form(tok)
+            else:
+                return i + 1
+        if self.mode != "indicators":
+            if (k == "level" and self._opens_list(tok)) or (k == "text" and self._glued_level(tok)):
+                self.mode = "indicators"
+                self.table = self.table or _Table(list(DEFAULT_ROLES))
+            else:
+                self._budget_sentence(tok)
+                return i + 1
+        return self._indicator_token(toks, i)
+
+    def _starts_prose_list(self, toks: list[Token], i: int) -> bool:
+        """A level name with a value within the next few tokens: indicators with no form header."""
+        return any(_is_value(t.text) or self._glued_value(t) for t in toks[i + 1:i + 5])
+
+    @staticmethod
+    def _opens_list(tok: Token) -> bool:
+        """A level name that can open an indicator list with no header: an L1, or a name
+        printed as a level (…指标); a bare 绩效目标 / 项目立项 is a heading of prose too."""
+        return bool(framework.canonical_level1(tok.text)) or tok.text.endswith("指标")
+
+    def _carry_texts(self) -> tuple[str | None, str | None]:
+        return (self.carry1.text if self.carry1 else None, self.carry2.text if self.carry2 else None)
+
+    def _glued_level(self, tok: Token) -> bool:
+        return any(kind == "level" for kind, _ in split_glued(tok, bare=self.glued))
+
+    def _glued_value(self, tok: Token) -> bool:
+        return any(kind == "value" for kind, _ in split_glued(tok, bare=self.glued))
+
+    def _preamble(self, tok: Token) -> None:
+        """Before the first form: the budget year and the unit a budget book's cover names."""
+        if "year" not in self.context and len(tok.text) <= 30 and (y := year_from_text(tok.text)):
+            self.context["year"] = (y, tok)
+
+    def _read_year_unit(self, tok: Token) -> None:
+        if m := _UNIT_LINE.search(tok.text):
+            self.default_unit = m.group(1)
+            return
+        y = year_from_text(tok.text)
+        if y is None:
+            return
+        if self.draft is not None and self.draft.form.year is None:
+            self.draft.form.year = y
+            self.draft.form.evidence["year"] = evidence(tok)
+        elif self.draft is None:
+            self.context.setdefault("year", (y, tok))
+
+    # -- header --------------------------------------------------------------------------
+
+    def _is_anchor(self, tok: Token) -> bool:
+        k = kind_of(tok)
+        return k in ("title", "field", "goal", "other", "role", "lead", "budget") or (
+            k == "level" and (tok.first_on_line or tok.text.endswith("指标")))
+
+    def _value_run(self, toks: list[Token], i: int, *, multi: bool) -> tuple[list[Token], int]:
+        """Tokens after a label up to the next anchor: one line's worth, or (goals) several lines."""
+        label = toks[i]
+        j = i + 1
+        run: list[Token] = []
+        while j < len(toks) and not self._is_anchor(toks[j]):
+            t = toks[j]
+            if run and not multi and (t.line != run[-1].line or label.line_tokens == 1 and t.line != label.line):
+                break
+            if not run and not multi and t.line - label.line > 3:
+                break
+            run.append(t)
+            j += 1
+            if not multi and label.line_tokens == 1 and t.line != label.line:
+                break  # one cell per line: the value is the next cell
+        return run, j
+
+    def _joined(self, run: list[Token], stop: Token | None = None, *, to_eol: bool = False) -> str:
+        """The source text a run of tokens covers (spaces inside one line kept, lines glued).
+
+        ``to_eol``: a goal's text runs to the end of its lines (its closing 。 is text), or
+        up to ``stop``, the label that ends it on the same line."""
+        parts: list[str] = []
+        k = 0
+        while k < len(run):
+            a = run[k]
+            b = a
+            while k + 1 < len(run) and run[k + 1].line == a.line and run[k + 1].end_line is None and a.end_line is None:
+                k += 1
+                b = run[k]
+            if a.end_line is None and b.end_line is None and a.line == b.line:
+                end = b.end
+                if to_eol:
+                    line = self.lines[a.line - 1]
+                    end = stop.start if stop is not None and stop.line == a.line else len(line.rstrip())
+                    end = max(end, b.end)
+                parts.append(self.lines[a.line - 1][a.start:end].rstrip(" \t|｜"))
+            else:
+                parts.append(a.raw)
+            k += 1
+        return "\n".join(parts)
+
+    def _read_field(self, toks: list[Token], i: int) -> int:
+        tok = toks[i]
+        fld = vocab.header_field(tok.text)
+        draft = self.draft
+        # a new form starts at a header label once the current form has its indicators, or at a
+        # second 项目名称 (a unit named twice — 填报单位 and 实施单位 — is one form's header)
+        self._flush()
+        if draft is None or draft.indicators or (
+                fld == "project_name" and draft.form.project_name is not None):
+            title = self.pending_title if draft is None else None
+            self.pending_title = None
+            draft = self._new_form(tok, title)
+        run, j = self._value_run(toks, i, multi=False)
+        if run and getattr(draft.form, fld) is None:
+            text = clean_cell(self._joined(run))
+            text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)
+            setattr(draft.form, fld, text)
+            first = run[0]
+            span = (first.start, run[-1].end) if all(t.line == first.line and t.end_line is None for t in run) else None
+            draft.form.evidence[fld] = Evidence(line=first.line, span=span, source_text=self._joined(run),
+                                                status=AlignmentStatus.EXACT, extractor=EXTRACTOR)
+        if self.mode in ("preamble", "indicators"):
+            self.mode = "header"
+        return j
+
+    def _read_goal(self, toks: list[Token], i: int) -> int:
+        tok = toks[i]
+        draft = self._ensure_form(tok)
+        fld = vocab.goal_field(tok.text)
+        self._flush()
+        run, j = self._value_run(toks, i, multi=True)
+        if run and not getattr(draft.form.goals, fld):
+            src = self._joined(run, toks[j] if j < len(toks) else None, to_eol=True)
+            setattr(draft.form.goals, fld, clean_cell(src))
+            first = run[0]
+            span = (first.start, run[-1].end) if all(t.line == first.line and t.end_line is None for t in run) else None
+            draft.form.evidence[f"goals.{fld}"] = Evidence(line=first.line, span=span, source_text=src,
+                                                           status=AlignmentStatus.EXACT, extractor=EXTRACTOR)
+        self.mode = "header"
+        return j
+
+    def _skip_other(self, toks: list[Token], i: int) -> int:
+        _run, j = self._value_run(toks, i, multi=False)
+        return j
+
+    # -- indicator header ----------------------------------------------------------------
+
+    def _read_roles(self, toks: list[Token], i: int) -> int:
+        j = i
+        roles: list[str] = []
+        texts: list[str] = []
+        while j < len(toks):
+            t = toks[j]
+            r = vocab.header_role(t.text)
+            if r is None or (r == "unit" and not roles) or (j > i and kind_of(t) == "level"):
+                break
+            if r == "history_year":
+                y = vocab.YEAR_HEADER_RE.match(vocab.key(t.text)).group(1)
+                if "history_group" in roles:
+                    roles[roles.index("history_group")] = f"history:{y}"
+                else:
+                    roles.append(f"history:{y}")
+            elif r not in ("lead",) and not (roles and roles[-1] == r):
+                roles.append(r)
+            texts.append(t.text)
+            j += 1
+        roles = [r for r in roles if r != "history_group"]
+        if not vocab.names_indicator_header(texts):
+            return i + 1  # a lone heading word (指标值 in prose): not a table header
+        self._flush()
+        self._ensure_form(toks[i])
+        scope = self.table.scope if self.table else "annual"
+        if "op_or_category" in roles:
+            roles = ["category" if r == "op_or_category" else r for r in roles]
+        self.table = _Table(roles, scope)
+        self.mode = "indicators"
+        self.carry1 = self.carry2 = None
+        return j
+
+    # -- indicators ----------------------------------------------------------------------
+
+    def _indicator_token(self, toks: list[Token], i: int) -> int:
+        tok, notes = strip_note(toks[i])
+        if notes:
+            toks[i] = tok
+            j = self._indicator_token(toks, i)
+            self.rec.notes += notes
+            return j
+        tok = toks[i]
+        table = self.table or _Table(list(DEFAULT_ROLES))
+        self.table = table
+        k = kind_of(tok)
+        rec = self.rec
+        if k == "level" and not self._level_is_name(toks, i):
+            self._flush()
+            self._set_level(tok, toks[i + 1] if i + 1 < len(toks) else None)
+            return i + 1
+        text = tok.text
+        if tok.first_on_line and tok.line_tokens >= 2 and rec.pre and rec.vals:
+            self._flush()  # a row per line: a new line is a new record
+            rec = self.rec
+        if _LONE_OP.match(text) and i + 1 < len(toks) and re.match(_NUM, toks[i + 1].text):
+            rec.op = vocab.operator_in_cell(text) or text
+            return i + 1
+        key = vocab.key(text)
+        if key in vocab.VALUE_KIND_WORDS:
+            return i + 1
+        if key in vocab.BASIS_VALUES and rec.pre:
+            rec.basis = tok
+            post = table.post_roles
+            if rec.vals and "basis" in post:  # the columns before 指标值确定依据 are passed
+                while len(rec.post) <= post.index("basis"):
+                    rec.post.append(tok)
+            return i + 1
+        if (key in vocab.CATEGORY_VALUES or key in ("正向", "反向")) and rec.pre:
+            rec.category = tok
+            return i + 1
+        if rec.pre and rec.vals and rec.unit is None and _UNIT_TOKEN.match(text) and not rec.post and \
+                self._bare_number(rec.vals[-1]) and not looks_like_value(text):
+            rec.unit = tok
+            return i + 1
+        if rec.pre and _is_value(text):
+            if len(rec.vals) < len(table.value_roles):
+                rec.vals.append(tok)
+            elif "weight" in table.roles and re.fullmatch(r"\d+(\.\d+)?", text) and rec.weight is None:
+                rec.weight = tok
+            return i + 1
+        if not rec.pre and _is_value(text):
+            return i + 1  # a value with no name before it: nothing to attach it to
+        if re.fullmatch(r"指标\s*\d+", text):
+            return i + 1  # 指标1：name — the numbering of a name, cut off at the colon
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        nxt_is_name = nxt is None or (kind_of(nxt) in ("text", "level") and not _is_value(nxt.text))
+        if k == "text" and (not rec.pre or rec.vals) and self.carry1 is not None and \
+                framework.is_open_level1(self.carry1.text) and nxt_is_name and not self._glued_value(tok) and \
+                (rec.l2 is None or rec.vals) and i + 2 < len(toks) and _is_value(toks[i + 2].text):
+            self._flush()
+            self.carry2 = self.rec.l2 = tok  # under 履职 / 履职效能 the level2s are the department's own
+            return i + 1
+        weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
+        if rec.pre and not rec.vals and len(rec.pre) >= len(table.pre_roles) and (nxt_is_name or weight_next) and \
+                _loose_value(text) and not (tok.first_on_line and tok.line_tokens >= 2):
+            rec.vals.append(tok)
+            return i + 1
+        self._free_text(tok, table)
+        return i + 1
+
+    def _level_is_name(self, toks: list[Token], i: int) -> bool:
+        """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,
+        or it repeats the level just carried, or the record's level already came in this row."""
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if nxt is not None and _is_value(nxt.text) and (self.carry2 or self.carry1):
+            lvl = _level(tok.text)
+            if lvl == "level1" and self.carry1 is not None and not self._is_l2_of(tok, self.carry1):
+                return False
+            return True
+        if self.carry2 is not None and framework.canonical_level2(tok.text) == framework.canonical_level2(
+                self.carry2.text) and self.rec.l2 is not None and not self.rec.pre:
+            return True
+        return False
+
+    def _is_l2_of(self, tok: Token, l1: Token) -> bool:
+        return bool(framework.fits(l1.text, tok.text))
+
+    def _set_level(self, tok: Token, nxt: Token | None = None) -> None:
+        lvl = _level(tok.text)
+        if lvl == "level1" and framework.canonical_level2(tok.text) and self.carry1 is not None:
+            # 成本指标 / 满意度: an L1 in one framework, an L2 in another. It opens a level1 block when
+            # an L2 of its own follows, or when it comes after the current L1 in some framework.
+            own_l2 = nxt is not None and _level(nxt.text) == "level2" and framework.fits(tok.text, nxt.text)
+            if not own_l2 and framework.fits(self.carry1.text, tok.text) and not _follows(self.carry1.text, tok.text):
+                lvl = "level2"
+        if lvl == "level1":
+            self.carry1, self.carry2 = tok, None
+            self.rec.l1, self.rec.l2 = tok, None
+        else:
+            self.carry2 = tok
+            self.rec.l2 = tok
+
+    def _free_text(self, tok: Token, table: _Table) -> None:
+        rec = self.rec
+        pre, post = table.pre_roles, table.post_roles
+        if not rec.vals and len(rec.pre) < len(pre):
+            if pre[len(rec.pre)] == "level3":
+                self._add_name(tok)
+            else:
+                rec.pre.append(tok)
+            return
+        last = rec.post[-1] if rec.post else None
+        if last is not None and tok.soft_before and last.line == tok.line and last.end_line is None and \
+                tok.end_line is None and tok.start - last.end <= 2:
+            rec.post[-1] = self._extended(last, tok)  # 完成得10分；每少完成1%扣1分: one cell's own punctuation
+            return
+        if rec.vals and len(rec.post) < len(post) and not (tok.first_on_line and tok.line_tokens >= 2):
+            rec.post.append(tok)
+            return
+        self._flush()
+        self._add_name(tok)
+
+    def _extended(self, a: Token, b: Token) -> Token:
+        raw = self.lines[a.line - 1][a.start:b.end]
+        return Token(text=raw, line=a.line, start=a.start, end=b.end, raw=raw, first_on_line=a.first_on_line,
+                     line_tokens=a.line_tokens, soft_before=a.soft_before)
+
+    def _add_name(self, tok: Token) -> None:
+        """An indicator name, cut when levels or a value are glued to it."""
+        pieces = split_glued(tok, qualitative=self.glued and tok.line_tokens == 1, bare=self.glued,
+                             carry=self._carry_texts())
+        for kind, piece in pieces:
+            rec = self.rec
+            if kind == "lead":
+                scope = vocab.lead_scope(piece.text) or "annual"
+                if self.table is not None and self.table.scope != scope:
+                    self._flush()
+                    self.table = _Table(list(self.table.roles), scope)
+                    self.carry1 = self.carry2 = None
+                continue
+            if kind == "basis":
+                self.rec.basis = piece
+                continue
+            if kind == "after":  # a description (or basis) glued after the value
+                if self.rec.pre and self.table is not None and len(self.rec.post) < len(self.table.post_roles):
+                    self.rec.post.append(piece)
+                    self.rec.cut.add(id(piece))
+                continue
+            if kind == "level":
+                if rec.pre:
+                    self._flush()
+                self._set_level(piece)
+                self.rec.cut.add(id(piece))
+            elif kind == "text":
+                name = _NUMBERING.sub("", piece.text)
+                if name != piece.text:
+                    piece = sub_token(piece, len(piece.text) - len(name), len(piece.text))
+                if not piece.text:
+                    continue
+                if rec.pre and rec.vals:
+                    self._flush()
+                self.rec.pre.append(piece)
+                if len(pieces) > 1:
+                    self.rec.cut.add(id(piece))
+            else:
+                if self.rec.pre and len(self.rec.vals) < len(self.table.value_roles):
+                    self.rec.vals.append(piece)
+                    self.rec.cut.add(id(piece))
+
+    @staticmethod
+    def _bare_number(tok: Token) -> bool:
+        p = parse_value(tok.text)
+        return p is not None and p.number is not None and not p.unit
+
+    def _flush(self) -> None:
+        rec, table, draft = self.rec, self.table, self.draft
+        if rec.empty:
+            return  # only levels so far: they belong to the record that follows
+        self.rec = _Rec()
+        if table is None or draft is None:
+            return
+        roles_pre = table.pre_roles
+        names = dict(zip(roles_pre, rec.pre))
+        l3 = names.get("level3")
+        if l3 is None:
+            return
+        ind = Indicator(scope=table.scope)
+        l1 = rec.l1 or self.carry1
+        l2 = rec.l2 or self.carry2
+        for fld, t in (("level1", l1), ("level2", l2)):
+            if t is not None:
+                setattr(ind, fld, clean_cell(t.text))
+                printed = t is rec.l1 or t is rec.l2
+                status = (AlignmentStatus.REPAIRED if id(t) in rec.cut else AlignmentStatus.EXACT) if printed \
+                    else AlignmentStatus.INFERRED
+                ind.evidence[fld] = evidence(t, status=status)
+        posts = dict(zip(table.post_roles, rec.post))
+        for fld, t in {**names, **posts}.items():
+            if fld in ("ignore",) or t is None:
+                continue
+            if fld == "weight":
+                continue
+            text = clean_cell(t.text)
+            if fld == "level3":
+                text = _PLACEHOLDER.sub("", re.sub(r"^指标\s*\d+\s*[:：]\s*", "", text)).strip()
+            if fld in ("level3", "description", "basis", "category", "key_task"):
+                setattr(ind, fld, text)
+                status = AlignmentStatus.REPAIRED if (id(t) in rec.cut or text != t.text) else AlignmentStatus.EXACT
+                ind.evidence[fld] = evidence(t, status=status)
+        for fld, t in (("basis", rec.basis), ("category", rec.category)):
+            if t is not None and getattr(ind, fld) is None:
+                setattr(ind, fld, clean_cell(t.text))
+                ind.evidence[fld] = evidence(t)
+        if rec.weight is not None:
+            ind.weight = float(rec.weight.text)
+            ind.evidence["weight"] = evidence(rec.weight)
+        vroles = table.value_roles
+        for fld, t in zip(vroles[len(vroles) - len(rec.vals):], rec.vals):  # right-aligned: empty cells are the left ones
+            self._set_value(ind, fld, t, rec)
+        if rec.unit is not None:
+            ind.unit = clean_cell(rec.unit.text)
+        for role, t in rec.notes:
+            if role in ("half_year", "target") or role.startswith("history:"):
+                if getattr(ind, role, None) is None and role not in ind.history:
+                    self._set_value(ind, role, t, _Rec())
+            elif role in ("basis", "category", "description", "key_task") and getattr(ind, role) is None:
+                setattr(ind, role, clean_cell(t.text))
+                ind.evidence[role] = evidence(t)
+        draft.indicators.append((ind, rec))
+
+    def _set_value(self, ind: Indicator, fld: str, tok: Token, rec: _Rec) -> None:
+        text, repairs = normalize_value_text(tok.text)
+        if not text:
+            return
+        parsed = parse_value(text)
+        if rec.op and parsed is not None and parsed.op is None and parsed.number is not None and fld == "target":
+            text = rec.op + text
+            repairs.append(Repair(rule="operator_from_token", original=tok.text, repaired=text))
+        if rec.unit is not None and parsed is not None and parsed.number is not None and not parsed.unit:
+            unit = clean_cell(rec.unit.text)
+            if unit not in ("/", "-", "无"):
+                text += unit
+                repairs.append(Repair(rule="unit_from_token", original=tok.text, repaired=text))
+        if fld.startswith("history:"):
+            ind.history[fld.split(":", 1)[1]] = text
+            ind.evidence[fld] = evidence(tok, status=AlignmentStatus.REPAIRED if repairs else AlignmentStatus.EXACT,
+                                         repairs=repairs)
+            return
+        setattr(ind, fld, text)
+        setattr(ind, f"{fld}_parsed", parse_value(text))
+        cut = id(tok) in rec.cut
+        if cut:
+            repairs.append(Repair(rule="cut_from_glued_text", original=tok.text, repaired=text))
+        status = AlignmentStatus.REPAIRED if repairs else AlignmentStatus.EXACT
+        ind.evidence[fld] = evidence(tok, status=status, repairs=repairs)
+
+    # -- budget --------------------------------------------------------------------------
+
+    def _budget_label(self, tok: Token) -> None:
+        if sec := vocab.budget_section(tok.text):
+            self.section = sec
+        else:
+            self.section = vocab.budget_block_name(tok.text)
+        if m := re.search(r"[(（](万元|元|亿元)[)）]", tok.text):
+            self.default_unit = m.group(1)
+        self.item, self.columns = None, []
+
+    def _budget_token(self, tok: Token) -> None:
+        text = tok.text
+        if vocab.budget_section(text):
+            self.section = vocab.budget_section(text)
+            self.item = None
+            return
+        if vocab.is_budget_column(text):
+            if self.item is not None and self.item_amounts:
+                self.columns = []
+            self.columns.append(vocab.key(text))
+            self.item = None
+            return
+        amount, _unit = parse_amount(text, self.default_unit)
+        if amount is not None:
+            if self.item is not None:
+                col = self.columns[self.item_amounts] if self.item_amounts < len(self.columns) else (
+                    self.columns[-1] if self.columns and self.item_amounts == 0 else None)
+                self._add_line(self.item, col, tok, amount)
+                self.item_amounts += 1
+            return
+        if self._budget_sentence(tok):
+            return
+        if vocab.key(text) in ("", "万元", "（万元）"):
+            return
+        self.item, self.item_amounts = tok, 0
+
+    def _budget_sentence(self, tok: Token) -> bool:
+        """Items and amounts inside one piece of text: 资金总额100万元 / 其中财政拨款80万元."""
+        if self.draft is None or not re.search(r"\d", tok.text):
+            return False
+        found = False
+        for m in _BUDGET_SENTENCE.finditer(tok.text):
+            amount, _ = parse_amount(m.group("num") + (m.group("unit") or ""), self.default_unit)
+            if amount is None:
+                continue
+            part = sub_token(tok, m.start("num"), m.end())
+            item = sub_token(tok, m.start("item"), m.end("item"))
+            self._add_line(item, None, part, amount)
+            found = True
+        return found
+
+    def _add_line(self, item: Token, column: str | None, tok: Token, amount: float) -> None:
+        name = re.sub(r"^其中[:：]?\s*", "", clean_cell(item.text)).replace(" ", "")
+        name = re.sub(r"[(（](万元|元)[)）]$", "", name)
+        line = BudgetLine(section=self.section, item=name or None, column=column, amount=amount)
+        line.evidence["amount"] = evidence(tok)
+        self.draft.form.budget.lines.append(line)
+
+    # -- finishing -----------------------------------------------------------------------
+
+    def _finish(self, draft: _Draft) -> Form:
+        from jixiao.extract.rules import _finish_budget, _form_type  # one home for these rules
+
+        form = draft.form
+        _fill_levels_up([ind for ind, _ in draft.indicators])
+        form.indicators = [ind for ind, _ in draft.indicators]
+        if form.year is None:
+            title = form.title or ""
+            if (y := year_from_text(title)) is not None:
+                form.year = y
+                form.evidence["year"] = form.evidence.get("title") or Evidence(extractor=EXTRACTOR)
+            elif "year" in self.context:
+                y, tok = self.context["year"]
+                form.year = y
+                form.evidence["year"] = evidence(tok, status=AlignmentStatus.INFERRED)
+        if form.title:
+            form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
+        form.form_type = _form_type(form.title or "", form)
+        _finish_budget(form)
+        if not form.indicators:
+            form.flag(Severity.ERROR, "no_indicators", "no indicator rows were read from this form (stream reader)",
+                      field="indicators")
+        form.pages = [1]
+        return form
+
+
+def _follows(prev_l1: str, l1: str) -> bool:
+    """``l1`` comes after ``prev_l1`` among some framework's level1s."""
+    a, b = framework.canonical_level1(prev_l1), framework.canonical_level1(l1)
+    return any(a in fw.level1s and b in fw.level1s and fw.level1s.index(b) > fw.level1s.index(a)
+               for fw in framework.FRAMEWORKS)
+
+
+def _fill_levels_up(inds: list[Indicator]) -> None:
+    """Records above the first printed level take the next one (a merged cell's text printed
+    mid-span, as PDF-viewer copies do), when the framework agrees."""
+    for fld in ("level2", "level1"):
+        nxt: Indicator | None = None
+        for ind in reversed(inds):
+            if getattr(ind, fld) is not None:
+                nxt = ind
+            elif nxt is not None and (fld == "level2" or ind.level2 is None or
+                                      framework.fits(getattr(nxt, "level1"), ind.level2) is not False):
+                if fld == "level2" and ind.level1 is not None and nxt.level1 is not None and \
+                        framework.canonical_level1(ind.level1) != framework.canonical_level1(nxt.level1):
+                    continue
+                setattr(ind, fld, getattr(nxt, fld))
+                ev = nxt.evidence.get(fld)
+                if ev is not None:
+                    ind.evidence[fld] = ev.model_copy(update={"status": AlignmentStatus.INFERRED})
+
+
+# ---------------------------------------------------------------------------------------
+# entry points
+
+
+@dataclass
+class StreamResult:
+    """Forms read from a text, and the line range each came from (for regions and the LLM)."""
+
+    forms: list[Form]
+    ranges: list[tuple[int, int]]
+
+
+def extract_stream(text: str) -> StreamResult:
+    """Read every form of a text (see the module docstring); forms with no content are dropped."""
+    reader = StreamReader(text)
+    forms = reader.read()
+    ranges = [(d.start_line, d.end_line or len(reader.lines)) for d in reader.drafts if d.has_content]
+    return StreamResult(forms=forms, ranges=ranges)
+
+
+def indicator_count(forms: list[Form], *, valued: bool = False) -> int:
+    """Indicators read (``valued``: only those with a target or half-year value, the self-check's
+    measure: a name with no value is as likely prose as an indicator)."""
+    return sum(1 for f in forms for i in f.indicators if not valued or i.target or i.half_year)

@@ -1,0 +1,83 @@
+"""Which path answers a text input: the table (rules) path or the stream reader.
+
+The rules path reads text exports whose cells survived (TSV, pipe rows, one cell per
+line with tabs). Web-page copies lose them, and the rules path then finds no form, a
+header with no indicators, or a handful of rows. The stream reader is cheap (a few ms), so
+it runs on every text input and a self-check decides, per document and then per form:
+
+* no form from the rules path, and the stream found indicators → the stream answers;
+* the stream found at least twice as many indicators with a value (and ≥ 2 more) → the stream
+  answers;
+* same number of forms: a rules form with no indicators, or far fewer than its stream twin,
+  is replaced by that twin (``mixed``);
+* otherwise the rules path answers (it has the cell grid, the stream only the order).
+
+The answer is recorded in ``stats["extractor_path"]`` (``rules`` / ``stream`` / ``mixed``)
+and per form in an INFO flag ``read_by_stream``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from jixiao.model.source import Paragraph, SourceDocument, Table
+from jixiao.extract.stream import extract_stream, indicator_count
+from jixiao.model.output import Form, Severity
+from jixiao.segment import FormRegion
+
+FAR_MORE = 1.5  # the stream wins when it reads this many times the rules path's indicators (seeds: ≤ 0.99×)
+
+
+def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], forms: list[Form],
+                stats: dict[str, Any]) -> tuple[list[FormRegion], list[Form]]:
+    """Run the stream reader on a text input and keep whichever path reads more (see module doc)."""
+    from jixiao.ingest.text import read_text
+
+    t0 = time.perf_counter()
+    result = extract_stream(read_text(path))
+    ms = round((time.perf_counter() - t0) * 1000, 2)
+    s_forms, rules_n, stream_n = result.forms, indicator_count(forms), indicator_count(result.forms, valued=True)
+    stats["stream"] = {"forms": len(s_forms), "indicators": stream_n, "ms": ms}
+    path_used = "rules"
+    if stream_n and (not forms or (stream_n >= FAR_MORE * rules_n and stream_n - rules_n >= 2)):
+        path_used = "stream"
+        regions = [_region(src, rng, k, regions) for k, rng in enumerate(result.ranges)]
+        forms = s_forms
+        for f in forms:
+            _mark(f, "the table path could not settle this document" if rules_n == 0 else
+                  f"the stream reader found {stream_n} indicators, the table path {rules_n}")
+    elif stream_n and len(forms) == len(s_forms):
+        for k, (rf, sf) in enumerate(zip(forms, s_forms)):
+            n_rules, n_stream = len(rf.indicators), indicator_count([sf], valued=True)
+            if n_stream and (not n_rules or (n_stream >= FAR_MORE * n_rules and n_stream - n_rules >= 2)):
+                forms[k] = sf
+                _mark(sf, "the table path found this form's header but no indicators" if not n_rules else
+                      f"the stream reader found {n_stream} indicators in this form, the table path {n_rules}")
+                path_used = "mixed" if len(forms) > 1 else "stream"
+    stats["extractor_path"] = path_used
+    return regions, forms
+
+
+def _mark(form: Form, why: str) -> None:
+    form.flags = [f for f in form.flags if f.code != "no_indicators"] if form.indicators else form.flags
+    form.flag(Severity.INFO, "read_by_stream", f"read by the stream reader: {why}", field=None, extractor="stream")
+
+
+def _region(src: SourceDocument, rng: tuple[int, int], index: int, old: list[FormRegion]) -> FormRegion:
+    """The blocks of the source lines a stream form came from (the LLM path chunks regions)."""
+    a, b = rng
+    blocks = [blk for blk in src.blocks if a <= (_line_of(blk) or 0) <= b]
+    context = dict(old[0].context) if old else {}
+    return FormRegion(blocks=blocks, title=None, pages=[1], context=context, index=index)
+
+
+def _line_of(block: Paragraph | Table) -> int | None:
+    if isinstance(block, Paragraph):
+        return block.line
+    for row in block.rows:
+        for c in row:
+            if c.line is not None:
+                return c.line
+    return None

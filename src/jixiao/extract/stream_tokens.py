@@ -1,0 +1,237 @@
+"""Tokens of a text with no reliable cells, in reading order, each tied to its source span.
+
+Text copied from a government web page (or a PDF viewer) keeps the cells' text and order
+but not the grid: cells arrive one per line, separated by ``|``/``|||``, tabs, runs of
+spaces, blank lines, punctuation of a prose list, or nothing at all. What survives every
+linearization is the *order* of the cells, so this module only cuts the text into cell-
+sized tokens and repairs what copying does to labels:
+
+* separators of every kind cut tokens; a single space cuts only on a line that has no
+  stronger separator (a space-separated row), elsewhere it is part of the text;
+* ``?`` runs (non-breaking / full-width spaces lost in a charset round trip) are padding;
+* a merged cell printed vertically (``绩\\n效\\n指\\n标``, ``绩 效 指 标``) is re-joined, and
+  a label wrapped in its cell (``三级\\n指标``, ``部门（单位）\\n名称``) is re-joined when the
+  joined text is a label of the genre's vocabulary and the pieces are not;
+* page chrome (发布时间, 字号 大 中 小, 打印, 扫一扫, breadcrumbs) is dropped.
+
+Every token keeps its 1-based line and its ``[start, end)`` offsets in that line, so every
+value read from it can be grounded to the exact source span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from jixiao.domain import framework, vocab
+
+_CJK = r"\u3400-\u9fff"
+_STRONG_SEP = re.compile(r"\t|[|｜¦]|[ \u3000\xa0]{2,}")
+# always a cut: tabs, pipes, 2+ spaces, ? padding, prose separators (；。，、 and colons not inside numbers/times)
+_SEP = re.compile(
+    r"[\t|｜¦]+|[ \u3000\xa0]{2,}|[?？]+|[；;。]|：|(?<!\d):|:(?!\d)|[，,](?!\d)"
+)
+_SOFT = frozenset("；;。：:，,")  # prose separators: never inside parentheses (an annotation's own text)
+# a comma cuts only after a value (培训人次≥500人次，合格率≥95%) or before a level name: inside a
+# name (丰富招商内容，拓展招商资源) or a goal it is text
+_VALUE_BEFORE_COMMA = re.compile(r"(?:\d[^\d，,]{0,6}|[)）]|前|以上|以下)$")
+_LIST_MARK = re.compile(
+    r"\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）](?!\d)|[一二三四五六七八九十]{1,3}\s*[、.．])\s*"
+)
+_MARKER = re.compile(r"[*＊★●◆※]+")
+_SPACE = re.compile(r"[ \u3000\xa0]+")
+_SINGLE_CJK = re.compile(rf"^[{_CJK}]$")
+_SHORT_CJK = re.compile(rf"^[{_CJK}（）()]{{1,6}}$")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One cell-sized piece of text; ``raw`` is the exact source text it covers."""
+
+    text: str
+    line: int  # 1-based
+    start: int  # offset in the line
+    end: int
+    raw: str
+    end_line: int | None = None  # set when the token was joined over several lines
+    first_on_line: bool = False
+    line_tokens: int = 1  # how many cells its line holds (≥2: the line is a row)
+    soft_before: bool = False  # cut from the token before by prose punctuation (；，：), not a cell separator
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        return None if self.end_line is not None else (self.start, self.end)
+
+
+def tokenize(text: str) -> list[Token]:
+    """The text's tokens in reading order, chrome dropped, split labels re-joined."""
+    toks: list[Token] = []
+    lines = text.splitlines()
+    for no, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or vocab.is_chrome_line(line):
+            continue
+        toks += line_tokens(no, line)
+    toks = [t for t in toks if not _MARKER.fullmatch(t.text)]  # * / ★ marking a required column is decoration
+    toks = _join_vertical(toks, lines)
+    toks = [t for t in toks if vocab.key(t.text) not in vocab.CHROME_WORDS or len(t.text) == 1]
+    return _join_wrapped(toks, lines)
+
+
+def line_tokens(no: int, line: str) -> list[Token]:
+    """Cut one line at its separators (a single space only where nothing stronger is used)."""
+    pieces: list[tuple[int, int]] = []
+    pos = 0
+    depth = _paren_depth(line)
+    for m in _SEP.finditer(line):
+        ch = line[m.start()]
+        if ch in _SOFT and depth[m.start()] > 0:
+            continue
+        if ch in "，," and not _comma_cuts(line[pos:m.start()], line[m.end():]):
+            continue
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, len(line)))
+    out: list[tuple[int, int]] = []
+    spaces_cut = not _STRONG_SEP.search(line) and not re.search(r"[：:；;。]", line) and not re.search(
+        r"[\u4e00-\u9fff]，[\u4e00-\u9fff]", line)
+    for a, b in pieces:
+        if spaces_cut:
+            p = a
+            for m in _SPACE.finditer(line, a, b):
+                out.append((p, m.start()))
+                p = m.end()
+            out.append((p, b))
+        else:
+            out.append((a, b))
+    spans = []
+    for a, b in out:
+        # trim the span to its text
+        while a < b and line[a].isspace():
+            a += 1
+        while b > a and line[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+    if spans and (m := _LIST_MARK.match(line, spans[0][0], spans[0][1])) and m.end() < spans[0][1]:
+        spans[0] = (m.end(), spans[0][1])  # 1. / （2） / 三、 : a list's numbering, not text
+    soft = [k > 0 and bool(line[spans[k - 1][1]:a].strip()) and set(line[spans[k - 1][1]:a].strip()) <= _SOFT
+            for k, (a, _b) in enumerate(spans)]
+    cells = sum(1 for x in soft if not x)  # prose punctuation cuts a cell's text, not the row into cells
+    return [Token(text=line[a:b], line=no, start=a, end=b, raw=line[a:b], first_on_line=(k == 0), line_tokens=cells,
+                  soft_before=soft[k]) for k, (a, b) in enumerate(spans)]
+
+
+def _paren_depth(line: str) -> list[int]:
+    out, d = [], 0
+    for ch in line:
+        if ch in "（(":
+            d += 1
+        out.append(d)
+        if ch in "）)" and d > 0:
+            d -= 1
+    return out
+
+
+def _comma_cuts(before: str, after: str) -> bool:
+    """A comma between two list items: after a value, or before a level name."""
+    b = before.strip()
+    if _VALUE_BEFORE_COMMA.search(b) or any(b.endswith(w) for w in vocab.QUALITATIVE_VALUES if len(w) >= 2):
+        return True
+    return framework.leading_level_name(after.strip()) is not None and bool(
+        re.match(r"\s*\S+?指标", after) or framework.canonical_level1(after.strip()[:6]))
+
+
+def _join_vertical(toks: list[Token], lines: list[str]) -> list[Token]:
+    """Runs of ≥2 single-character tokens are one label printed vertically (绩/效/指/标)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        j = i
+        while j < len(toks) and _SINGLE_CJK.match(toks[j].text) and (j == i or toks[j].line - toks[j - 1].line <= 2):
+            j += 1
+        if j - i >= 2:
+            out += [_merge(toks[i + a:i + b], lines) for a, b in _segments("".join(t.text for t in toks[i:j]))]
+            i = j
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Two vertical labels one after the other (产/出/指/标/数/量/指/标) are cut into the genre's
+    labels when the run splits into known labels and is not one itself; else one piece."""
+    n = len(text)
+    if n < 4 or known_label(text):
+        return [(0, n)]
+    best: list[list[tuple[int, int]] | None] = [None] * (n + 1)
+    best[0] = []
+    best[1] = [(0, 1)]  # a one-character cell (是, 高) right before a vertical label
+    for b in range(2, n + 1):
+        for a in range(max(0, b - 10), b - 1):
+            if best[a] is not None and known_label(text[a:b]) and (
+                    best[b] is None or len(best[a]) + 1 < len(best[b])):
+                best[b] = [*best[a], (a, b)]
+    got = best[n]
+    return got if got and len(got) >= 2 and (got[0][1] > 1 or len(got) >= 2) else [(0, n)]
+
+
+def _merge(parts: list[Token], lines: list[str]) -> Token:
+    first, last = parts[0], parts[-1]
+    text = "".join(p.text for p in parts)
+    if first.line == last.line:  # 项??目??名??称: the source span keeps the padding
+        raw = lines[first.line - 1][first.start:last.end]
+        return Token(text=text, line=first.line, start=first.start, end=last.end, raw=raw,
+                     first_on_line=first.first_on_line, line_tokens=first.line_tokens - len(parts) + 1)
+    raw = "\n".join(p.raw for p in parts)
+    return Token(text=text, line=first.line, start=first.start, end=last.end, raw=raw, end_line=last.line,
+                 first_on_line=first.first_on_line, line_tokens=1)
+
+
+@lru_cache(maxsize=65536)
+def known_label(text: str) -> bool:
+    """A word of the form's fixed vocabulary: a header/goal label, a column heading, a framework name."""
+    return bool(
+        vocab.header_field(text) or vocab.goal_field(text) or vocab.other_label(text) or vocab.header_role(text)
+        or framework.canonical_level1(text) or framework.canonical_level2(text) or vocab.is_form_title(text)
+        or vocab.is_budget_block_label(text)
+    )
+
+
+def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
+    """A label wrapped inside its cell (一级 / 指标, 部门（单位） / 名称) is one token again."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        done = False
+        for k in (4, 3, 2):
+            parts = toks[i:i + k]
+            if len(parts) < k or not all(_SHORT_CJK.match(p.text) for p in parts):
+                continue
+            if any(b.line - a.line > 2 or (b.line == a.line and b.start - a.end > 1) for a, b in zip(parts, parts[1:])):
+                continue
+            joined = "".join(p.text for p in parts)
+            if known_label(joined) and not all(known_label(p.text) for p in parts):
+                out.append(_merge(parts, lines))
+                i += k
+                done = True
+                break
+        if not done:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def sub_token(tok: Token, a: int, b: int) -> Token:
+    """The part ``tok.text[a:b]`` as a token of its own (offsets kept for single-line tokens)."""
+    text = tok.text[a:b]
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    if tok.end_line is None and tok.raw == tok.text:
+        s = tok.start + a + lead
+        return Token(text=text, line=tok.line, start=s, end=s + len(text), raw=text,
+                     first_on_line=tok.first_on_line and a == 0, line_tokens=tok.line_tokens)
+    # a re-joined token (vertical or padded): its pieces have no exact span of their own
+    return replace(tok, text=text, raw=text, end_line=tok.end_line or tok.line)

@@ -1,0 +1,95 @@
+"""``--llm fallback`` on a document where segmentation finds no form (issue 11 §6, issue 16 item 1).
+
+The input is a Word file (python-docx) whose indicators are written as paragraphs: no
+绩效目标表 title, no header row, no table — the rules path finds no form. Its text speaks
+of indicators, so the whole document is chunked and sent; the fake endpoint answers like
+a competent model would, from the chunk it was sent, and the answers are grounded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("instructor")
+docx = pytest.importorskip("docx")
+
+from fakes.openai_server import FakeOpenAIServer, Reply, completion  # noqa: E402
+from jixiao.pipeline import ExtractOptions, extract_file  # noqa: E402
+from jixiao.model.output import AlignmentStatus  # noqa: E402
+
+PARAGRAPHS = [
+    "关于2024年度职业技能培训补助资金的说明",
+    "为做好职业技能培训工作，现将有关情况说明如下。",
+    "一、产出指标。数量指标：培训覆盖人次≥500人次；质量指标：培训合格率≥95%。",
+    "二、效益指标。社会效益指标：参训人员就业率≥60%。",
+    "三、满意度指标。参训人员满意度≥90%。",
+]
+ROW = re.compile(r"^(r\d+) \| (.*)$")
+FACTS = [  # (level1, level2, level3, target) as a careful reader of the paragraphs would answer
+    ("产出指标", "数量指标", "培训覆盖人次", "≥500人次"),
+    ("产出指标", "质量指标", "培训合格率", "≥95%"),
+    ("效益指标", "社会效益指标", "参训人员就业率", "≥60%"),
+    ("满意度指标", None, "参训人员满意度", "≥90%"),
+]
+
+
+def _reader(request: dict[str, Any], n: int) -> Reply:
+    """Answer from the rows actually sent: an indicator is reported only where its name is printed."""
+    items = []
+    for line in request["messages"][-1]["content"].splitlines():
+        m = ROW.match(line)
+        if not m:
+            continue
+        for l1, l2, l3, target in FACTS:
+            if l3 in m.group(2):
+                items.append({"row": m.group(1), "level1": l1, "level2": l2, "level3": l3, "target": target,
+                              "scope": "annual"})
+    return Reply(body=completion(json.dumps({"indicators": items}, ensure_ascii=False)))
+
+
+def _docx(path: Path, paragraphs: list[str]) -> Path:
+    d = docx.Document()
+    for p in paragraphs:
+        d.add_paragraph(p)
+    d.save(str(path))
+    return path
+
+
+@pytest.fixture
+def endpoint(monkeypatch: pytest.MonkeyPatch):
+    with FakeOpenAIServer(_reader) as srv:
+        monkeypatch.setenv("JIXIAO_LLM_BASE_URL", srv.base_url)
+        monkeypatch.setenv("JIXIAO_LLM_MODEL", "fake")
+        monkeypatch.setenv("JIXIAO_LLM_PROFILE", "llamacpp")
+        monkeypatch.delenv("JIXIAO_LLM_CONFIG", raising=False)
+        yield srv
+
+
+def test_no_form_found_sends_the_whole_document_in_chunks(tmp_path: Path, endpoint: FakeOpenAIServer) -> None:
+    src = _docx(tmp_path / "prose.docx", PARAGRAPHS)
+    off = extract_file(src)
+    assert not off.forms and any(f.code == "no_form_found" for f in off.flags)
+
+    doc = extract_file(src, ExtractOptions(llm="fallback", cache_dir=tmp_path / "cache"))
+    assert len(endpoint.requests) >= 1
+    sent = "\n".join(r["json"]["messages"][-1]["content"] for r in endpoint.requests)
+    assert "培训覆盖人次≥500人次" in sent and "参训人员满意度≥90%" in sent  # the document's text went out
+    assert doc.stats["llm"]["document_fallback"] is True and doc.stats["llm"]["chunks_sent"] >= 1
+    (form,) = doc.forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [(f[2], f[3]) for f in FACTS]
+    for ind in form.indicators:  # grounded to the paragraph it came from
+        ev = ind.evidence["level3"]
+        assert ev.extractor == "llm" and ev.status is AlignmentStatus.EXACT and ind.row_id
+
+
+def test_a_document_without_indicator_vocabulary_sends_nothing(tmp_path: Path, endpoint: FakeOpenAIServer) -> None:
+    src = _docx(tmp_path / "notice.docx", ["关于召开年度工作会议的通知", "请各单位于周五前报送参会人员名单。"])
+    doc = extract_file(src, ExtractOptions(llm="fallback", cache_dir=tmp_path / "cache"))
+    assert endpoint.requests == [] and doc.forms == []
+    assert any(f.code == "no_form_found" for f in doc.flags)
