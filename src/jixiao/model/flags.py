@@ -159,6 +159,9 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("no_form_found", E, "form", "no 绩效目标表 found (no indicator table or form header)", stage="pipeline"),
     FlagCode("llm_off", I, "llm", "an LLM mode was requested but the LLM path could not run (reason in message)",
              stage="pipeline"),
+    # -- raised by the stream extractor (text with no reliable cells)
+    FlagCode("read_by_stream", I, "form", "the form was read by the layout-free stream reader, not the table path",
+             stage="extract"),
     # -- raised by the rules extractor
     FlagCode("no_indicators", E, "form", "the region has no indicator rows the rules could read",
              stage="extract", unsettled=True),
