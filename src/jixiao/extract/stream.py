@@ -461,6 +461,9 @@ class StreamReader:
         self.item: Token | None = None
         self.item_amounts = 0
         self.columns: list[str] = []
+        self.items_run: list[Token] = []
+        self.block_amounts = 0
+        self.doc_unit: str | None = None
         self.default_unit = "万元"
         self.pending_title: Token | None = None
 
@@ -489,7 +492,8 @@ class StreamReader:
         self.draft = _Draft(form=form, start_line=(title or tok).line)
         self.drafts.append(self.draft)
         self.mode, self.table, self.carry1, self.carry2 = "header", None, None, None
-        self.section, self.item, self.columns, self.default_unit = None, None, [], "万元"
+        self.section, self.item, self.columns, self.default_unit = None, None, [], self.doc_unit or "万元"
+        self.items_run, self.block_amounts = [], 0
         return self.draft
 
     def _ensure_form(self, tok: Token) -> _Draft:
@@ -533,6 +537,9 @@ class StreamReader:
         if _YEAR_LINE.match(text) or (m := _UNIT_LINE.search(text)) and len(text) <= 16:
             self._read_year_unit(tok)
             return i + 1
+        if text == "单位" and i + 1 < len(toks) and toks[i + 1].text in ("元", "万元", "亿元") and toks[i + 1].line == tok.line:
+            self.default_unit = self.doc_unit = toks[i + 1].text  # 单位：元 (cut at its colon)
+            return i + 2
         if k == "field":
             return self._read_field(toks, i)
         if k == "goal":
@@ -603,7 +610,7 @@ class StreamReader:
 
     def _read_year_unit(self, tok: Token) -> None:
         if m := _UNIT_LINE.search(tok.text):
-            self.default_unit = m.group(1)
+            self.default_unit = self.doc_unit = m.group(1)
             return
         y = year_from_text(tok.text)
         if y is None:
@@ -1000,13 +1007,15 @@ class StreamReader:
     # -- budget --------------------------------------------------------------------------
 
     def _budget_label(self, tok: Token) -> None:
-        if sec := vocab.budget_section(tok.text):
-            self.section = sec
-        else:
-            self.section = vocab.budget_block_name(tok.text)
         if m := re.search(r"[(（](万元|元|亿元)[)）]", tok.text):
             self.default_unit = m.group(1)
-        self.item, self.columns = None, []
+        if sec := vocab.budget_section(tok.text):
+            self.section = sec
+        elif self.mode == "budget" and self.section is not None and self.block_amounts == 0:
+            return  # 资金情况 | 资金来源 | 全年预算数: the second label heads the item column
+        else:
+            self.section = vocab.budget_block_name(tok.text)
+        self.item, self.columns, self.items_run, self.block_amounts = None, [], [], 0
 
     def _budget_token(self, tok: Token) -> None:
         text = tok.text
@@ -1022,6 +1031,16 @@ class StreamReader:
             return
         amount, _unit = parse_amount(text, self.default_unit)
         if amount is not None:
+            self.block_amounts += 1
+            if len(self.items_run) >= 2 and self.item_amounts < len(self.items_run):
+                # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
+                col = re.sub(r"^其中[:：]?", "", vocab.key(self.items_run[self.item_amounts].text))
+                line = BudgetLine(section=self.section, item=None, column=col, amount=amount)
+                line.evidence["amount"] = evidence(tok)
+                self.draft.form.budget.lines.append(line)
+                self.item_amounts += 1
+                return
+            self.items_run = []
             if self.item is not None:
                 col = self.columns[self.item_amounts] if self.item_amounts < len(self.columns) else (
                     self.columns[-1] if self.columns and self.item_amounts == 0 else None)
@@ -1032,6 +1051,16 @@ class StreamReader:
             return
         if vocab.key(text) in ("", "万元", "（万元）"):
             return
+        if vocab.key(text) in vocab.GENERIC_ITEMS and self.item is not None and self.item_amounts == 0:
+            return  # 财政拨款 | 小计 | 140: the subtotal row is named by the item above it
+        if vocab.key(text) == "其中":
+            return  # 其中：财政拨款 cut at its colon
+        if self.item is not None and self.item_amounts == 0 and self.block_amounts == 0 and \
+                vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(self.item.text)):
+            self.items_run = self.items_run or [self.item]
+            self.items_run.append(tok)
+        else:
+            self.items_run = []
         self.item, self.item_amounts = tok, 0
 
     def _budget_sentence(self, tok: Token) -> bool:

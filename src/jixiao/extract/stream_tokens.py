@@ -196,7 +196,7 @@ def known_label(text: str) -> bool:
     return bool(
         vocab.header_field(text) or vocab.goal_field(text) or vocab.other_label(text) or vocab.header_role(text)
         or framework.canonical_level1(text) or framework.canonical_level2(text) or vocab.is_form_title(text)
-        or vocab.is_budget_block_label(text)
+        or vocab.budget_block_name(text) in vocab.BUDGET_BLOCK_LABELS
     )
 
 
