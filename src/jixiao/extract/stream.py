@@ -728,8 +728,11 @@ class StreamReader:
                 break
             if r == "history_year":
                 y = vocab.YEAR_HEADER_RE.match(vocab.key(t.text)).group(1)
+                hist = [k for k, r in enumerate(roles) if r.startswith("history:")]
                 if "history_group" in roles:
                     roles[roles.index("history_group")] = f"history:{y}"
+                elif hist:  # 近两年指标值 over 2022年 | 2023年: the years sit side by side
+                    roles.insert(hist[-1] + 1, f"history:{y}")
                 else:
                     roles.append(f"history:{y}")
             elif r not in ("lead",) and not (roles and roles[-1] == r):

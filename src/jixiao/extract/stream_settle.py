@@ -6,8 +6,8 @@ header with no indicators, or a handful of rows. The stream reader is cheap (a f
 it runs on every text input and a self-check decides, per document and then per form:
 
 * no form from the rules path, and the stream found indicators → the stream answers;
-* the stream found at least twice as many indicators with a value (and ≥ 2 more) → the stream
-  answers;
+* the stream read 1.5× as many indicators with a value (and ≥ 2 more) → the stream answers
+  (both sides counted by values: a row read without its value is not settled);
 * same number of forms: a rules form with no indicators, or far fewer than its stream twin,
   is replaced by that twin (``mixed``);
 * otherwise the rules path answers (it has the cell grid, the stream only the order).
@@ -38,7 +38,8 @@ def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], form
     t0 = time.perf_counter()
     result = extract_stream(read_text(path))
     ms = round((time.perf_counter() - t0) * 1000, 2)
-    s_forms, rules_n, stream_n = result.forms, indicator_count(forms), indicator_count(result.forms, valued=True)
+    s_forms = result.forms
+    rules_n, stream_n = indicator_count(forms, valued=True), indicator_count(s_forms, valued=True)
     stats["stream"] = {"forms": len(s_forms), "indicators": stream_n, "ms": ms}
     path_used = "rules"
     if stream_n and (not forms or (stream_n >= FAR_MORE * rules_n and stream_n - rules_n >= 2)):
@@ -50,7 +51,7 @@ def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], form
                   f"the stream reader found {stream_n} indicators, the table path {rules_n}")
     elif stream_n and len(forms) == len(s_forms):
         for k, (rf, sf) in enumerate(zip(forms, s_forms)):
-            n_rules, n_stream = len(rf.indicators), indicator_count([sf], valued=True)
+            n_rules, n_stream = indicator_count([rf], valued=True), indicator_count([sf], valued=True)
             if n_stream and (not n_rules or (n_stream >= FAR_MORE * n_rules and n_stream - n_rules >= 2)):
                 forms[k] = sf
                 _mark(sf, "the table path found this form's header but no indicators" if not n_rules else
