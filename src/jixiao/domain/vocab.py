@@ -348,7 +348,7 @@ def is_chrome_line(text: str | None) -> bool:
         return False
     if CHROME_LINE_RE.match(t):
         return True
-    if len(re.findall(r"[>＞»]", t)) >= 2 and len(t) <= 80:  # breadcrumb: 首页 > 政务公开 > 预决算
+    if len(re.findall(r"[>＞»](?!\s*[=\d.])", t)) >= 2 and len(t) <= 80:  # breadcrumb: 首页 > 政务公开 > 预决算 (not >95%)
         return True
     words = [w for w in _CHROME_SPLIT.split(t) if w]
     return bool(words) and all(w in CHROME_WORDS for w in words) and not (len(words) == 1 and len(words[0]) == 1)

@@ -86,7 +86,7 @@ def _kind_of_text(t: str) -> str:
         return "goal"
     if vocab.other_label(t):
         return "other"
-    role = vocab.header_role(re.sub(r"[（(]\s*20\d{2}\s*年度?\s*[)）]$", "", t))
+    role = vocab.header_role(re.sub(r"[（(][^()（）]*20\d{2}[^()（）]*[)）]$", "", t))  # 中期绩效指标（2024—2026年）
     if role == "lead":
         return "lead"
     if role is not None and role not in ("unit", "history_year") and not framework.canonical_level2(t):
@@ -456,6 +456,7 @@ class StreamReader:
         self.rec = _Rec()
         self.carry1: Token | None = None
         self.carry2: Token | None = None
+        self.carry_task: Token | None = None
         self.context: dict = {}
         self.section: str | None = None
         self.item: Token | None = None
@@ -808,9 +809,10 @@ class StreamReader:
         nxt_is_name = nxt is None or (kind_of(nxt) in ("text", "level") and not _is_value(nxt.text))
         if k == "text" and (not rec.pre or rec.vals) and self.carry1 is not None and \
                 framework.is_open_level1(self.carry1.text) and nxt_is_name and not self._glued_value(tok) and \
-                (rec.l2 is None or rec.vals) and i + 2 < len(toks) and _is_value(toks[i + 2].text):
+                (rec.l2 is None or rec.vals) and self._value_after_names(toks, i, len(table.pre_roles)):
             self._flush()
             self.carry2 = self.rec.l2 = tok  # under 履职 / 履职效能 the level2s are the department's own
+            self.carry_task = None
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
         if rec.pre and not rec.vals and len(rec.pre) >= len(table.pre_roles) and (nxt_is_name or weight_next) and \
@@ -819,6 +821,16 @@ class StreamReader:
             return i + 1
         self._free_text(tok, table)
         return i + 1
+
+    @staticmethod
+    def _value_after_names(toks: list[Token], i: int, n_names: int) -> bool:
+        """After token i come 1..n_names names and then a value (a level2 opening its first row)."""
+        for n in range(1, n_names + 1):
+            if i + 1 + n >= len(toks) or _is_value(toks[i + n].text):
+                return False
+            if _is_value(toks[i + 1 + n].text):
+                return True
+        return False
 
     def _level_is_name(self, toks: list[Token], i: int) -> bool:
         """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,
@@ -846,6 +858,7 @@ class StreamReader:
             own_l2 = nxt is not None and _level(nxt.text) == "level2" and framework.fits(tok.text, nxt.text)
             if not own_l2 and framework.fits(self.carry1.text, tok.text) and not _follows(self.carry1.text, tok.text):
                 lvl = "level2"
+        self.carry_task = None  # a new level block starts its own 重点工作
         if lvl == "level1":
             self.carry1, self.carry2 = tok, None
             self.rec.l1, self.rec.l2 = tok, None
@@ -933,7 +946,13 @@ class StreamReader:
         if table is None or draft is None:
             return
         roles_pre = table.pre_roles
+        i3 = roles_pre.index("level3")
+        if i3 > 0 and rec.vals and len(rec.pre) < len(roles_pre):
+            # a merged 重点工作 cell printed on an earlier row: the cells that are left are the right ones
+            roles_pre = roles_pre[min(i3, len(roles_pre) - len(rec.pre)):]
         names = dict(zip(roles_pre, rec.pre))
+        if "key_task" in names:
+            self.carry_task = names["key_task"]
         l3 = names.get("level3")
         if l3 is None:
             return
@@ -964,6 +983,9 @@ class StreamReader:
             if t is not None and getattr(ind, fld) is None:
                 setattr(ind, fld, clean_cell(t.text))
                 ind.evidence[fld] = evidence(t)
+        if "key_task" not in names and self.carry_task is not None and "key_task" in table.roles:
+            ind.key_task = clean_cell(self.carry_task.text)
+            ind.evidence["key_task"] = evidence(self.carry_task, status=AlignmentStatus.INFERRED)
         if rec.weight is not None:
             ind.weight = float(rec.weight.text)
             ind.evidence["weight"] = evidence(rec.weight)

@@ -30,7 +30,7 @@ _CJK = r"\u3400-\u9fff"
 _STRONG_SEP = re.compile(r"\t|[|｜¦]|[ \u3000\xa0]{2,}")
 # always a cut: tabs, pipes, 2+ spaces, ? padding, prose separators (；。，、 and colons not inside numbers/times)
 _SEP = re.compile(
-    r"[\t|｜¦]+|[ \u3000\xa0]{2,}|[?？]+|[；;。]|：|(?<!\d):|:(?!\d)|[，,](?!\d)"
+    r"[\t|｜¦]+|[ \u3000\xa0]{2,}|\u3000|[?？]+|[；;。]|：|(?<!\d):|:(?!\d)|[，,](?!\d)"
 )
 _SOFT = frozenset("；;。：:，,")  # prose separators: never inside parentheses (an annotation's own text)
 # a comma cuts only after a value (培训人次≥500人次，合格率≥95%) or before a level name: inside a
@@ -94,8 +94,9 @@ def line_tokens(no: int, line: str) -> list[Token]:
         pos = m.end()
     pieces.append((pos, len(line)))
     out: list[tuple[int, int]] = []
-    spaces_cut = not _STRONG_SEP.search(line) and not re.search(r"[：:；;。]", line) and not re.search(
-        r"[\u4e00-\u9fff]，[\u4e00-\u9fff]", line)
+    # a row copied with spaces: one space between cells, two or more where a cell is empty
+    spaces_cut = not re.search(r"[\t|｜¦：:；;。]", line) and (
+        not _STRONG_SEP.search(line) or len(_SPACE.findall(line.strip())) >= 2)
     for a, b in pieces:
         if spaces_cut:
             p = a
@@ -137,7 +138,7 @@ def _paren_depth(line: str) -> list[int]:
 def _comma_cuts(before: str, after: str) -> bool:
     """A comma between two list items: after a value, or before a level name."""
     b = before.strip()
-    if _VALUE_BEFORE_COMMA.search(b) or any(b.endswith(w) for w in vocab.QUALITATIVE_VALUES if len(w) >= 2):
+    if _VALUE_BEFORE_COMMA.search(b) or vocab.key(b) in vocab.QUALITATIVE_VALUES:
         return True
     return framework.leading_level_name(after.strip()) is not None and bool(
         re.match(r"\s*\S+?指标", after) or framework.canonical_level1(after.strip()[:6]))
