@@ -42,7 +42,7 @@ FREE_ROLES = ("key_task", "level3", "description", "basis", "category", "ignore"
 
 _OP = r"(?:>=|<=|＞＝|＜＝|[≥≤=><＝＞＜≧≦]|不低于|不少于|不小于|不高于|不超过|不大于|大于等于|小于等于|大于|小于|高于|低于|达到|至少)"
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_VALUE_TAIL = re.compile(rf"(?P<op>{_OP})?\s*(?P<num>{_NUM})\s*(?P<unit>[%‰％]|[^\d\s≥≤=<>＝＞＜（）()，,。；;:：*]{{0,5}}(?:[（(][^()（）\d]{{1,6}}[)）])?)\s*$")
+_VALUE_TAIL = re.compile(rf"(?P<op>{_OP})?\s*(?P<num>{_NUM})\s*(?P<unit>[%‰％]|[^\d\s≥≤=<>＝＞＜（）()，,。；;:：*]{{0,8}}(?:[（(][^()（）\d]{{1,6}}[)）])?)\s*$")
 _DATE_TAIL = re.compile(r"((?:20\d{2}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?(?:底)?(?:前|以前|之前)?(?:完成)?|年底前(?:完成)?)$")
 _LONE_OP = re.compile(rf"^{_OP}$")
 _UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9fff]{1,3}){0,2}|[a-zA-Z²㎡]{1,4})$")
@@ -824,13 +824,10 @@ class StreamReader:
 
     @staticmethod
     def _value_after_names(toks: list[Token], i: int, n_names: int) -> bool:
-        """After token i come 1..n_names names and then a value (a level2 opening its first row)."""
-        for n in range(1, n_names + 1):
-            if i + 1 + n >= len(toks) or _is_value(toks[i + n].text):
-                return False
-            if _is_value(toks[i + 1 + n].text):
-                return True
-        return False
+        """After token i come exactly ``n_names`` names (a full row's cells) and then a value:
+        the token opens a row of its own, as a level2 does (a row inheriting its 重点工作 has fewer)."""
+        end = i + 1 + n_names
+        return end < len(toks) and not any(_is_value(t.text) for t in toks[i + 1:end]) and _is_value(toks[end].text)
 
     def _level_is_name(self, toks: list[Token], i: int) -> bool:
         """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,
@@ -893,7 +890,7 @@ class StreamReader:
 
     def _add_name(self, tok: Token) -> None:
         """An indicator name, cut when levels or a value are glued to it."""
-        pieces = split_glued(tok, qualitative=self.glued and tok.line_tokens == 1, bare=self.glued,
+        pieces = split_glued(tok, qualitative=(self.glued and tok.line_tokens == 1) or tok.soft_before, bare=self.glued,
                              carry=self._carry_texts())
         for kind, piece in pieces:
             rec = self.rec

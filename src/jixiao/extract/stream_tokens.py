@@ -233,6 +233,7 @@ def sub_token(tok: Token, a: int, b: int) -> Token:
     if tok.end_line is None and tok.raw == tok.text:
         s = tok.start + a + lead
         return Token(text=text, line=tok.line, start=s, end=s + len(text), raw=text,
-                     first_on_line=tok.first_on_line and a == 0, line_tokens=tok.line_tokens)
+                     first_on_line=tok.first_on_line and a == 0, line_tokens=tok.line_tokens,
+                     soft_before=tok.soft_before and a == 0)
     # a re-joined token (vertical or padded): its pieces have no exact span of their own
     return replace(tok, text=text, raw=text, end_line=tok.end_line or tok.line)
