@@ -463,6 +463,7 @@ class StreamReader:
         self.item_amounts = 0
         self.columns: list[str] = []
         self.items_run: list[Token] = []
+        self.last_budget: Token | None = None
         self.block_amounts = 0
         self.doc_unit: str | None = None
         self.default_unit = "万元"
@@ -1040,6 +1041,10 @@ class StreamReader:
         self.item, self.columns, self.items_run, self.block_amounts = None, [], [], 0
 
     def _budget_token(self, tok: Token) -> None:
+        self._budget_token_kind(tok)
+        self.last_budget = tok
+
+    def _budget_token_kind(self, tok: Token) -> None:
         text = tok.text
         if vocab.budget_section(text):
             self.section = vocab.budget_section(text)
@@ -1063,6 +1068,11 @@ class StreamReader:
                 self.item_amounts += 1
                 return
             self.items_run = []
+            if self.item is None and self.columns and self.last_budget is not None and \
+                    vocab.key(self.last_budget.text) == self.columns[-1] and self.block_amounts == 1:
+                # 预算数  50万元: a heading and its amount, the only amount of the block so far
+                self._add_line(self.last_budget, None, tok, amount)
+                return
             if self.item is not None:
                 col = self.columns[self.item_amounts] if self.item_amounts < len(self.columns) else (
                     self.columns[-1] if self.columns and self.item_amounts == 0 else None)

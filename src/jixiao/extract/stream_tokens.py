@@ -30,7 +30,7 @@ _CJK = r"\u3400-\u9fff"
 _STRONG_SEP = re.compile(r"\t|[|｜¦]|[ \u3000\xa0]{2,}")
 # always a cut: tabs, pipes, 2+ spaces, ? padding, prose separators (；。，、 and colons not inside numbers/times)
 _SEP = re.compile(
-    r"[\t|｜¦]+|[ \u3000\xa0]{2,}|\u3000|[?？]+|[；;。]|：|(?<!\d):|:(?!\d)|[，,](?!\d)"
+    r"[\t|｜¦]+|[ \u3000\xa0]{2,}|\u3000|[?？]+|[；;。]|：|(?<!\d):|:(?!\d)|(?<=\.\d\d):|(?<=\.\d):|[，,](?!\d)"
 )
 _SOFT = frozenset("；;。：:，,")  # prose separators: never inside parentheses (an annotation's own text)
 # a comma cuts only after a value (培训人次≥500人次，合格率≥95%) or before a level name: inside a
@@ -98,7 +98,7 @@ def line_tokens(no: int, line: str) -> list[Token]:
     spaces_cut = not re.search(r"[\t|｜¦：:；;。]", line) and (
         not _STRONG_SEP.search(line) or len(_SPACE.findall(line.strip())) >= 2)
     for a, b in pieces:
-        if spaces_cut:
+        if spaces_cut or _words_and_numbers(line[a:b]):
             p = a
             for m in _SPACE.finditer(line, a, b):
                 out.append((p, m.start()))
@@ -122,6 +122,15 @@ def line_tokens(no: int, line: str) -> list[Token]:
     cells = sum(1 for x in soft if not x)  # prose punctuation cuts a cell's text, not the row into cells
     return [Token(text=line[a:b], line=no, start=a, end=b, raw=line[a:b], first_on_line=(k == 0), line_tokens=cells,
                   soft_before=soft[k]) for k, (a, b) in enumerate(spans)]
+
+
+def _words_and_numbers(piece: str) -> bool:
+    """``资金总额 财政拨款 其他资金`` / ``2,350.00 0.00``: headings or amounts side by side in one
+    prose piece are cells, even on a line whose colons keep spaces as text elsewhere."""
+    parts = piece.split()
+    return len(parts) >= 2 and all(
+        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?", p) or known_label(p)
+        or vocab.BUDGET_ITEM_HINT_RE.fullmatch(vocab.key(p)) or vocab.is_budget_column(p) for p in parts)
 
 
 def _paren_depth(line: str) -> list[int]:
