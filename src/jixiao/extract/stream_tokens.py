@@ -129,7 +129,7 @@ def _words_and_numbers(piece: str) -> bool:
     prose piece are cells, even on a line whose colons keep spaces as text elsewhere."""
     parts = piece.split()
     return len(parts) >= 2 and all(
-        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?", p) or known_label(p)
+        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?|其中", p) or known_label(p)
         or vocab.BUDGET_ITEM_HINT_RE.fullmatch(vocab.key(p)) or vocab.is_budget_column(p) for p in parts)
 
 
