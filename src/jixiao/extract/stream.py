@@ -170,12 +170,17 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
         if not head.endswith("指标"):
             if not bare:
                 break
+            after_l1 = bool(pieces) and pieces[-1][0] == "level" and not peeled_l2
             if lvl == "level1":
-                if framework.canonical_level1(l1) == canonical or nxt is None:
-                    break
-            elif peeled_l2 or framework.canonical_level2(l2) == canonical or (
-                    l1 is not None and not _siblings(l1, l2, head)):
+                if nxt is None:
+                    break  # a bare level1 glued to a name is the name's first word
+            elif peeled_l2:
                 break
+            elif after_l1:
+                if not framework.fits(l1, head):
+                    break  # 决策项目立项…: a row repeating its merged cells names both levels
+            elif framework.canonical_level2(l2) == canonical or (l1 is not None and not _siblings(l1, l2, head)):
+                break  # 预算执行率 in the 预算执行 block, 资产管理制度健全性 in 资产管理: names
             if not (head == canonical or len(head) >= 4 or (nxt is not None and nxt[2] < len(rest.text) - n)):
                 break  # 质量 / 成本 glued to a name are the name's first word
         if lvl == "level1":
@@ -197,9 +202,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     earlier: list[Token] = []
     while name is not None and value is not None and len(earlier) < 3:
         # 果农满意度91%92%: the history / half-year values glued before the target
-        n2, v2 = _value_tail(name, qualitative=False)
-        if n2 is None or v2 is None or not re.search(r"\d", v2.text):
-            break
+        n2, v2 = _value_tail(name, qualitative=qualitative)
+        if n2 is None or v2 is None or not (re.search(r"\d", v2.text) or v2.text in vocab.QUALITATIVE_VALUES):
+            break  # 立项依据充分性充分充分: the half-year value glued before the annual one
         earlier.insert(0, v2)
         name = n2
     if name is not None and value is not None:
@@ -330,8 +335,8 @@ _FORM_LABELS = sorted(
 _ALL_LABELS = sorted({*_FORM_LABELS, *vocab.OTHER_LABELS}, key=len, reverse=True)
 _LABEL_START = re.compile("|".join(re.escape(x) for x in _FORM_LABELS))
 _LABEL_AT = re.compile("|".join(re.escape(x) for x in _ALL_LABELS))
-_ROLE_LABELS = sorted({lbl for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3}, key=len,
-                      reverse=True)
+_ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3
+                       for v in (lbl, lbl.replace("（", "(").replace("）", ")"))}, key=len, reverse=True)
 
 
 def split_labels(tok: Token) -> list[Token]:
@@ -361,14 +366,14 @@ def split_labels(tok: Token) -> list[Token]:
 
 
 _ROLE_ONE = re.compile("|".join(re.escape(x) for x in _ROLE_LABELS))
-_ROLE_RUN = re.compile(f"(?:{_ROLE_ONE.pattern}){{2,}}")
+_ROLE_RUN = re.compile(f"(?:[*＊]?(?:{_ROLE_ONE.pattern})){{2,}}")
 
 
 def _peel_roles(text: str) -> list[int] | None:
     """Lengths of column headings glued into one token (一级指标二级指标三级指标指标值), or None."""
     if not _ROLE_RUN.fullmatch(text):
         return None
-    out = [len(m.group()) for m in _ROLE_ONE.finditer(text)]
+    out = [len(m.group()) for m in re.finditer(f"[*＊]?(?:{_ROLE_ONE.pattern})", text)]
     return out if sum(out) == len(text) and len(out) >= 2 else None
 
 
@@ -773,7 +778,7 @@ class StreamReader:
             self._set_level(tok, toks[i + 1] if i + 1 < len(toks) else None)
             return i + 1
         text = tok.text
-        if tok.first_on_line and tok.line_tokens >= 2 and rec.pre and rec.vals:
+        if self._row_start(tok) and rec.pre and rec.vals:
             self._flush()  # a row per line: a new line is a new record
             rec = self.rec
         if _LONE_OP.match(text) and i + 1 < len(toks) and re.match(_NUM, toks[i + 1].text):
@@ -817,11 +822,16 @@ class StreamReader:
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
         if rec.pre and not rec.vals and len(rec.pre) >= len(table.pre_roles) and (nxt_is_name or weight_next) and \
-                _loose_value(text) and not (tok.first_on_line and tok.line_tokens >= 2):
+                _loose_value(text) and not self._row_start(tok):
             rec.vals.append(tok)
             return i + 1
         self._free_text(tok, table)
         return i + 1
+
+    def _row_start(self, tok: Token) -> bool:
+        """The token opens a row: the first cell of a line that holds a row (cells side by side,
+        or a whole row glued together)."""
+        return tok.first_on_line and (tok.line_tokens >= 2 or self.glued)
 
     @staticmethod
     def _value_after_names(toks: list[Token], i: int, n_names: int) -> bool:
@@ -878,7 +888,7 @@ class StreamReader:
                 tok.end_line is None and tok.start - last.end <= 2:
             rec.post[-1] = self._extended(last, tok)  # 完成得10分；每少完成1%扣1分: one cell's own punctuation
             return
-        if rec.vals and len(rec.post) < len(post) and not (tok.first_on_line and tok.line_tokens >= 2):
+        if rec.vals and len(rec.post) < len(post) and not self._row_start(tok):
             rec.post.append(tok)
             return
         self._flush()
@@ -904,6 +914,10 @@ class StreamReader:
                 continue
             if kind == "basis":
                 self.rec.basis = piece
+                post = self.table.post_roles if self.table is not None else []
+                if "basis" in post:
+                    while len(self.rec.post) <= post.index("basis"):
+                        self.rec.post.append(piece)
                 continue
             if kind == "after":  # a description (or basis) glued after the value
                 if self.rec.pre and self.table is not None and len(self.rec.post) < len(self.table.post_roles):
