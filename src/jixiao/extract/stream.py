@@ -189,6 +189,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             l2, peeled_l2 = head, True
         pieces.append(("level", sub_token(rest, 0, n)))
         rest = sub_token(rest, n, len(rest.text))
+    if pieces and pieces[-1][0] == "level" and _level(rest.text) and not _VALUE_TAIL.search(rest.text):
+        pieces.append(("level", rest))  # 效益指标生态效益: a row of level cells with no indicator in it
+        return pieces
     basis = None
     for word in _TAIL_WORDS:
         if rest.text.endswith(word) and len(rest.text) > len(word) + 2:
