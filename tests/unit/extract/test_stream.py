@@ -276,3 +276,29 @@ def test_pipeline_answers_text_with_the_stream_and_keeps_the_rules_for_seeds(tmp
     assert doc.stats["extractor_path"] == "rules"
     label = json.loads((GOLDEN / "s000_suzhou_dept" / "label.json").read_text(encoding="utf-8"))
     assert len(doc.forms[0].indicators) == len(label["forms"][0]["indicators"])
+
+
+def test_prose_notes_in_parentheses_fill_their_columns() -> None:
+    text = """绩效指标：
+1.产出指标：数量指标：培训覆盖人次≥500人次（半年≥200人次，指标值确定依据：计划标准）；
+2.质量指标：培训合格率：≥95%（半年≥95%）；丰富培训内容，提升培训质量：较显著（半年较显著）。
+"""
+    (form,) = extract_stream(text).forms
+    a, b, c = form.indicators
+    assert (a.level3, a.half_year, a.target, a.basis) == ("培训覆盖人次", "≥200人次", "≥500人次", "计划标准")
+    assert (b.level2, b.level3, b.half_year, b.target) == ("质量指标", "培训合格率", "≥95%", "≥95%")
+    assert (c.level3, c.target) == ("丰富培训内容，提升培训质量", "较显著")  # a comma inside a name stays
+
+
+def test_space_rows_with_a_merged_key_task_column() -> None:
+    text = """一级指标　二级指标　重点工作　三级指标　全年指标值
+履职　招商服务　开展招商推介　组织招商活动次数　≥12次
+参加推介会场次　≥6场
+商务执法辅助　受理投诉举报　投诉办结率　≥98%
+"""
+    (form,) = extract_stream(text).forms
+    rows = [(i.level2, i.key_task, i.level3, i.target) for i in form.indicators]
+    assert rows == [("招商服务", "开展招商推介", "组织招商活动次数", "≥12次"),
+                    ("招商服务", "开展招商推介", "参加推介会场次", "≥6场"),
+                    ("商务执法辅助", "受理投诉举报", "投诉办结率", "≥98%")]
+    assert form.indicators[1].evidence["key_task"].status is AlignmentStatus.INFERRED
