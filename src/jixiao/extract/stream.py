@@ -48,6 +48,7 @@ _LONE_OP = re.compile(rf"^{_OP}$")
 _UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9fff]{1,3}){0,2}|[a-zA-Z²㎡]{1,4})$")
 _NUMBERING = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
 _PLACEHOLDER = re.compile(r"\s*[（(][^()（）]*\*[^()（）]*[)）]\s*")  # 名称(≥**个): a template's hint, not the name
+_GOAL_ITEM = re.compile(r"^目标\s*\d+\s*[:：]?$")
 _YEAR_LINE = re.compile(r"^[（(]?\s*20\d{2}\s*年度?\s*[)）]?$")
 _UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(万元|元|亿元)")
 _BUDGET_SENTENCE = re.compile(
@@ -554,6 +555,8 @@ class StreamReader:
             return self._read_field(toks, i)
         if k == "goal":
             return self._read_goal(toks, i)
+        if vocab.key(text) in vocab.GENERIC_GOAL_LABELS and i + 1 < len(toks) and _GOAL_ITEM.match(toks[i + 1].text):
+            return self._read_goal_list(toks, i)
         if k == "other":
             return self._skip_other(toks, i)
         if k == "lead":
@@ -721,6 +724,26 @@ class StreamReader:
         self.mode = "header"
         return j
 
+    def _read_goal_list(self, toks: list[Token], i: int) -> int:
+        """绩效目标 | 目标1 | text | 目标2 | text: the annual goal as a numbered list."""
+        draft = self._ensure_form(toks[i])
+        self._flush()
+        j, parts, first = i + 1, [], None
+        while j < len(toks) and not self._is_anchor(toks[j]):
+            t = toks[j]
+            if _GOAL_ITEM.match(t.text):
+                parts.append(re.sub(r"[:：]$", "", t.text) + "：")
+            elif parts:
+                parts[-1] += clean_cell(t.raw)
+                first = first or t
+            j += 1
+        if first is not None and not draft.form.goals.annual:
+            draft.form.goals.annual = "".join(parts)
+            draft.form.evidence["goals.annual"] = evidence(first, status=AlignmentStatus.REPAIRED,
+                                                           text="".join(parts))
+        self.mode = "header"
+        return j
+
     def _skip_other(self, toks: list[Token], i: int) -> int:
         _run, j = self._value_run(toks, i, multi=False)
         return j
@@ -824,8 +847,11 @@ class StreamReader:
             self.carry_task = None
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
-        if rec.pre and not rec.vals and len(rec.pre) >= len(table.pre_roles) and (nxt_is_name or weight_next) and \
-                _loose_value(text) and not self._row_start(tok):
+        same_row = bool(rec.pre) and tok.line == rec.pre[-1].line and tok.line_tokens >= 2 and not tok.soft_before
+        if rec.pre and len(rec.vals) < len(table.value_roles) and len(rec.pre) >= len(table.pre_roles) and \
+                not self._row_start(tok) and (same_row and not rec.post or (
+                    not rec.vals and (nxt_is_name or weight_next) and _loose_value(text))):
+            # a row's cell in a value column (逐步建立, 有效降低): the names are all read
             rec.vals.append(tok)
             return i + 1
         self._free_text(tok, table)

@@ -24,8 +24,8 @@ from typing import Any
 
 from jixiao.model.source import Paragraph, SourceDocument, Table
 from jixiao.extract.stream import extract_stream, indicator_count
-from jixiao.model.output import Form, Severity
-from jixiao.segment import FormRegion
+from jixiao.model.output import AlignmentStatus, Evidence, Form, Severity
+from jixiao.segment import FormRegion, document_context
 
 FAR_MORE = 1.5  # the stream wins when it reads this many times the rules path's indicators (seeds: ≤ 0.99×)
 
@@ -42,6 +42,7 @@ def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], form
     rules_n, stream_n = indicator_count(forms, valued=True), indicator_count(s_forms, valued=True)
     stats["stream"] = {"forms": len(s_forms), "indicators": stream_n, "ms": ms}
     path_used = "rules"
+    _inherit_cover(src, s_forms, result.ranges)
     if stream_n and (not forms or (stream_n >= FAR_MORE * rules_n and stream_n - rules_n >= 2)):
         path_used = "stream"
         regions = [_region(src, rng, k, regions) for k, rng in enumerate(result.ranges)]
@@ -59,6 +60,20 @@ def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], form
                 path_used = "mixed" if len(forms) > 1 else "stream"
     stats["extractor_path"] = path_used
     return regions, forms
+
+
+def _inherit_cover(src: SourceDocument, forms: list[Form], ranges: list[tuple[int, int]]) -> None:
+    """The unit a budget book's cover names, for forms that print none (as the rules path does:
+    ``segment.document_context``)."""
+    if not forms or not ranges:
+        return
+    cover = [b for b in src.blocks if isinstance(b, Paragraph) and (b.line or 0) < ranges[0][0]]
+    unit = document_context(cover).get("unit_name")
+    for f in forms:
+        if f.unit_name is None and unit:
+            f.unit_name = unit
+            f.evidence["unit_name"] = Evidence(status=AlignmentStatus.INFERRED, source_text="document cover",
+                                               extractor="stream")
 
 
 def _mark(form: Form, why: str) -> None:
