@@ -48,6 +48,10 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
 
         regions, forms = settle_text(src, p, regions, forms, stats)
     _check_coverage(regions, forms, stats)
+    if src.format == "pdf":  # the PDF ladder's last rung, and its per-page counts
+        from jixiao.extract.pdf_rungs import stream_rung
+
+        forms = stream_rung(src.pages, forms, stats)
     doc = Document(
         doc_id=doc_id_for(p),
         forms=forms,

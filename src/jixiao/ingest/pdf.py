@@ -58,6 +58,8 @@ from jixiao.layout import (
     stitch_tables,
 )
 from jixiao.ingest.pagecheck import classify_page
+from jixiao.ingest.pdf_ladder import check_page, climb, header_column_rulings, raster_blocks
+from jixiao.ingest.pdf_rules import clean_drawings, snap_rulings
 from jixiao.model.output import BBox, Flag, Severity
 
 
@@ -163,8 +165,33 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     if status != PageTextStatus.OK:
         return info, [], []
     flags: list[Flag] = []
-    drawings = page.get_drawings()
-    rulings = rulings_from_drawings(drawings, info.width, info.height)
+    blocks = _vector_blocks(page, info, lines, table_finder, flags)
+    blocks = climb(
+        blocks, check_page(blocks),
+        raster=lambda: raster_blocks(page, info, [ln.bbox for ln in lines], lambda r: _words(lines, number, r)),
+        page_text=lambda: page.get_text("text", sort=True),
+        info=info,
+        columns=lambda: _header_column_blocks(page, info, lines),
+    )
+    return info, blocks, flags
+
+
+def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line]) -> list[Block] | None:
+    """The page rebuilt with column rules from its indicator header (``pdf_ladder.header_column_rulings``)."""
+    drawings, _ = clean_drawings(page.get_drawings())
+    rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))
+    added = header_column_rulings(_words(lines, info.number, rulings), rulings)
+    if not added:
+        return None
+    rulings += added
+    return page_blocks_from_words(_words(lines, info.number, rulings), info, rulings, source="pdf-words")
+
+
+def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: TableFinder, flags: list[Flag]) -> list[Block]:
+    """The page's blocks from its vector rules (the ladder's first rung)."""
+    number = info.number
+    drawings, _ = clean_drawings(page.get_drawings())  # shading is never a rule (pdf_rules)
+    rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))  # double rules → one
     rules = RulingIndex(rulings)
     closing = closing_rulings(rulings, rules)
     try:
@@ -178,7 +205,7 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
         ))
     if not found:
         words = _words(lines, number, rulings)
-        return info, page_blocks_from_words(words, info, rulings, source="pdf-words"), flags
+        return page_blocks_from_words(words, info, rulings, source="pdf-words")
     closed = RulingIndex(rulings + closing) if closing else rules  # what the finder saw
     text = [(c.x0, c.y0, c.x1, c.y1) for ln in lines for c in ln.chars if not c.c.isspace()]
     parts = [(part, side) for cells in found for part, side in _side_by_side(cells, closed, text)]
@@ -201,7 +228,7 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
         paras, table = caption_rows(table) if side else ([], table)
         groups.append([*paras, table])
     groups += [[p] for p in _paragraphs(free, [t.bbox for t in tables], number)]
-    return info, reading_order(groups), flags
+    return reading_order(groups)
 
 
 Cells = list[BBox]

@@ -42,6 +42,10 @@ class PageInfo:
     status: PageTextStatus = PageTextStatus.OK
     reason: str = ""  # why that status, e.g. "0 chars, 1 image covering 98% of the page"
     chars: int = 0
+    # PDF text pages: the table rung that settled the page (jixiao.ingest.pdf_ladder)
+    rung: str = ""  # "vector" | "raster" | "columns" | "stream"; "" for pages not read from a text layer
+    rung_reason: str = ""  # why a lower rung was tried (the self-check's finding)
+    stream_text: str = ""  # the page's text, kept only for a page handed to the stream extractor
 
 
 @dataclass

@@ -1,0 +1,158 @@
+"""Which vector drawings of a PDF page are table rules, and which are background.
+
+Producers draw the same ruled table in very different ways (measured with Chromium,
+wkhtmltopdf, LibreOffice and reportlab, see ``tests/fixtures/producers``):
+
+* rules as stroked lines (LibreOffice, reportlab ``line``), as thin filled rectangles
+  (Chromium and wkhtmltopdf: one 0.58–0.75 pt rectangle per cell edge), or as the edges of
+  one stroked rectangle per cell (reportlab ``rect``, ``border-collapse: separate``);
+* dashed rules as one stroked line with a dash pattern (MuPDF reports the whole line) or as
+  many short pieces; double rules as two parallel rules 1–3 pt apart;
+* **shading as filled rectangles**: one per shaded cell or row, and — for HTML inline
+  backgrounds (``<span style="background:…">``) and Word run shading — one glyph-sized
+  fill *behind each text run*, or even behind each character.
+
+A table finder that takes every rectangle's edges for rules shatters a shaded header row
+into one column per text run (``| 一 | 级 | 指``). The rule here: a fill-only rectangle is a
+rule only where it is thin — at most :data:`RULE_MAX_THICKNESS` across; anything thicker in
+both directions is a surface (shading, a highlight, a page background), never a rule.
+Stroked paths are outlines and stay rules whatever their size. Near-coincident and double
+rules are snapped into one by the consumers (``layout._merge_rulings`` groups rules within
+2 pt; PyMuPDF's finder snaps within 3 pt), so only what counts as a rule is decided here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RULE_MAX_THICKNESS = 3.0
+"""A filled rectangle thicker than this (pt) in both directions is a surface, not a rule.
+CSS ``border: 3px solid`` prints 2.25 pt; the smallest background behind text is a glyph
+box (≥ ~6 pt at any legible size)."""
+
+
+def is_surface(width: float, height: float) -> bool:
+    """A filled rectangle of this size is shading/background, not a rule."""
+    return min(abs(width), abs(height)) > RULE_MAX_THICKNESS
+
+
+def clean_drawings(drawings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The drawings with their surfaces removed, and how many surfaces were dropped.
+
+    A fill-only path loses its rectangle items that are surfaces (a path batching many thin
+    rules keeps those); a path left without items is dropped. Stroked paths (``s``/``fs``)
+    are kept whole: their outline is drawn, so it is a rule even when the inside is shaded.
+    Paths are copied only when changed, so a clean page costs one pass over its drawings.
+    """
+    out: list[dict[str, Any]] = []
+    dropped = 0
+    for d in drawings:
+        if len(d.get("items", ())) > 1 and _is_thin(d.get("rect")):
+            out.append(_as_one_rule(d))
+            continue
+        if d.get("type") != "f" or not _has_surface(d):
+            out.append(d)
+            continue
+        items = [it for it in d.get("items", ()) if not _surface_item(it)]
+        dropped += len(d.get("items", ())) - len(items)
+        if items:
+            out.append(_with_items(d, items))
+    return out, dropped
+
+
+def _is_thin(r: Any) -> bool:
+    """A path box that is a rule's: thin across, longer along."""
+    return r is not None and min(r.width, r.height) <= RULE_MAX_THICKNESS < max(r.width, r.height)
+
+
+def _as_one_rule(d: dict[str, Any]) -> dict[str, Any]:
+    """A thin path made of many pieces — a dashed or dotted rule (Chromium draws each cell
+    edge of ``border: dashed`` as one path holding every dash's outline) — as one rule along
+    its box: the gaps between dashes are wider than a finder's join tolerance, and each dash
+    outline would otherwise add two short parallel rules."""
+    import pymupdf
+
+    r = d["rect"]
+    if r.width >= r.height:
+        y = (r.y0 + r.y1) / 2
+        p, q = pymupdf.Point(r.x0, y), pymupdf.Point(r.x1, y)
+    else:
+        x = (r.x0 + r.x1) / 2
+        p, q = pymupdf.Point(x, r.y0), pymupdf.Point(x, r.y1)
+    return dict(d, items=[("l", p, q)], type="s", color=d.get("color") or d.get("fill") or (0, 0, 0), fill=None,
+                width=min(r.width, r.height) or 1.0)
+
+
+def _has_surface(d: dict[str, Any]) -> bool:
+    r = d.get("rect")
+    if r is not None and not is_surface(r.width, r.height):
+        return False  # every item lies inside the path's rect: all thin
+    return any(_surface_item(it) for it in d.get("items", ()))
+
+
+def _surface_item(item: tuple[Any, ...]) -> bool:
+    kind = item[0]
+    if kind == "re":
+        r = item[1]
+    elif kind == "qu":
+        r = item[1].rect
+    else:
+        return False
+    return is_surface(r.x1 - r.x0, r.y1 - r.y0)
+
+
+def _with_items(d: dict[str, Any], items: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """A copy of path ``d`` holding ``items`` only, its ``rect`` shrunk to them."""
+    import pymupdf
+
+    xs: list[float] = []
+    ys: list[float] = []
+    for it in items:
+        if it[0] in ("re", "qu"):
+            r = it[1] if it[0] == "re" else it[1].rect
+            xs += [r.x0, r.x1]
+            ys += [r.y0, r.y1]
+        else:
+            for p in it[1:]:
+                if hasattr(p, "x"):
+                    xs.append(p.x)
+                    ys.append(p.y)
+    return dict(d, items=items, rect=pymupdf.Rect(min(xs), min(ys), max(xs), max(ys)))
+
+
+SNAP = 3.0
+"""Parallel rules closer than this (pt) are one rule: a double border (``border: double``,
+``border-collapse: separate`` cells 1.5 pt apart) or a rule drawn twice slightly offset.
+PyMuPDF's finder snaps edges within the same 3 pt, so its cells and these rules agree."""
+
+
+def snap_rulings(rulings: list[tuple[float, float, float, float]], tol: float = SNAP) -> list[tuple[float, float, float, float]]:
+    """Rulings with near-coincident parallel rules moved onto one position (their median).
+
+    Without this, the 1.5–2.5 pt strip between the two lines of a double border looks like
+    an empty column or a gutter between two tables (``layout.split_side_by_side``). A
+    cluster is cut where it would grow wider than ``tol`` so a run of close rules does not
+    chain across a real column.
+    """
+    hs = [(i, (r[1] + r[3]) / 2) for i, r in enumerate(rulings) if abs(r[3] - r[1]) <= 1.5 < abs(r[2] - r[0])]
+    vs = [(i, (r[0] + r[2]) / 2) for i, r in enumerate(rulings) if abs(r[2] - r[0]) <= 1.5 < abs(r[3] - r[1])]
+    out = list(rulings)
+    for group, horizontal in ((hs, True), (vs, False)):
+        for members in _clusters(sorted(group, key=lambda m: m[1]), tol):
+            if len({round(p, 2) for _, p in members}) < 2:
+                continue
+            pos = sorted(p for _, p in members)[len(members) // 2]
+            for i, _ in members:
+                x0, y0, x1, y1 = out[i]
+                out[i] = (x0, pos, x1, pos) if horizontal else (pos, y0, pos, y1)
+    return out
+
+
+def _clusters(items: list[tuple[int, float]], tol: float) -> list[list[tuple[int, float]]]:
+    out: list[list[tuple[int, float]]] = []
+    for m in items:
+        if out and m[1] - out[-1][0][1] <= tol:
+            out[-1].append(m)
+        else:
+            out.append([m])
+    return out
