@@ -60,6 +60,7 @@ from jixiao.layout import (
 from jixiao.ingest.pagecheck import classify_page
 from jixiao.ingest.pdf_ladder import check_page, climb, header_column_rulings, raster_blocks
 from jixiao.ingest.pdf_rules import clean_drawings, snap_rulings
+from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
 from jixiao.model.output import BBox, Flag, Severity
 
 
@@ -81,6 +82,7 @@ class _Line:
     block: int
     bbox: BBox
     chars: list[_Char] = field(default_factory=list)
+    dir: tuple[float, float] = (1.0, 0.0)  # MuPDF's writing direction of the line
 
     def centres(self) -> BBox:
         """Box around the character centres (a line whose centres miss a table has no text in it)."""
@@ -165,6 +167,9 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     if status != PageTextStatus.OK:
         return info, [], []
     flags: list[Flag] = []
+    turned = dominant_direction(lines)
+    if turned is not None:  # text running up/down the page: read it turned (pdf_upright)
+        return info, _turned_blocks(page, info, lines, turned), flags
     blocks = _vector_blocks(page, info, lines, table_finder, flags)
     blocks = climb(
         blocks, check_page(blocks),
@@ -174,6 +179,29 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
         columns=lambda: _header_column_blocks(page, info, lines),
     )
     return info, blocks, flags
+
+
+def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tuple[float, float]) -> list[Block]:
+    """A page whose text runs vertically, rebuilt in the frame where it runs left to right.
+
+    The raster rung is not tried there (the raster is in the displayed frame); the self-check
+    still records the verdict on the page."""
+    m, width, height = turn_matrix(direction, info.width, info.height)
+    drawings, _ = clean_drawings(page.get_drawings())
+    rulings = snap_rulings(turn_rulings(rulings_from_drawings(drawings, info.width, info.height), m))
+    turn_lines(lines, m)
+    frame = PageInfo(number=info.number, width=width, height=height, rotation=info.rotation)
+    blocks = page_blocks_from_words(_words(lines, info.number, rulings), frame, rulings, source="pdf-words")
+
+    def columns() -> list[Block] | None:
+        added = header_column_rulings(_words(lines, info.number, rulings), rulings)
+        if not added:
+            return None
+        ruled = rulings + added
+        return page_blocks_from_words(_words(lines, info.number, ruled), frame, ruled, source="pdf-words")
+
+    return climb(blocks, check_page(blocks), raster=lambda: None, page_text=lambda: page.get_text("text", sort=True),
+                 info=info, columns=columns)
 
 
 def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line]) -> list[Block] | None:
@@ -392,7 +420,7 @@ def _page_lines(page: Any) -> list[_Line]:
     lines: list[_Line] = []
     for bi, block in enumerate(raw.get("blocks", ())):
         for line in block.get("lines", ()):
-            ln = _Line(bi, tuple(line["bbox"]))
+            ln = _Line(bi, tuple(line["bbox"]), dir=tuple(line.get("dir", (1.0, 0.0))))
             idx = len(lines)
             for span in line.get("spans", ()):
                 size = float(span.get("size", 0.0))
