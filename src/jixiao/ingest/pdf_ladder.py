@@ -246,6 +246,10 @@ def header_column_rulings(words: Sequence[Word], rulings: Sequence[Ruling]) -> l
         bottom = below[-1]
         body = [w for w in words if under.pos < (w.bbox[1] + w.bbox[3]) / 2 < bottom]
         xs = [top.lo] + [_clearest(a[1], b[0], body) for a, b in zip(groups, groups[1:])] + [top.hi]
+        # a lead column left of the header's first label (年度绩效指标 spanning the rows): its own column
+        lead = [w.bbox[2] for w in body if w.bbox[2] <= groups[0][0] - 1]
+        if lead:
+            xs.insert(1, _clearest(max(lead), groups[0][0], body))
         out += [(x, top.pos, x, bottom) for x in xs]
     return out
 
