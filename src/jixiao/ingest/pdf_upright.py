@@ -22,15 +22,25 @@ MIN_SHARE = 0.6  # share of a page's characters that must run in the one directi
 
 
 def dominant_direction(lines: Sequence[Any]) -> Direction | None:
-    """The text direction of most characters (lines carry ``dir`` and ``chars``), snapped to
-    a right angle; None when text runs left to right or no direction has ``MIN_SHARE``."""
+    """The direction most characters run in on the displayed page, snapped to a right angle;
+    None when text runs left to right or no direction has ``MIN_SHARE`` of the characters.
+
+    Measured from the characters' centres (first to last of a line), not from MuPDF's
+    ``dir``, so it is the direction in the frame the boxes are in; a one-character line
+    counts with its ``dir``."""
     weight: dict[Direction, int] = {}
     total = 0
     for ln in lines:
-        dx, dy = ln.dir
-        d = (float(round(dx)), float(round(dy)))
-        weight[d] = weight.get(d, 0) + len(ln.chars)
-        total += len(ln.chars)
+        chars = [c for c in ln.chars if not c.c.isspace()]
+        if not chars:
+            continue
+        if len(chars) >= 2:
+            dx, dy = chars[-1].cx - chars[0].cx, chars[-1].cy - chars[0].cy
+            d = (1.0 if dx > 0 else -1.0, 0.0) if abs(dx) >= abs(dy) else (0.0, 1.0 if dy > 0 else -1.0)
+        else:
+            d = (float(round(ln.dir[0])), float(round(ln.dir[1])))
+        weight[d] = weight.get(d, 0) + len(chars)
+        total += len(chars)
     if not total:
         return None
     d, n = max(weight.items(), key=lambda kv: kv[1])

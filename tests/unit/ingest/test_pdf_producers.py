@@ -207,3 +207,14 @@ def test_columns_rung_reads_a_table_ruled_between_rows_only() -> None:
     assert HEADER in _header_rows("chromium-hrules-tight.pdf")
     doc = extract_file(HERE / "chromium-hrules-tight.pdf", ExtractOptions(ocr="off"))
     assert doc.stats["pdf_rungs"]["columns"] == 1 and _f1(doc) == 1.0
+
+
+def test_a_form_turned_on_its_page_is_read_turned() -> None:
+    """reportlab-rotated: the form drawn a quarter turn round on a landscape page, its text
+    running up the page; read in the frame where the text runs left to right, the header is
+    one row (not one column) and every indicator is read."""
+    from jixiao.ingest.pdf_upright import dominant_direction
+
+    assert dominant_direction(pdf_mod._page_lines(__import__("pymupdf").open(HERE / "reportlab-rotated.pdf")[0])) == (0.0, -1.0)
+    assert HEADER in _header_rows("reportlab-rotated.pdf")
+    assert _f1(extract_file(HERE / "reportlab-rotated.pdf", ExtractOptions(ocr="off"))) == 1.0
