@@ -187,7 +187,7 @@ def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tup
     The raster rung is not tried there (the raster is in the displayed frame); the self-check
     still records the verdict on the page."""
     m, width, height = turn_matrix(direction, info.width, info.height)
-    drawings, _ = clean_drawings(page.get_drawings())
+    drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
     rulings = snap_rulings(turn_rulings(rulings_from_drawings(drawings, info.width, info.height), m))
     turn_lines(lines, m)
     frame = PageInfo(number=info.number, width=width, height=height, rotation=info.rotation)
@@ -206,7 +206,7 @@ def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tup
 
 def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line]) -> list[Block] | None:
     """The page rebuilt with column rules from its indicator header (``pdf_ladder.header_column_rulings``)."""
-    drawings, _ = clean_drawings(page.get_drawings())
+    drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))
     added = header_column_rulings(_words(lines, info.number, rulings), rulings)
     if not added:
@@ -218,7 +218,7 @@ def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line]) -> list
 def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: TableFinder, flags: list[Flag]) -> list[Block]:
     """The page's blocks from its vector rules (the ladder's first rung)."""
     number = info.number
-    drawings, _ = clean_drawings(page.get_drawings())  # shading is never a rule (pdf_rules)
+    drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))  # highlights are not rules (pdf_rules)
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))  # double rules → one
     rules = RulingIndex(rulings)
     closing = closing_rulings(rulings, rules)
@@ -430,6 +430,10 @@ def _page_lines(page: Any) -> list[_Line]:
             if ln.chars:
                 lines.append(ln)
     return lines
+
+
+def _char_boxes(lines: list[_Line]) -> list[BBox]:
+    return [(c.x0, c.y0, c.x1, c.y1) for ln in lines for c in ln.chars if not c.c.isspace()]
 
 
 def _bbox_of(chars: list[_Char]) -> BBox:

@@ -13,16 +13,22 @@ wkhtmltopdf, LibreOffice and reportlab, see ``tests/fixtures/producers``):
   fill *behind each text run*, or even behind each character.
 
 A table finder that takes every rectangle's edges for rules shatters a shaded header row
-into one column per text run (``| 一 | 级 | 指``). The rule here: a fill-only rectangle is a
-rule only where it is thin — at most :data:`RULE_MAX_THICKNESS` across; anything thicker in
-both directions is a surface (shading, a highlight, a page background), never a rule.
-Stroked paths are outlines and stay rules whatever their size. Near-coincident and double
+into one column per text run (``| 一 | 级 | 指``). The rule here: a fill-only rectangle
+thicker than :data:`RULE_MAX_THICKNESS` in both directions is a surface, not a rule; a
+surface that *hugs a line of text* — one line high, mostly covered by the text inside it
+(a highlight behind a run or a character) — is dropped. A surface the size of a cell, row
+or column (shading with padding around its text, or none) keeps its edges: they are the
+cell's borders, and where a producer draws no rule there (a shaded lead column running
+down the page) they are the only sign of the column. Stroked paths are outlines and stay
+rules whatever their size. Near-coincident and double
 rules are snapped into one by the consumers (``layout._merge_rulings`` groups rules within
 2 pt; PyMuPDF's finder snaps within 3 pt), so only what counts as a rule is decided here.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from typing import Any
 
 RULE_MAX_THICKNESS = 3.0
@@ -36,14 +42,17 @@ def is_surface(width: float, height: float) -> bool:
     return min(abs(width), abs(height)) > RULE_MAX_THICKNESS
 
 
-def clean_drawings(drawings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The drawings with their surfaces removed, and how many surfaces were dropped.
+def clean_drawings(drawings: list[dict[str, Any]], text: Sequence[Box] = ()) -> tuple[list[dict[str, Any]], int]:
+    """The drawings without the highlights behind text, and how many fills were dropped.
 
-    A fill-only path loses its rectangle items that are surfaces (a path batching many thin
-    rules keeps those); a path left without items is dropped. Stroked paths (``s``/``fs``)
-    are kept whole: their outline is drawn, so it is a rule even when the inside is shaded.
-    Paths are copied only when changed, so a clean page costs one pass over its drawings.
+    ``text``: the page's character boxes (a surface hugs text when one line of them fills
+    most of it, see :func:`hugs_text`). A fill-only path loses its rectangle items that are
+    highlights (a path batching many thin rules keeps those); a path left without items is
+    dropped. Stroked paths (``s``/``fs``) are kept whole: their outline is drawn, so it is a
+    rule even when the inside is shaded. A thin path made of many pieces (a dashed rule)
+    becomes one rule. Paths are copied only when changed.
     """
+    index = _TextIndex(text)
     out: list[dict[str, Any]] = []
     dropped = 0
     for d in drawings:
@@ -53,11 +62,55 @@ def clean_drawings(drawings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
         if d.get("type") != "f" or not _has_surface(d):
             out.append(d)
             continue
-        items = [it for it in d.get("items", ()) if not _surface_item(it)]
+        items = [it for it in d.get("items", ()) if not (_surface_item(it) and index.hugged_by(_item_rect(it)))]
         dropped += len(d.get("items", ())) - len(items)
-        if items:
+        if len(items) == len(d.get("items", ())):
+            out.append(d)
+        elif items:
             out.append(_with_items(d, items))
     return out, dropped
+
+
+Box = tuple[float, float, float, float]
+
+
+class _TextIndex:
+    """Character boxes sorted by centre height, to find those inside a rectangle quickly."""
+
+    def __init__(self, boxes: Sequence[Box]):
+        self.boxes = sorted(boxes, key=lambda b: (b[1] + b[3]) / 2)
+        self.cys = [(b[1] + b[3]) / 2 for b in self.boxes]
+
+    def hugged_by(self, r: Box) -> bool:
+        """Whether the rectangle is a highlight behind one line of text (see :func:`hugs_text`)."""
+        lo, hi = bisect.bisect_left(self.cys, r[1]), bisect.bisect_right(self.cys, r[3])
+        inside = [b for b in self.boxes[lo:hi] if r[0] <= (b[0] + b[2]) / 2 <= r[2]]
+        return hugs_text(r, inside)
+
+
+def hugs_text(rect: Box, chars: Sequence[Box]) -> bool:
+    """A fill behind a run of text (or one character), not a cell's background: it is at most
+    about one line high (2.2 × its tallest character) and the characters cover at least half
+    its width. A cell's shading has padding and usually room to spare; an empty fill hugs
+    nothing."""
+    if not chars:
+        return False
+    height = max(c[3] - c[1] for c in chars)
+    if rect[3] - rect[1] > 2.2 * height:
+        return False
+    covered = 0.0
+    end = -1e9
+    for x0, _, x1, _ in sorted(chars):
+        x0 = max(x0, end)
+        if x1 > x0:
+            covered += x1 - x0
+            end = x1
+    return covered >= 0.5 * (rect[2] - rect[0])
+
+
+def _item_rect(item: tuple[Any, ...]) -> Box:
+    r = item[1] if item[0] == "re" else item[1].rect
+    return (min(r.x0, r.x1), min(r.y0, r.y1), max(r.x0, r.x1), max(r.y0, r.y1))
 
 
 def _is_thin(r: Any) -> bool:

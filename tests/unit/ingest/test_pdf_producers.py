@@ -84,19 +84,21 @@ def test_every_producer_fixture_reads_every_indicator(name: str) -> None:
     assert _f1(extract_file(HERE / name, ExtractOptions(ocr="off"))) == 1.0
 
 
-def test_surfaces_and_rules_told_apart() -> None:
+def test_highlights_rules_and_cell_shading_told_apart() -> None:
     import pymupdf
 
     from jixiao.ingest.pdf_rules import clean_drawings
 
     r = pymupdf.Rect
+    chars = [(12 + 10 * i, 11, 22 + 10 * i, 21) for i in range(4)]  # 一级指标, 10 pt glyphs at y 11–21
     drawings = [
-        {"type": "f", "fill": (0.85,) * 3, "rect": r(10, 10, 60, 22), "items": [("re", r(10, 10, 60, 22), 1)]},  # shading
-        {"type": "f", "fill": (0,) * 3, "rect": r(10, 30, 200, 30.6), "items": [("re", r(10, 30, 200, 30.6), 1)]},  # rule
+        {"type": "f", "fill": (0.85,) * 3, "rect": r(10, 10, 54, 22), "items": [("re", r(10, 10, 54, 22), 1)]},  # behind the run
+        {"type": "f", "fill": (0.85,) * 3, "rect": r(0, 100, 120, 160), "items": [("re", r(0, 100, 120, 160), 1)]},  # a cell's shading
+        {"type": "f", "fill": (0,) * 3, "rect": r(10, 30, 200, 30.6), "items": [("re", r(10, 30, 200, 30.6), 1)]},  # a rule
         {"type": "s", "color": (0,) * 3, "rect": r(10, 40, 60, 80), "items": [("re", r(10, 40, 60, 80), 1)]},  # cell outline
     ]
-    kept, dropped = clean_drawings(drawings)
-    assert dropped == 1 and [d["rect"] for d in kept] == [r(10, 30, 200, 30.6), r(10, 40, 60, 80)]
+    kept, dropped = clean_drawings(drawings, chars)
+    assert dropped == 1 and [d["rect"] for d in kept] == [r(0, 100, 120, 160), r(10, 30, 200, 30.6), r(10, 40, 60, 80)]
 
 
 # ---- the self-check -----------------------------------------------------------------
@@ -155,7 +157,7 @@ def test_raster_rung_reads_a_grid_drawn_as_an_image() -> None:
 def test_raster_rung_rescues_a_misread_vector_page(monkeypatch: pytest.MonkeyPatch) -> None:
     """With shading taken for rules (as before pdf_rules existed) the header shatters; the
     ladder notices and the raster rung, which sees rules only where ink is, reads the form."""
-    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d: (d, 0))
+    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     doc = extract_file(HERE / "libreoffice-runshade.pdf", ExtractOptions(ocr="off"))
     assert doc.stats["pdf_rungs"] == {"vector": 0, "raster": 1, "columns": 0, "stream": 0}
     assert _f1(doc) == 1.0
@@ -176,7 +178,7 @@ def _fake_stream(monkeypatch: pytest.MonkeyPatch, seen: list[str]) -> None:
 
 
 def test_stream_rung_when_no_table_rung_passes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d: (d, 0))
+    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
     seen: list[str] = []
@@ -188,7 +190,7 @@ def test_stream_rung_when_no_table_rung_passes(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_without_a_stream_extractor_the_page_goes_back_to_vector(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d: (d, 0))
+    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_rungs, "stream_available", lambda: False)
     monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
