@@ -105,7 +105,14 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
                 continue  # the header ends the page: its rows are on the next one
             return PageCheck(False, "an indicator header with no indicator rows under it", total, True)
         roles = [vocab.header_role(c.text) if c.text.strip() else None for c in header]
-        unnamed = [i for i, c in enumerate(header) if not c.text.strip()]
+        # a header may take two or three rows (近两年指标值 over 2022年 | 2023年): a column is
+        # named when any header row names it; rows under the header that only name columns
+        # are header rows too
+        named_cols = {i for i, c in enumerate(header) if c.text.strip()}
+        while data and all(vocab.header_role(c.text) for c in data[0] if c.text.strip()):
+            named_cols |= {i for i, c in enumerate(data[0]) if c.text.strip()}
+            data = data[1:]
+        unnamed = [i for i in range(len(header)) if i not in named_cols]
         if unnamed and _mostly(data, lambda row: any(i < len(row) and row[i].merged_from is None and row[i].text.strip()
                                                         for i in unnamed)):
             return PageCheck(False, "the data rows fill columns the indicator header does not name", total, True)
@@ -133,24 +140,32 @@ def _mostly(rows: list[list[Cell]], pred: Callable[[list[Cell]], bool]) -> bool:
 
 
 def _misfit(data: list[list[Cell]], roles: list[str | None]) -> str:
-    """A reason when most level-1 (level-2) cells name no framework level, else ''."""
+    """A reason when most level-1 (level-2) cells name no framework level at all, else ''.
+
+    Lenient on purpose — the check must not fire on a clean page: a cell fits when it names
+    a level 1 *or* a level 2 of some framework (a 指标类型 column may hold 数量指标), and any
+    level 2 fits under an open level 1 (履职 takes the department's own areas)."""
     for role in ("level1", "level2"):
         if role not in roles:
             continue
         col = roles.index(role)
         l1col = roles.index("level1") if "level1" in roles else None
+        # origin cells only (a merged level counts once); a level 2 whose level 1 is not on the
+        # page (a table continued from the previous page) cannot be judged
         texts = [(row[col].text, row[l1col].text if l1col is not None and l1col < len(row) else None)
-                 for row in data if col < len(row) and row[col].text.strip()]
-        if len(texts) < 2:
-            continue
-        if role == "level1":
-            fit = sum(1 for t, _ in texts if framework.match_level1(t) is not None)
-        else:
-            fit = sum(1 for t, l1 in texts if framework.canonical_level2(t, l1) is not None
-                      or framework.match_level2(t) is not None)
-        if fit * 2 < len(texts):
+                 for row in data if col < len(row) and row[col].merged_from is None and row[col].text.strip()]
+        if role == "level2":
+            texts = [(t, l1) for t, l1 in texts if l1 is None or l1.strip()]
+        fit = sum(1 for t, l1 in texts if _names_a_level(t, l1))
+        if len(texts) - fit >= 3 and fit * 2 < len(texts):
             return f"{len(texts) - fit} of {len(texts)} {role} cells name no framework level"
     return ""
+
+
+def _names_a_level(text: str, level1: str | None) -> bool:
+    if framework.match_level1(text) is not None or framework.match_level2(text) is not None:
+        return True
+    return level1 is not None and framework.canonical_level2(text, level1) is not None
 
 
 def _page_key(blocks: Sequence[Block]) -> str:
