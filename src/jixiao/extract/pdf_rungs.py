@@ -34,8 +34,9 @@ def stream_rung(pages: Sequence[PageInfo], forms: list[Form], stats: dict[str, A
     """Forms after the stream rung, and ``stats["pdf_rungs"]`` recorded.
 
     The stream extractor's forms (those with indicators) for the pages handed to it are added
-    when the table path read no indicator on those pages: a page misread by every table rung
-    is not double-counted, a page the table path read after all keeps its reading.
+    when the table path read no indicator on those pages, replacing the table path's forms of
+    those pages that hold no indicator: a page misread by every table rung is not counted
+    twice, a page the table path read after all keeps its reading.
     """
     handed = [p for p in pages if p.rung == "stream"]
     if handed and not stream_available():
@@ -55,6 +56,11 @@ def stream_rung(pages: Sequence[PageInfo], forms: list[Form], stats: dict[str, A
     if read_there:
         return forms
     stream = importlib.import_module(STREAM_MODULE)
-    found = stream.extract_stream("\n".join(p.stream_text for p in handed)).forms
+    found = [f for f in stream.extract_stream("\n".join(p.stream_text for p in handed)).forms if f.indicators]
     stats["pdf_stream_forms"] = len(found)
-    return forms + [f for f in found if f.indicators]
+    if not found:
+        return forms
+    # a table-path form of those pages with no indicator (its header block read, its table
+    # not) is the same form the stream extractor read whole: it gives way
+    kept = [f for f in forms if f.indicators or not numbers.intersection(f.pages or [])]
+    return kept + found

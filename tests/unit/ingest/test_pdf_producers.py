@@ -220,3 +220,15 @@ def test_a_form_turned_on_its_page_is_read_turned() -> None:
     assert dominant_direction(pdf_mod._page_lines(__import__("pymupdf").open(HERE / "reportlab-rotated.pdf")[0])) == (0.0, -1.0)
     assert HEADER in _header_rows("reportlab-rotated.pdf")
     assert _f1(extract_file(HERE / "reportlab-rotated.pdf", ExtractOptions(ocr="off"))) == 1.0
+
+
+def test_stream_rung_with_the_real_stream_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table rung failing (shading taken for rules, no raster, no header columns), the
+    page's text goes to jixiao.extract.stream, whose form replaces the table path's empty one."""
+    pytest.importorskip("jixiao.extract.stream")
+    monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
+    monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
+    assert doc.stats["pdf_rungs"]["stream"] == 1 and len(doc.forms) == 1
+    assert _f1(doc) == 1.0
