@@ -38,6 +38,7 @@ The rung is recorded per page (``PageInfo.rung``, ``PageInfo.rung_reason``) and 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -124,7 +125,14 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
 
 
 def _is_header(row: list[Cell]) -> bool:
-    return vocab.names_indicator_header([c.text for c in row if c.merged_from is None and c.text])
+    texts = [c.text for c in row if c.merged_from is None and c.text]
+    return any(_role(t) for t in texts) and vocab.names_indicator_header(texts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _role(text: str) -> str | None:
+    """``vocab.header_role``, remembered: the check asks it of every cell of every page."""
+    return vocab.header_role(text)
 
 
 def _fragments(header: list[Cell]) -> int:
@@ -163,9 +171,19 @@ def _misfit(data: list[list[Cell]], roles: list[str | None]) -> str:
 
 
 def _names_a_level(text: str, level1: str | None) -> bool:
-    if framework.match_level1(text) is not None or framework.match_level2(text) is not None:
+    if _exact_level(text) or (level1 is not None and framework.canonical_level2(text, level1) is not None):
         return True
-    return level1 is not None and framework.canonical_level2(text, level1) is not None
+    return _fuzzy_level(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact_level(text: str) -> bool:
+    return framework.canonical_level1(text) is not None or framework.canonical_level2(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _fuzzy_level(text: str) -> bool:
+    return framework.match_level1(text) is not None or framework.match_level2(text) is not None
 
 
 def _page_key(blocks: Sequence[Block]) -> str:
