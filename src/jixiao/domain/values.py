@@ -206,6 +206,9 @@ def values_equal(a: str | None, b: str | None, pa: ParsedValue | None = None, pb
 # ---------------------------------------------------------------------------------------
 # Amounts
 
+# The Repair rule that records an amount converted to 万元 (元 ÷ 10000, 亿元 × 10000): a note on
+# how the printed number was read, not a repair of damaged text (confidence does not count it).
+AMOUNT_UNIT_RULE = "amount_unit_to_wan"
 _AMOUNT_RE = re.compile(rf"^(?P<num>{_NUM})\s*(?P<unit>亿元|万元|千元|元|亿|万|%)?$")
 _UNIT_TO_WAN = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "千元": 0.1, "元": 0.0001}
 

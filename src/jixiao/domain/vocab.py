@@ -184,8 +184,11 @@ BUDGET_BLOCK_LABELS = (
 )
 BUDGET_SECTIONS = (
     "收入", "支出", "收入构成", "支出构成", "上年预算", "当年预算", "资金支出计划", "资金支出计划（%）",
-    "预算规模及资金用途", "资金构成", "资金用途",
+    "预算规模及资金用途", "资金构成", "资金用途", "年度主要任务",
 )
+# A task list with amounts (Jiangxi 年度主要任务 | 任务名称 | 主要内容 | 预算金额): its lines count only
+# when it is the form's only funding block (golden/CONVENTIONS.md).
+BUDGET_TASK_SECTIONS = ("年度主要任务",)
 BUDGET_COLUMN_RE = re.compile(
     r"(预算数|执行数|支出数|计划数|金额|占比|比例|决算数|收支金额|^\d{1,2}-\d{1,2}月|^20\d{2}年?(度)?$|月底$|^[一二三四]季度$|^第[一二三四]季度$|"
     r"^(全年|半年|当年|上年)(（程）)?$)"
@@ -193,11 +196,114 @@ BUDGET_COLUMN_RE = re.compile(
 BUDGET_ITEM_HINT_RE = re.compile(
     r"(资金总额|财政拨款|财政资金|一般公共预算|政府性基金|财政专户|国有资本|社保基金|上年结转|其他资金|合计|小计|总计|"
     r"基本支出|项目支出|人员经费|公用经费|项目经费|本级财政|上级财政|批复数|调整数|实际支出|执行率|结转结余|收入合计|"
-    r"支出合计|单位资金|自有资金)"
+    r"支出合计|单位资金|自有资金|上级资金|本级资金|上级补助|本级安排|自筹|预算资金|预算安排|预算总额|总投资|其他来源|"
+    r"事业收入|经营收入)"
 )
-TOTAL_ITEMS = ("资金总额", "年度资金总额", "收入合计", "合计", "总计", "预算数", "资金合计", "项目资金总额")
-FISCAL_ITEMS = ("财政拨款", "财政资金", "本级财政安排", "财政拨款小计", "财政性资金", "上级财政拨款")
 GENERIC_ITEMS = ("小计", "合计", "总计")
+
+# Funds a funding block names, grouped under one canonical name each (the name the
+# reconciler's sum rules use). Forms of every province name the same few things: a total
+# for the year (资金总额, 年度预算数, 年度本级预算金额, 预算安排 …), the treasury's part (财政拨款 /
+# 财政资金), that part split by source (一般公共预算 / 政府性基金 …) or by level of government
+# (上级资金 / 本级资金), and the money that is not this year's appropriation (上年结转, 自有资金,
+# 其他资金). Labels are matched after ``budget_fund_key`` (no 其中：, no (万元), no 小计).
+BUDGET_FUNDS: dict[str, tuple[str, ...]] = {
+    "资金总额": (
+        "资金总额", "年度资金总额", "项目资金总额", "资金合计", "资金总计", "预算总额", "年度预算总额", "项目预算总额",
+        "预算数", "年度预算数", "本年预算数", "当年预算数", "本年度预算数", "预算金额", "年度预算金额", "本级预算金额",
+        "年度本级预算金额", "本年预算金额", "预算资金", "年度预算资金", "项目预算资金", "预算资金总额", "年度预算资金总额",
+        "项目资金", "年度项目资金", "预算安排", "年度预算安排", "预算安排资金", "年度预算安排资金", "年度资金", "项目预算", "年度预算",
+        "总投资", "项目总投资", "项目总预算", "资金规模", "年度资金规模", "项目总金额", "总额",
+    ),
+    "收入合计": ("收入合计", "收入总计"),
+    "合计": ("合计", "总计"),
+    "财政拨款": (
+        "财政拨款", "财政拨款资金", "财政资金", "财政性资金", "财政补助资金", "财政补助", "财政预算资金", "财政拨款收入",
+        "财政安排资金", "财政预算拨款",
+    ),
+    "上级财政拨款": (
+        "上级财政拨款", "上级财政拨", "上级资金", "上级补助", "上级补助资金", "上级财政资金", "上级财政补助", "上级财政补助资金",
+        "上级专项资金", "上级转移支付", "上级转移支付资金", "上级拨款",
+    ),
+    "本级财政安排": (
+        "本级财政安排", "本级资金", "本级财政资金", "本级财政拨款", "本级安排", "本级财政", "本级财政补助", "本级财政安排资金",
+        "本级拨款",
+    ),
+    "一般公共预算资金": ("一般公共预算资金", "一般公共预算", "一般公共预算拨款", "一般公共预算财政拨款", "公共财政预算"),
+    "政府性基金": ("政府性基金", "政府性基金预算", "政府性基金预算资金", "政府性基金预算拨款", "政府性基金拨款", "政府性基金资金"),
+    "财政专户管理资金": ("财政专户管理资金", "财政专户资金", "财政专户"),
+    "国有资本经营预算": ("国有资本经营预算", "国有资本经营预算资金", "国有资本经营预算拨款"),
+    "上年结转资金": ("上年结转资金", "上年结转", "结转资金", "上年结转结余", "以前年度结转", "上年结余资金", "结转结余资金"),
+    "其他资金": ("其他资金", "其他", "其他来源", "其他来源资金", "其它资金"),
+    "自有资金": ("自有资金", "自筹资金", "单位自筹", "单位自筹资金", "单位自有资金", "自筹", "单位资金"),
+    "社保基金": ("社保基金", "社会保险基金"),
+    "国有资本金": ("国有资本金",),
+    "事业收入": ("事业收入", "事业收入资金"),
+    "经营收入": ("经营收入",),
+}
+_FUND_BY_KEY = {label: canon for canon, labels in BUDGET_FUNDS.items() for label in labels}
+# What each canonical fund is: the year's total, a generic total row, the treasury's part, a
+# part of it (by level or by source), or other money.
+BUDGET_FUND_KIND: dict[str, str] = {
+    "资金总额": "total", "收入合计": "total", "合计": "generic_total", "财政拨款": "fiscal",
+    "上级财政拨款": "fiscal_level", "本级财政安排": "fiscal_level", "一般公共预算资金": "fiscal_source",
+    "政府性基金": "fiscal_source", "财政专户管理资金": "fiscal_source", "国有资本经营预算": "fiscal_source",
+}
+# Words that join a fund to its amount in a sentence (年度预算资金共计…元，其中：…) and are no part of its name.
+BUDGET_SENTENCE_LEADS = ("其中", "包括", "包含", "含", "另有", "本项目", "该项目", "本单位", "项目单位", "全年", "本年度")
+BUDGET_SENTENCE_LINKS = ("共计", "合计", "总计", "总额为", "为", "计", "达", "约", "是")
+# A period that is not the current year's budget: last year, the half year, the medium
+# term, earlier years, history columns, monthly plans, shares, execution figures.
+_NON_CURRENT_RE = re.compile(
+    r"半年|上年|以前|往年|中期|累计|^20\d{2}年?度?$|月底|月末|\d{1,2}[-—~至]\d{1,2}月|季度|占比|比例|比重|执行数|决算|实际|"
+    r"计划支出|计划执行"
+)
+
+
+def budget_fund_key(text: str | None) -> str:
+    """A fund label reduced for lookup: 其中：财政拨款 → 财政拨款; 财政拨款小计 → 财政拨款; 合  计 → 合计."""
+    s = fold(text)
+    s = re.sub(r"^(其中|含)[:：]?", "", s)
+    s = re.sub(r"[（(][^()（）]*[)）]", "", s)
+    s = re.sub(r"[:：、,，;；。.]", "", s)
+    if s.endswith("小计") and len(s) > 2:
+        s = s[:-2]
+    return s
+
+
+def budget_fund(text: str | None) -> str | None:
+    """The canonical fund a label names (年度本级预算金额 → 资金总额, 上级资金 → 上级财政拨款), if any."""
+    return _FUND_BY_KEY.get(budget_fund_key(text)) if text else None
+
+
+def budget_fund_kind(text: str | None) -> str | None:
+    """total / generic_total / fiscal / fiscal_level / fiscal_source / other, or None for no fund."""
+    canon = budget_fund(text)
+    if canon is None:
+        return None
+    return BUDGET_FUND_KIND.get(canon, "other")
+
+
+def budget_line_fund(item: str | None, column: str | None) -> tuple[str | None, str | None]:
+    """Split a budget line's (item, column) into (the fund it is, the period/heading it is in).
+
+    Rows layouts put the fund in the item and the period in the column (财政拨款 | 全年预算数);
+    headed-column layouts put the fund in the column and a period row label, or nothing, in
+    the item (年度预算数 | 上级资金, None | 资金总额). A column is the fund when it names one and is
+    not itself a heading word (…预算数, …金额), and the item names no fund, or only looks
+    like a heading, or is a total while the column is a part of it.
+    """
+    fi, fc = budget_fund_kind(item), budget_fund_kind(column)
+    col_names_fund = fc is not None and not BUDGET_COLUMN_RE.search(key(column))
+    item_is_heading = fi is None or bool(BUDGET_COLUMN_RE.search(key(item)))
+    if col_names_fund and (item_is_heading or (fi in ("total", "generic_total") and fc not in ("total", "generic_total"))):
+        return column, item
+    return item, column
+
+
+def is_current_budget_period(*texts: str | None) -> bool:
+    """Whether a line's period (its column or row label, its section) is the current year's budget."""
+    return not any(t and _NON_CURRENT_RE.search(key(t)) for t in texts)
 
 
 _BLOCK_RE = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$")

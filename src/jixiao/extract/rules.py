@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.domain import vocab
+from jixiao.extract.budget_fields import drop_task_lines_beside_funding_block, settle_budget_fields
+from jixiao.extract.budget_text import fund_phrases, is_budget_sentence
 from jixiao.extract.rows import (
     CellView,
     Role,
@@ -32,9 +34,17 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.model.output import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.segment import FormRegion
-from jixiao.domain.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
+from jixiao.domain.values import (
+    AMOUNT_UNIT_RULE,
+    clean_cell,
+    normalize_value_text,
+    parse_amount,
+    parse_value,
+    squash_cjk_spaces,
+    year_from_text,
+)
 
 HIERARCHY = ("level1", "level2", "key_task")
 
@@ -255,6 +265,10 @@ def _read_paragraph(st: _State, row: RowView) -> None:
         st.default_unit = m.group(1)
     if scope := vocab.lead_scope(text):
         st.scope_hint = scope
+    if not st.form.budget.lines and is_budget_sentence(text):
+        # the funds stated in prose outside any grid (项目总投资120万元，其中财政资金100万元…)
+        for ph in fund_phrases(text):
+            _add_line(st, ph.name, None, CellView(text=ph.amount, col=0, cell=row.cells[0].cell))
 
 
 def _lead_row_scope(row: RowView) -> str | None:
@@ -435,6 +449,8 @@ def _is_budget_row(st: _State, row: RowView) -> bool:
         return True
     if st.mode == "indicators":
         return False  # 预算执行率 | =100% is an indicator, not a budget line
+    if any(is_budget_sentence(t) for t in texts):
+        return True
     return any(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(t)) for t in texts) and any(
         parse_amount(t)[0] is not None for t in texts
     )
@@ -469,9 +485,23 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
         elif parse_amount(cv.text, st.default_unit)[0] is not None:
             tokens.append(("amount", cv))
         elif vocab.is_budget_column(cv.text):
+            if m := re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(cv.text).replace(" ", "")):
+                st.default_unit = m.group(1)  # 金额（元）: the heading states the unit of its amounts
             tokens.append(("column", cv))
+        elif phrases := fund_phrases(cv.text):
+            # a sentence stating the funds: each fund name and its amount, as a key-value pair
+            for ph in phrases:
+                tokens.append(("label", CellView(text=ph.name, col=cv.col, cell=cv.cell)))
+                tokens.append(("amount", CellView(text=ph.amount, col=cv.col, cell=cv.cell)))
         else:
             tokens.append(("label", cv))
+    # a block label that names a fund and stands right before an amount (预算安排 | 120 | 其中：…)
+    # is also that amount's label; not a merged copy of it, nor over headed fund columns
+    for i in range(len(tokens) - 2, -1, -1):
+        kind, cv = tokens[i]
+        if (kind == "block" and tokens[i + 1][0] == "amount" and not cv.inferred and not st.columns_are_items
+                and vocab.budget_fund(vocab.budget_block_name(cv.text))):
+            tokens.insert(i + 1, ("label", cv))
     return tokens
 
 
@@ -495,7 +525,16 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
             _set_budget_columns(st, [(re.sub(r"^其中", "", k), c) for k, c in labels])
             st.columns_are_items = True
+        elif _funds_under_one_heading(st, labels):
+            # 预算金额（万元） spanning 总额 | 财政拨款 | 其他资金 on the next row: the funds are the columns
+            _set_budget_columns(st, [(re.sub(r"^其中", "", k), c) for k, c in labels])
+            st.columns_are_items = True
         return
+    if st.columns_are_items:
+        # headed fund columns (资金总额 | 上级资金 | …): a heading-like cell in front of the amounts
+        # is the row's own label (上年预算数 | 560 | 300 …), not a column
+        first = next(i for i, tok in enumerate(tokens) if tok[0] == "amount")
+        tokens = [("label", cv) if kind == "column" and i < first else (kind, cv) for i, (kind, cv) in enumerate(tokens)]
     # The token right before each amount decides how it is read.
     pairs: list[tuple[tuple[str, CellView] | None, CellView]] = []
     prev: tuple[str, CellView] | None = None
@@ -512,6 +551,8 @@ def _read_budget_row(st: _State, row: RowView) -> None:
         return
     first_amount = next(i for i, tok in enumerate(tokens) if tok[0] == "amount")
     item_labels = [cv for kind, cv in tokens[:first_amount] if kind == "label"]
+    if st.columns_are_items:
+        item_labels = item_labels[:1]  # the row label; cells after it describe the row (任务1 | 名称 | 主要内容)
     item = _item_name(item_labels) if item_labels else st.last_item
     st.last_item = item
     to_map: list[CellView] = []
@@ -522,6 +563,15 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             to_map.append(amount)
     for a, col in _map_amounts(st, to_map):
         _add_line(st, item, col, a)
+
+
+def _funds_under_one_heading(st: _State, labels: list[tuple[str, int]]) -> bool:
+    """Fund names on the row under one spanning amount heading, each in its own column at or after it."""
+    if len(st.budget_columns) != 1 or len(labels) < 2:
+        return False
+    head_col = st.budget_columns[0][1]
+    return all(c >= head_col and vocab.budget_fund(k) and vocab.budget_fund_kind(k) != "generic_total"
+               for k, c in labels)
 
 
 def _set_budget_columns(st: _State, cols: list[tuple[str, int]]) -> None:
@@ -560,7 +610,7 @@ def _map_amounts(st: _State, amounts: list[CellView]) -> list[tuple[CellView, st
 
 def _item_name(label_cells: list[CellView]) -> str | None:
     names = [squash_cjk_spaces(clean_cell(c.text)) for c in label_cells if clean_cell(c.text)]
-    names = [re.sub(r"^其中[:：]\s*", "", n) for n in names]
+    names = [re.sub(r"^其中[:：]\s*", "", n).rstrip("：:") for n in names]
     names = [re.sub(r"[(（](万元|元)[)）]$", "", n) for n in names]
     names = [n.replace(" ", "") for n in names if n]
     if not names:
@@ -572,44 +622,20 @@ def _item_name(label_cells: list[CellView]) -> str | None:
 
 
 def _add_line(st: _State, item: str | None, column: str | None, cv: CellView) -> None:
-    amount, _unit = parse_amount(cv.text, st.default_unit)
+    amount, unit = parse_amount(cv.text, st.default_unit)
     if amount is None:
         return
     line = BudgetLine(section=st.section, item=item, column=column, amount=amount)
-    line.evidence["amount"] = evidence_of(cv)
+    conversion = []
+    if unit not in (None, "万元", "万", "%"):  # printed in 元 / 亿元: the conversion is recorded
+        conversion = [Repair(rule=AMOUNT_UNIT_RULE, original=f"{clean_cell(cv.text)} ({unit})", repaired=f"{amount:g}万元")]
+    line.evidence["amount"] = evidence_of(cv, repairs=conversion)
     st.form.budget.lines.append(line)
 
 
 def _finish_budget(form: Form) -> None:
-    b: Budget = form.budget
-    main = [ln for ln in b.lines if ln.column is None or not re.search(r"半年|占比|比例|^20\d{2}|月底|中期|上年|以前|累计", ln.column)]
-
-    def first(names: tuple[str, ...]) -> BudgetLine | None:
-        for n in names:
-            for ln in b.lines:
-                name = ln.item if ln.item else ln.column  # items printed as column headings
-                if name and vocab.key(name) == n and (ln.section is None or "支出" not in ln.section) and (
-                    ln.item is None or ln in main
-                ):
-                    return ln
-        return None
-
-    if b.total is None and (ln := first(vocab.TOTAL_ITEMS)):
-        b.total = ln.amount
-        form.evidence["budget.total"] = ln.evidence.get("amount", Evidence())
-    if b.fiscal is None:
-        own = first(("财政拨款", "财政资金", "财政拨款小计", "财政性资金"))
-        if own is not None:
-            b.fiscal = own.amount
-            form.evidence["budget.fiscal"] = own.evidence.get("amount", Evidence())
-        else:
-            parts = [first((n,)) for n in ("本级财政安排", "上级财政拨款")]
-            if not any(parts):  # sources printed without a 财政拨款 subtotal
-                parts = [first((n,)) for n in ("一般公共预算资金", "政府性基金预算资金", "政府性基金", "财政专户管理资金")]
-            parts = [p for p in parts if p is not None and p.amount is not None]
-            if parts:
-                b.fiscal = round(sum(p.amount for p in parts), 6)
-                form.evidence["budget.fiscal"] = parts[0].evidence.get("amount", Evidence())
+    drop_task_lines_beside_funding_block(form)
+    settle_budget_fields(form)
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from jixiao.domain import vocab
 from jixiao.reconcile.common import Ledger, decimals, fmt, raise_flag
 from jixiao.model.output import BudgetLine, Form
 from jixiao.domain.values import fold
@@ -44,15 +45,18 @@ class SumRule:
 
 
 SUM_RULES: tuple[SumRule, ...] = (
+    # item keys are canonical funds (vocab.BUDGET_FUNDS: 年度预算数, 年度本级预算金额 … → 资金总额;
+    # 财政资金 → 财政拨款; 上级资金 → 上级财政拨款; 自筹资金 → 自有资金) or literal item keys
     SumRule("资金总额", ("资金总额", "年度资金总额", "项目资金总额", "资金合计"),
             (("财政拨款", "财政拨款资金", "财政资金"), ("国有资本金",), ("社保基金",),
-             ("上年结转资金", "上年结转", "结转资金"), ("其他资金",))),
+             ("上年结转资金", "上年结转", "结转资金"), ("其他资金",), ("自有资金",), ("事业收入",), ("经营收入",))),
     SumRule("财政拨款", ("财政拨款", "财政拨款资金"),
             (("一般公共预算资金", "一般公共预算"), ("政府性基金", "政府性基金预算", "政府性基金预算资金"),
              ("财政专户管理资金",), ("国有资本经营预算", "国有资本经营预算资金"))),
+    # the treasury's part by level of government (上级资金 + 本级资金), where no source split is printed
+    SumRule("财政拨款", ("财政拨款", "财政拨款资金"), (("上级财政拨款",), ("本级财政安排",))),
     SumRule("收入合计", ("收入合计",), (("本级财政安排",), ("上级财政拨款", "上级财政拨"), ("其他", "其他资金"))),
     SumRule("支出合计", ("支出合计",), (("人员经费",), ("公用经费",), ("项目经费",))),
-    SumRule("预算数", ("预算数",), (("财政资金",), ("其他资金",))),
 )
 _GENERIC_TOTALS = ("合计", "总计", "小计", "总额")
 _TOP_EXPENSES = frozenset((
@@ -85,7 +89,12 @@ class Block:
         self.lines = [ln for ln in lines if ln.amount is not None]
         self.by_key: dict[str, BudgetLine] = {}
         for ln in self.lines:
-            self.by_key.setdefault(item_key(ln.item), ln)
+            fund, _period = vocab.budget_line_fund(ln.item, ln.column)
+            self.by_key.setdefault(item_key(fund), ln)
+        for ln in self.lines:  # and under the canonical fund name (上级资金 → 上级财政拨款)
+            canon = vocab.budget_fund(vocab.budget_line_fund(ln.item, ln.column)[0])
+            if canon and vocab.BUDGET_FUND_KIND.get(canon) != "generic_total":
+                self.by_key.setdefault(canon, ln)
 
     def find(self, keys: tuple[str, ...]) -> BudgetLine | None:
         for k in keys:
@@ -107,9 +116,12 @@ class Block:
 
 
 def blocks(form: Form) -> list[Block]:
+    """Lines grouped by (section, period): a column of a rows layout (财政拨款 | 全年预算数), or a
+    row of a headed-column layout (年度预算数 | 资金总额 / 上级资金 / …, see vocab.budget_line_fund)."""
     groups: OrderedDict[tuple[str, str], list[BudgetLine]] = OrderedDict()
     for ln in form.budget.lines:
-        groups.setdefault((fold(ln.section), fold(ln.column)), []).append(ln)
+        _fund, period = vocab.budget_line_fund(ln.item, ln.column)
+        groups.setdefault((fold(ln.section), fold(period)), []).append(ln)
     return [Block(s, c, lines) for (s, c), lines in groups.items()]
 
 
@@ -378,7 +390,7 @@ def _check_plan(form: Form, ledger: Ledger) -> None:
 
 
 def _is_current_column(col: str) -> bool:
-    return not col or any(w in col for w in ("全年", "当年", "预算数", "金额", "批复")) and "半年" not in col
+    return vocab.is_current_budget_period(col)
 
 
 def _check_form_totals(form: Form, bs: list[Block], ledger: Ledger) -> None:
@@ -387,6 +399,10 @@ def _check_form_totals(form: Form, bs: list[Block], ledger: Ledger) -> None:
               for ln in [_income_total(b)] if ln is not None and ln.amount is not None]
     fiscal_lines = [ln for b in bs if not b.is_share and not b.is_expense and _is_current_column(b.column)
                     for ln in [b.find(_FISCAL_ITEMS)] if ln is not None and ln.amount is not None]
+    # no 财政拨款 line: the sum of its parts (上级资金 + 本级资金, 一般公共预算 + 政府性基金 …)
+    part_sums = [v for b in bs if not b.is_share and not b.is_expense and _is_current_column(b.column)
+                 and b.find(_FISCAL_ITEMS) is None
+                 for v, lns in [_rule_value(b, ("财政拨款",))] if lns and v is not None]
     upper = [ln for b in bs if not b.is_share and _is_current_column(b.column)
              for ln in [b.by_key.get("上级财政拨款") or b.by_key.get("上级财政拨")] if ln is not None]
     bud = form.budget
@@ -401,18 +417,20 @@ def _check_form_totals(form: Form, bs: list[Block], ledger: Ledger) -> None:
             raise_flag(form, "budget_total_mismatch",
                        f"budget.total {fmt(bud.total)} ≠ {totals[0].item} {fmt(totals[0].amount)}", "budget.total",
                        total=bud.total, lines=amounts)
-    if fiscal_lines:
-        cands = sorted({round(ln.amount or 0.0, 6) for ln in fiscal_lines})
+    if fiscal_lines or part_sums:
+        cands = sorted({round(ln.amount or 0.0, 6) for ln in fiscal_lines} | {round(v, 6) for v in part_sums})
         if upper:
             cands += [round(c + (u.amount or 0.0), 6) for c in cands for u in upper]
+        printed = (f"{fiscal_lines[0].item} {fmt(fiscal_lines[0].amount)}" if fiscal_lines
+                   else f"fiscal parts summing to {fmt(part_sums[0])}")
         if bud.fiscal is None:
-            raise_flag(form, "budget_fiscal_missing", f"budget.fiscal empty; the form prints {fiscal_lines[0].item} "
-                       f"{fmt(fiscal_lines[0].amount)}", "budget.fiscal", lines=cands)
+            raise_flag(form, "budget_fiscal_missing", f"budget.fiscal empty; the form prints {printed}",
+                       "budget.fiscal", lines=cands)
         elif any(abs(bud.fiscal - c) <= TOL for c in cands):
             ledger.add(form, "budget.fiscal", "arithmetic", ARITH_BONUS)
         else:
             raise_flag(form, "budget_fiscal_mismatch",
-                       f"budget.fiscal {fmt(bud.fiscal)} ≠ {fiscal_lines[0].item} {fmt(fiscal_lines[0].amount)}",
+                       f"budget.fiscal {fmt(bud.fiscal)} ≠ {printed}",
                        "budget.fiscal", fiscal=bud.fiscal, lines=cands)
     if bud.total is not None and bud.fiscal is not None and bud.fiscal > bud.total + TOL:
         raise_flag(form, "budget_fiscal_exceeds_total",

@@ -19,6 +19,7 @@ from jixiao.reconcile.calibration import calibrate, is_raw as _raw_mode
 from jixiao.model.flags import DOCUMENT_CHECKS
 from jixiao.reconcile.common import Ledger, has_flag, raise_flag
 from jixiao.model.output import AlignmentStatus, Document, Evidence, Form, Severity, Traced
+from jixiao.domain.values import AMOUNT_UNIT_RULE
 
 # Starting points per grounding status, in log-odds. The order is the brief's (EXACT >
 # REPAIRED > FUZZY > INFERRED > UNGROUNDED); the magnitudes were checked against the golden
@@ -109,10 +110,11 @@ def terms_for(obj: Traced, field: str, ledger: Ledger, ocr: OcrContext = NO_OCR,
         terms.append(("ocr_page", OCR_PAGE))
     elif ocr.share:
         terms.append(("ocr_page", OCR_PAGE * ocr.share))
-    if ev is not None and ev.repairs:
-        dist = sum(Levenshtein.distance(r.original, r.repaired) for r in ev.repairs)
-        base = max(1, len(ev.repairs[0].original))
-        terms.append(("repairs", REPAIR_EACH * len(ev.repairs) + REPAIR_DISTANCE * min(1.0, dist / base)))
+    repairs = [r for r in ev.repairs if r.rule != AMOUNT_UNIT_RULE] if ev is not None else []  # a unit note, no damage
+    if repairs:
+        dist = sum(Levenshtein.distance(r.original, r.repaired) for r in repairs)
+        base = max(1, len(repairs[0].original))
+        terms.append(("repairs", REPAIR_EACH * len(repairs) + REPAIR_DISTANCE * min(1.0, dist / base)))
     for f in obj.flags:
         if f.field == field and f.code != "low_confidence":
             table = DOCUMENT_FLAG_LOGIT if f.code in DOCUMENT_CHECKS else FLAG_LOGIT

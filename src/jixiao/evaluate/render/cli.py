@@ -300,6 +300,9 @@ def _check_rows(name: str, fi: int, form: Any, form_layout: dict[str, Any]) -> l
     return out
 
 
+_NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
 def _check_budget(name: str, fi: int, form: Any, blocks: list[Any]) -> list[str]:
     """Each budget line's amount should be printed somewhere in the form's grids.
 
@@ -314,9 +317,11 @@ def _check_budget(name: str, fi: int, form: Any, blocks: list[Any]) -> list[str]
         if isinstance(g, Grid):
             for row in g.rows:
                 for cell in row:
-                    v, _ = parse_amount(cell.text)
-                    if v is not None:
-                        printed += [v, v / 10000.0, v * 10000.0]
+                    # a whole amount cell, or amounts inside a sentence (年度预算资金共计1,234,500.00元，其中…)
+                    found = [parse_amount(cell.text)[0]] + [parse_amount(m)[0] for m in _NUMBER_IN_TEXT.findall(cell.text)]
+                    for v in found:
+                        if v is not None:
+                            printed += [v, v / 10000.0, v * 10000.0]
     out = []
     for ln in form.budget.lines:
         if ln.amount is not None and not any(abs(ln.amount - p) <= 0.005 for p in printed):
