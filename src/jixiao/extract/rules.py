@@ -525,7 +525,7 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
             _set_budget_columns(st, [(re.sub(r"^其中", "", k), c) for k, c in labels])
             st.columns_are_items = True
-        elif _funds_under_one_heading(st, labels):
+        elif _funds_under_one_heading(st, labels, exact=row.exact):
             # 预算金额（万元） spanning 总额 | 财政拨款 | 其他资金 on the next row: the funds are the columns
             _set_budget_columns(st, [(re.sub(r"^其中", "", k), c) for k, c in labels])
             st.columns_are_items = True
@@ -561,17 +561,34 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             _add_line(st, item, vocab.key(before[1].text), amount)  # heading printed right before its amount
         else:
             to_map.append(amount)
-    for a, col in _map_amounts(st, to_map):
+    for a, col in _map_right_aligned(st, row, to_map) or _map_amounts(st, to_map):
         _add_line(st, item, col, a)
 
 
-def _funds_under_one_heading(st: _State, labels: list[tuple[str, int]]) -> bool:
-    """Fund names on the row under one spanning amount heading, each in its own column at or after it."""
+def _funds_under_one_heading(st: _State, labels: list[tuple[str, int]], *, exact: bool) -> bool:
+    """Fund names on the row under one spanning amount heading, each in its own column at or after it
+    (a text export drops the covered slots, so there the positions say nothing)."""
     if len(st.budget_columns) != 1 or len(labels) < 2:
         return False
     head_col = st.budget_columns[0][1]
-    return all(c >= head_col and vocab.budget_fund(k) and vocab.budget_fund_kind(k) != "generic_total"
+    return all((c >= head_col or not exact) and vocab.budget_fund(k) and vocab.budget_fund_kind(k) != "generic_total"
                for k, c in labels)
+
+
+def _map_right_aligned(st: _State, row: RowView, amounts: list[CellView]) -> list[tuple[CellView, str | None]] | None:
+    """Headed fund columns in a text export: the row's last cells are the amount columns.
+
+    A text row has lost the grid's positions (covered slots dropped, headings shifted left),
+    but the fund columns are the table's right edge, empty cells included (``60 | | ``).
+    """
+    cols = st.budget_columns
+    if row.exact or not st.columns_are_items or len(row.cells) < len(cols):
+        return None
+    tail = row.cells[-len(cols):]
+    by_id = {id(c): cols[i][0] for i, c in enumerate(tail)}
+    if not all(id(a) in by_id for a in amounts):
+        return None
+    return [(a, by_id[id(a)]) for a in amounts]
 
 
 def _set_budget_columns(st: _State, cols: list[tuple[str, int]]) -> None:

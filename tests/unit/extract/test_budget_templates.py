@@ -178,3 +178,15 @@ def test_headed_fund_columns_under_a_repeated_block_label_have_no_item() -> None
     assert _lines(form) == {("项目资金", None, "资金总额"): 285.0, ("项目资金", None, "财政资金"): 285.0,
                             ("项目资金", None, "其他资金"): 0.0}
     assert (form.budget.total, form.budget.fiscal) == (285.0, 285.0)
+
+
+def test_task_list_copied_as_text_with_shifted_subheadings() -> None:
+    # a browser's copy drops the covered slots: the fund headings move to the row's start,
+    # the amounts stay at its end (empty cells included)
+    form = _form("", """年度主要任务\t任务名称\t主要内容\t预算金额（万元）
+总额\t财政拨款\t其他资金
+任务1\t培育新兴产业\t积极培育新兴产业\t60\t\t
+金额合计\t60\t60\t
+""")
+    assert _lines(form) == {("年度主要任务", "任务1", "总额"): 60.0, ("年度主要任务", "金额合计", "总额"): 60.0,
+                            ("年度主要任务", "金额合计", "财政拨款"): 60.0}
