@@ -99,6 +99,9 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("budget_plan_inconsistent", W, "budget",
              "资金支出计划 percentages neither cumulative to ≤100% nor summing to 100%"),
     FlagCode("budget_negative_amount", W, "budget", "a negative amount"),
+    FlagCode("budget_unit_doubtful", W, "budget",
+             "an amount read as 万元 (no unit printed with it) of 10亿元 or more: probably printed in 元 "
+             "under a unit heading that was lost (budget.lines, budget.total, budget.fiscal)"),
     FlagCode("budget_expense_lines_missing", W, "budget", "a 收入 block without any 支出 line (field budget.lines)"),
     FlagCode("budget_block_missing", W, "budget",
              "the form has no budget line at all (every form of the genre has a funding block)"),

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from jixiao.domain import vocab
 from jixiao.reconcile.common import Ledger, decimals, fmt, raise_flag
 from jixiao.model.output import BudgetLine, Form
-from jixiao.domain.values import fold
+from jixiao.domain.values import AMOUNT_UNIT_RULE, fold
 
 TOL = 0.01  # 万元
 _SHORT_SUMS = ("budget_sum_mismatch", "budget_total_row_mismatch")
@@ -138,6 +138,7 @@ def check_budget(form: Form, ledger: Ledger) -> None:
         if ln.amount is not None and ln.amount < 0:
             raise_flag(ln, "budget_negative_amount", f"{ln.item}: negative amount {fmt(ln.amount)}", "amount",
                        amount=ln.amount)
+    _check_unit_plausible(form)
     for b in bs:
         if b.is_share:
             _check_shares(b, bs, ledger)
@@ -465,3 +466,26 @@ def _check_total_in_lines(form: Form) -> None:
     for field in ("budget.total", "budget.lines"):
         raise_flag(form, "budget_total_not_in_lines", f"budget.total {fmt(total)} is none of the line amounts",
                    field, total=total)
+
+
+UNIT_DOUBT_WAN = 100000.0  # 10亿元: a funding-block amount this large in 万元 is more likely 元 read as 万元
+
+
+def _check_unit_plausible(form: Form) -> None:
+    """An amount read in 万元 by default (no unit printed with it, none converted) that reaches
+    10亿元 is doubtful: a 元 heading (``资金情况（元）``, ``单位：元``) was probably lost."""
+    doubtful = []
+    for ln in form.budget.lines:
+        ev = ln.evidence.get("amount")
+        converted = ev is not None and any(r.rule == AMOUNT_UNIT_RULE for r in ev.repairs)
+        printed_unit = ev is not None and bool(re.search(r"万|亿|元", ev.source_text or ""))
+        if ln.amount is not None and ln.amount >= UNIT_DOUBT_WAN and not converted and not printed_unit:
+            raise_flag(ln, "budget_unit_doubtful", f"{ln.item or ln.column}: {fmt(ln.amount)} 万元 is 10亿元 or more; "
+                       "printed in 元?", "amount", amount=ln.amount)
+            doubtful.append(ln.amount)
+    for fld in ("total", "fiscal"):
+        v = getattr(form.budget, fld)
+        if v is not None and (any(abs(v - a) <= TOL for a in doubtful) or (doubtful and v >= UNIT_DOUBT_WAN)):
+            raise_flag(form, "budget_unit_doubtful", f"budget.{fld} {fmt(v)} 万元 read from amounts of doubtful unit",
+                       f"budget.{fld}", amount=v)
+

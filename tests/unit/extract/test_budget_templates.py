@@ -190,3 +190,13 @@ def test_task_list_copied_as_text_with_shifted_subheadings() -> None:
 """)
     assert _lines(form) == {("年度主要任务", "任务1", "总额"): 60.0, ("年度主要任务", "金额合计", "总额"): 60.0,
                             ("年度主要任务", "金额合计", "财政拨款"): 60.0}
+
+
+def test_yuan_amounts_read_as_wanyuan_are_doubtful() -> None:
+    # the 元 heading was lost (a garbled label): 2,856,000.00 read as 万元 is 285亿元
+    form = _form("", "资金情况\t年度资金总额\t2,856,000.00\n\t其中：财政拨款\t2,856,000.00\n")
+    checked = reconcile_form(form)
+    assert "budget_unit_doubtful" in [f.code for f in checked.budget.lines[0].flags]
+    assert {f.field for f in checked.flags if f.code == "budget_unit_doubtful"} == {"budget.total", "budget.fiscal"}
+    fine = reconcile_form(_form("", "资金情况（元）\t年度资金总额\t2,856,000.00\n"))
+    assert "budget_unit_doubtful" not in _codes(fine)
