@@ -483,6 +483,9 @@ def _check_unit_plausible(form: Form) -> None:
             raise_flag(ln, "budget_unit_doubtful", f"{ln.item or ln.column}: {fmt(ln.amount)} 万元 is 10亿元 or more; "
                        "printed in 元?", "amount", amount=ln.amount)
             doubtful.append(ln.amount)
+    if doubtful:
+        raise_flag(form, "budget_unit_doubtful", f"{len(doubtful)} amount(s) of 10亿元 or more read as 万元: printed in 元?",
+                   "budget.lines", amounts=sorted(doubtful))
     for fld in ("total", "fiscal"):
         v = getattr(form.budget, fld)
         if v is not None and (any(abs(v - a) <= TOL for a in doubtful) or (doubtful and v >= UNIT_DOUBT_WAN)):

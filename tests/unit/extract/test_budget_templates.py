@@ -197,6 +197,7 @@ def test_yuan_amounts_read_as_wanyuan_are_doubtful() -> None:
     form = _form("", "资金情况\t年度资金总额\t2,856,000.00\n\t其中：财政拨款\t2,856,000.00\n")
     checked = reconcile_form(form)
     assert "budget_unit_doubtful" in [f.code for f in checked.budget.lines[0].flags]
-    assert {f.field for f in checked.flags if f.code == "budget_unit_doubtful"} == {"budget.total", "budget.fiscal"}
+    assert {f.field for f in checked.flags if f.code == "budget_unit_doubtful"} == {
+        "budget.lines", "budget.total", "budget.fiscal"}
     fine = reconcile_form(_form("", "资金情况（元）\t年度资金总额\t2,856,000.00\n"))
     assert "budget_unit_doubtful" not in _codes(fine)
