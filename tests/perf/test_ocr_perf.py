@@ -437,7 +437,7 @@ def test_recogniser_settings_are_part_of_the_cache_key():
 @pytest.mark.slow
 def test_thread_count_does_not_change_the_reading(tmp_path):
     pytest.importorskip("rapidocr")
-    from test_ocr import scan_pdf, table_html, text_pdf
+    from fakes.scans import scan_pdf, table_html, text_pdf
 
     scan = scan_pdf(text_pdf(tmp_path / "t.pdf", [table_html()]), tmp_path / "scan.pdf")
     with pymupdf.open(str(scan)) as doc:
