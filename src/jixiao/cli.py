@@ -82,8 +82,10 @@ def scan_inputs(paths: list[Path], follow_symlinks: bool = False) -> Inputs:
             for dirpath, dirnames, filenames in os.walk(p, followlinks=follow_symlinks):
                 hidden = [d for d in dirnames if d.startswith(".")]
                 res.skipped["hidden"] += len(hidden)
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                                     and (follow_symlinks or _inside(Path(dirpath, d), p)))
+                visible = [d for d in dirnames if not d.startswith(".")]
+                inside = [d for d in visible if follow_symlinks or _inside(Path(dirpath, d), p)]
+                res.skipped["outside"] += len(visible) - len(inside)
+                dirnames[:] = sorted(inside)
                 for name in sorted(filenames):
                     q = Path(dirpath, name)
                     if name.startswith("."):

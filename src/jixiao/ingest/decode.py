@@ -64,6 +64,8 @@ def decode_bytes(raw: bytes) -> Decoded:
     if enc16:
         text = raw.decode(enc16, errors="replace")
         return Decoded(text, enc16, text.count("\ufffd"))
+    if b"\x00" in raw[:65536]:  # NUL outside UTF-16/32: binary
+        return Decoded("", "binary", binary=True)
     text = _strict(raw, "utf-8")
     if text is not None:
         return Decoded(text, "utf-8")
