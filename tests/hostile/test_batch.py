@@ -222,3 +222,22 @@ def test_worker_timeout_kills_and_batch_goes_on(tmp_path: Path) -> None:
     assert files["big.txt"]["status"] == "failed" and "killed after 3 s" in files["big.txt"]["reason"], proc.stderr
     assert files["a.txt"]["status"] == files["b.txt"]["status"] == "ok"
     assert time.perf_counter() - t0 < 60 and Limits and env_slow
+
+
+def test_bad_utf8_byte_and_bomless_utf16(tmp_path: Path) -> None:
+    from tests.hostile.conftest import FORM_TSV
+
+    inp = tmp_path / "in"
+    raw = FORM_TSV.encode("utf-8")
+    cut = raw.index("社区".encode()) + 3
+    write_form(inp / "bad_byte.txt").write_bytes(raw[:cut] + b"\xff" + raw[cut:])
+    write_form(inp / "utf16.txt").write_bytes(FORM_TSV.encode("utf-16-le"))
+    out = tmp_path / "out"
+    assert run_cli([str(inp), "-o", str(out)]).returncode == 0
+    files = _by_name(_report(out))
+    assert files["bad_byte.txt"]["status"] == files["utf16.txt"]["status"] == "ok"
+    assert files["bad_byte.txt"]["indicators"] == files["utf16.txt"]["indicators"] == 3
+    doc = json.loads((out / "bad_byte.json").read_text(encoding="utf-8"))
+    (flag,) = [f for f in doc["flags"] if f["code"] == "text_undecodable_bytes"]
+    assert "utf-8" in flag["message"]
+    assert doc["forms"][0]["project_name"].startswith("社") and "\ufffd" in doc["forms"][0]["project_name"]

@@ -9,9 +9,11 @@ Order, and why:
 4. *mostly* UTF-8 — valid multi-byte sequences everywhere and a few bad bytes (a truncated
    copy, one stray byte): decoded as UTF-8 with U+FFFD for the bad bytes and **flagged**,
    never re-read as another encoding (one bad byte used to turn a file into UTF-16 mojibake);
-5. charset-normalizer's best guess; a Chinese guess (GB2312/GBK/GB18030/HZ) is read as
-   GB18030, the superset that government offices' exports use;
-6. nothing fits: GB18030 with replacement, flagged.
+5. strict GB18030 — the superset government offices' exports use (the detector alone
+   often prefers a Japanese or Korean code page for short Chinese text);
+6. charset-normalizer's candidates for what is left (Big5, Latin code pages, BOM-less
+   UTF-16 of pure CJK text): GB18030 with replacement when a GB encoding is among them,
+   else its best guess; replaced bytes are counted and flagged.
 
 Binary data (NUL bytes that are not UTF-16/32) is refused.
 """
@@ -19,10 +21,12 @@ Binary data (NUL bytes that are not UTF-16/32) is refused.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BAD_RUN = re.compile("\ufffd+")
 _CHINESE = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 
 
@@ -72,22 +76,30 @@ def decode_bytes(raw: bytes) -> Decoded:
     if b"\x00" in raw[:65536]:
         return Decoded("", "binary", binary=True)
     lossy = raw.decode("utf-8", errors="replace")
-    bad = lossy.count("\ufffd")
+    bad = len(_BAD_RUN.findall(lossy))  # one damaged spot may cost up to 4 replacement characters
     multibyte = sum(1 for ch in lossy if ord(ch) > 0x7F and ch != "\ufffd")
     if bad and multibyte >= 4 * bad:  # mostly UTF-8 with a few broken bytes
         return Decoded(lossy, "utf-8", bad)
+    text = _strict(raw, "gb18030")
+    if text is not None:  # the genre's own encoding, preferred over the detector's guess
+        return Decoded(text, "gb18030")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw[:1 << 20]).best()
-    guess = (best.encoding if best else "").lower().replace("_", "").replace("-", "")
-    if best is not None and guess.startswith("utf16"):
+    matches = list(from_bytes(raw[:1 << 20]))
+    best = matches[0] if matches else None
+    gb_candidate = any(_is_chinese(enc) for m in matches for enc in m.could_be_from_charset)
+    if best is not None and not gb_candidate and best.encoding.lower().replace("-", "_").startswith("utf_16"):
         text = raw.decode(best.encoding, errors="replace")
         return Decoded(text, best.encoding, text.count("\ufffd"))
-    if best is None or guess in {e.replace("_", "") for e in _CHINESE} or guess.startswith("gb"):
+    if best is None or gb_candidate:  # GB18030 preferred whenever the bytes can be GB text
         text = _strict(raw, "gb18030")
         if text is not None:
             return Decoded(text, "gb18030")
         text = raw.decode("gb18030", errors="replace")
-        return Decoded(text, "gb18030", text.count("\ufffd"))
+        return Decoded(text, "gb18030", len(_BAD_RUN.findall(text)))
     text = raw.decode(best.encoding, errors="replace")
-    return Decoded(text, best.encoding, text.count("\ufffd"))
+    return Decoded(text, best.encoding, len(_BAD_RUN.findall(text)))
+
+
+def _is_chinese(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "") in _CHINESE
