@@ -130,8 +130,8 @@ def _scan_sheet(z, info, check, keep: int = 4096) -> None:
 def _check_merge(m: "re.Match[bytes]", part: str, check) -> None:
     c0, r0, c1, r1 = m.group(1), int(m.group(2)), m.group(3) or m.group(1), int(m.group(4) or m.group(2))
     area = (abs(r1 - r0) + 1) * (abs(_col_number(c1) - _col_number(c0)) + 1)
-    ref = m.group(0).split(b'ref="')[1].decode("ascii", "replace")
-    check("max_merge_cells", area, f"{part}: merged range {ref} covers")
+    ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode("ascii", "replace")
+    check("max_merge_cells", area, f"{part}: cells of the merged range {ref}")
 
 
 _LITERAL_FORMULA = re.compile(r"^=\s*[<>=≥≤]?\s*[-+]?\d[\d,]*(\.\d+)?\s*%?$")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
+from jixiao.model.errors import JixiaoError
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -39,7 +41,7 @@ class Limits:
         return replace(self, **changes)
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(JixiaoError):
     """A file claims more than a budget allows; ``str()`` names the limit and the value."""
 
     def __init__(self, limit: str, value: float, allowed: float, what: str = ""):
