@@ -17,12 +17,14 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from jixiao import __version__
 
 RUN_JSON = "run.json"
+MIN_FREE_BYTES = 16 * 2**20  # below this a batch would fail halfway: refuse before any work
 LOCK_NAME = ".run.json.lock"
 
 
@@ -40,6 +42,9 @@ def check_out_dir(out: Path) -> str | None:
         os.unlink(probe)
     except OSError as exc:
         return f"output directory {out} is not writable: {exc.strerror or exc}"
+    free = shutil.disk_usage(out).free
+    if free < MIN_FREE_BYTES:
+        return f"output directory {out} has {free / 2**20:.1f} MiB free (at least {MIN_FREE_BYTES // 2**20} MiB needed)"
     return None
 
 

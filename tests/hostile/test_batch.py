@@ -241,3 +241,29 @@ def test_bad_utf8_byte_and_bomless_utf16(tmp_path: Path) -> None:
     (flag,) = [f for f in doc["flags"] if f["code"] == "text_undecodable_bytes"]
     assert "utf-8" in flag["message"]
     assert doc["forms"][0]["project_name"].startswith("社") and "\ufffd" in doc["forms"][0]["project_name"]
+
+
+def test_out_without_space_exits_2(tmp_path: Path, monkeypatch) -> None:
+    from collections import namedtuple
+
+    from jixiao import runstate
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(runstate.shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 4096, 4096))
+    assert "MiB free" in runstate.check_out_dir(tmp_path)
+
+
+def test_worker_memory_cap_reports_and_goes_on(tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    docx_with_span(inp.joinpath("span.docx") if inp.mkdir() is None else None, 100_000_000)
+    write_form(inp / "zz_good.txt")
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    # the data budgets raised out of the way: only the worker's memory cap stands between the bomb and the machine
+    proc = run_cli([str(inp), "-o", str(out), "--limit", "span=1000000000", "--limit", "cells=1000000000000",
+                    "--max-memory", "1024", "--timeout", "60"], timeout=120, max_memory_mib=4096)
+    files = _by_name(_report(out))
+    assert files["span.docx"]["status"] == "failed", proc.stderr
+    assert "memory" in files["span.docx"]["reason"] or "killed" in files["span.docx"]["reason"]
+    assert files["zz_good.txt"]["status"] == "ok"
+    assert time.perf_counter() - t0 < 90
