@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BAD_RUN = re.compile("\ufffd+")
 _CHINESE = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 
@@ -39,15 +40,17 @@ class Decoded:
 
 
 def _utf16_no_bom(raw: bytes) -> str | None:
-    """``utf-16-le``/``-be`` when zeros sit on one parity of an even-length buffer."""
+    """``utf-16-le``/``-be`` when zero bytes sit on one parity only of an even-length buffer
+    and the decode is strict text (no control characters but tab, CR, LF)."""
     if len(raw) < 4 or len(raw) % 2:
         return None
     even, odd = raw[0::2].count(0), raw[1::2].count(0)
     half = len(raw) // 2
-    if odd > 0.2 * half and even < 0.02 * half:
-        return "utf-16-le"
-    if even > 0.2 * half and odd < 0.02 * half:
-        return "utf-16-be"
+    for enc, here, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if here and other <= 0.02 * half:
+            text = _strict(raw, enc)
+            if text is not None and not _CONTROL.search(text):
+                return enc
     return None
 
 
