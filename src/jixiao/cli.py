@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-import json
+import os
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import typer
@@ -51,32 +51,77 @@ def main(
 # extract
 
 
-def collect_inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand directories (recursively) into supported files; report paths that do not exist."""
-    files: list[Path] = []
-    missing: list[tuple[Path, str]] = []
+@dataclass
+class Inputs:
+    """The files of a run, each with its path relative to its input root, and what was skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    rel: dict[Path, str] = field(default_factory=dict)
+    missing: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=lambda: {"hidden": 0, "unsupported": 0, "outside": 0})
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def scan_inputs(paths: list[Path], follow_symlinks: bool = False) -> Inputs:
+    """Expand directories (recursively) into supported files, staying inside each root.
+
+    A symlink whose target lies outside the directory given is skipped (``outside``) unless
+    ``follow_symlinks``; hidden files and folders and unsupported suffixes are counted too.
+    """
+    res = Inputs()
     for p in paths:
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not q.name.startswith("."))
+            found = 0
+            for dirpath, dirnames, filenames in os.walk(p, followlinks=follow_symlinks):
+                hidden = [d for d in dirnames if d.startswith(".")]
+                res.skipped["hidden"] += len(hidden)
+                visible = [d for d in dirnames if not d.startswith(".")]
+                inside = [d for d in visible if follow_symlinks or _inside(Path(dirpath, d), p)]
+                res.skipped["outside"] += len(visible) - len(inside)
+                dirnames[:] = sorted(inside)
+                for name in sorted(filenames):
+                    q = Path(dirpath, name)
+                    if name.startswith("."):
+                        res.skipped["hidden"] += 1
+                    elif q.suffix.lower() not in SUPPORTED_SUFFIXES:
+                        res.skipped["unsupported"] += 1
+                    elif not follow_symlinks and not _inside(q, p):
+                        res.skipped["outside"] += 1
+                    elif q.is_file():
+                        res.files.append(q)
+                        res.rel[q] = q.relative_to(p).as_posix()
+                        found += 1
             if not found:
-                missing.append((p, "directory holds no supported files (" + ", ".join(SUPPORTED_SUFFIXES) + ")"))
-            files.extend(found)
+                res.missing.append((p, "directory holds no supported files (" + ", ".join(SUPPORTED_SUFFIXES) + ")"))
         elif p.exists():
-            files.append(p)
+            res.files.append(p)
+            res.rel[p] = p.name
         else:
-            missing.append((p, "no such file"))
+            res.missing.append((p, "no such file"))
     seen: set[Path] = set()
-    unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
-    return unique, missing
+    res.files = [f for f in res.files if not (f.resolve() in seen or seen.add(f.resolve()))]
+    return res
 
 
-def output_stems(files: list[Path]) -> dict[Path, str]:
-    """One output name per input: the file stem, disambiguated when two inputs share it."""
-    counts: dict[str, int] = {}
-    for f in files:
-        counts[f.stem] = counts.get(f.stem, 0) + 1
-    return {f: (f.stem if counts[f.stem] == 1 else f"{f.stem}.{f.suffix.lstrip('.') or 'noext'}") for f in files}
+def collect_inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files and missing paths (the older interface of ``scan_inputs``)."""
+    res = scan_inputs(paths)
+    return res.files, res.missing
+
+
+def output_stems(files: list[Path], rel: dict[Path, str] | None = None) -> dict[Path, str]:
+    """One output stem per input (the naming contract: ``jixiao.export_names``)."""
+    from jixiao.export_names import assign_stems
+
+    rel = rel or {f: f.name for f in files}
+    return assign_stems([(f, rel[f]) for f in files], file_sha256).stems
 
 
 @dataclass
@@ -89,17 +134,8 @@ class FileResult:
     flags: dict[str, int] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _already_done(json_path: Path, sha: str) -> bool:
-    """Resume: the JSON for this exact input (same sha256) is already there."""
-    if not json_path.exists():
-        return False
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return False
-    return (data.get("source") or {}).get("sha256") == sha
+    stem: str = ""
+    key: str = ""  # resume key: content hash + options + formats (jixiao.runstate)
 
 
 def _count_flags(doc) -> dict[str, int]:
@@ -109,6 +145,21 @@ def _count_flags(doc) -> dict[str, int]:
     for fl in list(doc.flags) + [x for f in doc.forms for x in all_flags_of(f)]:
         counts[fl.severity.value] += 1
     return counts
+
+
+def _parse_limits(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in pairs:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r}: write name=value", param_hint="--limit")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]jixiao: {message}[/red]", highlight=False)
+    raise typer.Exit(code=2)
 
 
 @app.command("extract")
@@ -123,14 +174,21 @@ def extract_command(
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="OCR/LLM cache directory (default ~/.cache/jixiao)."),
     force: bool = typer.Option(False, "--force", help="Re-extract files whose output is already up to date."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks for failed files."),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks", help="Follow links that leave the input folders (skipped by default)."),
+    limit: list[str] = typer.Option([], "--limit", help="Per-file budget override name=value, e.g. cells=2000000 (README: Budgets)."),
+    timeout: float | None = typer.Option(None, "--timeout", min=1, help="Seconds per file; the file runs in a worker process that is killed when it runs over."),
+    max_memory: int | None = typer.Option(None, "--max-memory", min=64, help="MiB of address space per file (worker process, RLIMIT_AS)."),
 ) -> None:
     """Extract every form from each input into OUT/ (one JSON per input, plus the chosen formats).
 
     A file that cannot be read is listed with its reason and the batch goes on; the exit
-    code is non-zero only when every file failed. Reruns skip inputs already extracted
-    (same content hash) unless --force.
+    code is 2 when OUT is unusable and 1 when every file failed. Reruns skip inputs whose
+    last result is ok for the same content, options and formats, with all outputs present,
+    unless --force.
     """
+    from jixiao.model.limits import Limits, limits as current_limits, set_limits
     from jixiao.pipeline import ExtractOptions, extract_file
+    from jixiao import runstate
 
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in fmts if f not in FORMATS]
@@ -142,58 +200,151 @@ def extract_command(
         raise typer.BadParameter(f"choose {choices(LlmMode)}", param_hint="--llm")
     if ocr not in set(OcrMode):
         raise typer.BadParameter(f"choose {choices(OcrMode)}", param_hint="--ocr")
+    try:
+        set_limits(current_limits().with_overrides(_parse_limits(limit)))
+    except (KeyError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--limit")
+    problem = runstate.check_out_dir(out)
+    if problem:
+        _fail(problem)
     opts = ExtractOptions(llm=LlmMode(llm), ocr=OcrMode(ocr), llm_config=llm_config, cache_dir=cache_dir, workers=workers)
-    files, missing = collect_inputs(inputs)
-    results = [FileResult(path=str(p), status="failed", reason=reason) for p, reason in missing]
-    stems = output_stems(files)
-    out.mkdir(parents=True, exist_ok=True)
+    scan = scan_inputs(inputs, follow_symlinks)
+    results = [FileResult(path=str(p), status="failed", reason=reason) for p, reason in scan.missing]
+    from jixiao.export_names import assign_stems
+
+    naming = assign_stems([(f, scan.rel[f]) for f in scan.files], file_sha256)
+    for w in naming.warnings:
+        console.print(f"[yellow]warning: {w}[/yellow]", highlight=False)
+    previous = runstate.load_entries(out)
+    fingerprint = runstate.options_fingerprint(opts)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
-        task = progress.add_task("extract", total=len(files), current="")
-        for path in files:
+        task = progress.add_task("extract", total=len(scan.files), current="")
+        for path in scan.files:
             progress.update(task, current=path.name)
-            results.append(_extract_one(path, stems[path], out, fmts, opts, force, debug, extract_file))
+            job = _Job(path, naming.stems[path], out, fmts, opts, force, debug, fingerprint,
+                       previous.get(str(path)))
+            if timeout or max_memory:
+                results.append(_in_worker(job, timeout, max_memory))
+            else:
+                results.append(_extract_one(job, extract_file))
             progress.advance(task)
-    _write_run_report(out, results, opts)
-    _print_summary(results)
+    meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
+            "skipped_inputs": scan.skipped, "limits": asdict(current_limits())}
+    try:
+        runstate.write_run_report(out, [asdict(r) for r in results], meta)
+    except OSError as exc:
+        _print_summary(results, scan.skipped)
+        _fail(f"cannot write {out / runstate.RUN_JSON} ({exc.strerror or exc}); the previous one is kept")
+    _print_summary(results, scan.skipped)
     if results and all(r.status == "failed" for r in results):
         raise typer.Exit(code=1)
 
 
-def _extract_one(path: Path, stem: str, out: Path, fmts: list[str], opts, force: bool, debug: bool, extract_file) -> FileResult:
+@dataclass
+class _Job:
+    path: Path
+    stem: str
+    out: Path
+    fmts: list[str]
+    opts: object
+    force: bool
+    debug: bool
+    fingerprint: dict
+    previous: dict | None
+
+
+def _extract_one(job: _Job, extract_file) -> FileResult:
+    from jixiao.model.limits import LimitExceeded
     from jixiao.model.source import IngestError
+    from jixiao import runstate
 
     t0 = time.perf_counter()
+    path, stem = job.path, job.stem
+    key = ""
     try:
         sha = file_sha256(path)
-        if not force and _already_done(out / f"{stem}.json", sha):
-            return FileResult(path=str(path), status="skipped", reason="up to date (same sha256); --force to redo")
-        doc = extract_file(path, opts)
+        key = runstate.resume_key(sha, job.fingerprint, job.fmts)
+        if not job.force and runstate.up_to_date(job.previous, key):
+            return FileResult(path=str(path), status="skipped", stem=stem, key=key,
+                              outputs=list(job.previous.get("outputs") or []),
+                              reason="up to date (same content, options and formats); --force to redo")
+        doc = extract_file(path, job.opts)
         doc.doc_id = stem
-        written = export(doc, out, fmts, stem=stem)
+        written = export(doc, job.out, job.fmts, stem=stem)
     except IngestError as exc:
-        return FileResult(path=str(path), status="failed", reason=exc.reason, seconds=time.perf_counter() - t0)
+        return FileResult(path=str(path), status="failed", reason=exc.reason, seconds=time.perf_counter() - t0,
+                          stem=stem, key=key)
+    except LimitExceeded as exc:
+        return FileResult(path=str(path), status="failed", reason=str(exc), seconds=time.perf_counter() - t0,
+                          stem=stem, key=key)
+    except MemoryError:
+        return FileResult(path=str(path), status="failed", reason="out of memory (raise --max-memory?)",
+                          seconds=time.perf_counter() - t0, stem=stem, key=key)
     except Exception as exc:  # one bad file never sinks a batch
-        if debug:
+        if job.debug:
             console.print(traceback.format_exc())
         return FileResult(path=str(path), status="failed", reason=f"internal error: {type(exc).__name__}: {exc}",
-                          seconds=time.perf_counter() - t0)
+                          seconds=time.perf_counter() - t0, stem=stem, key=key)
     status, reason = "ok", ""
     if not doc.forms:
         reason = "; ".join(f.message for f in doc.flags if f.severity.value == "error") or "no form found"
     return FileResult(path=str(path), status=status, reason=reason, forms=len(doc.forms),
                       indicators=sum(len(f.indicators) for f in doc.forms), flags=_count_flags(doc),
-                      outputs=[str(p) for p in written], seconds=round(time.perf_counter() - t0, 3))
+                      outputs=[str(p) for p in written], seconds=round(time.perf_counter() - t0, 3), stem=stem, key=key)
 
 
-def _write_run_report(out: Path, results: list[FileResult], opts) -> None:
-    from dataclasses import asdict
+def _worker_main(job: _Job, max_memory: int | None, conn) -> None:
+    """Child process: apply the memory limit, extract one file, send the FileResult back."""
+    import resource
 
-    report = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "files": [asdict(r) for r in results]}
-    (out / "run.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    from jixiao.pipeline import extract_file
+
+    if max_memory:
+        cap = max_memory * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        conn.send(_extract_one(job, extract_file))
+    except BaseException as exc:  # noqa: BLE001 — report, never hang the parent
+        conn.send(FileResult(path=str(job.path), status="failed", stem=job.stem,
+                             reason=f"worker error: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
 
 
-def _print_summary(results: list[FileResult]) -> None:
+def _in_worker(job: _Job, timeout: float | None, max_memory: int | None) -> FileResult:
+    """Run one file in a forked worker; a worker over its time is killed and reported."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    t0 = time.perf_counter()
+    proc = ctx.Process(target=_worker_main, args=(job, max_memory, send), daemon=True)
+    proc.start()
+    send.close()
+    result = None
+    if recv.poll(timeout):
+        try:
+            result = recv.recv()
+        except (EOFError, OSError):
+            result = None
+    proc.join(1)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    seconds = round(time.perf_counter() - t0, 3)
+    if result is not None:
+        return result
+    if timeout and seconds >= timeout:
+        reason = f"killed after {timeout:g} s (--timeout)"
+    elif proc.exitcode and proc.exitcode < 0:
+        reason = f"worker killed by signal {-proc.exitcode}" + (" (--max-memory?)" if max_memory else "")
+    else:
+        reason = f"worker ended without a result (exit code {proc.exitcode})"
+    return FileResult(path=str(job.path), status="failed", reason=reason, seconds=seconds, stem=job.stem)
+
+
+def _print_summary(results: list[FileResult], skipped: dict[str, int] | None = None) -> None:
     table = RichTable(title="jixiao extract")
     for col in ("file", "status", "forms", "indicators", "flags e/w/i", "note"):
         table.add_column(col)
@@ -202,6 +353,9 @@ def _print_summary(results: list[FileResult]) -> None:
         style = {"failed": "red", "skipped": "dim"}.get(r.status, "")
         table.add_row(Path(r.path).name, r.status, str(r.forms), str(r.indicators), fl, r.reason, style=style)
     console.print(table)
+    if skipped and any(skipped.values()):
+        console.print("not read: " + ", ".join(f"{n} {k}" for k, n in skipped.items() if n)
+                      + " (hidden files, unsupported suffixes, links outside the input folders)")
     failed = [r for r in results if r.status == "failed"]
     if failed:
         console.print(f"[red]{len(failed)} of {len(results)} file(s) failed:[/red]")

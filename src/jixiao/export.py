@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -117,16 +118,41 @@ def flag_rows(doc: Document) -> list[dict]:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file + rename so an interrupted run never leaves half a file."""
+    """Write via a temp file + rename so an interrupted run never leaves half a file.
+
+    The file's mode follows the user's umask (mkstemp alone would make it 0600).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Spreadsheet formula injection (OWASP "CSV Injection"): a cell that starts with one of
+# these is run as a formula by Excel/LibreOffice. CSV has no types, so such text cells get
+# a leading apostrophe (shown by no spreadsheet, visible in a text editor); numbers stay as
+# they are. XLSX cells are typed: text is written as a string cell, never a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def csv_safe(value):
+    """A CSV cell value with a formula-like text neutralized (``'=100%``)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def write_json(doc: Document, path: Path) -> Path:
@@ -139,7 +165,7 @@ def _csv_bytes(rows: list[dict], columns: list[tuple[str, str]]) -> bytes:
     w = csv.writer(buf)
     w.writerow([h for h, _ in columns])
     for r in rows:
-        w.writerow(["" if r.get(k) is None else r.get(k) for _, k in columns])
+        w.writerow(["" if r.get(k) is None else csv_safe(r.get(k)) for _, k in columns])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so Excel opens Chinese CSV correctly
 
 
@@ -168,7 +194,10 @@ def write_xlsx(doc: Document, path: Path) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            ws.append([r.get(k) for _, k in columns])
+            ws.append([_xlsx_value(r.get(k)) for _, k in columns])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, always: "=100%" stays "=100%", never a formula
             if title == "疑点" and r.get("severity") in fills:
                 for cell in ws[ws.max_row]:
                     cell.fill = fills[r["severity"]]
@@ -181,6 +210,11 @@ def write_xlsx(doc: Document, path: Path) -> Path:
     wb.save(buf)
     _atomic_write(path, buf.getvalue())
     return path
+
+
+def _xlsx_value(value):
+    """Strings without the control characters XLSX cannot hold (openpyxl would refuse the row)."""
+    return _ILLEGAL_XLSX.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def summary_markdown(doc: Document) -> str:

@@ -37,6 +37,7 @@ def sniff_format(path: Path) -> str:
         try:
             with zipfile.ZipFile(path) as z:
                 names = set(z.namelist())
+                _check_members(path, z)
         except zipfile.BadZipFile as exc:
             raise IngestError(str(path), f"corrupt Office file (bad zip: {exc})") from exc
         if "word/document.xml" in names:
@@ -51,6 +52,17 @@ def sniff_format(path: Path) -> str:
     if path.suffix.lower() in HTML_SUFFIXES or looks_like_html(path):
         return "html"
     return "text"
+
+
+def _check_members(path: Path, z: zipfile.ZipFile) -> None:
+    """Refuse a package whose members claim more decompressed bytes than the budget."""
+    from jixiao.model.limits import limits
+
+    allowed = limits().max_zip_member_bytes
+    for info in z.infolist():
+        if info.file_size > allowed:
+            raise IngestError(str(path), f"zip member {info.filename} decompresses to {info.file_size:,} bytes, above "
+                              f"the budget max_zip_member_bytes={allowed:,} (raise it with --limit zip_member_bytes=N)")
 
 
 _HTML_START = re.compile(rb"^(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
@@ -75,9 +87,12 @@ def ingest_file(path: str | Path) -> SourceDocument:
         raise IngestError(str(p), "no such file")
     if p.is_dir():
         raise IngestError(str(p), "is a directory")
+    from jixiao.model.limits import limits
+
     size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise IngestError(str(p), f"file is {size / 2**20:.0f} MiB, above the {MAX_BYTES // 2**20} MiB limit")
+    if size > limits().max_bytes:
+        raise IngestError(str(p), f"file is {size / 2**20:.0f} MiB, above the budget max_bytes="
+                          f"{limits().max_bytes // 2**20} MiB (raise it with --limit bytes=N)")
     fmt = sniff_format(p)
     if fmt == "pdf":
         from jixiao.ingest.pdf import ingest_pdf

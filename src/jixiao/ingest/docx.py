@@ -24,6 +24,7 @@ from jixiao.model.source import (
     Table,
 )
 from jixiao.layout import grid_from_origins
+from jixiao.model.limits import check
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -65,7 +66,12 @@ def ingest_docx(path: Path) -> SourceDocument:
         path=str(path), format="docx", sha256=hashlib.sha256(data).hexdigest(),
         pages=[PageInfo(number=1, status=PageTextStatus.NOT_APPLICABLE, reason="docx has no fixed pages")],
     )
-    out.blocks = list(_body_blocks(document.element.body, document))
+    from jixiao.model.limits import LimitExceeded
+
+    try:
+        out.blocks = list(_body_blocks(document.element.body, document))
+    except LimitExceeded as e:
+        raise IngestError(str(path), str(e)) from None
     return out
 
 
@@ -129,6 +135,14 @@ def _row_cells(tr: Any) -> list[Any]:
     return cells
 
 
+def _int(text: str | None, default: int) -> int:
+    """A ``w:val`` integer; absent or malformed → ``default`` (never negative)."""
+    try:
+        return max(0, int(text)) if text is not None else default
+    except ValueError:
+        return default
+
+
 def _table(tbl: Any, parent: Any) -> Table:
     """A ``w:tbl`` as a dense grid; gridSpan/vMerge/hMerge become spans, then copies."""
     origins: list[Cell] = []
@@ -138,11 +152,13 @@ def _table(tbl: Any, parent: Any) -> Table:
     for tr in tbl.iterchildren(_W + "tr"):
         r += 1
         tr_pr = tr.find(_W + "trPr")
-        col = int(_val(tr_pr.find(_W + "gridBefore") if tr_pr is not None else None, "val") or 0)
+        col = _int(_val(tr_pr.find(_W + "gridBefore") if tr_pr is not None else None, "val"), 0)
+        check("max_span", col, f"table row {r + 1} gridBefore")
         prev: Cell | None = None
         for tc in _row_cells(tr):
             tc_pr = tc.find(_W + "tcPr")
-            span = int(_val(tc_pr.find(_W + "gridSpan") if tc_pr is not None else None, "val") or 1)
+            span = _int(_val(tc_pr.find(_W + "gridSpan") if tc_pr is not None else None, "val"), 1)
+            check("max_span", span, f"table cell (row {r + 1}) gridSpan")
             vmerge = tc_pr.find(_W + "vMerge") if tc_pr is not None else None
             hmerge = tc_pr.find(_W + "hMerge") if tc_pr is not None else None
             text = _cell_text(tc, parent)
@@ -150,6 +166,7 @@ def _table(tbl: Any, parent: Any) -> Table:
             if vmerge is not None and _val(vmerge, "val") in (None, "continue") and above is not None:
                 origin = above  # continue the merge from the row above
                 origin.rowspan = r - origin.row + 1
+                check("max_span", origin.rowspan, f"table cell (row {origin.row + 1}) vMerge run")
             elif hmerge is not None and _val(hmerge, "val") in (None, "continue") and prev is not None:
                 origin = prev  # legacy horizontal merge
                 origin.colspan = col + span - origin.col
@@ -164,5 +181,6 @@ def _table(tbl: Any, parent: Any) -> Table:
             prev = origin
             col += span
         n_cols = max(n_cols, col)
+        check("max_cells", (r + 1) * n_cols, "table cells (rows × columns)")
     rows = grid_from_origins(origins, r + 1, n_cols)
     return Table(rows=rows, exact_grid=True, pages=[1], source="docx")

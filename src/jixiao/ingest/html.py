@@ -103,6 +103,11 @@ def ingest_html(path: Path) -> SourceDocument:
     path = Path(path)
     data = _read(path)
     text, encoding, note = decode_html(data)
+    from jixiao.model.limits import limits
+
+    if len(text) > limits().max_text_chars:  # the markup is parsed into a tree: bound it first
+        raise IngestError(str(path), f"{len(text):,} characters exceed the budget max_text_chars="
+                          f"{limits().max_text_chars:,} (raise it with --limit text_chars=N)")
     root = _parse(text, path)
     out = SourceDocument(
         path=str(path), format="html", sha256=hashlib.sha256(data).hexdigest(),

@@ -115,7 +115,13 @@ def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocum
                 evidence={"mupdf": warnings.splitlines()[:5]},
             ))
         blocks: list[Block] = []
+        _check_page_count(path, doc.page_count)
         for page in doc:
+            oversized = _page_over_budget(page)
+            if oversized is not None:  # fails alone (flagged); the other pages are kept
+                out.pages.append(oversized[0])
+                out.flags.append(oversized[1])
+                continue
             info, page_blocks, flags = _ingest_page(page, table_finder)
             out.pages.append(info)
             out.flags += flags
@@ -124,6 +130,31 @@ def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocum
         doc.close()
     out.blocks = stitch_tables(blocks, out.pages)
     return out
+
+
+def _check_page_count(path: Path, count: int) -> None:
+    from jixiao.model.limits import limits
+
+    if count > limits().max_pages:
+        raise IngestError(str(path), f"{count:,} pages exceed the budget max_pages={limits().max_pages:,} "
+                          "(raise it with --limit pages=N)")
+
+
+def _page_over_budget(page: Any) -> tuple[PageInfo, Flag] | None:
+    """A page whose area is above the budget: its PageInfo (skipped) and an error flag."""
+    from jixiao.model.limits import limits
+
+    w, h = float(page.rect.width), float(page.rect.height)
+    allowed = limits().max_page_area
+    if w * h <= allowed:
+        return None
+    number = page.number + 1
+    reason = f"page {number} is {w:,.0f} × {h:,.0f} pt ({w * h:,.0f} pt²), above the budget max_page_area={allowed:,.0f}"
+    info = PageInfo(number=number, width=w, height=h, status=PageTextStatus.NOT_APPLICABLE, reason=reason,
+                    over_budget=True)
+    flag = Flag(severity=Severity.ERROR, code="page_over_budget", message=reason + "; skipped, the rest is kept",
+                evidence={"page": number, "width": w, "height": h})
+    return info, flag
 
 
 def _read(path: Path) -> bytes:

@@ -25,22 +25,32 @@ from jixiao.model.source import Block, Cell, IngestError, PageInfo, PageTextStat
 _INTERNAL_TAB = re.compile(r"[^\t]\t")
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_ENCODINGS = ("utf-8-sig", "gb18030", "utf-16")
 
 
 def read_text(path: Path) -> str:
-    """Decode a text export: UTF-8 first, then the Chinese national encoding, then UTF-16."""
+    """Decode a text export (``jixiao.ingest.decode``); bad bytes become U+FFFD."""
+    return decode_text_file(path).text
+
+
+def decode_text_file(path: Path):
+    """The decoded text with its encoding and count of replaced bytes; IngestError when unusable."""
+    from jixiao.ingest.decode import decode_bytes
+    from jixiao.model.limits import limits
+
+    size = path.stat().st_size
+    if size > 4 * limits().max_text_chars:  # cheap: before reading, at most 4 bytes a character
+        raise IngestError(str(path), f"text file of {size:,} bytes exceeds the budget "
+                          f"max_text_chars={limits().max_text_chars:,} (raise it with --limit text_chars=N)")
     raw = path.read_bytes()
     if not raw.strip():
         raise IngestError(str(path), "empty file")
-    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    decoded = decode_bytes(raw)
+    if decoded.binary:
         raise IngestError(str(path), "binary data, not a text export (unknown format)")
-    for enc in _ENCODINGS:
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise IngestError(str(path), "cannot decode text as UTF-8, GB18030 or UTF-16")
+    if len(decoded.text) > limits().max_text_chars:
+        raise IngestError(str(path), f"{len(decoded.text):,} characters exceed the budget "
+                          f"max_text_chars={limits().max_text_chars:,} (raise it with --limit text_chars=N)")
+    return decoded
 
 
 @dataclass
@@ -134,9 +144,21 @@ def _is_wrapped_tail(line: str) -> bool:
     return len(line.strip()) <= 6 and not line.strip().endswith("表")
 
 
+def _decoding_flags(decoded) -> list:
+    """A warning when bytes could not be decoded (replaced by U+FFFD, never guessed away)."""
+    from jixiao.model.output import Flag, Severity
+
+    if not decoded.replaced:
+        return []
+    return [Flag(severity=Severity.WARNING, code="text_undecodable_bytes",
+                 message=f"{decoded.replaced} byte sequence(s) are not valid {decoded.encoding}; "
+                 "they are shown as \ufffd", evidence={"encoding": decoded.encoding, "replaced": decoded.replaced})]
+
+
 def ingest_text(path: Path) -> SourceDocument:
     """Read a text export into blocks. Raises IngestError for empty or undecodable files."""
-    text = read_text(path)
+    decoded = decode_text_file(path)
+    text = decoded.text
     blocks = parse_text(text)
     if not any(isinstance(b, Table) for b in blocks) and not any(
         isinstance(b, Paragraph) and b.text for b in blocks
@@ -147,4 +169,5 @@ def ingest_text(path: Path) -> SourceDocument:
         format="text",
         blocks=blocks,
         pages=[PageInfo(number=1, status=PageTextStatus.NOT_APPLICABLE, reason="text export", chars=len(text))],
+        flags=_decoding_flags(decoded),
     )  # sha256: the dispatcher hashes the file's bytes, as for every format

@@ -27,6 +27,7 @@ from jixiao.model.source import (
 )
 from jixiao.ingest.docx import office_container_problem
 from jixiao.layout import grid_from_origins
+from jixiao.model.limits import LimitExceeded, check
 from jixiao.model.output import Flag, Severity
 
 
@@ -44,6 +45,7 @@ def ingest_xlsx(path: Path) -> SourceDocument:
     problem = office_container_problem(data, "Excel")
     if problem:
         raise IngestError(str(path), problem)
+    prescan_xlsx(path, data)  # budgets first: openpyxl allocates every merged cell on load
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
         formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
@@ -64,11 +66,72 @@ def ingest_xlsx(path: Path) -> SourceDocument:
                     f"(the file was not recalculated by Excel), e.g. {missing[0]}; they are read as empty",
                     evidence={"page": number, "cells": missing[:20]},
                 ))
-            out.blocks += _sheet_blocks(ws, number, values)
+            try:
+                out.blocks += _sheet_blocks(ws, number, values)
+            except LimitExceeded as e:
+                raise IngestError(str(path), f"sheet {name!r}: {e}") from None
     finally:
         wb.close()
         formulas.close()
     return out
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def prescan_xlsx(path: Path, data: bytes) -> None:
+    """Check each worksheet's claimed size against the budgets before openpyxl builds it.
+
+    Streams the sheet XML (no tree): every ``<mergeCell ref>``'s area against
+    ``max_merge_cells``, and the number of ``<c>`` cells against ``max_cells``. Raises
+    IngestError naming the sheet part, the limit and the value.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                check("max_zip_member_bytes", info.file_size, f"{info.filename}: decompressed bytes")
+                _scan_sheet(z, info, check)
+    except LimitExceeded as e:
+        raise IngestError(str(path), str(e)) from None
+    except zipfile.BadZipFile:
+        return  # openpyxl reports the corrupt package with its own words
+
+
+def _scan_sheet(z, info, check, keep: int = 4096) -> None:
+    """Count cells and check merges of one sheet part, streaming (a tag is shorter than ``keep``)."""
+    cells, carry = 0, b""
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            buf = carry + chunk
+            limit = len(buf) if not chunk else max(0, len(buf) - keep)  # later matches: next round
+            cells += sum(1 for m in _CELL_TAG.finditer(buf) if m.start() < limit)
+            for m in _MERGE_REF.finditer(buf):
+                if m.start() < limit:
+                    _check_merge(m, info.filename, check)
+            check("max_cells", cells, f"{info.filename}: cells")
+            if not chunk:
+                return
+            carry = buf[limit:]
+
+
+def _check_merge(m: "re.Match[bytes]", part: str, check) -> None:
+    c0, r0, c1, r1 = m.group(1), int(m.group(2)), m.group(3) or m.group(1), int(m.group(4) or m.group(2))
+    area = (abs(r1 - r0) + 1) * (abs(_col_number(c1) - _col_number(c0)) + 1)
+    ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode("ascii", "replace")
+    check("max_merge_cells", area, f"{part}: cells of the merged range {ref}")
 
 
 _LITERAL_FORMULA = re.compile(r"^=\s*[<>=≥≤]?\s*[-+]?\d[\d,]*(\.\d+)?\s*%?$")
@@ -104,6 +167,7 @@ def _sheet_blocks(ws: Any, page: int, values: dict[tuple[int, int], str]) -> lis
     r_hi = max(r for r, _ in values)
     c_lo = min(c for _, c in values)
     c_hi = max(c for _, c in values)
+    check("max_cells", (r_hi - r_lo + 1) * (c_hi - c_lo + 1), "sheet table cells (rows × columns)")
     origins: list[Cell] = []
     merged_slots: set[tuple[int, int]] = set()
     for rng in ws.merged_cells.ranges:
@@ -115,7 +179,8 @@ def _sheet_blocks(ws: Any, page: int, values: dict[tuple[int, int], str]) -> lis
             text=values.get((rng.min_row, rng.min_col), ""), row=r0 - r_lo, col=c0 - c_lo,
             rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1, page=page,
         ))
-        merged_slots.update((r, c) for r in range(rng.min_row, rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1))
+        # the part inside the value box only: cells outside it hold nothing to hide
+        merged_slots.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
     for (r, c), text in values.items():
         if (r, c) not in merged_slots:
             origins.append(Cell(text=text, row=r - r_lo, col=c - c_lo, page=page))

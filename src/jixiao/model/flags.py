@@ -154,6 +154,12 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("html_charset_mismatch", I, "source",
              "an HTML page's bytes contradict its declared charset (a re-encoded page under a stale <meta>); "
              "read with the encoding the bytes are valid in", stage="ingest"),
+    FlagCode("text_undecodable_bytes", W, "source",
+             "bytes of a text export are not valid in its encoding; shown as U+FFFD, never re-guessed",
+             stage="ingest"),
+    FlagCode("page_over_budget", E, "source",
+             "a page is larger than the page budget (--limit page_area); it is skipped, the rest is kept",
+             stage="ingest"),
     FlagCode("ocr_empty_page", W, "source", "OCR found no text on a page that needed it", stage="ocr"),
     FlagCode("ocr_unavailable", E, "source", "pages need OCR but the [ocr] extra is not installed", stage="pipeline"),
     FlagCode("page_needs_ocr", E, "source", "a page has no usable text layer and OCR was not run", stage="pipeline"),

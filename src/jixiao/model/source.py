@@ -46,6 +46,7 @@ class PageInfo:
     rung: str = ""  # "vector" | "raster" | "columns" | "stream"; "" for pages not read from a text layer
     rung_reason: str = ""  # why a lower rung was tried (the self-check's finding)
     stream_text: str = ""  # the page's text, kept only for a page handed to the stream extractor
+    over_budget: bool = False  # larger than the page budget (model/limits.py): skipped, never OCR'd
 
 
 @dataclass

@@ -59,7 +59,8 @@ def apply_ocr(
     ``<cache_dir>/ocr`` (default ``~/.cache/jixiao/ocr``, or ``$JIXIAO_CACHE_DIR/ocr``).
     Raises ``OcrUnavailableError`` (with the pip command) when the ``[ocr]`` extra is missing.
     """
-    targets = [p for p in src.pages if force or p.status in (PageTextStatus.NO_TEXT, PageTextStatus.GARBLED)]
+    targets = [p for p in src.pages if (force and not p.over_budget)
+               or p.status in (PageTextStatus.NO_TEXT, PageTextStatus.GARBLED)]
     if not targets:
         return src
     params = params or OcrParams()

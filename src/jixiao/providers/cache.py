@@ -3,8 +3,9 @@
 The key is sha256 over everything that determines the answer: model, endpoint family
 (the same model behind another family may decode differently), prompt name + version +
 the rendered prompt's own hash (so an edit without a version bump still misses), the
-response schema's hash, and the chunk text. The endpoint URL is deliberately *not* in
-the key: the same model served from another host gives the same answer.
+response schema's hash, the chunk text, and the endpoint URL: answers from a bad
+endpoint must not be reused for another endpoint serving a model of the same name
+(issue 15).
 
 Only validated answers are stored, plus a marker for answers cut off at max_tokens (the
 chunk is then split, and a rerun goes straight to the halves); other failures are never
@@ -29,11 +30,13 @@ def schema_hash(model: type[BaseModel]) -> str:
 
 
 def cache_key(*, model: str, family: str, prompt_version: str, prompt_sha: str, schema: str, chunk_text: str,
-              max_tokens: int | None = None) -> str:
-    """``max_tokens`` is part of the key because it decides whether an answer is cut off."""
+              max_tokens: int | None = None, endpoint: str = "") -> str:
+    """``max_tokens`` is part of the key because it decides whether an answer is cut off;
+    ``endpoint`` because two servers may serve different weights under one model name
+    (a bad endpoint's answers must never be reused for another)."""
     payload = json.dumps(
         {"model": model, "family": family, "prompt_version": prompt_version, "prompt_sha": prompt_sha,
-         "schema": schema, "chunk": chunk_text, "max_tokens": max_tokens},
+         "schema": schema, "chunk": chunk_text, "max_tokens": max_tokens, "endpoint": endpoint.rstrip("/")},
         ensure_ascii=False, sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

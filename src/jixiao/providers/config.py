@@ -42,6 +42,7 @@ ENV = {
     "timeout": "JIXIAO_LLM_TIMEOUT",
     "concurrency": "JIXIAO_LLM_CONCURRENCY",
     "profile": "JIXIAO_LLM_PROFILE",
+    "document_budget": "JIXIAO_LLM_DOCUMENT_BUDGET",
 }
 CONFIG_ENV = "JIXIAO_LLM_CONFIG"
 NOT_CONFIGURED_HELP = (
@@ -66,7 +67,8 @@ class LlmConfig:
     validation_retries: int = 1  # instructor re-asks on schema-invalid output
     backoff_base: float = 1.0  # seconds; doubles per transport retry
     backoff_max: float = 30.0
-    max_retry_after: float = 120.0  # longest Retry-After we are willing to honour
+    max_retry_after: float = 60.0  # longest Retry-After we are willing to honour (the wait is logged)
+    document_budget: float = 600.0  # wall-clock seconds of LLM work per document; later chunks are not sent
     chunk_tokens: int | None = None  # None: derived from the context size
     cache: bool = True
     prompts_dir: str | None = None
@@ -122,7 +124,7 @@ def default_config_path() -> Path:
     return Path(base) / "jixiao" / "llm.toml"
 
 
-_FLOAT = ("timeout", "temperature", "backoff_base", "backoff_max", "max_retry_after")
+_FLOAT = ("timeout", "temperature", "backoff_base", "backoff_max", "max_retry_after", "document_budget")
 _INT = ("concurrency", "max_output_tokens", "transport_retries", "validation_retries", "chunk_tokens")
 _STR = ("base_url", "api_key", "model", "profile", "prompts_dir")
 
@@ -182,6 +184,9 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         if raw is not None and raw.strip() != "":
             setattr(cfg, name, _coerce(name, raw, f"${var}"))
             cfg.sources[name] = f"env:{var}"
+    from jixiao.providers.secrets import register_secret
+
+    register_secret(cfg.api_key)
     if cfg.configured and not cfg.api_key:
         cfg.api_key = "none"  # local servers ignore it; the openai client insists on one
     return cfg

@@ -21,6 +21,7 @@ from __future__ import annotations
 import email.utils
 import random
 import re
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -209,7 +210,11 @@ class OpenAICompatProvider:
     def _wait(self, rs: RetryCallState) -> float:
         exc = rs.outcome.exception() if rs.outcome else None
         if isinstance(exc, LlmRateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, self.config.max_retry_after)
+            wait = min(exc.retry_after, self.config.max_retry_after)
+            logging.getLogger("jixiao.providers").warning(
+                "HTTP 429 from %s: waiting %.0f s (Retry-After %.0f s, capped at max_retry_after=%.0f s)",
+                self.endpoint, wait, exc.retry_after, self.config.max_retry_after)
+            return wait
         base = self.config.backoff_base * (2 ** (rs.attempt_number - 1))
         return min(base, self.config.backoff_max) * (1.0 + 0.1 * random.random())
 

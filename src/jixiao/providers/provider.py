@@ -61,7 +61,9 @@ class LlmError(JixiaoError):
         raw: str | None = None,
         usage: Usage | None = None,
     ):
-        super().__init__(message)
+        from jixiao.providers.secrets import scrub
+
+        super().__init__(scrub(message))
         self.message = message
         self.endpoint = endpoint
         self.model = model
@@ -70,8 +72,15 @@ class LlmError(JixiaoError):
         self.raw = snippet(raw)
         self.usage = usage or Usage()
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("message", "raw", "endpoint") and isinstance(value, str):
+            from jixiao.providers.secrets import scrub
+
+            value = scrub(value)  # an error body may echo the Authorization header
+        super().__setattr__(name, value)
+
     def context(self) -> dict[str, Any]:
-        """The error as a flat dict, for a Flag's evidence or a stats entry."""
+        """The error as a flat dict, for a Flag's evidence or a stats entry (secrets scrubbed)."""
         d: dict[str, Any] = {"error": self.kind, "message": self.message}
         for key in ("endpoint", "model", "chunk_id", "attempt", "raw"):
             value = getattr(self, key)

@@ -32,7 +32,7 @@ from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_regi
 from jixiao.providers.config import NOT_CONFIGURED_HELP, LlmConfig, load_config
 from jixiao.extract.llm.grounding import Grounded, IndicatorList, ground_indicator, response_model_for
 from jixiao.extract.llm.prompts import Prompt, load_prompt
-from jixiao.providers.provider import LlmError, LlmTruncated, Provider, Usage
+from jixiao.providers.provider import LlmError, LlmTimeout, LlmTruncated, Provider, Usage
 from jixiao.model.output import AlignmentStatus, Flag, Form, Indicator, Severity
 from jixiao.model.flags import UNSETTLED_CODES
 from jixiao.model.modes import LlmMode, choices
@@ -318,6 +318,8 @@ class _Runner:
 
     def __init__(self, provider: Provider, prompt: Prompt, cfg: LlmConfig, cache: LlmCache):
         self.provider, self.prompt, self.cfg, self.cache = provider, prompt, cfg, cache
+        # the per-document wall-clock budget (issue 15): no chunk is sent after it is spent
+        self.deadline = time.monotonic() + float(getattr(cfg, "document_budget", 0) or float("inf"))
         self.enum_rows = getattr(getattr(provider, "profile", None), "structured_mode", "json_schema") == "json_schema"
 
     def run_all(self, jobs: list[tuple[Chunk, str]]) -> list[ChunkOutcome]:
@@ -356,7 +358,7 @@ class _Runner:
         max_tokens = _max_output(self.provider, self.prompt, self.cfg, chunk)
         key = cache_key(model=self.provider.model, family=self.provider.family, prompt_version=self.prompt.version,
                         prompt_sha=self.prompt.sha, schema=schema_hash(model), chunk_text=messages[-1]["content"],
-                        max_tokens=max_tokens)
+                        max_tokens=max_tokens, endpoint=str(getattr(self.provider, "endpoint", "") or ""))
         hit = self.cache.get(key)
         halves = split_chunk(chunk) if depth < MAX_SPLIT_DEPTH else None
         if hit is not None and hit.get("split") and halves is not None:
@@ -368,6 +370,9 @@ class _Runner:
             oc.parts.append(chunk)
             oc.items.append(IndicatorList.model_validate(hit["response"]).indicators)
             return
+        if time.monotonic() > self.deadline:
+            raise LlmTimeout(f"the per-document LLM budget of {self.cfg.document_budget:g} s is spent; "
+                             "chunk not sent (raise document_budget in the LLM config)", chunk_id=chunk.id)
         try:
             oc.calls += 1
             obj, usage = self.provider.complete_structured(

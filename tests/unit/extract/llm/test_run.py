@@ -203,14 +203,17 @@ def test_truncated_chunk_is_split_and_retried(tmp_path: Path) -> None:
 
     with FakeOpenAIServer(respond) as srv:
         form, stats = extract_with_llm(region, None, "full", config(srv), tmp_path)
-    assert len(srv.requests) == 3 and stats["calls"] == 3 and stats["failures"] == 0
-    assert [i.level3 for i in form.indicators] == [f"第{k}项任务完成数" for k in range(1, 7)]
-    assert stats["tokens_out"] >= 999
-    # the rerun remembers the cut-off and goes straight to the cached halves: 0 calls
-    with FakeOpenAIServer(respond) as srv:
+        assert len(srv.requests) == 3 and stats["calls"] == 3 and stats["failures"] == 0
+        assert [i.level3 for i in form.indicators] == [f"第{k}项任务完成数" for k in range(1, 7)]
+        assert stats["tokens_out"] >= 999
+        # the rerun (same endpoint) remembers the cut-off and goes straight to the cached halves: 0 calls
         again, s2 = extract_with_llm(region, None, "full", config(srv), tmp_path)
-    assert len(srv.requests) == 0 and s2["calls"] == 0 and s2["cache_hits"] == 3
+        assert len(srv.requests) == 3 and s2["calls"] == 0 and s2["cache_hits"] == 3
     assert again.model_dump() == form.model_dump()
+    # another endpoint serving a model of the same name never reuses these answers (issue 15)
+    with FakeOpenAIServer(respond) as other:
+        _, s3 = extract_with_llm(region, None, "full", config(other), tmp_path)
+    assert s3["cache_hits"] == 0 and len(other.requests) == 3
 
 
 def test_chunks_run_concurrently(tmp_path: Path) -> None:
