@@ -157,7 +157,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.get("/v1/documents/{job_id}/pages/{n}.png")
     def page_png(job_id: str, n: int, user: str = Depends(who)) -> Response:
-        import fitz
+        import pymupdf as fitz
 
         job = job_or_404(job_id, with_result=False)
         if job["kind"] != "pdf":
@@ -211,6 +211,10 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     @app.get("/review/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def review(job_id: str) -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> FileResponse:

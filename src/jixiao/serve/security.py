@@ -117,7 +117,7 @@ def check_pages(data: bytes, kind: str, max_pages: int) -> int | None:
     """The page count of a PDF (None for other kinds); rejects unreadable or too long PDFs."""
     if kind != "pdf":
         return None
-    import fitz
+    import pymupdf as fitz
 
     try:
         with fitz.open(stream=data, filetype="pdf") as doc:

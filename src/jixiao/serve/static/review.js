@@ -237,7 +237,7 @@ function select(it, focusInput) {
 function step(d) {
   if (!S.order.length) return;
   S.cursor = (S.cursor + d + S.order.length) % S.order.length;
-  select(S.order[S.cursor], true);
+  select(S.order[S.cursor], false);  // highlight only: Enter or e starts editing it
 }
 function coerce(path, v) {
   const key = path.split("/").pop();
@@ -324,7 +324,8 @@ function initReview(id) {
     if (e.key === "Escape") { document.activeElement.blur(); return; }
     if (e.key === "Enter" && typing && document.activeElement.tagName === "INPUT" && S.dirty.size) { e.preventDefault(); save(); return; }
     if (typing) return;
-    if (e.key === "n") step(1); else if (e.key === "p") step(-1);
+    if (e.key === "n") { e.preventDefault(); step(1); } else if (e.key === "p") { e.preventDefault(); step(-1); }
+    else if ((e.key === "Enter" || e.key === "e") && S.sel && S.sel.input) { e.preventDefault(); S.sel.input.focus(); }
   });
   loadDoc().catch((e) => { $("#status-line").textContent = e.message; });
 }
