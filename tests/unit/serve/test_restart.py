@@ -3,11 +3,7 @@ started again on the same data dir: every job finishes, exactly once, with a val
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,34 +13,10 @@ pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 
 from jixiao.model.output import Document  # noqa: E402
+from fakes.serve_process import free_port, start_server as start, stop_server  # noqa: E402
 from jixiao.serve.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("JIXIAO_SERVE_TOKENS", None)
-    proc = subprocess.Popen([sys.executable, "-m", "jixiao.cli", "serve", "--port", str(port), "--data-dir",
-                             str(data_dir), "--workers", "1"], stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            env=env, cwd=ROOT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, log.read_text()
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start: " + log.read_text())
 
 
 def test_jobs_survive_a_killed_server(tmp_path: Path) -> None:
@@ -85,11 +57,7 @@ def test_jobs_survive_a_killed_server(tmp_path: Path) -> None:
             doc = Document.model_validate(body["result"])
             assert doc.forms and doc.forms[0].indicators
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     rows = {r["id"]: r for r in store.list()}
     assert set(rows) == set(ids)
     assert all(r["finished_count"] == 1 for r in rows.values()), rows  # finished once, never twice

@@ -171,11 +171,11 @@ function renderForm() {
     root.append(el("h3", {}, `绩效指标（${f.indicators.length} 条）`));
     const cols = IND_FIELDS.filter(([k]) => ALWAYS.has(k) || f.indicators.some((i) => i[k]));
     const table = el("table", { class: "ind" }, el("thead", {}, el("tr", {}, el("th", {}, "#"),
-      ...cols.map(([, l]) => el("th", {}, l)), el("th", {}, ""))));
+      ...cols.map(([k, l]) => el("th", { class: "k-" + k }, l)), el("th", {}, ""))));
     const tb = el("tbody");
     f.indicators.forEach((ind, ii) => {
       const tr = el("tr", { "data-row": String(ii) }, el("td", {}, String(ii + 1)));
-      for (const [k] of cols) tr.append(el("td", {}, inputFor(S.byPath.get(`forms/${fi}/indicators/${ii}/${k}`), false)));
+      for (const [k] of cols) tr.append(el("td", { class: "k-" + k }, inputFor(S.byPath.get(`forms/${fi}/indicators/${ii}/${k}`), false)));
       tr.append(el("td", { class: "del" }, el("button", { title: "删除此指标", onclick: () => deleteIndicator(fi, ii) }, "×")));
       tb.append(tr);
     });
@@ -224,9 +224,8 @@ function drawBoxes() {
 }
 function select(it, focusInput) {
   if (S.sel) { S.sel.input && S.sel.input.classList.remove("sel"); S.sel.box && S.sel.box.classList.remove("sel"); }
-  S.sel = it;
-  S.cursor = S.order.indexOf(it);
-  if (it.input) { it.input.classList.add("sel"); if (focusInput) it.input.focus({ preventScroll: true }); it.input.scrollIntoView({ block: "nearest" }); }
+  S.sel = it;  // the doubt walk keeps its own cursor: a click elsewhere does not move it
+  if (it.input) { it.input.classList.add("sel"); if (focusInput) it.input.focus({ preventScroll: true }); it.input.scrollIntoView({ block: "center" }); }
   if (it.box) { it.box.classList.add("sel"); it.box.scrollIntoView({ block: "center", behavior: "smooth" }); }
   const ev = it.ev || {};
   const where = ev.page ? `第 ${ev.page} 页` : ev.line ? `第 ${ev.line} 行` : "无定位";
@@ -307,7 +306,7 @@ async function loadDoc() {
   const n = S.doc.forms.reduce((a, f) => a + f.indicators.length, 0);
   if (!$("#status-line").textContent.startsWith("已")) $("#status-line").textContent =
     `${S.doc.forms.length} 张表，${n} 条指标，${nDoubt} 个疑点（按 n 逐个查看）。`;
-  S.cursor = S.sel ? S.order.findIndex((it) => it.path === S.sel.path) : -1;
+  S.cursor = -1;
   S.sel = null;
 }
 function initReview(id) {
