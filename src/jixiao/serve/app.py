@@ -66,6 +66,15 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     app.state.store = store
     app.state.cfg = cfg
 
+    @app.middleware("http")
+    async def cap_request(request: Request, call_next):
+        """Refuse an oversized upload from its Content-Length, before the body is spooled."""
+        size = request.headers.get("content-length", "")
+        if request.method == "POST" and size.isdigit() and int(size) > cfg.limits.max_request_bytes:
+            return JSONResponse({"detail": f"request of {size} bytes; the limit is {cfg.limits.max_request_bytes}"},
+                                status_code=413)
+        return await call_next(request)
+
     def who(request: Request) -> str:
         """The caller's token name; "local" when the server runs without tokens (loopback only)."""
         if not cfg.tokens.by_name:

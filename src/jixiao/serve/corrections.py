@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from jixiao.domain.values import parse_value
+from jixiao.model.errors import JixiaoError
 from jixiao.model.output import Budget, BudgetLine, Document, Form, Goals, Indicator, Severity
 
 FORM_FIELDS = {"form_type", "title", "year", "unit_name", "competent_dept", "project_name"}
@@ -22,7 +23,7 @@ INDICATOR_FIELDS = set(Indicator.model_fields) - {"evidence", "confidence", "fla
 LINE_FIELDS = {"section", "item", "column", "amount"}
 
 
-class CorrectionError(ValueError):
+class CorrectionError(JixiaoError, ValueError):
     """A correction that cannot be applied (HTTP 422 with this message)."""
 
 

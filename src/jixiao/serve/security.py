@@ -10,8 +10,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jixiao.model.errors import JixiaoError
 
-class UploadRejected(ValueError):
+
+class UploadRejected(JixiaoError, ValueError):
     """A bad upload: the message is the reason given to the client (HTTP 4xx)."""
 
     def __init__(self, reason: str, status: int = 400) -> None:
@@ -24,6 +26,7 @@ class Limits:
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 200
     max_files: int = 100
+    max_request_bytes: int = 256 * 1024 * 1024  # one upload request, all files together
     job_timeout_s: float = 600.0
 
 

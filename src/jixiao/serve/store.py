@@ -8,8 +8,10 @@ orphaned by a crash can never overwrite a job that was requeued and run again.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -56,6 +58,18 @@ JOB_COLUMNS = ("id", "name", "sha256", "kind", "status", "progress", "error", "o
                "finished_count", "created", "started", "finished", "worker_pid")
 
 
+def _locked(method):
+    """One connection is shared by the API's threads: serialize its use, so a transaction of
+    one request never takes in a statement of another."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 @dataclass
 class Claimed:
     id: str
@@ -72,12 +86,14 @@ class Store:
         self.blobs = self.data_dir / "blobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "jobs.sqlite3"
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 
+    @_locked
     def close(self) -> None:
         self._db.close()
 
@@ -97,6 +113,7 @@ class Store:
         return path
 
     # -- jobs ----------------------------------------------------------------------------
+    @_locked
     def add_job(self, name: str, sha256: str, kind: str, options: dict[str, Any]) -> str:
         job_id = uuid.uuid4().hex[:16]
         now = time.time()
@@ -105,11 +122,13 @@ class Store:
             (job_id, name, sha256, kind, "queued", json.dumps(options), now, now))
         return job_id
 
+    @_locked
     def get(self, job_id: str, with_result: bool = True) -> dict[str, Any] | None:
         cols = ", ".join(JOB_COLUMNS + (("result", "original") if with_result else ()))
         row = self._db.execute(f"SELECT {cols} FROM jobs WHERE id=?", (job_id,)).fetchone()
         return dict(row) if row else None
 
+    @_locked
     def list(self, status: str | None = None, name: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         sql, args = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE 1=1", []
         if status:
@@ -122,12 +141,14 @@ class Store:
         args.append(limit)
         return [dict(r) for r in self._db.execute(sql, args)]
 
+    @_locked
     def requeue_running(self) -> int:
         """At startup: every job left running by a stopped server goes back to the queue."""
         cur = self._db.execute("UPDATE jobs SET status='queued', claim=NULL, worker_pid=NULL, progress=0, "
                                "updated=? WHERE status='running'", (time.time(),))
         return cur.rowcount
 
+    @_locked
     def claim_next(self, pid: int) -> Claimed | None:
         """Atomically take the oldest queued job (BEGIN IMMEDIATE: one writer at a time)."""
         claim = uuid.uuid4().hex
@@ -147,6 +168,7 @@ class Store:
             raise
         return Claimed(row["id"], claim, self.blob_path(row["sha256"], row["kind"]), json.loads(row["options"]))
 
+    @_locked
     def finish(self, job_id: str, claim: str, result: str | None, error: str | None) -> bool:
         """Store the outcome if the claim still holds; False when the job was taken from us."""
         now = time.time()
@@ -157,6 +179,7 @@ class Store:
             (status, result, result, error, now, now, job_id, claim))
         return cur.rowcount == 1
 
+    @_locked
     def fail_stuck(self, job_id: str, error: str) -> bool:
         now = time.time()
         cur = self._db.execute("UPDATE jobs SET status='failed', error=?, claim=NULL, progress=1, finished=?, "
@@ -164,13 +187,16 @@ class Store:
                                (error, now, now, job_id))
         return cur.rowcount == 1
 
+    @_locked
     def running(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._db.execute("SELECT id, worker_pid, started FROM jobs WHERE status='running'")]
 
+    @_locked
     def counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")}
 
     # -- corrections ---------------------------------------------------------------------
+    @_locked
     def save_corrections(self, job_id: str, result: str, entries: list[dict[str, Any]], who: str) -> None:
         """The corrected result and its log, in one transaction."""
         now = time.time()
@@ -187,6 +213,7 @@ class Store:
             self._db.execute("ROLLBACK")
             raise
 
+    @_locked
     def corrections(self, job_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT at, who, op, path, before, after FROM corrections WHERE job_id=? ORDER BY seq",
                                 (job_id,))

@@ -186,8 +186,11 @@ def test_bad_uploads_get_a_clear_4xx(client, tmp_path: Path) -> None:
 
 
 def test_size_and_page_limits(tmp_path: Path) -> None:
-    app = create_app(ServeConfig(data_dir=tmp_path, start_workers=False, limits=Limits(max_bytes=100_000, max_pages=2)))
+    app = create_app(ServeConfig(data_dir=tmp_path, start_workers=False,
+                                 limits=Limits(max_bytes=100_000, max_pages=2, max_request_bytes=400_000)))
     with TestClient(app) as c:
+        whole = c.post("/v1/documents", files=[("file", (f"{i}.txt", "表" * 60_000, "text/plain")) for i in range(3)])
+        assert whole.status_code == 413 and "request of" in whole.json()["detail"]
         big = c.post("/v1/documents", files=[("file", ("a.txt", "表" * 50_000, "text/plain"))])
         assert big.status_code == 413 and "limit" in big.json()["detail"]
         pages = c.post("/v1/documents", files=[("file", ("a.pdf", PDF.read_bytes(), "application/pdf"))])

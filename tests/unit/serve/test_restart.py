@@ -67,3 +67,33 @@ def test_jobs_survive_a_killed_server(tmp_path: Path) -> None:
     assert all(rows[i]["attempts"] in (1, 2) for i in was_running)
     print("before restart:", before, "attempts:", {i: r["attempts"] for i, r in rows.items()})
     store.close()
+
+
+def test_a_job_past_the_timeout_fails_and_its_worker_is_replaced(tmp_path: Path) -> None:
+    """The supervisor kills a worker whose job runs past the timeout; the next job still runs."""
+    from jixiao.serve.worker import WorkerPool
+
+    store = Store(tmp_path)
+    slow = ROOT / "golden" / "s002_suzhou_projects" / "digital.pdf"  # 17 forms: seconds, not 0.3 s
+    small = ROOT / "golden" / "syn_13_henan_kv_row" / "text-tsv.txt"
+    import hashlib
+
+    ids = []
+    for p, kind in ((slow, "pdf"), (small, "text")):
+        data = p.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        store.put_blob(data, sha, kind)
+        ids.append(store.add_job(p.name, sha, kind, {"ocr": "off", "llm": "off"}))
+    pool = WorkerPool(tmp_path, None, 1, job_timeout_s=0.3)
+    pool.start()
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and any(store.get(i)["status"] in ("queued", "running") for i in ids):
+            time.sleep(0.2)
+    finally:
+        pool.stop()
+    first, second = store.get(ids[0]), store.get(ids[1])
+    assert first["status"] == "failed" and "timeout" in first["error"]
+    # the replacement worker took the next job (it may itself pass 0.3 s while importing)
+    assert second["status"] in ("done", "failed") and second["attempts"] == 1
+    store.close()
