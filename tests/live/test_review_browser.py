@@ -49,9 +49,11 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
             page.set_input_files("#file-input", str(PDF))  # the same handler as a drop
             link = page.locator("#jobs tbody tr a", has_text="digital.pdf")
             link.wait_for(timeout=120_000)  # a link appears when the job is done
+            assert page.locator("#list-view").is_visible() and not page.locator("#review-view").is_visible()
             page.screenshot(path=str(shots / "serve-list.png"))
             link.click()
             page.wait_for_url("**/review/*")
+            assert not page.locator("#list-view").is_visible()
             page.locator(".box").first.wait_for(timeout=60_000)
             rows = page.locator("table.ind tbody tr")
             assert rows.count() == 46  # s000's label has 46 indicators
