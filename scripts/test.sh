@@ -18,6 +18,16 @@ if [ -f scripts/build_llama_server.sh ]; then
   bash scripts/build_llama_server.sh .venv/bin/python
 fi
 
+# The review page's browser test drives Debian's chromium (Playwright never downloads a
+# browser here). Installed when missing and apt is usable; otherwise that test skips with the reason.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "chromium: apt-get install failed; the browser test will skip"
+  else
+    echo "chromium: not installed and apt-get unavailable; the browser test will skip"
+  fi
+fi
+
 .venv/bin/python -m pytest -q -ra "$@"
 
 # The golden set must still score at or above eval/thresholds.toml. The text-* families

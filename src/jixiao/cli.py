@@ -4,6 +4,7 @@
     jixiao eval [GOLDEN_DIR]                    score extraction against the golden set
     jixiao golden render|check                  build the golden set's PDF/DOCX/XLSX/scan inputs
     jixiao llm serve|ping|config                the optional LLM endpoint
+    jixiao serve [--host --port --data-dir]     the HTTP API, job queue and review page
 """
 
 from __future__ import annotations
@@ -383,6 +384,9 @@ def _mount() -> None:
         app.add_typer(llm_app, name="llm", help="The optional LLM endpoint: serve a local model, ping, show config.")
     except ImportError:  # pragma: no cover
         pass
+    from jixiao.serve.cli import serve_command  # imports fastapi/uvicorn only when run ([server] extra)
+
+    app.command("serve")(serve_command)
 
 
 _mount()

@@ -32,9 +32,9 @@ DOCUMENT_CHECKS = frozenset({
 class FlagCode:
     code: str
     severity: Severity
-    check: str  # framework | value | rows | budget | header | grounding | agreement | confidence | source | form | llm | coverage
+    check: str  # framework | value | rows | budget | header | grounding | agreement | confidence | source | form | llm | coverage | review
     meaning: str
-    stage: str = "reconcile"  # the package that raises it: ingest | ocr | extract | extract.llm | pipeline | reconcile
+    stage: str = "reconcile"  # the package that raises it: ingest | ocr | extract | extract.llm | pipeline | reconcile | serve
     unsettled: bool = False  # the rules path could not settle the row/region: --llm fallback re-reads it
 
     @property
@@ -201,6 +201,8 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("llm_row_corrected", I, "llm", "the LLM cited the wrong row id; the 三级指标's row is used",
              stage="extract.llm"),
     FlagCode("llm_ungrounded", W, "llm", "an LLM value not found in its cited row", stage="extract.llm"),
+    FlagCode("added_by_reviewer", I, "review", "an indicator a reviewer added in jixiao serve (not read from the page)",
+             stage="serve"),
 )
 
 FLAG_CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}

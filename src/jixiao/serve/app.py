@@ -1,0 +1,241 @@
+"""The FastAPI app: the v1 document API, the review page, and the worker pool's lifecycle.
+
+Every path on disk is built from a job id looked up in the store, a content hash or a fixed
+name — never from anything the client sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from jixiao import __version__
+from jixiao.model.modes import LlmMode, OcrMode, choices
+from jixiao.serve.security import Limits, Tokens, UploadRejected, check_pages, sniff_kind
+from jixiao.serve.store import Store
+
+STATIC = Path(__file__).parent / "static"
+STATIC_FILES = {"review.js": "text/javascript", "review.css": "text/css"}
+PAGE_ZOOM = 2.0  # page PNGs are drawn at 144 dpi: bbox (PDF points) × 2 = pixels
+EXPORT_TYPES = {
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+
+
+@dataclass
+class ServeConfig:
+    data_dir: Path
+    tokens: Tokens = field(default_factory=Tokens)
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 2
+    cache_dir: Path | None = None  # None: the CLI's default cache (~/.cache/jixiao)
+    start_workers: bool = True  # tests run the worker inline instead
+
+
+def create_app(cfg: ServeConfig) -> FastAPI:
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(cfg.data_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store.requeue_running()  # what a stopped server left running is picked up again
+        pool = None
+        if cfg.start_workers and cfg.workers > 0:
+            from jixiao.serve.worker import WorkerPool
+
+            pool = WorkerPool(cfg.data_dir, cfg.cache_dir, cfg.workers, cfg.limits.job_timeout_s)
+            pool.start()
+        yield
+        if pool is not None:
+            pool.stop()
+
+    app = FastAPI(title="jixiao", version=__version__, lifespan=lifespan,
+                  description="预算绩效目标表 extraction service: upload, status, result (v1 JSON), exports, "
+                              "page images, corrections, golden labels.")
+    app.state.store = store
+    app.state.cfg = cfg
+
+    @app.middleware("http")
+    async def cap_request(request: Request, call_next):
+        """Refuse an oversized upload from its Content-Length, before the body is spooled."""
+        size = request.headers.get("content-length", "")
+        if request.method == "POST" and size.isdigit() and int(size) > cfg.limits.max_request_bytes:
+            return JSONResponse({"detail": f"request of {size} bytes; the limit is {cfg.limits.max_request_bytes}"},
+                                status_code=413)
+        return await call_next(request)
+
+    def who(request: Request) -> str:
+        """The caller's token name; "local" when the server runs without tokens (loopback only)."""
+        if not cfg.tokens.by_name:
+            return "local"
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        name = cfg.tokens.who(token.strip()) if scheme.lower() == "bearer" else None
+        if name is None:
+            raise HTTPException(401, "a valid bearer token is required (Authorization: Bearer <token>)",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return name
+
+    def job_or_404(job_id: str, with_result: bool = True) -> dict[str, Any]:
+        job = store.get(job_id, with_result=with_result)
+        if job is None:
+            raise HTTPException(404, f"no document {job_id!r}")
+        return job
+
+    def doc_of(job: dict[str, Any]):
+        from jixiao.model.output import Document
+
+        if job["status"] != "done" or not job.get("result"):
+            raise HTTPException(409, f"document {job['id']} is {job['status']}, no result yet")
+        return Document.model_validate_json(job["result"])
+
+    # -- the API ---------------------------------------------------------------------------
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "version": __version__, "jobs": store.counts()}
+
+    @app.post("/v1/documents")
+    async def upload(file: list[UploadFile] = File(...), ocr: str = Form("auto"), llm: str = Form("off"),
+                     user: str = Depends(who)) -> JSONResponse:
+        """Upload one or many files (field ``file``, repeatable) → one job each."""
+        if ocr not in {m.value for m in OcrMode}:
+            raise HTTPException(422, f"ocr must be {choices(OcrMode)}, not {ocr!r}")
+        if llm not in {m.value for m in LlmMode}:
+            raise HTTPException(422, f"llm must be {choices(LlmMode)}, not {llm!r}")
+        if len(file) > cfg.limits.max_files:
+            raise HTTPException(413, f"{len(file)} files in one request; the limit is {cfg.limits.max_files}")
+        accepted = []
+        for up in file:  # check all first: one bad file refuses the request, nothing half-queued
+            data = await up.read(cfg.limits.max_bytes + 1)
+            name = (up.filename or "upload")[:200]
+            try:
+                if len(data) > cfg.limits.max_bytes:
+                    raise UploadRejected(f"larger than the limit of {cfg.limits.max_bytes} bytes", 413)
+                if not data:
+                    raise UploadRejected("the file is empty", 400)
+                kind = sniff_kind(data)
+                check_pages(data, kind, cfg.limits.max_pages)
+            except UploadRejected as exc:
+                raise HTTPException(exc.status, f"{name}: {exc}") from None
+            accepted.append((name, data, kind))
+        out = []
+        for name, data, kind in accepted:
+            sha = hashlib.sha256(data).hexdigest()
+            store.put_blob(data, sha, kind)
+            job_id = store.add_job(name, sha, kind, {"ocr": ocr, "llm": llm, "by": user})
+            out.append({"id": job_id, "status": "queued", "name": name})
+        return JSONResponse({"documents": out}, status_code=202)
+
+    @app.get("/v1/documents")
+    def list_documents(status: str | None = None, name: str | None = None, limit: int = 200,
+                       user: str = Depends(who)) -> dict[str, Any]:
+        if status and status not in ("queued", "running", "done", "failed"):
+            raise HTTPException(422, "status must be queued, running, done or failed")
+        jobs = store.list(status, name, max(1, min(limit, 1000)))
+        return {"documents": [_summary(j) for j in jobs]}
+
+    @app.get("/v1/documents/{job_id}")
+    def get_document(job_id: str, user: str = Depends(who)) -> dict[str, Any]:
+        job = job_or_404(job_id)
+        return {**_summary(job), "result": json.loads(job["result"]) if job.get("result") else None,
+                "corrections": store.corrections(job_id)}
+
+    @app.get("/v1/documents/{job_id}/export.{fmt}")
+    def export_document(job_id: str, fmt: str, user: str = Depends(who)) -> Response:
+        from jixiao.export import WRITERS
+
+        if fmt not in EXPORT_TYPES:
+            raise HTTPException(404, f"no export format {fmt!r} (json, xlsx, csv, md)")
+        doc = doc_of(job_or_404(job_id))
+        writer, suffix = WRITERS[fmt]
+        with tempfile.TemporaryDirectory() as tmp:
+            data = writer(doc, Path(tmp) / f"export{suffix}").read_bytes()
+        return Response(data, media_type=EXPORT_TYPES[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{doc.doc_id}{suffix}"'})
+
+    @app.get("/v1/documents/{job_id}/pages/{n}.png")
+    def page_png(job_id: str, n: int, user: str = Depends(who)) -> Response:
+        import pymupdf as fitz
+
+        job = job_or_404(job_id, with_result=False)
+        if job["kind"] != "pdf":
+            raise HTTPException(404, f"document {job_id} is {job['kind']}, not a PDF: it has no page images")
+        with fitz.open(store.blob_path(job["sha256"], "pdf")) as pdf:
+            if not 1 <= n <= pdf.page_count:
+                raise HTTPException(404, f"page {n} out of range (1..{pdf.page_count})")
+            page = pdf[n - 1]
+            pix = page.get_pixmap(matrix=fitz.Matrix(PAGE_ZOOM, PAGE_ZOOM), alpha=False)
+            png = pix.tobytes("png")
+            w, h = page.rect.width, page.rect.height
+        return Response(png, media_type="image/png",
+                        headers={"X-Jixiao-Scale": str(PAGE_ZOOM), "X-Jixiao-Page-Size": f"{w:.2f}x{h:.2f}",
+                                 "Cache-Control": "private, max-age=3600"})
+
+    @app.patch("/v1/documents/{job_id}")
+    async def correct(job_id: str, request: Request, user: str = Depends(who)) -> dict[str, Any]:
+        """Body: ``{"corrections": [{"op": "set"|"add"|"delete", "path": ..., "value": ...}]}``."""
+        from jixiao.serve.corrections import CorrectionError, apply_all
+
+        try:
+            body = await request.json()
+        except ValueError:
+            raise HTTPException(400, "the body must be JSON: {\"corrections\": [...]}") from None
+        items = body.get("corrections") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(c, dict) for c in items):
+            raise HTTPException(422, "corrections must be a list of {op, path, value}")
+        doc = doc_of(job_or_404(job_id))
+        try:
+            entries = apply_all(doc, items)
+        except (CorrectionError, ValueError) as exc:
+            raise HTTPException(422, f"correction refused: {exc}") from None
+        store.save_corrections(job_id, doc.to_json(), entries, user)
+        return {"id": job_id, "applied": entries, "who": user}
+
+    @app.post("/v1/documents/{job_id}/golden")
+    def accept_golden(job_id: str, user: str = Depends(who)) -> dict[str, Any]:
+        from jixiao.serve.golden_export import write_golden
+
+        job = job_or_404(job_id)
+        doc = doc_of(job)
+        folder = write_golden(cfg.data_dir / "golden", doc, store.blob_path(job["sha256"], job["kind"]), job["kind"],
+                              len(store.corrections(job_id)))
+        return {"id": job_id, "doc_id": doc.doc_id, "folder": str(folder), "files": sorted(p.name for p in folder.iterdir())}
+
+    # -- the review page -------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/review/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    def review(job_id: str) -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> FileResponse:
+        if name not in STATIC_FILES:  # a fixed list: no path from the request
+            raise HTTPException(404, "not found")
+        return FileResponse(STATIC / name, media_type=STATIC_FILES[name])
+
+    return app
+
+
+def _summary(job: dict[str, Any]) -> dict[str, Any]:
+    return {"id": job["id"], "name": job["name"], "kind": job["kind"], "status": job["status"],
+            "progress": job["progress"], "error": job["error"], "options": json.loads(job["options"]),
+            "created": job["created"], "started": job["started"], "finished": job["finished"],
+            "attempts": job["attempts"]}

@@ -1,0 +1,48 @@
+"""``jixiao serve``: start the HTTP service (needs the ``[server]`` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="bind address; anything but loopback requires tokens")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="jobs database, uploads, golden exports")] = Path(
+        "jixiao-data"),
+    workers: Annotated[int, typer.Option(help="extraction worker processes")] = 2,
+    tokens: Annotated[Path | None, typer.Option("--tokens", help="file of 'name: token' lines "
+                                                "(also env JIXIAO_SERVE_TOKENS)")] = None,
+    max_mb: Annotated[float, typer.Option("--max-mb", help="upload size limit per file (MB)")] = 50,
+    max_pages: Annotated[int, typer.Option("--max-pages", help="page limit per PDF")] = 200,
+    job_timeout: Annotated[float, typer.Option("--job-timeout", help="seconds before a job is failed")] = 600,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="OCR/LLM cache (default as the CLI)")] = None,
+) -> None:
+    """Serve the API, the job queue and the review page (http://HOST:PORT/, API docs at /docs)."""
+    try:
+        import uvicorn
+
+        from jixiao.serve.app import ServeConfig, create_app
+        from jixiao.serve.security import Limits, is_loopback, load_tokens
+    except ImportError as exc:
+        typer.echo(f"jixiao serve needs the server extra: pip install 'jixiao[server]' ({exc})", err=True)
+        raise typer.Exit(2) from None
+    try:
+        toks = load_tokens(tokens)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"tokens: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not is_loopback(host) and not toks.by_name:
+        typer.echo(f"refusing to listen on {host}: not a loopback address and no tokens given "
+                   "(--tokens FILE or JIXIAO_SERVE_TOKENS='name: token')", err=True)
+        raise typer.Exit(2)
+    if workers < 1:
+        raise typer.BadParameter("--workers must be at least 1")
+    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir,
+                      limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
+    typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  workers: {workers}  "
+               f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")

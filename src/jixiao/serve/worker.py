@@ -1,0 +1,115 @@
+"""Worker processes: each pulls jobs from the SQLite queue and runs the one pipeline.
+
+Started with the ``spawn`` context (no fork of the API's threads and sockets). A worker whose
+server died exits by itself (its parent pid changes), and its late result is refused by the
+store because the restarted server requeued the job with a new claim.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import threading
+import time
+import traceback
+from pathlib import Path
+
+POLL_S = 0.3
+
+
+def upload_doc_id(sha256: str) -> str:
+    """The document id of an upload: from its content hash, never from its file name."""
+    return f"up_{sha256[:12]}"
+
+
+def run_job(path: Path, options: dict, cache_dir: Path | None, name: str | None = None) -> str:
+    """Extract one stored input exactly as ``jixiao extract`` does; the v1 JSON with provenance."""
+    from jixiao.model.modes import LlmMode, OcrMode
+    from jixiao.pipeline import ExtractOptions, extract_file
+
+    opts = ExtractOptions(llm=LlmMode(options.get("llm", "off")), ocr=OcrMode(options.get("ocr", "auto")),
+                          cache_dir=cache_dir, workers=1)
+    doc = extract_file(path, opts)
+    doc.doc_id = upload_doc_id(path.stem)
+    if doc.source is not None and name:
+        doc.source.path = name  # shown to people; the stored file is named by hash
+    return doc.to_json()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(3)  # the server is gone: stop at once, the job is requeued on restart
+        time.sleep(0.5)
+
+
+def worker_main(data_dir: str, cache_dir: str | None, parent: int, stop_when_idle: bool = False) -> None:
+    """The loop of one worker process (also callable inline by tests with ``stop_when_idle``)."""
+    from jixiao.serve.store import Store
+
+    if not stop_when_idle:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    store = Store(Path(data_dir))
+    cache = Path(cache_dir) if cache_dir else None
+    pid = os.getpid()
+    while True:
+        job = store.claim_next(pid)
+        if job is None:
+            if stop_when_idle:
+                return
+            time.sleep(POLL_S)
+            continue
+        name = (store.get(job.id, with_result=False) or {}).get("name")
+        try:
+            result, error = run_job(job.path, job.options, cache, name), None
+        except Exception as exc:  # any failure of one document fails that job, never the worker
+            result, error = None, f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        store.finish(job.id, job.claim, result, error)
+
+
+class WorkerPool:
+    """N worker processes, a supervisor thread that enforces the job timeout and restarts workers."""
+
+    def __init__(self, data_dir: Path, cache_dir: Path | None, n: int, job_timeout_s: float) -> None:
+        self.data_dir, self.cache_dir, self.n, self.timeout = data_dir, cache_dir, n, job_timeout_s
+        self.ctx = mp.get_context("spawn")
+        self.procs: list[mp.Process] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _spawn(self) -> mp.Process:
+        p = self.ctx.Process(target=worker_main, args=(str(self.data_dir), str(self.cache_dir) if self.cache_dir else None,
+                                                       os.getpid()), daemon=True, name="jixiao-worker")
+        p.start()
+        return p
+
+    def start(self) -> None:
+        self.procs = [self._spawn() for _ in range(self.n)]
+        self._thread = threading.Thread(target=self._supervise, daemon=True, name="jixiao-supervisor")
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        from jixiao.serve.store import Store
+
+        store = Store(self.data_dir)
+        while not self._stop.wait(1.0):
+            now = time.time()
+            by_pid = {p.pid: p for p in self.procs}
+            for job in store.running():
+                proc = by_pid.get(job["worker_pid"])
+                if proc is not None and job["started"] and now - job["started"] > self.timeout:
+                    proc.kill()
+                    proc.join(5)
+                    store.fail_stuck(job["id"], f"timeout: extraction ran longer than {self.timeout:g} s")
+                elif proc is not None and not proc.is_alive():
+                    store.fail_stuck(job["id"], f"the worker process died (exit code {proc.exitcode})")
+            self.procs = [p if p.is_alive() else self._spawn() for p in self.procs]
+        store.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            p.join(5)
