@@ -50,13 +50,16 @@ def suggest_command(
     out: Path = typer.Option(..., "-o", "--out", help="DRAFT.json, DRAFT.xlsx or DRAFT.md."),
 ) -> None:
     """Draft a cited indicator set for a new project from precedent forms."""
-    from jixiao.advise.suggest import Request, suggest
-    from jixiao.export import write_json, write_md, write_xlsx
+    from jixiao.advise.suggest import Request, draft_markdown, suggest
+    from jixiao.export import write_json, write_xlsx
 
     if llm != "off":
         raise typer.BadParameter("--llm on is not implemented yet (drafts are precedent-only)", param_hint="--llm")
     doc = suggest(Request(name=name, goal=goal, budget=budget, unit=unit, year=year, framework=framework, library=library))
-    writer = {".json": write_json, ".xlsx": write_xlsx, ".md": write_md}.get(out.suffix.lower())
+    def md(d, p: Path) -> None:
+        p.write_text(draft_markdown(d), encoding="utf-8")
+
+    writer = {".json": write_json, ".xlsx": write_xlsx, ".md": md}.get(out.suffix.lower())
     if writer is None:
         raise typer.BadParameter("output must end in .json, .xlsx or .md", param_hint="-o")
     writer(doc, out)

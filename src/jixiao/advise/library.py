@@ -171,13 +171,15 @@ class Hit:
 class Index:
     """BM25 over each form's project name (twice: it names the job), goals and indicator names."""
 
-    def __init__(self, path: Path, *, include_synthetic: bool = False, exclude_docs: Iterable[str] = ()) -> None:
+    def __init__(self, path: Path, *, include_synthetic: bool = False, exclude_docs: Iterable[str] = (),
+                 exclude_forms: Iterable[str] = ()) -> None:
         import bm25s  # lazy: optional extra [advise]
 
         self.con = connect(path)
-        skip = set(exclude_docs)
+        skip, skip_forms = set(exclude_docs), set(exclude_forms)
         rows = [r for r in self.con.execute("SELECT * FROM forms ORDER BY form_key")
-                if (include_synthetic or not r["synthetic"]) and r["doc_id"] not in skip]
+                if (include_synthetic or not r["synthetic"]) and r["doc_id"] not in skip
+                and r["form_key"] not in skip_forms]
         self.rows = rows
         corpus = []
         for r in rows:

@@ -37,6 +37,7 @@ class Request:
     per_level2: int = 3
     k: int = 8
     exclude_docs: tuple[str, ...] = ()
+    exclude_forms: tuple[str, ...] = ()  # library form keys left out (leave-one-out benchmarks)
     include_synthetic: bool = False
 
 
@@ -54,10 +55,10 @@ def _choose_framework(req: Request, hits) -> Framework:
         return framework_by_key(_FRAMEWORK_CHOICES[req.framework])
     if req.framework not in ("auto", "dept"):
         return framework_by_key(req.framework)
-    pairs: dict[str, int] = defaultdict(int)
-    for h, inds in hits:
+    pairs: dict[str, float] = defaultdict(float)
+    for h, inds in hits:  # a similarity-weighted vote: the closest precedents' framework wins
         fw = detect_framework({(r["level1"], r["level2"]) for r in inds}, h.row["form_type"])
-        pairs[fw.key] += 1
+        pairs[fw.key] += h.score
     if req.framework == "dept":
         dept = {k: v for k, v in pairs.items() if "department" in k}
         return framework_by_key(max(dept, key=dept.get) if dept else "suzhou_department")
@@ -96,7 +97,8 @@ def suggest(req: Request) -> Document:
     lib = req.library or starter_library()
     if not lib.exists():
         raise FileNotFoundError(f"{lib}: no indicator library (build one with `jixiao library build`)")
-    ix = Index(lib, include_synthetic=req.include_synthetic, exclude_docs=req.exclude_docs)
+    ix = Index(lib, include_synthetic=req.include_synthetic, exclude_docs=req.exclude_docs,
+               exclude_forms=req.exclude_forms)
     query = " ".join(x for x in (req.name, req.name, req.goal, req.unit) if x)
     want = "department" if req.framework == "dept" else "project"
     hits = ix.search(query, k=req.k, form_type=want) or ix.search(query, k=req.k)
@@ -159,3 +161,18 @@ def _novel(l1: str, l2: str | None) -> Indicator:
     ind.flag(Severity.WARNING, "novel", "no precedent: required by the framework; fill in the indicator and value",
              "level3")
     return ind
+
+
+def draft_markdown(doc: Document) -> str:
+    """The draft as a reviewer reads it: one table row per indicator, its value spread and citations."""
+    f = doc.forms[0]
+    lines = [f"# 绩效目标建议稿：{f.project_name}", "", f"- {doc.notes[0] if doc.notes else ''}",
+             f"- 年度目标：{f.goals.annual or ''}", f"- 预算：{f.budget.total if f.budget.total is not None else ''} 万元", "",
+             "| 一级指标 | 二级指标 | 三级指标 | 指标值 | 说明 | 先例 |", "|---|---|---|---|---|---|"]
+    for i in f.indicators:
+        cites = [fl.evidence for fl in i.flags if fl.code == "citation"]
+        notes = "; ".join(fl.message for fl in i.flags if fl.code in ("suggest_value_range", "novel"))
+        src = "; ".join(f"{c['doc_id']}#{c['form_index']} p{c['page'] or '?'} {c['target'] or ''}" for c in cites[:3])
+        more = f" (+{len(cites) - 3})" if len(cites) > 3 else ""
+        lines.append(f"| {i.level1 or ''} | {i.level2 or ''} | {i.level3 or ''} | {i.target or ''} | {notes} | {src}{more} |")
+    return "\n".join(lines) + "\n"
