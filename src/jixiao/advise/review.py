@@ -60,7 +60,7 @@ def review_form(form: Form, framework: str = "auto") -> list[Finding]:
 
 def _values(form: Form, out: list[Finding]) -> None:
     quant = 0
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, ...]] = set()
     for i, ind in enumerate(form.indicators):
         ev = _ind_ev(i, ind)
         l2 = ind.level2_canonical or ind.level2 or ""
@@ -92,7 +92,7 @@ def _values(form: Form, out: list[Finding]) -> None:
         if ind.basis and fold(ind.basis) not in BASIS_VALUES:
             out.append(Finding("info", "规范性", "basis_nonstandard", f"{ind.level3}: 指标值确定依据 '{ind.basis}'",
                                "basis", ev))
-        key = (l2, fold(ind.level3))
+        key = (ind.scope, ind.level1_canonical or ind.level1 or "", l2, ind.key_task or "", fold(ind.level3))
         if ind.level3 and key in seen:
             out.append(Finding("warning", "规范性", "duplicate_indicator", f"{ind.level3} appears twice", "level3", ev))
         seen.add(key)

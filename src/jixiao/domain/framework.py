@@ -562,7 +562,10 @@ def missing_groups(fw: Framework, pairs: set[tuple[str | None, str | None]]) -> 
 def detect_framework(pairs: set[tuple[str | None, str | None]], form_type: str = "project") -> Framework:
     """The framework a form's canonical (L1, L2) pairs fit best (fewest missing groups, then order)."""
     l1s = {l1 for l1, _ in pairs if l1}
-    cands = [fw for fw in FRAMEWORKS if (form_type == "department") == ("department" in fw.key)] or list(FRAMEWORKS)
-    def cost(fw: Framework) -> tuple[int, int]:
-        return (len(l1s - set(fw.level1s)), len(missing_groups(fw, pairs)))
-    return min(cands, key=cost)
+    def cost(fw: Framework) -> tuple[int, int, int, int]:
+        # L1s the framework lacks, then missing groups; a department form may use the project
+        # framework (Jiujiang 部门整体), so form type only breaks ties.
+        unused = len(set(fw.level1s) - l1s)
+        return (len(l1s - set(fw.level1s)), len(missing_groups(fw, pairs)), unused,
+                int((form_type == "department") != ("department" in fw.key)))
+    return min(FRAMEWORKS, key=cost)
