@@ -108,7 +108,7 @@ def collect_sources(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             out.extend(sorted(q for q in p.rglob("*.json") if q.name == "label.json" or q.suffix == ".json"
-                              and not q.name.startswith(("layout", "producers"))))
+                              and q.name not in ("layout.json", "producers.json", "run.json")))
         elif p.exists():
             out.append(p)
         else:

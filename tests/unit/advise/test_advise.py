@@ -98,3 +98,31 @@ def test_review_finds_planted_problems() -> None:
     assert ("error", "missing_level2") in codes
     assert ("error", "rate_over_100") in codes
     assert any(sev == "error" and "budget" in code and "mismatch" in code for sev, code in codes), codes
+
+
+def test_cli_suggest_and_review(tmp_path: Path) -> None:
+    """The commands end to end: a Markdown draft with citations; review's exit code reflects errors."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    runner = CliRunner()
+    db = tmp_path / "lib.sqlite"
+    r = runner.invoke(app, ["library", "build", str(GOLDEN / "s002_suzhou_projects"), "-o", str(db)])
+    assert r.exit_code == 0, r.output
+    draft = tmp_path / "d.md"
+    r = runner.invoke(app, ["suggest", "--name", "办公楼物业管理服务", "--library", str(db), "-o", str(draft)])
+    assert r.exit_code == 0, r.output
+    assert "s002_suzhou_projects#" in draft.read_text(encoding="utf-8")
+    clean = runner.invoke(app, ["review", str(GOLDEN / "s001_gaoxin_projects" / "label.json"),
+                                "-o", str(tmp_path / "r.json")])
+    assert clean.exit_code == 0
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))[0]["findings"]
+    bad = _s001().model_copy(deep=True)
+    bad.indicators = bad.indicators[:2]
+    doc = load_document(GOLDEN / "s001_gaoxin_projects" / "label.json")
+    doc.forms = [bad]
+    (tmp_path / "bad.json").write_text(doc.to_json(), encoding="utf-8")
+    assert runner.invoke(app, ["review", str(tmp_path / "bad.json")]).exit_code == 1
