@@ -379,6 +379,14 @@ def _mount() -> None:
     except ImportError:  # pragma: no cover
         pass
     try:
+        from jixiao.advise.cli import library_app, review_command, suggest_command
+
+        app.add_typer(library_app, name="library", help="The indicator library: build, stats, search.")
+        app.command("suggest")(suggest_command)
+        app.command("review")(review_command)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
         from jixiao.providers.cli import app as llm_app
 
         app.add_typer(llm_app, name="llm", help="The optional LLM endpoint: serve a local model, ping, show config.")

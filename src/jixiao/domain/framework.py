@@ -492,3 +492,80 @@ def leading_level_name(text: str | None, max_len: int = 16) -> tuple[str, str, i
         if (c := canonical_level2(head)) is not None:
             return "level2", c, n
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# Completeness: what a form must carry under a framework (used by suggest and review)
+
+_SATISFACTION_L1 = "满意度指标"
+_EFFECT_L1 = "效益指标"
+
+
+def framework_by_key(key: str) -> Framework:
+    """The framework named ``key`` (ValueError naming the known keys otherwise)."""
+    for fw in FRAMEWORKS:
+        if fw.key == key:
+            return fw
+    raise ValueError(f"unknown framework {key!r}; known: {', '.join(f.key for f in FRAMEWORKS)}")
+
+
+def required_groups(fw: Framework) -> list[tuple[str, tuple[str, ...]]]:
+    """The level2 groups a complete form needs: (L1, alternatives), one alternative suffices.
+
+    Why groups: the framework lists every allowed L2, but the guidance requires only one
+    effect L2 (经济/社会/生态/可持续), one cost L2 (the classic 成本指标 or its 2021 split) and
+    one satisfaction L2 (also accepted under 效益 as a local variant); every other listed L2
+    (数量/质量/时效, 决策/过程 rows) is required on its own. An open L1 (履职) needs any row.
+    """
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    for l1, l2s in fw.levels:
+        if not l2s:
+            groups.append((l1, ()))
+            continue
+        cost = tuple(x for x in l2s if "成本" in x)
+        sat = tuple(x for x in l2s if x in _SATISFACTION_L2 or "满意度" in x)
+        if l1 == _EFFECT_L1:
+            effect = tuple(x for x in l2s if x in _EFFECT_L2)
+            groups.append((l1, effect))
+            continue
+        if l1 == _SATISFACTION_L1:
+            groups.append((l1, l2s))
+            continue
+        if cost and len(cost) < len(l2s):
+            groups.append((l1, cost))
+        elif cost:
+            groups.append((l1, cost))
+            continue
+        for x in l2s:
+            if x not in cost and x not in sat:
+                groups.append((l1, (x,)))
+    return groups
+
+
+def missing_groups(fw: Framework, pairs: set[tuple[str | None, str | None]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The required groups of ``fw`` not covered by the canonical (L1, L2) pairs present.
+
+    A satisfaction L2 counts wherever it sits (under 效益 is a documented variant).
+    """
+    l2_present = {l2 for _, l2 in pairs if l2}
+    l1_present = {l1 for l1, _ in pairs if l1}
+    out = []
+    for l1, alts in required_groups(fw):
+        if not alts:
+            if l1 not in l1_present:
+                out.append((l1, alts))
+        elif not any((l1, a) in pairs or (a in _SATISFACTION_L2 and a in l2_present) for a in alts):
+            out.append((l1, alts))
+    return out
+
+
+def detect_framework(pairs: set[tuple[str | None, str | None]], form_type: str = "project") -> Framework:
+    """The framework a form's canonical (L1, L2) pairs fit best (fewest missing groups, then order)."""
+    l1s = {l1 for l1, _ in pairs if l1}
+    def cost(fw: Framework) -> tuple[int, int, int, int]:
+        # L1s the framework lacks, then missing groups; a department form may use the project
+        # framework (Jiujiang 部门整体), so form type only breaks ties.
+        unused = len(set(fw.level1s) - l1s)
+        return (len(l1s - set(fw.level1s)), len(missing_groups(fw, pairs)), unused,
+                int((form_type == "department") != ("department" in fw.key)))
+    return min(FRAMEWORKS, key=cost)

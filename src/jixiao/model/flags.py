@@ -203,6 +203,14 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("llm_ungrounded", W, "llm", "an LLM value not found in its cited row", stage="extract.llm"),
     FlagCode("added_by_reviewer", I, "review", "an indicator a reviewer added in jixiao serve (not read from the page)",
              stage="serve"),
+    # -- raised on suggested drafts (advise/suggest.py): not extraction doubts, a draft's annotations
+    FlagCode("citation", I, "advise", "a precedent of a suggested indicator: library doc, form, indicator, page, "
+             "printed value", stage="advise"),
+    FlagCode("suggest_framework", I, "advise", "the framework the draft follows and the precedent forms used",
+             stage="advise"),
+    FlagCode("suggest_value_range", I, "advise", "precedents disagree on the number: the range they span",
+             stage="advise"),
+    FlagCode("novel", W, "advise", "a framework-required indicator with no precedent: fill it in", stage="advise"),
 )
 
 FLAG_CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}

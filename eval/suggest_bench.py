@@ -1,0 +1,62 @@
+"""Leave-one-form-out benchmark of `jixiao suggest` on the golden set's real project forms.
+
+For each real project form: suggest from its name and annual goal with that form left out of the
+library; report level2 recall (real form's canonical L2s present in the draft), the share of real
+indicators matched by a draft indicator of the same L2 whose L3 shares ≥ 25 % character bigrams
+(Jaccard), and citation validity (every citation resolves to an indicator row of the library).
+
+    PYTHONPATH=src python eval/suggest_bench.py [golden]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from jixiao.advise import library as lib
+from jixiao.advise.suggest import Request, suggest
+from jixiao.domain.values import fold
+from jixiao.model.output import load_document
+from jixiao.reconcile import reconcile_form
+
+
+def bigram_jaccard(a: str, b: str) -> float:
+    x, y = ({s[k:k + 2] for k in range(len(s) - 1)} for s in (a, b))
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def main(golden: Path) -> None:
+    db = Path(tempfile.mkdtemp()) / "lib.sqlite"
+    lib.build([golden], db)
+    con = lib.connect(db)
+    rows = con.execute("SELECT form_key, source, form_index, project_name FROM forms WHERE form_type='project'").fetchall()
+    tot_rec = tot_match = tot_real = cites = valid = 0
+    for r in rows:
+        real = reconcile_form(load_document(r["source"]).forms[r["form_index"]])
+        doc = suggest(Request(name=real.project_name or "", goal=real.goals.annual, library=db,
+                              exclude_forms=(r["form_key"],)))
+        draft = doc.forms[0].indicators
+        real_l2 = {i.level2_canonical or i.level2 for i in real.indicators}
+        rec = len(real_l2 & {i.level2 for i in draft}) / max(1, len(real_l2))
+        matched = sum(any(d.level2 == (i.level2_canonical or i.level2)
+                          and bigram_jaccard(fold(i.level3 or ""), fold(d.level3 or "")) >= 0.25 for d in draft)
+                      for i in real.indicators)
+        for d in draft:
+            for fl in d.flags:
+                if fl.code == "citation":
+                    cites += 1
+                    ok = con.execute("SELECT 1 FROM indicators WHERE ind_key=?", (fl.evidence["indicator"],)).fetchone()
+                    valid += bool(ok) and not fl.evidence["indicator"].startswith(r["form_key"])
+        tot_rec += rec
+        tot_match += matched
+        tot_real += len(real.indicators)
+        print(f"{r['project_name'][:24]:<24} {doc.notes[0]:<28} L2 recall {rec:.2f}  matched {matched}/{len(real.indicators)}"
+              f"  draft {len(draft)}")
+    n = len(rows)
+    print(f"\n{n} forms: mean L2 recall {tot_rec / n:.3f}; indicators matched {tot_match}/{tot_real} "
+          f"({tot_match / tot_real:.1%}); citations valid {valid}/{cites}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "golden"))

@@ -1,0 +1,1 @@
+"""Advise: an indicator library of precedent forms, `suggest` (a cited draft) and `review` (an audit)."""

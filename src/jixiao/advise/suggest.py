@@ -1,0 +1,178 @@
+"""`jixiao suggest`: a draft indicator set for a new project, cited to precedent forms.
+
+How: BM25 finds the precedent forms most like the new project (name, goal, unit); their
+indicators are pooled by (L1, L2, folded L3); a candidate's score is the summed similarity of
+the precedents that use it (so frequency among similar projects counts, weighted by how
+similar they are). Values come from the precedents: operator and unit kept, the number when
+they agree, a range noted when they do not. The framework in force (detected from the
+precedents or chosen) fixes which L2 groups must be present; a missing group gets a
+framework-only (``novel``) row with the conventional value, marked as such.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jixiao.advise.library import Index, starter_library
+from jixiao.domain.framework import Framework, detect_framework, framework_by_key, missing_groups
+from jixiao.domain.values import fold, parse_value
+from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
+
+_FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
+# Conventional values for framework-only rows (domain.md §3–4): satisfaction ≥90%, timeliness 100% on time.
+_CONVENTION = {"满意度": ("服务对象满意度", "≥90%"), "时效": ("按时完成率", "=100%")}
+
+
+@dataclass
+class Request:
+    name: str
+    goal: str | None = None
+    budget: float | None = None
+    unit: str | None = None
+    year: int | None = None
+    framework: str = "auto"
+    library: Path | None = None
+    per_level2: int = 3
+    k: int = 8
+    exclude_docs: tuple[str, ...] = ()
+    exclude_forms: tuple[str, ...] = ()  # library form keys left out (leave-one-out benchmarks)
+    include_synthetic: bool = False
+
+
+@dataclass
+class _Cand:
+    l1: str
+    l2: str
+    l3: str
+    score: float = 0.0
+    rows: list = field(default_factory=list)
+
+
+def _choose_framework(req: Request, hits) -> Framework:
+    if req.framework in _FRAMEWORK_CHOICES:
+        return framework_by_key(_FRAMEWORK_CHOICES[req.framework])
+    if req.framework not in ("auto", "dept"):
+        return framework_by_key(req.framework)
+    pairs: dict[str, float] = defaultdict(float)
+    for h, inds in hits:  # a similarity-weighted vote: the closest precedents' framework wins
+        fw = detect_framework({(r["level1"], r["level2"]) for r in inds}, h.row["form_type"])
+        pairs[fw.key] += h.score
+    if req.framework == "dept":
+        dept = {k: v for k, v in pairs.items() if "department" in k}
+        return framework_by_key(max(dept, key=dept.get) if dept else "suzhou_department")
+    proj = {k: v for k, v in pairs.items() if "department" not in k}
+    if proj:
+        return framework_by_key(max(proj, key=proj.get))
+    return framework_by_key("project_2021" if (req.year or 0) >= 2022 else "project_classic")
+
+
+def _value(rows) -> tuple[str | None, str | None]:
+    """The proposed target and a note on spread: most common printed value; range when numbers differ."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        if r["target"]:
+            counts[r["target"]] += 1
+    if not counts:
+        return None, None
+    best = max(counts, key=lambda t: (counts[t], -len(t)))
+    pv = parse_value(best)
+    nums = sorted({r["number"] for r in rows if r["number"] is not None and pv and r["op"] == pv.op
+                   and fold(r["unit"]) == fold(pv.unit)})
+    if pv and pv.number is not None and len(nums) > 1:
+        lo, hi = (f"{n:g}" for n in (nums[0], nums[-1]))
+        return best, f"先例取值不一：{pv.op or ''}{lo}–{hi}{pv.unit or ''}（{len(rows)} 个先例）"
+    return best, None
+
+
+def _citation(r, h) -> dict:
+    return {"doc_id": h.row["doc_id"], "source": h.row["source"], "form_index": h.row["form_index"],
+            "project_name": h.row["project_name"], "indicator": r["ind_key"], "page": r["page"],
+            "level3": r["level3"], "target": r["target"], "evidence": r["evidence"]}
+
+
+def suggest(req: Request) -> Document:
+    """The draft: a Document with one project Form; citations in each indicator's flags (code ``citation``)."""
+    lib = req.library or starter_library()
+    if not lib.exists():
+        raise FileNotFoundError(f"{lib}: no indicator library (build one with `jixiao library build`)")
+    ix = Index(lib, include_synthetic=req.include_synthetic, exclude_docs=req.exclude_docs,
+               exclude_forms=req.exclude_forms)
+    query = " ".join(x for x in (req.name, req.name, req.goal, req.unit) if x)
+    want = "department" if req.framework == "dept" else "project"
+    hits = ix.search(query, k=req.k, form_type=want) or ix.search(query, k=req.k)
+    pooled = [(h, ix.indicators(h.form_key)) for h in hits]
+    fw = _choose_framework(req, pooled)
+    top = max((h.score for h in hits), default=1.0) or 1.0
+    cands: dict[tuple[str, str, str], _Cand] = {}
+    for h, inds in pooled:
+        for r in inds:
+            allowed = fw.level2s(r["level1"]) if r["level1"] else None
+            if not r["level3"] or allowed is None or (allowed and r["level2"] not in allowed):
+                continue  # outside the framework in force (or an uncanonical L2)
+            key = (r["level1"], r["level2"] or "", fold(r["level3"]))
+            c = cands.setdefault(key, _Cand(r["level1"], r["level2"] or "", r["level3"]))
+            if not any(x[1] is h for x in c.rows):
+                c.score += h.score / top
+            c.rows.append((r, h))
+    by_l2: dict[tuple[str, str], list[_Cand]] = defaultdict(list)
+    for c in cands.values():
+        by_l2[(c.l1, c.l2)].append(c)
+    indicators: list[Indicator] = []
+    order = {l1: i for i, l1 in enumerate(fw.level1s)}
+    for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
+        for c in sorted(cs, key=lambda c: (-c.score, c.l3))[: req.per_level2]:
+            indicators.append(_indicator(c))
+    pairs = {(i.level1, i.level2) for i in indicators}
+    for l1, alts in missing_groups(fw, pairs):
+        indicators.append(_novel(l1, alts[0] if alts else None))
+    form = Form(form_type="project", title="项目支出绩效目标表（建议稿）", year=req.year, unit_name=req.unit,
+                project_name=req.name, budget=Budget(total=req.budget),
+                goals=Goals(annual=req.goal), indicators=indicators)
+    form.flag(Severity.INFO, "suggest_framework", f"framework {fw.key}: {fw.title}", precedents=[
+        {"doc_id": h.row["doc_id"], "project_name": h.row["project_name"], "score": round(h.score, 3)} for h in hits])
+    return Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
+
+
+def _indicator(c: _Cand) -> Indicator:
+    target, spread = _value([r for r, _ in c.rows])
+    r0, h0 = c.rows[0]
+    ind = Indicator(level1=c.l1, level2=c.l2 or None, level3=c.l3, target=target, basis=r0["basis"],
+                    level1_canonical=c.l1, level2_canonical=c.l2 or None, target_parsed=parse_value(target))
+    ind.evidence["level3"] = Evidence(page=r0["page"], source_text=r0["evidence"], extractor="library")
+    seen = set()
+    for r, h in c.rows:
+        if r["ind_key"] in seen:
+            continue
+        seen.add(r["ind_key"])
+        ind.flag(Severity.INFO, "citation", f"precedent {h.row['doc_id']} · {h.row['project_name'] or '部门整体'}",
+                 "level3", **_citation(r, h))
+    if spread:
+        ind.flag(Severity.INFO, "suggest_value_range", spread, "target")
+    return ind
+
+
+def _novel(l1: str, l2: str | None) -> Indicator:
+    """A framework-only row: no precedent; the conventional value where the domain notes give one."""
+    l3, target = next(((n, v) for k, (n, v) in _CONVENTION.items() if k in (l2 or l1)), (None, None))
+    ind = Indicator(level1=l1, level2=l2, level3=l3, target=target, level1_canonical=l1, level2_canonical=l2,
+                    target_parsed=parse_value(target))
+    ind.flag(Severity.WARNING, "novel", "no precedent: required by the framework; fill in the indicator and value",
+             "level3")
+    return ind
+
+
+def draft_markdown(doc: Document) -> str:
+    """The draft as a reviewer reads it: one table row per indicator, its value spread and citations."""
+    f = doc.forms[0]
+    lines = [f"# 绩效目标建议稿：{f.project_name}", "", f"- {doc.notes[0] if doc.notes else ''}",
+             f"- 年度目标：{f.goals.annual or ''}", f"- 预算：{f.budget.total if f.budget.total is not None else ''} 万元", "",
+             "| 一级指标 | 二级指标 | 三级指标 | 指标值 | 说明 | 先例 |", "|---|---|---|---|---|---|"]
+    for i in f.indicators:
+        cites = [fl.evidence for fl in i.flags if fl.code == "citation"]
+        notes = "; ".join(fl.message for fl in i.flags if fl.code in ("suggest_value_range", "novel"))
+        src = "; ".join(f"{c['doc_id']}#{c['form_index']} p{c['page'] or '?'} {c['target'] or ''}" for c in cites[:3])
+        more = f" (+{len(cites) - 3})" if len(cites) > 3 else ""
+        lines.append(f"| {i.level1 or ''} | {i.level2 or ''} | {i.level3 or ''} | {i.target or ''} | {notes} | {src}{more} |")
+    return "\n".join(lines) + "\n"
