@@ -36,7 +36,8 @@ from jixiao.model.output import AlignmentStatus, Flag, Form, Indicator, Severity
 from jixiao.model.flags import UNSETTLED_CODES
 from jixiao.model.modes import LlmMode, choices
 from jixiao.segment import FormRegion
-from jixiao.domain.values import fold, values_equal
+from jixiao.domain.framework import canonical_level1, canonical_level2
+from jixiao.domain.values import fold, implausible_for_name, values_equal
 
 log = logging.getLogger("jixiao.extract.llm")
 
@@ -239,11 +240,12 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         rids.add(rid)
     claimed: set[str] = set()
     for ind in rules_form.indicators:
-        if any(f.code in UNSETTLED_CODES for f in ind.flags):
+        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind):
             rid = locate_indicator(ind, rows, claimed)
             if rid is None:
                 return chunks
             rids.add(rid)
+    rids |= unread_rows(chunks, rules_form, rows)
     # Rows are never cut, so one chunk per row is enough: the first one holding it (the
     # overlap copy opens the next chunk and has less context above it).
     picked: list[Chunk] = []
@@ -252,6 +254,35 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         if first is not None and first not in picked:
             picked.append(first)
     return [c for c in chunks if c in picked]
+
+
+def _fails_grammar(ind: Indicator) -> bool:
+    """A rules value the row's own name rules out (an amount for a 率): worth a second reading."""
+    return any(implausible_for_name(ind.level3, getattr(ind, n)) for n in ("half_year", "target"))
+
+
+def unread_rows(chunks: list[Chunk], rules_form: Form, rows: list[SourceRow]) -> set[str]:
+    """Rows of the region's indicator tables that look like indicator rows but that no rules
+    indicator was read from — asked about only when such rows outnumber what the rules read
+    (a form where the rules read 3 of 9 rows and flagged nothing)."""
+    sent = {r.rid: r for c in chunks for r in c.rows if r.is_table and not r.header and not r.empty}
+    if not sent:
+        return set()
+    claimed: set[str] = set()
+    for ind in rules_form.indicators:
+        locate_indicator(ind, rows, claimed)
+    data = [r for r in sent.values() if _is_data_row(r)]
+    if len(data) <= len(rules_form.indicators):
+        return set()
+    return {r.rid for r in data if r.rid not in claimed}
+
+
+def _is_data_row(row: SourceRow) -> bool:
+    """A table row with at least two non-empty cells that are not merged-cell copies or
+    level names (a bare 一级/二级 row holds no indicator)."""
+    own = [c for c in row.cells if fold(c.text) and not c.is_copy]
+    names = [c for c in own if canonical_level1(c.text) is None and canonical_level2(c.text) is None]
+    return len(names) >= 2
 
 
 def _rid_from_evidence(ev: dict[str, Any], rows: list[SourceRow]) -> str | None:
@@ -548,6 +579,12 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             rules.confidence[name] = max(rules.confidence.get(name, 0.0), 0.95)
         elif status is AlignmentStatus.UNGROUNDED:
             counts["rejected"] += 1  # already flagged llm_ungrounded on the LLM side; nothing to weigh
+        elif status is AlignmentStatus.EXACT and (why := _implausible(rules, name, rv, lv)):
+            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} replaced by the LLM's grounded {lv!r}: {why}",
+                       field=name, rules_value=rv, llm_value=lv, reason=why,
+                       rules_evidence=_ev_dump(rules.evidence.get(name)))
+            _take(rules, llm, name)
+            counts["replaced"] += 1
         elif status is AlignmentStatus.EXACT and _replaceable(rules, name, flagged):
             rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} (flagged by the rules path) replaced by the "
                        f"LLM's grounded {lv!r}", field=name, rules_value=rv, llm_value=lv)
@@ -559,6 +596,19 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             counts["disagreed"] += 1
     if not rules.row_id and llm.row_id:
         rules.row_id = llm.row_id
+
+
+def _implausible(rules: Indicator, name: str, rv: str, lv: str) -> str | None:
+    """Why the rules value of a value field fails the row's grammar while the LLM's does not
+    (an amount, or a percentage above 100, where the name says 率); None otherwise."""
+    if name not in ("half_year", "target"):
+        return None
+    why = implausible_for_name(rules.level3, rv)
+    return why if why and implausible_for_name(rules.level3, lv) is None else None
+
+
+def _ev_dump(ev: Any) -> dict[str, Any] | None:
+    return ev.model_dump(mode="json", exclude_none=True) if ev is not None else None
 
 
 def _replaceable(rules: Indicator, name: str, flagged: set[str | None]) -> bool:
@@ -585,4 +635,4 @@ def _take(rules: Indicator, llm: Indicator, name: str) -> None:
         rules.evidence[name] = llm.evidence[name]
     if name in llm.confidence:
         rules.confidence[name] = llm.confidence[name]
-    rules.flags.extend(f for f in llm.flags if f.field == name and f.code == "llm_ungrounded")
+    rules.flags.extend(f for f in llm.flags if f.field == name and f.code in ("llm_ungrounded", "llm_wrong_column"))
