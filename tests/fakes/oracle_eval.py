@@ -74,11 +74,22 @@ def wrong_unflagged(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in report["wrong_fields"] if not r["flagged"]]
 
 
+def all_variants(golden_dir: Path, *, scanned: bool = False) -> list[str]:
+    """Every variant the golden labels list (the scans only when asked: OCR is slow cold)."""
+    from jixiao.evaluate.golden import load_golden
+
+    found = dict.fromkeys(v for g in load_golden(golden_dir) for v in g.variants)
+    return [v for v in found if scanned or v != "scanned"]
+
+
 def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """Per family: indicator F1, target accuracy, wrong-and-unflagged fields."""
+    from jixiao.evaluate.golden import family_of
+
     out: dict[str, Any] = {}
-    for v, m in report["by_variant"].items():
-        out[v] = {"f1": round(m["indicator_f1"], 4), "target": round(m["field_accuracy"].get("target") or 0, 4),
-                  "wrong_unflagged": sum(1 for r in wrong_unflagged(report) if r["variant"] == v)}
+    for f, m in report["by_family"].items():
+        out[f] = {"f1": round(m["indicator_f1"], 4), "target": round(m["field_accuracy"].get("target") or 0, 4),
+                  "wrong_unflagged": sum(1 for r in wrong_unflagged(report) if family_of(r["variant"] or "") == f)}
     return out
 
 
@@ -92,7 +103,7 @@ def main() -> None:  # pragma: no cover - measurement helper
     ap.add_argument("--only", action="append", default=None)
     ap.add_argument("--settings", default="off:-,fallback:perfect,full:perfect,full:noisy")
     args = ap.parse_args()
-    variants = args.variant or ["digital", "text", "docx", "xlsx"]
+    variants = args.variant or all_variants(args.golden_dir)
     for setting in args.settings.split(","):
         llm, mode = setting.split(":")
         rep = run_oracle_eval(args.golden_dir, args.out / setting.replace(":", "-"), llm=llm,
