@@ -111,14 +111,16 @@ class Oracle:
         """Label rows printed in this row, best first: a cell equal to the level3 (3), a cell
         holding it (2), the row's joined text holding it (1: prose, or a name wrapped over cells)."""
         out = []
-        joined = "".join(row.folded)
+        distinct = list(dict.fromkeys(c for c in row.folded if c))
+        # one text over the whole row: a paragraph, or a table row whose cells ran together
+        prose = "".join(distinct) if len(distinct) == 1 else ""
         for lr in pool:
             l3 = lr.l3
             if any(c == l3 for c in row.folded):
                 out.append((3, lr))
-            elif len(l3) >= 2 and any(l3 in c for c in row.folded):
-                out.append((2, lr))
-            elif len(l3) >= 4 and l3 in joined:
+            elif len(l3) >= 2 and any(l3 in c and len(l3) >= len(c) / 2 for c in row.folded):
+                out.append((2, lr))  # the cell holds a little more (a unit, a wrapped fragment)
+            elif len(l3) >= 4 and l3 in prose:
                 out.append((1, lr))
         out.sort(key=lambda t: (-t[0], -len(t[1].l3)))
         return out

@@ -69,9 +69,11 @@ def run_oracle_eval(golden_dir: Path, out_dir: Path, *, llm: str, mode: str | No
     return report
 
 
-def wrong_unflagged(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The scorer's per-field records that are wrong and carry no flag."""
-    return [r for r in report["wrong_fields"] if not r["flagged"]]
+def wrong_unflagged(report: dict[str, Any], *, values_only: bool = False) -> list[dict[str, Any]]:
+    """The scorer's per-field records that are wrong and carry no flag; ``values_only``:
+    only those where the output holds a value (a wrong value, not a field left empty)."""
+    return [r for r in report["wrong_fields"] if not r["flagged"]
+            and (not values_only or r["got"] not in (None, "", {}, []))]
 
 
 def all_variants(golden_dir: Path, *, scanned: bool = False) -> list[str]:

@@ -190,6 +190,9 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("llm_row_corrected", I, "llm", "the LLM cited the wrong row id; the 三级指标's row is used",
              stage="extract.llm"),
     FlagCode("llm_ungrounded", W, "llm", "an LLM value not found in its cited row", stage="extract.llm"),
+    FlagCode("llm_value_approximate", W, "llm",
+             "an LLM value that matches a cell of its row only approximately (a cut, wrapped or OCR-read cell)",
+             stage="extract.llm"),
     FlagCode("llm_wrong_column", W, "llm",
              "an LLM value printed in its row, but under another column's header (a copied cell)", stage="extract.llm"),
 )

@@ -299,6 +299,12 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
             continue
         if row.is_table and m.cell in row.cells:
             used.add(id(m.cell))
+        if m.status is AlignmentStatus.FUZZY and in_column:
+            if row.is_table and fold(m.cell.text) in fold(value):
+                m.value = str(value).strip()  # the cell lost a piece (wrapped away): not snapped to less
+            ind.flag(Severity.WARNING, "llm_value_approximate",
+                     f"LLM value {value!r} for {name} only approximately matches {m.cell.text!r} in row {row.rid}",
+                     field=name, chunk_id=chunk.id, row=row.rid, value=value, source_text=m.cell.text)
         _set(ind, name, m.value, m)
         g.statuses[name] = m.status
         setattr(ind, f"{name}_parsed", parse_value(getattr(ind, name)))

@@ -530,15 +530,21 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     unlocated = [ind for ind, rid in located if rid is None]
     counts = {"added": 0, "filled": 0, "replaced": 0, "agreed": 0, "disagreed": 0, "rejected": 0}
     added: list[tuple[Indicator, str]] = []
+    paired: set[int] = set()
     for g in grounded:
         llm = g.indicator
         assert llm is not None and g.rid is not None
         candidates = by_rid.get(g.rid, [])
         same = [i for i in candidates if fold(i.level3) == fold(llm.level3)]
+        # The same name in the same scope first: side-by-side 中期 / 年度 tables repeat every
+        # name, and the rules indicators may have been located on the twin table's rows.
+        twin = [i for i in (*same, *unlocated, *form.indicators)
+                if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope and id(i) not in paired]
         # A table row is one indicator; a prose row can hold several, told apart by level3.
-        rules = same[0] if same else (candidates[0] if candidates and row_of[g.rid].is_table else None)
-        if rules is None:
-            rules = next((i for i in unlocated if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope), None)
+        rules = twin[0] if twin else same[0] if same else (
+            candidates[0] if candidates and row_of[g.rid].is_table else None)
+        if rules is not None:
+            paired.add(id(rules))
         if rules is None:
             llm.flag(Severity.INFO, "llm_added_row", f"row {g.rid} was not extracted by the rules path; read by the LLM",
                      row=g.rid)
@@ -635,4 +641,4 @@ def _take(rules: Indicator, llm: Indicator, name: str) -> None:
         rules.evidence[name] = llm.evidence[name]
     if name in llm.confidence:
         rules.confidence[name] = llm.confidence[name]
-    rules.flags.extend(f for f in llm.flags if f.field == name and f.code in ("llm_ungrounded", "llm_wrong_column"))
+    rules.flags.extend(f for f in llm.flags if f.field == name and f.code in ("llm_ungrounded", "llm_wrong_column", "llm_value_approximate"))
