@@ -323,6 +323,12 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         if value is None or not str(value).strip():
             continue
         m = _level_match(value, row, above, used)
+        if m is not None and m.status is AlignmentStatus.FUZZY:
+            if fold(m.cell.text) in fold(value):
+                m.value = str(value).strip()  # the cell holds a fragment of the name (cut, OCR)
+            ind.flag(Severity.WARNING, "llm_value_approximate",
+                     f"LLM {name} {value!r} only approximately matches {m.cell.text!r} on or above row {row.rid}",
+                     field=name, chunk_id=chunk.id, row=row.rid, value=value, source_text=m.cell.text)
         _set(ind, name, m.value if m else str(value).strip(), m)
         g.statuses[name] = m.status if m else AlignmentStatus.UNGROUNDED
         if m is None:
