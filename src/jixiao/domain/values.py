@@ -243,3 +243,30 @@ def year_from_text(text: str | None) -> int | None:
         return None
     m = re.search(r"(20\d{2})\s*年", fold(text))
     return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------------------------------
+# Plausibility of a value for its indicator name (used where two readings compete)
+
+RATE_NAME_RE = re.compile(r"(率|满意度|比例|占比|比重)$")
+_CHANGE_NAME_RE = re.compile(r"增长|增幅|增速|增加|变动|变化|同比|环比|比上年|较上年|提高|提升|上升|下降|降低|减少|偏差|倍")
+_MONEY_UNIT_RE = re.compile(r"^(亿|万|千|百)?元")
+
+
+def implausible_for_name(name: str | None, value: str | None) -> str | None:
+    """Why ``value`` cannot be the value of an indicator called ``name`` (None: plausible).
+
+    Only what the name itself rules out: a rate (…率, 满意度, 比例) cannot be an amount in 元
+    nor a percentage above 100 (a change — 增长率, 较上年提高 — can exceed 100). Used to let
+    a grounded second reading replace a first one that fails this check.
+    """
+    p = parse_value(value)
+    n = fold(name)
+    if p is None or p.number is None or not n or not RATE_NAME_RE.search(n):
+        return None
+    unit = fold(p.unit)
+    if unit and _MONEY_UNIT_RE.match(unit):
+        return f"an amount ({value}) where the name {name} asks for a rate"
+    if unit == "%" and (p.number > 100 or p.number < 0) and not _CHANGE_NAME_RE.search(n):
+        return f"{value} is outside 0–100% for the rate {name}"
+    return None

@@ -25,6 +25,7 @@ from rich.table import Table
 from jixiao.evaluate.report import (
     MAIN_METRICS,
     build_report,
+    llm_section,
     check_thresholds,
     compare_reports,
     gated_variants,
@@ -219,6 +220,9 @@ def run_eval(
     report = build_report(scores, meta=meta, errors=errors, knobs=load_knobs(golden), family=family_of)
     for entry, p in zip(report["by_document"], preds):
         entry["extract_s"] = p.seconds
+    llm_counts = llm_section([(p.variant, p.doc.stats.get("llm")) for p in preds], family_of)
+    if llm_counts is not None:
+        report["llm"] = llm_counts
     if old is not None:
         report["meta"]["compare_with"] = str(compare)
         report["compare"] = compare_reports(report, old)

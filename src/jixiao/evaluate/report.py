@@ -307,6 +307,31 @@ def _short(v: Any, limit: int = 160) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
+# The LLM section: report key → the Document.stats["llm"] counter it sums.
+LLM_COUNTS = ("chunks_sent", "returned", "dropped", "grounded", "added", "replaced", "disagreements", "failures")
+_LLM_STATS = {"chunks_sent": "chunks_sent", "returned": "returned", "dropped": "dropped_invented", "added": "added",
+              "replaced": "replaced", "disagreements": "disagreed", "failures": "failures"}
+
+
+def llm_section(inputs: Sequence[tuple[str, dict[str, Any] | None]], family: Any = None) -> dict[str, Any] | None:
+    """Sum of the LLM path's counters over the inputs (variant, stats.llm), overall and per
+    family; None when no input ran the LLM path. ``grounded`` = returned − dropped."""
+    fam = family or (lambda v: v)
+
+    def total(rows: list[dict[str, Any]]) -> dict[str, int]:
+        out = {k: sum(int(r.get(src) or 0) for r in rows) for k, src in _LLM_STATS.items()}
+        out["grounded"] = out["returned"] - out["dropped"]
+        out["inputs"] = len(rows)
+        return out
+
+    ran = [(v, st) for v, st in inputs if st and st.get("enabled")]
+    if not ran:
+        return None
+    families = sorted({fam(v) for v, _ in ran})
+    return {"overall": total([st for _, st in ran]),
+            "by_family": {f: total([st for v, st in ran if fam(v) == f]) for f in families}}
+
+
 def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) for every table both views show, in order."""
     ov = report["overall"]
@@ -324,6 +349,14 @@ def _tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
             ["family", "inputs", "errors", *KNOB_METRICS],
             [[f, str(m["documents"]), str(m["errors"]), *[pct(metric_value(m, k)) for k in KNOB_METRICS]]
              for f, m in report["by_family"].items()],
+        ))
+    if report.get("llm"):
+        llm = report["llm"]
+        tables.append((
+            "LLM path (from each document's stats.llm)",
+            ["scope", "inputs", *LLM_COUNTS],
+            [[scope, str(c["inputs"]), *[str(c[k]) for k in LLM_COUNTS]]
+             for scope, c in [("overall", llm["overall"]), *llm["by_family"].items()]],
         ))
     if report.get("by_knob"):
         tables.append((

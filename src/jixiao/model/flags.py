@@ -195,7 +195,8 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("llm_chunk_failed", W, "llm",
              "the LLM call for a chunk failed (error when the chunk was unsettled, else warning)", stage="extract.llm"),
     FlagCode("llm_added_row", I, "llm", "a row the rules path missed, read by the LLM", stage="extract.llm"),
-    FlagCode("llm_replaced", I, "llm", "a value the rules path flagged, replaced by the LLM's grounded reading",
+    FlagCode("llm_replaced", I, "llm",
+             "a value the rules path flagged (or that fails the row's grammar), replaced by the LLM's grounded reading",
              stage="extract.llm"),
     FlagCode("llm_disagrees", W, "llm", "the LLM reads a field differently from the rules path", stage="extract.llm"),
     FlagCode("llm_row_corrected", I, "llm", "the LLM cited the wrong row id; the 三级指标's row is used",
@@ -211,6 +212,11 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("suggest_value_range", I, "advise", "precedents disagree on the number: the range they span",
              stage="advise"),
     FlagCode("novel", W, "advise", "a framework-required indicator with no precedent: fill it in", stage="advise"),
+    FlagCode("llm_value_approximate", W, "llm",
+             "an LLM value that matches a cell of its row only approximately (a cut, wrapped or OCR-read cell)",
+             stage="extract.llm"),
+    FlagCode("llm_wrong_column", W, "llm",
+             "an LLM value printed in its row, but under another column's header (a copied cell)", stage="extract.llm"),
 )
 
 FLAG_CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}

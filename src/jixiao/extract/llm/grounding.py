@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 from jixiao.model.source import Cell
 from jixiao.domain.framework import canonical_level1, known_level1s, known_level2s
 from jixiao.extract.llm.chunking import HEADER_TERMS, Chunk, SourceRow
+from jixiao.extract.llm.columns import LEVEL_ROLES, allowed, column_roles, nearest_in_column, span_match
 from jixiao.model.output import AlignmentStatus, Evidence, Flag, Indicator, Repair, Severity
 from jixiao.domain.values import clean_cell, fold, parse_value
 
@@ -179,18 +180,6 @@ def best_match(value: str, rows: Iterable[SourceRow], *, skip: set[int] | None =
     return best
 
 
-def _level_columns(chunk: Chunk) -> set[int]:
-    """Positions of the 一级/二级 columns (a level3 is never read from them)."""
-    header = chunk.header or [r for r in chunk.rows if r.header]
-    cols: set[int] = set()
-    for h in header:
-        for i, t in enumerate(h.texts):
-            ft = fold(t)
-            if "一级" in ft or "二级" in ft:
-                cols.add(i)
-    return cols
-
-
 def _evidence(m: Match | None) -> Evidence:
     if m is None:
         return Evidence(status=AlignmentStatus.UNGROUNDED, extractor="llm")
@@ -220,22 +209,63 @@ def not_an_indicator_name(level3: str | None) -> bool:
     return any(f != fold(n) and f in fold(n) for n in (*known_level1s(), *known_level2s()))
 
 
+def _level3_match(item: LlmIndicator, chunk: Chunk, content: list[SourceRow], cited: SourceRow | None,
+                  roles: dict[int, str]) -> Match | None:
+    """The cell that supports the model's 三级指标, or None (an invention).
+
+    The row is the judge: a name printed verbatim in the cited row, outside its 一级/二级
+    columns, is accepted whatever it looks like — ``数量指标`` in a Zhejiang 指标名称 column,
+    ``满意度``, ``持续发展``. Level names only decide *which column* may hold it: a name that
+    is a level name or echoes the answer's own level1/level2 is accepted only from a column
+    the header names as the 三级 column (else it is the model copying a level cell). Looser
+    matches (approximate, or on another row) keep the vocabulary guard.
+    """
+    if not item.level3 or not item.level3.strip():
+        return None
+    level_cols = {i for i, r in roles.items() if r in LEVEL_ROLES}
+    looks_like_level = (fold(item.level3) in {fold(item.level1), fold(item.level2)} - {""}
+                        or not_an_indicator_name(item.level3))
+    if cited is not None:
+        m = best_match(item.level3, [cited], exclude_cols=level_cols)
+        if m is not None and m.status is AlignmentStatus.EXACT:
+            pos = next(i for i, c in enumerate(cited.cells) if c is m.cell)
+            if not looks_like_level or roles.get(pos) == "level3" or not cited.is_table:
+                return m
+    if looks_like_level:
+        return None
+    l3 = best_match(item.level3, [cited], exclude_cols=level_cols) if cited is not None else None
+    if l3 is None or l3.status is not AlignmentStatus.EXACT:
+        others = sorted((r for r in content if r is not cited), key=lambda r: abs(_rownum(r.rid) - _rownum(item.row)))
+        alt = best_match(item.level3, others, exclude_cols=level_cols)
+        if alt is not None and (l3 is None or alt.status is AlignmentStatus.EXACT and l3.status is not AlignmentStatus.EXACT):
+            l3 = alt
+    return l3
+
+
+def _value_match(value: str, row: SourceRow, name: str, roles: dict[int, str], used: set[int]) -> tuple[Match | None, bool]:
+    """(match, in_its_column) for a value: a single cell, or cells of the row joined
+    (``≥ | 95 | %``) when no single cell is an exact match. ``in_its_column`` is False when
+    the text is printed in the row but in a column the header names as something else (a
+    number copied from the 权重 or 半年 column)."""
+    single = best_match(value, [row], skip=used)
+    if single is not None and single.status is AlignmentStatus.EXACT:
+        pos = next((i for i, c in enumerate(row.cells) if c is single.cell), -1)
+        return single, (not row.is_table) or allowed(name, pos, roles)
+    span = span_match(value, row, name, roles, used)
+    if span is not None:
+        return Match(AlignmentStatus.EXACT, span.cell, row, 100.0, value.strip()), True
+    if single is None:
+        return None, True
+    pos = next((i for i, c in enumerate(row.cells) if c is single.cell), -1)
+    return single, (not row.is_table) or allowed(name, pos, roles)
+
+
 def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
     """Align one model indicator to the chunk; drop it when its 三级指标 is not there."""
     content = [r for r in chunk.rows if not r.header]
     cited = next((r for r in content if r.rid == item.row.strip()), None)
-    level_cols = _level_columns(chunk)
-    l3 = None
-    echoes_level = fold(item.level3) in {fold(item.level1), fold(item.level2)} - {""}
-    if item.level3 and item.level3.strip() and not echoes_level and not not_an_indicator_name(item.level3):
-        if cited is not None:
-            l3 = best_match(item.level3, [cited], exclude_cols=level_cols)
-        if l3 is None or l3.status is not AlignmentStatus.EXACT:
-            others = sorted((r for r in content if r is not cited),
-                            key=lambda r: abs(_rownum(r.rid) - _rownum(item.row)))
-            alt = best_match(item.level3, others, exclude_cols=level_cols)
-            if alt is not None and (l3 is None or alt.status is AlignmentStatus.EXACT and l3.status is not AlignmentStatus.EXACT):
-                l3 = alt
+    roles = column_roles(chunk)
+    l3 = _level3_match(item, chunk, content, cited, roles)
     if l3 is None:
         flag = Flag(
             severity=Severity.WARNING, code="llm_invented_row",
@@ -258,7 +288,7 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         value = getattr(item, name)
         if value is None or not str(value).strip():
             continue
-        m = best_match(value, [row], skip=used)
+        m, in_column = _value_match(value, row, name, roles, used)
         if m is None:
             # An unsupported value never enters the form; the flag keeps the claim for review.
             g.ungrounded.append(name)
@@ -267,18 +297,38 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
                      f"LLM value {value!r} for {name} is not in row {row.rid}; not used",
                      field=name, chunk_id=chunk.id, row=row.rid, value=value)
             continue
-        if row.is_table:
+        if row.is_table and m.cell in row.cells:
             used.add(id(m.cell))
+        if m.status is AlignmentStatus.FUZZY and in_column:
+            if row.is_table and fold(m.cell.text) in fold(value):
+                m.value = str(value).strip()  # the cell lost a piece (wrapped away): not snapped to less
+            ind.flag(Severity.WARNING, "llm_value_approximate",
+                     f"LLM value {value!r} for {name} only approximately matches {m.cell.text!r} in row {row.rid}",
+                     field=name, chunk_id=chunk.id, row=row.rid, value=value, source_text=m.cell.text)
         _set(ind, name, m.value, m)
         g.statuses[name] = m.status
         setattr(ind, f"{name}_parsed", parse_value(getattr(ind, name)))
+        if not in_column:
+            # printed in the row, but under another column's header: never as good as a read
+            g.statuses[name] = AlignmentStatus.FUZZY
+            ind.evidence[name].status = AlignmentStatus.FUZZY
+            ind.confidence[name] = CONFIDENCE[AlignmentStatus.FUZZY]
+            ind.flag(Severity.WARNING, "llm_wrong_column",
+                     f"LLM value {value!r} for {name} is printed in row {row.rid} but not in a {name} column",
+                     field=name, chunk_id=chunk.id, row=row.rid, value=value, source_text=m.cell.text)
 
     above = _rows_above(chunk, row)
     for name in _LEVEL_FIELDS:
         value = getattr(item, name)
         if value is None or not str(value).strip():
             continue
-        m = best_match(value, [row, *above], skip=used)
+        m = _level_match(value, row, above, used)
+        if m is not None and m.status is AlignmentStatus.FUZZY:
+            if fold(m.cell.text) in fold(value):
+                m.value = str(value).strip()  # the cell holds a fragment of the name (cut, OCR)
+            ind.flag(Severity.WARNING, "llm_value_approximate",
+                     f"LLM {name} {value!r} only approximately matches {m.cell.text!r} on or above row {row.rid}",
+                     field=name, chunk_id=chunk.id, row=row.rid, value=value, source_text=m.cell.text)
         _set(ind, name, m.value if m else str(value).strip(), m)
         g.statuses[name] = m.status if m else AlignmentStatus.UNGROUNDED
         if m is None:
@@ -287,6 +337,18 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
                      f"LLM {name} {value!r} is not printed on or above row {row.rid}",
                      field=name, chunk_id=chunk.id, row=row.rid, value=value)
     return g
+
+
+def _level_match(value: str, row: SourceRow, above: list[SourceRow], used: set[int]) -> Match | None:
+    """A level name on the row, or in a merged cell above it: the nearest printed cell of
+    its column (a level printed further up, with another one between, is not this row's)."""
+    seq = [row, *above]
+    m = best_match(value, seq, skip=used)
+    if m is None or m.row is row or not row.is_table:
+        return m
+    k = next(i for i, r in enumerate(seq) if r is m.row)
+    pos = next((i for i, c in enumerate(m.row.cells) if c is m.cell), -1)
+    return m if nearest_in_column(seq, k, pos) else None
 
 
 def _set(ind: Indicator, name: str, value: str, m: Match | None) -> None:

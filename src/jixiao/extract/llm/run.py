@@ -37,7 +37,8 @@ from jixiao.model.output import AlignmentStatus, Flag, Form, Indicator, Severity
 from jixiao.model.flags import UNSETTLED_CODES
 from jixiao.model.modes import LlmMode, choices
 from jixiao.segment import FormRegion
-from jixiao.domain.values import fold, values_equal
+from jixiao.domain.framework import canonical_level1, canonical_level2
+from jixiao.domain.values import fold, implausible_for_name, values_equal
 
 log = logging.getLogger("jixiao.extract.llm")
 
@@ -240,11 +241,12 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         rids.add(rid)
     claimed: set[str] = set()
     for ind in rules_form.indicators:
-        if any(f.code in UNSETTLED_CODES for f in ind.flags):
+        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind):
             rid = locate_indicator(ind, rows, claimed)
             if rid is None:
                 return chunks
             rids.add(rid)
+    rids |= unread_rows(chunks, rules_form, rows)
     # Rows are never cut, so one chunk per row is enough: the first one holding it (the
     # overlap copy opens the next chunk and has less context above it).
     picked: list[Chunk] = []
@@ -253,6 +255,35 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         if first is not None and first not in picked:
             picked.append(first)
     return [c for c in chunks if c in picked]
+
+
+def _fails_grammar(ind: Indicator) -> bool:
+    """A rules value the row's own name rules out (an amount for a 率): worth a second reading."""
+    return any(implausible_for_name(ind.level3, getattr(ind, n)) for n in ("half_year", "target"))
+
+
+def unread_rows(chunks: list[Chunk], rules_form: Form, rows: list[SourceRow]) -> set[str]:
+    """Rows of the region's indicator tables that look like indicator rows but that no rules
+    indicator was read from — asked about only when such rows outnumber what the rules read
+    (a form where the rules read 3 of 9 rows and flagged nothing)."""
+    sent = {r.rid: r for c in chunks for r in c.rows if r.is_table and not r.header and not r.empty}
+    if not sent:
+        return set()
+    claimed: set[str] = set()
+    for ind in rules_form.indicators:
+        locate_indicator(ind, rows, claimed)
+    data = [r for r in sent.values() if _is_data_row(r)]
+    if len(data) <= len(rules_form.indicators):
+        return set()
+    return {r.rid for r in data if r.rid not in claimed}
+
+
+def _is_data_row(row: SourceRow) -> bool:
+    """A table row with at least two non-empty cells that are not merged-cell copies or
+    level names (a bare 一级/二级 row holds no indicator)."""
+    own = [c for c in row.cells if fold(c.text) and not c.is_copy]
+    names = [c for c in own if canonical_level1(c.text) is None and canonical_level2(c.text) is None]
+    return len(names) >= 2
 
 
 def _rid_from_evidence(ev: dict[str, Any], rows: list[SourceRow]) -> str | None:
@@ -505,15 +536,21 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     unlocated = [ind for ind, rid in located if rid is None]
     counts = {"added": 0, "filled": 0, "replaced": 0, "agreed": 0, "disagreed": 0, "rejected": 0}
     added: list[tuple[Indicator, str]] = []
+    paired: set[int] = set()
     for g in grounded:
         llm = g.indicator
         assert llm is not None and g.rid is not None
         candidates = by_rid.get(g.rid, [])
         same = [i for i in candidates if fold(i.level3) == fold(llm.level3)]
+        # The same name in the same scope first: side-by-side 中期 / 年度 tables repeat every
+        # name, and the rules indicators may have been located on the twin table's rows.
+        twin = [i for i in (*same, *unlocated, *form.indicators)
+                if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope and id(i) not in paired]
         # A table row is one indicator; a prose row can hold several, told apart by level3.
-        rules = same[0] if same else (candidates[0] if candidates and row_of[g.rid].is_table else None)
-        if rules is None:
-            rules = next((i for i in unlocated if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope), None)
+        rules = twin[0] if twin else same[0] if same else (
+            candidates[0] if candidates and row_of[g.rid].is_table else None)
+        if rules is not None:
+            paired.add(id(rules))
         if rules is None:
             llm.flag(Severity.INFO, "llm_added_row", f"row {g.rid} was not extracted by the rules path; read by the LLM",
                      row=g.rid)
@@ -554,6 +591,12 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             rules.confidence[name] = max(rules.confidence.get(name, 0.0), 0.95)
         elif status is AlignmentStatus.UNGROUNDED:
             counts["rejected"] += 1  # already flagged llm_ungrounded on the LLM side; nothing to weigh
+        elif status is AlignmentStatus.EXACT and (why := _implausible(rules, name, rv, lv)):
+            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} replaced by the LLM's grounded {lv!r}: {why}",
+                       field=name, rules_value=rv, llm_value=lv, reason=why,
+                       rules_evidence=_ev_dump(rules.evidence.get(name)))
+            _take(rules, llm, name)
+            counts["replaced"] += 1
         elif status is AlignmentStatus.EXACT and _replaceable(rules, name, flagged):
             rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} (flagged by the rules path) replaced by the "
                        f"LLM's grounded {lv!r}", field=name, rules_value=rv, llm_value=lv)
@@ -565,6 +608,19 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             counts["disagreed"] += 1
     if not rules.row_id and llm.row_id:
         rules.row_id = llm.row_id
+
+
+def _implausible(rules: Indicator, name: str, rv: str, lv: str) -> str | None:
+    """Why the rules value of a value field fails the row's grammar while the LLM's does not
+    (an amount, or a percentage above 100, where the name says 率); None otherwise."""
+    if name not in ("half_year", "target"):
+        return None
+    why = implausible_for_name(rules.level3, rv)
+    return why if why and implausible_for_name(rules.level3, lv) is None else None
+
+
+def _ev_dump(ev: Any) -> dict[str, Any] | None:
+    return ev.model_dump(mode="json", exclude_none=True) if ev is not None else None
 
 
 def _replaceable(rules: Indicator, name: str, flagged: set[str | None]) -> bool:
@@ -591,7 +647,7 @@ def _take(rules: Indicator, llm: Indicator, name: str) -> None:
         rules.evidence[name] = llm.evidence[name]
     if name in llm.confidence:
         rules.confidence[name] = llm.confidence[name]
-    rules.flags.extend(f for f in llm.flags if f.field == name and f.code == "llm_ungrounded")
+    rules.flags.extend(f for f in llm.flags if f.field == name and f.code in ("llm_ungrounded", "llm_wrong_column", "llm_value_approximate"))
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""Grounding by the row, not by vocabulary (issue 16): a correct answer printed in its row
+is kept whatever it looks like; values printed over several cells are joined; a value
+copied from another column, or a level from a merged cell that is not the row's, is not
+taken as read."""
+
+from __future__ import annotations
+
+from jixiao.extract.llm.chunking import chunk_region, region_rows
+from jixiao.extract.llm.grounding import LlmIndicator, ground_indicator
+from jixiao.extract.llm.run import merge_indicators, select_unsettled
+from jixiao.model.output import AlignmentStatus, Evidence, Form, Indicator, Severity
+from jixiao.segment import FormRegion
+from fakes.openai_server import make_table
+
+
+def chunk_of(rows: list[list[str]]):
+    (c,) = chunk_region(FormRegion(blocks=[make_table(rows)]))
+    return c
+
+
+def item(row: str, level3: str, *, level1: str | None = None, level2: str | None = None,
+         half_year: str | None = None, target: str | None = None) -> LlmIndicator:
+    return LlmIndicator(row=row, level1=level1, level2=level2, level3=level3, half_year=half_year, target=target)
+
+
+def test_zhejiang_form_without_level3_keeps_rows_named_like_a_level() -> None:
+    # 指标类型 / 指标名称 / 指标值: the 名称 column holds 数量指标, 质量指标 …
+    rows = [["指标类型", "指标名称", "指标值", "指标描述"],
+            ["产出指标", "数量指标", "≥120场", "全年送戏下乡演出场次"],
+            ["", "质量指标", "≥95%", "演出验收合格率"]]
+    c = chunk_of(rows)
+    for rid, l3, target in (("r2", "数量指标", "≥120场"), ("r3", "质量指标", "≥95%")):
+        g = ground_indicator(item(rid, l3, level1="产出指标", level2=l3, target=target), c)
+        assert g.indicator is not None, g.dropped
+        assert g.indicator.level3 == l3 and g.indicator.evidence["level3"].status is AlignmentStatus.EXACT
+        assert g.indicator.target == target
+
+
+def test_level3_equal_to_a_level_name_is_kept_when_printed_in_the_level3_column() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%"],
+            ["效益指标", "可持续影响指标", "持续发展", "较上年提升"]]
+    c = chunk_of(rows)
+    g = ground_indicator(item("r2", "满意度", level1="满意度指标", level2="服务对象满意度指标", target="≥90%"), c)
+    assert g.indicator is not None and g.indicator.level3 == "满意度"
+    g = ground_indicator(item("r3", "持续发展", level1="效益指标", level2="可持续影响指标", target="较上年提升"), c)
+    assert g.indicator is not None and g.indicator.level3 == "持续发展"
+
+
+def test_level_name_copied_from_a_level_column_is_still_dropped() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "", ""],
+            ["", "", "培训人次", "≥100人次"]]
+    g = ground_indicator(item("r2", "数量指标", level1="产出指标", level2="数量指标"), chunk_of(rows))
+    assert g.indicator is None and g.dropped is not None and g.dropped.code == "llm_invented_row"
+
+
+def test_value_split_over_operator_number_and_unit_cells_is_joined() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "计算符号", "指标值", "计量单位"],
+            ["产出指标", "质量指标", "验收合格率", "≥", "95", "%"],
+            ["", "数量指标", "培训人次", "=", "46", "人"]]
+    c = chunk_of(rows)
+    g = ground_indicator(item("r2", "验收合格率", target="≥95%"), c)
+    ev = g.indicator.evidence["target"]
+    assert g.indicator.target == "≥95%" and ev.status is AlignmentStatus.EXACT
+    assert ev.source_text == "≥ | 95 | %" and ev.bbox[0] < ev.bbox[2] and ev.bbox[2] - ev.bbox[0] > 200
+    assert g.indicator.target_parsed.op == "≥" and g.indicator.target_parsed.number == 95.0
+    g = ground_indicator(item("r3", "培训人次", target="=46人"), c)
+    assert g.indicator.target == "=46人" and g.indicator.evidence["target"].status is AlignmentStatus.EXACT
+
+
+def test_value_copied_from_another_column_is_flagged_not_read() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "半年指标值", "全年指标值", "权重"],
+            ["产出指标", "数量指标", "培训人次", "≥50人次", "≥120人次", "10"]]
+    c = chunk_of(rows)
+    g = ground_indicator(item("r2", "培训人次", target="≥50人次"), c)  # the half-year cell
+    ind = g.indicator
+    assert ind.evidence["target"].status is AlignmentStatus.FUZZY
+    assert [f.field for f in ind.flags if f.code == "llm_wrong_column" and f.severity is Severity.WARNING] == ["target"]
+    # merged into a rules row: a disagreement, the rules value kept
+    rows_ = region_rows(FormRegion(blocks=[make_table(rows)]))
+    rules = Indicator(level1="产出指标", level2="数量指标", level3="培训人次", half_year="≥50人次", target="≥120人次",
+                      row_id="r2")
+    rules.evidence["target"] = Evidence(status=AlignmentStatus.EXACT, source_text="≥120人次")
+    form = Form(indicators=[rules])
+    merge_indicators(form, [g], rows_)
+    assert rules.target == "≥120人次"
+    assert [f.field for f in rules.flags if f.code == "llm_disagrees"] == ["target"]
+
+
+def test_level_from_a_merged_cell_further_up_is_not_the_rows_own() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次"],
+            ["", "质量指标", "培训合格率", "≥95%"],
+            ["", "", "结业率", "≥90%"]]
+    c = chunk_of(rows)
+    g = ground_indicator(item("r4", "结业率", level1="产出指标", level2="数量指标", target="≥90%"), c)
+    ind = g.indicator
+    assert ind.evidence["level1"].status is AlignmentStatus.EXACT  # nearest printed 一级 cell
+    assert ind.evidence["level2"].status is AlignmentStatus.UNGROUNDED  # 质量指标 is nearer
+    assert any(f.code == "llm_ungrounded" and f.field == "level2" for f in ind.flags)
+
+
+def test_grounded_llm_value_replaces_an_implausible_rules_value_with_evidence() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值", "金额（元）"],
+            ["产出指标", "质量指标", "资金到位率", "100%", "500元"]]
+    rows_ = region_rows(FormRegion(blocks=[make_table(rows)]))
+    g = ground_indicator(item("r2", "资金到位率", target="100%"), chunk_of(rows))
+    rules = Indicator(level1="产出指标", level2="质量指标", level3="资金到位率", target="500元", row_id="r2")
+    rules.evidence["target"] = Evidence(status=AlignmentStatus.EXACT, source_text="500元")
+    form = Form(indicators=[rules])
+    counts = merge_indicators(form, [g], rows_)
+    assert rules.target == "100%" and counts["replaced"] == 1
+    (flag,) = [f for f in rules.flags if f.code == "llm_replaced"]
+    assert flag.evidence["rules_value"] == "500元" and flag.evidence["llm_value"] == "100%"
+    assert "rate" in flag.evidence["reason"] and flag.evidence["rules_evidence"]["source_text"] == "500元"
+
+
+def test_fallback_sends_rows_the_rules_did_not_read() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次"],
+            ["", "", "培训天数", "≥5天"],
+            ["", "质量指标", "培训合格率", "≥95%"]]
+    region = FormRegion(blocks=[make_table(rows)])
+    rows_ = region_rows(region)
+    chunks = chunk_region(region, rows=rows_)
+    read = Indicator(level1="产出指标", level2="数量指标", level3="培训人次", target="≥100人次", row_id="r2")
+    assert select_unsettled(chunks, Form(indicators=[read]), rows_) == chunks  # 1 of 3 rows read, nothing flagged
+    all_read = [read, *(Indicator(level3=n, target=t, row_id=r) for r, n, t in
+                        (("r3", "培训天数", "≥5天"), ("r4", "培训合格率", "≥95%")))]
+    assert select_unsettled(chunks, Form(indicators=all_read), rows_) == []
+
+
+def test_fallback_sends_a_value_its_name_rules_out() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "质量指标", "资金到位率", "500元"]]
+    region = FormRegion(blocks=[make_table(rows)])
+    rows_ = region_rows(region)
+    chunks = chunk_region(region, rows=rows_)
+    rules = Indicator(level1="产出指标", level2="质量指标", level3="资金到位率", target="500元", row_id="r2")
+    assert select_unsettled(chunks, Form(indicators=[rules]), rows_) == chunks
