@@ -33,6 +33,7 @@ from jixiao.extract.rows import (
     region_rows,
 )
 from jixiao.model.output import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
 from jixiao.domain.values import clean_cell, normalize_value_text, parse_amount, parse_value, squash_cjk_spaces, year_from_text
 
@@ -203,6 +204,9 @@ def extract_form(region: FormRegion) -> Form:
         i += 1
         if row.paragraph is not None:
             _read_paragraph(st, row)
+            if st.mode != "indicators":
+                for kv in paragraph_key_values(row.paragraph):
+                    _read_header(st, kv)
             continue
         if not row.texts:
             continue
@@ -255,6 +259,36 @@ def _read_paragraph(st: _State, row: RowView) -> None:
         st.default_unit = m.group(1)
     if scope := vocab.lead_scope(text):
         st.scope_hint = scope
+
+
+# a gap a producer left between two cells of an unruled row: two or more spaces, a tab, a full-width space
+_CELL_GAP = re.compile(r"[ \xa0]{2,}|[\t\u3000]+")
+
+
+def paragraph_key_values(p: Paragraph) -> list[RowView]:
+    """Lines of a paragraph that are a header block's key/value row: ``项目名称  道路养护``.
+
+    A header block drawn without column rules (only horizontal rules, or none) reaches the
+    extractor as paragraph lines whose cells are kept apart by wide whitespace. A line is
+    read as a row when it splits at such gaps into at least two parts and one part is
+    exactly a header label (so prose that mentions 实施单位 is not). The cells keep the
+    paragraph's page and box as their evidence.
+    """
+    out: list[RowView] = []
+    lines = p.text.splitlines()
+    for k, line in enumerate(lines):
+        parts = [t.strip() for t in _CELL_GAP.split(line.strip()) if t.strip()]
+        if len(parts) == 1 and k + 1 < len(lines) and vocab.header_field(clean_cell(parts[0])):
+            # one cell per line (the cells of a row stacked in one text block): a label line, then its value
+            nxt = lines[k + 1].strip()
+            if nxt and len(nxt) <= _INLINE_MAX and not _any_label(clean_cell(nxt)):
+                parts.append(nxt)
+        if len(parts) < 2 or not any(vocab.header_field(clean_cell(t)) for t in parts):
+            continue
+        cells = [CellView(text=clean_cell(t), col=i, cell=Cell(text=t, row=k, col=i, bbox=p.bbox, page=p.page))
+                 for i, t in enumerate(parts)]
+        out.append(RowView(cells=cells, exact=False, table_index=-1, row_index=k))
+    return out
 
 
 def _lead_row_scope(row: RowView) -> str | None:
