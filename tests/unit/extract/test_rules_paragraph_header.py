@@ -38,3 +38,25 @@ def test_label_and_value_on_consecutive_lines() -> None:
     form = extract_form(FormRegion(blocks=[block, _indicators()]))
     assert (form.project_name, form.competent_dept, form.unit_name) == (
         "宜宾市职业技能提升行动专项资金", "宜宾市人力资源和社会保障局", "宜宾市职业技能鉴定指导中心")
+
+
+def test_wrapped_label_around_its_value() -> None:
+    block = Paragraph(text="部门（单\n景德镇市昌江区文化广电新闻出版旅游局\n位）名称", page=1, bbox=(60.0, 100.0, 400.0, 130.0))
+    form = extract_form(FormRegion(blocks=[block, _indicators()]))
+    assert form.unit_name == "景德镇市昌江区文化广电新闻出版旅游局"
+
+
+def test_label_printed_one_character_per_line_around_its_value_across_paragraphs() -> None:
+    # a browser prints a narrow label cell 项目名称 as 项/目 above and 名/称 below the value's line,
+    # each a text block of its own
+    blocks = [Paragraph(text="项\n目", page=1, bbox=(60.0, 100.0, 70.0, 120.0)),
+              Paragraph(text="2022年基层公共法律服务体系建设经费", page=1, bbox=(80.0, 118.0, 300.0, 128.0)),
+              Paragraph(text="名\n称", page=1, bbox=(60.0, 126.0, 70.0, 146.0)),
+              Paragraph(text="主\n管", page=1, bbox=(60.0, 150.0, 70.0, 170.0)),
+              Paragraph(text="韶关市司法局  实施单位  韶关市公共法律服务中心", page=1, bbox=(80.0, 168.0, 400.0, 178.0)),
+              Paragraph(text="部\n门", page=1, bbox=(60.0, 176.0, 70.0, 196.0)),
+              _indicators()]
+    form = extract_form(FormRegion(blocks=blocks))
+    assert (form.project_name, form.competent_dept, form.unit_name) == (
+        "2022年基层公共法律服务体系建设经费", "韶关市司法局", "韶关市公共法律服务中心")
+    assert form.evidence["competent_dept"].bbox == (80.0, 168.0, 400.0, 178.0)
