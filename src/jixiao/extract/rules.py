@@ -198,6 +198,7 @@ def extract_form(region: FormRegion) -> Form:
     form = Form(title=region.title, pages=region.pages)
     st = _State(form=form)
     rows = region_rows(region.blocks)
+    _rejoin_wrapped_labels(rows)
     st.suspect = bool(region.context.get("suspect")) or _is_suspect(rows)
     i = 0
     kv_next = 0  # paragraphs before this row were read as key/value lines with their neighbours
@@ -321,6 +322,29 @@ def _wrapped_label(lines: Sequence[tuple[str, Paragraph]], k: int) -> str | None
             if vocab.header_field(clean_cell(label)):
                 return label
     return None
+
+
+def _rejoin_wrapped_labels(rows: list[RowView]) -> None:
+    """A label cell wrapped in two lines that a ruling-less grid cut into rows of their own.
+
+    Drawn without rules between rows, a label centred beside a one-line value has its
+    pieces in the rows just above and below the value's row (``部门（单`` / empty / ``位）名称``).
+    Where the two pieces join into exactly a header label and the middle row's slot is
+    empty, the label is put back in the middle row (beside its value).
+    """
+    for r in range(1, len(rows) - 1):
+        above, mid, below = rows[r - 1], rows[r], rows[r + 1]
+        if mid.paragraph is not None or not (above.table_index == mid.table_index == below.table_index):
+            continue
+        for k, cv in enumerate(mid.cells):
+            if cv.text or k >= len(above.cells) or k >= len(below.cells):
+                continue
+            a, b = above.cells[k], below.cells[k]
+            if not a.text or not b.text or len(a.text) > _WRAP_PIECE or len(b.text) > _WRAP_PIECE:
+                continue
+            label = clean_cell(a.text + b.text)
+            if vocab.header_field(label) and any(c.text and not _any_label(c.text) for c in mid.cells[k + 1:]):
+                mid.cells[k] = CellView(text=label, col=cv.col, cell=a.cell, inferred=True)
 
 
 def _lead_row_scope(row: RowView) -> str | None:

@@ -60,3 +60,12 @@ def test_label_printed_one_character_per_line_around_its_value_across_paragraphs
     assert (form.project_name, form.competent_dept, form.unit_name) == (
         "2022年基层公共法律服务体系建设经费", "韶关市司法局", "韶关市公共法律服务中心")
     assert form.evidence["competent_dept"].bbox == (80.0, 168.0, 400.0, 178.0)
+
+
+def test_wrapped_label_cut_into_rows_of_its_own_in_a_table() -> None:
+    # LibreOffice, a Word table with no rules between rows: the label's two lines become rows
+    # above and below its value's row
+    texts = [["部门（单", "", "", "027-"], ["", "鄂州市商务局", "填报人", "张三"], ["位）名称", "", "", "60265422"]]
+    header = Table(rows=[[Cell(text=t, row=r, col=c, page=1) for c, t in enumerate(row)] for r, row in enumerate(texts)])
+    form = extract_form(FormRegion(blocks=[header, _indicators()]))
+    assert form.unit_name == "鄂州市商务局"
