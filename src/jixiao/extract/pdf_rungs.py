@@ -63,4 +63,35 @@ def stream_rung(pages: Sequence[PageInfo], forms: list[Form], stats: dict[str, A
     # a table-path form of those pages with no indicator (its header block read, its table
     # not) is the same form the stream extractor read whole: it gives way
     kept = [f for f in forms if f.indicators or not numbers.intersection(f.pages or [])]
+    gave_way = [f for f in forms if not any(f is k for k in kept)]
+    if len(gave_way) == len(found):  # one table-path form per stream form, in page order
+        for table_form, stream_form in zip(gave_way, found):
+            inherit_header(stream_form, table_form)
     return kept + found
+
+
+_HEADER_FIELDS = ("title", "year", "unit_name", "competent_dept", "project_name")
+
+
+def inherit_header(form: Form, table_form: Form) -> None:
+    """Fields the stream form left empty, taken from the table-path form it replaces.
+
+    The table rungs may read a page's header block and budget (key/value rows, drawn above
+    the indicator table) and fail only on the indicator table; the stream extractor then
+    reads the indicators from the page text but may miss the header. Each field keeps the
+    table path's evidence.
+    """
+    for name in _HEADER_FIELDS:
+        if getattr(form, name) is None and getattr(table_form, name) is not None:
+            setattr(form, name, getattr(table_form, name))
+            if name in table_form.evidence:
+                form.evidence[name] = table_form.evidence[name]
+    for name in ("long_term", "annual"):
+        if getattr(form.goals, name) is None and getattr(table_form.goals, name) is not None:
+            setattr(form.goals, name, getattr(table_form.goals, name))
+            if (key := f"goals.{name}") in table_form.evidence:
+                form.evidence[key] = table_form.evidence[key]
+    empty = form.budget.total is None and form.budget.fiscal is None and not form.budget.lines
+    if empty and (table_form.budget.total is not None or table_form.budget.lines):
+        form.budget = table_form.budget.model_copy(deep=True)
+        form.evidence.update({k: v for k, v in table_form.evidence.items() if k.startswith("budget")})

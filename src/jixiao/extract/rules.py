@@ -19,6 +19,7 @@ a level1 taken from the framework, a value repaired — is recorded in the field
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jixiao.domain import vocab
@@ -34,7 +35,8 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.output import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
 from jixiao.domain.values import (
     AMOUNT_UNIT_RULE,
@@ -206,13 +208,22 @@ def extract_form(region: FormRegion) -> Form:
     form = Form(title=region.title, pages=region.pages)
     st = _State(form=form)
     rows = region_rows(region.blocks)
+    _rejoin_wrapped_labels(rows)
     st.suspect = bool(region.context.get("suspect")) or _is_suspect(rows)
     i = 0
+    kv_next = 0  # paragraphs before this row were read as key/value lines with their neighbours
     while i < len(rows):
         row = rows[i]
         i += 1
         if row.paragraph is not None:
             _read_paragraph(st, row)
+            if st.mode != "indicators" and i > kv_next:
+                kv_next = i
+                while kv_next < len(rows) and rows[kv_next].paragraph is not None \
+                        and rows[kv_next].paragraph.page == row.paragraph.page:
+                    kv_next += 1
+                for kv in paragraph_key_values([r.paragraph for r in rows[i - 1:kv_next]]):
+                    _read_header(st, kv)
             continue
         if not row.texts:
             continue
@@ -269,6 +280,85 @@ def _read_paragraph(st: _State, row: RowView) -> None:
         # the funds stated in prose outside any grid (项目总投资120万元，其中财政资金100万元…)
         for ph in fund_phrases(text):
             _add_line(st, ph.name, None, CellView(text=ph.amount, col=0, cell=row.cells[0].cell))
+
+
+# a gap a producer left between two cells of an unruled row: two or more spaces, a tab, a full-width space
+_CELL_GAP = re.compile(r"[ \xa0]{2,}|[\t\u3000]+")
+
+
+def paragraph_key_values(paras: Paragraph | Sequence[Paragraph]) -> list[RowView]:
+    """Lines of consecutive paragraphs that are a header block's key/value rows: ``项目名称  道路养护``.
+
+    A header block drawn without column rules (only horizontal rules, or none) reaches the
+    extractor as paragraph lines whose cells are kept apart by wide whitespace, or as one
+    cell per line (a label line, then its value line). A label wrapped in its cell and
+    centred vertically beside a one-line value has its pieces above and below the value's
+    line (``部门（单`` / value / ``位）名称``; ``项`` / ``目`` / value / ``名`` / ``称``). A line is
+    read as a row only when one of its parts is exactly a header label, so prose that
+    mentions 实施单位 is not. The cells keep their paragraph's page and box as evidence.
+    """
+    if isinstance(paras, Paragraph):
+        paras = [paras]
+    lines = [(ln.strip(), p) for p in paras for ln in p.text.splitlines() if ln.strip()]
+    out: list[RowView] = []
+    for k, (line, para) in enumerate(lines):
+        parts = [t.strip() for t in _CELL_GAP.split(line) if t.strip()]
+        if len(parts) == 1 and k + 1 < len(lines) and vocab.header_field(clean_cell(parts[0])):
+            nxt = lines[k + 1][0]
+            if len(nxt) <= _INLINE_MAX and not _any_label(clean_cell(nxt)):
+                parts.append(nxt)
+        elif not _any_label(clean_cell(parts[0])) and (label := _wrapped_label(lines, k)):
+            parts.insert(0, label)
+        if len(parts) < 2 or not any(vocab.header_field(clean_cell(t)) for t in parts):
+            continue
+        cells = [CellView(text=clean_cell(t), col=i, cell=Cell(text=t, row=k, col=i, bbox=para.bbox, page=para.page))
+                 for i, t in enumerate(parts)]
+        out.append(RowView(cells=cells, exact=False, table_index=-1, row_index=k))
+    return out
+
+
+_WRAP_PIECE = 4  # a wrapped label's line: a few characters of a narrow label column
+
+
+def _wrapped_label(lines: Sequence[tuple[str, Paragraph]], k: int) -> str | None:
+    """A header label whose pieces are the short lines just above and below line ``k``."""
+    def run(step: int) -> list[str]:
+        out, j = [], k + step
+        while 0 <= j < len(lines) and len(lines[j][0]) <= _WRAP_PIECE and len(out) < 8:
+            out.append(lines[j][0])
+            j += step
+        return out
+
+    above, below = run(-1)[::-1], run(1)
+    for a in range(1, len(above) + 1):
+        for b in range(1, len(below) + 1):
+            label = "".join(above[len(above) - a:] + below[:b])
+            if vocab.header_field(clean_cell(label)):
+                return label
+    return None
+
+
+def _rejoin_wrapped_labels(rows: list[RowView]) -> None:
+    """A label cell wrapped in two lines that a ruling-less grid cut into rows of their own.
+
+    Drawn without rules between rows, a label centred beside a one-line value has its
+    pieces in the rows just above and below the value's row (``部门（单`` / empty / ``位）名称``).
+    Where the two pieces join into exactly a header label and the middle row's slot is
+    empty, the label is put back in the middle row (beside its value).
+    """
+    for r in range(1, len(rows) - 1):
+        above, mid, below = rows[r - 1], rows[r], rows[r + 1]
+        if mid.paragraph is not None or not (above.table_index == mid.table_index == below.table_index):
+            continue
+        for k, cv in enumerate(mid.cells):
+            if cv.text or k >= len(above.cells) or k >= len(below.cells):
+                continue
+            a, b = above.cells[k], below.cells[k]
+            if not a.text or not b.text or len(a.text) > _WRAP_PIECE or len(b.text) > _WRAP_PIECE:
+                continue
+            label = clean_cell(a.text + b.text)
+            if vocab.header_field(label) and any(c.text and not _any_label(c.text) for c in mid.cells[k + 1:]):
+                mid.cells[k] = CellView(text=label, col=cv.col, cell=a.cell, inferred=True)
 
 
 def _lead_row_scope(row: RowView) -> str | None:
