@@ -71,14 +71,8 @@ _PLAN_COL = re.compile(r"^\d{1,2}月(底|末)?$|^第?[一二三四1-4]季度(末
 
 
 def item_key(item: str | None) -> str:
-    """Fold an item label: 其中：财政拨款 → 财政拨款; 财政拨款小计 → 财政拨款; 合  计 → 合计."""
-    s = fold(item)
-    s = re.sub(r"^(其中|含)[:：]?", "", s)
-    s = re.sub(r"[（(][^()（）]*[)）]", "", s)
-    s = re.sub(r"[:：、,，;；。.]", "", s)
-    if s.endswith("小计") and len(s) > 2:
-        s = s[:-2]
-    return s
+    """Fold an item label for lookup; the one rule lives with the fund vocabulary."""
+    return vocab.budget_fund_key(item)
 
 
 class Block:
