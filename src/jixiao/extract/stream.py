@@ -336,7 +336,7 @@ _FORM_LABELS = sorted(
     {lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}
     | {lbl for labels in vocab.GOAL_LABELS.values() for lbl in labels}, key=len, reverse=True,
 )
-_ALL_LABELS = sorted({*_FORM_LABELS, *vocab.OTHER_LABELS}, key=len, reverse=True)
+_ALL_LABELS = sorted({*_FORM_LABELS, *vocab.run_on_labels()}, key=len, reverse=True)
 _LABEL_START = re.compile("|".join(re.escape(x) for x in _FORM_LABELS))
 _LABEL_AT = re.compile("|".join(re.escape(x) for x in _ALL_LABELS))
 _ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3
@@ -1163,7 +1163,7 @@ class StreamReader:
     # -- finishing -----------------------------------------------------------------------
 
     def _finish(self, draft: _Draft) -> Form:
-        from jixiao.extract.rules import _finish_budget, _form_type  # one home for these rules
+        from jixiao.extract.rules import finish_budget, form_type_of  # one home for these rules
 
         form = draft.form
         _fill_levels_up([ind for ind, _ in draft.indicators])
@@ -1179,8 +1179,8 @@ class StreamReader:
                 form.evidence["year"] = evidence(tok, status=AlignmentStatus.INFERRED)
         if form.title:
             form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
-        form.form_type = _form_type(form.title or "", form)
-        _finish_budget(form)
+        form.form_type = form_type_of(form.title or "", form)
+        finish_budget(form)
         if not form.indicators:
             form.flag(Severity.ERROR, "no_indicators", "no indicator rows were read from this form (stream reader)",
                       field="indicators")
