@@ -70,7 +70,12 @@ def other_label(text: str | None) -> bool:
     """A header label of a field the contract does not hold (项目负责人, 联系电话 …): one home,
     ``UNEXTRACTED_LABELS``; a table column header (序号, 备注) is a role, not such a label."""
     k = _strip_label_tail(key(text))
-    return k in UNEXTRACTED_LABELS and header_role(text) is None
+    return k in UNEXTRACTED_LABELS and k not in YEAR_LABELS and header_role(text) is None
+
+
+# Labels whose value is the form's year (预算年度：2024年): the contract holds it, so a reader must
+# not skip the value; coverage still counts the label itself as read.
+YEAR_LABELS = frozenset({"预算年度"})
 
 
 def run_on_labels() -> frozenset[str]:

@@ -30,3 +30,9 @@ def test_web_chrome_the_stream_drops_is_chrome_for_coverage_too():
     for line in ("首页 > 政务公开 > 财政预决算", "字号 大 中 小 打印 关闭", "责任编辑：张三"):
         assert vocab.is_chrome_line(line), line
         assert vocab.is_chrome(line), line
+
+
+def test_the_year_label_is_not_skipped_as_another_field():
+    # 预算年度：2024年 carries the form's year: coverage counts the label read, the reader keeps its value
+    assert vocab.is_unextracted_label("预算年度")
+    assert not vocab.other_label("预算年度")
