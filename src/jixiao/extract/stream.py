@@ -1104,6 +1104,12 @@ class StreamReader:
 
     def _budget_token_kind(self, tok: Token) -> None:
         text = tok.text
+        parts = text.split()
+        if len(parts) >= 2 and vocab.budget_section(parts[0]) and all(vocab.is_budget_column(p) for p in parts[1:]):
+            # 项目资金（万元）：收入 全年预算数 — a section and its column headings in one value
+            self.section, self.item, self.items_run = vocab.budget_section(parts[0]), None, []
+            self.columns, self.item_amounts = [vocab.key(p) for p in parts[1:]], 0
+            return
         if vocab.budget_section(text):
             self.section = vocab.budget_section(text)
             self.item = None

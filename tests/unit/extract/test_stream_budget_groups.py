@@ -98,3 +98,22 @@ def test_a_heading_with_its_own_amount_is_a_row_and_a_plan_row_fills_its_columns
     assert ("预算规模及资金用途", "财政资金", None, 80.0) in lines  # not under a 预算数 column
     plan = [(col, amt) for sec, item, col, amt in lines if sec == "资金支出计划"]
     assert plan == [("3月底", 10.0), ("6月底", 40.0), ("9月底", 70.0), ("12月底", 100.0)]
+
+
+PROSE_FORM = """项目支出绩效目标表
+项目名称：社区养老服务补助
+项目资金（万元）：收入 全年预算数
+资金总额：60
+财政拨款：60
+其他资金：0
+支出：半年计划执行数 全年预算数
+服务补助：30 60
+"""
+
+
+def test_a_prose_block_label_carrying_its_section_and_column_in_one_value():
+    form = extract_stream(PROSE_FORM).forms[0]
+    lines = [(ln.section, ln.item, ln.column, ln.amount) for ln in form.budget.lines]
+    assert ("收入", "资金总额", "全年预算数", 60.0) in lines
+    assert ("收入", "财政拨款", "全年预算数", 60.0) in lines
+    assert form.budget.total == 60.0 and form.budget.fiscal == 60.0
