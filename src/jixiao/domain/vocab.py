@@ -66,18 +66,22 @@ GOAL_LABELS: dict[str, tuple[str, ...]] = {
         "年度工作目标", "项目年度目标", "年度绩效目标设置", "项目绩效目标", "项目年度绩效目标", "部门年度目标",
     ),
 }
-# Labels of header fields the contract does not hold (the value after them is not content).
-OTHER_LABELS = frozenset({
-    "项目负责人", "联系电话", "项目负责人/联系电话", "项目类型", "项目级次", "开始时间", "完成时间", "项目属性", "实施可行性",
-    "项目实施内容", "联系人", "填报人", "项目期", "起止时间", "项目编码", "项目编号", "编码",
-    "单位主要职能", "部门职能概述", "机构设置及人员配置", "项目概况", "项目起止时间", "项目开始时间",
-    "项目结束时间", "项目周期", "填报日期", "审核人", "单位负责人", "财务负责人",
-})
-
-
 def other_label(text: str | None) -> bool:
-    """A header label of a field the contract does not hold (项目负责人, 联系电话 …)."""
-    return _strip_label_tail(key(text)) in OTHER_LABELS
+    """A header label of a field the contract does not hold (项目负责人, 联系电话 …): one home,
+    ``UNEXTRACTED_LABELS``; a table column header (序号, 备注) is a role, not such a label."""
+    k = _strip_label_tail(key(text))
+    return k in UNEXTRACTED_LABELS and k not in YEAR_LABELS and header_role(text) is None
+
+
+# Labels whose value is the form's year (预算年度：2024年): the contract holds it, so a reader must
+# not skip the value; coverage still counts the label itself as read.
+YEAR_LABELS = frozenset({"预算年度"})
+
+
+def run_on_labels() -> frozenset[str]:
+    """The unextracted labels long enough to be found inside a glued run of cells (联系电话, 填报人),
+    not two-character words a value may hold (日期, 编号) nor table column headers."""
+    return _RUN_ON_LABELS
 
 
 # A "绩效目标" label whose value rows are 目标1 / 目标2 … is the annual goal list.
@@ -328,8 +332,14 @@ def budget_section(text: str | None) -> str | None:
     return k if k in BUDGET_SECTIONS else None
 
 
+# A total qualified by its period heads a column, not a row: 中期资金总额 | 年度资金总额 over 合计 / 财政拨款 rows.
+PERIOD_TOTAL_COLUMN_RE = re.compile(r"^(中期|年度|实施期|全年|当年|本年|上年)(资金|预算)(总额|总量|规模)$")
+
+
 def is_budget_column(text: str | None) -> bool:
     k = key(text)
+    if k and PERIOD_TOTAL_COLUMN_RE.match(k):
+        return True
     return bool(k) and len(k) <= 14 and bool(BUDGET_COLUMN_RE.search(k)) and not BUDGET_ITEM_HINT_RE.search(k)
 
 
@@ -384,6 +394,7 @@ UNEXTRACTED_LABELS = frozenset("""
     机构设置 人员配置 机构设置及人员配置 人员编制 编制控制数 在职人员总数 实有人数 行政编制人数 事业编制人数 编外人数
     所属部门领域 直属部门包括 内设职能部门 下属单位 是否为一级预算主管部门 近三年单位职能是否发生过重大变化
     依据（三定方案批文号） 其他需要说明的事项 部门职能分解 年度主要任务名称 任务名称 对应年度绩效目标
+    单位主要职能 部门职能概述 项目起止时间 项目开始时间 项目结束时间
 """.split())
 # Labels of descriptive text the format has no field for (单位主要职能, 部门职能概述, 资金用途,
 # 年度工作任务 …): whatever is not an amount beside or under them is description.
@@ -391,6 +402,8 @@ DESCRIPTIVE_LABEL_RE = re.compile(
     r"(用途|职能|概况|概述|简述|情况说明|需要说明的事项|实施内容|主要内容|工作内容|项目内容|实施计划|工作任务|主要任务|"
     r"任务名称|立项依据|保障措施|职能分解|分解)$"
 )
+_RUN_ON_LABELS = frozenset(x for x in UNEXTRACTED_LABELS if len(x) >= 3 and not any(
+    x in labels for _r, labels in ROLE_HEADERS))
 UNEXTRACTED_LABEL_RE = re.compile(
     r"^(" + "|".join(sorted(map(re.escape, UNEXTRACTED_LABELS), key=len, reverse=True)) + r")[:：]"
 )
@@ -423,9 +436,11 @@ def is_descriptive_label(text: str | None) -> bool:
 
 
 def is_chrome(text: str | None) -> bool:
-    """Units, page numbers, signature and date lines, notes, web-page chrome: never form content."""
+    """Units, page numbers, signature and date lines, notes, web-page chrome: never form content.
+    The one chrome test for coverage; ``is_chrome_line`` (the web-page part, which the stream reader drops
+    before reading since a unit line there still sets the form's unit) is part of it."""
     k = fold(text or "")
-    return bool(k) and (bool(CHROME_RE.match(k)) or bool(PLACEHOLDER_RE.match(k)))
+    return bool(k) and (bool(CHROME_RE.match(k)) or bool(PLACEHOLDER_RE.match(k)) or is_chrome_line(text))
 
 
 # ---------------------------------------------------------------------------------------

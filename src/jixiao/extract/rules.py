@@ -258,7 +258,7 @@ def extract_form(region: FormRegion) -> Form:
     for t in st.tables:
         form.indicators.extend(_build_indicators(t, form, suspect=st.suspect))
     _finish_header(st, region)
-    _finish_budget(form)
+    finish_budget(form)
     if not form.indicators:
         form.flag(Severity.ERROR, "no_indicators",
                   "no indicator rows were read from this form (table not found or unreadable)", field="indicators")
@@ -393,10 +393,10 @@ def _label_value(row: RowView, idx: int, is_label) -> CellView | None:
 
 
 def _any_label(text: str) -> bool:
-    return bool(vocab.header_field(text) or vocab.goal_field(text) or vocab.key(text) in _OTHER_LABELS)
+    return bool(vocab.header_field(text) or vocab.goal_field(text) or vocab.other_label(text))
 
 
-_OTHER_LABELS = vocab.OTHER_LABELS
+_OTHER_LABELS = vocab.run_on_labels()
 
 
 # a label of a field we do not extract (项目负责人, 联系电话 …) run into a header value
@@ -740,7 +740,7 @@ def _add_line(st: _State, item: str | None, column: str | None, cv: CellView) ->
     st.form.budget.lines.append(line)
 
 
-def _finish_budget(form: Form) -> None:
+def finish_budget(form: Form) -> None:
     drop_task_lines_beside_funding_block(form)
     settle_budget_fields(form)
 
@@ -1077,7 +1077,7 @@ def _finish_header(st: _State, region: FormRegion) -> None:
             form.evidence["year"] = Evidence(status=AlignmentStatus.INFERRED, source_text=title or "document context")
     if form.year is None:
         _year_from_history(form)
-    form.form_type = _form_type(title, form)
+    form.form_type = form_type_of(title, form)
     if form.unit_name is None and region.context.get("unit_name"):
         form.unit_name = region.context["unit_name"]
         form.evidence["unit_name"] = Evidence(status=AlignmentStatus.INFERRED, source_text="document cover")
@@ -1094,7 +1094,7 @@ def _year_from_history(form: Form) -> None:
                                          source_text=f"history columns {sorted(years)}")
 
 
-def _form_type(title: str, form: Form) -> str:
+def form_type_of(title: str, form: Form) -> str:
     k = vocab.key(title)
     if vocab.DEPARTMENT_TITLE_RE.search(k):
         return "department"

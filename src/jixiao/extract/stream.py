@@ -49,6 +49,9 @@ _UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9
 _NUMBERING = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
 _PLACEHOLDER = re.compile(r"\s*[（(][^()（）]*\*[^()（）]*[)）]\s*")  # 名称(≥**个): a template's hint, not the name
 _GOAL_ITEM = re.compile(r"^目标\s*\d+\s*[:：]?$")
+# A column heading that spans the year columns printed under it (近两年收支金额 → 2022年 | 2023年).
+_YEARS_SPAN = re.compile(r"近[两二三四五]年|以前年度|历年")
+_YEAR_COLUMN = re.compile(r"^20\d{2}年?度?$")
 _YEAR_LINE = re.compile(r"^[（(]?\s*20\d{2}\s*年度?\s*[)）]?$")
 _UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(万元|元|亿元)")
 _BUDGET_SENTENCE = re.compile(
@@ -336,7 +339,7 @@ _FORM_LABELS = sorted(
     {lbl for labels in vocab.HEADER_LABELS.values() for lbl in labels}
     | {lbl for labels in vocab.GOAL_LABELS.values() for lbl in labels}, key=len, reverse=True,
 )
-_ALL_LABELS = sorted({*_FORM_LABELS, *vocab.OTHER_LABELS}, key=len, reverse=True)
+_ALL_LABELS = sorted({*_FORM_LABELS, *vocab.run_on_labels()}, key=len, reverse=True)
 _LABEL_START = re.compile("|".join(re.escape(x) for x in _FORM_LABELS))
 _LABEL_AT = re.compile("|".join(re.escape(x) for x in _ALL_LABELS))
 _ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3
@@ -470,6 +473,8 @@ class StreamReader:
         self.section: str | None = None
         self.item: Token | None = None
         self.item_amounts = 0
+        self.empty_before = False
+        self.grouped = False  # the block's sections are row groups under one row of column headings
         self.columns: list[str] = []
         self.items_run: list[Token] = []
         self.last_budget: Token | None = None
@@ -545,7 +550,8 @@ class StreamReader:
                 self.draft.form.title = clean_cell(text)
                 self.draft.form.evidence["title"] = evidence(tok)
             return i + 1
-        if _YEAR_LINE.match(text) or (m := _UNIT_LINE.search(text)) and len(text) <= 16:
+        year_column = self.mode == "budget" and bool(self.columns) and self.block_amounts == 0
+        if (_YEAR_LINE.match(text) and not year_column) or (m := _UNIT_LINE.search(text)) and len(text) <= 16:
             self._read_year_unit(tok)
             return i + 1
         if text == "单位" and i + 1 < len(toks) and toks[i + 1].text in ("元", "万元", "亿元") and toks[i + 1].line == tok.line:
@@ -1076,12 +1082,21 @@ class StreamReader:
         if m := re.search(r"[(（](万元|元|亿元)[)）]", tok.text):
             self.default_unit = m.group(1)
         if sec := vocab.budget_section(tok.text):
+            if self.mode == "budget" and self.columns and self.section is not None and (
+                    self.block_amounts == 0 or self.grouped):
+                # 收入构成 / 支出构成 right under the block's column headings: row groups, the columns hold
+                self.section, self.item, self.items_run, self.grouped = sec, None, [], True
+                return
             self.section = sec
         elif self.mode == "budget" and self.section is not None and self.block_amounts == 0:
             return  # 资金情况 | 资金来源 | 全年预算数: the second label heads the item column
+        elif self.mode == "budget" and self.section is not None and self.block_amounts > 0 and \
+                vocab.budget_section(self.section) and len(vocab.key(tok.text)) <= 6:
+            self._budget_token(tok)  # 收入构成 | 单位资金 | (empty): an item of the row group, not a new block
+            return
         else:
             self.section = vocab.budget_block_name(tok.text)
-        self.item, self.columns, self.items_run, self.block_amounts = None, [], [], 0
+        self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
 
     def _budget_token(self, tok: Token) -> None:
         self._budget_token_kind(tok)
@@ -1089,15 +1104,23 @@ class StreamReader:
 
     def _budget_token_kind(self, tok: Token) -> None:
         text = tok.text
+        parts = text.split()
+        if len(parts) >= 2 and vocab.budget_section(parts[0]) and all(vocab.is_budget_column(p) for p in parts[1:]):
+            # 项目资金（万元）：收入 全年预算数 — a section and its column headings in one value
+            self.section, self.item, self.items_run = vocab.budget_section(parts[0]), None, []
+            self.columns, self.item_amounts = [vocab.key(p) for p in parts[1:]], 0
+            return
         if vocab.budget_section(text):
             self.section = vocab.budget_section(text)
             self.item = None
             return
         if vocab.is_budget_column(text):
             if self.item is not None and self.item_amounts:
-                self.columns = []
+                self.columns, self.grouped = [], False
+            if self.columns and _YEAR_COLUMN.match(vocab.key(text)) and _YEARS_SPAN.search(self.columns[-1]):
+                self.columns.pop()  # 近两年收支金额 spans the year columns under it: 2022年 | 2023年
             self.columns.append(vocab.key(text))
-            self.item = None
+            self.item, self.item_amounts = None, 0
             return
         amount, _unit = parse_amount(text, self.default_unit)
         if amount is not None:
@@ -1111,10 +1134,19 @@ class StreamReader:
                 self.item_amounts += 1
                 return
             self.items_run = []
-            if self.item is None and self.columns and self.last_budget is not None and \
+            if self.item is None and len(self.columns) == 1 and self.last_budget is not None and \
                     vocab.key(self.last_budget.text) == self.columns[-1] and self.block_amounts == 1:
-                # 预算数  50万元: a heading and its amount, the only amount of the block so far
+                # 预算数  50万元: a heading and its amount, the only amount of the block so far; a row
+                # label then, not a column heading over the rows below (其中：财政资金 50万元)
                 self._add_line(self.last_budget, None, tok, amount)
+                self.columns.pop()
+                return
+            if self.item is None and len(self.columns) >= 2 and self.item_amounts < len(self.columns):
+                # 3月底 | 6月底 | 10月底 | 12月底 over one row of amounts with no row label
+                line = BudgetLine(section=self.section, item=None, column=self.columns[self.item_amounts], amount=amount)
+                line.evidence["amount"] = evidence(tok)
+                self.draft.form.budget.lines.append(line)
+                self.item_amounts += 1
                 return
             if self.item is not None:
                 col = self.columns[self.item_amounts] if self.item_amounts < len(self.columns) else (
@@ -1126,7 +1158,8 @@ class StreamReader:
             return
         if vocab.key(text) in ("", "万元", "（万元）"):
             return
-        if vocab.key(text) in vocab.GENERIC_ITEMS and self.item is not None and self.item_amounts == 0:
+        if vocab.key(text) in vocab.GENERIC_ITEMS and self.item is not None and self.item_amounts == 0 and \
+                not self.empty_before:
             return  # 财政拨款 | 小计 | 140: the subtotal row is named by the item above it
         if vocab.key(text) == "其中":
             return  # 其中：财政拨款 cut at its colon
@@ -1136,6 +1169,8 @@ class StreamReader:
             self.items_run.append(tok)
         else:
             self.items_run = []
+        # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row
+        self.empty_before = self.item is not None and self.item_amounts == 0
         self.item, self.item_amounts = tok, 0
 
     def _budget_sentence(self, tok: Token) -> bool:
@@ -1163,7 +1198,7 @@ class StreamReader:
     # -- finishing -----------------------------------------------------------------------
 
     def _finish(self, draft: _Draft) -> Form:
-        from jixiao.extract.rules import _finish_budget, _form_type  # one home for these rules
+        from jixiao.extract.rules import finish_budget, form_type_of  # one home for these rules
 
         form = draft.form
         _fill_levels_up([ind for ind, _ in draft.indicators])
@@ -1179,8 +1214,8 @@ class StreamReader:
                 form.evidence["year"] = evidence(tok, status=AlignmentStatus.INFERRED)
         if form.title:
             form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
-        form.form_type = _form_type(form.title or "", form)
-        _finish_budget(form)
+        form.form_type = form_type_of(form.title or "", form)
+        finish_budget(form)
         if not form.indicators:
             form.flag(Severity.ERROR, "no_indicators", "no indicator rows were read from this form (stream reader)",
                       field="indicators")
