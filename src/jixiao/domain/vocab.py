@@ -332,14 +332,8 @@ def budget_section(text: str | None) -> str | None:
     return k if k in BUDGET_SECTIONS else None
 
 
-# A total qualified by its period heads a column, not a row: 中期资金总额 | 年度资金总额 over 合计 / 财政拨款 rows.
-PERIOD_TOTAL_COLUMN_RE = re.compile(r"^(中期|年度|实施期|全年|当年|本年|上年)(资金|预算)(总额|总量|规模)$")
-
-
 def is_budget_column(text: str | None) -> bool:
     k = key(text)
-    if k and PERIOD_TOTAL_COLUMN_RE.match(k):
-        return True
     return bool(k) and len(k) <= 14 and bool(BUDGET_COLUMN_RE.search(k)) and not BUDGET_ITEM_HINT_RE.search(k)
 
 

@@ -117,27 +117,3 @@ def test_a_prose_block_label_carrying_its_section_and_column_in_one_value():
     assert ("收入", "资金总额", "全年预算数", 60.0) in lines
     assert ("收入", "财政拨款", "全年预算数", 60.0) in lines
     assert form.budget.total == 60.0 and form.budget.fiscal == 60.0
-
-
-SIDE_FORM = """项目支出绩效目标表
-项目名称
-职业技能培训补贴
-项目资金（万元）
-资金来源
-中期资金总额
-年度资金总额
-合计
-900.00
-300.00
-其中：财政拨款
-900.00
-300.00
-"""
-
-
-def test_totals_qualified_by_their_period_head_columns():
-    form = extract_stream(SIDE_FORM).forms[0]
-    lines = [(ln.item, ln.column, ln.amount) for ln in form.budget.lines]
-    assert ("合计", "中期资金总额", 900.0) in lines and ("合计", "年度资金总额", 300.0) in lines
-    assert ("财政拨款", "年度资金总额", 300.0) in lines
-    assert form.budget.total == 300.0
