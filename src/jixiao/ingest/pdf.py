@@ -59,7 +59,7 @@ from jixiao.layout import (
 )
 from jixiao.ingest.pagecheck import classify_page
 from jixiao.ingest.pdf_ladder import check_page, climb, header_column_rulings, raster_blocks
-from jixiao.ingest.pdf_rules import clean_drawings, snap_rulings
+from jixiao.ingest.pdf_rules import cell_edge_rulings, clean_drawings, snap_rulings
 from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
 from jixiao.model.output import BBox, Flag, Severity
 
@@ -221,6 +221,7 @@ def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tup
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
     rulings = snap_rulings(turn_rulings(rulings_from_drawings(drawings, info.width, info.height), m))
     turn_lines(lines, m)
+    rulings += cell_edge_rulings(rulings, _tight_runs(lines))
     frame = PageInfo(number=info.number, width=width, height=height, rotation=info.rotation)
     blocks = page_blocks_from_words(_words(lines, info.number, rulings), frame, rulings, source="pdf-words")
 
@@ -239,6 +240,7 @@ def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line]) -> list
     """The page rebuilt with column rules from its indicator header (``pdf_ladder.header_column_rulings``)."""
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))
+    rulings += cell_edge_rulings(rulings, _tight_runs(lines))
     added = header_column_rulings(_words(lines, info.number, rulings), rulings)
     if not added:
         return None
@@ -251,10 +253,12 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
     number = info.number
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))  # highlights are not rules (pdf_rules)
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))  # double rules → one
+    columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
+    rulings += columns
     rules = RulingIndex(rulings)
     closing = closing_rulings(rulings, rules)
     try:
-        found = _find_tables(page, drawings, closing) if table_finder == "pymupdf" else []
+        found = _find_tables(page, drawings, closing + columns) if table_finder == "pymupdf" else []
     except Exception as e:  # a table finder failure must not lose the page's text
         found = []
         flags.append(Flag(
@@ -461,6 +465,24 @@ def _page_lines(page: Any) -> list[_Line]:
             if ln.chars:
                 lines.append(ln)
     return lines
+
+
+def _tight_runs(lines: list[_Line]) -> list[BBox]:
+    """Boxes of the runs of characters set close together (gaps under 0.2 em): the text of
+    one cell; the padding of two neighbouring cells keeps their runs apart."""
+    out: list[BBox] = []
+    for ln in lines:
+        run: list[_Char] = []
+        for ch in ln.chars:
+            if ch.c.isspace():
+                continue
+            if run and ch.x0 - run[-1].x1 > 0.2 * (ch.size or 10.0):
+                out.append(_bbox_of(run))
+                run = []
+            run.append(ch)
+        if run:
+            out.append(_bbox_of(run))
+    return out
 
 
 def _char_boxes(lines: list[_Line]) -> list[BBox]:
