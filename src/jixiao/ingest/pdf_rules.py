@@ -283,16 +283,32 @@ def _ends(pieces: list[tuple[float, float]]) -> list[float]:
 
 def _rule_groups(rows: list[tuple[float, list[tuple[float, float]]]], max_band: float
                  ) -> list[list[tuple[float, list[tuple[float, float]]]]]:
-    """Row rules of one table: consecutive rules whose extents overlap, no further apart than ``max_band``."""
+    """Row rules of one table: consecutive rules no further apart than ``max_band`` where
+    the shorter one starts and ends at marks of the longer (a rule cut short by merged cells
+    starts at a column boundary; an underline or a rule of something else does not)."""
     groups: list[list[tuple[float, list[tuple[float, float]]]]] = []
+    marks: list[float] = []  # every x the current group's rules mark
     for y, pieces in rows:
+        own = _marks(pieces)
         if groups:
             py, pp = groups[-1][-1]
-            if y - py <= max_band and min(pp[-1][1], pieces[-1][1]) > max(pp[0][0], pieces[0][0]):
+            if y - py <= max_band and (_ends_at(pieces, marks) or _ends_at(pp, own)):
                 groups[-1].append((y, pieces))
+                marks += own
                 continue
         groups.append([(y, pieces)])
-    return [g for g in groups if len(g) >= 2]
+        marks = list(own)
+    return [g for g in groups if len(g) >= 3]  # one band alone (a 三线表 header) is no grid
+
+
+def _marks(pieces: list[tuple[float, float]]) -> list[float]:
+    return [x for c in _chains(pieces) for x in _ends(c)]
+
+
+def _ends_at(pieces: list[tuple[float, float]], marks: list[float]) -> bool:
+    """Whether a rule starts and ends at x positions in ``marks``."""
+    ends = (min(x0 for x0, _ in pieces), max(x1 for _, x1 in pieces))
+    return all(any(abs(e - m) <= 2 * JOINT for m in marks) for e in ends)
 
 
 def _chains(pieces: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:

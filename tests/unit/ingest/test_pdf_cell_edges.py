@@ -97,3 +97,13 @@ def test_two_tables_meeting_on_one_rule_keep_their_own_columns() -> None:
     lower_xs = {round(x0) for x0, y0, _, y1 in added if y0 >= 64.0 and y1 > y0 and 40 < x0 < 460}
     upper_xs = {round(x0) for x0, y0, _, y1 in added if y1 <= 64.0 and y1 > y0 and 40 < x0 < 460}
     assert lower_xs == {100, 300} and upper_xs == {150}
+
+
+def test_an_underline_near_a_table_is_not_one_of_its_rules() -> None:
+    """Rules join one table only where a shorter one starts and ends at the other's marks:
+    link underlines above a table (page chrome) do not pull the chrome into its grid."""
+    table = [(40.0, 150.0), (150.0, 300.0), (300.0, 460.0)]
+    rules = [(a, y, b, y) for y, pieces in ((60.0, table), (82.0, table), (104.0, table)) for a, b in pieces]
+    rules += [(220.0, 50.0, 260.0, 50.0), (265.0, 50.0, 290.0, 50.0)]  # underlines 10 pt above the top rule
+    added = cell_edge_rulings(rules, [])
+    assert added and min(min(y0, y1) for _, y0, _, y1 in added) == 60.0
