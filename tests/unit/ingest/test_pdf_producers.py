@@ -180,7 +180,7 @@ def _fake_stream(monkeypatch: pytest.MonkeyPatch, seen: list[str]) -> None:
 def test_stream_rung_when_no_table_rung_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
-    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     seen: list[str] = []
     _fake_stream(monkeypatch, seen)
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
@@ -193,7 +193,7 @@ def test_without_a_stream_extractor_the_page_goes_back_to_vector(monkeypatch: py
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_rungs, "stream_available", lambda: False)
-    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     page = ingest_pdf(HERE / "wkhtml-runshade.pdf").pages[0]
     assert page.rung == "stream" and page.stream_text  # ingest hands the page on
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
@@ -239,7 +239,7 @@ def test_stream_rung_with_the_real_stream_extractor(monkeypatch: pytest.MonkeyPa
     pytest.importorskip("jixiao.extract.stream")
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
-    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
     assert doc.stats["pdf_rungs"]["stream"] == 1 and len(doc.forms) == 1
     assert _f1(doc) == 1.0
