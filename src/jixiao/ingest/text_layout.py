@@ -1,0 +1,501 @@
+"""Layout-preserved text (``pdftotext -layout``, text viewers, fixed-width copies) back into rows.
+
+Such a copy keeps a table's columns by character position: each cell's text is printed at
+the column where the PDF drew it, cells of one row are separated by runs of spaces, and a
+cell that wraps continues on the lines above and below. Merged cells (the 一级指标 /
+二级指标 labels spanning several rows) are drawn **vertically centred** in their span, so
+the label sits in the middle row (or on a line of its own between two rows), not on the
+first row of the group; a cell shorter than its row's tallest cell is centred too, so a
+row's fragments can lie on the lines above and below its main line.
+
+This module undoes that linearization before the text readers see it (``ingest.text``):
+
+1. every line is cut into fragments at runs of two or more spaces, positions measured in
+   display columns (CJK characters are two columns wide, ``unicodedata.east_asian_width``);
+2. an indicator header line (one that ``vocab.names_indicator_header``) fixes the columns:
+   each fragment below it goes to the header column it overlaps most; fragments left of
+   the first header column form a leading label column (年度绩效指标);
+3. lines with text in the row-defining column (三级指标, else the first value column) are
+   rows; fragments of value columns on other lines are wrapped pieces of the nearest row;
+4. label columns (level1 / level2 and the leading column) are placed as centred spans: a
+   label centred on line ``L`` over a span starting at row top ``A`` ends where the row
+   bottom is nearest to ``2L - A``; wrapped label pieces whose join is a framework name are
+   joined first; every row of the span then repeats the label;
+5. outside indicator tables, a line with several fragments becomes a tab-separated row, and
+   a lone left-hand label between two lines of right-hand text (年度目标 centred beside its
+   wrapped value) is joined to them.
+
+The result is tab-separated text with **the same line numbers** as the input (each row is
+written on the line of its first fragment, the lines it consumed are left empty), so
+evidence lines still point into the user's file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from jixiao.domain import framework, vocab
+
+MIN_GAP = 2  # spaces that separate two cells (a single space stays inside a cell)
+LAYOUT_SHARE = 0.2  # share of non-blank lines that must be indented and gapped to call a text layout-preserved
+LABEL_ROLES = ("level1", "level2", "lead", "key_task")
+
+
+@dataclass
+class Frag:
+    """A piece of one line: display columns ``[x0, x1)`` and its text."""
+
+    line: int
+    x0: int
+    x1: int
+    text: str
+
+    @property
+    def mid(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def char_width(ch: str) -> int:
+    """Display width of one character: 2 for wide / full-width (CJK), else 1."""
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def fragments(line: str, no: int = 0, *, wide: bool = True) -> list[Frag]:
+    """Cut a line at runs of ``MIN_GAP`` or more spaces (a full-width space counts as two).
+
+    ``wide``: positions in display columns (a text viewer's monospace grid, CJK two wide);
+    otherwise in characters (``pdftotext -layout`` places every character in one column)."""
+    out: list[Frag] = []
+    x = 0
+    start: int | None = None
+    buf: list[str] = []
+    spaces = 0
+    for ch in line.replace("\f", "").expandtabs(8):
+        w = char_width(ch) if wide else 1
+        if ch in (" ", "\u3000", "\u00a0"):
+            spaces += w
+            if start is not None:
+                buf.append(ch)
+        else:
+            if start is not None and spaces >= MIN_GAP:
+                out.append(Frag(no, start, x - spaces, "".join(buf).strip()))
+                start, buf = None, []
+            if start is None:
+                start, buf = x, []
+            buf.append(ch)
+            spaces = 0
+        x += w
+    if start is not None:
+        out.append(Frag(no, start, x - spaces, "".join(buf).strip()))
+    return [f for f in out if f.text]
+
+
+def looks_layout(text: str) -> bool:
+    """A layout-preserved copy: many lines indented *and* many with wide inner gaps of varying width.
+
+    Rows joined by a fixed separator (``a   b   c``, the text-space style) start at column 0
+    and have equal gaps; a viewer's copy indents centred cells and pads to the column."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 5 or "\t" in text:
+        return False
+    indented = sum(1 for ln in lines if re.match(r"^ {2,}\S", ln))
+    gaps = [len(g) for ln in lines for g in re.findall(r"(?<=\S) {2,}(?=\S)", ln)]
+    gapped = sum(1 for ln in lines if re.search(r"\S {2,}\S", ln))
+    return indented >= LAYOUT_SHARE * len(lines) and gapped >= LAYOUT_SHARE * len(lines) and len(set(gaps)) >= 3
+
+
+def delayout(text: str) -> str:
+    """Tab-separated rows from a layout-preserved text (module doc); other text comes back unchanged."""
+    if not looks_layout(text):
+        return text
+    lines = text.split("\n")
+    frags = [fragments(ln, i) for i, ln in enumerate(lines)]
+    narrow = [fragments(ln, i, wide=False) for i, ln in enumerate(lines)]
+    out = [ln.strip() for ln in lines]
+    i = 0
+    while i < len(lines):
+        if _is_header(frags[i]):
+            end = _table_end(frags, i)
+            tables = [_Table(frags, i, end), _Table(narrow, i, end)]
+            min(tables, key=lambda t: t.misalignment()).write(out)
+            i = end
+        else:
+            i += 1
+    _join_side_labels(frags, out)
+    _side_sections(frags, out)
+    for i, fs in enumerate(frags):
+        if out[i] == lines[i].strip() and len(fs) >= 2:
+            out[i] = "\t".join(f.text for f in fs)
+    return "\n".join(out)
+
+
+def _is_header(fs: list[Frag]) -> bool:
+    texts = [f.text for f in fs]
+    roles = [vocab.header_role(t) for t in texts]
+    return len(fs) >= 3 and sum(r is not None for r in roles) >= 3 and vocab.names_indicator_header(texts)
+
+
+def _table_end(frags: list[list[Frag]], head: int) -> int:
+    """The line after the table: a form title, a header field label, another header, or two blank lines."""
+    blank = 0
+    for j in range(head + 1, len(frags)):
+        fs = frags[j]
+        if not fs:
+            blank += 1
+            if blank >= 2:
+                return j - 1
+            continue
+        blank = 0
+        first = fs[0].text
+        if _is_header(fs) or (len(fs) == 1 and vocab.is_form_title(first)) or vocab.header_field(first):
+            return j
+    return len(frags)
+
+
+@dataclass
+class _Row:
+    core: int  # the line of the row's first core fragment
+    top: int
+    bottom: int
+    cells: dict[int, list[Frag]] = field(default_factory=dict)
+    own: set[int] = field(default_factory=set)  # columns filled on the row's own lines
+
+    def add(self, col: int, f: Frag, *, own: bool) -> None:
+        self.cells.setdefault(col, []).append(f)
+        self.top, self.bottom = min(self.top, f.line), max(self.bottom, f.line)
+        if own:
+            self.own.add(col)
+
+
+class _Table:
+    """One indicator table of a layout text: columns from its header, rows from its core column."""
+
+    def __init__(self, frags: list[list[Frag]], head: int, end: int) -> None:
+        self.head = head
+        self.end = end
+        header = frags[head]
+        self.names = [f.text for f in header]
+        self.roles = [vocab.header_role(f.text) for f in header]
+        self.bounds = self._bounds(header)
+        self.heads: list[Frag | None] = list(header)
+        body = [f for j in range(head + 1, end) for f in frags[j]]
+        self.lead = any(f.mid < header[0].x0 for f in body)
+        if self.lead:
+            self.heads.insert(0, None)  # a label column left of the header (年度绩效指标 spanning the whole table)
+            self.names.insert(0, "")
+            self.roles.insert(0, "lead")
+            self.bounds.insert(0, (-1, header[0].x0))
+            self.bounds[1] = (header[0].x0, self.bounds[1][1])
+        self.labels = [k for k, r in enumerate(self.roles) if r in LABEL_ROLES]
+        self.core = self._core_column()
+        self.placed = [(f, self._column(f)) for f in body]
+
+    @staticmethod
+    def _bounds(header: list[Frag]) -> list[tuple[float, float]]:
+        mids = [f.mid for f in header]
+        cuts = [(a + b) / 2 for a, b in zip(mids, mids[1:])]
+        lefts = [-1.0] + cuts
+        rights = cuts + [1e9]
+        return list(zip(lefts, rights))
+
+    def _core_column(self) -> int:
+        for role in ("level3", "target", "half_year"):
+            if role in self.roles:
+                return self.roles.index(role)
+        data = [k for k in range(len(self.roles)) if k not in self.labels]
+        return data[0] if data else len(self.roles) - 1
+
+    def _column(self, f: Frag) -> int:
+        best, best_overlap = 0, -1.0
+        for k, (a, b) in enumerate(self.bounds):
+            overlap = min(f.x1, b) - max(f.x0, a)
+            if overlap > best_overlap + 1e-9 or (abs(overlap - best_overlap) < 1e-9 and
+                                                 abs(f.mid - (a + b) / 2) < abs(f.mid - sum(self.bounds[best]) / 2)):
+                best, best_overlap = k, overlap
+        return best
+
+    def misalignment(self) -> float:
+        """How far body fragments sit from their column's header (left, centre or right aligned):
+        the lower of the two position metrics is the one the producer used."""
+        header = [b for b in self.bounds]
+        cost = 0.0
+        for f, k in self.placed:
+            a, b = header[k]
+            h = self.heads[k] if k < len(self.heads) else None
+            if h is None:
+                continue
+            cost += min(abs(f.x0 - h.x0), abs(f.mid - h.mid), abs(f.x1 - h.x1))
+        return cost / max(len(self.placed), 1)
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def rows(self) -> list[_Row]:
+        rows: list[_Row] = []
+        by_line: dict[int, list[tuple[Frag, int]]] = {}
+        for f, k in self.placed:
+            by_line.setdefault(f.line, []).append((f, k))
+        cores = sorted(ln for ln, fs in by_line.items() if any(k == self.core for _, k in fs))
+        cores = sorted(set(cores) | self._empty_rows(by_line))
+        valued = [ln for ln in cores if any(k not in self.labels and k != self.core for _, k in by_line[ln])]
+        wraps_core = len(valued) >= 0.7 * len(cores) and len(cores) >= 3
+        row_at: dict[int, _Row] = {}
+        for ln in cores:
+            data = [(f, k) for f, k in by_line[ln] if k not in self.labels]
+            prev = row_at.get(ln - 1)
+            has_core = any(k == self.core for _, k in by_line[ln])
+            if wraps_core and has_core and ln not in valued and prev is not None and self.core in prev.cells \
+                    and not self._complete(prev):
+                row = prev  # a wrapped 三级指标 name: its row's values were printed on the line above
+            else:
+                row = _Row(ln, ln, ln)
+                rows.append(row)
+            row_at[ln] = row
+            for f, k in data:
+                row.add(k, f, own=True)
+        for ln in sorted(by_line):
+            if ln in row_at:
+                continue
+            for f, k in by_line[ln]:
+                if k in self.labels:
+                    continue
+                row = self._nearest(rows, ln, k)
+                if row is not None:
+                    row.add(k, f, own=False)
+        rows.sort(key=lambda r: r.core)
+        self._fix_wrapped_core(rows)
+        return rows
+
+    def _empty_rows(self, by_line: dict[int, list[tuple[Frag, int]]]) -> set[int]:
+        """Lines of rows with no indicator name (经济效益 | (empty)): the finest label column holds a
+        level name on a line next to another line holding one, so it cannot be a centred span."""
+        finest = [k for k in self.labels if self.roles[k] != "lead"]
+        if not finest:
+            return set()
+        col = max(finest, key=lambda k: ("level1", "key_task", "level2").index(self.roles[k]))
+        named = {ln for ln, fs in by_line.items() for f, k in fs if k == col and _is_level_name(f.text)}
+        return {ln for ln in named if (ln - 1 in named or ln + 1 in named)}
+
+    def _complete(self, row: _Row) -> bool:
+        """A row whose next core line is a new row: its name and its value are both printed already."""
+        return False if not any(k not in self.labels and k != self.core for k in row.cells) else \
+            _ends_name(row.cells[self.core][-1].text)
+
+    def _fix_wrapped_core(self, rows: list[_Row]) -> None:
+        """A row with only a core fragment next to a row with values is the tail of that row's name."""
+        k = 0
+        while k < len(rows):
+            r = rows[k]
+            if set(r.cells) == {self.core} and len(rows) > 1:
+                above = rows[k - 1] if k > 0 and rows[k - 1].bottom >= r.top - 1 else None
+                below = rows[k + 1] if k + 1 < len(rows) and rows[k + 1].top <= r.bottom + 1 else None
+                target = above if above is not None and not _ends_name(above.cells[self.core][-1].text) else below
+                if target is None or len(target.cells) < 2:
+                    k += 1
+                    continue
+                for f in r.cells[self.core]:
+                    target.add(self.core, f, own=True)
+                target.cells[self.core].sort(key=lambda f: f.line)
+                target.core = min(target.core, r.core)
+                del rows[k]
+                continue
+            k += 1
+
+    def _nearest(self, rows: list[_Row], ln: int, col: int) -> _Row | None:
+        """The row a wrapped fragment belongs to: an adjacent row whose cell in ``col`` is empty (or
+        only wrapped pieces so far), the row above on a tie."""
+        near = [r for r in rows if r.top - 2 <= ln <= r.bottom + 2]
+        if not near:
+            return None
+        def cost(r: _Row) -> tuple[int, int, int]:
+            dist = 0 if r.top <= ln <= r.bottom else min(abs(ln - r.top), abs(ln - r.bottom))
+            taken = 1 if col in r.own else 0
+            return (taken, dist, 0 if r.core < ln else 1)
+        return min(near, key=cost)
+
+    # -- label spans ---------------------------------------------------------------------
+
+    def label_spans(self, rows: list[_Row], col: int, parents: list[tuple[int, int]],
+                    ends: set[int] | None = None) -> list[tuple[int, int, str]]:
+        """``(first row, last row, text)`` of each centred label in ``col`` (module doc, step 4);
+        ``ends``: the rows a span may end on (the ends of the finer label column's spans)."""
+        pieces = sorted((f for f, k in self.placed if k == col), key=lambda f: f.line)
+        labels = _join_pieces(pieces)
+        spans: list[tuple[int, int, str]] = []
+        start = 0
+        for n, (lo, hi, text) in enumerate(labels):
+            centre = (lo + hi) / 2
+            at = _row_index(rows, centre)
+            parent = next(((a, b) for a, b in parents if a <= math.ceil(at) <= b), (0, len(rows) - 1))
+            if start < parent[0]:
+                start = parent[0]
+            start = min(start, max(math.floor(at), parent[0]), len(rows) - 1)
+            limit = parent[1]
+            if n + 1 < len(labels):
+                nxt = _row_index(rows, (labels[n + 1][0] + labels[n + 1][1]) / 2)
+                if math.ceil(nxt) <= parent[1]:
+                    limit = min(limit, math.floor(nxt) - 1)
+            low = min(max(math.floor(at), start), len(rows) - 1)
+            limit = max(limit, low)
+            want = 2 * centre - rows[start].top
+            allowed = [r for r in range(low, limit + 1) if not ends or r in ends] or list(range(low, limit + 1))
+            best = min(allowed, key=lambda r: (abs(rows[r].bottom - want), r))
+            spans.append((start, best, text))
+            start = best + 1
+        return spans
+
+    def write(self, out: list[str]) -> None:
+        rows = self.rows()
+        if not rows:
+            return
+        grid = [[""] * len(self.roles) for _ in rows]
+        for r, row in enumerate(rows):
+            for k, fs in row.cells.items():
+                grid[r][k] = _join([f.text for f in sorted(fs, key=lambda f: (f.line, f.x0))])
+        ends: set[int] = set()
+        for col in sorted(self.labels, key=lambda k: ("lead", "level1", "key_task", "level2").index(self.roles[k]),
+                          reverse=True):  # finest first: a coarser span ends where a finer one does
+            spans = self.label_spans(rows, col, [], ends)
+            for a, b, text in spans:
+                for r in range(a, b + 1):
+                    grid[r][col] = text
+            ends = {b for _, b, _ in spans} | {len(rows) - 1}
+        for j in range(self.head + 1, self.end):
+            out[j] = ""
+        out[self.head] = "\t".join(self.names)
+        for row, cells in zip(rows, grid):
+            out[min(row.core, row.top)] = "\t".join(cells)
+
+
+def _row_index(rows: list[_Row], line: float) -> float:
+    """A line's place in row units: ``r`` inside row r, ``r + 0.5`` between rows r and r + 1."""
+    for r, row in enumerate(rows):
+        if row.top <= line <= row.bottom:
+            return float(r)
+        if line < row.top:
+            return r - 0.5
+    return len(rows) - 0.5
+
+
+def _join_pieces(pieces: list[Frag]) -> list[tuple[int, int, str]]:
+    """Label fragments of one column as ``(first line, last line, text)``; wrapped pieces of one label
+    joined: adjacent lines (or one line apart) whose join is a framework level name or whose first
+    piece is no name alone."""
+    out: list[tuple[int, int, str]] = []
+    for f in pieces:
+        if out:
+            lo, hi, text = out[-1]
+            joined = text + f.text
+            gap = f.line - hi
+            known = _is_level_name(joined)
+            if (gap <= 2 and known and not _is_level_name(f.text)) or (gap == 1 and not _is_level_name(text)
+                                                                         and not _is_level_name(f.text)):
+                out[-1] = (lo, f.line, joined)
+                continue
+        out.append((f.line, f.line, f.text))
+    return out
+
+
+def _is_level_name(text: str) -> bool:
+    return bool(framework.canonical_level1(text) or framework.canonical_level2(text) or vocab.lead_scope(text))
+
+
+_NAME_END = re.compile(r"(率|数|量|度|性|次|额|值|间|限|本|准|况|标|人次|面积|人数|天数|个数|场次|[)）])$")
+
+
+def _ends_name(text: str) -> bool:
+    """Text that ends the way an indicator name does (率, 数量, 时间 …): not cut mid-name."""
+    return bool(_NAME_END.search(text.strip()))
+
+
+def _join(texts: list[str]) -> str:
+    """Wrapped pieces of one cell: CJK wraps join without a space, Latin words and numbers with one."""
+    out = ""
+    for t in texts:
+        if out and re.match(r"[A-Za-z0-9]", t[:1]) and re.search(r"[A-Za-z0-9]$", out):
+            out += " "
+        out += t
+    return out
+
+
+def _join_side_labels(frags: list[list[Frag]], out: list[str]) -> None:
+    """A lone left-hand label centred beside text wrapped over the lines above and below it
+    (``年度目标`` beside a two-line goal, ``项目资金（万`` / ``元）`` around its rows): one row."""
+    n = len(frags)
+    for i in range(n):
+        fs = frags[i]
+        if len(fs) != 1 or not out[i] or out[i] != fs[0].text:
+            continue
+        lab = fs[0]
+        if not (vocab.header_field(lab.text) or vocab.goal_field(lab.text)):
+            continue
+        above = frags[i - 1] if i > 0 and out[i - 1] else []
+        below = frags[i + 1] if i + 1 < n and out[i + 1] else []
+        if not above or not below or len(above) != 1 or len(below) != 1:
+            continue
+        if above[0].x0 < lab.x1 or below[0].x0 < lab.x1:
+            continue
+        out[i] = lab.text + "\t" + _join([above[0].text, below[0].text])
+        out[i - 1] = out[i + 1] = ""
+
+
+def _side_sections(frags: list[list[Frag]], out: list[str]) -> None:
+    """A section label printed left of its rows and wrapped around them (``项目资金（万`` above,
+    ``元）`` below the middle row): joined, and written as the first cell of every row it spans
+    (the rows of the same run of lines that start right of it)."""
+    n = len(frags)
+    i = 0
+    while i < n:
+        fs = frags[i]
+        if not (len(fs) == 1 and out[i] == fs[0].text and _left_of_rows(frags, out, i)):
+            i += 1
+            continue
+        pieces = [i]
+        j = i + 1
+        while j < n and j - pieces[-1] <= 2 and frags[j]:
+            if len(frags[j]) == 1 and out[j] == frags[j][0].text and frags[j][0].x1 <= _row_start(frags, out, i):
+                pieces.append(j)
+            j += 1
+        if len(pieces) < 2 and not vocab.budget_fund(fs[0].text):
+            i += 1
+            continue
+        label = "".join(frags[p][0].text for p in pieces)
+        if not (vocab.is_budget_block_label(label) or vocab.budget_section(label) or vocab.header_field(label)
+                or vocab.budget_fund(label)
+                or vocab.goal_field(label)):
+            i += 1
+            continue
+        lo, hi = pieces[0], pieces[-1]
+        if len(pieces) == 1:  # one line: the span is centred on it
+            d = 1
+            while lo - d >= 0 and hi + d < n and all(
+                    frags[r] and out[r] and frags[r][0].x0 >= fs[0].x1 for r in (lo - d, hi + d)):
+                d += 1
+            lo, hi = lo - d + 1, hi + d - 1
+        while len(pieces) > 1 and lo - 1 >= 0 and len(frags[lo - 1]) >= 2 and frags[lo - 1][0].x0 >= frags[i][0].x1:
+            lo -= 1
+        while len(pieces) > 1 and hi + 1 < n and len(frags[hi + 1]) >= 2 and frags[hi + 1][0].x0 >= frags[i][0].x1:
+            hi += 1
+        for p in pieces:
+            out[p] = ""
+        if hi == lo:
+            i += 1
+            continue
+        for r in range(lo, hi + 1):
+            if r not in pieces and out[r] and len(frags[r]) >= 2:  # rows with no amount stay as printed
+                out[r] = "\t".join([label] + [f.text for f in frags[r]])
+        i = hi + 1
+
+
+def _row_start(frags: list[list[Frag]], out: list[str], i: int) -> float:
+    """Where the rows next to line ``i`` start (their first fragment), or infinity."""
+    starts = [frags[j][0].x0 for j in (i - 1, i + 1) if 0 <= j < len(frags) and len(frags[j]) >= 2 and out[j]]
+    return min(starts) if starts else float("inf")
+
+
+def _left_of_rows(frags: list[list[Frag]], out: list[str], i: int) -> bool:
+    """Line ``i`` is one short fragment lying wholly left of a neighbouring row of cells."""
+    f = frags[i][0]
+    return len(f.text) <= 8 and f.x1 <= _row_start(frags, out, i) and not vocab.is_form_title(f.text)
