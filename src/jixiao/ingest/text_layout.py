@@ -124,10 +124,10 @@ def delayout(text: str) -> str:
             i = end
         else:
             i += 1
-    _join_side_labels(frags, out)
+    _wrapped_cells(frags, narrow, out)
     _side_sections(frags, out)
     for i, fs in enumerate(frags):
-        if out[i] == lines[i].strip() and len(fs) >= 2:
+        if out[i] and out[i] == lines[i].strip() and len(fs) >= 2:
             out[i] = "\t".join(f.text for f in fs)
     return "\n".join(out)
 
@@ -420,25 +420,62 @@ def _join(texts: list[str]) -> str:
     return out
 
 
-def _join_side_labels(frags: list[list[Frag]], out: list[str]) -> None:
-    """A lone left-hand label centred beside text wrapped over the lines above and below it
-    (``年度目标`` beside a two-line goal, ``项目资金（万`` / ``元）`` around its rows): one row."""
+def _overlap(a: Frag, b: Frag) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0
+
+
+def _wrapped_cells(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[str]) -> None:
+    """Cells wrapped around their row outside indicator tables: a cell taller than its row's
+    label is centred on it, so its first lines sit on lone lines above the row and its last
+    lines on lone lines below (``软硬件及信息网络`` / ``项目名称  维护费用（需评审`` / ``项目）``).
+    Lone lines at the same distance above and below a row, in the same columns, are joined
+    into that row's cell there (or a new cell, where the row has a gap)."""
     n = len(frags)
     for i in range(n):
         fs = frags[i]
-        if len(fs) != 1 or not out[i] or out[i] != fs[0].text:
+        if not out[i] or not fs or (len(fs) == 1 and not _label_line(fs[0].text)):
             continue
-        lab = fs[0]
-        if not (vocab.header_field(lab.text) or vocab.goal_field(lab.text)):
+        above: list[int] = []
+        below: list[int] = []
+        d = 1
+        while i - d >= 0 and i + d < n and _lone(frags, out, i - d) and _lone(frags, out, i + d) and \
+                _same_column(frags, narrow, i - d, i + d) and frags[i - d][0].x1 > fs[0].x0:
+            above.insert(0, i - d)
+            below.append(i + d)
+            d += 1
+        if not above:
             continue
-        above = frags[i - 1] if i > 0 and out[i - 1] else []
-        below = frags[i + 1] if i + 1 < n and out[i + 1] else []
-        if not above or not below or len(above) != 1 or len(below) != 1:
-            continue
-        if above[0].x0 < lab.x1 or below[0].x0 < lab.x1:
-            continue
-        out[i] = lab.text + "\t" + _join([above[0].text, below[0].text])
-        out[i - 1] = out[i + 1] = ""
+        top = frags[above[0]][0]
+        k = next((k for k, f in enumerate(fs) if _overlap(f, top) or (
+            len(narrow[i]) == len(fs) and _overlap(narrow[i][k], narrow[above[0]][0]))), None)
+        pieces_a = [frags[j][0].text for j in above]
+        pieces_b = [frags[j][0].text for j in below]
+        if k is None:
+            k = sum(1 for f in fs if f.x0 < top.x0)
+            fs.insert(k, Frag(i, top.x0, top.x1, _join(pieces_a + pieces_b)))
+        else:
+            fs[k] = Frag(i, fs[k].x0, fs[k].x1, _join(pieces_a + [fs[k].text] + pieces_b))
+        for j in above + below:
+            frags[j] = []
+            out[j] = ""
+
+
+def _label_line(text: str) -> bool:
+    return bool(vocab.header_field(text) or vocab.goal_field(text))
+
+
+def _lone(frags: list[list[Frag]], out: list[str], j: int) -> bool:
+    """A line holding one piece of text that is no label or title of its own."""
+    fs = frags[j]
+    return len(fs) == 1 and bool(out[j]) and not _label_line(fs[0].text) and not vocab.is_form_title(fs[0].text) \
+        and not vocab.header_role(fs[0].text)
+
+
+def _same_column(frags: list[list[Frag]], narrow: list[list[Frag]], a: int, b: int) -> bool:
+    """Two lone pieces in one column (overlapping in display or in character positions)."""
+    if _overlap(frags[a][0], frags[b][0]):
+        return True
+    return len(narrow[a]) == 1 and len(narrow[b]) == 1 and _overlap(narrow[a][0], narrow[b][0])
 
 
 def _side_sections(frags: list[list[Frag]], out: list[str]) -> None:
