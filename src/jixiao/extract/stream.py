@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jixiao.domain import framework, vocab
+from jixiao.extract.budget_glued import split_budget_run
 from jixiao.extract.rows import looks_like_value
 from jixiao.extract.stream_tokens import Token, sub_token, tokenize
 from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
@@ -459,7 +460,7 @@ class StreamReader:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.toks = tokenize(text)
+        self.toks = _unglue_budget(tokenize(text))
         self.glued = self._glued_style()
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
@@ -1221,6 +1222,19 @@ class StreamReader:
                       field="indicators")
         form.pages = [1]
         return form
+
+
+def _unglue_budget(toks: list[Token]) -> list[Token]:
+    """Funding-block rows whose cells were glued (``项目资金（万元）年度资金总额860.00``) cut back into
+    cells (``budget_glued.split_budget_run``); the pieces keep their source spans."""
+    out: list[Token] = []
+    for tok in toks:
+        spans = split_budget_run(tok.text)
+        if spans is None:
+            out.append(tok)
+            continue
+        out += [sub_token(tok, a, b) for a, b in spans]
+    return out
 
 
 def _follows(prev_l1: str, l1: str) -> bool:
