@@ -18,7 +18,7 @@ from jixiao.domain import vocab
 
 # An amount as budget tables print it; glued amounts are cut after their two decimals.
 _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?%?")
-_COLUMN_END = re.compile(r"(资金总额|预算数|执行数|支出数|计划数|决算数|金额|占比|比例|20\d{2}年度?)")
+_COLUMN_END = re.compile(r"(预算数|执行数|支出数|计划数|决算数|金额|占比|比例|20\d{2}年度?|月底|季度)")
 _LEADS = sorted({*vocab.BUDGET_BLOCK_LABELS, *vocab.BUDGET_SECTIONS}, key=len, reverse=True)
 _PAREN = re.compile(r"^[（(][^（）()]{1,6}[)）]")
 # block labels as vocab.is_budget_block_label reads them, matched whole (a prefix of a run)
@@ -28,24 +28,55 @@ _SENTENCE = re.compile(r"[，。；;、]|\d\s*(?:亿元|万元|元)")
 
 def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     """Spans of the cells of a glued funding-block row, or None when ``text`` is not one (module doc)."""
-    if not text or re.search(r"\s", text) or _SENTENCE.search(text):
+    if not text or re.search(r"\s", text):
         return None
     cells: list[tuple[int, int]] = []
     pos = 0
     while (n := _lead_label(text, pos)) is not None:
         cells.append((pos, n))
         pos = n
-    rest = _item_and_amounts(text, pos) or _columns(text, pos, 1 if cells else 2)
+    if _SENTENCE.search(text[pos:]):  # 资金情况年度预算资金共计…元，其中… : the label, then a sentence
+        return cells + [(pos, len(text))] if cells and pos < len(text) else None
+    rest = _names_and_amounts(text, pos)
     if rest is None:
-        if pos == len(text) and len(cells) >= 2:
-            return cells
-        if cells and pos < len(text) and _fund_len(text[pos:]) == len(text) - pos:
-            return cells + [(pos, len(text))]
-        if cells and text[pos:] == "其中":
-            return cells + [(pos, len(text))]
         return None
     cells += rest
     return cells if len(cells) >= 2 else None
+
+
+def _names_and_amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
+    """Fund names, column headings and amounts, all of the rest of ``text``; None if some part is
+    none of them."""
+    out: list[tuple[int, int]] = []
+    while pos < len(text):
+        n = _name_len(text[pos:])
+        if n:
+            out.append((pos, pos + n))
+            pos += n
+            while pos < len(text) and text[pos] in ":：":
+                pos += 1
+            continue
+        m = _AMOUNT.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        out.append((pos, m.end()))
+        pos = m.end()
+    return out
+
+
+def _name_len(s: str) -> int:
+    """Length of the fund name, generic item (合计) or column heading ``s`` starts with (0: none);
+    a fund's 小计 is a cell of its own (财政拨款 | 小计)."""
+    n = _fund_len(s)
+    if n:
+        for g in vocab.GENERIC_ITEMS:
+            if s[:n].endswith(g) and n > len(g):
+                return n - len(g)
+        return n
+    for g in (*vocab.GENERIC_ITEMS, "其中"):
+        if s.startswith(g):
+            return len(g)
+    return _column_len(s)
 
 
 def _lead_label(text: str, pos: int) -> int | None:
@@ -61,7 +92,7 @@ def _lead_label(text: str, pos: int) -> int | None:
         if end < pos + fund:
             continue  # 年度资金总额 is a fund, not the block 年度资金 + 总额
         if end < len(text) and not (_fund_len(text[end:]) or _column_len(text[end:]) or text[end].isdigit()
-                                    or text.startswith("其中", end)):
+                                    or text.startswith("其中", end) or _lead_label(text, end) is not None):
             continue
         best = end if best is None else max(best, end)
     return best
@@ -78,43 +109,10 @@ def _fund_len(s: str) -> int:
 
 
 def _column_len(s: str) -> int:
+    """A column heading at the start of ``s``: text up to the first column word (…预算数, 3月底, 2023年)."""
     m = _COLUMN_END.search(s[:16])
-    return m.end() if m and vocab.is_budget_column(s[:m.end()]) else 0
+    if m is None or not vocab.is_budget_column(s[:m.end()]):
+        return 0
+    return m.end()
 
 
-def _item_and_amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
-    """A fund name followed by one or more amounts, all of the rest."""
-    m = re.search(r"\d", text[pos:])
-    if m is None:
-        return None
-    cut = pos + m.start()
-    name = text[pos:cut]
-    if name and not (_fund_len(name) == len(name) or vocab.key(name) in vocab.GENERIC_ITEMS):
-        return None
-    amounts = _amounts(text, cut)
-    if amounts is None:
-        return None
-    return ([(pos, cut)] if name else []) + amounts
-
-
-def _amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
-    out: list[tuple[int, int]] = []
-    while pos < len(text):
-        m = _AMOUNT.match(text, pos)
-        if m is None or m.end() == pos:
-            return None
-        out.append((pos, m.end()))
-        pos = m.end()
-    return out
-
-
-def _columns(text: str, pos: int, least: int) -> list[tuple[int, int]] | None:
-    """A run of column headings, each ending in a column word; None unless all of the rest is one."""
-    out: list[tuple[int, int]] = []
-    while pos < len(text):
-        m = _COLUMN_END.search(text, pos)
-        if m is None or m.start() - pos > 10:
-            return None
-        out.append((pos, m.end()))
-        pos = m.end()
-    return out if len(out) >= least else None
