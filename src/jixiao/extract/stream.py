@@ -31,6 +31,7 @@ from functools import lru_cache
 
 from jixiao.domain import framework, vocab
 from jixiao.extract.budget_glued import split_budget_run
+from jixiao.extract.budget_text import fund_phrases
 from jixiao.extract.rows import looks_like_value
 from jixiao.extract.stream_tokens import Token, sub_token, tokenize
 from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
@@ -1179,6 +1180,15 @@ class StreamReader:
         if self.draft is None or not re.search(r"\d", tok.text):
             return False
         found = False
+        for p in fund_phrases(tok.text):  # the fund's whole name (年度预算资金), connecting words dropped
+            at = tok.text.find(p.amount, p.start)
+            if at < 0 or (amount := parse_amount(p.amount, self.default_unit)[0]) is None:
+                continue
+            self._add_line(Token(text=p.name, line=tok.line, start=0, end=0, raw=p.name), None,
+                           sub_token(tok, at, at + len(p.amount)), amount)
+            found = True
+        if found:
+            return True
         for m in _BUDGET_SENTENCE.finditer(tok.text):
             amount, _ = parse_amount(m.group("num") + (m.group("unit") or ""), self.default_unit)
             if amount is None:
