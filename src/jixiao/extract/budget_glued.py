@@ -38,8 +38,8 @@ def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     if _SENTENCE.search(text[pos:]):  # 资金情况年度预算资金共计…元，其中… : the label, then a sentence
         return cells + [(pos, len(text))] if cells and pos < len(text) else None
     rest = _names_and_amounts(text, pos)
-    if rest is None:
-        return None
+    if rest is None or (not cells and not any(_AMOUNT.fullmatch(text[a:b]) for a, b in rest)):
+        return None  # names only, with no block label before them: one cell (金额合计), not a heading run
     cells += rest
     return cells if len(cells) >= 2 else None
 
@@ -69,9 +69,8 @@ def _name_len(s: str) -> int:
     a fund's 小计 is a cell of its own (财政拨款 | 小计)."""
     n = _fund_len(s)
     if n:
-        for g in vocab.GENERIC_ITEMS:
-            if s[:n].endswith(g) and n > len(g):
-                return n - len(g)
+        if s[:n].endswith("小计") and n > 2:  # 财政拨款小计: the item, then its subtotal cell
+            return n - 2
         return n
     for g in (*vocab.GENERIC_ITEMS, "其中"):
         if s.startswith(g):

@@ -125,7 +125,8 @@ def delayout(text: str) -> str:
         else:
             i += 1
     _wrapped_cells(frags, narrow, out)
-    _side_sections(frags, out)
+    _side_sections(frags, out, narrow)
+    _side_sections(frags, out, frags)
     for i, fs in enumerate(frags):
         if out[i] and out[i] == lines[i].strip() and len(fs) >= 2:
             out[i] = "\t".join(f.text for f in fs)
@@ -439,7 +440,7 @@ def _wrapped_cells(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[
         below: list[int] = []
         d = 1
         while i - d >= 0 and i + d < n and _lone(frags, out, i - d) and _lone(frags, out, i + d) and \
-                _same_column(frags, narrow, i - d, i + d) and frags[i - d][0].x1 > fs[0].x0:
+                _same_column(frags, narrow, i - d, i + d) and _not_left_of(frags, narrow, i - d, i):
             above.insert(0, i - d)
             below.append(i + d)
             d += 1
@@ -460,6 +461,14 @@ def _wrapped_cells(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[
             out[j] = ""
 
 
+def _not_left_of(frags: list[list[Frag]], narrow: list[list[Frag]], j: int, i: int) -> bool:
+    """The lone piece on line ``j`` reaches past the start of row ``i`` in both position metrics
+    (a piece wholly left of the row is a wrapped side label, ``_side_sections``)."""
+    if frags[j][0].x1 <= frags[i][0].x0:
+        return False
+    return not (narrow[j] and narrow[i] and narrow[j][0].x1 <= narrow[i][0].x0)
+
+
 def _label_line(text: str) -> bool:
     return bool(vocab.header_field(text) or vocab.goal_field(text))
 
@@ -478,61 +487,73 @@ def _same_column(frags: list[list[Frag]], narrow: list[list[Frag]], a: int, b: i
     return len(narrow[a]) == 1 and len(narrow[b]) == 1 and _overlap(narrow[a][0], narrow[b][0])
 
 
-def _side_sections(frags: list[list[Frag]], out: list[str]) -> None:
+def _side_sections(frags: list[list[Frag]], out: list[str], geo: list[list[Frag]]) -> None:
     """A section label printed left of its rows and wrapped around them (``项目资金（万`` above,
     ``元）`` below the middle row): joined, and written as the first cell of every row it spans
-    (the rows of the same run of lines that start right of it)."""
+    (the rows of the same run of lines that start right of it). Positions are read from ``geo``
+    (one of the two position metrics), texts from ``frags``."""
     n = len(frags)
     i = 0
     while i < n:
         fs = frags[i]
-        if not (len(fs) == 1 and out[i] == fs[0].text and _left_of_rows(frags, out, i)):
+        if not (len(fs) == 1 and geo[i] and out[i] == fs[0].text and _left_of_rows(geo, frags, out, i)):
             i += 1
             continue
+        left = geo[i][0]
         pieces = [i]
         j = i + 1
         while j < n and j - pieces[-1] <= 2 and frags[j]:
-            if len(frags[j]) == 1 and out[j] == frags[j][0].text and frags[j][0].x1 <= _row_start(frags, out, i):
+            if len(frags[j]) == 1 and geo[j] and out[j] == frags[j][0].text and \
+                    geo[j][0].x1 <= _row_start(geo, frags, out, i):
                 pieces.append(j)
             j += 1
-        if len(pieces) < 2 and not vocab.budget_fund(fs[0].text):
-            i += 1
-            continue
         label = "".join(frags[p][0].text for p in pieces)
-        if not (vocab.is_budget_block_label(label) or vocab.budget_section(label) or vocab.header_field(label)
-                or vocab.budget_fund(label)
-                or vocab.goal_field(label)):
+        if (len(pieces) < 2 and not vocab.budget_fund(label)) or not (
+                vocab.is_budget_block_label(label) or vocab.budget_section(label) or vocab.header_field(label)
+                or vocab.budget_fund(label) or vocab.goal_field(label)):
             i += 1
             continue
-        lo, hi = pieces[0], pieces[-1]
-        if len(pieces) == 1:  # one line: the span is centred on it
-            d = 1
-            while lo - d >= 0 and hi + d < n and all(
-                    frags[r] and out[r] and frags[r][0].x0 >= fs[0].x1 for r in (lo - d, hi + d)):
-                d += 1
-            lo, hi = lo - d + 1, hi + d - 1
-        while len(pieces) > 1 and lo - 1 >= 0 and len(frags[lo - 1]) >= 2 and frags[lo - 1][0].x0 >= frags[i][0].x1:
-            lo -= 1
-        while len(pieces) > 1 and hi + 1 < n and len(frags[hi + 1]) >= 2 and frags[hi + 1][0].x0 >= frags[i][0].x1:
-            hi += 1
-        for p in pieces:
-            out[p] = ""
+        lo, hi = _span(geo, frags, out, pieces, left)
         if hi == lo:
             i += 1
             continue
+        for p in pieces:
+            out[p] = ""
         for r in range(lo, hi + 1):
             if r not in pieces and out[r] and len(frags[r]) >= 2:  # rows with no amount stay as printed
                 out[r] = "\t".join([label] + [f.text for f in frags[r]])
         i = hi + 1
 
 
-def _row_start(frags: list[list[Frag]], out: list[str], i: int) -> float:
+def _right_of(geo: list[list[Frag]], out: list[str], r: int, left: Frag) -> bool:
+    return bool(geo[r]) and bool(out[r]) and geo[r][0].x0 >= left.x1
+
+
+def _span(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], pieces: list[int],
+          left: Frag) -> tuple[int, int]:
+    """The lines a side label spans: centred on a one-line label, else the rows next to its pieces."""
+    n = len(geo)
+    lo, hi = pieces[0], pieces[-1]
+    if len(pieces) == 1:  # one line: the span is centred on it
+        d = 1
+        while lo - d >= 0 and hi + d < n and all(_right_of(geo, out, r, left) for r in (lo - d, hi + d)):
+            d += 1
+        return lo - d + 1, hi + d - 1
+    while lo - 1 >= 0 and len(frags[lo - 1]) >= 2 and _right_of(geo, out, lo - 1, left):
+        lo -= 1
+    while hi + 1 < n and len(frags[hi + 1]) >= 2 and _right_of(geo, out, hi + 1, left):
+        hi += 1
+    return lo, hi
+
+
+def _row_start(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], i: int) -> float:
     """Where the rows next to line ``i`` start (their first fragment), or infinity."""
-    starts = [frags[j][0].x0 for j in (i - 1, i + 1) if 0 <= j < len(frags) and len(frags[j]) >= 2 and out[j]]
+    starts = [geo[j][0].x0 for j in (i - 1, i + 1)
+              if 0 <= j < len(frags) and len(frags[j]) >= 2 and out[j] and geo[j]]
     return min(starts) if starts else float("inf")
 
 
-def _left_of_rows(frags: list[list[Frag]], out: list[str], i: int) -> bool:
+def _left_of_rows(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], i: int) -> bool:
     """Line ``i`` is one short fragment lying wholly left of a neighbouring row of cells."""
-    f = frags[i][0]
-    return len(f.text) <= 8 and f.x1 <= _row_start(frags, out, i) and not vocab.is_form_title(f.text)
+    f = geo[i][0]
+    return len(f.text) <= 8 and f.x1 <= _row_start(geo, frags, out, i) and not vocab.is_form_title(f.text)
