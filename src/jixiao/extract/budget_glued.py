@@ -90,6 +90,8 @@ def _lead_label(text: str, pos: int) -> int | None:
             end += m.end()
         if end < pos + fund:
             continue  # 年度资金总额 is a fund, not the block 年度资金 + 总额
+        if any(text.startswith(g, end) for g in vocab.GENERIC_ITEMS):
+            continue  # 支出合计 names a row of its own
         if end < len(text) and not (_fund_len(text[end:]) or _column_len(text[end:]) or text[end].isdigit()
                                     or text.startswith("其中", end) or _lead_label(text, end) is not None):
             continue

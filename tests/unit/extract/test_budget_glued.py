@@ -68,3 +68,9 @@ def test_stream_reads_glued_budget_rows_with_their_section() -> None:
     assert ev.line == 5 and ev.source_text == "420.00"  # grounded to the exact source span
     assert CONCAT.splitlines()[4][ev.span[0]:ev.span[1]] == "420.00"
     assert forms[0].budget.total == 420.0 and forms[0].budget.fiscal == 400.0
+
+
+def test_a_section_word_with_its_total_is_one_label() -> None:
+    assert split_budget_run("支出合计") is None
+    cells = _cells("支出合计734.05")
+    assert cells is None or cells[0] == "支出合计"
