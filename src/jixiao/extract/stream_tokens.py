@@ -206,8 +206,17 @@ def known_label(text: str) -> bool:
     return bool(
         vocab.header_field(text) or vocab.goal_field(text) or vocab.other_label(text) or vocab.header_role(text)
         or framework.canonical_level1(text) or framework.canonical_level2(text) or vocab.is_form_title(text)
-        or vocab.budget_block_name(text) in vocab.BUDGET_BLOCK_LABELS
+        or vocab.budget_block_name(text) in vocab.BUDGET_BLOCK_LABELS or vocab.budget_section(text)
     )
+
+
+_PERIOD = re.compile(r"^(全年|半年|当年|上年|本年)([（(]程[)）])?$")
+
+
+def _period_heading(parts: list[Token], joined: str) -> bool:
+    """A budget column heading wrapped after its period word (全年 / 预算数, 半年 / 计划执行数): one heading."""
+    return len(parts) == 2 and bool(_PERIOD.match(parts[0].text)) and vocab.is_budget_column(joined) and \
+        vocab.is_budget_column(parts[1].text)
 
 
 def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
@@ -223,7 +232,7 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
             if any(b.line - a.line > 2 or (b.line == a.line and b.start - a.end > 1) for a, b in zip(parts, parts[1:])):
                 continue
             joined = "".join(p.text for p in parts)
-            if known_label(joined) and not all(known_label(p.text) for p in parts):
+            if (known_label(joined) and not all(known_label(p.text) for p in parts)) or _period_heading(parts, joined):
                 out.append(_merge(parts, lines))
                 i += k
                 done = True

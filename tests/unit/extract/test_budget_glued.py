@@ -74,3 +74,24 @@ def test_a_section_word_with_its_total_is_one_label() -> None:
     assert split_budget_run("支出合计") is None
     cells = _cells("支出合计734.05")
     assert cells is None or cells[0] == "支出合计"
+
+
+SPREADSHEET = (
+    "部门整体绩效目标表\n"
+    "单位名称\t市档案馆\n"
+    "部门整体资金（万元）\t收入\t\t\t全年 预算数\t\n"
+    "\t资金总额\t\t\t88.5\t\n"
+    "\t财政拨款\t\t\t80\t\n"
+    "\t其他资金\t\t\t8.5\t\n"
+    "\t支出\t\t\t半年（程） 计划执行数\t全年（程） 预算数\n"
+    "\t\t基本支出\t\t30\t60\n"
+    "一级指标\t二级指标\t三级指标\t指标值\n"
+    "产出指标\t数量指标\t档案数字化页数\t≥10万页\n"
+)
+
+
+def test_a_column_heading_wrapped_after_its_period_word_is_one_heading() -> None:
+    forms = extract_stream(SPREADSHEET).forms
+    cols = {(ln.item, ln.column) for ln in forms[0].budget.lines}
+    assert ("资金总额", "全年预算数") in cols
+    assert ("基本支出", "半年（程）计划执行数") in cols and ("基本支出", "全年（程）预算数") in cols
