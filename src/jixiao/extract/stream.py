@@ -830,6 +830,11 @@ class StreamReader:
             return i + 1
         if (key in vocab.CATEGORY_VALUES or key in ("正向", "反向")) and rec.pre:
             rec.category = tok
+            post = table.post_roles
+            if rec.vals and "category" in post:  # the columns up to 指标分类 are passed: the row is read
+                while len(rec.post) < post.index("category"):
+                    rec.post.append(None)  # type: ignore[arg-type]  # columns the row left empty
+                rec.post.append(tok)
             return i + 1
         if rec.pre and rec.vals and rec.unit is None and _UNIT_TOKEN.match(text) and not rec.post and \
                 self._bare_number(rec.vals[-1]) and not looks_like_value(text):
@@ -1003,8 +1008,8 @@ class StreamReader:
         if "key_task" in names:
             self.carry_task = names["key_task"]
         l3 = names.get("level3")
-        if l3 is None:
-            return
+        if l3 is None or (vocab.PLACEHOLDER_RE.match(vocab.key(l3.text) or "") and not rec.vals):
+            return  # …… / 无 with no value: a template's placeholder row, no indicator
         ind = Indicator(scope=table.scope)
         l1 = rec.l1 or self.carry1
         l2 = rec.l2 or self.carry2

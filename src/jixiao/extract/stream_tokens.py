@@ -64,12 +64,16 @@ class Token:
         return None if self.end_line is not None else (self.start, self.end)
 
 
+# A Word bookmark printed by a document-to-text converter ([bookmark: _GoBack]): no text of the form.
+_BOOKMARK = re.compile(r"\[bookmark:\s*[^\]\s]*\]")
+
+
 def tokenize(text: str) -> list[Token]:
     """The text's tokens in reading order, chrome dropped, split labels re-joined."""
     toks: list[Token] = []
     lines = text.splitlines()
     for no, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r")
+        line = _BOOKMARK.sub(lambda m: " " * len(m.group()), raw.rstrip("\r"))
         if not line.strip() or vocab.is_chrome_line(line):
             continue
         toks += line_tokens(no, line)

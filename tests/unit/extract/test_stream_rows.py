@@ -1,0 +1,74 @@
+"""Rows of a department table copied one cell per line, rows separated by blank lines.
+
+Hand-written the way a Word table exported to text looks (a tab before each cell, merged
+cells left empty, a Word bookmark marker, a ``……`` placeholder row); not drawn from any
+golden file.
+"""
+
+from __future__ import annotations
+
+from jixiao.extract.stream import extract_stream
+
+TEXT = """部门整体绩效目标表
+\t部门（单位）名称
+\t市文化局
+
+\t年度绩
+效指标
+\t一级指标
+\t二级指标
+\t三级指标
+\t指标值
+\t指标值确定依据
+\t指标分类
+
+\t
+\t运行成本
+\t公用经费控制
+\t公用经费控制率
+\t90%
+\t计划标准
+\t绩效基本型
+
+\t
+\t
+\t
+\t[bookmark: _GoBack]会议费控制率
+\t95%
+\t计划标准
+\t绩效基本型
+
+\t
+\t
+\t
+\t……
+\t
+\t
+\t
+
+\t
+\t管理效率
+\t预算执行
+\t预算执行率
+\t100%
+\t计划标准
+\t绩效创新型
+"""
+
+
+def _rows() -> list[tuple]:
+    forms = extract_stream(TEXT).forms
+    assert len(forms) == 1
+    return [(i.level1, i.level2, i.level3, i.target, i.basis, i.category) for i in forms[0].indicators]
+
+
+def test_a_row_whose_category_is_read_ends_before_the_next_name() -> None:
+    rows = _rows()
+    assert ("运行成本", "公用经费控制", "公用经费控制率", "90%", "计划标准", "绩效基本型") in rows
+    assert ("运行成本", "公用经费控制", "会议费控制率", "95%", "计划标准", "绩效基本型") in rows
+
+
+def test_placeholder_rows_and_bookmarks_are_not_indicators() -> None:
+    rows = _rows()
+    assert [r[2] for r in rows] == ["公用经费控制率", "会议费控制率", "预算执行率"]
+    assert rows[2][5] == "绩效创新型"
