@@ -119,8 +119,8 @@ def delayout(text: str) -> str:
     while i < len(lines):
         if _is_header(frags[i]):
             end = _table_end(frags, i)
-            tables = [_Table(frags, i, end), _Table(narrow, i, end)]
-            min(tables, key=lambda t: t.misalignment()).write(out)
+            metrics = [_side_by_side(frags, i, end), _side_by_side(narrow, i, end)]
+            _write(min(metrics, key=lambda ts: sum(t.misalignment() for t in ts)), out)
             i = end
         else:
             i += 1
@@ -131,6 +131,29 @@ def delayout(text: str) -> str:
         if out[i] and out[i] == lines[i].strip() and len(fs) >= 2:
             out[i] = "\t".join(f.text for f in fs)
     return "\n".join(out)
+
+
+def _side_by_side(frags: list[list[Frag]], head: int, end: int) -> list[_Table]:
+    """The tables of one header line: a header whose roles repeat (一级指标 … 指标值 | 一级指标 … 指标值)
+    heads tables printed side by side, each read from the fragments under its own columns."""
+    header = frags[head]
+    starts = [0]
+    seen: set[str | None] = set()
+    for k, f in enumerate(header):
+        role = vocab.header_role(f.text)
+        if role in seen and role is not None:
+            starts.append(k)
+            seen = set()
+        seen.add(role)
+    if len(starts) == 1:
+        return [_Table(frags, head, end)]
+    cuts = [header[k].x0 - (header[k].x0 - header[k - 1].x1) / 2 for k in starts[1:]]
+    bounds = list(zip([-1.0] + cuts, cuts + [1e9]))
+    tables = []
+    for lo, hi in bounds:
+        part = [[f for f in fs if lo <= f.mid < hi] for fs in frags]
+        tables.append(_Table(part, head, end))
+    return tables
 
 
 def _is_header(fs: list[Frag]) -> bool:
@@ -276,8 +299,11 @@ class _Table:
         if not finest:
             return set()
         col = max(finest, key=lambda k: ("level1", "key_task", "level2").index(self.roles[k]))
-        named = {ln for ln, fs in by_line.items() for f, k in fs if k == col and _is_level_name(f.text)}
-        return {ln for ln in named if (ln - 1 in named or ln + 1 in named)}
+        pieces = sorted((f for fs in by_line.values() for f, k in fs if k == col), key=lambda f: f.line)
+        labels = _join_pieces(pieces)
+        lines = {lo for lo, hi, _ in labels for lo in range(lo, hi + 1)}
+        single = {lo for lo, hi, text in labels if lo == hi and _is_level_name(text)}
+        return {ln for ln in single if (ln - 1 in lines or ln + 1 in lines)}
 
     def _complete(self, row: _Row) -> bool:
         """A row whose next core line is a new row: its name and its value are both printed already."""
@@ -347,10 +373,9 @@ class _Table:
             start = best + 1
         return spans
 
-    def write(self, out: list[str]) -> None:
+    def grid(self) -> dict[int, list[str]]:
+        """The table's rows by the line each is written on (its first core line), label spans filled."""
         rows = self.rows()
-        if not rows:
-            return
         grid = [[""] * len(self.roles) for _ in rows]
         for r, row in enumerate(rows):
             for k, fs in row.cells.items():
@@ -358,16 +383,29 @@ class _Table:
         ends: set[int] = set()
         for col in sorted(self.labels, key=lambda k: ("lead", "level1", "key_task", "level2").index(self.roles[k]),
                           reverse=True):  # finest first: a coarser span ends where a finer one does
-            spans = self.label_spans(rows, col, [], ends)
+            spans = self.label_spans(rows, col, [], ends) if rows else []
             for a, b, text in spans:
                 for r in range(a, b + 1):
                     grid[r][col] = text
             ends = {b for _, b, _ in spans} | {len(rows) - 1}
-        for j in range(self.head + 1, self.end):
-            out[j] = ""
-        out[self.head] = "\t".join(self.names)
-        for row, cells in zip(rows, grid):
-            out[min(row.core, row.top)] = "\t".join(cells)
+        return {min(row.core, row.top): cells for row, cells in zip(rows, grid)}
+
+    def write(self, out: list[str]) -> None:
+        _write([self], out)
+
+
+def _write(tables: list[_Table], out: list[str]) -> None:
+    """Tables printed side by side over the same lines (中期 | 年度): one row per line, each table's
+    cells in its own columns, empty where that table has no row on the line."""
+    grids = [t.grid() for t in tables]
+    if not any(grids):
+        return
+    head, end = tables[0].head, tables[0].end
+    for j in range(head + 1, end):
+        out[j] = ""
+    out[head] = "\t".join(n for t in tables for n in t.names)
+    for line in sorted({ln for g in grids for ln in g}):
+        out[line] = "\t".join(c for t, g in zip(tables, grids) for c in g.get(line, [""] * len(t.roles)))
 
 
 def _row_index(rows: list[_Row], line: float) -> float:
