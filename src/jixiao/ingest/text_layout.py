@@ -366,7 +366,7 @@ class _Table:
                     limit = min(limit, math.floor(nxt) - 1)
             low = min(max(math.floor(at), start), len(rows) - 1)
             limit = max(limit, low)
-            want = 2 * centre - rows[start].top
+            want = 2 * centre + 0.5 - rows[start].top  # a centred label is printed on the line above a half-line centre
             allowed = [r for r in range(low, limit + 1) if not ends or r in ends] or list(range(low, limit + 1))
             best = min(allowed, key=lambda r: (abs(rows[r].bottom - want), r))
             spans.append((start, best, text))
