@@ -59,6 +59,7 @@ _UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(万元|元|亿元)")
 _BUDGET_SENTENCE = re.compile(
     rf"(?P<item>{vocab.BUDGET_ITEM_HINT_RE.pattern[1:-1]})[^\d]{{0,8}}?(?P<num>{_NUM})\s*(?P<unit>亿元|万元|元)?"
 )
+_ORG_NAME = re.compile(r"(局|委员会|委|办公室|办|院|中心|厅|处|站|所|馆|队|部|室|会|公司|集团|学校|大学|医院|政府|街道|镇|乡)$")
 _NAME_CUT_BEFORE = re.compile(r"(第|前|近|共|约|每|全|累计)$")
 
 
@@ -704,6 +705,8 @@ class StreamReader:
             self.pending_title = None
             draft = self._new_form(tok, title)
         run, j = self._value_run(toks, i, multi=False)
+        if not run and fld in ("unit_name", "competent_dept") and (late := self._late_name(toks, j)) is not None:
+            run = [toks.pop(late)]  # read here, so the block it was printed in does not read it again
         if run and getattr(draft.form, fld) is None:
             text = clean_cell(self._joined(run))
             text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)
@@ -715,6 +718,18 @@ class StreamReader:
         if self.mode in ("preamble", "indicators"):
             self.mode = "header"
         return j
+
+    @staticmethod
+    def _late_name(toks: list[Token], j: int) -> int | None:
+        """The index of an organisation's name printed right after the next label instead of after
+        its own (a copy that reads a two-row header column by column: 部门（单位）名称 | 年度预算申请 |
+        景德镇市…局): a plain text token ending the way an organisation's name does."""
+        if j + 1 >= len(toks) or kind_of(toks[j]) not in ("budget", "field", "other"):
+            return None
+        t = toks[j + 1]
+        if kind_of(t) == "text" and _ORG_NAME.search(t.text) and not re.search(r"\d", t.text) and len(t.text) <= 40:
+            return j + 1
+        return None
 
     def _read_goal(self, toks: list[Token], i: int) -> int:
         tok = toks[i]

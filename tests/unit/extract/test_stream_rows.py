@@ -72,3 +72,45 @@ def test_placeholder_rows_and_bookmarks_are_not_indicators() -> None:
     rows = _rows()
     assert [r[2] for r in rows] == ["公用经费控制率", "会议费控制率", "预算执行率"]
     assert rows[2][5] == "绩效创新型"
+
+
+COLUMN_ORDER = """2025年部门整体绩效目标表
+单位：万元
+部门（单位）名称
+
+年度预算申请
+
+市图书馆管理中心
+
+资金总额
+
+财政拨款
+
+86.00
+
+80.00
+
+年度绩效指标
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+数量指标
+
+图书借阅人次
+
+≥5万人次
+"""
+
+
+def test_a_unit_name_printed_after_the_next_label_is_the_unit() -> None:
+    forms = extract_stream(COLUMN_ORDER).forms
+    assert forms and forms[0].unit_name == "市图书馆管理中心"
+    assert all(ln.item != "市图书馆管理中心" for ln in forms[0].budget.lines)
