@@ -480,6 +480,7 @@ class StreamReader:
         self.grouped = False  # the block's sections are row groups under one row of column headings
         self.columns: list[str] = []
         self.items_run: list[Token] = []
+        self.run_label: Token | None = None  # the row label of amounts under fund headings (上年预算数)
         self.last_budget: Token | None = None
         self.block_amounts = 0
         self.doc_unit: str | None = None
@@ -1119,6 +1120,7 @@ class StreamReader:
         else:
             self.section = vocab.budget_block_name(tok.text)
         self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
+        self.run_label = None
 
     def _budget_token(self, tok: Token) -> None:
         self._budget_token_kind(tok)
@@ -1136,6 +1138,14 @@ class StreamReader:
             self.section = vocab.budget_section(text)
             self.item = None
             return
+        if vocab.is_budget_column(text) and len(self.items_run) >= 2 and self.block_amounts and \
+                self.item_amounts in (0, len(self.items_run)):
+            # 资金总额 | 上级资金 | … over rows labelled 上年预算数 / 年度预算数: the label of the next row
+            self.run_label, self.item_amounts = tok, 0
+            return
+        if vocab.is_budget_column(text) and len(self.items_run) >= 2 and not self.block_amounts:
+            self.run_label = tok  # the first row's label, right under the fund headings
+            return
         if vocab.is_budget_column(text):
             if self.item is not None and self.item_amounts:
                 self.columns, self.grouped = [], False
@@ -1150,7 +1160,8 @@ class StreamReader:
             if len(self.items_run) >= 2 and self.item_amounts < len(self.items_run):
                 # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
                 col = re.sub(r"^其中[:：]?", "", vocab.key(self.items_run[self.item_amounts].text))
-                line = BudgetLine(section=self.section, item=None, column=col, amount=amount)
+                label = vocab.key(self.run_label.text) if self.run_label is not None else None
+                line = BudgetLine(section=self.section, item=label, column=col, amount=amount)
                 line.evidence["amount"] = evidence(tok)
                 self.draft.form.budget.lines.append(line)
                 self.item_amounts += 1
@@ -1189,6 +1200,7 @@ class StreamReader:
                 vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(self.item.text)):
             self.items_run = self.items_run or [self.item]
             self.items_run.append(tok)
+            self.run_label = None
         else:
             self.items_run = []
         # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row

@@ -95,3 +95,21 @@ def test_a_column_heading_wrapped_after_its_period_word_is_one_heading() -> None
     cols = {(ln.item, ln.column) for ln in forms[0].budget.lines}
     assert ("资金总额", "全年预算数") in cols
     assert ("基本支出", "半年（程）计划执行数") in cols and ("基本支出", "全年（程）预算数") in cols
+
+
+FUND_COLUMNS = """项目支出绩效目标表
+项目名称城乡供水一体化改造
+项目资金（万元）资金来源资金总额上级资金本级资金
+上年预算数300.00200.00100.00
+年度预算数450.00250.00200.00
+一级指标二级指标三级指标指标值
+产出指标数量指标改造供水管网长度≥20公里
+"""
+
+
+def test_rows_under_fund_headings_are_labelled_by_their_period() -> None:
+    forms = extract_stream(FUND_COLUMNS).forms
+    lines = {(ln.item, ln.column, ln.amount) for ln in forms[0].budget.lines}
+    assert ("上年预算数", "资金总额", 300.0) in lines
+    assert ("年度预算数", "本级资金", 200.0) in lines
+    assert len(lines) == 6
