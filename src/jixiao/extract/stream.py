@@ -1273,10 +1273,27 @@ def _unglue_budget(toks: list[Token]) -> list[Token]:
     for tok in toks:
         spans = split_budget_run(tok.text)
         if spans is None:
-            out.append(tok)
+            out += _peel_closed_tail(tok)
             continue
         out += [sub_token(tok, a, b) for a, b in spans]
     return out
+
+
+_CLOSED_TAIL = sorted({*vocab.BASIS_VALUES, *vocab.CATEGORY_VALUES}, key=len, reverse=True)
+
+
+def _peel_closed_tail(tok: Token) -> list[Token]:
+    """A glued row's last cells from closed lists (指标值确定依据 计划标准, 指标分类 绩效基本型) cut off
+    its end: ``结转结余率9.8%计划标准绩效基本型`` → ``结转结余率9.8%`` | ``计划标准`` | ``绩效基本型``."""
+    tail: list[Token] = []
+    end = len(tok.text)
+    while True:
+        word = next((w for w in _CLOSED_TAIL if tok.text.endswith(w, 0, end)), None)
+        if word is None or end - len(word) < 4:
+            break
+        tail.insert(0, sub_token(tok, end - len(word), end))
+        end -= len(word)
+    return [sub_token(tok, 0, end), *tail] if tail else [tok]
 
 
 def _follows(prev_l1: str, l1: str) -> bool:

@@ -114,3 +114,20 @@ def test_a_unit_name_printed_after_the_next_label_is_the_unit() -> None:
     forms = extract_stream(COLUMN_ORDER).forms
     assert forms and forms[0].unit_name == "市图书馆管理中心"
     assert all(ln.item != "市图书馆管理中心" for ln in forms[0].budget.lines)
+
+
+GLUED_DEPT = """部门整体绩效目标表
+部门（单位）名称市商务局
+年度绩效指标一级指标二级指标三级指标指标值指标值确定依据指标分类
+运行成本公用经费控制公用经费控制率90%计划标准绩效基本型
+管理效率预算执行预算执行率95%计划标准绩效基本型
+政府采购执行率100%行业标准绩效创新型
+"""
+
+
+def test_closed_list_cells_are_cut_off_the_end_of_a_glued_row() -> None:
+    forms = extract_stream(GLUED_DEPT).forms
+    rows = [(i.level3, i.target, i.basis, i.category) for i in forms[0].indicators]
+    assert rows == [("公用经费控制率", "90%", "计划标准", "绩效基本型"),
+                    ("预算执行率", "95%", "计划标准", "绩效基本型"),
+                    ("政府采购执行率", "100%", "行业标准", "绩效创新型")]
