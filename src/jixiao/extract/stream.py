@@ -365,6 +365,8 @@ def split_labels(tok: Token) -> list[Token]:
             pos += n
         return out
     m = _LABEL_START.match(text)
+    if m is None and (m := _LABEL_AT.match(text)) is not None and (len(m.group()) < 4 or not _LABEL_START.search(text, m.end())):
+        return [tok]  # 项目编码————项目名称招商引资: a label of no field first, split only before a field's label
     if not m or len(text) - m.end() < 2:
         return [tok]
     cuts = [0, m.end()]

@@ -131,3 +131,10 @@ def test_closed_list_cells_are_cut_off_the_end_of_a_glued_row() -> None:
     assert rows == [("公用经费控制率", "90%", "计划标准", "绩效基本型"),
                     ("预算执行率", "95%", "计划标准", "绩效基本型"),
                     ("政府采购执行率", "100%", "行业标准", "绩效创新型")]
+
+
+def test_a_glued_header_row_starting_with_a_label_of_no_field() -> None:
+    text = ("项目绩效目标表\n项目编码————项目名称社区养老服务补贴\n"
+            "一级指标二级指标三级指标指标值\n产出指标数量指标服务老人人数≥300人\n")
+    forms = extract_stream(text).forms
+    assert forms and forms[0].project_name == "社区养老服务补贴"
