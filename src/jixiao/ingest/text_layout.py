@@ -534,6 +534,9 @@ def _side_sections(frags: list[list[Frag]], out: list[str], geo: list[list[Frag]
     i = 0
     while i < n:
         fs = frags[i]
+        if len(fs) >= 2 and geo[i] and len(geo[i]) == len(fs) and _inline_section(geo, frags, out, i):
+            i += 1
+            continue
         if not (len(fs) == 1 and geo[i] and out[i] == fs[0].text and _left_of_rows(geo, frags, out, i)):
             i += 1
             continue
@@ -561,6 +564,25 @@ def _side_sections(frags: list[list[Frag]], out: list[str], geo: list[list[Frag]
             if r not in pieces and out[r] and len(frags[r]) >= 2:  # rows with no amount stay as printed
                 out[r] = "\t".join([label] + [f.text for f in frags[r]])
         i = hi + 1
+
+
+def _inline_section(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], i: int) -> bool:
+    """A block label printed on the middle row of its block (``项目资金（万元）  上年预算数  560.00`` with
+    ``资金来源 …`` above and ``年度预算数 …`` below, both starting right of it): written as the first
+    cell of the rows above and below it as well."""
+    left = geo[i][0]
+    label = frags[i][0].text
+    if not (vocab.is_budget_block_label(label) or vocab.budget_section(label)) or not out[i] or "\t" in out[i]:
+        return False  # no block label, or a line another step has rewritten
+    d = 1
+    while i - d >= 0 and i + d < len(frags) and all(
+            len(frags[r]) >= 2 and _right_of(geo, out, r, left) for r in (i - d, i + d)):
+        d += 1
+    if d == 1:
+        return False
+    for r in [*range(i - d + 1, i), *range(i + 1, i + d)]:
+        out[r] = "\t".join([label] + [f.text for f in frags[r]])
+    return True
 
 
 def _right_of(geo: list[list[Frag]], out: list[str], r: int, left: Frag) -> bool:

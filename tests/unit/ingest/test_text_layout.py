@@ -104,3 +104,22 @@ def test_ingest_reads_a_layout_copy_as_a_table(tmp_path: Path) -> None:
     doc = ingest_text(p)
     tables = [b for b in doc.blocks if isinstance(b, Table)]
     assert tables and any("病害处置合格率" in c.text for t in tables for r in t.rows for c in r)
+
+
+BLOCK_ON_MIDDLE_ROW = """\
+                    项目支出绩效目标表
+  项目名称                      社区图书室建设
+             资金来源      资金总额           上级资金          本级资金
+项目资金（万元）     上年预算数          90.00        50.00             40.00
+             年度预算数          120.00       70.00             50.00
+ 一级指标        二级指标              三级指标                 指标值
+ 产出指标        数量指标              新建图书室数量           ≥6个
+   效益指标      社会效益指标          居民借阅人次             ≥2万人次
+"""
+
+
+def test_a_block_label_on_the_middle_row_heads_every_row_of_its_block() -> None:
+    rows = _rows(BLOCK_ON_MIDDLE_ROW)
+    assert ["项目资金（万元）", "资金来源", "资金总额", "上级资金", "本级资金"] in rows
+    assert ["项目资金（万元）", "上年预算数", "90.00", "50.00", "40.00"] in rows
+    assert ["项目资金（万元）", "年度预算数", "120.00", "70.00", "50.00"] in rows
