@@ -303,7 +303,12 @@ class _Table:
         labels = _join_pieces(pieces)
         lines = {lo for lo, hi, _ in labels for lo in range(lo, hi + 1)}
         single = {lo for lo, hi, text in labels if lo == hi and _is_level_name(text)}
-        return {ln for ln in single if (ln - 1 in lines or ln + 1 in lines)}
+        cores = {ln for ln, fs in by_line.items() if any(k == self.core for _, k in fs)}
+
+        def packed(ln: int) -> bool:  # another label of the column one line away, or two with no row between
+            return ln - 1 in lines or ln + 1 in lines or any(
+                nb in lines and (ln + nb) // 2 not in cores for nb in (ln - 2, ln + 2))
+        return {ln for ln in single if ln not in cores and packed(ln)}
 
     def _complete(self, row: _Row) -> bool:
         """A row whose next core line is a new row: its name and its value are both printed already."""
@@ -318,7 +323,8 @@ class _Table:
             if set(r.cells) == {self.core} and len(rows) > 1:
                 above = rows[k - 1] if k > 0 and rows[k - 1].bottom >= r.top - 1 else None
                 below = rows[k + 1] if k + 1 < len(rows) and rows[k + 1].top <= r.bottom + 1 else None
-                target = above if above is not None and not _ends_name(above.cells[self.core][-1].text) else below
+                above_name = above.cells.get(self.core) if above is not None else None
+                target = above if above_name and not _ends_name(above_name[-1].text) else below
                 if target is None or len(target.cells) < 2:
                     k += 1
                     continue

@@ -123,3 +123,26 @@ def test_a_block_label_on_the_middle_row_heads_every_row_of_its_block() -> None:
     assert ["项目资金（万元）", "资金来源", "资金总额", "上级资金", "本级资金"] in rows
     assert ["项目资金（万元）", "上年预算数", "90.00", "50.00", "40.00"] in rows
     assert ["项目资金（万元）", "年度预算数", "120.00", "70.00", "50.00"] in rows
+
+
+NAME_WITHOUT_VALUE = """\
+                    项目支出绩效目标表
+  项目名称                      河道保洁
+ 一级指标        二级指标              三级指标                 指标值
+                 数量指标              保洁河道长度             ≥30公里
+ 产出指标        质量指标              保洁达标率               ≥95%
+                 时效指标              保洁及时率               100%
+                 经济效益
+ 效益指标
+                 社会效益
+                                       群众满意的河道环境
+ 满意度指标      服务对象满意度指标    群众满意度               ≥90%
+"""
+
+
+def test_a_name_line_under_rows_with_no_name_does_not_break_the_rows() -> None:
+    rows = _rows(NAME_WITHOUT_VALUE)
+    by_l2 = {r[1]: r for r in rows if len(r) > 3}
+    assert by_l2["质量指标"][0] == "产出指标" and by_l2["时效指标"][0] == "产出指标"
+    assert by_l2["经济效益"][0] == "效益指标" and by_l2["社会效益"][0] == "效益指标"
+    assert "群众满意度" in by_l2["服务对象满意度指标"][2]
