@@ -491,8 +491,7 @@ def _wrapped_cells(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[
         if not above:
             continue
         top = frags[above[0]][0]
-        k = next((k for k, f in enumerate(fs) if _overlap(f, top) or (
-            len(narrow[i]) == len(fs) and _overlap(narrow[i][k], narrow[above[0]][0]))), None)
+        k = _overlapping(fs, top, narrow[i], narrow[above[0]])
         pieces_a = [frags[j][0].text for j in above]
         pieces_b = [frags[j][0].text for j in below]
         if k is None:
@@ -511,6 +510,19 @@ def _not_left_of(frags: list[list[Frag]], narrow: list[list[Frag]], j: int, i: i
     if frags[j][0].x1 <= frags[i][0].x0:
         return False
     return not (narrow[j] and narrow[i] and narrow[j][0].x1 <= narrow[i][0].x0)
+
+
+def _overlapping(fs: list[Frag], piece: Frag, narrow_fs: list[Frag], narrow_piece: list[Frag]) -> int | None:
+    """The cell of a row a wrapped piece belongs to: the one it overlaps most, measured in character
+    positions when both metrics cut the line alike (a viewer's copy), else in display columns."""
+    def overlap(a: Frag, b: Frag) -> float:
+        return min(a.x1, b.x1) - max(a.x0, b.x0)
+    if len(narrow_fs) == len(fs) and narrow_piece:
+        scores = [overlap(f, narrow_piece[0]) for f in narrow_fs]
+    else:
+        scores = [overlap(f, piece) for f in fs]
+    best = max(range(len(fs)), key=lambda k: scores[k], default=None)
+    return best if best is not None and scores[best] > 0 else None
 
 
 def _label_line(text: str) -> bool:
@@ -555,7 +567,8 @@ def _side_sections(frags: list[list[Frag]], out: list[str], geo: list[list[Frag]
                 pieces.append(j)
             j += 1
         label = "".join(frags[p][0].text for p in pieces)
-        if (len(pieces) < 2 and not vocab.budget_fund(label)) or not (
+        if (len(pieces) < 2 and not (vocab.budget_fund(label) or vocab.is_budget_block_label(label)
+                                     or vocab.budget_section(label))) or not (
                 vocab.is_budget_block_label(label) or vocab.budget_section(label) or vocab.header_field(label)
                 or vocab.budget_fund(label) or vocab.goal_field(label)):
             i += 1

@@ -146,3 +146,28 @@ def test_a_name_line_under_rows_with_no_name_does_not_break_the_rows() -> None:
     assert by_l2["质量指标"][0] == "产出指标" and by_l2["时效指标"][0] == "产出指标"
     assert by_l2["经济效益"][0] == "效益指标" and by_l2["社会效益"][0] == "效益指标"
     assert "群众满意度" in by_l2["服务对象满意度指标"][2]
+
+
+SIDE_BLOCK = """\
+            项目支出绩效目标申报表
+项目名称                      2024年乡村学校营养餐补助
+           年度资金总额                                           500,000.00
+           其中：财政拨款                                          450,000.00
+资金情况（元）
+             其中：一般公共预算                                    450,000.00
+              其他资金                                              50,000.00
+       为全县乡村学校学生提供营养餐，覆盖学生3000人以上，营养餐供应天数达到
+年度目标   200天以上，学生满意度达到90%以上。
+       营养改善计划落实到位。
+ 一级指标        二级指标              三级指标                 指标值
+ 产出指标        数量指标              覆盖学生人数             ≥3000人
+"""
+
+
+def test_a_lone_block_label_heads_the_rows_centred_on_it() -> None:
+    rows = _rows(SIDE_BLOCK)
+    assert ["资金情况（元）", "年度资金总额", "500,000.00"] in rows
+    assert ["资金情况（元）", "其他资金", "50,000.00"] in rows
+    assert ["资金情况（元）", "其中：一般公共预算", "450,000.00"] in rows
+    goal = next(r for r in rows if r[0] == "年度目标")
+    assert goal[1].startswith("为全县乡村学校") and goal[1].endswith("营养改善计划落实到位。")
