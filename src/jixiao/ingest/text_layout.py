@@ -52,6 +52,7 @@ class Frag:
     x0: int
     x1: int
     text: str
+    wide: bool = True  # positions in display columns (else in characters)
 
     @property
     def mid(self) -> float:
@@ -81,7 +82,7 @@ def fragments(line: str, no: int = 0, *, wide: bool = True) -> list[Frag]:
                 buf.append(ch)
         else:
             if start is not None and spaces >= MIN_GAP:
-                out.append(Frag(no, start, x - spaces, "".join(buf).strip()))
+                out.append(Frag(no, start, x - spaces, "".join(buf).strip(), wide))
                 start, buf = None, []
             if start is None:
                 start, buf = x, []
@@ -90,7 +91,7 @@ def fragments(line: str, no: int = 0, *, wide: bool = True) -> list[Frag]:
         x += w
     if start is not None:
         out.append(Frag(no, start, x - spaces, "".join(buf).strip()))
-    return [f for f in out if f.text]
+    return [Frag(f.line, f.x0, f.x1, f.text, wide) for f in out if f.text]
 
 
 def looks_layout(text: str) -> bool:
@@ -215,7 +216,30 @@ class _Table:
             self.bounds[1] = (header[0].x0, self.bounds[1][1])
         self.labels = [k for k, r in enumerate(self.roles) if r in LABEL_ROLES]
         self.core = self._core_column()
-        self.placed = [(f, self._column(f)) for f in body]
+        self.placed = [(p, self._column(p)) for f in body for p in self._split(f)]
+
+    def _split(self, f: Frag) -> list[Frag]:
+        """A fragment whose single-spaced parts lie under different columns (a tight copy that left
+        one space between two cells: ``12月31日前 工作经验``) cut into those cells."""
+        if " " not in f.text:
+            return [f]
+        parts: list[Frag] = []
+        x = f.x0
+        for word in f.text.split(" "):
+            w = sum(char_width(c) if f.wide else 1 for c in word)
+            if word:
+                parts.append(Frag(f.line, x, x + w, word, f.wide))
+            x += w + 1
+        merged: list[Frag] = []
+        for p in parts:
+            if merged and self._column(merged[-1]) == self._column(p):
+                last = merged[-1]
+                merged[-1] = Frag(f.line, last.x0, p.x1, last.text + " " + p.text, f.wide)
+            else:
+                merged.append(p)
+        if len(merged) < 2 or any(len(re.findall(r"[\u4e00-\u9fff]", m.text)) < 2 for m in merged):
+            return [f]  # ≥ 95%, 双随机 一公开: one cell
+        return merged
 
     @staticmethod
     def _bounds(header: list[Frag]) -> list[tuple[float, float]]:

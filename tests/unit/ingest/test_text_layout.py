@@ -171,3 +171,18 @@ def test_a_lone_block_label_heads_the_rows_centred_on_it() -> None:
     assert ["资金情况（元）", "其中：一般公共预算", "450,000.00"] in rows
     goal = next(r for r in rows if r[0] == "年度目标")
     assert goal[1].startswith("为全县乡村学校") and goal[1].endswith("营养改善计划落实到位。")
+
+
+def test_cells_one_space_apart_under_different_columns_are_cut() -> None:
+    text = """\
+                    项目支出绩效目标表
+  项目名称                      招商推介活动
+一级指标     二级指标       三级指标              指标值     指标值确定依据
+             数量指标       推介活动场次          ≥ 3场      工作计划
+产出指标
+             时效指标       活动完成时间          12月31日前 工作经验
+效益指标   社会效益指标     企业投资意向          明显增强   工作经验
+"""
+    rows = _rows(text)
+    assert ["产出指标", "时效指标", "活动完成时间", "12月31日前", "工作经验"] in rows
+    assert ["产出指标", "数量指标", "推介活动场次", "≥ 3场", "工作计划"] in rows  # ≥ 3场: one cell
