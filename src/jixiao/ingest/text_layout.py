@@ -108,9 +108,10 @@ def looks_layout(text: str) -> bool:
     return indented >= LAYOUT_SHARE * len(lines) and gapped >= LAYOUT_SHARE * len(lines) and len(set(gaps)) >= 3
 
 
-def delayout(text: str) -> str:
-    """Tab-separated rows from a layout-preserved text (module doc); other text comes back unchanged."""
-    if not looks_layout(text):
+def delayout(text: str, *, force: bool = False) -> str:
+    """Tab-separated rows from a layout-preserved text (module doc); other text comes back unchanged
+    (``force``: read it as layout-preserved whatever ``looks_layout`` says)."""
+    if not force and not looks_layout(text):
         return text
     lines = text.split("\n")
     frags = [fragments(ln, i) for i, ln in enumerate(lines)]
@@ -550,7 +551,8 @@ def _overlapping(fs: list[Frag], piece: Frag, narrow_fs: list[Frag], narrow_piec
 
 
 def _label_line(text: str) -> bool:
-    return bool(vocab.header_field(text) or vocab.goal_field(text))
+    return len(text) <= 12 and bool(vocab.header_field(text) or vocab.goal_field(text) or vocab.other_label(text)
+                                    or vocab.is_unextracted_label(text) or vocab.is_descriptive_label(text))
 
 
 def _lone(frags: list[list[Frag]], out: list[str], j: int) -> bool:
@@ -597,6 +599,9 @@ def _side_sections(frags: list[list[Frag]], out: list[str], geo: list[list[Frag]
                 or vocab.budget_fund(label) or vocab.goal_field(label)):
             i += 1
             continue
+        if len(pieces) >= 2 and _label_beside_text(geo, frags, out, pieces, left, label):
+            i = pieces[-1] + 1
+            continue
         lo, hi = _span(geo, frags, out, pieces, left)
         if hi == lo:
             i += 1
@@ -604,9 +609,31 @@ def _side_sections(frags: list[list[Frag]], out: list[str], geo: list[list[Frag]
         for p in pieces:
             out[p] = ""
         for r in range(lo, hi + 1):
-            if r not in pieces and out[r] and len(frags[r]) >= 2:  # rows with no amount stay as printed
+            between = pieces[0] < r < pieces[-1]  # 部门（单位） / 江门市…局 / 名称: the value between the label's pieces
+            if r not in pieces and out[r] and (len(frags[r]) >= 2 or between and frags[r]):
+                # rows with no amount stay as printed
                 out[r] = "\t".join([label] + [f.text for f in frags[r]])
         i = hi + 1
+
+
+def _label_beside_text(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], pieces: list[int],
+                       left: Frag, label: str) -> bool:
+    """A wrapped label (中长期目 / 标) beside a wrapped text whose lines run above, between and below
+    its pieces: one row, the label and the text's lines joined in order."""
+    inner = [r for r in range(pieces[0] + 1, pieces[-1]) if r not in pieces]
+    if not inner or not all(len(frags[r]) == 1 and out[r] and _right_of(geo, out, r, left) for r in inner):
+        return False
+    lo, hi = pieces[0], pieces[-1]
+    while lo - 1 >= 0 and hi + 1 < len(frags) and all(
+            len(frags[r]) == 1 and out[r] and _right_of(geo, out, r, left) and not _label_line(frags[r][0].text)
+            for r in (lo - 1, hi + 1)):
+        lo, hi = lo - 1, hi + 1
+    lines = [r for r in range(lo, hi + 1) if r not in pieces]
+    at = inner[len(inner) // 2]
+    for r in range(lo, hi + 1):
+        out[r] = ""
+    out[at] = label + "\t" + _join([frags[r][0].text for r in lines])
+    return True
 
 
 def _inline_section(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], i: int) -> bool:
@@ -651,8 +678,10 @@ def _span(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], pieces
 
 def _row_start(geo: list[list[Frag]], frags: list[list[Frag]], out: list[str], i: int) -> float:
     """Where the rows next to line ``i`` start (their first fragment), or infinity."""
-    starts = [geo[j][0].x0 for j in (i - 1, i + 1)
-              if 0 <= j < len(frags) and len(frags[j]) >= 2 and out[j] and geo[j]]
+    near = [j for j in (i - 1, i + 1) if 0 <= j < len(frags) and out[j] and geo[j] and frags[j]]
+    rows = [j for j in near if len(frags[j]) >= 2]
+    # a lone value between the two pieces of its wrapped label (部门（单位） / 江门市…局 / 名称) when no row is near
+    starts = [geo[j][0].x0 for j in rows or [j for j in near if not _label_line(frags[j][0].text)]]
     return min(starts) if starts else float("inf")
 
 

@@ -186,3 +186,31 @@ def test_cells_one_space_apart_under_different_columns_are_cut() -> None:
     rows = _rows(text)
     assert ["产出指标", "时效指标", "活动完成时间", "12月31日前", "工作经验"] in rows
     assert ["产出指标", "数量指标", "推介活动场次", "≥ 3场", "工作计划"] in rows  # ≥ 3场: one cell
+
+
+WRAPPED_LABELS = """\
+                   部门整体支出绩效目标表
+
+部门（单位）
+                          市场监督管理局
+  名称
+
+         负责全市市场综合监督管理，统一登记市场主体，组织市场监管综合
+ 部门职能
+         执法，监督管理市场秩序。
+     1、完成食品安全监督抽检，抽检合格率保持在98%以上；2、特种设备
+中长期目
+     定期检验率达到98%以上；3、企业开办时间压缩至1个工作日以内，
+  标
+                   市场主体总量稳步增长。
+一级指标   二级指标         三级指标             指标值
+产出指标   数量指标         食品安全监督抽检批次 ≥4800批次
+"""
+
+
+def test_labels_wrapped_around_their_value_are_joined_with_it() -> None:
+    rows = [ln.split("\t") for ln in delayout(WRAPPED_LABELS, force=True).split("\n") if "\t" in ln]
+    assert ["部门（单位）名称", "市场监督管理局"] in rows
+    assert ["部门职能", "负责全市市场综合监督管理，统一登记市场主体，组织市场监管综合执法，监督管理市场秩序。"] in rows
+    goal = next(r for r in rows if r[0] == "中长期目标")
+    assert goal[1].startswith("1、完成食品安全") and goal[1].endswith("市场主体总量稳步增长。")
