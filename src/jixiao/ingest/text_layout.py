@@ -21,9 +21,16 @@ This module undoes that linearization before the text readers see it (``ingest.t
    label centred on line ``L`` over a span starting at row top ``A`` ends where the row
    bottom is nearest to ``2L - A``; wrapped label pieces whose join is a framework name are
    joined first; every row of the span then repeats the label;
-5. outside indicator tables, a line with several fragments becomes a tab-separated row, and
-   a lone left-hand label between two lines of right-hand text (年度目标 centred beside its
-   wrapped value) is joined to them.
+5. outside indicator tables, a line with several fragments becomes a tab-separated row; a
+   cell wrapped around its row (lone lines at the same distance above and below, in its
+   column) is joined into it; a label printed left of its rows (项目资金（万元）, 资金情况,
+   财政拨款), centred on them or wrapped around them (``项目资金（万`` / ``元）``), becomes the
+   first cell of every row it spans; a label wrapped around its value is joined with it.
+
+Which position metric the producer used (display columns or characters, as pdftotext) is
+decided per table by how well the body lines up under the header. A header whose roles
+repeat heads tables printed side by side; each is read from its own columns. In a tight
+copy, two cells one space apart under different columns are cut apart.
 
 The result is tab-separated text with **the same line numbers** as the input (each row is
 written on the line of its first fragment, the lines it consumed are left empty), so
@@ -269,10 +276,8 @@ class _Table:
     def misalignment(self) -> float:
         """How far body fragments sit from their column's header (left, centre or right aligned):
         the lower of the two position metrics is the one the producer used."""
-        header = [b for b in self.bounds]
         cost = 0.0
         for f, k in self.placed:
-            a, b = header[k]
             h = self.heads[k] if k < len(self.heads) else None
             if h is None:
                 continue
@@ -375,29 +380,23 @@ class _Table:
 
     # -- label spans ---------------------------------------------------------------------
 
-    def label_spans(self, rows: list[_Row], col: int, parents: list[tuple[int, int]],
-                    ends: set[int] | None = None) -> list[tuple[int, int, str]]:
+    def label_spans(self, rows: list[_Row], col: int, ends: set[int] | None = None) -> list[tuple[int, int, str]]:
         """``(first row, last row, text)`` of each centred label in ``col`` (module doc, step 4);
         ``ends``: the rows a span may end on (the ends of the finer label column's spans)."""
-        pieces = sorted((f for f, k in self.placed if k == col), key=lambda f: f.line)
-        labels = _join_pieces(pieces)
+        labels = _join_pieces(sorted((f for f, k in self.placed if k == col), key=lambda f: f.line))
         spans: list[tuple[int, int, str]] = []
-        start = 0
+        start, last = 0, len(rows) - 1
         for n, (lo, hi, text) in enumerate(labels):
             centre = (lo + hi) / 2
             at = _row_index(rows, centre)
-            parent = next(((a, b) for a, b in parents if a <= math.ceil(at) <= b), (0, len(rows) - 1))
-            if start < parent[0]:
-                start = parent[0]
-            start = min(start, max(math.floor(at), parent[0]), len(rows) - 1)
-            limit = parent[1]
-            if n + 1 < len(labels):
-                nxt = _row_index(rows, (labels[n + 1][0] + labels[n + 1][1]) / 2)
-                if math.ceil(nxt) <= parent[1]:
-                    limit = min(limit, math.floor(nxt) - 1)
-            low = min(max(math.floor(at), start), len(rows) - 1)
+            start = min(start, max(math.floor(at), 0), last)
+            limit = last
+            if n + 1 < len(labels):  # the next label's span must still hold its own row
+                limit = math.floor(_row_index(rows, (labels[n + 1][0] + labels[n + 1][1]) / 2)) - 1
+            low = min(max(math.floor(at), start), last)
             limit = max(limit, low)
-            want = 2 * centre + 0.5 - rows[start].top  # a centred label is printed on the line above a half-line centre
+            # centred: the span's bottom mirrors its top about the label (printed on the upper line of a half-line centre)
+            want = 2 * centre + 0.5 - rows[start].top
             allowed = [r for r in range(low, limit + 1) if not ends or r in ends] or list(range(low, limit + 1))
             best = min(allowed, key=lambda r: (abs(rows[r].bottom - want), r))
             spans.append((start, best, text))
@@ -414,7 +413,7 @@ class _Table:
         ends: set[int] = set()
         for col in sorted(self.labels, key=lambda k: ("lead", "level1", "key_task", "level2").index(self.roles[k]),
                           reverse=True):  # finest first: a coarser span ends where a finer one does
-            spans = self.label_spans(rows, col, [], ends) if rows else []
+            spans = self.label_spans(rows, col, ends) if rows else []
             for a, b, text in spans:
                 for r in range(a, b + 1):
                     grid[r][col] = text
