@@ -241,10 +241,26 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 i += k
                 done = True
                 break
+        if not done and i + 1 < len(toks) and _wrapped_level(toks[i], toks[i + 1]):
+            out.append(_merge(toks[i:i + 2], lines))
+            i += 2
+            done = True
         if not done:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _wrapped_level(a: Token, b: Token) -> bool:
+    """A long level name wrapped in its cell (社会公众或服务对象满意 / 度指标): each piece alone on its
+    line, the next line, the join a framework name and the first piece none."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or len(b.text) > 6:
+        return False
+    if not (re.fullmatch(rf"[{_CJK}（）()]+", a.text) and re.fullmatch(rf"[{_CJK}（）()]+", b.text)):
+        return False
+    joined = a.text + b.text
+    level = framework.canonical_level1(joined) or framework.canonical_level2(joined)
+    return bool(level) and not (framework.canonical_level1(a.text) or framework.canonical_level2(a.text))
 
 
 def sub_token(tok: Token, a: int, b: int) -> Token:

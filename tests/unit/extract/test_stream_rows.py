@@ -138,3 +138,12 @@ def test_a_glued_header_row_starting_with_a_label_of_no_field() -> None:
             "一级指标二级指标三级指标指标值\n产出指标数量指标服务老人人数≥300人\n")
     forms = extract_stream(text).forms
     assert forms and forms[0].project_name == "社区养老服务补贴"
+
+
+def test_a_long_level_name_wrapped_in_its_cell_is_one_level() -> None:
+    text = ("项目支出绩效目标表\n项目名称 社区养老服务补助\n一级指标 二级指标 三级指标 指标值\n"
+            "产出指标\n数量指标\n服务老人人数 ≥300人\n效益指标\n社会公众或服务对象满意\n度指标\n老人满意度 ≥90%\n")
+    forms = extract_stream(text).forms
+    last = forms[0].indicators[-1]
+    assert last.level3 == "老人满意度" and last.level2 and last.level2.endswith("满意度指标")
+    assert [i.level3 for i in forms[0].indicators] == ["服务老人人数", "老人满意度"]
