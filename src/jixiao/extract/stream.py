@@ -33,7 +33,7 @@ from jixiao.domain import framework, vocab
 from jixiao.extract.budget_glued import split_budget_run
 from jixiao.extract.budget_text import fund_phrases
 from jixiao.extract.rows import looks_like_value
-from jixiao.extract.stream_tokens import Token, sub_token, tokenize
+from jixiao.extract.stream_tokens import Token, merge_tokens, sub_token, tokenize
 from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.domain.values import clean_cell, normalize_value_text, parse_amount, parse_value, year_from_text
 
@@ -464,7 +464,7 @@ class StreamReader:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.toks = _unglue_budget(tokenize(text))
+        self.toks = _join_name_tails(_unglue_budget(tokenize(text)), self.lines)
         self.glued = self._glued_style()
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
@@ -1296,6 +1296,34 @@ def _peel_closed_tail(tok: Token) -> list[Token]:
         tail.insert(0, sub_token(tok, end - len(word), end))
         end -= len(word)
     return [sub_token(tok, 0, end), *tail] if tail else [tok]
+
+
+def _join_name_tails(toks: list[Token], lines: list[str]) -> list[Token]:
+    """The last one or two characters of a name wrapped onto a line of their own, right before the
+    row's value (补助社区居家养老服务中心（站）数 / 量 / ≥86个): joined to the name."""
+    out: list[Token] = []
+    for k, tok in enumerate(toks):
+        prev = out[-1] if out else None
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if prev is not None and nxt is not None and _name_tail(prev, tok, nxt):
+            out[-1] = merge_tokens([prev, tok], lines)
+            continue
+        out.append(tok)
+    return out
+
+
+def _name_tail(prev: Token, tok: Token, nxt: Token) -> bool:
+    if not (tok.line == prev.line + 1 and tok.line_tokens == 1 and prev.line_tokens == 1 and nxt.line > tok.line):
+        return False
+    if not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", tok.text) or not re.fullmatch(r"[\u4e00-\u9fff（）()、“”\"]{4,}", prev.text):
+        return False
+    key = vocab.key(tok.text)
+    if key in vocab.VALUE_KIND_WORDS or key in vocab.QUALITATIVE_VALUES or kind_of(tok) != "text" or \
+            kind_of(prev) != "text" or _is_value(prev.text):
+        return False
+    if vocab.budget_fund(prev.text) or vocab.budget_fund(prev.text + tok.text) or key in vocab.GENERIC_ITEMS:
+        return False  # a funding block's rows
+    return _is_value(nxt.text) and not _is_value(tok.text) and not re.fullmatch(rf"{_NUM}", nxt.text.strip())
 
 
 def _follows(prev_l1: str, l1: str) -> bool:

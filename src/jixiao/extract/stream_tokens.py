@@ -166,7 +166,7 @@ def _join_vertical(toks: list[Token], lines: list[str]) -> list[Token]:
         while j < len(toks) and _SINGLE_CJK.match(toks[j].text) and (j == i or toks[j].line - toks[j - 1].line <= 2):
             j += 1
         if j - i >= 2:
-            out += [_merge(toks[i + a:i + b], lines) for a, b in _segments("".join(t.text for t in toks[i:j]))]
+            out += [merge_tokens(toks[i + a:i + b], lines) for a, b in _segments("".join(t.text for t in toks[i:j]))]
             i = j
         else:
             out.append(toks[i])
@@ -192,7 +192,8 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return got if got and len(got) >= 2 and (got[0][1] > 1 or len(got) >= 2) else [(0, n)]
 
 
-def _merge(parts: list[Token], lines: list[str]) -> Token:
+def merge_tokens(parts: list[Token], lines: list[str]) -> Token:
+    """Tokens that are pieces of one cell (wrapped, padded, vertical) as one token."""
     first, last = parts[0], parts[-1]
     text = "".join(p.text for p in parts)
     if first.line == last.line:  # 项??目??名??称: the source span keeps the padding
@@ -237,12 +238,12 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 continue
             joined = "".join(p.text for p in parts)
             if (known_label(joined) and not all(known_label(p.text) for p in parts)) or _period_heading(parts, joined):
-                out.append(_merge(parts, lines))
+                out.append(merge_tokens(parts, lines))
                 i += k
                 done = True
                 break
         if not done and i + 1 < len(toks) and _wrapped_level(toks[i], toks[i + 1]):
-            out.append(_merge(toks[i:i + 2], lines))
+            out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
         if not done:

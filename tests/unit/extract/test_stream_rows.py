@@ -147,3 +147,10 @@ def test_a_long_level_name_wrapped_in_its_cell_is_one_level() -> None:
     last = forms[0].indicators[-1]
     assert last.level3 == "老人满意度" and last.level2 and last.level2.endswith("满意度指标")
     assert [i.level3 for i in forms[0].indicators] == ["服务老人人数", "老人满意度"]
+
+
+def test_the_tail_of_a_wrapped_name_before_its_value_joins_the_name() -> None:
+    text = ("项目支出绩效目标表\n项目名称 社区养老服务补助\n一级指标 二级指标 三级指标 指标值\n"
+            "产出指标\n数量指标\n补助社区居家养老服务中心数\n量\n≥86个\n上门服务人次 ≥3.6万人次\n")
+    names = [i.level3 for i in extract_stream(text).forms[0].indicators]
+    assert names == ["补助社区居家养老服务中心数量", "上门服务人次"]
