@@ -61,10 +61,11 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     for page in src.needs_ocr:
         doc.flag(Severity.ERROR, "page_needs_ocr", f"page {page.number}: {page.reason}; OCR was not run", field=None,
                  page=page.number)
-    if any(r.context.get("suspect") for r in regions) and not stats.get("ocr_pages"):
+    doc.source.ocr_pages = int(stats.get("ocr_pages") or 0)
+    if any(r.suspect for r in regions) and not doc.source.ocr_pages:
         # a text layer (or text export) that reads like OCR output: repairs were applied,
         # and reconcile treats every value as read by OCR (confidence.ocr_context)
-        stats["garbled_text"] = True
+        doc.source.text_looks_like_ocr = True
         doc.flag(Severity.INFO, "text_looks_like_ocr",
                  "the text reads like OCR output (garbled names): repairs applied, confidence lowered", field=None)
     if not forms:

@@ -21,7 +21,7 @@ KIND_VARIANT = {"docx": "docx", "xlsx": "xlsx", "html": "html", "text": "text"}
 def variant_for(kind: str, doc: Document) -> str:
     """A PDF that needed OCR is a ``scanned`` input, else ``digital``."""
     if kind == "pdf":
-        return "scanned" if doc.stats.get("ocr_pages") else "digital"
+        return "scanned" if doc.source and doc.source.ocr_pages else "digital"
     return KIND_VARIANT[kind]
 
 
