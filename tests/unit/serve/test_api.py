@@ -252,3 +252,51 @@ def _zip(files: dict[str, str]) -> bytes:
         for k, v in files.items():
             z.writestr(k, v)
     return buf.getvalue()
+
+
+def test_golden_export_cli_writes_the_same_folder_as_the_api(client, tmp_path: Path) -> None:
+    """`jixiao golden export JOB --data-dir DIR -o GOLDEN`: the label and input, passing golden check."""
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+    from jixiao.evaluate.render.cli import check_folder
+
+    job_id = done_job(client)
+    client.patch(f"/v1/documents/{job_id}", json={"corrections": [
+        {"op": "set", "path": "forms/0/indicators/1/target", "value": "≥99%"}]})
+    out = tmp_path / "exported"
+    r = CliRunner().invoke(app, ["golden", "export", job_id, "--data-dir", str(client.data_dir), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    [folder] = [p for p in out.iterdir() if p.is_dir()]
+    assert check_folder(folder) == ([], [])
+    assert load_document(folder / "label.json").forms[0].indicators[1].target == "≥99%"
+    missing = CliRunner().invoke(app, ["golden", "export", "nope", "--data-dir", str(client.data_dir), "-o", str(out)])
+    assert missing.exit_code == 1 and "nope" in missing.output
+    nodb = CliRunner().invoke(app, ["golden", "export", job_id, "--data-dir", str(tmp_path / "empty"), "-o", str(out)])
+    assert nodb.exit_code == 2 and "jobs.sqlite3" in nodb.output
+
+
+def test_review_endpoint_reviews_the_corrected_document(client) -> None:
+    job_id = done_job(client)
+    first = client.post(f"/v1/documents/{job_id}/review")
+    assert first.status_code == 200, first.text
+    codes = {f["code"] for form in first.json()["forms"] for f in form["findings"]}
+    assert "missing_level2" not in codes
+    doc = client.get(f"/v1/documents/{job_id}").json()["result"]
+    sat = [k for k, i in enumerate(doc["forms"][0]["indicators"]) if "满意" in (i.get("level1") or "") + (i.get("level2") or "")]
+    assert sat, "s000 has satisfaction indicators"
+    client.patch(f"/v1/documents/{job_id}", json={"corrections": [
+        {"op": "delete", "path": f"forms/0/indicators/{k}"} for k in reversed(sat)]})
+    after = client.post(f"/v1/documents/{job_id}/review").json()
+    assert any(f["code"] == "missing_level2" for f in after["forms"][0]["findings"])
+    assert client.post("/v1/documents/nope/review").status_code == 404
+
+
+def test_suggest_endpoint_drafts_a_cited_indicator_set(client) -> None:
+    pytest.importorskip("jieba")
+    r = client.post("/v1/suggest", json={"name": "办公楼物业管理服务", "budget": 120})
+    assert r.status_code == 200, r.text
+    inds = r.json()["forms"][0]["indicators"]
+    assert inds and any(i.get("evidence") for i in inds)
+    assert client.post("/v1/suggest", json={"name": ""}).status_code == 422
+    assert client.post("/v1/suggest", json={"goal": "no name"}).status_code == 422
