@@ -55,14 +55,23 @@ def sniff_format(path: Path) -> str:
 
 
 def _check_members(path: Path, z: zipfile.ZipFile) -> None:
-    """Refuse a package whose members claim more decompressed bytes than the budget."""
-    from jixiao.model.limits import limits
+    """Refuse a package (a zip bomb) whose central directory claims too many members, or more
+    decompressed bytes than the budgets, before any library opens it.
 
-    allowed = limits().max_zip_member_bytes
-    for info in z.infolist():
-        if info.file_size > allowed:
-            raise IngestError(str(path), f"zip member {info.filename} decompresses to {info.file_size:,} bytes, above "
-                              f"the budget max_zip_member_bytes={allowed:,} (raise it with --limit zip_member_bytes=N)")
+    The claimed sizes are what counts: Python's zipfile never inflates a member past its
+    declared ``file_size`` (it stops there and fails the CRC), so a lying header cannot make
+    python-docx or openpyxl read more than was checked here.
+    """
+    from jixiao.model.limits import LimitExceeded, check
+
+    infos = z.infolist()
+    try:
+        check("max_zip_members", len(infos), "zip members")
+        for info in infos:
+            check("max_zip_member_bytes", info.file_size, f"zip member {info.filename} decompressed bytes")
+        check("max_zip_total_bytes", sum(i.file_size for i in infos), "all zip members decompressed bytes")
+    except LimitExceeded as exc:
+        raise IngestError(str(path), str(exc)) from None
 
 
 _HTML_START = re.compile(rb"^(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)

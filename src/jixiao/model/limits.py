@@ -22,6 +22,8 @@ from jixiao.model.errors import JixiaoError
 class Limits:
     max_bytes: int = 512 * 1024 * 1024  # input file size
     max_zip_member_bytes: int = 256 * 1024 * 1024  # one decompressed member of a DOCX/XLSX package
+    max_zip_members: int = 10_000  # members of a DOCX/XLSX package (a real one has tens)
+    max_zip_total_bytes: int = 1024 * 1024 * 1024  # all members decompressed together
     max_text_chars: int = 20_000_000  # decoded characters of a text/HTML export
     max_cells: int = 1_000_000  # cells of one table (rows × columns, after spans)
     max_merge_cells: int = 100_000  # cells covered by one merged range / one spanned cell
