@@ -81,8 +81,12 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.middleware("http")
     async def cap_request(request: Request, call_next):
-        """Refuse an oversized upload from its Content-Length, before the body is spooled."""
+        """Refuse an oversized upload from its Content-Length, before the body is spooled; an
+        upload without one (chunked) could spool without bound, so it must declare its size."""
         size = request.headers.get("content-length", "")
+        if request.method == "POST" and request.url.path == "/v1/documents" and not size.isdigit():
+            return JSONResponse({"detail": "an upload must declare its Content-Length (chunked uploads are refused)"},
+                                status_code=411)
         if request.method == "POST" and size.isdigit() and int(size) > cfg.limits.max_request_bytes:
             return JSONResponse({"detail": f"request of {size} bytes; the limit is {cfg.limits.max_request_bytes}"},
                                 status_code=413)
