@@ -116,14 +116,6 @@ def collect_inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]
     return res.files, res.missing
 
 
-def output_stems(files: list[Path], rel: dict[Path, str] | None = None) -> dict[Path, str]:
-    """One output stem per input (the naming contract: ``jixiao.export_names``)."""
-    from jixiao.export_names import assign_stems
-
-    rel = rel or {f: f.name for f in files}
-    return assign_stems([(f, rel[f]) for f in files], file_sha256).stems
-
-
 def _parse_limits(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in pairs:
@@ -166,8 +158,8 @@ def extract_command(
     last result is ok for the same content, options and formats, with all outputs present,
     unless --force.
     """
-    from jixiao.model.limits import Limits, limits as current_limits, set_limits
-    from jixiao.pipeline import ExtractOptions, extract_file
+    from jixiao.model.limits import limits as current_limits, set_limits
+    from jixiao.pipeline import ExtractOptions
     from jixiao import runstate
 
     fmts = [f.strip() for f in formats.split(",") if f.strip()]

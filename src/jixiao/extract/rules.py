@@ -35,7 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.model.output import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
 from jixiao.domain.values import (

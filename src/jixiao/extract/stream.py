@@ -557,7 +557,7 @@ class StreamReader:
                 self.draft.form.evidence["title"] = evidence(tok)
             return i + 1
         year_column = self.mode == "budget" and bool(self.columns) and self.block_amounts == 0
-        if (_YEAR_LINE.match(text) and not year_column) or (m := _UNIT_LINE.search(text)) and len(text) <= 16:
+        if (_YEAR_LINE.match(text) and not year_column) or _UNIT_LINE.search(text) and len(text) <= 16:
             self._read_year_unit(tok)
             return i + 1
         if text == "单位" and i + 1 < len(toks) and toks[i + 1].text in ("元", "万元", "亿元") and toks[i + 1].line == tok.line:

@@ -37,11 +37,6 @@ class FlagCode:
     stage: str = "reconcile"  # the package that raises it: ingest | ocr | extract | extract.llm | pipeline | reconcile | serve
     unsettled: bool = False  # the rules path could not settle the row/region: --llm fallback re-reads it
 
-    @property
-    def about_document(self) -> bool:
-        """True when the flag reports an inconsistency of the document itself."""
-        return self.code in DOCUMENT_CHECKS
-
 
 _CODES: tuple[FlagCode, ...] = (
     # -- framework (field level1 / level2 / level3)

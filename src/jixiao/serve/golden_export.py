@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from jixiao.evaluate.golden import variant_file
+from jixiao.model.errors import JixiaoError
 from jixiao.model.output import Document
 
 KIND_VARIANT = {"docx": "docx", "xlsx": "xlsx", "html": "html", "text": "text"}
@@ -42,7 +43,7 @@ def write_golden(golden_dir: Path, doc: Document, input_path: Path, kind: str, n
     return folder
 
 
-class NotReady(LookupError):
+class NotReady(JixiaoError, LookupError):
     """The job does not exist, or has no result to accept yet."""
 
 

@@ -375,8 +375,3 @@ def _rownum(rid: str) -> int:
     m = re.search(r"\d+", rid or "")
     return int(m.group()) if m else 10**9
 
-
-def summary(results: list[Grounded]) -> dict[str, Any]:
-    kept = [g for g in results if g.indicator is not None]
-    return {"kept": len(kept), "dropped": len(results) - len(kept),
-            "ungrounded_fields": sum(len(g.ungrounded) for g in kept)}
