@@ -252,11 +252,7 @@ def _mount() -> None:
     try:
         from jixiao.evaluate.render.cli import app as golden_app
 
-        from jixiao.serve.cli import golden_export_command
-
-        golden_app.command("export")(golden_export_command)
-        app.add_typer(golden_app, name="golden", help="Build and check the golden set's rendered inputs; "
-                      "export labels reviewed in the service.")
+        app.add_typer(golden_app, name="golden", help="Build and check the golden set's rendered inputs.")
     except ImportError:  # pragma: no cover
         pass
     try:

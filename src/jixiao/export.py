@@ -177,21 +177,13 @@ def write_csv(doc: Document, path: Path) -> Path:
 
 
 def write_xlsx(doc: Document, path: Path) -> Path:
-    return write_sheets(path, [("表单", form_rows(doc), FORM_COLUMNS), ("指标", indicator_rows(doc), INDICATOR_COLUMNS),
-                               ("资金", budget_rows(doc), BUDGET_COLUMNS), ("疑点", flag_rows(doc), FLAG_COLUMNS)])
-
-
-Sheet = tuple[str, list[dict], list[tuple[str, str]]]  # title, rows, (heading, key) columns
-
-
-def write_sheets(path: Path, sheets: list[Sheet]) -> Path:
-    """One workbook, a sheet per (title, rows, columns): bold frozen heading, filters, text cells
-    always typed as text (never a formula), rows with an error/warning ``severity`` shaded."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
+    sheets = [("表单", form_rows(doc), FORM_COLUMNS), ("指标", indicator_rows(doc), INDICATOR_COLUMNS),
+              ("资金", budget_rows(doc), BUDGET_COLUMNS), ("疑点", flag_rows(doc), FLAG_COLUMNS)]
     fills = {"error": PatternFill("solid", fgColor="F8CBAD"), "warning": PatternFill("solid", fgColor="FFE699")}
     first = True
     for title, rows, columns in sheets:
@@ -206,7 +198,8 @@ def write_sheets(path: Path, sheets: list[Sheet]) -> Path:
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, always: "=100%" stays "=100%", never a formula
-                if r.get("severity") in fills:
+            if title == "疑点" and r.get("severity") in fills:
+                for cell in ws[ws.max_row]:
                     cell.fill = fills[r["severity"]]
         ws.freeze_panes = "A2"
         if rows:

@@ -85,11 +85,6 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
             page.click("#btn-golden")
             page.wait_for_function("document.querySelector('#status-line').textContent.startsWith('已写入金标')")
             page.screenshot(path=str(shots / "serve-review-saved.png"))
-            # the 审核 button lists the review findings of the corrected form in the panel
-            page.click("#btn-review")
-            page.wait_for_function("document.querySelector('#status-line').textContent.startsWith('已审核')")
-            assert page.locator("#review-panel").get_attribute("open") is not None
-            assert page.locator("#findings tbody tr").count() >= 1
             assert not errors, errors
             browser.close()
     finally:

@@ -68,16 +68,14 @@ def suggest_command(
 
 def review_command(
     inputs: list[Path] = typer.Argument(..., help="Extraction JSON / label.json, or any file `extract` reads."),
-    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json, REVIEW.xlsx or REVIEW.md (default: print Markdown)."),
+    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json or REVIEW.md (default: print Markdown)."),
     framework: str = typer.Option("auto", "--framework", help="auto or a framework key."),
 ) -> None:
     """Audit forms: 完整性, 规范性, 相符性 findings; exit code 1 when an error is found."""
-    from jixiao.advise.review import findings_markdown, report_entry, review_form, write_review_xlsx
+    from jixiao.advise.review import findings_dict, findings_markdown, review_form
     from jixiao.model.output import load_document
 
-    if out is not None and out.suffix.lower() not in (".json", ".xlsx", ".md"):
-        raise typer.BadParameter("output must end in .json, .xlsx or .md", param_hint="-o")
-    report, md = [], []
+    report, md, errors = [], [], 0
     for p in inputs:
         if p.suffix.lower() == ".json":
             doc = load_document(p)
@@ -86,14 +84,12 @@ def review_command(
             doc = extract_file(p)
         for k, f in enumerate(doc.forms):
             fs = review_form(f, framework)
-            report.append(report_entry(f, k, fs, str(p)))
-            md.append(findings_markdown(f"{p.name}#{k} {f.project_name or f.unit_name or ''}", fs))
-    errors = sum(x["severity"] == "error" for e in report for x in e["findings"])
-    suffix = out.suffix.lower() if out else None
-    if suffix == ".json":
+            errors += sum(x.severity == "error" for x in fs)
+            title = f"{p.name}#{k} {f.project_name or f.unit_name or ''}"
+            report.append({"source": str(p), "form": k, "project_name": f.project_name, "findings": findings_dict(fs)})
+            md.append(findings_markdown(title, fs))
+    if out and out.suffix.lower() == ".json":
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    elif suffix == ".xlsx":
-        write_review_xlsx(report, out)
     elif out:
         out.write_text("\n".join(md), encoding="utf-8")
     else:

@@ -8,14 +8,13 @@ are reported, not re-implemented.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from dataclasses import asdict, dataclass, field as dc_field
 from typing import Any
 
 from jixiao.domain.framework import detect_framework, framework_by_key, missing_groups
 from jixiao.domain.values import fold, parse_value
 from jixiao.domain.vocab import BASIS_VALUES
-from jixiao.model.output import Document, Form, Indicator
+from jixiao.model.output import Form, Indicator
 
 _QUANT_L2 = ("数量", "质量", "时效", "成本", "满意度")
 _PLACEHOLDER = re.compile(r"\*\*|……|\.\.\.|^指标\d+$|^X+$|^x+$")
@@ -142,41 +141,3 @@ def findings_markdown(title: str, findings: list[Finding]) -> str:
     lines = [f"## {title}", "", "| severity | rule | code | field | message |", "|---|---|---|---|---|"]
     lines += [f"| {f.severity} | {f.rule} | {f.code} | {f.field or ''} | {f.message} |" for f in findings]
     return "\n".join(lines) + "\n"
-
-
-REVIEW_COLUMNS = [
-    ("来源", "source"), ("表序", "form"), ("项目/单位", "form_name"), ("级别", "severity"), ("规则", "rule"),
-    ("代码", "code"), ("字段", "field"), ("说明", "message"), ("行", "row"), ("三级指标", "level3"),
-    ("指标值", "target"), ("页", "page"),
-]
-
-
-def review_rows(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One flat row per finding of a review report (``[{source, form, project_name, findings}]``)."""
-    rows = []
-    for entry in report:
-        for f in entry["findings"]:
-            ev = f.get("evidence") or {}
-            rows.append({"source": entry.get("source"), "form": entry.get("form"),
-                         "form_name": entry.get("project_name") or entry.get("unit_name") or "",
-                         **{k: f.get(k) for k in ("severity", "rule", "code", "field", "message")},
-                         **{k: ev.get(k) for k in ("row", "level3", "target", "page")}})
-    return rows
-
-
-def write_review_xlsx(report: list[dict[str, Any]], path: Path) -> Path:
-    """The findings as a workbook (one sheet, errors and warnings shaded), for the bureau's file."""
-    from jixiao.export import write_sheets
-
-    return write_sheets(path, [("审核意见", review_rows(report), REVIEW_COLUMNS)])
-
-
-def report_entry(form: Form, k: int, findings: list[Finding], source: str | None = None) -> dict[str, Any]:
-    """A review report's entry for one form: ``{source, form, project_name, unit_name, findings}``."""
-    return {"source": source, "form": k, "project_name": form.project_name, "unit_name": form.unit_name,
-            "findings": findings_dict(findings)}
-
-
-def review_document(doc: Document, framework: str = "auto", source: str | None = None) -> list[dict[str, Any]]:
-    """Every form of ``doc`` reviewed, as report entries (see ``report_entry``)."""
-    return [report_entry(f, k, review_form(f, framework), source) for k, f in enumerate(doc.forms)]

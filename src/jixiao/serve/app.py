@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field as PydField
 
 from jixiao import __version__
 from jixiao.model.modes import LlmMode, OcrMode, choices
@@ -34,17 +33,6 @@ EXPORT_TYPES = {
 }
 
 
-class SuggestBody(BaseModel):
-    """The ``jixiao suggest`` options, as JSON."""
-
-    name: str = PydField(min_length=1, max_length=200, description="项目名称 of the new project")
-    goal: str | None = PydField(None, max_length=5000, description="年度目标")
-    budget: float | None = PydField(None, ge=0, description="budget in 万元")
-    unit: str | None = PydField(None, max_length=200)
-    year: int | None = PydField(None, ge=1990, le=2100)
-    framework: str = PydField("auto", max_length=60, description="auto | 2020 | 2021 | dept | a framework key")
-
-
 @dataclass
 class ServeConfig:
     data_dir: Path
@@ -53,7 +41,6 @@ class ServeConfig:
     workers: int = 2
     cache_dir: Path | None = None  # None: the CLI's default cache (~/.cache/jixiao)
     start_workers: bool = True  # tests run the worker inline instead
-    library: Path | None = None  # suggest's precedent library (None: the shipped starter)
 
 
 def create_app(cfg: ServeConfig) -> FastAPI:
@@ -75,7 +62,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     app = FastAPI(title="jixiao", version=__version__, lifespan=lifespan,
                   description="预算绩效目标表 extraction service: upload, status, result (v1 JSON), exports, "
-                              "page images, corrections, golden labels, review findings, suggested drafts.")
+                              "page images, corrections, golden labels.")
     app.state.store = store
     app.state.cfg = cfg
 
@@ -221,39 +208,13 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.post("/v1/documents/{job_id}/golden")
     def accept_golden(job_id: str, user: str = Depends(who)) -> dict[str, Any]:
-        from jixiao.serve.golden_export import NotReady, export_job
-
-        try:
-            doc, folder = export_job(store, job_id, cfg.data_dir / "golden")
-        except NotReady as exc:
-            raise HTTPException(404 if store.get(job_id, with_result=False) is None else 409, str(exc)) from None
-        return {"id": job_id, "doc_id": doc.doc_id, "folder": str(folder), "files": sorted(p.name for p in folder.iterdir())}
-
-    @app.post("/v1/documents/{job_id}/review")
-    def review_document(job_id: str, framework: str = "auto", user: str = Depends(who)) -> dict[str, Any]:
-        """The 绩效目标审核 findings (完整性 / 规范性 / 相符性) of the document as corrected so far."""
-        from jixiao.advise.review import review_document as review
+        from jixiao.serve.golden_export import write_golden
 
         job = job_or_404(job_id)
-        try:
-            forms = review(doc_of(job), framework, source=job["name"])
-        except (KeyError, ValueError) as exc:
-            raise HTTPException(422, f"review refused: {exc}") from None
-        return {"id": job_id, "framework": framework, "forms": forms}
-
-    @app.post("/v1/suggest")
-    def suggest_draft(body: SuggestBody, user: str = Depends(who)) -> dict[str, Any]:
-        """A cited draft indicator set for a new project (the ``jixiao suggest`` draft as v1 JSON)."""
-        try:
-            from jixiao.advise.suggest import Request as Draft, suggest
-        except ImportError as exc:
-            raise HTTPException(501, f"suggest needs the advise extra: pip install 'jixiao[advise]' ({exc})") from None
-        try:
-            doc = suggest(Draft(name=body.name, goal=body.goal, budget=body.budget, unit=body.unit, year=body.year,
-                                framework=body.framework, library=cfg.library))
-        except (KeyError, ValueError) as exc:
-            raise HTTPException(422, f"suggest refused: {exc}") from None
-        return json.loads(doc.to_json())
+        doc = doc_of(job)
+        folder = write_golden(cfg.data_dir / "golden", doc, store.blob_path(job["sha256"], job["kind"]), job["kind"],
+                              len(store.corrections(job_id)))
+        return {"id": job_id, "doc_id": doc.doc_id, "folder": str(folder), "files": sorted(p.name for p in folder.iterdir())}
 
     # -- the review page -------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -20,8 +20,6 @@ def serve_command(
     max_pages: Annotated[int, typer.Option("--max-pages", help="page limit per PDF")] = 200,
     job_timeout: Annotated[float, typer.Option("--job-timeout", help="seconds before a job is failed")] = 600,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="OCR/LLM cache (default as the CLI)")] = None,
-    library: Annotated[Path | None, typer.Option("--library", help="precedent library for POST /v1/suggest "
-                                                 "(default: the shipped starter)")] = None,
 ) -> None:
     """Serve the API, the job queue and the review page (http://HOST:PORT/, API docs at /docs)."""
     try:
@@ -43,39 +41,8 @@ def serve_command(
         raise typer.Exit(2)
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
-    if library is not None and not library.is_file():
-        raise typer.BadParameter(f"{library}: no such library file (jixiao library build … -o FILE)", param_hint="--library")
-    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir, library=library,
+    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir,
                       limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
     typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  workers: {workers}  "
                f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
-
-
-def golden_export_command(
-    job_ids: Annotated[list[str], typer.Argument(help="job id(s) of the service (GET /v1/documents lists them)")],
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="the service's data dir")] = Path("jixiao-data"),
-    out: Annotated[Path, typer.Option("-o", "--out", help="golden folder to write <doc_id>/label.json + input into")] = Path(
-        "golden"),
-) -> None:
-    """Accept reviewed documents of `jixiao serve` as golden labels (same as POST /v1/documents/{id}/golden)."""
-    from jixiao.serve.golden_export import NotReady, export_job
-    from jixiao.serve.store import Store
-
-    if not (data_dir / "jobs.sqlite3").is_file():
-        typer.echo(f"{data_dir}: no jobs database (jobs.sqlite3); is this the --data-dir of jixiao serve?", err=True)
-        raise typer.Exit(2)
-    store = Store(data_dir)
-    failed = 0
-    try:
-        for job_id in job_ids:
-            try:
-                doc, folder = export_job(store, job_id, out)
-            except NotReady as exc:
-                typer.echo(f"{job_id}: {exc}", err=True)
-                failed += 1
-                continue
-            typer.echo(f"{job_id}: {folder} ({sum(len(f.indicators) for f in doc.forms)} indicators)")
-    finally:
-        store.close()
-    raise typer.Exit(1 if failed else 0)

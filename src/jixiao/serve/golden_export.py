@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 from jixiao.evaluate.golden import variant_file
-from jixiao.model.errors import JixiaoError
 from jixiao.model.output import Document
 
 KIND_VARIANT = {"docx": "docx", "xlsx": "xlsx", "html": "html", "text": "text"}
@@ -41,21 +40,3 @@ def write_golden(golden_dir: Path, doc: Document, input_path: Path, kind: str, n
     tmp.write_text(json.dumps(label, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     tmp.replace(folder / "label.json")
     return folder
-
-
-class NotReady(JixiaoError, LookupError):
-    """The job does not exist, or has no result to accept yet."""
-
-
-def export_job(store, job_id: str, golden_dir: Path) -> tuple[Document, Path]:
-    """Accept job ``job_id`` of ``store`` (serve.store.Store) as a golden label under
-    ``golden_dir``; the one implementation behind the API and ``jixiao golden export``."""
-    job = store.get(job_id, with_result=True)
-    if job is None:
-        raise NotReady(f"no document {job_id!r}")
-    if job["status"] != "done" or not job.get("result"):
-        raise NotReady(f"document {job_id} is {job['status']}, no result yet")
-    doc = Document.model_validate_json(job["result"])
-    folder = write_golden(golden_dir, doc, store.blob_path(job["sha256"], job["kind"]), job["kind"],
-                          len(store.corrections(job_id)))
-    return doc, folder

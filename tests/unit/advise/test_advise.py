@@ -126,31 +126,3 @@ def test_cli_suggest_and_review(tmp_path: Path) -> None:
     doc.forms = [bad]
     (tmp_path / "bad.json").write_text(doc.to_json(), encoding="utf-8")
     assert runner.invoke(app, ["review", str(tmp_path / "bad.json")]).exit_code == 1
-
-
-def test_cli_review_writes_an_xlsx_report(tmp_path: Path) -> None:
-    """`jixiao review … -o REPORT.xlsx`: one row per finding, errors shaded, text never a formula."""
-    from openpyxl import load_workbook
-    from typer.testing import CliRunner
-
-    from jixiao.cli import app
-
-    bad = _s001().model_copy(deep=True)
-    bad.indicators = [i for i in bad.indicators if "满意" not in (i.level2 or "") + (i.level1 or "")]
-    bad.project_name = "=HYPERLINK(\"http://x\")"  # a hostile name stays text in the report
-    doc = load_document(GOLDEN / "s001_gaoxin_projects" / "label.json")
-    doc.forms = [bad]
-    (tmp_path / "bad.json").write_text(doc.to_json(), encoding="utf-8")
-    out = tmp_path / "review.xlsx"
-    r = CliRunner().invoke(app, ["review", str(tmp_path / "bad.json"), "-o", str(out)])
-    assert r.exit_code == 1, r.output  # an error finding
-    ws = load_workbook(out)["审核意见"]
-    head = [c.value for c in ws[1]]
-    rows = [dict(zip(head, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
-    assert any(x["代码"] == "missing_level2" and x["级别"] == "error" for x in rows)
-    assert {x["项目/单位"] for x in rows} == {bad.project_name}
-    assert all(c.data_type == "s" for c in ws["C"][1:])
-    err_row = next(i for i, x in enumerate(rows, start=2) if x["级别"] == "error")
-    assert ws.cell(err_row, 1).fill.fgColor.rgb.endswith("F8CBAD")
-    bogus = CliRunner().invoke(app, ["review", str(tmp_path / "bad.json"), "-o", str(tmp_path / "r.pdf")])
-    assert bogus.exit_code == 2 and ".xlsx" in bogus.output

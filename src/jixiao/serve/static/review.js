@@ -283,20 +283,6 @@ async function acceptGolden() {
     $("#status-line").textContent = `已写入金标：${b.doc_id}（${b.files.join("、")}）`;
   } catch (e) { $("#status-line").textContent = "写入金标失败：" + e.message; }
 }
-const SEVERITY_ZH = { error: "错误", warning: "警告", info: "提示" };
-async function runReview() {
-  try {
-    const r = await api(`/v1/documents/${S.id}/review`, { method: "POST" });
-    const b = await r.json();
-    const rows = b.forms.flatMap((f) => f.findings.map((x) => el("tr", { class: "sev-" + x.severity },
-      el("td", {}, `#${f.form + 1} ${f.project_name || f.unit_name || ""}`), el("td", {}, SEVERITY_ZH[x.severity] || x.severity),
-      el("td", {}, x.rule), el("td", {}, x.message))));
-    $("#findings tbody").replaceChildren(...rows);
-    $("#review-panel").open = true;
-    const nErr = b.forms.reduce((a, f) => a + f.findings.filter((x) => x.severity === "error").length, 0);
-    $("#status-line").textContent = `已审核：${rows.length} 条意见，其中 ${nErr} 条错误。`;
-  } catch (e) { $("#status-line").textContent = "审核失败：" + e.message; }
-}
 async function loadDoc() {
   const r = await api(`/v1/documents/${S.id}`);
   S.job = await r.json();
@@ -330,7 +316,6 @@ function initReview(id) {
   $("#btn-prev").addEventListener("click", () => step(-1));
   $("#btn-save").addEventListener("click", save);
   $("#btn-golden").addEventListener("click", acceptGolden);
-  $("#btn-review").addEventListener("click", runReview);
   document.querySelectorAll(".exports a").forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); download(a.dataset.fmt); }));
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); return; }
