@@ -204,12 +204,11 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.post("/v1/documents/{job_id}/golden")
     def accept_golden(job_id: str, user: str = Depends(who)) -> dict[str, Any]:
-        from jixiao.serve.golden_export import write_golden
+        from jixiao.serve.golden_export import export_job
 
         job = job_or_404(job_id)
-        doc = doc_of(job)
-        folder = write_golden(cfg.data_dir / "golden", doc, store.blob_path(job["sha256"], job["kind"]), job["kind"],
-                              len(store.corrections(job_id)))
+        doc_of(job)  # 409 unless done
+        doc, folder = export_job(store, job, cfg.data_dir / "golden")
         return {"id": job_id, "doc_id": doc.doc_id, "folder": str(folder), "files": sorted(p.name for p in folder.iterdir())}
 
     # -- the review page -------------------------------------------------------------------

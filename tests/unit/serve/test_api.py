@@ -252,3 +252,28 @@ def _zip(files: dict[str, str]) -> bytes:
         for k, v in files.items():
             z.writestr(k, v)
     return buf.getvalue()
+
+
+def test_golden_export_cli_by_job_or_doc_id_passes_golden_check(client, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app as cli_app
+
+    job_id = done_job(client, DOCX)
+    client.patch(f"/v1/documents/{job_id}", json={"corrections": [
+        {"op": "set", "path": "forms/0/indicators/0/target", "value": "≥99%"}]})
+    runner = CliRunner()
+    out = tmp_path / "exported"
+    r = runner.invoke(cli_app, ["golden", "export", job_id, "--data-dir", str(client.data_dir), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    [folder] = [p for p in out.iterdir()]
+    assert sorted(p.name for p in folder.iterdir()) == ["form.docx", "label.json"]
+    assert (folder / "form.docx").read_bytes() == DOCX.read_bytes()
+    assert load_document(folder / "label.json").forms[0].indicators[0].target == "≥99%"
+    by_doc = tmp_path / "by_doc"
+    r = runner.invoke(cli_app, ["golden", "export", folder.name, "--data-dir", str(client.data_dir), "-o", str(by_doc)])
+    assert r.exit_code == 0, r.output
+    assert (by_doc / folder.name / "label.json").read_bytes() == (folder / "label.json").read_bytes()
+    assert runner.invoke(cli_app, ["golden", "check", str(out)]).exit_code == 0
+    r = runner.invoke(cli_app, ["golden", "export", "nope", "--data-dir", str(client.data_dir), "-o", str(out)])
+    assert r.exit_code == 1 and "nope" in r.output
