@@ -20,6 +20,8 @@ def serve_command(
     max_pages: Annotated[int, typer.Option("--max-pages", help="page limit per PDF")] = 200,
     job_timeout: Annotated[float, typer.Option("--job-timeout", help="seconds before a job is failed")] = 600,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="OCR/LLM cache (default as the CLI)")] = None,
+    library: Annotated[Path | None, typer.Option("--library", help="indicator library for /v1/suggest "
+                                                 "(default: the shipped starter)")] = None,
 ) -> None:
     """Serve the API, the job queue and the review page (http://HOST:PORT/, API docs at /docs)."""
     try:
@@ -41,7 +43,7 @@ def serve_command(
         raise typer.Exit(2)
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
-    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir,
+    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir, library=library,
                       limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
     typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  workers: {workers}  "
                f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)

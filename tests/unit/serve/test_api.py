@@ -277,3 +277,32 @@ def test_golden_export_cli_by_job_or_doc_id_passes_golden_check(client, tmp_path
     assert runner.invoke(cli_app, ["golden", "check", str(out)]).exit_code == 0
     r = runner.invoke(cli_app, ["golden", "export", "nope", "--data-dir", str(client.data_dir), "-o", str(out)])
     assert r.exit_code == 1 and "nope" in r.output
+
+
+def test_suggest_endpoint_returns_a_cited_draft(client) -> None:
+    r = client.post("/v1/suggest", json={"name": "城乡居民基本医疗保险补助", "goal": "提高参保率", "framework": "2021"})
+    assert r.status_code == 200, r.text
+    [form] = r.json()["forms"]
+    assert form["project_name"] == "城乡居民基本医疗保险补助" and form["indicators"]
+    for ind in form["indicators"]:  # every row cites a precedent or says it has none
+        assert {f["code"] for f in ind["flags"]} & {"citation", "novel"}, ind
+    assert any(f["code"] == "citation" for ind in form["indicators"] for f in ind["flags"])
+    assert client.post("/v1/suggest", json={"goal": "x"}).status_code == 422  # name is required
+    assert client.post("/v1/suggest", json={"name": "x", "framework": "1999"}).status_code == 422
+    assert client.post("/v1/suggest", json={"name": "x", "llm": "maybe"}).status_code == 422
+
+
+def test_review_endpoint_audits_the_corrected_document(client) -> None:
+    job_id = done_job(client)
+    assert client.post("/v1/documents/nope/review").status_code == 404
+    before = client.post(f"/v1/documents/{job_id}/review").json()
+    codes = {f["code"] for f in before["forms"][0]["findings"]}
+    assert "placeholder" not in codes
+    client.patch(f"/v1/documents/{job_id}", json={"corrections": [
+        {"op": "set", "path": "forms/0/indicators/0/target", "value": "≥**"}]})
+    after = client.post(f"/v1/documents/{job_id}/review").json()
+    hits = [f for f in after["forms"][0]["findings"] if f["evidence"].get("row") == 0 and f["rule"] == "规范性"]
+    assert hits and after["doc_id"] == before["doc_id"]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/v1/suggest" in paths and "/v1/documents/{job_id}/review" in paths
+    assert "name" in client.get("/openapi.json").json()["components"]["schemas"]["SuggestBody"]["properties"]
