@@ -294,6 +294,7 @@ def _run_suggest(req: Any, llm: str, cache_dir: Path | None) -> Any:
 
 def _summary(job: dict[str, Any]) -> dict[str, Any]:
     return {"id": job["id"], "name": job["name"], "kind": job["kind"], "status": job["status"],
-            "progress": job["progress"], "error": job["error"], "options": json.loads(job["options"]),
+            "progress": job["progress"], "stage": job["stage"], "pages_done": job["pages_done"],
+            "pages_total": job["pages_total"], "error": job["error"], "options": json.loads(job["options"]),
             "created": job["created"], "started": job["started"], "finished": job["finished"],
             "attempts": job["attempts"]}

@@ -306,3 +306,30 @@ def test_review_endpoint_audits_the_corrected_document(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/v1/suggest" in paths and "/v1/documents/{job_id}/review" in paths
     assert "name" in client.get("/openapi.json").json()["components"]["schemas"]["SuggestBody"]["properties"]
+
+
+def test_running_job_progress_is_written_by_the_worker_and_listed(client) -> None:
+    from jixiao.serve.store import Store
+    from jixiao.serve.worker import run_job
+
+    events: list[tuple[str, int, int]] = []
+    run_job(PDF, {"ocr": "off"}, None, "a.pdf", lambda *e: events.append(e))
+    stages = [e[0] for e in events]
+    assert stages[0] == "read" and stages[-1] == "reconcile" and "extract" in stages
+    assert all(total == 3 for _, _, total in events) and events[-1][1] == 3  # the golden PDF has 3 pages
+
+    job_id = upload(client, PDF)[0]["id"]
+    store = Store(client.data_dir)
+    claimed = store.claim_next(os.getpid())
+    assert claimed is not None and claimed.id == job_id
+    assert not store.set_progress(job_id, "not-our-claim", "ocr", 1, 3)  # a stale worker cannot write
+    assert store.set_progress(job_id, claimed.claim, "ocr", 1, 3)
+    [row] = client.get("/v1/documents?status=running").json()["documents"]
+    assert (row["stage"], row["pages_done"], row["pages_total"]) == ("ocr", 1, 3)
+    assert 0.1 < row["progress"] < 0.7
+    store.set_progress(job_id, claimed.claim, "reconcile", 3, 3)
+    assert client.get(f"/v1/documents/{job_id}").json()["progress"] > row["progress"]
+    store.finish(job_id, claimed.claim, None, "stopped by the test")
+    done = client.get(f"/v1/documents/{job_id}").json()
+    assert done["status"] == "failed" and done["stage"] is None and done["progress"] == 1
+    store.close()

@@ -54,10 +54,16 @@ async function loadJobs() {
     tb.replaceChildren(...documents.map((d) => el("tr", { "data-id": d.id },
       el("td", {}, d.status === "done" ? el("a", { href: "/review/" + d.id }, d.name) : d.name),
       el("td", { class: "st-" + d.status }, STATUS_ZH[d.status] || d.status),
-      el("td", {}, el("progress", { max: "1", value: String(d.progress) })),
+      el("td", {}, el("progress", { max: "1", value: String(d.progress) }), progressText(d)),
       el("td", {}, fmtTime(d.created)),
       el("td", {}, d.error || ""))));
   } catch (e) { $("#upload-msg").textContent = e.message; }
+}
+const STAGE_ZH = { read: "读取", ocr: "OCR 识别", extract: "抽取", llm: "大模型", reconcile: "校验" };
+function progressText(d) {
+  if (d.status !== "running" || !d.stage) return null;
+  const pages = d.pages_total ? ` ${d.pages_done}/${d.pages_total} 页` : "";
+  return el("span", { class: "stage" }, ` ${STAGE_ZH[d.stage] || d.stage}${pages}`);
 }
 function upload(files) {
   if (!files.length) return;
