@@ -68,7 +68,7 @@ def suggest_command(
 
 def review_command(
     inputs: list[Path] = typer.Argument(..., help="Extraction JSON / label.json, or any file `extract` reads."),
-    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json or REVIEW.md (default: print Markdown)."),
+    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json, REVIEW.xlsx or REVIEW.md (default: print Markdown)."),
     framework: str = typer.Option("auto", "--framework", help="auto or a framework key."),
 ) -> None:
     """Audit forms: 完整性, 规范性, 相符性 findings; exit code 1 when an error is found."""
@@ -90,6 +90,10 @@ def review_command(
             md.append(findings_markdown(title, fs))
     if out and out.suffix.lower() == ".json":
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    elif out and out.suffix.lower() == ".xlsx":
+        from jixiao.advise.review import write_report_xlsx
+
+        write_report_xlsx(report, out)
     elif out:
         out.write_text("\n".join(md), encoding="utf-8")
     else:
