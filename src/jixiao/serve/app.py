@@ -289,7 +289,12 @@ def _run_suggest(req: Any, llm: str, cache_dir: Path | None) -> Any:
     """``suggest``, with the LLM step when asked (the same entry point as the CLI)."""
     from jixiao.advise.suggest import suggest
 
-    return suggest(req)
+    doc = suggest(req)
+    if llm == "on":
+        from jixiao.advise.suggest_llm import enrich_with_llm
+
+        enrich_with_llm(doc, goal=req.goal, budget=req.budget, config=None, cache_dir=cache_dir)
+    return doc
 
 
 def _summary(job: dict[str, Any]) -> dict[str, Any]:

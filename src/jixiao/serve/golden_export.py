@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.evaluate.golden import variant_file
+from jixiao.model.errors import JixiaoError
 from jixiao.model.output import Document
 from jixiao.serve.store import Store
 
@@ -44,7 +45,7 @@ def write_golden(golden_dir: Path, doc: Document, input_path: Path, kind: str, n
     return folder
 
 
-class ExportError(LookupError):
+class ExportError(JixiaoError, LookupError):
     """A job or document that cannot be exported (unknown, or not done yet)."""
 
 
