@@ -357,6 +357,10 @@ async function loadDoc() {
     `${S.doc.forms.length} 张表，${n} 条指标，${nDoubt} 个疑点（按 n 逐个查看）。`;
   S.cursor = -1;
   S.sel = null;
+  if ($("#findings").children.length) {  // the findings were for the version before this reload
+    $("#findings").replaceChildren();
+    $("#review-summary").textContent = "文档已更新，请重新运行审核。";
+  }
 }
 function initReview(id) {
   S.id = id;
