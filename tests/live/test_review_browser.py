@@ -128,12 +128,12 @@ def test_review_panel_add_delete_and_a_docx_without_page_image(tmp_path: Path) -
             n0 = page.locator("table.ind tbody tr").count()
             page.click("button.add-ind")
             page.wait_for_function("document.querySelector('#status-line').textContent.startsWith('已添加')")
-            assert page.locator("table.ind tbody tr").count() == n0 + 1
+            page.wait_for_function(f"document.querySelectorAll('table.ind tbody tr').length === {n0 + 1}")
             level3 = page.eval_on_selector_all('table.ind input[data-path$="/level3"]', "els => els.map(e => e.value)")
             assert "新增培训人次" in level3
             page.locator("table.ind tbody tr").first.locator("td.del button").click()
             page.wait_for_function("document.querySelector('#status-line').textContent.startsWith('已删除')")
-            assert page.locator("table.ind tbody tr").count() == n0
+            page.wait_for_function(f"document.querySelectorAll('table.ind tbody tr').length === {n0}")
             page.click("#btn-review")
             page.wait_for_function("document.querySelector('#review-summary').textContent.includes('条审核意见')")
             page.screenshot(path=str(shots / "serve-review-docx.png"))
