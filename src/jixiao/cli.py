@@ -2,7 +2,7 @@
 
     jixiao extract FILES_OR_DIRS... -o OUT/     every form in every file → JSON/XLSX/CSV/Markdown
     jixiao eval [GOLDEN_DIR]                    score extraction against the golden set
-    jixiao golden render|check                  build the golden set's PDF/DOCX/XLSX/scan inputs
+    jixiao golden render|check|export           build/check the golden set; export a served job as a label
     jixiao llm serve|ping|config                the optional LLM endpoint
     jixiao serve [--host --port --data-dir]     the HTTP API, job queue and review page
 """
@@ -252,7 +252,10 @@ def _mount() -> None:
     try:
         from jixiao.evaluate.render.cli import app as golden_app
 
-        app.add_typer(golden_app, name="golden", help="Build and check the golden set's rendered inputs.")
+        from jixiao.serve.cli import golden_export_command
+
+        golden_app.command("export")(golden_export_command)
+        app.add_typer(golden_app, name="golden", help="Build, check and export (from jixiao serve) golden labels.")
     except ImportError:  # pragma: no cover
         pass
     try:

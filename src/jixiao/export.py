@@ -177,13 +177,20 @@ def write_csv(doc: Document, path: Path) -> Path:
 
 
 def write_xlsx(doc: Document, path: Path) -> Path:
+    sheets = [("表单", form_rows(doc), FORM_COLUMNS), ("指标", indicator_rows(doc), INDICATOR_COLUMNS),
+              ("资金", budget_rows(doc), BUDGET_COLUMNS), ("疑点", flag_rows(doc), FLAG_COLUMNS)]
+    return write_sheets(sheets, path, severity_sheets={"疑点"})
+
+
+def write_sheets(sheets: list[tuple[str, list[dict], list[tuple[str, str]]]], path: Path,
+                 severity_sheets: set[str] = frozenset()) -> Path:
+    """The one safe XLSX writer: every text cell typed as text (never a formula), a bold frozen
+    header, a filter, and rows of ``severity_sheets`` coloured by their ``severity``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    sheets = [("表单", form_rows(doc), FORM_COLUMNS), ("指标", indicator_rows(doc), INDICATOR_COLUMNS),
-              ("资金", budget_rows(doc), BUDGET_COLUMNS), ("疑点", flag_rows(doc), FLAG_COLUMNS)]
     fills = {"error": PatternFill("solid", fgColor="F8CBAD"), "warning": PatternFill("solid", fgColor="FFE699")}
     first = True
     for title, rows, columns in sheets:
@@ -198,7 +205,7 @@ def write_xlsx(doc: Document, path: Path) -> Path:
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, always: "=100%" stays "=100%", never a formula
-            if title == "疑点" and r.get("severity") in fills:
+            if title in severity_sheets and r.get("severity") in fills:
                 for cell in ws[ws.max_row]:
                     cell.fill = fills[r["severity"]]
         ws.freeze_panes = "A2"

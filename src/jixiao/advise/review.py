@@ -141,3 +141,31 @@ def findings_markdown(title: str, findings: list[Finding]) -> str:
     lines = [f"## {title}", "", "| severity | rule | code | field | message |", "|---|---|---|---|---|"]
     lines += [f"| {f.severity} | {f.rule} | {f.code} | {f.field or ''} | {f.message} |" for f in findings]
     return "\n".join(lines) + "\n"
+
+
+REPORT_COLUMNS = [("文件", "source"), ("表", "form"), ("项目名称", "project_name"), ("严重程度", "severity"),
+                  ("规则", "rule"), ("代码", "code"), ("指标", "indicator"), ("字段", "field"), ("页", "page"),
+                  ("说明", "message")]
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def report_rows(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per finding of ``jixiao review``'s report (entries of source, form, findings)."""
+    rows = []
+    for entry in report:
+        for f in entry["findings"]:
+            ev = f.get("evidence") or {}
+            ind = " / ".join(x for x in (ev.get("level2"), ev.get("level3")) if x)
+            if ev.get("row") is not None:
+                ind = f"第{ev['row'] + 1}条 {ind}".strip()
+            rows.append({"source": entry["source"], "form": entry["form"] + 1, "project_name": entry.get("project_name"),
+                         "severity": f["severity"], "rule": f["rule"], "code": f["code"], "indicator": ind or None,
+                         "field": f.get("field"), "page": ev.get("page"), "message": f["message"]})
+    return rows
+
+
+def write_report_xlsx(report: list[dict[str, Any]], path) -> None:
+    """The review report a reviewer sends back: one sheet of findings, errors coloured."""
+    from jixiao.export import write_sheets
+
+    write_sheets([("审核意见", report_rows(report), REPORT_COLUMNS)], path, severity_sheets={"审核意见"})

@@ -207,6 +207,10 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("suggest_value_range", I, "advise", "precedents disagree on the number: the range they span",
              stage="advise"),
     FlagCode("novel", W, "advise", "a framework-required indicator with no precedent: fill it in", stage="advise"),
+    FlagCode("suggest_llm_rephrased", I, "advise", "the LLM renamed a suggested indicator for the project "
+             "(the old name in the flag; citations kept)", stage="advise"),
+    FlagCode("suggest_lint", W, "advise", "a review rule finding on an indicator the LLM added to a draft",
+             stage="advise"),
     FlagCode("llm_value_approximate", W, "llm",
              "an LLM value that matches a cell of its row only approximately (a cut, wrapped or OCR-read cell)",
              stage="extract.llm"),

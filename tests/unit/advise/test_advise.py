@@ -126,3 +126,38 @@ def test_cli_suggest_and_review(tmp_path: Path) -> None:
     doc.forms = [bad]
     (tmp_path / "bad.json").write_text(doc.to_json(), encoding="utf-8")
     assert runner.invoke(app, ["review", str(tmp_path / "bad.json")]).exit_code == 1
+
+
+def test_review_xlsx_report_one_row_per_finding(tmp_path: Path) -> None:
+    """`jixiao review -o REPORT.xlsx`: one sheet, a row per finding with severity, rule, indicator
+    and message; a formula-like value stays text."""
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    bad = _s001().model_copy(deep=True)
+    bad.indicators[0].level3, bad.indicators[0].target, bad.indicators[0].target_parsed = "任务完成率", "=**", None
+    doc = load_document(GOLDEN / "s001_gaoxin_projects" / "label.json")
+    doc.forms = [bad]
+    src = tmp_path / "bad.json"
+    src.write_text(doc.to_json(), encoding="utf-8")
+    runner = CliRunner()
+    runner.invoke(app, ["review", str(src), "-o", str(tmp_path / "r.json")])
+    expected = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))[0]["findings"]
+    r = runner.invoke(app, ["review", str(src), "-o", str(tmp_path / "r.xlsx")])
+    assert r.exit_code == 1, r.output  # the placeholder is an error
+    wb = load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["审核意见"]
+    rows = list(wb["审核意见"].values)
+    header = rows[0]
+    assert {"严重程度", "规则", "指标", "说明"} <= set(header)
+    body = [dict(zip(header, r)) for r in rows[1:]]
+    assert len(body) == len(expected)
+    assert [(b["严重程度"], b["规则"], b["说明"]) for b in body] == [(f["severity"], f["rule"], f["message"]) for f in expected]
+    placeholder = [b for b in body if b["代码"] == "placeholder"]
+    assert placeholder and "任务完成率" in placeholder[0]["指标"] and placeholder[0]["指标"].startswith("第1条")
+    cells = [c for row in wb["审核意见"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert all(c.data_type == "s" for c in cells)
