@@ -161,3 +161,30 @@ def test_review_xlsx_report_one_row_per_finding(tmp_path: Path) -> None:
     assert placeholder and "任务完成率" in placeholder[0]["指标"] and placeholder[0]["指标"].startswith("第1条")
     cells = [c for row in wb["审核意见"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert all(c.data_type == "s" for c in cells)
+
+
+def _ind(level2: str, level3: str, target: str, **kw) -> "Indicator":
+    from jixiao.model.output import Indicator
+
+    return Indicator(level1="产出指标", level2=level2, level3=level3, target=target, **kw)
+
+
+def test_review_timeliness_half_year_and_long_term_rules() -> None:
+    """Hand-made rows that break each 相符性/规范性 rule, beside clean ones that must not fire."""
+    from jixiao.model.output import Form
+
+    f = Form(form_type="project", project_name="测试项目", indicators=[
+        _ind("时效指标", "项目完成时间", "完成"),                       # no date: fires
+        _ind("时效指标", "资金拨付及时率", "≥95%"),                     # an on-time share: clean
+        _ind("时效指标", "培训完成时间", "2025年6月底前"),               # a date: clean
+        _ind("数量指标", "培训人次", "≥500人次", half_year="≥600人次"),  # half > full: fires
+        _ind("数量指标", "新建公里数", "≥10公里", half_year="≥4公里"),   # clean
+        _ind("质量指标", "验收合格率", "≥98%", half_year="≥99%"),        # a level, not a sum: clean
+        _ind("数量指标", "改造户数", "≥300户", scope="long_term"),
+        _ind("数量指标", "改造户数", "≥450户"),                         # annual > long-term: fires
+        _ind("数量指标", "培训人次", "≥2000人次", scope="long_term"),    # long-term ≥ annual: clean
+    ])
+    hits = [(x.code, x.evidence.get("level3")) for x in review_form(f)
+            if x.code in ("timeliness_without_date", "half_year_above_full_year", "annual_above_long_term")]
+    assert sorted(hits) == [("annual_above_long_term", "改造户数"), ("half_year_above_full_year", "培训人次"),
+                            ("timeliness_without_date", "项目完成时间")]
