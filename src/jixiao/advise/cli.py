@@ -54,7 +54,8 @@ def suggest_command(
 ) -> None:
     """Draft a cited indicator set for a new project from precedent forms."""
     from jixiao.advise.suggest import Request, draft_markdown, suggest
-    from jixiao.export import write_json, write_xlsx
+    from jixiao.advise.suggest import write_draft_xlsx
+    from jixiao.export import write_json
 
     if llm not in ("off", "on"):
         raise typer.BadParameter("must be off or on", param_hint="--llm")
@@ -67,7 +68,7 @@ def suggest_command(
     def md(d, p: Path) -> None:
         p.write_text(draft_markdown(d), encoding="utf-8")
 
-    writer = {".json": write_json, ".xlsx": write_xlsx, ".md": md}.get(out.suffix.lower())
+    writer = {".json": write_json, ".xlsx": write_draft_xlsx, ".md": md}.get(out.suffix.lower())
     if writer is None:
         raise typer.BadParameter("output must end in .json, .xlsx or .md", param_hint="-o")
     writer(doc, out)

@@ -188,3 +188,32 @@ def test_review_timeliness_half_year_and_long_term_rules() -> None:
             if x.code in ("timeliness_without_date", "half_year_above_full_year", "annual_above_long_term")]
     assert sorted(hits) == [("annual_above_long_term", "改造户数"), ("half_year_above_full_year", "培训人次"),
                             ("timeliness_without_date", "项目完成时间")]
+
+
+def test_suggest_xlsx_is_laid_out_like_the_form(tmp_path: Path) -> None:
+    """-o DRAFT.xlsx: header fields above an indicator table (一级/二级/三级/指标值 …), citations
+    on their own sheet, each resolving to a library document."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    out = tmp_path / "draft.xlsx"
+    r = CliRunner().invoke(app, ["suggest", "--name", "办公楼物业管理服务", "--budget", "120", "--goal", "=保障办公楼运行",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    ws = wb["绩效目标表"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells[1][:2] == ["项目名称", "办公楼物业管理服务"] and cells[3][1] == 120
+    assert ws["B5"].value == "=保障办公楼运行" and ws["B5"].data_type == "s"  # text, never a formula
+    head = next(i for i, row in enumerate(cells) if row[:4] == ["一级指标", "二级指标", "三级指标", "指标值"])
+    body = [row for row in cells[head + 1:] if any(row)]
+    assert len(body) >= 5 and ws.freeze_panes == f"A{head + 2}"
+    cites = [[c.value for c in row] for row in wb["先例"].iter_rows(min_row=2)]
+    assert cites and all(c[1] for c in cites)
+    import sqlite3
+
+    with sqlite3.connect(lib.starter_library()) as db:
+        forms = set(db.execute("select doc_id, form_index from forms"))
+    assert {(c[1], c[2]) for c in cites} <= forms  # every citation resolves to a library form
