@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections.abc import Sequence
+from jixiao.domain import vocab
 from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table, Word
 from jixiao.model.output import BBox
 from jixiao.layout.grid import grid_from_origins
@@ -279,14 +280,18 @@ def _cell_text(segs: list[_Seg]) -> str:
 def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[Block]:
     """Whitespace analysis: runs of rows with ≥2 aligned columns become tables, the rest paragraphs."""
     blocks: list[Block] = []
-    for run in _runs(rows, 3.0 * h, h):
+    runs = [part for whole in _runs(rows, 3.0 * h, h) for part in _split_at_headers(whole, h)]
+    for n, (run, seps) in enumerate(runs):
+        if n == len(runs) - 1 and len(run) == 1 and _is_header_line(run[0]):
+            blocks.append(_header_table(run[0], page, source))  # the header closes the page
+            continue
         anchors = [i for i, r in enumerate(run) if len(r.segs) >= 2]
         table = None
         if len(anchors) >= 2:
             lo, hi = anchors[0], anchors[-1]
-            while hi + 1 < len(run) and run[hi + 1].y0 - run[hi].y1 < 0.25 * h and len(run[hi + 1].segs) == 1:
+            while hi + 1 < len(run) and _wraps_last_cell(run[lo : hi + 1], run[hi + 1], h):
                 hi += 1  # a wrapped last cell
-            table = _whitespace_table(run[lo : hi + 1], h, page, source)
+            table = _whitespace_table(run[lo : hi + 1], h, page, source, seps)
         if table is None:
             blocks += _paragraphs(run, h, page)
             continue
@@ -294,6 +299,75 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[
         blocks.append(table)
         blocks += _paragraphs(run[hi + 1 :], h, page)
     return blocks
+
+
+def _wraps_last_cell(table: list[_Row], line: _Row, h: float) -> bool:
+    """Whether a one-piece line right under a whitespace table continues its last row's cell.
+
+    A wrapped line sits a line pitch under the one before (a gap well under a line height)
+    and starts inside the table, right of its first column: a paragraph after a table
+    starts at the margin, where the table's first column does."""
+    if len(line.segs) != 1:
+        return False
+    gap = line.y0 - table[-1].y1
+    left = min(s.x0 for r in table for s in r.segs)
+    return gap < 0.25 * h or (gap < 0.6 * h and line.segs[0].x0 > left + 2 * h)
+
+
+def _is_header_line(row: _Row) -> bool:
+    """A visual line that names three or more indicator-table columns (一级指标 | 二级指标 |
+    三级指标 | 指标值): the first line of an indicator table, never a line of the block above."""
+    roles = {vocab.header_role(s.text) for s in row.segs}
+    roles -= {None, "ignore"}
+    return len(row.segs) >= 3 and len(roles) >= 3
+
+
+def _split_at_headers(run: list[_Row], h: float) -> list[tuple[list[_Row], list[float] | None]]:
+    """A run of lines cut before each indicator header line, where the whitespace columns
+    of the whole run would glue two of that header's labels into one column.
+
+    Without rules, the header of an indicator table may sit as close to the block above it
+    (a 年度总体目标 paragraph, the form's own key/value rows) as to its data rows; whitespace
+    columns found over both then put two header labels into one column (三级指标指标值). An
+    indicator header opens a table of its own then: its columns are its labels. A run whose
+    columns keep every header label apart stays whole (its upper rows need the lower ones
+    to show their columns), and the part above the first header keeps the whole run's
+    columns. Returns (lines, column separators to use or None to find them)."""
+    if not _glues_a_header(run, h):
+        return [(run, None)]
+    out: list[list[_Row]] = [[]]
+    for r in run:
+        if out[-1] and _is_header_line(r):
+            out.append([])
+        out[-1].append(r)
+    whole = _column_separators(run, 0.4 * h)
+    return [(part, whole if i == 0 and not _is_header_line(part[0]) else None) for i, part in enumerate(out) if part]
+
+
+def _glues_a_header(run: list[_Row], h: float) -> bool:
+    """Whether the whitespace columns of ``run`` put two labels of one of its indicator
+    header lines (after its first line) into one column."""
+    heads = [r for r in run[1:] if _is_header_line(r)]
+    if not heads:
+        return False
+    seps = _column_separators(run, 0.4 * h)
+    xs = [-1e9] + seps + [1e9]
+    for r in heads:
+        cols = [c for s in r.segs for c in _cols_of(s, xs)]
+        if len(cols) != len(set(cols)):
+            return True
+    return False
+
+
+def _header_table(row: _Row, page: int, source: str) -> Table:
+    """A one-row table of an indicator header standing alone (the last line of a page whose
+    table continues on the next one): one column per label, so the continuation can be
+    stitched under it (``stitch.stitch_tables``)."""
+    segs = sorted(row.segs, key=lambda s: s.x0)
+    cells = [Cell(text=s.text, row=0, col=i, bbox=(s.x0, s.y0, s.x1, s.y1), page=page, score=s.score)
+             for i, s in enumerate(segs)]
+    bbox = (segs[0].x0, row.y0, segs[-1].x1, row.y1)
+    return Table(rows=[cells], exact_grid=True, pages=[page], bbox=bbox, source=source)
 
 
 def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
@@ -387,9 +461,11 @@ def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple
     return out
 
 
-def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Table | None:
-    """A grid from unruled rows: columns from whitespace, wrapped lines joined by line spacing."""
-    seps = _column_separators(rows, 0.4 * h)
+def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
+                      seps: list[float] | None = None) -> Table | None:
+    """A grid from unruled rows: columns from whitespace (or ``seps`` where given), wrapped
+    lines joined by line spacing."""
+    seps = _column_separators(rows, 0.4 * h) if seps is None else seps
     if not seps:
         return None
     xs = [-1e9] + seps + [1e9]
