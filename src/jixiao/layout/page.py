@@ -288,7 +288,7 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[
         anchors = [i for i, r in enumerate(run) if len(r.segs) >= 2]
         table = None
         if len(anchors) >= 2:
-            lo, hi = anchors[0], anchors[-1]
+            lo, hi = anchors[0], anchors[-1] if seps is None else len(run) - 1  # cut above a header: all of it
             while hi + 1 < len(run) and _wraps_last_cell(run[lo : hi + 1], run[hi + 1], h):
                 hi += 1  # a wrapped last cell
             table = _whitespace_table(run[lo : hi + 1], h, page, source, seps)
@@ -332,16 +332,30 @@ def _split_at_headers(run: list[_Row], h: float) -> list[tuple[list[_Row], list[
     indicator header opens a table of its own then: its columns are its labels. A run whose
     columns keep every header label apart stays whole (its upper rows need the lower ones
     to show their columns), and the part above the first header keeps the whole run's
-    columns. Returns (lines, column separators to use or None to find them)."""
-    if not _glues_a_header(run, h):
-        return [(run, None)]
+    columns. Returns (lines, column separators to use or None to find them).
+
+    The first indicator header under lines that are no indicator table (the form's
+    key/value block, its goals) always opens a table of its own: the two blocks have
+    different columns and different row spacing, and analysed together the wrapped goal
+    lines make two data rows look like one."""
+    glued = _glues_a_header(run, h)
     out: list[list[_Row]] = [[]]
     for r in run:
-        if out[-1] and _is_header_line(r):
+        if (out[-1] and _is_header_line(r) and not _names_a_column(out[-1][-1])
+                and (glued or not any(_is_header_line(x) for p in out for x in p))):
             out.append([])
         out[-1].append(r)
+    if len(out) == 1:
+        return [(run, None)]
     whole = _column_separators(run, 0.4 * h)
     return [(part, whole if i == 0 and not _is_header_line(part[0]) else None) for i, part in enumerate(out) if part]
+
+
+def _names_a_column(row: _Row) -> bool:
+    """A line with a piece naming an indicator column: the upper line of a header drawn over
+    two or three lines (指标值 over 确定依据), which stays with the header (a caption naming
+    the table, 年度绩效指标, does not)."""
+    return any(vocab.header_role(s.text) not in (None, "ignore", "lead") for s in row.segs)
 
 
 def _glues_a_header(run: list[_Row], h: float) -> bool:
