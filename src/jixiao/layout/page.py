@@ -352,9 +352,12 @@ def _split_at_headers(run: list[_Row], h: float) -> list[tuple[list[_Row], list[
 
 
 def _names_a_column(row: _Row) -> bool:
-    """A line with a piece naming an indicator column: the upper line of a header drawn over
-    two or three lines (指标值 over 确定依据), which stays with the header (a caption naming
-    the table, 年度绩效指标, does not)."""
+    """A line of header pieces: short labels, one naming an indicator column — the upper line
+    of a header drawn over two or three lines (指标值 over 确定依据), which stays with the
+    header. A caption naming the table (年度绩效指标) or a key/value row whose label happens
+    to name a column (年度目标 | its long text) is no header line."""
+    if any(len(vocab.key(s.text)) > 8 for s in row.segs):
+        return False
     return any(vocab.header_role(s.text) not in (None, "ignore", "lead") for s in row.segs)
 
 
@@ -402,7 +405,9 @@ def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
         if len(gaps) < 3:
             split.append(run)
             continue
-        limit = statistics.median(gaps) + 0.5 * h
+        # the upper quartile, not the median: a label centred on the rows it spans sits
+        # between two of them, splitting one row gap into two small ones
+        limit = statistics.quantiles(gaps, n=4)[2] + 0.5 * h
         split.append([run[0]])
         for g, r in zip(gaps, run[1:]):
             if g > limit:
@@ -480,6 +485,8 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     """A grid from unruled rows: columns from whitespace (or ``seps`` where given), wrapped
     lines joined by line spacing."""
     seps = _column_separators(rows, 0.4 * h) if seps is None else seps
+    if _is_header_line(rows[0]):
+        seps = _header_separators(rows, seps)
     if not seps:
         return None
     xs = [-1e9] + seps + [1e9]
@@ -512,6 +519,29 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     x0 = min(s.x0 for r in rows for s in r.segs)
     x1 = max(s.x1 for r in rows for s in r.segs)
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
+
+
+def _header_separators(rows: list[_Row], seps: list[float]) -> list[float]:
+    """``seps`` completed by the indicator header opening ``rows``: a boundary between every
+    two of its labels. Whitespace alone misses one where a column's only text is a merged
+    label centred on its rows (数量指标 beside four indicator names): one line holds text on
+    its left, too few to make a column. The boundary goes where the fewest body lines cross,
+    and only where at most a quarter of them do (a label wider than its column is no
+    column)."""
+    labels = sorted(rows[0].segs, key=lambda s: s.x0)
+    body = [s for r in rows[1:] for s in r.segs]
+    out = list(seps)
+    for a, b in zip(labels, labels[1:]):
+        if any(a.x1 <= x <= b.x0 for x in out) or b.x0 - a.x1 < 1.0:
+            continue
+        xs = [a.x1 + (b.x0 - a.x1) * i / 20 for i in range(1, 20)]
+        cost = [sum(1 for s in body if s.x0 < x < s.x1) for x in xs]
+        best = min(cost)
+        if best * 4 > len(rows) - 1:
+            continue
+        at = [x for x, c in zip(xs, cost) if c == best]
+        out.append((at[0] + at[-1]) / 2)
+    return sorted(out)
 
 
 def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
