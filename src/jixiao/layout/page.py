@@ -491,7 +491,7 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
         return None
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
-    logical = _logical_rows(rows, h, n_cols)
+    logical = _logical_rows(rows, h, n_cols, xs)
     origins: list[Cell] = []
     for ri, lines in enumerate(logical):
         placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
@@ -541,10 +541,14 @@ def _header_separators(rows: list[_Row], seps: list[float]) -> list[float]:
             continue
         at = [x for x, c in zip(xs, cost) if c == best]
         out.append((at[0] + at[-1]) / 2)
+    # a lead column left of the first label (年度绩效指标 centred on all the rows): its own
+    lead = [s.x1 for s in body if s.x1 <= labels[0].x0 - 1.0]
+    if lead and not any(max(lead) <= x <= labels[0].x0 for x in out):
+        out.append((max(lead) + labels[0].x0) / 2)
     return sorted(out)
 
 
-def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
+def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] = ()) -> list[list[_Row]]:
     """Group visual lines into table rows when line spacing is clearly bimodal.
 
     Lines wrapped inside a cell sit closer together than table rows (which add cell
@@ -566,11 +570,26 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
     out = [[rows[0]]]
     for g, r in zip(gaps, rows[1:]):
         has_full = any(len(x.segs) >= full for x in out[-1])
-        if g < threshold and not (has_full and len(r.segs) >= full):
+        if g < threshold and not (has_full and len(r.segs) >= full) and not _starts_a_row(out[-1], r, xs):
             out[-1].append(r)
         else:
             out.append([r])
     return out
+
+
+def _starts_a_row(group: list[_Row], line: _Row, xs: Sequence[float]) -> bool:
+    """Whether ``line`` opens a new row rather than continuing the cells of ``group``: it
+    holds text in two or more columns where the group's lines already do (a name and its
+    value again). A wrapped line continues one cell, rarely two, and never starts the
+    value column anew next to a continued name."""
+    if not xs:
+        return False
+    def cols(r: _Row) -> set[int]:
+        return {c for s in r.segs for c in _cols_of(s, xs)[:1]}
+    mine = cols(line)
+    if len(mine) < 2:
+        return False
+    return any(len(mine & cols(x)) >= 2 for x in group)
 
 
 def _paragraphs(rows: list[_Row], h: float, page: int) -> list[Paragraph]:
