@@ -31,7 +31,8 @@ vocabulary (``vocab``, ``framework``); it costs well under a millisecond on a cl
   leaves unnamed, or data rows whose cells mostly run across three or more named columns
   (rules between the columns missed: a whole band of indicators read as one cell);
 * **rows that do not fit the framework** — most level-1 (level-2) cells under the header
-  name no level of any indicator framework.
+  name no level of any indicator framework, or one such cell names two levels on lines of
+  their own (the rows of two groups read as one).
 
 The rung is recorded per page (``PageInfo.rung``, ``PageInfo.rung_reason``) and counted in
 ``Document.stats["pdf_rungs"]``.
@@ -121,6 +122,9 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         if _mostly(data, lambda row: _spans_named(row, roles) >= 3):
             return PageCheck(False, "the data rows run across the columns the indicator header names "
                                     "(the rules between them were not found)", total, True)
+        glued = _glued_levels(data, roles)
+        if glued:
+            return PageCheck(False, glued, total, True)
         misfit = _misfit(data, roles)
         if misfit:
             return PageCheck(False, misfit, total, True)
@@ -181,6 +185,21 @@ def _misfit(data: list[list[Cell]], roles: list[str | None]) -> str:
         fit = sum(1 for t, l1 in texts if _names_a_level(t, l1))
         if len(texts) - fit >= 3 and fit * 2 < len(texts):
             return f"{len(texts) - fit} of {len(texts)} {role} cells name no framework level"
+    return ""
+
+
+def _glued_levels(data: list[list[Cell]], roles: list[str | None]) -> str:
+    """A reason when a level-1 or level-2 cell holds two level names on lines of their own
+    (数量指标 / 质量指标): the rows of two groups were read as one, else ''."""
+    for role in ("level1", "level2"):
+        if role not in roles:
+            continue
+        col = roles.index(role)
+        for row in data:
+            if col < len(row) and row[col].merged_from is None:
+                parts = [t for t in row[col].text.split("\n") if t.strip()]
+                if sum(1 for t in parts if _exact_level(t)) >= 2:
+                    return f"a {role} cell holds two level names ({' / '.join(parts)}): rows glued together"
     return ""
 
 
