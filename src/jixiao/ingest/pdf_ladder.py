@@ -27,7 +27,7 @@ vocabulary (``vocab``, ``framework``); it costs well under a millisecond on a cl
   header row names a single column (a header shattered into one table per cell or one
   column per character);
 * **columns disagree with the header** — header cells that are fragments (one or two
-  characters naming no column), data rows whose text sits mostly in columns the header
+  characters naming no column) or two labels run together (三级指标指标值), data rows whose text sits mostly in columns the header
   leaves unnamed, or data rows whose cells mostly run across three or more named columns
   (rules between the columns missed: a whole band of indicators read as one cell);
 * **rows that do not fit the framework** — most level-1 (level-2) cells under the header
@@ -99,6 +99,10 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         if len(named) < 2:
             return PageCheck(False, f"the indicator header row names only {'/'.join(sorted(named))}: "
                                     "the header is split across tables", total, True)
+        glued_head = _glued_header(header)
+        if glued_head:
+            return PageCheck(False, f"an indicator header cell holds two column labels ({glued_head}): "
+                                    "the column between them was not found", total, True)
         fragments = _fragments(header)
         if fragments >= 2:
             return PageCheck(False, f"the indicator header is split into fragments ({fragments} cells name no column)",
@@ -149,6 +153,21 @@ def _fragments(header: list[Cell]) -> int:
         1 for c in header
         if c.merged_from is None and 0 < len(vocab.key(c.text)) <= 2 and vocab.header_role(c.text) is None
     )
+
+
+def _glued_header(header: list[Cell]) -> str:
+    """The text of a header cell that is two column labels run together (三级指标指标值), else ''."""
+    for c in header:
+        if c.merged_from is not None:
+            continue
+        k = vocab.key(c.text)
+        if len(k) < 5 or "\n" in c.text.strip():
+            continue
+        for i in range(2, len(k) - 1):
+            a, b = _role(k[:i]), _role(k[i:])
+            if a not in (None, "ignore", "lead") and b not in (None, "ignore", "lead") and a != b:
+                return c.text
+    return ""
 
 
 def _spans_named(row: list[Cell], roles: list[str | None]) -> int:

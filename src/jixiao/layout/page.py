@@ -59,7 +59,9 @@ def page_blocks_from_words(
                         sides.append(tab)
                 else:
                     free = sorted(free + inside, key=lambda r: r.cy)
-    blocks += _unruled_blocks(free, h, page.number, source)
+    # a page with row rules but no ruled table leaves column rules to the ladder's columns rung
+    # (jixiao.ingest.pdf_ladder), which uses those rules for the rows
+    blocks += _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
     _unskew_blocks(blocks, skew)
     groups: list[list[Block]] = []
     for b in blocks:
@@ -277,7 +279,7 @@ def _cell_text(segs: list[_Seg]) -> str:
 # ---- unruled text ---------------------------------------------------------------------
 
 
-def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[Block]:
+def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str, header_columns: bool = True) -> list[Block]:
     """Whitespace analysis: runs of rows with ≥2 aligned columns become tables, the rest paragraphs."""
     blocks: list[Block] = []
     runs = [part for whole in _runs(rows, 3.0 * h, h) for part in _split_at_headers(whole, h)]
@@ -291,7 +293,7 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[
             lo, hi = anchors[0], anchors[-1] if seps is None else len(run) - 1  # cut above a header: all of it
             while hi + 1 < len(run) and _wraps_last_cell(run[lo : hi + 1], run[hi + 1], h):
                 hi += 1  # a wrapped last cell
-            table = _whitespace_table(run[lo : hi + 1], h, page, source, seps)
+            table = _whitespace_table(run[lo : hi + 1], h, page, source, seps, header_columns)
         if table is None:
             blocks += _paragraphs(run, h, page)
             continue
@@ -405,9 +407,11 @@ def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
         if len(gaps) < 3:
             split.append(run)
             continue
-        # the upper quartile, not the median: a label centred on the rows it spans sits
-        # between two of them, splitting one row gap into two small ones
-        limit = statistics.quantiles(gaps, n=4)[2] + 0.5 * h
+        # in an indicator table, the upper quartile rather than the median: its level labels
+        # are centred on the rows they span, each sitting between two of them and splitting
+        # one row gap into two small ones
+        typical = statistics.quantiles(gaps, n=4)[2] if any(_is_header_line(r) for r in run) else statistics.median(gaps)
+        limit = typical + 0.5 * h
         split.append([run[0]])
         for g, r in zip(gaps, run[1:]):
             if g > limit:
@@ -481,11 +485,11 @@ def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple
 
 
 def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
-                      seps: list[float] | None = None) -> Table | None:
+                      seps: list[float] | None = None, header_columns: bool = True) -> Table | None:
     """A grid from unruled rows: columns from whitespace (or ``seps`` where given), wrapped
     lines joined by line spacing."""
     seps = _column_separators(rows, 0.4 * h) if seps is None else seps
-    if _is_header_line(rows[0]):
+    if header_columns and _is_header_line(rows[0]):
         seps = _header_separators(rows, seps)
     if not seps:
         return None
