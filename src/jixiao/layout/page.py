@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections.abc import Sequence
-from jixiao.domain import vocab
+from jixiao.domain import framework, vocab
 from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table, Word
 from jixiao.model.output import BBox
 from jixiao.layout.grid import grid_from_origins
@@ -316,6 +316,16 @@ def _wraps_last_cell(table: list[_Row], line: _Row, h: float) -> bool:
     return gap < 0.25 * h or (gap < 0.6 * h and line.segs[0].x0 > left + 2 * h)
 
 
+def _indicator_like(run: list[_Row]) -> bool:
+    """Lines of an indicator table: an indicator header among them, or (a table continued
+    from the previous page) two or more pieces naming framework levels (产出指标, 数量指标)."""
+    if any(_is_header_line(r) for r in run):
+        return True
+    named = sum(1 for r in run for s in r.segs
+                if framework.canonical_level1(s.text) is not None or framework.canonical_level2(s.text) is not None)
+    return named >= 2
+
+
 def _is_header_line(row: _Row) -> bool:
     """A visual line that names three or more indicator-table columns (一级指标 | 二级指标 |
     三级指标 | 指标值): the first line of an indicator table, never a line of the block above."""
@@ -410,7 +420,7 @@ def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
         # in an indicator table, the upper quartile rather than the median: its level labels
         # are centred on the rows they span, each sitting between two of them and splitting
         # one row gap into two small ones
-        typical = statistics.quantiles(gaps, n=4)[2] if any(_is_header_line(r) for r in run) else statistics.median(gaps)
+        typical = statistics.quantiles(gaps, n=4)[2] if _indicator_like(run) else statistics.median(gaps)
         limit = typical + 0.5 * h
         split.append([run[0]])
         for g, r in zip(gaps, run[1:]):
@@ -437,9 +447,20 @@ def _column_separators(rows: list[_Row], min_gap: float) -> list[float]:
     seps = []
     for g0, g1 in gaps:
         both = sum(1 for r in anchors if any(s.x1 <= g0 + 0.5 for s in r.segs) and any(s.x0 >= g1 - 0.5 for s in r.segs))
-        if both >= 2:
+        if both >= 2 or _clear_between_columns(anchors, g0, g1):
             seps.append((g0 + g1) / 2)
     return seps
+
+
+def _clear_between_columns(rows: list[_Row], g0: float, g1: float) -> bool:
+    """A gap no line crosses, with text on its left in two lines and on its right in two
+    others: the boundary beside a column that holds only merged labels, each centred on its
+    rows on a line of its own (数量指标 beside the indicator names it spans)."""
+    if any(s.x0 < g1 - 0.5 and s.x1 > g0 + 0.5 for r in rows for s in r.segs):
+        return False
+    left = sum(1 for r in rows if any(s.x1 <= g0 + 0.5 for s in r.segs))
+    right = sum(1 for r in rows if any(s.x0 >= g1 - 0.5 for s in r.segs))
+    return left >= 2 and right >= 2
 
 
 def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple[float, float]]:
