@@ -161,8 +161,8 @@ def _glued_header(header: list[Cell]) -> str:
         if c.merged_from is not None:
             continue
         k = vocab.key(c.text)
-        if len(k) < 5 or "\n" in c.text.strip():
-            continue
+        if len(k) < 5 or "\n" in c.text.strip() or _role(c.text) is not None:
+            continue  # a label of its own (指标值确定依据 names the basis column)
         for i in range(2, len(k) - 1):
             a, b = _role(k[:i]), _role(k[i:])
             if a not in (None, "ignore", "lead") and b not in (None, "ignore", "lead") and a != b:

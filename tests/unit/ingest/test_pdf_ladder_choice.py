@@ -99,6 +99,9 @@ def test_a_header_cell_holding_two_labels_fails_the_check() -> None:
     assert not check.ok and "two column labels" in check.reason
     good = _table([HEAD, ["产出指标", "数量指标", "培训人数", "≥100人"], ["", "质量指标", "合格率", "≥95%"]])
     assert check_page([good]).ok
+    basis = _table([["一级指标", "二级指标", "三级指标", "指标值", "指标值确定依据"],
+                    ["产出指标", "数量指标", "培训人数", "≥100人", "计划标准"], ["", "质量指标", "合格率", "≥95%", "行业标准"]])
+    assert check_page([basis]).ok  # 指标值确定依据 is one label, not 指标值 + 确定依据
 
 
 def test_a_level_cell_naming_two_levels_fails_the_check() -> None:
