@@ -27,11 +27,12 @@ vocabulary (``vocab``, ``framework``); it costs well under a millisecond on a cl
   header row names a single column (a header shattered into one table per cell or one
   column per character);
 * **columns disagree with the header** — header cells that are fragments (one or two
-  characters naming no column), data rows whose text sits mostly in columns the header
+  characters naming no column) or two labels run together (三级指标指标值), data rows whose text sits mostly in columns the header
   leaves unnamed, or data rows whose cells mostly run across three or more named columns
   (rules between the columns missed: a whole band of indicators read as one cell);
 * **rows that do not fit the framework** — most level-1 (level-2) cells under the header
-  name no level of any indicator framework.
+  name no level of any indicator framework, or one such cell names two levels on lines of
+  their own (the rows of two groups read as one).
 
 The rung is recorded per page (``PageInfo.rung``, ``PageInfo.rung_reason``) and counted in
 ``Document.stats["pdf_rungs"]``.
@@ -98,6 +99,10 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         if len(named) < 2:
             return PageCheck(False, f"the indicator header row names only {'/'.join(sorted(named))}: "
                                     "the header is split across tables", total, True)
+        glued_head = _glued_header(header)
+        if glued_head:
+            return PageCheck(False, f"an indicator header cell holds two column labels ({glued_head}): "
+                                    "the column between them was not found", total, True)
         fragments = _fragments(header)
         if fragments >= 2:
             return PageCheck(False, f"the indicator header is split into fragments ({fragments} cells name no column)",
@@ -121,6 +126,9 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         if _mostly(data, lambda row: _spans_named(row, roles) >= 3):
             return PageCheck(False, "the data rows run across the columns the indicator header names "
                                     "(the rules between them were not found)", total, True)
+        glued = _glued_levels(data, roles)
+        if glued:
+            return PageCheck(False, glued, total, True)
         misfit = _misfit(data, roles)
         if misfit:
             return PageCheck(False, misfit, total, True)
@@ -145,6 +153,21 @@ def _fragments(header: list[Cell]) -> int:
         1 for c in header
         if c.merged_from is None and 0 < len(vocab.key(c.text)) <= 2 and vocab.header_role(c.text) is None
     )
+
+
+def _glued_header(header: list[Cell]) -> str:
+    """The text of a header cell that is two column labels run together (三级指标指标值), else ''."""
+    for c in header:
+        if c.merged_from is not None:
+            continue
+        k = vocab.key(c.text)
+        if len(k) < 5 or "\n" in c.text.strip() or _role(c.text) is not None:
+            continue  # a label of its own (指标值确定依据 names the basis column)
+        for i in range(2, len(k) - 1):
+            a, b = _role(k[:i]), _role(k[i:])
+            if a not in (None, "ignore", "lead") and b not in (None, "ignore", "lead") and a != b:
+                return c.text
+    return ""
 
 
 def _spans_named(row: list[Cell], roles: list[str | None]) -> int:
@@ -181,6 +204,21 @@ def _misfit(data: list[list[Cell]], roles: list[str | None]) -> str:
         fit = sum(1 for t, l1 in texts if _names_a_level(t, l1))
         if len(texts) - fit >= 3 and fit * 2 < len(texts):
             return f"{len(texts) - fit} of {len(texts)} {role} cells name no framework level"
+    return ""
+
+
+def _glued_levels(data: list[list[Cell]], roles: list[str | None]) -> str:
+    """A reason when a level-1 or level-2 cell holds two level names on lines of their own
+    (数量指标 / 质量指标): the rows of two groups were read as one, else ''."""
+    for role in ("level1", "level2"):
+        if role not in roles:
+            continue
+        col = roles.index(role)
+        for row in data:
+            if col < len(row) and row[col].merged_from is None:
+                parts = [t for t in row[col].text.split("\n") if t.strip()]
+                if sum(1 for t in parts if _exact_level(t)) >= 2:
+                    return f"a {role} cell holds two level names ({' / '.join(parts)}): rows glued together"
     return ""
 
 

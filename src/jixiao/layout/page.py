@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections.abc import Sequence
+from jixiao.domain import framework, vocab
 from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table, Word
 from jixiao.model.output import BBox
 from jixiao.layout.grid import grid_from_origins
@@ -58,7 +59,9 @@ def page_blocks_from_words(
                         sides.append(tab)
                 else:
                     free = sorted(free + inside, key=lambda r: r.cy)
-    blocks += _unruled_blocks(free, h, page.number, source)
+    # a page with row rules but no ruled table leaves column rules to the ladder's columns rung
+    # (jixiao.ingest.pdf_ladder), which uses those rules for the rows
+    blocks += _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
     _unskew_blocks(blocks, skew)
     groups: list[list[Block]] = []
     for b in blocks:
@@ -276,17 +279,21 @@ def _cell_text(segs: list[_Seg]) -> str:
 # ---- unruled text ---------------------------------------------------------------------
 
 
-def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[Block]:
+def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str, header_columns: bool = True) -> list[Block]:
     """Whitespace analysis: runs of rows with ≥2 aligned columns become tables, the rest paragraphs."""
     blocks: list[Block] = []
-    for run in _runs(rows, 3.0 * h, h):
+    runs = [part for whole in _runs(rows, 3.0 * h, h) for part in _split_at_headers(whole, h)]
+    for n, (run, seps) in enumerate(runs):
+        if n == len(runs) - 1 and len(run) == 1 and _is_header_line(run[0]):
+            blocks.append(_header_table(run[0], page, source))  # the header closes the page
+            continue
         anchors = [i for i, r in enumerate(run) if len(r.segs) >= 2]
         table = None
         if len(anchors) >= 2:
-            lo, hi = anchors[0], anchors[-1]
-            while hi + 1 < len(run) and run[hi + 1].y0 - run[hi].y1 < 0.25 * h and len(run[hi + 1].segs) == 1:
+            lo, hi = anchors[0], anchors[-1] if seps is None else len(run) - 1  # cut above a header: all of it
+            while hi + 1 < len(run) and _wraps_last_cell(run[lo : hi + 1], run[hi + 1], h):
                 hi += 1  # a wrapped last cell
-            table = _whitespace_table(run[lo : hi + 1], h, page, source)
+            table = _whitespace_table(run[lo : hi + 1], h, page, source, seps, header_columns)
         if table is None:
             blocks += _paragraphs(run, h, page)
             continue
@@ -294,6 +301,102 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str) -> list[
         blocks.append(table)
         blocks += _paragraphs(run[hi + 1 :], h, page)
     return blocks
+
+
+def _wraps_last_cell(table: list[_Row], line: _Row, h: float) -> bool:
+    """Whether a one-piece line right under a whitespace table continues its last row's cell.
+
+    A wrapped line sits a line pitch under the one before (a gap well under a line height)
+    and starts inside the table, right of its first column: a paragraph after a table
+    starts at the margin, where the table's first column does."""
+    if len(line.segs) != 1:
+        return False
+    gap = line.y0 - table[-1].y1
+    left = min(s.x0 for r in table for s in r.segs)
+    return gap < 0.25 * h or (gap < 0.6 * h and line.segs[0].x0 > left + 2 * h)
+
+
+def _indicator_like(run: list[_Row]) -> bool:
+    """Lines of an indicator table: an indicator header among them, or (a table continued
+    from the previous page) two or more pieces naming framework levels (产出指标, 数量指标)."""
+    if any(_is_header_line(r) for r in run):
+        return True
+    named = sum(1 for r in run for s in r.segs
+                if framework.canonical_level1(s.text) is not None or framework.canonical_level2(s.text) is not None)
+    return named >= 2
+
+
+def _is_header_line(row: _Row) -> bool:
+    """A visual line that names three or more indicator-table columns (一级指标 | 二级指标 |
+    三级指标 | 指标值): the first line of an indicator table, never a line of the block above."""
+    roles = {vocab.header_role(s.text) for s in row.segs}
+    roles -= {None, "ignore"}
+    return len(row.segs) >= 3 and len(roles) >= 3
+
+
+def _split_at_headers(run: list[_Row], h: float) -> list[tuple[list[_Row], list[float] | None]]:
+    """A run of lines cut before each indicator header line, where the whitespace columns
+    of the whole run would glue two of that header's labels into one column.
+
+    Without rules, the header of an indicator table may sit as close to the block above it
+    (a 年度总体目标 paragraph, the form's own key/value rows) as to its data rows; whitespace
+    columns found over both then put two header labels into one column (三级指标指标值). An
+    indicator header opens a table of its own then: its columns are its labels. A run whose
+    columns keep every header label apart stays whole (its upper rows need the lower ones
+    to show their columns), and the part above the first header keeps the whole run's
+    columns. Returns (lines, column separators to use or None to find them).
+
+    The first indicator header under lines that are no indicator table (the form's
+    key/value block, its goals) always opens a table of its own: the two blocks have
+    different columns and different row spacing, and analysed together the wrapped goal
+    lines make two data rows look like one."""
+    glued = _glues_a_header(run, h)
+    out: list[list[_Row]] = [[]]
+    for r in run:
+        if (out[-1] and _is_header_line(r) and not _names_a_column(out[-1][-1])
+                and (glued or not any(_is_header_line(x) for p in out for x in p))):
+            out.append([])
+        out[-1].append(r)
+    if len(out) == 1:
+        return [(run, None)]
+    whole = _column_separators(run, 0.4 * h)
+    return [(part, whole if i == 0 and not _is_header_line(part[0]) else None) for i, part in enumerate(out) if part]
+
+
+def _names_a_column(row: _Row) -> bool:
+    """A line of header pieces: short labels, one naming an indicator column — the upper line
+    of a header drawn over two or three lines (指标值 over 确定依据), which stays with the
+    header. A caption naming the table (年度绩效指标) or a key/value row whose label happens
+    to name a column (年度目标 | its long text) is no header line."""
+    if any(len(vocab.key(s.text)) > 8 for s in row.segs):
+        return False
+    return any(vocab.header_role(s.text) not in (None, "ignore", "lead") for s in row.segs)
+
+
+def _glues_a_header(run: list[_Row], h: float) -> bool:
+    """Whether the whitespace columns of ``run`` put two labels of one of its indicator
+    header lines (after its first line) into one column."""
+    heads = [r for r in run[1:] if _is_header_line(r)]
+    if not heads:
+        return False
+    seps = _column_separators(run, 0.4 * h)
+    xs = [-1e9] + seps + [1e9]
+    for r in heads:
+        cols = [c for s in r.segs for c in _cols_of(s, xs)]
+        if len(cols) != len(set(cols)):
+            return True
+    return False
+
+
+def _header_table(row: _Row, page: int, source: str) -> Table:
+    """A one-row table of an indicator header standing alone (the last line of a page whose
+    table continues on the next one): one column per label, so the continuation can be
+    stitched under it (``stitch.stitch_tables``)."""
+    segs = sorted(row.segs, key=lambda s: s.x0)
+    cells = [Cell(text=s.text, row=0, col=i, bbox=(s.x0, s.y0, s.x1, s.y1), page=page, score=s.score)
+             for i, s in enumerate(segs)]
+    bbox = (segs[0].x0, row.y0, segs[-1].x1, row.y1)
+    return Table(rows=[cells], exact_grid=True, pages=[page], bbox=bbox, source=source)
 
 
 def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
@@ -314,7 +417,11 @@ def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
         if len(gaps) < 3:
             split.append(run)
             continue
-        limit = statistics.median(gaps) + 0.5 * h
+        # in an indicator table, the upper quartile rather than the median: its level labels
+        # are centred on the rows they span, each sitting between two of them and splitting
+        # one row gap into two small ones
+        typical = statistics.quantiles(gaps, n=4)[2] if _indicator_like(run) else statistics.median(gaps)
+        limit = typical + 0.5 * h
         split.append([run[0]])
         for g, r in zip(gaps, run[1:]):
             if g > limit:
@@ -340,9 +447,20 @@ def _column_separators(rows: list[_Row], min_gap: float) -> list[float]:
     seps = []
     for g0, g1 in gaps:
         both = sum(1 for r in anchors if any(s.x1 <= g0 + 0.5 for s in r.segs) and any(s.x0 >= g1 - 0.5 for s in r.segs))
-        if both >= 2:
+        if both >= 2 or _clear_between_columns(anchors, g0, g1):
             seps.append((g0 + g1) / 2)
     return seps
+
+
+def _clear_between_columns(rows: list[_Row], g0: float, g1: float) -> bool:
+    """A gap no line crosses, with text on its left in two lines and on its right in two
+    others: the boundary beside a column that holds only merged labels, each centred on its
+    rows on a line of its own (数量指标 beside the indicator names it spans)."""
+    if any(s.x0 < g1 - 0.5 and s.x1 > g0 + 0.5 for r in rows for s in r.segs):
+        return False
+    left = sum(1 for r in rows if any(s.x1 <= g0 + 0.5 for s in r.segs))
+    right = sum(1 for r in rows if any(s.x0 >= g1 - 0.5 for s in r.segs))
+    return left >= 2 and right >= 2
 
 
 def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple[float, float]]:
@@ -387,14 +505,18 @@ def _low_coverage_runs(rows: list[_Row], tol: int, min_gap: float) -> list[tuple
     return out
 
 
-def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Table | None:
-    """A grid from unruled rows: columns from whitespace, wrapped lines joined by line spacing."""
-    seps = _column_separators(rows, 0.4 * h)
+def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
+                      seps: list[float] | None = None, header_columns: bool = True) -> Table | None:
+    """A grid from unruled rows: columns from whitespace (or ``seps`` where given), wrapped
+    lines joined by line spacing."""
+    seps = _column_separators(rows, 0.4 * h) if seps is None else seps
+    if header_columns and _is_header_line(rows[0]):
+        seps = _header_separators(rows, seps)
     if not seps:
         return None
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
-    logical = _logical_rows(rows, h, n_cols)
+    logical = _logical_rows(rows, h, n_cols, xs)
     origins: list[Cell] = []
     for ri, lines in enumerate(logical):
         placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
@@ -424,7 +546,34 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Tab
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
 
 
-def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
+def _header_separators(rows: list[_Row], seps: list[float]) -> list[float]:
+    """``seps`` completed by the indicator header opening ``rows``: a boundary between every
+    two of its labels. Whitespace alone misses one where a column's only text is a merged
+    label centred on its rows (数量指标 beside four indicator names): one line holds text on
+    its left, too few to make a column. The boundary goes where the fewest body lines cross,
+    and only where at most a quarter of them do (a label wider than its column is no
+    column)."""
+    labels = sorted(rows[0].segs, key=lambda s: s.x0)
+    body = [s for r in rows[1:] for s in r.segs]
+    out = list(seps)
+    for a, b in zip(labels, labels[1:]):
+        if any(a.x1 <= x <= b.x0 for x in out) or b.x0 - a.x1 < 1.0:
+            continue
+        xs = [a.x1 + (b.x0 - a.x1) * i / 20 for i in range(1, 20)]
+        cost = [sum(1 for s in body if s.x0 < x < s.x1) for x in xs]
+        best = min(cost)
+        if best * 4 > len(rows) - 1:
+            continue
+        at = [x for x, c in zip(xs, cost) if c == best]
+        out.append((at[0] + at[-1]) / 2)
+    # a lead column left of the first label (年度绩效指标 centred on all the rows): its own
+    lead = [s.x1 for s in body if s.x1 <= labels[0].x0 - 1.0]
+    if lead and not any(max(lead) <= x <= labels[0].x0 for x in out):
+        out.append((max(lead) + labels[0].x0) / 2)
+    return sorted(out)
+
+
+def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] = ()) -> list[list[_Row]]:
     """Group visual lines into table rows when line spacing is clearly bimodal.
 
     Lines wrapped inside a cell sit closer together than table rows (which add cell
@@ -446,11 +595,26 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int) -> list[list[_Row]]:
     out = [[rows[0]]]
     for g, r in zip(gaps, rows[1:]):
         has_full = any(len(x.segs) >= full for x in out[-1])
-        if g < threshold and not (has_full and len(r.segs) >= full):
+        if g < threshold and not (has_full and len(r.segs) >= full) and not _starts_a_row(out[-1], r, xs):
             out[-1].append(r)
         else:
             out.append([r])
     return out
+
+
+def _starts_a_row(group: list[_Row], line: _Row, xs: Sequence[float]) -> bool:
+    """Whether ``line`` opens a new row rather than continuing the cells of ``group``: it
+    holds text in two or more columns where the group's lines already do (a name and its
+    value again). A wrapped line continues one cell, rarely two, and never starts the
+    value column anew next to a continued name."""
+    if not xs:
+        return False
+    def cols(r: _Row) -> set[int]:
+        return {c for s in r.segs for c in _cols_of(s, xs)[:1]}
+    mine = cols(line)
+    if len(mine) < 2:
+        return False
+    return any(len(mine & cols(x)) >= 2 for x in group)
 
 
 def _paragraphs(rows: list[_Row], h: float, page: int) -> list[Paragraph]:

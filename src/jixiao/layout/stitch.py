@@ -89,7 +89,7 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
         ):
             drop += 1  # the rest of a multi-row header
         return _Continuation(ranges, drop)
-    if a.n_cols == b.n_cols and _edges_match(a, b):
+    if a.n_cols == b.n_cols and (_edges_match(a, b) or (len(a.rows) == 1 and _columns_overlap(a, b))):
         return _Continuation(identity, _repeated_prefix(a, b))
     subset = _subset_ranges(a, b)
     return _Continuation(subset, 0) if subset is not None else None
@@ -114,6 +114,34 @@ def _edges_match(a: Table, b: Table) -> bool:
     if known:
         return all(abs(x - y) <= tol for x, y in known)
     return bool(a.bbox and b.bbox and abs(a.bbox[0] - b.bbox[0]) <= tol and abs(a.bbox[2] - b.bbox[2]) <= tol)
+
+
+def _column_extents(table: Table) -> list[tuple[float, float] | None]:
+    """x extent of every column: the union of the boxes of the one-column cells that start there."""
+    out: list[tuple[float, float] | None] = []
+    for c in range(table.n_cols):
+        boxes = [row[c].bbox for row in table.rows if c < len(row) and row[c].bbox is not None
+                 and row[c].merged_from is None and row[c].colspan == 1]
+        out.append((min(b[0] for b in boxes), max(b[2] for b in boxes)) if boxes else None)  # type: ignore[index]
+    return out
+
+
+def _columns_overlap(a: Table, b: Table) -> bool:
+    """Whether each column of a one-row table ``a`` (a header closing its page) lies over the
+    same column of ``b`` and no other: a header's labels are centred (or left-aligned) in
+    their columns, the data under them is not, so left edges differ while the columns
+    still correspond one to one, in order."""
+    ea, eb = _column_extents(a), _column_extents(b)
+    if any(x is None for x in ea) or sum(1 for x in eb if x is not None) < 2:
+        return False
+    for i, col in enumerate(ea):
+        assert col is not None
+        hits = [j for j, other in enumerate(eb) if other is not None and min(col[1], other[1]) - max(col[0], other[0]) > 0]
+        if hits and hits != [i]:
+            return False
+        if not hits and eb[i] is not None:
+            return False
+    return True
 
 
 def _header_ranges(a: Table, b: Table) -> tuple[list[tuple[int, int]], int] | None:

@@ -89,3 +89,27 @@ def test_a_continued_page_takes_the_header_columns_of_the_page_before(tmp_path: 
 
     page.draw_line((260.0, 60.0), (260.0, 148.0), width=0.75)  # the page's own column rule
     assert pdf_mod._continued_column_blocks(page, info, pdf_mod._page_lines(page), XS) is None
+
+
+def test_a_header_cell_holding_two_labels_fails_the_check() -> None:
+    """三级指标指标值: whitespace put two header labels into one column."""
+    bad = _table([["一级指标", "二级指标", "三级指标指标值"], ["产出指标", "数量指标", "培训人数 ≥100人"],
+                  ["", "质量指标", "合格率 ≥95%"]])
+    check = check_page([bad])
+    assert not check.ok and "two column labels" in check.reason
+    good = _table([HEAD, ["产出指标", "数量指标", "培训人数", "≥100人"], ["", "质量指标", "合格率", "≥95%"]])
+    assert check_page([good]).ok
+    basis = _table([["一级指标", "二级指标", "三级指标", "指标值", "指标值确定依据"],
+                    ["产出指标", "数量指标", "培训人数", "≥100人", "计划标准"], ["", "质量指标", "合格率", "≥95%", "行业标准"]])
+    assert check_page([basis]).ok  # 指标值确定依据 is one label, not 指标值 + 确定依据
+
+
+def test_a_level_cell_naming_two_levels_fails_the_check() -> None:
+    """数量指标 / 质量指标 in one cell: the rows of two level-2 groups were read as one row."""
+    bad = _table([HEAD, ["产出指标", "数量指标\n质量指标", "培训人数\n合格率", "≥100人\n≥95%"],
+                  ["", "时效指标", "完成时间", "12月底前"]])
+    check = check_page([bad])
+    assert not check.ok and "two level names" in check.reason
+    wrapped = _table([HEAD, ["满意度指标", "服务对象满意\n度指标", "群众满意度", "≥90%"],
+                      ["", "", "企业满意度", "≥85%"]])
+    assert check_page([wrapped]).ok  # one level name wrapped onto two lines is not two levels
