@@ -2,7 +2,7 @@
 
     jixiao extract FILES_OR_DIRS... -o OUT/     every form in every file → JSON/XLSX/CSV/Markdown
     jixiao eval [GOLDEN_DIR]                    score extraction against the golden set
-    jixiao golden render|check                  build the golden set's PDF/DOCX/XLSX/scan inputs
+    jixiao golden render|check|export           build/check the golden set; export a served job as a label
     jixiao llm serve|ping|config                the optional LLM endpoint
     jixiao serve [--host --port --data-dir]     the HTTP API, job queue and review page
 """
@@ -10,8 +10,6 @@
 from __future__ import annotations
 
 import os
-import time
-import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,7 +20,8 @@ from rich.table import Table as RichTable
 
 from jixiao import __version__
 from jixiao.model.modes import LlmMode, OcrMode, choices
-from jixiao.export import FORMATS, export
+from jixiao.batch import FileJob, FileResult, default_jobs, make_executor
+from jixiao.export import FORMATS
 from jixiao.ingest import SUPPORTED_SUFFIXES, file_sha256
 
 app = typer.Typer(
@@ -117,37 +116,6 @@ def collect_inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]
     return res.files, res.missing
 
 
-def output_stems(files: list[Path], rel: dict[Path, str] | None = None) -> dict[Path, str]:
-    """One output stem per input (the naming contract: ``jixiao.export_names``)."""
-    from jixiao.export_names import assign_stems
-
-    rel = rel or {f: f.name for f in files}
-    return assign_stems([(f, rel[f]) for f in files], file_sha256).stems
-
-
-@dataclass
-class FileResult:
-    path: str
-    status: str  # ok | failed | skipped
-    reason: str = ""
-    forms: int = 0
-    indicators: int = 0
-    flags: dict[str, int] = field(default_factory=dict)
-    outputs: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    stem: str = ""
-    key: str = ""  # resume key: content hash + options + formats (jixiao.runstate)
-
-
-def _count_flags(doc) -> dict[str, int]:
-    from jixiao.export import all_flags_of
-
-    counts = {"error": 0, "warning": 0, "info": 0}
-    for fl in list(doc.flags) + [x for f in doc.forms for x in all_flags_of(f)]:
-        counts[fl.severity.value] += 1
-    return counts
-
-
 def _parse_limits(pairs: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in pairs:
@@ -171,7 +139,10 @@ def extract_command(
     llm: str = typer.Option("off", "--llm", help="LLM use: off (default; nothing leaves the machine), fallback (only regions the rules could not settle), full (every region)."),
     llm_config: Path | None = typer.Option(None, "--llm-config", help="TOML file with the LLM endpoint (see README)."),
     ocr: str = typer.Option("auto", "--ocr", help="OCR: auto (pages without a usable text layer), off, force (every PDF page)."),
-    workers: int = typer.Option(2, "--workers", "-w", min=1, help="OCR threads (pages in flight)."),
+    workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="OCR threads per file (pages in flight); default: the cores left to each job, at least 1."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Files processed at once, each in its own worker process (default: the number of cores; 1 runs in this process)."),
+    executor: str = typer.Option("local", "--executor", help="local (this machine) or dask (a Dask cluster: --scheduler, or a local one with --jobs workers; the [cluster] extra)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="OCR/LLM cache directory (default ~/.cache/jixiao)."),
     force: bool = typer.Option(False, "--force", help="Re-extract files whose output is already up to date."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks for failed files."),
@@ -187,8 +158,8 @@ def extract_command(
     last result is ok for the same content, options and formats, with all outputs present,
     unless --force.
     """
-    from jixiao.model.limits import Limits, limits as current_limits, set_limits
-    from jixiao.pipeline import ExtractOptions, extract_file
+    from jixiao.model.limits import limits as current_limits, set_limits
+    from jixiao.pipeline import ExtractOptions
     from jixiao import runstate
 
     fmts = [f.strip() for f in formats.split(",") if f.strip()]
@@ -208,8 +179,15 @@ def extract_command(
     problem = runstate.check_out_dir(out)
     if problem:
         _fail(problem)
-    opts = ExtractOptions(llm=LlmMode(llm), ocr=OcrMode(ocr), llm_config=llm_config, cache_dir=cache_dir, workers=workers)
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("choose local or dask", param_hint="--executor")
+    if scheduler and executor != "dask":
+        raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     scan = scan_inputs(inputs, follow_symlinks)
+    n_jobs = min(jobs or default_jobs(), max(1, len(scan.files)))
+    ocr_threads = workers or max(1, default_jobs() // n_jobs)  # cores are not oversubscribed
+    opts = ExtractOptions(llm=LlmMode(llm), ocr=OcrMode(ocr), llm_config=llm_config, cache_dir=cache_dir,
+                          workers=ocr_threads)
     results = [FileResult(path=str(p), status="failed", reason=reason) for p, reason in scan.missing]
     from jixiao.export_names import assign_stems
 
@@ -218,19 +196,21 @@ def extract_command(
         console.print(f"[yellow]warning: {w}[/yellow]", highlight=False)
     previous = runstate.load_entries(out)
     fingerprint = runstate.options_fingerprint(opts)
+    batch = [FileJob(path, naming.stems[path], out, fmts, opts, force, debug, fingerprint, previous.get(str(path)),
+                     timeout=timeout, max_memory=max_memory, limits=current_limits()) for path in scan.files]
+    done: list[FileResult | None] = [None] * len(batch)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
-        task = progress.add_task("extract", total=len(scan.files), current="")
-        for path in scan.files:
-            progress.update(task, current=path.name)
-            job = _Job(path, naming.stems[path], out, fmts, opts, force, debug, fingerprint,
-                       previous.get(str(path)))
-            if timeout or max_memory:
-                results.append(_in_worker(job, timeout, max_memory))
-            else:
-                results.append(_extract_one(job, extract_file))
-            progress.advance(task)
+        task = progress.add_task("extract", total=len(batch), current="")
+        try:
+            for i, result in make_executor(executor, n_jobs, scheduler).run(batch):
+                done[i] = result
+                progress.update(task, advance=1, current=batch[i].path.name)
+        except RuntimeError as exc:  # the executor could not start (e.g. the cluster extra is missing)
+            _fail(str(exc))
+    results += [r for r in done if r is not None]
     meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
+            "executor": executor, "jobs": n_jobs, "ocr_threads": ocr_threads,
             "skipped_inputs": scan.skipped, "limits": asdict(current_limits())}
     try:
         runstate.write_run_report(out, [asdict(r) for r in results], meta)
@@ -240,109 +220,6 @@ def extract_command(
     _print_summary(results, scan.skipped)
     if results and all(r.status == "failed" for r in results):
         raise typer.Exit(code=1)
-
-
-@dataclass
-class _Job:
-    path: Path
-    stem: str
-    out: Path
-    fmts: list[str]
-    opts: object
-    force: bool
-    debug: bool
-    fingerprint: dict
-    previous: dict | None
-
-
-def _extract_one(job: _Job, extract_file) -> FileResult:
-    from jixiao.model.limits import LimitExceeded
-    from jixiao.model.source import IngestError
-    from jixiao import runstate
-
-    t0 = time.perf_counter()
-    path, stem = job.path, job.stem
-    key = ""
-    try:
-        sha = file_sha256(path)
-        key = runstate.resume_key(sha, job.fingerprint, job.fmts)
-        if not job.force and runstate.up_to_date(job.previous, key):
-            return FileResult(path=str(path), status="skipped", stem=stem, key=key,
-                              outputs=list(job.previous.get("outputs") or []),
-                              reason="up to date (same content, options and formats); --force to redo")
-        doc = extract_file(path, job.opts)
-        doc.doc_id = stem
-        written = export(doc, job.out, job.fmts, stem=stem)
-    except IngestError as exc:
-        return FileResult(path=str(path), status="failed", reason=exc.reason, seconds=time.perf_counter() - t0,
-                          stem=stem, key=key)
-    except LimitExceeded as exc:
-        return FileResult(path=str(path), status="failed", reason=str(exc), seconds=time.perf_counter() - t0,
-                          stem=stem, key=key)
-    except MemoryError:
-        return FileResult(path=str(path), status="failed", reason="out of memory (raise --max-memory?)",
-                          seconds=time.perf_counter() - t0, stem=stem, key=key)
-    except Exception as exc:  # one bad file never sinks a batch
-        if job.debug:
-            console.print(traceback.format_exc())
-        return FileResult(path=str(path), status="failed", reason=f"internal error: {type(exc).__name__}: {exc}",
-                          seconds=time.perf_counter() - t0, stem=stem, key=key)
-    status, reason = "ok", ""
-    if not doc.forms:
-        reason = "; ".join(f.message for f in doc.flags if f.severity.value == "error") or "no form found"
-    return FileResult(path=str(path), status=status, reason=reason, forms=len(doc.forms),
-                      indicators=sum(len(f.indicators) for f in doc.forms), flags=_count_flags(doc),
-                      outputs=[str(p) for p in written], seconds=round(time.perf_counter() - t0, 3), stem=stem, key=key)
-
-
-def _worker_main(job: _Job, max_memory: int | None, conn) -> None:
-    """Child process: apply the memory limit, extract one file, send the FileResult back."""
-    import resource
-
-    from jixiao.pipeline import extract_file
-
-    if max_memory:
-        cap = max_memory * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    try:
-        conn.send(_extract_one(job, extract_file))
-    except BaseException as exc:  # noqa: BLE001 — report, never hang the parent
-        conn.send(FileResult(path=str(job.path), status="failed", stem=job.stem,
-                             reason=f"worker error: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def _in_worker(job: _Job, timeout: float | None, max_memory: int | None) -> FileResult:
-    """Run one file in a forked worker; a worker over its time is killed and reported."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    t0 = time.perf_counter()
-    proc = ctx.Process(target=_worker_main, args=(job, max_memory, send), daemon=True)
-    proc.start()
-    send.close()
-    result = None
-    if recv.poll(timeout):
-        try:
-            result = recv.recv()
-        except (EOFError, OSError):
-            result = None
-    proc.join(1)
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
-    seconds = round(time.perf_counter() - t0, 3)
-    if result is not None:
-        return result
-    if timeout and seconds >= timeout:
-        reason = f"killed after {timeout:g} s (--timeout)"
-    elif proc.exitcode and proc.exitcode < 0:
-        reason = f"worker killed by signal {-proc.exitcode}" + (" (--max-memory?)" if max_memory else "")
-    else:
-        reason = f"worker ended without a result (exit code {proc.exitcode})"
-    return FileResult(path=str(job.path), status="failed", reason=reason, seconds=seconds, stem=job.stem)
 
 
 def _print_summary(results: list[FileResult], skipped: dict[str, int] | None = None) -> None:
@@ -375,7 +252,10 @@ def _mount() -> None:
     try:
         from jixiao.evaluate.render.cli import app as golden_app
 
-        app.add_typer(golden_app, name="golden", help="Build and check the golden set's rendered inputs.")
+        from jixiao.serve.cli import golden_export_command
+
+        golden_app.command("export")(golden_export_command)
+        app.add_typer(golden_app, name="golden", help="Build, check and export (from jixiao serve) golden labels.")
     except ImportError:  # pragma: no cover
         pass
     try:

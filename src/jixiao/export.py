@@ -177,33 +177,49 @@ def write_csv(doc: Document, path: Path) -> Path:
 
 
 def write_xlsx(doc: Document, path: Path) -> Path:
+    sheets = [("表单", form_rows(doc), FORM_COLUMNS), ("指标", indicator_rows(doc), INDICATOR_COLUMNS),
+              ("资金", budget_rows(doc), BUDGET_COLUMNS), ("疑点", flag_rows(doc), FLAG_COLUMNS)]
+    return write_sheets(sheets, path, severity_sheets={"疑点"})
+
+
+def write_sheets(sheets: list[tuple[str, list[dict], list[tuple[str, str]]]], path: Path,
+                 severity_sheets: set[str] = frozenset(), preamble: dict[str, list[list]] | None = None) -> Path:
+    """The one safe XLSX writer: every text cell typed as text (never a formula), a bold frozen
+    header, a filter, and rows of ``severity_sheets`` coloured by their ``severity``.
+    ``preamble``: per sheet title, rows written above the table (a form's 项目名称 / 年度目标 …)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    sheets = [("表单", form_rows(doc), FORM_COLUMNS), ("指标", indicator_rows(doc), INDICATOR_COLUMNS),
-              ("资金", budget_rows(doc), BUDGET_COLUMNS), ("疑点", flag_rows(doc), FLAG_COLUMNS)]
     fills = {"error": PatternFill("solid", fgColor="F8CBAD"), "warning": PatternFill("solid", fgColor="FFE699")}
     first = True
     for title, rows, columns in sheets:
         ws = wb.active if first else wb.create_sheet()
         first = False
         ws.title = title
+        lines = (preamble or {}).get(title, [])
+        for k, line in enumerate(lines, start=1):
+            for j, v in enumerate(line, start=1):
+                cell = ws.cell(k, j, _xlsx_value(v))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        head = len(lines) + 1
+        ws._current_row = len(lines)  # the table starts right below the preamble, blank lines included
         ws.append([h for h, _ in columns])
-        for cell in ws[1]:
+        for cell in ws[head]:
             cell.font = Font(bold=True)
         for r in rows:
             ws.append([_xlsx_value(r.get(k)) for _, k in columns])
             for cell in ws[ws.max_row]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, always: "=100%" stays "=100%", never a formula
-            if title == "疑点" and r.get("severity") in fills:
+            if title in severity_sheets and r.get("severity") in fills:
                 for cell in ws[ws.max_row]:
                     cell.fill = fills[r["severity"]]
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = f"A{head + 1}"
         if rows:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+            ws.auto_filter.ref = f"A{head}:{get_column_letter(len(columns))}{head + len(rows)}"
         for i, (h, _) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(h) * 2 + 4))
     buf = io.BytesIO()

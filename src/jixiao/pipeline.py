@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,13 @@ class ExtractOptions:
     llm_config: Path | None = None  # config file for the LLM endpoint (see README)
     cache_dir: Path | None = None  # OCR and LLM caches; default ~/.cache/jixiao
     workers: int = 2
+    # coarse progress for a caller that shows it (jixiao serve's job list): (stage, pages done, pages total)
+    progress: Callable[[str, int, int], None] | None = None
+
+
+def _progress(opts: ExtractOptions, stage: str, done: int, total: int) -> None:
+    if opts.progress is not None:
+        opts.progress(stage, done, total)
 
 
 def doc_id_for(path: Path) -> str:
@@ -38,8 +46,12 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     p = Path(path)
     t0 = time.perf_counter()
     src = ingest_file(p)
-    stats: dict = {"pages": len(src.pages)}
+    n_pages = len(src.pages)
+    stats: dict = {"pages": n_pages}
+    ocr_next = (src.needs_ocr and opts.ocr != OcrMode.OFF) or opts.ocr == OcrMode.FORCE
+    _progress(opts, "ocr" if ocr_next else "read", 0, n_pages)
     src = _maybe_ocr(src, p, opts, stats)
+    _progress(opts, "extract", n_pages, n_pages)
     regions = segment(src)
     mark_suspect_document(regions)
     forms = [extract_form(r) for r in regions]
@@ -61,10 +73,11 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     for page in src.needs_ocr:
         doc.flag(Severity.ERROR, "page_needs_ocr", f"page {page.number}: {page.reason}; OCR was not run", field=None,
                  page=page.number)
-    if any(r.context.get("suspect") for r in regions) and not stats.get("ocr_pages"):
+    doc.source.ocr_pages = int(stats.get("ocr_pages") or 0)
+    if any(r.suspect for r in regions) and not doc.source.ocr_pages:
         # a text layer (or text export) that reads like OCR output: repairs were applied,
         # and reconcile treats every value as read by OCR (confidence.ocr_context)
-        stats["garbled_text"] = True
+        doc.source.text_looks_like_ocr = True
         doc.flag(Severity.INFO, "text_looks_like_ocr",
                  "the text reads like OCR output (garbled names): repairs applied, confidence lowered", field=None)
     if not forms:
@@ -74,8 +87,10 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
             from jixiao.extract.llm.run import document_region
 
             regions = document_region(src)
+        _progress(opts, "llm", n_pages, n_pages)
         doc = _apply_llm(doc, regions, opts, stats)
     doc.stats.update(stats)
+    _progress(opts, "reconcile", n_pages, n_pages)
     doc = _reconcile(doc)
     doc.stats["seconds"] = round(time.perf_counter() - t0, 4)
     return doc

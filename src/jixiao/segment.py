@@ -34,6 +34,7 @@ class FormRegion:
     pages: list[int] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)  # document-level year / unit_name inherited by forms
     index: int = 0
+    suspect: bool = False  # OCR'd or garbled text (set by extract.rules): names snapped to the lexicon
 
 
 def segment(doc: SourceDocument) -> list[FormRegion]:

@@ -267,3 +267,49 @@ def test_worker_memory_cap_reports_and_goes_on(tmp_path: Path) -> None:
     assert "memory" in files["span.docx"]["reason"] or "killed" in files["span.docx"]["reason"]
     assert files["zz_good.txt"]["status"] == "ok"
     assert time.perf_counter() - t0 < 90
+
+
+def _zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return path
+
+
+def test_zip_bombs_are_refused_before_any_reader_opens_them(tmp_path: Path) -> None:
+    """A DOCX with 20,000 members, one whose members inflate to 1.5 GB together (each under the
+    per-member budget) and a lone 300 MB member: each fails alone, naming the file and the limit."""
+    import docx
+
+    from jixiao.ingest import IngestError, ingest_file
+
+    d = docx.Document()
+    d.add_paragraph("项目支出绩效目标表")
+    good = tmp_path / "good.docx"
+    d.save(str(good))
+    import zipfile
+
+    with zipfile.ZipFile(good) as z:
+        base = [(i.filename, z.read(i)) for i in z.infolist()]
+    many = _zip(tmp_path / "many.docx", base + [(f"word/media/x{i}.bin", b"") for i in range(20_000)])
+    chunk = b"\0" * (200 * 1024 * 1024)  # 200 MB of zeros deflates to ~200 kB
+    total = _zip(tmp_path / "total.docx", base + [(f"word/pad{i}.bin", chunk) for i in range(6)])
+    one = _zip(tmp_path / "one.xlsx", [("xl/workbook.xml", b"<workbook/>"), ("xl/big.xml", chunk + chunk[:100 * 1024 * 1024])])
+    assert total.stat().st_size < 5 * 1024 * 1024
+    with zipfile.ZipFile(total) as z:
+        claimed = sum(i.file_size for i in z.infolist())
+    cases = {many: ("max_zip_members", "20,"), total: ("max_zip_total_bytes", f"{claimed:,}"),
+             one: ("max_zip_member_bytes", "314,572,800")}
+    for path, (limit, value) in cases.items():
+        t0 = time.perf_counter()
+        try:
+            ingest_file(path)
+        except IngestError as exc:
+            msg = str(exc)
+        else:
+            raise AssertionError(f"{path.name} was read")
+        assert path.name in msg and limit in msg and value in msg, msg
+        assert time.perf_counter() - t0 < 5
+    assert ingest_file(good).blocks is not None  # a real package still reads

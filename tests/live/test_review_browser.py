@@ -93,3 +93,51 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
     label = load_document(folder / "label.json")
     assert label.forms[0].indicators[2].target == "≥ 97%"
     assert check_folder(folder)[0] == []
+
+
+DOCX = ROOT / "golden" / "syn_10_chongqing_docx" / "form.docx"
+
+
+def test_review_panel_add_delete_and_a_docx_without_page_image(tmp_path: Path) -> None:
+    """The 审核 panel lists findings; an indicator added and one deleted through the page reach
+    the stored document; a DOCX shows a clear no-image notice and the clicked value's source text."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(tmp_path / "data", port, tmp_path / "server.log")
+    shots = artifacts()
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            answers = iter(["产出指标", "数量指标", "新增培训人次", "≥200人次"])
+            page.on("dialog", lambda d: d.accept(next(answers, "")) if d.type == "prompt" else d.accept())
+            page.goto(base + "/")
+            page.set_input_files("#file-input", str(DOCX))
+            link = page.locator("#jobs tbody tr a", has_text="form.docx")
+            link.wait_for(timeout=120_000)
+            link.click()
+            page.wait_for_url("**/review/*")
+            page.locator("table.ind tbody tr").first.wait_for(timeout=60_000)
+            assert page.locator("#pages img").count() == 0  # no broken image for a DOCX
+            assert "没有页面图像" in page.locator(".no-image").inner_text()
+            first = page.locator('input[data-path="forms/0/indicators/0/target"]')
+            first.click()
+            assert "原文" in page.locator("#source-snippet").inner_text()
+            n0 = page.locator("table.ind tbody tr").count()
+            page.click("button.add-ind")
+            page.wait_for_function("document.querySelector('#status-line').textContent.startsWith('已添加')")
+            page.wait_for_function(f"document.querySelectorAll('table.ind tbody tr').length === {n0 + 1}")
+            level3 = page.eval_on_selector_all('table.ind input[data-path$="/level3"]', "els => els.map(e => e.value)")
+            assert "新增培训人次" in level3
+            page.locator("table.ind tbody tr").first.locator("td.del button").click()
+            page.wait_for_function("document.querySelector('#status-line').textContent.startsWith('已删除')")
+            page.wait_for_function(f"document.querySelectorAll('table.ind tbody tr').length === {n0}")
+            page.click("#btn-review")
+            page.wait_for_function("document.querySelector('#review-summary').textContent.includes('条审核意见')")
+            page.screenshot(path=str(shots / "serve-review-docx.png"))
+            assert not errors, errors
+            browser.close()
+    finally:
+        stop_server(proc)

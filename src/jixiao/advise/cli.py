@@ -46,20 +46,29 @@ def suggest_command(
     year: int = typer.Option(None, "--year"),
     framework: str = typer.Option("auto", "--framework", help="auto | 2020 | 2021 | dept | a framework key."),
     library: Path = typer.Option(None, "--library", help="Library file (default: the shipped starter)."),
-    llm: str = typer.Option("off", "--llm", help="off only for now (on: TODO, not implemented)."),
+    llm: str = typer.Option("off", "--llm", help="off | on: a configured LLM rephrases names and adds project-specific "
+                            "indicators (marked novel, linted; citations kept)."),
+    llm_config: Path = typer.Option(None, "--llm-config", help="LLM endpoint config (see `jixiao llm config`)."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="LLM cache (default as extract)."),
     out: Path = typer.Option(..., "-o", "--out", help="DRAFT.json, DRAFT.xlsx or DRAFT.md."),
 ) -> None:
     """Draft a cited indicator set for a new project from precedent forms."""
     from jixiao.advise.suggest import Request, draft_markdown, suggest
-    from jixiao.export import write_json, write_xlsx
+    from jixiao.advise.suggest import write_draft_xlsx
+    from jixiao.export import write_json
 
-    if llm != "off":
-        raise typer.BadParameter("--llm on is not implemented yet (drafts are precedent-only)", param_hint="--llm")
+    if llm not in ("off", "on"):
+        raise typer.BadParameter("must be off or on", param_hint="--llm")
     doc = suggest(Request(name=name, goal=goal, budget=budget, unit=unit, year=year, framework=framework, library=library))
+    if llm == "on":
+        from jixiao.advise.suggest_llm import enrich_with_llm
+
+        stats = enrich_with_llm(doc, goal=goal, budget=budget, config=llm_config, cache_dir=cache_dir)
+        typer.echo(f"llm: {stats}", err=True)
     def md(d, p: Path) -> None:
         p.write_text(draft_markdown(d), encoding="utf-8")
 
-    writer = {".json": write_json, ".xlsx": write_xlsx, ".md": md}.get(out.suffix.lower())
+    writer = {".json": write_json, ".xlsx": write_draft_xlsx, ".md": md}.get(out.suffix.lower())
     if writer is None:
         raise typer.BadParameter("output must end in .json, .xlsx or .md", param_hint="-o")
     writer(doc, out)
@@ -68,7 +77,7 @@ def suggest_command(
 
 def review_command(
     inputs: list[Path] = typer.Argument(..., help="Extraction JSON / label.json, or any file `extract` reads."),
-    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json or REVIEW.md (default: print Markdown)."),
+    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json, REVIEW.xlsx or REVIEW.md (default: print Markdown)."),
     framework: str = typer.Option("auto", "--framework", help="auto or a framework key."),
 ) -> None:
     """Audit forms: 完整性, 规范性, 相符性 findings; exit code 1 when an error is found."""
@@ -90,6 +99,10 @@ def review_command(
             md.append(findings_markdown(title, fs))
     if out and out.suffix.lower() == ".json":
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    elif out and out.suffix.lower() == ".xlsx":
+        from jixiao.advise.review import write_report_xlsx
+
+        write_report_xlsx(report, out)
     elif out:
         out.write_text("\n".join(md), encoding="utf-8")
     else:

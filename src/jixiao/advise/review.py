@@ -52,6 +52,9 @@ def review_form(form: Form, framework: str = "auto") -> list[Finding]:
     if not (form.goals.annual or form.goals.long_term):
         out.append(Finding("error", "完整性", "goals_missing", "no 绩效目标 (annual or long-term)", "goals"))
     _values(checked, out)
+    _timeliness(checked, out)
+    _half_year(checked, out)
+    _long_term_vs_annual(checked, out)
     _budget(checked, out)
     _goal_quantities(checked, out)
     order = {"error": 0, "warning": 1, "info": 2}
@@ -104,6 +107,49 @@ def _values(form: Form, out: list[Finding]) -> None:
                            "indicators", {"quantified": quant, "total": n}))
 
 
+# A 时效 target states when: a date, a period, a duration, a frequency (1次/月), or an on-time share (及时率 ≥ 95%).
+_WHEN = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|季度|年底|年末|月底|上半年|下半年|前|内|以内|之内|天|日内|小时|工作日|周|"
+                   r"个月|按时|及时|当年|当天|每|/[年季月周天日]|%|％")
+
+
+def _timeliness(form: Form, out: list[Finding]) -> None:
+    """规范性: a 时效 indicator whose target says neither when nor how soon (“完成”, “好”)."""
+    for i, ind in enumerate(form.indicators):
+        l2 = ind.level2_canonical or ind.level2 or ""
+        t = fold(ind.target or "")
+        if "时效" in l2 and t and not _WHEN.search(t):
+            out.append(Finding("warning", "规范性", "timeliness_without_date", f"{ind.level3}: 时效 target '{ind.target}' "
+                               "names no date, period or duration", "target", _ind_ev(i, ind)))
+
+
+def _comparable(a, b) -> bool:
+    """Two parsed targets that bound the same quantity the same way (≥ with ≥, same unit)."""
+    return bool(a and b and a.number is not None and b.number is not None and (a.unit or "") == (b.unit or "")
+                and (a.op or "=") in ("≥", ">", "=") and (b.op or "=") in ("≥", ">", "="))
+
+
+def _half_year(form: Form, out: list[Finding]) -> None:
+    """相符性: a half-year target above the full-year one (a 率 or share excepted: both are levels, not sums)."""
+    for i, ind in enumerate(form.indicators):
+        h, f = parse_value(ind.half_year) if ind.half_year else None, ind.target_parsed or parse_value(ind.target)
+        if _comparable(h, f) and (h.unit or "") != "%" and h.number > f.number:
+            out.append(Finding("warning", "相符性", "half_year_above_full_year", f"{ind.level3}: half year "
+                               f"{ind.half_year} > full year {ind.target}", "half_year", _ind_ev(i, ind)))
+
+
+def _long_term_vs_annual(form: Form, out: list[Finding]) -> None:
+    """相符性: a 数量 indicator whose annual target exceeds the long-term one it is part of."""
+    long_term = {fold(i.level3): i for i in form.indicators if i.scope == "long_term" and i.level3}
+    for k, ind in enumerate(form.indicators):
+        lt = long_term.get(fold(ind.level3 or "")) if ind.scope != "long_term" else None
+        if lt is None or "数量" not in (ind.level2_canonical or ind.level2 or ""):
+            continue
+        a, b = ind.target_parsed or parse_value(ind.target), lt.target_parsed or parse_value(lt.target)
+        if _comparable(a, b) and (a.unit or "") != "%" and a.number > b.number:
+            out.append(Finding("warning", "相符性", "annual_above_long_term", f"{ind.level3}: annual {ind.target} > "
+                               f"long-term {lt.target}", "target", _ind_ev(k, ind)))
+
+
 def _budget(form: Form, out: list[Finding]) -> None:
     """reconcile's budget flags (sum mismatches, expense ≠ income …) as 相符性 findings."""
     for obj, where in [(form, "budget")] + [(ln, f"budget.lines[{k}]") for k, ln in enumerate(form.budget.lines)]:
@@ -141,3 +187,31 @@ def findings_markdown(title: str, findings: list[Finding]) -> str:
     lines = [f"## {title}", "", "| severity | rule | code | field | message |", "|---|---|---|---|---|"]
     lines += [f"| {f.severity} | {f.rule} | {f.code} | {f.field or ''} | {f.message} |" for f in findings]
     return "\n".join(lines) + "\n"
+
+
+REPORT_COLUMNS = [("文件", "source"), ("表", "form"), ("项目名称", "project_name"), ("严重程度", "severity"),
+                  ("规则", "rule"), ("代码", "code"), ("指标", "indicator"), ("字段", "field"), ("页", "page"),
+                  ("说明", "message")]
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def report_rows(report: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per finding of ``jixiao review``'s report (entries of source, form, findings)."""
+    rows = []
+    for entry in report:
+        for f in entry["findings"]:
+            ev = f.get("evidence") or {}
+            ind = " / ".join(x for x in (ev.get("level2"), ev.get("level3")) if x)
+            if ev.get("row") is not None:
+                ind = f"第{ev['row'] + 1}条 {ind}".strip()
+            rows.append({"source": entry["source"], "form": entry["form"] + 1, "project_name": entry.get("project_name"),
+                         "severity": f["severity"], "rule": f["rule"], "code": f["code"], "indicator": ind or None,
+                         "field": f.get("field"), "page": ev.get("page"), "message": f["message"]})
+    return rows
+
+
+def write_report_xlsx(report: list[dict[str, Any]], path) -> None:
+    """The review report a reviewer sends back: one sheet of findings, errors coloured."""
+    from jixiao.export import write_sheets
+
+    write_sheets([("审核意见", report_rows(report), REPORT_COLUMNS)], path, severity_sheets={"审核意见"})

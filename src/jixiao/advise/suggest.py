@@ -176,3 +176,29 @@ def draft_markdown(doc: Document) -> str:
         more = f" (+{len(cites) - 3})" if len(cites) > 3 else ""
         lines.append(f"| {i.level1 or ''} | {i.level2 or ''} | {i.level3 or ''} | {i.target or ''} | {notes} | {src}{more} |")
     return "\n".join(lines) + "\n"
+
+
+DRAFT_COLUMNS = [("一级指标", "level1"), ("二级指标", "level2"), ("三级指标", "level3"), ("指标值", "target"),
+                 ("指标值确定依据", "basis"), ("说明", "notes"), ("先例", "precedents")]
+CITATION_COLUMNS = [("三级指标", "level3"), ("先例文档", "doc_id"), ("表序", "form_index"), ("项目名称", "project_name"),
+                    ("页", "page"), ("先例指标值", "target")]
+
+
+def write_draft_xlsx(doc: Document, path: Path) -> Path:
+    """The draft laid out as a 项目支出绩效目标表 — header fields above the indicator table, so a
+    unit can paste it into its own template — and a second sheet listing every citation."""
+    from jixiao.export import write_sheets
+
+    f = doc.forms[0]
+    rows, cites = [], []
+    for i in f.indicators:
+        cs = [fl.evidence for fl in i.flags if fl.code == "citation"]
+        rows.append({"level1": i.level1, "level2": i.level2, "level3": i.level3, "target": i.target, "basis": i.basis,
+                     "notes": "; ".join(fl.message for fl in i.flags if fl.code in ("suggest_value_range", "novel")),
+                     "precedents": "; ".join(f"{c['doc_id']}#{c['form_index']}" for c in cs)})
+        cites += [{"level3": i.level3, **{k: c.get(k) for k in ("doc_id", "form_index", "project_name", "page", "target")}}
+                  for c in cs]
+    head = [[f.title or "项目支出绩效目标表（建议稿）"], ["项目名称", f.project_name], ["实施单位", f.unit_name],
+            ["年度资金总额（万元）", f.budget.total], ["年度目标", f.goals.annual], ["指标体系", doc.notes[0] if doc.notes else ""], []]
+    return write_sheets([("绩效目标表", rows, DRAFT_COLUMNS), ("先例", cites, CITATION_COLUMNS)], path,
+                        preamble={"绩效目标表": head})

@@ -158,6 +158,78 @@ FRAMEWORKS: tuple[Framework, ...] = (
     ),
 )
 
+@dataclass(frozen=True)
+class PrintedOrder:
+    """How forms print one framework's names, in printed order: the spellings OCR repair snaps
+    to and the order that restores an unreadable L2 cell from its neighbours (repair.py).
+
+    Not a second framework: every name here must canonicalise (``canonical_level1`` /
+    ``canonical_level2``) to a name of ``framework`` — tests/unit/domain/test_framework_once.py.
+    ``variant``: an observed local variant, consulted only when no main order fits.
+    """
+
+    framework: str
+    levels: tuple[tuple[str, tuple[str, ...]], ...]
+    variant: bool = False
+
+
+PRINTED_ORDERS: tuple[PrintedOrder, ...] = (
+    PrintedOrder("project_classic", (  # most local project forms since 2015 (成本 still an output dimension)
+        ("产出指标", ("数量指标", "质量指标", "时效指标", "成本指标")),
+        ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
+        ("满意度指标", ("服务对象满意度指标",)),
+    )),
+    PrintedOrder("project_classic", (  # observed local variants of the classic set
+        ("效果指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
+        ("预期产出指标", ("数量指标", "质量指标", "时效指标", "成本指标")),
+        ("效益指标", ("经济效益指标", "社会效益指标", "环境效益指标", "可持续影响指标")),
+        ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续性发展影响指标")),
+        ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标",
+                      "社会公众或服务对象满意度指标")),
+        ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标",
+                      "服务对象或受益者满意度指标")),
+        ("满意度指标", ("满意度指标",)),
+    ), variant=True),
+    PrintedOrder("project_2021", (  # 财预〔2021〕101号: 成本指标 its own L1, listed first
+        ("成本指标", ("经济成本指标", "社会成本指标", "生态环境成本指标")),
+        ("产出指标", ("数量指标", "质量指标", "时效指标")),
+        ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
+        ("满意度指标", ("服务对象满意度指标",)),
+    )),
+    PrintedOrder("evaluation_2020", (  # 财预〔2020〕10号 as Suzhou prints it in target tables
+        ("决策", ("项目立项", "绩效目标", "资金投入")),
+        ("过程", ("资金管理", "组织实施")),
+        ("产出", ("产出数量", "产出质量", "产出时效", "产出成本")),
+        ("效益", ("项目效益", "实施效益", "满意度")),
+    )),
+    PrintedOrder("evaluation_2013_project", (
+        ("投入", ("项目立项", "资金落实")),
+        ("过程", ("业务管理", "财务管理")),
+        ("效果", ("经济效益", "社会效益", "生态效益", "可持续影响", "社会公众或服务对象满意度")),
+    )),
+    PrintedOrder("evaluation_2013_department", (
+        ("投入", ("目标设定", "预算配置")),
+        ("过程", ("预算执行", "预算管理", "资产管理")),
+        ("产出", ("职责履行",)),
+        ("效果", ("履职效益",)),
+    )),
+    PrintedOrder("suzhou_department", (
+        ("决策", ("计划制定", "目标设定", "预算编制")),
+        ("过程", ("预算执行", "预算管理", "资产管理", "项目管理", "人员管理", "机构建设")),
+        ("履职", ()),
+        ("效益指标", ("经济效益", "社会效益", "生态效益", "可持续影响")),
+        ("满意度指标", ("服务对象满意度",)),
+    )),
+    PrintedOrder("hubei_department", (
+        ("运行成本", ("公用经费控制", "在职人员控制", "项目支出成本控制")),
+        ("管理效率", ("战略管理", "预算编制", "预算执行", "绩效管理", "资产管理", "财务管理")),
+        ("履职效能", ()),
+        ("社会效应", ("经济效益", "社会效益", "生态效益")),
+        ("可持续发展能力", ("体制机制改革", "人才支撑", "科技支撑")),
+        ("满意度", ("服务对象满意度", "联系部门满意度")),
+    )),
+)
+
 # Variant spellings, as normalization keys (see ``name_key``), → canonical name.
 _LEVEL1_ALIASES: dict[str, tuple[str, ...]] = {
     "产出指标": ("产出", "预期产出", "产出目标"),
@@ -399,6 +471,12 @@ def known_level2s(level1: str | None = None) -> list[str]:
                 if l2 not in out:
                     out.append(l2)
     return out
+
+
+def suffixed_level1s() -> frozenset[str]:
+    """The L1s the national project frameworks write with the suffix 指标 (产出指标, 成本指标 …)."""
+    return frozenset(l1 for fw in FRAMEWORKS if fw.key.startswith("project_") for l1 in fw.level1s
+                     if l1.endswith("指标"))
 
 
 def frameworks_with(level1s: list[str]) -> list[Framework]:

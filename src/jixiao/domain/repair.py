@@ -31,6 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, LCSseq
 
 from jixiao.model.output import Repair
+from jixiao.domain import framework
 from jixiao.domain.values import fold_radicals, repair_number_spaces
 
 Role = str | None
@@ -101,23 +102,26 @@ def common_hanzi(level: int = 1) -> frozenset[str]:
 
 @dataclass
 class Lexicon:
-    """The domain words repairs may snap to, by role (see ``domain/lexicon.txt``)."""
+    """The domain words repairs may snap to, by role.
 
-    sequences: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # level1 → ordered level2 lists
-    variant_sequences: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)  # from *-variants frameworks
+    Framework names and their printed orders come from ``domain/framework.py``
+    (``PRINTED_ORDERS``), header and field words from ``domain/vocab.py``; only the common
+    level-3 names are data of their own (``domain/lexicon.txt``).
+    """
+
+    sequences: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # printed level1 → level2 orders
+    variant_sequences: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)  # from local variants
+    level1: list[str] = field(default_factory=list)  # printed level-1 names
     level3: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     field_labels: list[str] = field(default_factory=list)
-
-    @property
-    def level1(self) -> list[str]:
-        return list(self.sequences)
 
     @property
     def level2(self) -> list[str]:
         return _unique(n for seqs in self.sequences.values() for seq in seqs for n in seq)
 
     def level2_under(self, level1: str) -> list[str]:
+        """The level-2 names printed under ``level1`` (a printed spelling, see ``printed_level1``)."""
         return _unique(n for seq in self.sequences.get(level1, []) for n in seq)
 
     def words(self) -> frozenset[str]:
@@ -148,8 +152,26 @@ def _unique(items: Any) -> list[str]:
     return list(seen)
 
 
+def add_printed_order(lex: Lexicon, levels: tuple[tuple[str, tuple[str, ...]], ...], *, variant: bool = False) -> None:
+    """Add one printed framework order: each level-2 sequence under the level-1 *as printed*.
+
+    Keyed by the printed spelling, not the canonical name, on purpose: the spelling tells
+    which order applies (Hubei's 满意度 lists two level-2s, the classic 满意度指标 one), and
+    merging them would make the position rule ambiguous where the form is not."""
+    for l1, names in levels:
+        if l1 not in lex.level1:
+            lex.level1.append(l1)
+        seqs = lex.sequences.setdefault(l1, [])
+        if names and names not in seqs:
+            seqs.append(names)
+            if variant:
+                lex.variant_sequences.add((l1, names))
+
+
 def parse_lexicon(text: str, source: str = "<lexicon>") -> Lexicon:
-    """Parse the lexicon format (sections, ``level1: level2, ...`` framework lines)."""
+    """Parse the lexicon format: ``[level3]`` names one per line (``[header]``/``[field]``
+    words and ``[framework NAME]`` lines ``level1: level2, ...`` are accepted for a
+    user's own lexicon file; the packaged one takes them from framework.py and vocab.py)."""
     lex = Lexicon()
     section = ""
     variants = False
@@ -169,12 +191,7 @@ def parse_lexicon(text: str, source: str = "<lexicon>") -> Lexicon:
                 raise ValueError(f"{source}:{lineno}: framework line needs 'level1: level2, ...'")
             l1, _, rest = line.partition(":")
             names = tuple(n.strip() for n in rest.split(",") if n.strip())
-            l1 = l1.strip()
-            lex.sequences.setdefault(l1, [])
-            if names and names not in lex.sequences[l1]:
-                lex.sequences[l1].append(names)
-                if variants:
-                    lex.variant_sequences.add((l1, names))
+            add_printed_order(lex, ((l1.strip(), names),), variant=variants)
         elif section == "level3":
             lex.level3.append(line)
         elif section == "header":
@@ -186,12 +203,19 @@ def parse_lexicon(text: str, source: str = "<lexicon>") -> Lexicon:
     return lex
 
 
+def packaged_lexicon_text() -> str:
+    return resources.files("jixiao.domain").joinpath("lexicon.txt").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
-    """The packaged lexicon (``jixiao/domain/lexicon.txt``), or one at ``path``."""
+    """The packaged lexicon — framework.PRINTED_ORDERS, vocab's header and field words and the
+    level-3 names of ``jixiao/domain/lexicon.txt`` — or a user's lexicon file at ``path``."""
     if path is None:
-        text = resources.files("jixiao.domain").joinpath("lexicon.txt").read_text(encoding="utf-8")
-        return parse_lexicon(text, "jixiao/domain/lexicon.txt")
+        lex = parse_lexicon(packaged_lexicon_text(), "jixiao/domain/lexicon.txt")
+        for order in framework.PRINTED_ORDERS:
+            add_printed_order(lex, order.levels, variant=order.variant)
+        return lex
     p = Path(path)
     try:
         return parse_lexicon(p.read_text(encoding="utf-8"), str(p))
@@ -436,7 +460,12 @@ def _match_in_sequence(name: str | None, seq: tuple[str, ...]) -> int | None:
     return seq.index(_full_name(snap.word, list(seq))) if snap else None
 
 
-def _canonical_level1(level1: str | None, lex: Lexicon) -> str | None:
+def printed_level1(level1: str | None, lex: Lexicon) -> str | None:
+    """The lexicon's printed level-1 spelling a (possibly garbled) cell stands for.
+
+    A snap to a spelling, not a canonical name (that is ``framework.canonical_level1``'s
+    job): the spelling selects the printed order (see ``add_printed_order``).
+    """
     if not level1:
         return None
     key = match_key(level1)
@@ -478,7 +507,7 @@ def resolve_level2_by_position(
     in the neighbours' style (with or without 指标), or None when ambiguous.
     """
     lex = lexicon or load_lexicon()
-    l1 = _canonical_level1(level1, lex)
+    l1 = printed_level1(level1, lex)
     if l1 is None:
         return None
     seqs = lex.sequences.get(l1, [])
@@ -505,7 +534,7 @@ def _words_for_role(role: Role, context: dict[str, Any], lex: Lexicon) -> tuple[
     if role == "level1":
         return lex.level1, False, True
     if role == "level2":
-        l1 = _canonical_level1(context.get("level1"), lex)
+        l1 = printed_level1(context.get("level1"), lex)
         if l1 is not None and lex.level2_under(l1):
             return lex.level2_under(l1), False, True
         return lex.level2, False, False

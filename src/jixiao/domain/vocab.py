@@ -48,6 +48,12 @@ def is_form_title(text: str) -> bool:
 
 # ---------------------------------------------------------------------------------------
 # Header fields (label cell → field)
+# Words whose presence (as a substring) marks a row as an indicator table's header row: a
+# looser test than header_role, for text where header cells run together or wrap.
+INDICATOR_HEADER_TERMS = (
+    "一级指标", "二级指标", "三级指标", "指标名称", "指标值", "指标内容", "半年", "全年", "绩效指标",
+    "指标类型", "指标解释", "指标描述", "计量单位", "指标分类", "指标性质", "确定依据", "重点工作", "权重", "分值",
+)
 HEADER_LABELS: dict[str, tuple[str, ...]] = {
     "project_name": ("项目名称", "项目名", "专项名称", "资金名称"),
     "unit_name": (

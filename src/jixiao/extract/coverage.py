@@ -36,7 +36,7 @@ from functools import lru_cache
 from jixiao.domain import vocab
 from jixiao.domain.values import clean_cell, fold, parse_amount
 from jixiao.model.output import BBox, Form, Severity
-from jixiao.model.source import Block, Cell, Paragraph, Table
+from jixiao.model.source import Block, Cell, Paragraph
 from jixiao.segment import FormRegion
 
 CODE = "unread_text"

@@ -35,7 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.model.output import AlignmentStatus, Budget, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
 from jixiao.domain.values import (
@@ -209,7 +209,7 @@ def extract_form(region: FormRegion) -> Form:
     st = _State(form=form)
     rows = region_rows(region.blocks)
     _rejoin_wrapped_labels(rows)
-    st.suspect = bool(region.context.get("suspect")) or _is_suspect(rows)
+    st.suspect = region.suspect or _is_suspect(rows)
     i = 0
     kv_next = 0  # paragraphs before this row were read as key/value lines with their neighbours
     while i < len(rows):
@@ -779,7 +779,7 @@ def mark_suspect_document(regions: list[FormRegion]) -> None:
     """A document whose text is garbled anywhere is treated as garbled everywhere (one scan, one OCR)."""
     if any(_is_suspect(region_rows(r.blocks)) for r in regions):
         for r in regions:
-            r.context["suspect"] = True
+            r.suspect = True
 
 
 def _is_suspect(rows: list[RowView]) -> bool:

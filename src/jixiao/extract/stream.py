@@ -30,8 +30,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jixiao.domain import framework, vocab
+from jixiao.extract.budget_glued import split_budget_run
+from jixiao.extract.budget_text import fund_phrases
 from jixiao.extract.rows import looks_like_value
-from jixiao.extract.stream_tokens import Token, sub_token, tokenize
+from jixiao.extract.stream_tokens import Token, merge_tokens, sub_token, tokenize
 from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.domain.values import clean_cell, normalize_value_text, parse_amount, parse_value, year_from_text
 
@@ -57,6 +59,7 @@ _UNIT_LINE = re.compile(r"单位\s*[:：]?\s*(万元|元|亿元)")
 _BUDGET_SENTENCE = re.compile(
     rf"(?P<item>{vocab.BUDGET_ITEM_HINT_RE.pattern[1:-1]})[^\d]{{0,8}}?(?P<num>{_NUM})\s*(?P<unit>亿元|万元|元)?"
 )
+_ORG_NAME = re.compile(r"(局|委员会|委|办公室|办|院|中心|厅|处|站|所|馆|队|部|室|会|公司|集团|学校|大学|医院|政府|街道|镇|乡)$")
 _NAME_CUT_BEFORE = re.compile(r"(第|前|近|共|约|每|全|累计)$")
 
 
@@ -362,6 +365,8 @@ def split_labels(tok: Token) -> list[Token]:
             pos += n
         return out
     m = _LABEL_START.match(text)
+    if m is None and (m := _LABEL_AT.match(text)) is not None and (len(m.group()) < 4 or not _LABEL_START.search(text, m.end())):
+        return [tok]  # 项目编码————项目名称招商引资: a label of no field first, split only before a field's label
     if not m or len(text) - m.end() < 2:
         return [tok]
     cuts = [0, m.end()]
@@ -459,7 +464,7 @@ class StreamReader:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.toks = tokenize(text)
+        self.toks = _join_name_tails(_unglue_budget(tokenize(text)), self.lines)
         self.glued = self._glued_style()
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
@@ -477,6 +482,7 @@ class StreamReader:
         self.grouped = False  # the block's sections are row groups under one row of column headings
         self.columns: list[str] = []
         self.items_run: list[Token] = []
+        self.run_label: Token | None = None  # the row label of amounts under fund headings (上年预算数)
         self.last_budget: Token | None = None
         self.block_amounts = 0
         self.doc_unit: str | None = None
@@ -551,7 +557,7 @@ class StreamReader:
                 self.draft.form.evidence["title"] = evidence(tok)
             return i + 1
         year_column = self.mode == "budget" and bool(self.columns) and self.block_amounts == 0
-        if (_YEAR_LINE.match(text) and not year_column) or (m := _UNIT_LINE.search(text)) and len(text) <= 16:
+        if (_YEAR_LINE.match(text) and not year_column) or _UNIT_LINE.search(text) and len(text) <= 16:
             self._read_year_unit(tok)
             return i + 1
         if text == "单位" and i + 1 < len(toks) and toks[i + 1].text in ("元", "万元", "亿元") and toks[i + 1].line == tok.line:
@@ -702,6 +708,8 @@ class StreamReader:
             self.pending_title = None
             draft = self._new_form(tok, title)
         run, j = self._value_run(toks, i, multi=False)
+        if not run and fld in ("unit_name", "competent_dept") and (late := self._late_name(toks, j)) is not None:
+            run = [toks.pop(late)]  # read here, so the block it was printed in does not read it again
         if run and getattr(draft.form, fld) is None:
             text = clean_cell(self._joined(run))
             text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)
@@ -713,6 +721,18 @@ class StreamReader:
         if self.mode in ("preamble", "indicators"):
             self.mode = "header"
         return j
+
+    @staticmethod
+    def _late_name(toks: list[Token], j: int) -> int | None:
+        """The index of an organisation's name printed right after the next label instead of after
+        its own (a copy that reads a two-row header column by column: 部门（单位）名称 | 年度预算申请 |
+        景德镇市…局): a plain text token ending the way an organisation's name does."""
+        if j + 1 >= len(toks) or kind_of(toks[j]) not in ("budget", "field", "other"):
+            return None
+        t = toks[j + 1]
+        if kind_of(t) == "text" and _ORG_NAME.search(t.text) and not re.search(r"\d", t.text) and len(t.text) <= 40:
+            return j + 1
+        return None
 
     def _read_goal(self, toks: list[Token], i: int) -> int:
         tok = toks[i]
@@ -828,6 +848,11 @@ class StreamReader:
             return i + 1
         if (key in vocab.CATEGORY_VALUES or key in ("正向", "反向")) and rec.pre:
             rec.category = tok
+            post = table.post_roles
+            if rec.vals and "category" in post:  # the columns up to 指标分类 are passed: the row is read
+                while len(rec.post) < post.index("category"):
+                    rec.post.append(None)  # type: ignore[arg-type]  # columns the row left empty
+                rec.post.append(tok)
             return i + 1
         if rec.pre and rec.vals and rec.unit is None and _UNIT_TOKEN.match(text) and not rec.post and \
                 self._bare_number(rec.vals[-1]) and not looks_like_value(text):
@@ -1001,8 +1026,8 @@ class StreamReader:
         if "key_task" in names:
             self.carry_task = names["key_task"]
         l3 = names.get("level3")
-        if l3 is None:
-            return
+        if l3 is None or (vocab.PLACEHOLDER_RE.match(vocab.key(l3.text) or "") and not rec.vals):
+            return  # …… / 无 with no value: a template's placeholder row, no indicator
         ind = Indicator(scope=table.scope)
         l1 = rec.l1 or self.carry1
         l2 = rec.l2 or self.carry2
@@ -1097,6 +1122,7 @@ class StreamReader:
         else:
             self.section = vocab.budget_block_name(tok.text)
         self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
+        self.run_label = None
 
     def _budget_token(self, tok: Token) -> None:
         self._budget_token_kind(tok)
@@ -1114,6 +1140,14 @@ class StreamReader:
             self.section = vocab.budget_section(text)
             self.item = None
             return
+        if vocab.is_budget_column(text) and len(self.items_run) >= 2 and self.block_amounts and \
+                self.item_amounts in (0, len(self.items_run)):
+            # 资金总额 | 上级资金 | … over rows labelled 上年预算数 / 年度预算数: the label of the next row
+            self.run_label, self.item_amounts = tok, 0
+            return
+        if vocab.is_budget_column(text) and len(self.items_run) >= 2 and not self.block_amounts:
+            self.run_label = tok  # the first row's label, right under the fund headings
+            return
         if vocab.is_budget_column(text):
             if self.item is not None and self.item_amounts:
                 self.columns, self.grouped = [], False
@@ -1128,7 +1162,8 @@ class StreamReader:
             if len(self.items_run) >= 2 and self.item_amounts < len(self.items_run):
                 # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
                 col = re.sub(r"^其中[:：]?", "", vocab.key(self.items_run[self.item_amounts].text))
-                line = BudgetLine(section=self.section, item=None, column=col, amount=amount)
+                label = vocab.key(self.run_label.text) if self.run_label is not None else None
+                line = BudgetLine(section=self.section, item=label, column=col, amount=amount)
                 line.evidence["amount"] = evidence(tok)
                 self.draft.form.budget.lines.append(line)
                 self.item_amounts += 1
@@ -1167,6 +1202,7 @@ class StreamReader:
                 vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(self.item.text)):
             self.items_run = self.items_run or [self.item]
             self.items_run.append(tok)
+            self.run_label = None
         else:
             self.items_run = []
         # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row
@@ -1178,6 +1214,15 @@ class StreamReader:
         if self.draft is None or not re.search(r"\d", tok.text):
             return False
         found = False
+        for p in fund_phrases(tok.text):  # the fund's whole name (年度预算资金), connecting words dropped
+            at = tok.text.find(p.amount, p.start)
+            if at < 0 or (amount := parse_amount(p.amount, self.default_unit)[0]) is None:
+                continue
+            self._add_line(Token(text=p.name, line=tok.line, start=0, end=0, raw=p.name), None,
+                           sub_token(tok, at, at + len(p.amount)), amount)
+            found = True
+        if found:
+            return True
         for m in _BUDGET_SENTENCE.finditer(tok.text):
             amount, _ = parse_amount(m.group("num") + (m.group("unit") or ""), self.default_unit)
             if amount is None:
@@ -1221,6 +1266,64 @@ class StreamReader:
                       field="indicators")
         form.pages = [1]
         return form
+
+
+def _unglue_budget(toks: list[Token]) -> list[Token]:
+    """Funding-block rows whose cells were glued (``项目资金（万元）年度资金总额860.00``) cut back into
+    cells (``budget_glued.split_budget_run``); the pieces keep their source spans."""
+    out: list[Token] = []
+    for tok in toks:
+        spans = split_budget_run(tok.text)
+        if spans is None:
+            out += _peel_closed_tail(tok)
+            continue
+        out += [sub_token(tok, a, b) for a, b in spans]
+    return out
+
+
+_CLOSED_TAIL = sorted({*vocab.BASIS_VALUES, *vocab.CATEGORY_VALUES}, key=len, reverse=True)
+
+
+def _peel_closed_tail(tok: Token) -> list[Token]:
+    """A glued row's last cells from closed lists (指标值确定依据 计划标准, 指标分类 绩效基本型) cut off
+    its end: ``结转结余率9.8%计划标准绩效基本型`` → ``结转结余率9.8%`` | ``计划标准`` | ``绩效基本型``."""
+    tail: list[Token] = []
+    end = len(tok.text)
+    while True:
+        word = next((w for w in _CLOSED_TAIL if tok.text.endswith(w, 0, end)), None)
+        if word is None or end - len(word) < 4:
+            break
+        tail.insert(0, sub_token(tok, end - len(word), end))
+        end -= len(word)
+    return [sub_token(tok, 0, end), *tail] if tail else [tok]
+
+
+def _join_name_tails(toks: list[Token], lines: list[str]) -> list[Token]:
+    """The last one or two characters of a name wrapped onto a line of their own, right before the
+    row's value (补助社区居家养老服务中心（站）数 / 量 / ≥86个): joined to the name."""
+    out: list[Token] = []
+    for k, tok in enumerate(toks):
+        prev = out[-1] if out else None
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if prev is not None and nxt is not None and _name_tail(prev, tok, nxt):
+            out[-1] = merge_tokens([prev, tok], lines)
+            continue
+        out.append(tok)
+    return out
+
+
+def _name_tail(prev: Token, tok: Token, nxt: Token) -> bool:
+    if not (tok.line == prev.line + 1 and tok.line_tokens == 1 and prev.line_tokens == 1 and nxt.line > tok.line):
+        return False
+    if not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", tok.text) or not re.fullmatch(r"[\u4e00-\u9fff（）()、“”\"]{4,}", prev.text):
+        return False
+    key = vocab.key(tok.text)
+    if key in vocab.VALUE_KIND_WORDS or key in vocab.QUALITATIVE_VALUES or kind_of(tok) != "text" or \
+            kind_of(prev) != "text" or _is_value(prev.text):
+        return False
+    if vocab.budget_fund(prev.text) or vocab.budget_fund(prev.text + tok.text) or key in vocab.GENERIC_ITEMS:
+        return False  # a funding block's rows
+    return _is_value(nxt.text) and not _is_value(tok.text) and not re.fullmatch(rf"{_NUM}", nxt.text.strip())
 
 
 def _follows(prev_l1: str, l1: str) -> bool:

@@ -64,12 +64,16 @@ class Token:
         return None if self.end_line is not None else (self.start, self.end)
 
 
+# A Word bookmark printed by a document-to-text converter ([bookmark: _GoBack]): no text of the form.
+_BOOKMARK = re.compile(r"\[bookmark:\s*[^\]\s]*\]")
+
+
 def tokenize(text: str) -> list[Token]:
     """The text's tokens in reading order, chrome dropped, split labels re-joined."""
     toks: list[Token] = []
     lines = text.splitlines()
     for no, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r")
+        line = _BOOKMARK.sub(lambda m: " " * len(m.group()), raw.rstrip("\r"))
         if not line.strip() or vocab.is_chrome_line(line):
             continue
         toks += line_tokens(no, line)
@@ -162,7 +166,7 @@ def _join_vertical(toks: list[Token], lines: list[str]) -> list[Token]:
         while j < len(toks) and _SINGLE_CJK.match(toks[j].text) and (j == i or toks[j].line - toks[j - 1].line <= 2):
             j += 1
         if j - i >= 2:
-            out += [_merge(toks[i + a:i + b], lines) for a, b in _segments("".join(t.text for t in toks[i:j]))]
+            out += [merge_tokens(toks[i + a:i + b], lines) for a, b in _segments("".join(t.text for t in toks[i:j]))]
             i = j
         else:
             out.append(toks[i])
@@ -188,7 +192,8 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return got if got and len(got) >= 2 and (got[0][1] > 1 or len(got) >= 2) else [(0, n)]
 
 
-def _merge(parts: list[Token], lines: list[str]) -> Token:
+def merge_tokens(parts: list[Token], lines: list[str]) -> Token:
+    """Tokens that are pieces of one cell (wrapped, padded, vertical) as one token."""
     first, last = parts[0], parts[-1]
     text = "".join(p.text for p in parts)
     if first.line == last.line:  # 项??目??名??称: the source span keeps the padding
@@ -206,8 +211,17 @@ def known_label(text: str) -> bool:
     return bool(
         vocab.header_field(text) or vocab.goal_field(text) or vocab.other_label(text) or vocab.header_role(text)
         or framework.canonical_level1(text) or framework.canonical_level2(text) or vocab.is_form_title(text)
-        or vocab.budget_block_name(text) in vocab.BUDGET_BLOCK_LABELS
+        or vocab.budget_block_name(text) in vocab.BUDGET_BLOCK_LABELS or vocab.budget_section(text)
     )
+
+
+_PERIOD = re.compile(r"^(全年|半年|当年|上年|本年)([（(]程[)）])?$")
+
+
+def _period_heading(parts: list[Token], joined: str) -> bool:
+    """A budget column heading wrapped after its period word (全年 / 预算数, 半年 / 计划执行数): one heading."""
+    return len(parts) == 2 and bool(_PERIOD.match(parts[0].text)) and vocab.is_budget_column(joined) and \
+        vocab.is_budget_column(parts[1].text)
 
 
 def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
@@ -223,15 +237,31 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
             if any(b.line - a.line > 2 or (b.line == a.line and b.start - a.end > 1) for a, b in zip(parts, parts[1:])):
                 continue
             joined = "".join(p.text for p in parts)
-            if known_label(joined) and not all(known_label(p.text) for p in parts):
-                out.append(_merge(parts, lines))
+            if (known_label(joined) and not all(known_label(p.text) for p in parts)) or _period_heading(parts, joined):
+                out.append(merge_tokens(parts, lines))
                 i += k
                 done = True
                 break
+        if not done and i + 1 < len(toks) and _wrapped_level(toks[i], toks[i + 1]):
+            out.append(merge_tokens(toks[i:i + 2], lines))
+            i += 2
+            done = True
         if not done:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _wrapped_level(a: Token, b: Token) -> bool:
+    """A long level name wrapped in its cell (社会公众或服务对象满意 / 度指标): each piece alone on its
+    line, the next line, the join a framework name and the first piece none."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or len(b.text) > 6:
+        return False
+    if not (re.fullmatch(rf"[{_CJK}（）()]+", a.text) and re.fullmatch(rf"[{_CJK}（）()]+", b.text)):
+        return False
+    joined = a.text + b.text
+    level = framework.canonical_level1(joined) or framework.canonical_level2(joined)
+    return bool(level) and not (framework.canonical_level1(a.text) or framework.canonical_level2(a.text))
 
 
 def sub_token(tok: Token, a: int, b: int) -> Token:

@@ -59,7 +59,7 @@ from jixiao.layout import (
 )
 from jixiao.ingest.pagecheck import classify_page
 from jixiao.ingest.pdf_ladder import check_page, climb, header_column_rulings, raster_blocks
-from jixiao.ingest.pdf_rules import clean_drawings, snap_rulings
+from jixiao.ingest.pdf_rules import cell_edge_rulings, clean_drawings, snap_rulings
 from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
 from jixiao.model.output import BBox, Flag, Severity
 
@@ -116,13 +116,15 @@ def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocum
             ))
         blocks: list[Block] = []
         _check_page_count(path, doc.page_count)
+        carry: list[float] = []  # column x of the indicator header the previous page's columns rung used
         for page in doc:
             oversized = _page_over_budget(page)
             if oversized is not None:  # fails alone (flagged); the other pages are kept
                 out.pages.append(oversized[0])
                 out.flags.append(oversized[1])
+                carry = []
                 continue
-            info, page_blocks, flags = _ingest_page(page, table_finder)
+            info, page_blocks, flags = _ingest_page(page, table_finder, carry)
             out.pages.append(info)
             out.flags += flags
             blocks += page_blocks
@@ -185,8 +187,16 @@ def _open(path: Path, data: bytes) -> Any:
     return doc
 
 
-def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[PageInfo, list[Block], list[Flag]]:
-    """One page: its verdict, and for a trustworthy text layer its blocks in reading order."""
+def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[float] | None = None
+                 ) -> tuple[PageInfo, list[Block], list[Flag]]:
+    """One page: its verdict, and for a trustworthy text layer its blocks in reading order.
+
+    ``carry`` (in/out): the column x positions the previous page's indicator header gave
+    (``pdf_ladder.header_column_rulings``); a page that continues that table without
+    repeating its header is read with them. Replaced by this page's, or emptied."""
+    carry = carry if carry is not None else []
+    carried = list(carry)
+    carry.clear()
     number = page.number + 1
     status, reason = classify_page(page)
     lines = _page_lines(page)
@@ -202,14 +212,48 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf") -> tuple[Page
     if turned is not None:  # text running up/down the page: read it turned (pdf_upright)
         return info, _turned_blocks(page, info, lines, turned), flags
     blocks = _vector_blocks(page, info, lines, table_finder, flags)
+    check = check_page(blocks)
+    added: list[tuple[float, float, float, float]] = []
     blocks = climb(
-        blocks, check_page(blocks),
+        blocks, check,
         raster=lambda: raster_blocks(page, info, [ln.bbox for ln in lines], lambda r: _words(lines, number, r)),
         page_text=lambda: page.get_text("text", sort=True),
         info=info,
-        columns=lambda: _header_column_blocks(page, info, lines),
+        columns=lambda: _header_column_blocks(page, info, lines, added),
     )
+    if info.rung == "columns":
+        carry += sorted({r[0] for r in added})
+    elif carried and info.rung == "vector" and not check.has_header:
+        continued = _continued_column_blocks(page, info, lines, carried)
+        if continued is not None:
+            blocks = continued
+            info.rung, info.rung_reason = "columns", "the table of the previous page continues: its header's columns"
+            carry += carried
     return info, blocks, flags
+
+
+def _continued_column_blocks(page: Any, info: PageInfo, lines: list[_Line], xs: list[float]) -> list[Block] | None:
+    """The page rebuilt with the previous page's header columns, where a table ruled between
+    rows only continues without repeating its header: row rules ending at the same right
+    edge, starting no further left than that table, and no vertical rules among them. None
+    when the page's rules do not continue it (fewer than three such rules from the top)."""
+    from jixiao.layout import RulingIndex as _Index
+
+    drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
+    rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))
+    index = _Index(rulings)
+    left, right = xs[0], xs[-1]
+    rows = sorted((ln for ln in index.h if abs(ln.hi - right) <= 3.0 and ln.lo >= left - 3.0), key=lambda ln: ln.pos)
+    if len(rows) < 3:
+        return None
+    top, bottom = rows[0].pos, rows[-1].pos
+    if any(left + 3.0 < v.pos < right - 3.0 and v.covers((top + bottom) / 2, tol=0.0) for v in index.v):
+        return None  # the page draws its own columns
+    ruled = rulings + [(x, top, x, bottom) for x in xs]
+    blocks = page_blocks_from_words(_words(lines, info.number, ruled), info, ruled, source="pdf-words")
+    if not any(isinstance(b, Table) and len(b.rows) >= 3 for b in blocks):
+        return None
+    return blocks
 
 
 def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tuple[float, float]) -> list[Block]:
@@ -221,6 +265,7 @@ def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tup
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
     rulings = snap_rulings(turn_rulings(rulings_from_drawings(drawings, info.width, info.height), m))
     turn_lines(lines, m)
+    rulings += cell_edge_rulings(rulings, _tight_runs(lines))
     frame = PageInfo(number=info.number, width=width, height=height, rotation=info.rotation)
     blocks = page_blocks_from_words(_words(lines, info.number, rulings), frame, rulings, source="pdf-words")
 
@@ -235,13 +280,18 @@ def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tup
                  info=info, columns=columns)
 
 
-def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line]) -> list[Block] | None:
-    """The page rebuilt with column rules from its indicator header (``pdf_ladder.header_column_rulings``)."""
+def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line],
+                          used: list[tuple[float, float, float, float]] | None = None) -> list[Block] | None:
+    """The page rebuilt with column rules from its indicator header (``pdf_ladder.header_column_rulings``);
+    the rules it added are appended to ``used``."""
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))
+    rulings += cell_edge_rulings(rulings, _tight_runs(lines))
     added = header_column_rulings(_words(lines, info.number, rulings), rulings)
     if not added:
         return None
+    if used is not None:
+        used += added
     rulings += added
     return page_blocks_from_words(_words(lines, info.number, rulings), info, rulings, source="pdf-words")
 
@@ -251,10 +301,12 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
     number = info.number
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))  # highlights are not rules (pdf_rules)
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))  # double rules → one
+    columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
+    rulings += columns
     rules = RulingIndex(rulings)
     closing = closing_rulings(rulings, rules)
     try:
-        found = _find_tables(page, drawings, closing) if table_finder == "pymupdf" else []
+        found = _find_tables(page, drawings, closing + columns) if table_finder == "pymupdf" else []
     except Exception as e:  # a table finder failure must not lose the page's text
         found = []
         flags.append(Flag(
@@ -461,6 +513,24 @@ def _page_lines(page: Any) -> list[_Line]:
             if ln.chars:
                 lines.append(ln)
     return lines
+
+
+def _tight_runs(lines: list[_Line]) -> list[BBox]:
+    """Boxes of the runs of characters set close together (gaps under 0.2 em): the text of
+    one cell; the padding of two neighbouring cells keeps their runs apart."""
+    out: list[BBox] = []
+    for ln in lines:
+        run: list[_Char] = []
+        for ch in ln.chars:
+            if ch.c.isspace():
+                continue
+            if run and ch.x0 - run[-1].x1 > 0.2 * (ch.size or 10.0):
+                out.append(_bbox_of(run))
+                run = []
+            run.append(ch)
+        if run:
+            out.append(_bbox_of(run))
+    return out
 
 
 def _char_boxes(lines: list[_Line]) -> list[BBox]:

@@ -27,8 +27,9 @@ vocabulary (``vocab``, ``framework``); it costs well under a millisecond on a cl
   header row names a single column (a header shattered into one table per cell or one
   column per character);
 * **columns disagree with the header** — header cells that are fragments (one or two
-  characters naming no column), or data rows whose text sits mostly in columns the header
-  leaves unnamed;
+  characters naming no column), data rows whose text sits mostly in columns the header
+  leaves unnamed, or data rows whose cells mostly run across three or more named columns
+  (rules between the columns missed: a whole band of indicators read as one cell);
 * **rows that do not fit the framework** — most level-1 (level-2) cells under the header
   name no level of any indicator framework.
 
@@ -117,6 +118,9 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         if unnamed and _mostly(data, lambda row: any(i < len(row) and row[i].merged_from is None and row[i].text.strip()
                                                         for i in unnamed)):
             return PageCheck(False, "the data rows fill columns the indicator header does not name", total, True)
+        if _mostly(data, lambda row: _spans_named(row, roles) >= 3):
+            return PageCheck(False, "the data rows run across the columns the indicator header names "
+                                    "(the rules between them were not found)", total, True)
         misfit = _misfit(data, roles)
         if misfit:
             return PageCheck(False, misfit, total, True)
@@ -141,6 +145,16 @@ def _fragments(header: list[Cell]) -> int:
         1 for c in header
         if c.merged_from is None and 0 < len(vocab.key(c.text)) <= 2 and vocab.header_role(c.text) is None
     )
+
+
+def _spans_named(row: list[Cell], roles: list[str | None]) -> int:
+    """The most columns the header names (distinct roles) that one cell of ``row`` covers."""
+    best = 0
+    for c in row:
+        if c.merged_from is None and c.text.strip():
+            named = {roles[i] for i in range(c.col, min(c.col + c.colspan, len(roles))) if roles[i]}
+            best = max(best, len(named))
+    return best
 
 
 def _mostly(rows: list[list[Cell]], pred: Callable[[list[Cell]], bool]) -> bool:
@@ -355,16 +369,25 @@ def climb(
     if check.ok:
         return vector
     reason = f"vector: {check.reason}"
+    passed: list[tuple[int, str, list[Block]]] = []
     for name, rung in (("raster", raster), ("columns", columns)):
         lower = rung() if rung is not None else None
         if lower is None:
             reason += f"; {name}: unavailable"
             continue
         second = check_page(lower)
-        if second.ok and (second.indicator_rows > 0 or not second.has_header):
-            info.rung, info.rung_reason = name, reason
-            return lower
+        # a rung that lost the header the page has (its words cut into pieces) reads nothing
+        if second.ok and (second.indicator_rows > 0 or not (second.has_header or check.has_header)):
+            passed.append((second.indicator_rows, name, lower))
+            if second.indicator_rows == 0:
+                break  # a page without indicators: nothing to compare
+            continue
         reason += f"; {name}: {second.reason or 'no indicator rows'}"
+    if passed:
+        # both lower rungs passing: the one that reads more indicator rows (raster on a tie)
+        rows, name, lower = max(passed, key=lambda p: p[0])
+        info.rung, info.rung_reason = name, reason
+        return lower
     # the last rung is the stream extractor, a later stage (jixiao.extract.pdf_rungs): the page
     # keeps its text for it, and its vector blocks meanwhile, so nothing is lost
     info.rung, info.rung_reason = "stream", reason

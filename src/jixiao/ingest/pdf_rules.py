@@ -209,3 +209,170 @@ def _clusters(items: list[tuple[int, float]], tol: float) -> list[list[tuple[int
         else:
             out.append([m])
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Columns from where per-cell rules end
+
+JOINT = 1.5
+"""Two collinear rule pieces meet at a joint when the gap between them is at most this (pt)."""
+
+
+def cell_edge_rulings(rulings: Sequence[Box], text: Sequence[Box] = ()) -> list[Box]:
+    """Vertical rules where a table ruled between its rows only has its column boundaries.
+
+    A browser or word processor draws a cell's border as a piece of its own (Chromium: one
+    thin filled rectangle per cell edge), so a table with ``border-top``/``border-bottom``
+    only still says where its columns are: its horizontal rules are chains of pieces that
+    meet at the column boundaries, and a merged cell's part of a row rule is simply absent.
+    Returns the vertical rules those joints imply, band by band between row rules (where a
+    band's text runs across a boundary, the cell spans it and no rule is added there), and
+    the table's two outer edges. Nothing where the joints already have vertical rules (a
+    fully ruled grid: a boundary missing there is a merged cell) or fewer than three joints
+    exist (one rule per row, 三线表: columns must come from the text).
+
+    ``text``: boxes of the page's text runs (characters joined where they touch: a run
+    across a boundary is a cell's text spanning it; see ``ingest.pdf._tight_runs``).
+    """
+    rows = _rule_rows(rulings)
+    joints = [(y, x) for y, pieces in rows for x in _joints(pieces)]
+    if len(joints) < 3:
+        return []
+    verticals = [r for r in rulings if abs(r[2] - r[0]) <= 1.5 < abs(r[3] - r[1])]
+    touched = sum(1 for y, x in joints if any(abs(v[0] - x) <= 2.0 and min(v[1], v[3]) - 2.0 <= y <= max(v[1], v[3]) + 2.0
+                                               for v in verticals))
+    if touched * 2 >= len(joints):
+        return []
+    heights = sorted(b[3] - b[1] for b in text) or [10.0]
+    max_band = 8.0 * heights[len(heights) // 2]
+    out: list[Box] = []
+    for group in _rule_groups(rows, max_band):
+        out += _group_rulings(group, text)
+    return out
+
+
+def _rule_rows(rulings: Sequence[Box]) -> list[tuple[float, list[tuple[float, float]]]]:
+    """Horizontal rule pieces grouped by height (within :data:`JOINT`), top to bottom, each
+    row's pieces as sorted (x0, x1)."""
+    hs = sorted(((r[1] + r[3]) / 2, min(r[0], r[2]), max(r[0], r[2])) for r in rulings
+                if abs(r[3] - r[1]) <= 1.5 and abs(r[2] - r[0]) > 3.0)
+    out: list[tuple[float, list[tuple[float, float]]]] = []
+    for y, x0, x1 in hs:
+        if out and y - out[-1][0] <= JOINT:
+            out[-1][1].append((x0, x1))
+        else:
+            out.append((y, [(x0, x1)]))
+    return [(y, sorted(p)) for y, p in out]
+
+
+def _joints(pieces: list[tuple[float, float]]) -> list[float]:
+    """Where one piece of a row rule ends and the next begins."""
+    return [(a[1] + b[0]) / 2 for a, b in zip(pieces, pieces[1:]) if abs(b[0] - a[1]) <= JOINT]
+
+
+def _ends(pieces: list[tuple[float, float]]) -> list[float]:
+    """Joints and the ends of each run of joined pieces: every x a row rule marks."""
+    xs: list[float] = [pieces[0][0]]
+    for a, b in zip(pieces, pieces[1:]):
+        if abs(b[0] - a[1]) <= JOINT:
+            xs.append((a[1] + b[0]) / 2)
+        else:
+            xs += [a[1], b[0]]
+    return xs + [pieces[-1][1]]
+
+
+def _rule_groups(rows: list[tuple[float, list[tuple[float, float]]]], max_band: float
+                 ) -> list[list[tuple[float, list[tuple[float, float]]]]]:
+    """Row rules of one table: consecutive rules no further apart than ``max_band`` where
+    the shorter one starts and ends at marks of the longer (a rule cut short by merged cells
+    starts at a column boundary; an underline or a rule of something else does not)."""
+    groups: list[list[tuple[float, list[tuple[float, float]]]]] = []
+    marks: list[float] = []  # every x the current group's rules mark
+    for y, pieces in rows:
+        own = _marks(pieces)
+        if groups:
+            py, pp = groups[-1][-1]
+            if y - py <= max_band and (_ends_at(pieces, marks) or _ends_at(pp, own)):
+                groups[-1].append((y, pieces))
+                marks += own
+                continue
+        groups.append([(y, pieces)])
+        marks = list(own)
+    return [g for g in groups if len(g) >= 3]  # one band alone (a 三线表 header) is no grid
+
+
+def _marks(pieces: list[tuple[float, float]]) -> list[float]:
+    return [x for c in _chains(pieces) for x in _ends(c)]
+
+
+def _ends_at(pieces: list[tuple[float, float]], marks: list[float]) -> bool:
+    """Whether a rule starts and ends at x positions in ``marks``."""
+    ends = (min(x0 for x0, _ in pieces), max(x1 for _, x1 in pieces))
+    return all(any(abs(e - m) <= 2 * JOINT for m in marks) for e in ends)
+
+
+def _chains(pieces: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """A row rule's pieces as runs that do not overlap: one run, or two where two tables
+    drawn one under the other meet (the bottom rule of one on the top rule of the other)."""
+    chains: list[list[tuple[float, float]]] = []
+    for a in sorted(pieces):
+        home = next((c for c in chains if a[0] >= c[-1][1] - JOINT), None)
+        if home is None:
+            chains.append([a])
+        else:
+            home.append(a)
+    return chains
+
+
+def _facing(chains: list[list[tuple[float, float]]], other: list[float]) -> list[tuple[float, float]]:
+    """The run of a rule that belongs to the band towards a rule marking ``other``: the one
+    whose marks agree most with those."""
+    if len(chains) == 1:
+        return chains[0]
+    return max(chains, key=lambda c: (sum(1 for x in _ends(c) if any(abs(x - o) <= JOINT for o in other)),
+                                      sum(b - a for a, b in c)))
+
+
+def _group_rulings(group: list[tuple[float, list[tuple[float, float]]]], text: Sequence[Box]) -> list[Box]:
+    """The vertical rules of one horizontally ruled table (see :func:`cell_edge_rulings`).
+
+    Band by band, a boundary is where the rule above or below the band marks one (a joint
+    or the end of a run of pieces) or, where neither rule is drawn there (cells merged
+    down on both sides), where the band above had one; it is dropped where either rule
+    runs on across it (a cell of the band spans that x) or the band's text does. Marks
+    only one rule of the table makes are ignored (a stray line)."""
+    left = min(p[0][0] for _, p in group)
+    right = max(p[-1][1] for _, p in group)
+    chains = [_chains(p) for _, p in group]
+    every = [x for cs in chains for c in cs for x in set(_ends(c))]
+
+    def count(x: float) -> int:
+        return sum(1 for cs in chains if any(abs(v - x) <= JOINT for c in cs for v in _ends(c)))
+
+    def crossed(run: list[tuple[float, float]], x: float) -> bool:
+        return any(x0 + JOINT < x < x1 - JOINT for x0, x1 in run)
+
+    def absent(run: list[tuple[float, float]], x: float) -> bool:
+        return not any(x0 - JOINT <= x <= x1 + JOINT for x0, x1 in run)
+
+    real = {round(x, 1) for x in every if left + JOINT < x < right - JOINT and count(x) >= 2}
+    top, bottom = group[0][0], group[-1][0]
+    out: list[Box] = [(left, top, left, bottom), (right, top, right, bottom)]
+    above: list[float] = []
+    for k in range(len(group) - 1):
+        ya, yb = group[k][0], group[k + 1][0]
+        ra = _facing(chains[k], [x for c in chains[k + 1] for x in _ends(c)])
+        rb = _facing(chains[k + 1], _ends(ra))
+        inside = [b for b in text if ya < (b[1] + b[3]) / 2 < yb]
+        cand = sorted({round(x, 1) for x in _ends(ra) + _ends(rb)} & real
+                      | {x for x in above if absent(ra, x) and absent(rb, x)})
+        kept: list[float] = []
+        for x in cand:
+            if (kept and x - kept[-1] <= JOINT) or crossed(ra, x) or crossed(rb, x):
+                continue
+            if any(b[0] < x - 1.0 and b[2] > x + 1.0 for b in inside):
+                continue  # the band's text runs across: a cell spanning the boundary
+            kept.append(x)
+            out.append((x, ya, x, yb))
+        above = kept
+    return out

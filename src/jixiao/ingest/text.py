@@ -28,8 +28,11 @@ _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
 def read_text(path: Path) -> str:
-    """Decode a text export (``jixiao.ingest.decode``); bad bytes become U+FFFD."""
-    return decode_text_file(path).text
+    """Decode a text export (``jixiao.ingest.decode``); bad bytes become U+FFFD. A layout-preserved
+    copy (``pdftotext -layout``) comes back as tab-separated rows (``ingest.text_layout``)."""
+    from jixiao.ingest.text_layout import delayout
+
+    return delayout(decode_text_file(path).text)
 
 
 def decode_text_file(path: Path):
@@ -157,8 +160,10 @@ def _decoding_flags(decoded) -> list:
 
 def ingest_text(path: Path) -> SourceDocument:
     """Read a text export into blocks. Raises IngestError for empty or undecodable files."""
+    from jixiao.ingest.text_layout import delayout
+
     decoded = decode_text_file(path)
-    text = decoded.text
+    text = delayout(decoded.text)
     blocks = parse_text(text)
     if not any(isinstance(b, Table) for b in blocks) and not any(
         isinstance(b, Paragraph) and b.text for b in blocks

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table, Word
 from jixiao.model.output import BBox
 from jixiao.layout.grid import grid_from_origins
+from jixiao.layout.spans import centred_spans
 from jixiao.layout.rulings import Ruling, RulingIndex, _Line, _merge_rulings
 from jixiao.layout.columns import caption_rows, reading_order, split_side_by_side
 from jixiao.layout.words import _Row, _Seg, _group_rows, _join_text, _merge_close, _rotate_ruling, _segments, _unskew_blocks, estimate_skew
@@ -412,6 +413,9 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str) -> Tab
                 bbox=(min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs), max(s.y1 for s in segs)),
                 page=page, score=min(s.score for s in segs),
             ))
+    tops = [min(ln.y0 for ln in lines) for lines in logical]
+    bottoms = [max(ln.y1 for ln in lines) for lines in logical]
+    centred_spans(origins, len(logical), n_cols, tops, bottoms)  # merged labels drawn without rules
     grid = grid_from_origins(origins, len(logical), n_cols)
     if n_cols < 2 or len(grid) < 2:
         return None

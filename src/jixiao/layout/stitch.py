@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from jixiao.model.source import Block, Cell, PageInfo, Paragraph, Table
 from jixiao.layout.grid import _copy_of, grid_from_origins
 
@@ -76,7 +76,10 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
         return None
     identity = [(i, i + 1) for i in range(a.n_cols)]
     if a.n_cols == b.n_cols and any(_key(a.rows[0])) and _key(a.rows[0]) == _key(b.rows[0]):
-        return _Continuation(identity, _repeated_prefix(a, b))
+        prefix = _repeated_prefix(a, b)
+        if all(len(_origins(b.rows[k])) == 1 for k in range(prefix)):
+            return None  # only a title row repeats: the next form of the same kind, not a continuation
+        return _Continuation(identity, prefix)
     by_header = _header_ranges(a, b)
     if by_header is not None:
         ranges, k = by_header
@@ -161,26 +164,75 @@ def _split_column(table: Table, j: int, times: int) -> None:
         row[j + 1 : j + 1] = [_copy_of(origin, r, j + 1 + d) for d in range(times)]
 
 
+def slot_edges(table: Table, page: int | None = None) -> list[float | None]:
+    """Left x of every column from any cell that starts there, spanning or not (only cells
+    on ``page`` when given and any is there).
+
+    A form drawn as one grid has columns that only its header or budget block splits (a
+    half-year value cell spanning two slots): :func:`column_edges` knows no edge there, but
+    the spanning cells that start in a column still say where it begins. A table already
+    joined over pages may sit differently on each (a browser lays out each page's part), so
+    the continuation is matched against the part on the page just before it."""
+    edges: list[float | None] = []
+    for c in range(table.n_cols):
+        xs = [box[0] for row in table.rows if c < len(row) and (box := row[c].bbox) is not None
+              and row[c].merged_from is None and row[c].col == c]
+        near = [box[0] for row in table.rows if c < len(row) and (box := row[c].bbox) is not None
+                and row[c].merged_from is None and row[c].col == c and row[c].page == page]
+        edges.append(statistics.median(near or xs) if xs else None)
+    return edges
+
+
+def _last_filled_row(a: Table) -> int:
+    """Index of the last row of ``a`` that holds any text (a producer may close the page
+    with an empty band of the table)."""
+    for r in range(len(a.rows) - 1, -1, -1):
+        if any(c.text.strip() for c in a.rows[r]):
+            return r
+    return len(a.rows) - 1
+
+
 def _subset_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
-    ea, eb = column_edges(a), column_edges(b)
+    """``b``'s columns laid on a subset of ``a``'s, matched by left edges.
+
+    A column of ``a`` that ``b`` lacks is accepted in two cases: it is covered, in ``a``'s
+    last filled row, by a cell starting in the matched column to its left (the continued
+    rows never split that span: a grid whose extra columns belong to the budget block or a
+    two-slot header cell), and then belongs to that column's range; or it is a vertically
+    merged cell running over the break (drawn without rules on the next page), left
+    uncovered for :func:`_append_table` to continue."""
+    ea, eb = slot_edges(a, a.pages[-1] if a.pages else None), slot_edges(b)
     tol = _tolerance(a)
     if b.n_cols >= a.n_cols or None in eb or not (a.bbox and b.bbox) or abs(a.bbox[2] - b.bbox[2]) > tol:
         return None
     mapping: list[int] = []
     i = 0
-    for x in eb:
-        while i < a.n_cols and (ea[i] is None or abs(ea[i] - x) > tol):  # type: ignore[operator]
-            i += 1
-        if i == a.n_cols:
+    for x in eb:  # the nearest edge to the right of the last match
+        near = [(abs(e - x), k) for k, e in enumerate(ea) if k >= i and e is not None and abs(e - x) <= tol]
+        if not near:
             return None
+        i = min(near)[1]
         mapping.append(i)
         i += 1
-    last = a.rows[-1]
-    for i in set(range(a.n_cols)) - set(mapping):
+    lr = _last_filled_row(a)
+    last = a.rows[lr]
+    ranges = [(i, i + 1) for i in mapping]
+    for j, i in enumerate(mapping):  # spans across unmatched columns join the column on their left
+        end = i + 1
+        while end < a.n_cols and end not in mapping and end < len(last) and _spans_from(last[end], i, lr):
+            end += 1
+        ranges[j] = (i, end)
+    covered = {k for lo, hi in ranges for k in range(lo, hi)}
+    for i in set(range(a.n_cols)) - covered:
         cell = last[i] if i < len(last) else None
-        if cell is None or cell.merged_from is None or cell.merged_from[0] >= len(a.rows) - 1 or cell.merged_from[1] != i:
+        if cell is None or cell.merged_from is None or cell.merged_from[0] >= lr or cell.merged_from[1] != i:
             return None
-    return [(i, i + 1) for i in mapping]
+    return ranges
+
+
+def _spans_from(cell: Cell, col: int, row: int) -> bool:
+    """Whether ``cell`` (in row ``row``) is a slot of a cell starting in column ``col`` or later, on its left."""
+    return cell.merged_from is not None and col <= cell.merged_from[1] < cell.col and cell.merged_from[0] <= row
 
 
 def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) -> list[Block]:
@@ -207,9 +259,10 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
         prev = out[-1] if out else None
         how = None
         if isinstance(prev, Table) and prev.pages and b.pages and b.pages[0] == prev.pages[-1] + 1:
-            how = _continuation(prev, b)
+            prev_t, b_t = _trim_break(prev, b)
+            how = _continuation(prev_t, b_t)
         if how is not None and isinstance(prev, Table):
-            out[-1] = _append_table(prev, b, how)
+            out[-1] = _append_table(prev_t, b_t, how)
             continue  # furniture stays pending: it follows the whole table, a page 3 may continue it
         out += pending
         pending = []
@@ -218,7 +271,8 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
 
 
 def _append_table(a: Table, b: Table, how: _Continuation) -> Table:
-    """``a`` followed by ``b``'s rows laid onto ``a``'s columns."""
+    """``a`` followed by ``b``'s rows laid onto ``a``'s columns (an empty band closing
+    ``a``'s page is dropped first: the rows continue after ``a``'s last filled row)."""
     first = len(a.rows)
     body = b.rows[how.drop :]
     origins = []
@@ -255,6 +309,75 @@ def _append_table(a: Table, b: Table, how: _Continuation) -> Table:
     return Table(rows=rows, exact_grid=True, pages=pages, bbox=a.bbox, source=a.source)
 
 
+def _trim_break(a: Table, b: Table) -> tuple[Table, Table]:
+    """The two sides of a page break without what a browser leaves there: textless bands of
+    the table closing ``a``'s page or opening ``b``'s (a row cut by the break, its text on
+    one side only), and ``b``'s first row when it prints ``a``'s last row again (a row cut
+    through its text line, drawn on both pages; a merged cell's text centred in the part of
+    its span on each page)."""
+    tail = []
+    r = len(a.rows) - 1
+    while r > 0 and _textless(a.rows[r]):
+        tail.append(r)
+        r -= 1
+    last = a.rows[r] if a.rows else []
+    head = []
+    dup = False
+    for r in range(len(b.rows) - 1):
+        if _textless(b.rows[r]):
+            head.append(r)
+        elif not dup and _prints_again(last, b.rows[r]):
+            head.append(r)
+            dup = True
+        else:
+            break
+    return (_drop_rows(a, set(tail)) if tail else a), (_drop_rows(b, set(head)) if head else b)
+
+
+def _textless(row: list[Cell]) -> bool:
+    return all(not c.text.strip() for c in row)
+
+
+def _printed(row: list[Cell]) -> list[str]:
+    """The texts a row shows, left to right, a merged cell once."""
+    out: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for c in row:
+        key = c.merged_from or (c.row, c.col)
+        t = re.sub(r"\s+", "", c.text)
+        if key not in seen and t:
+            out.append(t)
+        seen.add(key)
+    return out
+
+
+def _prints_again(last: list[Cell], row: list[Cell]) -> bool:
+    """``row`` shows nothing but what ``last`` shows, in order, and ends with ``last``'s own
+    cells (those starting on that row): at least two of them."""
+    own = [re.sub(r"\s+", "", c.text) for c in last if c.merged_from is None and c.text.strip()]
+    shown, prev = _printed(row), _printed(last)
+    if len(own) < 2 or len(shown) < len(own) or shown[-len(own):] != own:
+        return False
+    it = iter(prev)
+    return all(any(t == p for p in it) for t in shown)
+
+
+def _drop_rows(t: Table, drop: set[int]) -> Table:
+    """``t`` without the rows in ``drop``; a merged cell through them keeps its other rows."""
+    kept = [r for r in range(len(t.rows)) if r not in drop]
+    new_index = {r: i for i, r in enumerate(kept)}
+    origins = []
+    for row in t.rows:
+        for c in row:
+            if c.merged_from is not None:
+                continue
+            rows = [new_index[r] for r in range(c.row, c.row + c.rowspan) if r in new_index]
+            if rows:
+                origins.append(replace(c, row=rows[0], rowspan=len(rows)))
+    grid = grid_from_origins(origins, len(kept), t.n_cols)
+    return Table(rows=grid, exact_grid=t.exact_grid, pages=t.pages, bbox=t.bbox, source=t.source)
+
+
 def _continue_vertical_merges(rows: list[list[Cell]], first: int) -> None:
     """A merged cell cut by the page break continues in the cell opening the next page.
 
@@ -274,12 +397,21 @@ def _continue_vertical_merges(rows: list[list[Cell]], first: int) -> None:
         origin_rc = above.merged_from or (above.row, above.col)
         origin = rows[origin_rc[0]][origin_rc[1]]
         text = re.sub(r"\s+", "", cell.text)
+        # a producer centres a merged cell's text in the whole span: where the span is cut,
+        # the text may sit on either side, and the other side's part is empty
+        moved = not above.text.strip() and bool(text) and origin.rowspan > 1 and cell.rowspan > 1
         if (
-            cell.merged_from is not None or origin_rc[1] != c or not above.text.strip()
-            or text not in ("", re.sub(r"\s+", "", origin.text))
+            cell.merged_from is not None or origin_rc[1] != c or not (above.text.strip() or moved)
+            or (not moved and text not in ("", re.sub(r"\s+", "", origin.text)))
             or origin.colspan != cell.colspan or not (origin.rowspan > 1 or cell.rowspan > 1)
         ):
             return
+        if moved:
+            origin.text = cell.text
+            for r in range(origin.row, first):
+                for k in range(c, c + origin.colspan):
+                    if rows[r][k] is not origin:
+                        rows[r][k].text = cell.text
         span = cell.rowspan
         for r in range(first, min(first + span, len(rows))):
             for k in range(c, c + cell.colspan):

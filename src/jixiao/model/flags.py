@@ -37,11 +37,6 @@ class FlagCode:
     stage: str = "reconcile"  # the package that raises it: ingest | ocr | extract | extract.llm | pipeline | reconcile | serve
     unsettled: bool = False  # the rules path could not settle the row/region: --llm fallback re-reads it
 
-    @property
-    def about_document(self) -> bool:
-        """True when the flag reports an inconsistency of the document itself."""
-        return self.code in DOCUMENT_CHECKS
-
 
 _CODES: tuple[FlagCode, ...] = (
     # -- framework (field level1 / level2 / level3)
@@ -212,6 +207,10 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("suggest_value_range", I, "advise", "precedents disagree on the number: the range they span",
              stage="advise"),
     FlagCode("novel", W, "advise", "a framework-required indicator with no precedent: fill it in", stage="advise"),
+    FlagCode("suggest_llm_rephrased", I, "advise", "the LLM renamed a suggested indicator for the project "
+             "(the old name in the flag; citations kept)", stage="advise"),
+    FlagCode("suggest_lint", W, "advise", "a review rule finding on an indicator the LLM added to a draft",
+             stage="advise"),
     FlagCode("llm_value_approximate", W, "llm",
              "an LLM value that matches a cell of its row only approximately (a cut, wrapped or OCR-read cell)",
              stage="extract.llm"),

@@ -172,6 +172,11 @@ class SourceInfo(BaseModel):
     format: str | None = None  # pdf | docx | xlsx | html | text
     sha256: str | None = None
     pages: int | None = None
+    # Facts about how the text was read that reconcile's confidence needs (typed here, not
+    # left in ``stats``, which is telemetry): pages recognised by OCR, and a text layer or
+    # text file that reads like OCR output (garbled names; flag text_looks_like_ocr).
+    ocr_pages: int = 0
+    text_looks_like_ocr: bool = False
 
 
 class Document(Traced):

@@ -402,7 +402,6 @@ def _cut(aabb: Box, hrules: Sequence[Rule], vrules: Sequence[Rule], line_h: floa
     thinner than ``SLIVER`` line heights are the box's overhang beyond a rule, left out.
     """
     x0, y0, x1, y1 = aabb
-    w, h = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     e = 0.15 * line_h
     xs = sorted(x for v in vrules if x0 < (x := v.at(cy)) < x1 and v.coverage(y0 - e, y1 + e) >= 0.9)

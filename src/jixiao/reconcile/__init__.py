@@ -35,8 +35,8 @@ terms (``confidence.py``)::
                                                 INFERRED 2.6 · UNGROUNDED −0.4 · no evidence 2.6
       + 3.0 · ln(ocr_score)                     when Evidence.ocr_score is set (floor 0.05)
       − 1.3   when the value's page went through OCR (an ocr_score on that page, else
-              × the OCR'd share of pages from stats["ocr_pages"]; the whole document when
-              its text reads like OCR output, stats["garbled_text"]); not for an L1/L2 name
+              × the OCR'd share of pages, source.ocr_pages; the whole document when
+              its text reads like OCR output, source.text_looks_like_ocr); not for an L1/L2 name
               the framework confirms, nor for a field with no evidence
       − 0.1 · n_repairs − 0.4 · min(1, Σ edit distance ÷ len(original))   Evidence.repairs
               (the repair rules are deterministic and were right on the golden set: a

@@ -18,7 +18,7 @@ from jixiao.reconcile.agreement import get_field
 from jixiao.reconcile.calibration import calibrate, is_raw as _raw_mode
 from jixiao.model.flags import DOCUMENT_CHECKS
 from jixiao.reconcile.common import Ledger, has_flag, raise_flag
-from jixiao.model.output import AlignmentStatus, Document, Evidence, Form, Severity, Traced
+from jixiao.model.output import AlignmentStatus, Document, Evidence, Form, Severity, SourceInfo, Traced
 from jixiao.domain.values import AMOUNT_UNIT_RULE
 
 # Starting points per grounding status, in log-odds. The order is the brief's (EXACT >
@@ -78,7 +78,7 @@ class OcrContext:
     """Which pages of the document went through OCR.
 
     ``pages``: pages some value's evidence carries an OCR score for; ``share``: the share
-    of the document's pages that were OCR'd (``stats["ocr_pages"]``), the prior for values
+    of the document's pages that were OCR'd (``source.ocr_pages``), the prior for values
     whose page is unknown. OCR'd tables lose and merge cells far more than their character
     scores show (scores were ≈ 0.9999 on wrong cells too), hence a prior per page.
     """
@@ -179,13 +179,13 @@ def set_confidence(form: Form, ledger: Ledger, ocr: OcrContext = NO_OCR) -> None
 
 
 def ocr_context(doc: Document) -> OcrContext:
-    """The OCR'd pages of a document, from its evidence and ``stats["ocr_pages"]`` / ``["garbled_text"]``."""
+    """The OCR'd pages of a document, from its evidence and ``doc.source`` (ocr_pages, text_looks_like_ocr)."""
     pages = {ev.page for form in doc.forms for obj in (form, *form.budget.lines, *form.indicators)
              for ev in obj.evidence.values() if ev.ocr_score is not None and ev.page is not None}
-    n = doc.stats.get("ocr_pages") or 0
-    total = (doc.source.pages if doc.source else None) or doc.stats.get("pages") or 0
+    src = doc.source or SourceInfo()
+    n, total = src.ocr_pages, src.pages or 0
     share = min(1.0, float(n) / float(total)) if n and total else 0.0
-    if doc.stats.get("garbled_text"):
+    if src.text_looks_like_ocr:
         share = 1.0  # text that reads like OCR output is as doubtful as OCR
     return OcrContext(frozenset(pages), share)
 

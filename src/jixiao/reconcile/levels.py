@@ -23,6 +23,7 @@ from jixiao.domain.framework import (
     FRAMEWORKS,
     Framework,
     canonical_level1,
+    suffixed_level1s,
     canonical_level2,
     fits,
     frameworks_with,
@@ -296,7 +297,7 @@ def _check_level2_name(ind: Indicator, has_l2: bool) -> None:
                    "level3", value=ind.level3, level2=ind.level2)
 
 
-_SUFFIXED = frozenset(("产出指标", "效益指标", "满意度指标", "成本指标"))
+_SUFFIXED = suffixed_level1s()
 
 
 def _check_suffix_style(form: Form) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+from pydantic import Field as PField
 
 from jixiao import __version__
 from jixiao.model.modes import LlmMode, OcrMode, choices
@@ -42,6 +44,19 @@ class ServeConfig:
     workers: int = 2
     cache_dir: Path | None = None  # None: the CLI's default cache (~/.cache/jixiao)
     start_workers: bool = True  # tests run the worker inline instead
+    library: Path | None = None  # the indicator library for /v1/suggest (None: the shipped starter)
+
+
+class SuggestBody(BaseModel):
+    """The options of ``jixiao suggest``; the library is the server's, never a client path."""
+
+    name: str = PField(..., min_length=1, max_length=200, description="项目名称 of the new project")
+    goal: str | None = PField(None, max_length=4000, description="年度目标 (improves precedent search)")
+    budget: float | None = PField(None, ge=0, description="budget in 万元")
+    unit: str | None = PField(None, max_length=200, description="implementing unit")
+    year: int | None = PField(None, ge=1990, le=2100)
+    framework: str = PField("auto", max_length=40, description="auto | 2020 | 2021 | dept | a framework key")
+    llm: str = PField("off", description="off | on (an LLM rephrases and adds; additions are linted, marked novel)")
 
 
 def create_app(cfg: ServeConfig) -> FastAPI:
@@ -69,7 +84,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.middleware("http")
     async def cap_request(request: Request, call_next):
-        """Refuse an oversized upload from its Content-Length, before the body is spooled."""
+        """Refuse an oversized request from its Content-Length, before reading a byte; one sent
+        without it (chunked) is counted as it streams (``serve/uploads.py``)."""
         size = request.headers.get("content-length", "")
         if request.method == "POST" and size.isdigit() and int(size) > cfg.limits.max_request_bytes:
             return JSONResponse({"detail": f"request of {size} bytes; the limit is {cfg.limits.max_request_bytes}"},
@@ -204,13 +220,49 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.post("/v1/documents/{job_id}/golden")
     def accept_golden(job_id: str, user: str = Depends(who)) -> dict[str, Any]:
-        from jixiao.serve.golden_export import write_golden
+        from jixiao.serve.golden_export import export_job
 
         job = job_or_404(job_id)
-        doc = doc_of(job)
-        folder = write_golden(cfg.data_dir / "golden", doc, store.blob_path(job["sha256"], job["kind"]), job["kind"],
-                              len(store.corrections(job_id)))
+        doc_of(job)  # 409 unless done
+        doc, folder = export_job(store, job, cfg.data_dir / "golden")
         return {"id": job_id, "doc_id": doc.doc_id, "folder": str(folder), "files": sorted(p.name for p in folder.iterdir())}
+
+    @app.post("/v1/suggest")
+    def suggest_draft(body: SuggestBody, user: str = Depends(who)) -> dict[str, Any]:
+        """A cited draft indicator set for a new project (as ``jixiao suggest``): the v1 JSON of the
+        draft, each indicator with its ``citations`` (or ``novel``) and ``lint``."""
+        from jixiao.advise.suggest import Request as SuggestRequest
+        from jixiao.advise.suggest import suggest
+
+        if body.llm not in ("off", "on"):
+            raise HTTPException(422, f"llm must be off or on, not {body.llm!r}")
+        req = SuggestRequest(name=body.name, goal=body.goal, budget=body.budget, unit=body.unit, year=body.year,
+                             framework=body.framework, library=cfg.library)
+        try:
+            doc = _run_suggest(req, body.llm, cfg.cache_dir)
+        except FileNotFoundError as exc:
+            raise HTTPException(503, f"no indicator library on the server: {exc}") from None
+        except (KeyError, ValueError) as exc:
+            raise HTTPException(422, f"suggest refused: {exc}") from None
+        return json.loads(doc.to_json())
+
+    @app.post("/v1/documents/{job_id}/review")
+    def review_document(job_id: str, framework: str = "auto", user: str = Depends(who)) -> dict[str, Any]:
+        """Audit an extracted document as ``jixiao review`` does (完整性 / 规范性 / 相符性), on its
+        corrected version: one entry per form with its findings, errors first."""
+        from jixiao.advise.review import findings_dict, review_form
+
+        doc = doc_of(job_or_404(job_id))
+        forms, errors = [], 0
+        for k, form in enumerate(doc.forms):
+            try:
+                found = review_form(form, framework)
+            except (KeyError, ValueError) as exc:
+                raise HTTPException(422, f"review refused: {exc}") from None
+            errors += sum(f.severity == "error" for f in found)
+            forms.append({"form": k, "project_name": form.project_name, "unit_name": form.unit_name,
+                          "findings": findings_dict(found)})
+        return {"id": job_id, "doc_id": doc.doc_id, "errors": errors, "forms": forms}
 
     # -- the review page -------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -234,8 +286,21 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     return app
 
 
+def _run_suggest(req: Any, llm: str, cache_dir: Path | None) -> Any:
+    """``suggest``, with the LLM step when asked (the same entry point as the CLI)."""
+    from jixiao.advise.suggest import suggest
+
+    doc = suggest(req)
+    if llm == "on":
+        from jixiao.advise.suggest_llm import enrich_with_llm
+
+        enrich_with_llm(doc, goal=req.goal, budget=req.budget, config=None, cache_dir=cache_dir)
+    return doc
+
+
 def _summary(job: dict[str, Any]) -> dict[str, Any]:
     return {"id": job["id"], "name": job["name"], "kind": job["kind"], "status": job["status"],
-            "progress": job["progress"], "error": job["error"], "options": json.loads(job["options"]),
+            "progress": job["progress"], "stage": job["stage"], "pages_done": job["pages_done"],
+            "pages_total": job["pages_total"], "error": job["error"], "options": json.loads(job["options"]),
             "created": job["created"], "started": job["started"], "finished": job["finished"],
             "attempts": job["attempts"]}

@@ -20,6 +20,8 @@ def serve_command(
     max_pages: Annotated[int, typer.Option("--max-pages", help="page limit per PDF")] = 200,
     job_timeout: Annotated[float, typer.Option("--job-timeout", help="seconds before a job is failed")] = 600,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="OCR/LLM cache (default as the CLI)")] = None,
+    library: Annotated[Path | None, typer.Option("--library", help="indicator library for /v1/suggest "
+                                                 "(default: the shipped starter)")] = None,
 ) -> None:
     """Serve the API, the job queue and the review page (http://HOST:PORT/, API docs at /docs)."""
     try:
@@ -41,8 +43,35 @@ def serve_command(
         raise typer.Exit(2)
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
-    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir,
+    cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir, library=library,
                       limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
     typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  workers: {workers}  "
                f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+
+
+def golden_export_command(
+    job_or_doc_id: Annotated[str, typer.Argument(help="a job id (from the API) or a document's doc_id")],
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="the serve data dir holding jobs.sqlite3")] = Path(
+        "jixiao-data"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="the golden folder to write <doc_id>/ into")] = Path(
+        "golden"),
+) -> None:
+    """Write a reviewed document of `jixiao serve` as a golden label: <doc_id>/label.json + its input."""
+    from jixiao.serve.golden_export import ExportError, export_job, find_job
+    from jixiao.serve.store import Store
+
+    if not (data_dir / "jobs.sqlite3").is_file():
+        typer.echo(f"{data_dir}: no jobs.sqlite3 here (the --data-dir of jixiao serve)", err=True)
+        raise typer.Exit(2)
+    store = Store(data_dir)
+    try:
+        job = find_job(store, job_or_doc_id)
+        doc, folder = export_job(store, job, out)
+    except ExportError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    typer.echo(f"{folder}: label.json + {', '.join(sorted(p.name for p in folder.iterdir() if p.name != 'label.json'))}"
+               f" (job {job['id']}, doc {doc.doc_id})")

@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   kind TEXT NOT NULL,              -- pdf | docx | xlsx | html | text (from magic bytes)
   status TEXT NOT NULL,            -- queued | running | done | failed
   progress REAL NOT NULL DEFAULT 0,
+  stage TEXT,                      -- read | ocr | extract | llm | reconcile (coarse, while running)
+  pages_done INTEGER,
+  pages_total INTEGER,
   error TEXT,
   options TEXT NOT NULL,           -- JSON: {"ocr": ..., "llm": ...}
   result TEXT,                     -- the v1 JSON (with corrections applied)
@@ -54,8 +57,11 @@ CREATE INDEX IF NOT EXISTS corrections_job ON corrections(job_id, seq);
 """
 
 SUFFIX = {"pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx", "html": ".html", "text": ".txt"}
-JOB_COLUMNS = ("id", "name", "sha256", "kind", "status", "progress", "error", "options", "attempts",
-               "finished_count", "created", "started", "finished", "worker_pid")
+JOB_COLUMNS = ("id", "name", "sha256", "kind", "status", "progress", "stage", "pages_done", "pages_total", "error",
+               "options", "attempts", "finished_count", "created", "started", "finished", "worker_pid")
+# the coarse share of a job done when a stage starts (OCR takes most of a scan's time)
+STAGE_SHARE = {"read": 0.1, "ocr": 0.1, "extract": 0.7, "llm": 0.75, "reconcile": 0.9}
+ADDED_COLUMNS = {"stage": "TEXT", "pages_done": "INTEGER", "pages_total": "INTEGER"}
 
 
 def _locked(method):
@@ -92,6 +98,10 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        have = {r["name"] for r in self._db.execute("PRAGMA table_info(jobs)")}
+        for col, typ in ADDED_COLUMNS.items():  # a data dir from an older version gains the progress columns
+            if col not in have:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {col} {typ}")
 
     @_locked
     def close(self) -> None:
@@ -144,7 +154,7 @@ class Store:
     @_locked
     def requeue_running(self) -> int:
         """At startup: every job left running by a stopped server goes back to the queue."""
-        cur = self._db.execute("UPDATE jobs SET status='queued', claim=NULL, worker_pid=NULL, progress=0, "
+        cur = self._db.execute("UPDATE jobs SET status='queued', claim=NULL, worker_pid=NULL, progress=0, stage=NULL, "
                                "updated=? WHERE status='running'", (time.time(),))
         return cur.rowcount
 
@@ -169,12 +179,23 @@ class Store:
         return Claimed(row["id"], claim, self.blob_path(row["sha256"], row["kind"]), json.loads(row["options"]))
 
     @_locked
+    def set_progress(self, job_id: str, claim: str, stage: str, done: int, total: int) -> bool:
+        """Coarse progress of a running job, written only while our claim holds."""
+        share = STAGE_SHARE.get(stage, 0.1)
+        if stage == "ocr" and total:
+            share += 0.6 * done / total
+        cur = self._db.execute("UPDATE jobs SET stage=?, pages_done=?, pages_total=?, progress=?, updated=? "
+                               "WHERE id=? AND claim=? AND status='running'",
+                               (stage, done, total, round(share, 3), time.time(), job_id, claim))
+        return cur.rowcount == 1
+
+    @_locked
     def finish(self, job_id: str, claim: str, result: str | None, error: str | None) -> bool:
         """Store the outcome if the claim still holds; False when the job was taken from us."""
         now = time.time()
         status = "done" if error is None else "failed"
         cur = self._db.execute(
-            "UPDATE jobs SET status=?, result=?, original=?, error=?, progress=1, finished=?, updated=?, "
+            "UPDATE jobs SET status=?, result=?, original=?, error=?, progress=1, stage=NULL, finished=?, updated=?, "
             "claim=NULL, finished_count=finished_count+1 WHERE id=? AND claim=? AND status='running'",
             (status, result, result, error, now, now, job_id, claim))
         return cur.rowcount == 1

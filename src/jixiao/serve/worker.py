@@ -12,6 +12,7 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 POLL_S = 0.3
@@ -22,13 +23,14 @@ def upload_doc_id(sha256: str) -> str:
     return f"up_{sha256[:12]}"
 
 
-def run_job(path: Path, options: dict, cache_dir: Path | None, name: str | None = None) -> str:
+def run_job(path: Path, options: dict, cache_dir: Path | None, name: str | None = None,
+            progress: Callable[[str, int, int], None] | None = None) -> str:
     """Extract one stored input exactly as ``jixiao extract`` does; the v1 JSON with provenance."""
     from jixiao.model.modes import LlmMode, OcrMode
     from jixiao.pipeline import ExtractOptions, extract_file
 
     opts = ExtractOptions(llm=LlmMode(options.get("llm", "off")), ocr=OcrMode(options.get("ocr", "auto")),
-                          cache_dir=cache_dir, workers=1)
+                          cache_dir=cache_dir, workers=1, progress=progress)
     doc = extract_file(path, opts)
     doc.doc_id = upload_doc_id(path.stem)
     if doc.source is not None and name:
@@ -61,7 +63,10 @@ def worker_main(data_dir: str, cache_dir: str | None, parent: int, stop_when_idl
             continue
         name = (store.get(job.id, with_result=False) or {}).get("name")
         try:
-            result, error = run_job(job.path, job.options, cache, name), None
+            def progress(stage: str, done: int, total: int, job=job) -> None:
+                store.set_progress(job.id, job.claim, stage, done, total)
+
+            result, error = run_job(job.path, job.options, cache, name, progress), None
         except Exception as exc:  # any failure of one document fails that job, never the worker
             result, error = None, f"{type(exc).__name__}: {exc}"
             traceback.print_exc()

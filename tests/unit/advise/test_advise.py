@@ -126,3 +126,94 @@ def test_cli_suggest_and_review(tmp_path: Path) -> None:
     doc.forms = [bad]
     (tmp_path / "bad.json").write_text(doc.to_json(), encoding="utf-8")
     assert runner.invoke(app, ["review", str(tmp_path / "bad.json")]).exit_code == 1
+
+
+def test_review_xlsx_report_one_row_per_finding(tmp_path: Path) -> None:
+    """`jixiao review -o REPORT.xlsx`: one sheet, a row per finding with severity, rule, indicator
+    and message; a formula-like value stays text."""
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    bad = _s001().model_copy(deep=True)
+    bad.indicators[0].level3, bad.indicators[0].target, bad.indicators[0].target_parsed = "任务完成率", "=**", None
+    doc = load_document(GOLDEN / "s001_gaoxin_projects" / "label.json")
+    doc.forms = [bad]
+    src = tmp_path / "bad.json"
+    src.write_text(doc.to_json(), encoding="utf-8")
+    runner = CliRunner()
+    runner.invoke(app, ["review", str(src), "-o", str(tmp_path / "r.json")])
+    expected = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))[0]["findings"]
+    r = runner.invoke(app, ["review", str(src), "-o", str(tmp_path / "r.xlsx")])
+    assert r.exit_code == 1, r.output  # the placeholder is an error
+    wb = load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["审核意见"]
+    rows = list(wb["审核意见"].values)
+    header = rows[0]
+    assert {"严重程度", "规则", "指标", "说明"} <= set(header)
+    body = [dict(zip(header, r)) for r in rows[1:]]
+    assert len(body) == len(expected)
+    assert [(b["严重程度"], b["规则"], b["说明"]) for b in body] == [(f["severity"], f["rule"], f["message"]) for f in expected]
+    placeholder = [b for b in body if b["代码"] == "placeholder"]
+    assert placeholder and "任务完成率" in placeholder[0]["指标"] and placeholder[0]["指标"].startswith("第1条")
+    cells = [c for row in wb["审核意见"].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert all(c.data_type == "s" for c in cells)
+
+
+def _ind(level2: str, level3: str, target: str, **kw) -> "Indicator":
+    from jixiao.model.output import Indicator
+
+    return Indicator(level1="产出指标", level2=level2, level3=level3, target=target, **kw)
+
+
+def test_review_timeliness_half_year_and_long_term_rules() -> None:
+    """Hand-made rows that break each 相符性/规范性 rule, beside clean ones that must not fire."""
+    from jixiao.model.output import Form
+
+    f = Form(form_type="project", project_name="测试项目", indicators=[
+        _ind("时效指标", "项目完成时间", "完成"),                       # no date: fires
+        _ind("时效指标", "资金拨付及时率", "≥95%"),                     # an on-time share: clean
+        _ind("时效指标", "培训完成时间", "2025年6月底前"),               # a date: clean
+        _ind("数量指标", "培训人次", "≥500人次", half_year="≥600人次"),  # half > full: fires
+        _ind("数量指标", "新建公里数", "≥10公里", half_year="≥4公里"),   # clean
+        _ind("质量指标", "验收合格率", "≥98%", half_year="≥99%"),        # a level, not a sum: clean
+        _ind("数量指标", "改造户数", "≥300户", scope="long_term"),
+        _ind("数量指标", "改造户数", "≥450户"),                         # annual > long-term: fires
+        _ind("数量指标", "培训人次", "≥2000人次", scope="long_term"),    # long-term ≥ annual: clean
+    ])
+    hits = [(x.code, x.evidence.get("level3")) for x in review_form(f)
+            if x.code in ("timeliness_without_date", "half_year_above_full_year", "annual_above_long_term")]
+    assert sorted(hits) == [("annual_above_long_term", "改造户数"), ("half_year_above_full_year", "培训人次"),
+                            ("timeliness_without_date", "项目完成时间")]
+
+
+def test_suggest_xlsx_is_laid_out_like_the_form(tmp_path: Path) -> None:
+    """-o DRAFT.xlsx: header fields above an indicator table (一级/二级/三级/指标值 …), citations
+    on their own sheet, each resolving to a library document."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    out = tmp_path / "draft.xlsx"
+    r = CliRunner().invoke(app, ["suggest", "--name", "办公楼物业管理服务", "--budget", "120", "--goal", "=保障办公楼运行",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    ws = wb["绩效目标表"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells[1][:2] == ["项目名称", "办公楼物业管理服务"] and cells[3][1] == 120
+    assert ws["B5"].value == "=保障办公楼运行" and ws["B5"].data_type == "s"  # text, never a formula
+    head = next(i for i, row in enumerate(cells) if row[:4] == ["一级指标", "二级指标", "三级指标", "指标值"])
+    body = [row for row in cells[head + 1:] if any(row)]
+    assert len(body) >= 5 and ws.freeze_panes == f"A{head + 2}"
+    cites = [[c.value for c in row] for row in wb["先例"].iter_rows(min_row=2)]
+    assert cites and all(c[1] for c in cites)
+    import sqlite3
+
+    with sqlite3.connect(lib.starter_library()) as db:
+        forms = set(db.execute("select doc_id, form_index from forms"))
+    assert {(c[1], c[2]) for c in cites} <= forms  # every citation resolves to a library form

@@ -180,7 +180,7 @@ def _fake_stream(monkeypatch: pytest.MonkeyPatch, seen: list[str]) -> None:
 def test_stream_rung_when_no_table_rung_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
-    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     seen: list[str] = []
     _fake_stream(monkeypatch, seen)
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
@@ -193,20 +193,31 @@ def test_without_a_stream_extractor_the_page_goes_back_to_vector(monkeypatch: py
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_rungs, "stream_available", lambda: False)
-    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     page = ingest_pdf(HERE / "wkhtml-runshade.pdf").pages[0]
     assert page.rung == "stream" and page.stream_text  # ingest hands the page on
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
     assert doc.stats["pdf_rungs"] == {"vector": 1, "raster": 0, "columns": 0, "stream": 0}
 
 
-def test_columns_rung_reads_a_table_ruled_between_rows_only() -> None:
-    """chromium-hrules-tight: rules between rows only, tight cells; whitespace joins columns
-    (the check sees the header words in no row), the indicator header's words place the
-    column rules, and every indicator is read."""
+def test_a_table_ruled_between_rows_only_reads_on_the_vector_rung() -> None:
+    """chromium-hrules-tight: rules between rows only, one piece per cell edge; where the
+    pieces meet are the column boundaries (pdf_rules.cell_edge_rulings), so the first rung
+    reads every indicator."""
+    src = ingest_pdf(HERE / "chromium-hrules-tight.pdf")
+    assert src.pages[0].rung == "vector"
+    assert HEADER in _header_rows("chromium-hrules-tight.pdf")
+    doc = extract_file(HERE / "chromium-hrules-tight.pdf", ExtractOptions(ocr="off"))
+    assert _f1(doc) == 1.0
+
+
+def test_columns_rung_reads_a_table_ruled_between_rows_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same page with the rule pieces' joints unused (as for rules drawn as whole lines):
+    whitespace joins columns (the check sees the header words in no row), the indicator
+    header's words place the column rules, and every indicator is read."""
+    monkeypatch.setattr(pdf_mod, "cell_edge_rulings", lambda rulings, text=(): [])
     src = ingest_pdf(HERE / "chromium-hrules-tight.pdf")
     assert src.pages[0].rung == "columns"
-    assert HEADER in _header_rows("chromium-hrules-tight.pdf")
     doc = extract_file(HERE / "chromium-hrules-tight.pdf", ExtractOptions(ocr="off"))
     assert doc.stats["pdf_rungs"]["columns"] == 1 and _f1(doc) == 1.0
 
@@ -228,7 +239,7 @@ def test_stream_rung_with_the_real_stream_extractor(monkeypatch: pytest.MonkeyPa
     pytest.importorskip("jixiao.extract.stream")
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
-    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines: None)
+    monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))
     assert doc.stats["pdf_rungs"]["stream"] == 1 and len(doc.forms) == 1
     assert _f1(doc) == 1.0

@@ -54,3 +54,80 @@ def test_stitch_three_pages_with_headers_repeated() -> None:
     [t] = _tables(out)
     assert t.pages == [1, 2, 3] and [r[2].text for r in t.rows] == ["三级指标", "指标1", "指标2", "指标3"]
     assert [p.text for p in out if isinstance(p, Paragraph)] == ["第 1 页", "第 2 页", "第 3 页"]
+
+
+def _merge(t, r: int, c0: int, c1: int, r1: int | None = None) -> None:
+    """Make (r, c0) the origin of a cell spanning columns c0..c1 (and rows r..r1)."""
+    r1 = r if r1 is None else r1
+    origin = t.rows[r][c0]
+    origin.colspan, origin.rowspan = c1 - c0 + 1, r1 - r + 1
+    x1 = t.rows[r][c1].bbox[2]
+    origin.bbox = (origin.bbox[0], origin.bbox[1], x1, t.rows[r1][c0].bbox[3])
+    for rr in range(r, r1 + 1):
+        for cc in range(c0, c1 + 1):
+            if (rr, cc) != (r, c0):
+                t.rows[rr][cc] = Cell(origin.text, rr, cc, bbox=origin.bbox, page=origin.page, merged_from=(r, c0))
+
+
+WIDE = [50, 150, 250, 330, 400, 470, 545]  # a form grid: the budget block splits the value columns
+
+
+def _form_page() -> object:
+    """Page 1 of a form drawn as one grid: the indicator values span two slots each."""
+    rows = [["资金总额", "", "", "半年", "", "全年"],
+            ["一级指标", "二级指标", "三级指标", "半年指标值", "", "全年指标值"],
+            ["产出指标", "数量指标", "培训人数", "50", "", "100"]]
+    t = _table(rows, 1, WIDE)
+    _merge(t, 0, 0, 2)
+    for r in (1, 2):
+        _merge(t, r, 3, 4)
+    return t
+
+
+def test_stitch_onto_columns_a_span_joins() -> None:
+    """The continued rows have five columns where the form's grid has six: the missing
+    boundary is one no indicator row crosses (a value cell spans it), so the values land
+    under their header, not one column to the left."""
+    a = _form_page()
+    b = _table([["效益指标", "社会效益", "满意度", "80%", "90%"]], 2, [50, 150, 250, 330, 470, 545])
+    [t] = stitch_tables([a, b])
+    assert [c.text for c in t.rows[3]] == ["效益指标", "社会效益", "满意度", "80%", "80%", "90%"]
+    assert t.rows[3][4].merged_from == (3, 3)
+
+
+def test_stitch_skips_empty_bands_and_a_row_printed_twice() -> None:
+    """A browser cuts a row at the page end: an empty band closes page 1, the cut row's text
+    shows again at the top of page 2 (with the level-1 text centred in its part of the span),
+    and an empty band follows it."""
+    a = _table([HEAD, ["产出指标", "数量指标", "培训人数", "100"], ["", "", "检查次数", "12"], ["", "", "", ""]], 1, XS)
+    _merge(a, 1, 0, 0, 2)
+    b = _table([["产出指标", "", "检查次数", "12"], ["", "", "", ""], ["", "质量指标", "合格率", "95%"]], 2, XS)
+    _merge(a, 1, 1, 1, 2)
+    [t] = stitch_tables([a, b])
+    assert [r[2].text for r in t.rows] == ["三级指标", "培训人数", "检查次数", "合格率"]
+    assert [r[0].text for r in t.rows] == ["一级指标", "产出指标", "产出指标", "产出指标"]
+    assert t.rows[3][1].text == "质量指标"
+
+
+def test_stitch_takes_a_merged_cells_text_from_below_the_break() -> None:
+    """The level-1 text of a span cut by the break was centred in its lower part."""
+    a = _table([HEAD, ["", "资金管理", "资金到位率", "100%"], ["", "", "预算执行率", "100%"]], 1, XS)
+    _merge(a, 1, 0, 0, 2)
+    _merge(a, 1, 1, 1, 2)
+    b = _table([["过程", "", "合规性", "合规"], ["", "组织实施", "制度健全性", "健全"]], 2, XS)
+    _merge(b, 0, 0, 0, 1)
+    [t] = stitch_tables([a, b])
+    assert [r[0].text for r in t.rows[1:]] == ["过程"] * 4
+    assert [r[1].text for r in t.rows[1:]] == ["资金管理", "资金管理", "资金管理", "组织实施"]
+
+
+def test_a_repeated_title_alone_starts_a_new_form() -> None:
+    """Two forms of one kind, the second opening page 2: only their title row is the same,
+    so the second is not the first one's continuation."""
+    title = ["项目绩效目标表", "", "", ""]
+    a = _table([title, ["项目名称", "甲项目", "", ""], HEAD, ["产出指标", "数量指标", "培训人数", "100"]], 1, XS)
+    b = _table([title, ["项目名称", "乙项目", "", ""], HEAD, ["产出指标", "数量指标", "检查次数", "12"]], 2, XS)
+    for t in (a, b):
+        _merge(t, 0, 0, 3)
+        _merge(t, 1, 1, 3)
+    assert len(_tables(stitch_tables([a, b]))) == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jixiao.reconcile import reconcile
-from jixiao.model.output import AlignmentStatus, Document, Evidence, Flag, Repair, Severity
+from jixiao.model.output import AlignmentStatus, Document, Evidence, Flag, Repair, Severity, SourceInfo
 
 from .builders import (
     EX,
@@ -67,8 +67,13 @@ def test_ocr_pages_lower_confidence_except_for_framework_names() -> None:
     assert i.confidence["target"] < j.confidence["target"]
     assert i.confidence["level3"] < j.confidence["level3"]
     assert i.confidence["level2"] == j.confidence["level2"]  # 数量指标 is confirmed by the framework
-    # without evidence pages, stats["ocr_pages"] gives the prior
+    # without evidence pages, source.ocr_pages gives the prior (stats are telemetry: ignored)
+    d = Document(doc_id="t", forms=[suzhou_project()], source=SourceInfo(pages=2, ocr_pages=2))
+    assert reconcile(d).forms[0].indicators[4].confidence["target"] < j.confidence["target"]
     d = Document(doc_id="t", forms=[suzhou_project()], stats={"ocr_pages": 2, "pages": 2})
+    assert reconcile(d).forms[0].indicators[4].confidence["target"] == j.confidence["target"]
+    # a text that reads like OCR output is as doubtful as a scan
+    d = Document(doc_id="t", forms=[suzhou_project()], source=SourceInfo(pages=1, text_looks_like_ocr=True))
     assert reconcile(d).forms[0].indicators[4].confidence["target"] < j.confidence["target"]
 
 

@@ -195,6 +195,15 @@ def test_size_and_page_limits(tmp_path: Path) -> None:
         assert big.status_code == 413 and "limit" in big.json()["detail"]
         pages = c.post("/v1/documents", files=[("file", ("a.pdf", PDF.read_bytes(), "application/pdf"))])
         assert pages.status_code == 413 and "3 pages" in pages.json()["detail"]
+        def chunked(n: int):  # a generator body: httpx sends it chunked, with no Content-Length
+            yield b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n"
+            yield "表".encode() * n
+            yield b"\r\n--x--\r\n"
+
+        streamed = c.post("/v1/documents", content=chunked(10), headers={"content-type": "multipart/form-data; boundary=x"})
+        assert streamed.status_code == 202, streamed.text  # counted while it streams, so it may come chunked
+        streamed = c.post("/v1/documents", content=chunked(50_000), headers={"content-type": "multipart/form-data; boundary=x"})
+        assert streamed.status_code == 413 and "a.txt" in streamed.json()["detail"]
 
 
 def test_tokens_required_and_named(tmp_path: Path) -> None:
@@ -252,3 +261,84 @@ def _zip(files: dict[str, str]) -> bytes:
         for k, v in files.items():
             z.writestr(k, v)
     return buf.getvalue()
+
+
+def test_golden_export_cli_by_job_or_doc_id_passes_golden_check(client, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app as cli_app
+
+    job_id = done_job(client, DOCX)
+    client.patch(f"/v1/documents/{job_id}", json={"corrections": [
+        {"op": "set", "path": "forms/0/indicators/0/target", "value": "≥99%"}]})
+    runner = CliRunner()
+    out = tmp_path / "exported"
+    r = runner.invoke(cli_app, ["golden", "export", job_id, "--data-dir", str(client.data_dir), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    [folder] = [p for p in out.iterdir()]
+    assert sorted(p.name for p in folder.iterdir()) == ["form.docx", "label.json"]
+    assert (folder / "form.docx").read_bytes() == DOCX.read_bytes()
+    assert load_document(folder / "label.json").forms[0].indicators[0].target == "≥99%"
+    by_doc = tmp_path / "by_doc"
+    r = runner.invoke(cli_app, ["golden", "export", folder.name, "--data-dir", str(client.data_dir), "-o", str(by_doc)])
+    assert r.exit_code == 0, r.output
+    assert (by_doc / folder.name / "label.json").read_bytes() == (folder / "label.json").read_bytes()
+    assert runner.invoke(cli_app, ["golden", "check", str(out)]).exit_code == 0
+    r = runner.invoke(cli_app, ["golden", "export", "nope", "--data-dir", str(client.data_dir), "-o", str(out)])
+    assert r.exit_code == 1 and "nope" in r.output
+
+
+def test_suggest_endpoint_returns_a_cited_draft(client) -> None:
+    r = client.post("/v1/suggest", json={"name": "城乡居民基本医疗保险补助", "goal": "提高参保率", "framework": "2021"})
+    assert r.status_code == 200, r.text
+    [form] = r.json()["forms"]
+    assert form["project_name"] == "城乡居民基本医疗保险补助" and form["indicators"]
+    for ind in form["indicators"]:  # every row cites a precedent or says it has none
+        assert {f["code"] for f in ind["flags"]} & {"citation", "novel"}, ind
+    assert any(f["code"] == "citation" for ind in form["indicators"] for f in ind["flags"])
+    assert client.post("/v1/suggest", json={"goal": "x"}).status_code == 422  # name is required
+    assert client.post("/v1/suggest", json={"name": "x", "framework": "1999"}).status_code == 422
+    assert client.post("/v1/suggest", json={"name": "x", "llm": "maybe"}).status_code == 422
+
+
+def test_review_endpoint_audits_the_corrected_document(client) -> None:
+    job_id = done_job(client)
+    assert client.post("/v1/documents/nope/review").status_code == 404
+    before = client.post(f"/v1/documents/{job_id}/review").json()
+    codes = {f["code"] for f in before["forms"][0]["findings"]}
+    assert "placeholder" not in codes
+    client.patch(f"/v1/documents/{job_id}", json={"corrections": [
+        {"op": "set", "path": "forms/0/indicators/0/target", "value": "≥**"}]})
+    after = client.post(f"/v1/documents/{job_id}/review").json()
+    hits = [f for f in after["forms"][0]["findings"] if f["evidence"].get("row") == 0 and f["rule"] == "规范性"]
+    assert hits and after["doc_id"] == before["doc_id"]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/v1/suggest" in paths and "/v1/documents/{job_id}/review" in paths
+    assert "name" in client.get("/openapi.json").json()["components"]["schemas"]["SuggestBody"]["properties"]
+
+
+def test_running_job_progress_is_written_by_the_worker_and_listed(client) -> None:
+    from jixiao.serve.store import Store
+    from jixiao.serve.worker import run_job
+
+    events: list[tuple[str, int, int]] = []
+    run_job(PDF, {"ocr": "off"}, None, "a.pdf", lambda *e: events.append(e))
+    stages = [e[0] for e in events]
+    assert stages[0] == "read" and stages[-1] == "reconcile" and "extract" in stages
+    assert all(total == 3 for _, _, total in events) and events[-1][1] == 3  # the golden PDF has 3 pages
+
+    job_id = upload(client, PDF)[0]["id"]
+    store = Store(client.data_dir)
+    claimed = store.claim_next(os.getpid())
+    assert claimed is not None and claimed.id == job_id
+    assert not store.set_progress(job_id, "not-our-claim", "ocr", 1, 3)  # a stale worker cannot write
+    assert store.set_progress(job_id, claimed.claim, "ocr", 1, 3)
+    [row] = client.get("/v1/documents?status=running").json()["documents"]
+    assert (row["stage"], row["pages_done"], row["pages_total"]) == ("ocr", 1, 3)
+    assert 0.1 < row["progress"] < 0.7
+    store.set_progress(job_id, claimed.claim, "reconcile", 3, 3)
+    assert client.get(f"/v1/documents/{job_id}").json()["progress"] > row["progress"]
+    store.finish(job_id, claimed.claim, None, "stopped by the test")
+    done = client.get(f"/v1/documents/{job_id}").json()
+    assert done["status"] == "failed" and done["stage"] is None and done["progress"] == 1
+    store.close()

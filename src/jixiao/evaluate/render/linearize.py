@@ -543,7 +543,7 @@ def style_prose(items: list[list[Item]], rng: random.Random) -> tuple[str, dict[
                 if r.get("half_year"):
                     s += f"（半年{op_text(_flat(r['half_year']))}）"
                 extra = [f"{h}{knobs['kv_sep']}{_flat(r[f])}" for f, h in zip(t.fields, t.headers)
-                         if f in ("description", "basis", "key_task") and r.get(f)]
+                         if f in ("description", "basis", "key_task", "category") and r.get(f)]
                 extra += [f"{f.split(':', 1)[1]}年{_flat(r[f])}" for f in t.fields if f.startswith("history:") and r.get(f)]
                 if extra:
                     s += "（" + "，".join(extra) + "）"

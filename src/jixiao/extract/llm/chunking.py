@@ -24,13 +24,10 @@ from dataclasses import dataclass, field
 
 from jixiao.model.source import Cell, Paragraph, Table
 from jixiao.segment import FormRegion
+from jixiao.domain import vocab
 from jixiao.domain.values import clean_cell, fold
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-HEADER_TERMS = (
-    "一级指标", "二级指标", "三级指标", "指标名称", "指标值", "指标内容", "半年", "全年", "绩效指标",
-    "指标类型", "指标解释", "指标描述", "计量单位", "指标分类", "指标性质", "确定依据", "重点工作", "权重", "分值",
-)
 INDICATOR_TERMS = ("指标", "满意度", "效益", "产出", "效果", "履职", "成本")
 _YEARLIKE = re.compile(r"^(19|20)\d{2}年?$")
 
@@ -116,7 +113,7 @@ def region_rows(region: FormRegion) -> list[SourceRow]:
 
 
 def is_header_row(row: SourceRow) -> bool:
-    hits = sum(1 for t in row.texts if any(term in fold(t) for term in HEADER_TERMS))
+    hits = sum(1 for t in row.texts if any(term in fold(t) for term in vocab.INDICATOR_HEADER_TERMS))
     return hits >= 2
 
 

@@ -41,11 +41,6 @@ def column_roles(chunk: Chunk) -> dict[int, str]:
     return roles
 
 
-def level_columns(chunk: Chunk) -> set[int]:
-    """Positions of the level-1/level-2 columns (a level3 is not read from them)."""
-    return {i for i, role in column_roles(chunk).items() if role in LEVEL_ROLES}
-
-
 def allowed(field: str, pos: int, roles: dict[int, str]) -> bool:
     """May ``field`` be read from column ``pos``? Unnamed columns always may."""
     role = roles.get(pos)

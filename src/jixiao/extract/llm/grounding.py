@@ -28,8 +28,9 @@ from pydantic import BaseModel, Field, create_model
 from rapidfuzz import fuzz
 
 from jixiao.model.source import Cell
+from jixiao.domain import vocab
 from jixiao.domain.framework import canonical_level1, known_level1s, known_level2s
-from jixiao.extract.llm.chunking import HEADER_TERMS, Chunk, SourceRow
+from jixiao.extract.llm.chunking import Chunk, SourceRow
 from jixiao.extract.llm.columns import LEVEL_ROLES, allowed, column_roles, nearest_in_column, span_match
 from jixiao.model.output import AlignmentStatus, Evidence, Flag, Indicator, Repair, Severity
 from jixiao.domain.values import clean_cell, fold, parse_value
@@ -202,7 +203,7 @@ def not_an_indicator_name(level3: str | None) -> bool:
     grounding alone would accept it.
     """
     f = fold(level3)
-    if len(f) <= 1 or any(f in fold(t) for t in HEADER_TERMS):
+    if len(f) <= 1 or any(f in fold(t) for t in vocab.INDICATOR_HEADER_TERMS):
         return True
     if canonical_level1(level3) is not None:
         return True
@@ -374,8 +375,3 @@ def _rownum(rid: str) -> int:
     m = re.search(r"\d+", rid or "")
     return int(m.group()) if m else 10**9
 
-
-def summary(results: list[Grounded]) -> dict[str, Any]:
-    kept = [g for g in results if g.indicator is not None]
-    return {"kept": len(kept), "dropped": len(results) - len(kept),
-            "ungrounded_fields": sum(len(g.ungrounded) for g in kept)}

@@ -54,10 +54,16 @@ async function loadJobs() {
     tb.replaceChildren(...documents.map((d) => el("tr", { "data-id": d.id },
       el("td", {}, d.status === "done" ? el("a", { href: "/review/" + d.id }, d.name) : d.name),
       el("td", { class: "st-" + d.status }, STATUS_ZH[d.status] || d.status),
-      el("td", {}, el("progress", { max: "1", value: String(d.progress) })),
+      el("td", {}, el("progress", { max: "1", value: String(d.progress) }), progressText(d)),
       el("td", {}, fmtTime(d.created)),
       el("td", {}, d.error || ""))));
   } catch (e) { $("#upload-msg").textContent = e.message; }
+}
+const STAGE_ZH = { read: "读取", ocr: "OCR 识别", extract: "抽取", llm: "大模型", reconcile: "校验" };
+function progressText(d) {
+  if (d.status !== "running" || !d.stage) return null;
+  const pages = d.pages_total ? ` ${d.pages_done}/${d.pages_total} 页` : "";
+  return el("span", { class: "stage" }, ` ${STAGE_ZH[d.stage] || d.stage}${pages}`);
 }
 function upload(files) {
   if (!files.length) return;
@@ -180,7 +186,7 @@ function renderForm() {
       tb.append(tr);
     });
     table.append(tb);
-    root.append(table);
+    root.append(table, el("button", { class: "add-ind", "data-form": String(fi), onclick: () => addIndicator(fi) }, "＋ 添加指标"));
   });
   const docFlags = S.doc.flags.filter((x) => x.severity !== "info");
   if (docFlags.length) root.append(el("h3", {}, "文档疑点"), el("ul", {}, ...docFlags.map((x) => el("li", { class: "flagmsg" }, x.message))));
@@ -189,7 +195,10 @@ function renderForm() {
 async function renderPages() {
   const pane = $("#pages");
   if (S.job.kind !== "pdf") {
-    pane.replaceChildren(el("p", {}, `此文件是 ${S.job.kind}，没有页面图像；点击值可查看原文所在行。`));
+    pane.replaceChildren(el("div", { class: "no-image" },
+      el("p", {}, el("b", {}, `此文件是 ${S.job.kind.toUpperCase()}，没有页面图像。`)),
+      el("p", {}, "点击右侧的值，这里显示它的原文和所在位置。"),
+      el("pre", { id: "source-snippet" }, "")));
     return;
   }
   const n = (S.doc.source && S.doc.source.pages) || 1;
@@ -230,6 +239,10 @@ function select(it, focusInput) {
   const ev = it.ev || {};
   const where = ev.page ? `第 ${ev.page} 页` : ev.line ? `第 ${ev.line} 行` : "无定位";
   const flags = it.flags.map((x) => `【${x.severity === "error" ? "错误" : x.severity === "warning" ? "警告" : "提示"}】${x.message}`).join(" ");
+  const snip = document.getElementById("source-snippet");
+  if (snip) snip.textContent = `${it.where} · ${it.label}\n` +
+    (ev.line ? `第 ${ev.line} 行` : ev.cell ? `单元格 ${ev.cell}` : ev.page ? `第 ${ev.page} 页` : "无定位") +
+    `\n原文：${ev.source_text ?? "（无原文）"}`;
   $("#source-text").textContent = `${it.where} · ${it.label} · ${where} · 原文「${ev.source_text ?? "—"}」` +
     (it.conf !== undefined ? ` · 置信度 ${it.conf}` : "") + (ev.extractor ? ` · ${ev.extractor}` : "") + (flags ? " " + flags : "");
 }
@@ -268,6 +281,42 @@ async function deleteIndicator(fi, ii) {
     $("#status-line").textContent = "已删除。";
     await loadDoc();
   } catch (e) { $("#status-line").textContent = "删除失败：" + e.message; }
+}
+async function addIndicator(fi) {
+  const level1 = prompt("一级指标（如 产出指标、效益指标、满意度指标）：", "产出指标");
+  if (level1 === null || !level1.trim()) return;
+  const level2 = prompt("二级指标（如 数量指标、质量指标、时效指标）：", "数量指标");
+  if (level2 === null) return;
+  const level3 = prompt("三级指标名称：", "");
+  if (level3 === null || !level3.trim()) return;
+  const target = prompt("全年指标值（如 ≥95%）：", "");
+  if (target === null) return;
+  const value = { level1: level1.trim(), level2: level2.trim() || null, level3: level3.trim(), target: target.trim() || null };
+  try {
+    await api(`/v1/documents/${S.id}`, { method: "PATCH", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ corrections: [{ op: "add", path: `forms/${fi}/indicators`, value }] }) });
+    $("#status-line").textContent = "已添加指标。";
+    await loadDoc();
+  } catch (e) { $("#status-line").textContent = "添加失败：" + e.message; }
+}
+const SEV_ZH = { error: "错误", warning: "警告", info: "提示" };
+async function runReview() {
+  $("#review-summary").textContent = "审核中……";
+  try {
+    const r = await api(`/v1/documents/${S.id}/review`, { method: "POST" });
+    const b = await r.json();
+    const all = b.forms.flatMap((f) => f.findings.map((x) => Object.assign({ form: f.form }, x)));
+    $("#review-summary").textContent = `${all.length} 条审核意见，其中 ${b.errors} 条错误。`;
+    $("#findings").replaceChildren(...all.map((x) => {
+      const ev = x.evidence || {};
+      const li = el("li", { class: "finding sev-" + x.severity },
+        `【${SEV_ZH[x.severity] || x.severity}】${x.rule} · 表 ${x.form + 1}` + (ev.row !== undefined && ev.row !== null ? ` · 第 ${ev.row + 1} 条指标` : "") +
+        ` · ${x.message}`);
+      const it = ev.row !== undefined && ev.row !== null ? S.byPath.get(`forms/${x.form}/indicators/${ev.row}/target`) : null;
+      if (it) li.addEventListener("click", () => select(it, false));
+      return li;
+    }));
+  } catch (e) { $("#review-summary").textContent = "审核失败：" + e.message; }
 }
 async function download(fmt) {
   try {
@@ -308,6 +357,10 @@ async function loadDoc() {
     `${S.doc.forms.length} 张表，${n} 条指标，${nDoubt} 个疑点（按 n 逐个查看）。`;
   S.cursor = -1;
   S.sel = null;
+  if ($("#findings").children.length) {  // the findings were for the version before this reload
+    $("#findings").replaceChildren();
+    $("#review-summary").textContent = "文档已更新，请重新运行审核。";
+  }
 }
 function initReview(id) {
   S.id = id;
@@ -316,6 +369,7 @@ function initReview(id) {
   $("#btn-prev").addEventListener("click", () => step(-1));
   $("#btn-save").addEventListener("click", save);
   $("#btn-golden").addEventListener("click", acceptGolden);
+  $("#btn-review").addEventListener("click", runReview);
   document.querySelectorAll(".exports a").forEach((a) => a.addEventListener("click", (e) => { e.preventDefault(); download(a.dataset.fmt); }));
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); return; }

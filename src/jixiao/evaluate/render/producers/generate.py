@@ -139,7 +139,7 @@ def draw_libreoffice(rd: RenderDoc, out: Path, tmp: Path, label: Document, layou
     args = ["--headless", "--norestore", f"-env:UserInstallation={(tmp / 'lo-profile').as_uri()}",
             "--convert-to", "pdf", "--outdir", str(tmp / "lo")]
     _run([SOFFICE, *args, str(src)], f"{rd.doc_id} pdf-libreoffice", tmp)
-    produced = tmp / "lo" / f"form.pdf"
+    produced = tmp / "lo" / "form.pdf"
     if not produced.exists():
         raise ProducerError(f"{rd.doc_id} pdf-libreoffice: soffice wrote no PDF for {src.name}")
     shutil.move(produced, out)

@@ -1,0 +1,289 @@
+"""One file of a batch, and the executors that run a batch's files: in this process, in N
+worker processes (``--jobs``), or on a Dask cluster (``--executor dask``).
+
+Every executor runs the same per-file function, ``run_file``: resume check, extraction,
+export (each output written atomically by ``jixiao.export``), and a ``FileResult`` for
+run.json. Executors yield ``(index, FileResult)`` as files complete, so the CLI streams
+progress while run.json keeps the input order. A file whose worker dies is run once more
+on a fresh worker, then reported as failed with the reason — never the batch.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from jixiao.export import export
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # ok | failed | skipped
+    reason: str = ""
+    forms: int = 0
+    indicators: int = 0
+    flags: dict[str, int] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stem: str = ""
+    key: str = ""  # resume key: content hash + options + formats (jixiao.runstate)
+    peak_rss_mib: float | None = None  # the worker process's peak RSS when it finished this file
+
+
+@dataclass
+class FileJob:
+    """Everything one file's run needs; picklable, so it can travel to a worker or a cluster."""
+
+    path: Path
+    stem: str
+    out: Path
+    fmts: list[str]
+    opts: Any  # pipeline.ExtractOptions
+    force: bool
+    debug: bool
+    fingerprint: dict
+    previous: dict | None
+    timeout: float | None = None  # seconds; the file then runs in a child process killed when over
+    max_memory: int | None = None  # MiB of address space for that child (RLIMIT_AS)
+    limits: Any = None  # model.limits.Limits in force in the parent (--limit): a worker process installs them
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far (Linux reports KiB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def count_flags(doc) -> dict[str, int]:
+    from jixiao.export import all_flags_of
+
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for fl in list(doc.flags) + [x for f in doc.forms for x in all_flags_of(f)]:
+        counts[fl.severity.value] += 1
+    return counts
+
+
+def run_file(job: FileJob) -> FileResult:
+    """The per-file function every executor runs (in a child process when the job has limits)."""
+    if job.limits is not None:
+        from jixiao.model.limits import set_limits
+
+        set_limits(job.limits)
+    if job.timeout or job.max_memory:
+        return _in_child(job)
+    result = _extract_one(job)
+    result.peak_rss_mib = peak_rss_mib()
+    return result
+
+
+def _extract_one(job: FileJob) -> FileResult:
+    from jixiao import runstate
+    from jixiao.ingest import file_sha256
+    from jixiao.model.limits import LimitExceeded
+    from jixiao.model.source import IngestError
+    from jixiao.pipeline import extract_file
+
+    t0 = time.perf_counter()
+    path, stem = job.path, job.stem
+    key = ""
+
+    def failed(reason: str) -> FileResult:
+        return FileResult(path=str(path), status="failed", reason=reason, seconds=round(time.perf_counter() - t0, 3),
+                          stem=stem, key=key)
+
+    try:
+        sha = file_sha256(path)
+        key = runstate.resume_key(sha, job.fingerprint, job.fmts)
+        if not job.force and runstate.up_to_date(job.previous, key):
+            return FileResult(path=str(path), status="skipped", stem=stem, key=key,
+                              outputs=list(job.previous.get("outputs") or []),
+                              reason="up to date (same content, options and formats); --force to redo")
+        doc = extract_file(path, job.opts)
+        doc.doc_id = stem
+        written = export(doc, job.out, job.fmts, stem=stem)
+    except IngestError as exc:
+        return failed(exc.reason)
+    except LimitExceeded as exc:
+        return failed(str(exc))
+    except MemoryError:
+        return failed("out of memory (raise --max-memory?)")
+    except Exception as exc:  # one bad file never sinks a batch
+        if job.debug:
+            traceback.print_exc()
+        return failed(f"internal error: {type(exc).__name__}: {exc}")
+    reason = ""
+    if not doc.forms:
+        reason = "; ".join(f.message for f in doc.flags if f.severity.value == "error") or "no form found"
+    return FileResult(path=str(path), status="ok", reason=reason, forms=len(doc.forms),
+                      indicators=sum(len(f.indicators) for f in doc.forms), flags=count_flags(doc),
+                      outputs=[str(p) for p in written], seconds=round(time.perf_counter() - t0, 3), stem=stem, key=key)
+
+
+def _child_main(job: FileJob, conn) -> None:
+    """Child process: apply the memory limit, extract one file, send the FileResult back."""
+    import resource
+
+    if job.max_memory:
+        cap = job.max_memory * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        result = _extract_one(job)
+        result.peak_rss_mib = peak_rss_mib()
+        conn.send(result)
+    except BaseException as exc:  # noqa: BLE001 — report, never hang the parent
+        conn.send(FileResult(path=str(job.path), status="failed", stem=job.stem,
+                             reason=f"worker error: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _in_child(job: FileJob) -> FileResult:
+    """Run one file in a forked child; a child over its time is killed and reported."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    t0 = time.perf_counter()
+    proc = ctx.Process(target=_child_main, args=(job, send), daemon=True)
+    proc.start()
+    send.close()
+    result = None
+    if recv.poll(job.timeout):
+        try:
+            result = recv.recv()
+        except (EOFError, OSError):
+            result = None
+    proc.join(1)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    seconds = round(time.perf_counter() - t0, 3)
+    if result is not None:
+        return result
+    if job.timeout and seconds >= job.timeout:
+        reason = f"killed after {job.timeout:g} s (--timeout)"
+    elif proc.exitcode and proc.exitcode < 0:
+        reason = f"worker killed by signal {-proc.exitcode}" + (" (--max-memory?)" if job.max_memory else "")
+    else:
+        reason = f"worker ended without a result (exit code {proc.exitcode})"
+    return FileResult(path=str(job.path), status="failed", reason=reason, seconds=seconds, stem=job.stem)
+
+
+# ---------------------------------------------------------------------------------------
+# executors
+
+
+class Executor(Protocol):
+    """Runs ``run_file`` over jobs; yields ``(index, result)`` in completion order."""
+
+    def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]: ...
+
+
+def died(job: FileJob, why: str) -> FileResult:
+    return FileResult(path=str(job.path), status="failed", stem=job.stem,
+                      reason=f"worker lost on this file after a retry ({why}); the rest of the batch went on")
+
+
+class SerialExecutor:
+    """In this process, one file after another (``--jobs 1``)."""
+
+    def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
+        for i, job in enumerate(jobs):
+            yield i, run_file(job)
+
+
+class ProcessExecutor:
+    """``n`` worker processes on this machine (``--jobs N``).
+
+    Workers are started with ``forkserver``: a clean interpreter per worker, never a fork of
+    a parent holding threads (OCR engines, the progress bar). A worker that dies (the
+    kernel's OOM killer, a segfault in a native library) breaks the whole pool, so every file
+    in flight fails with it; those files are run again each in a child of its own, where the
+    culprit dies alone and is reported, and the others complete.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = max(1, n)
+
+    def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
+        import multiprocessing as mp
+        from concurrent.futures import as_completed, ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        retry: list[int] = []
+        pool = ProcessPoolExecutor(max_workers=min(self.n, len(jobs)), mp_context=mp.get_context("forkserver"))
+        try:
+            futures = {pool.submit(run_file, job): i for i, job in enumerate(jobs)}
+            for fut in as_completed(futures):
+                try:
+                    yield futures[fut], fut.result()
+                except BrokenProcessPool:
+                    retry.append(futures[fut])
+        finally:
+            pool.shutdown(wait=not retry, cancel_futures=True)
+        for i in sorted(retry):
+            result = _in_child(jobs[i])
+            if result.status == "failed" and "worker" in result.reason:
+                result.reason = f"{result.reason}; its worker process died twice on this file, the rest of the batch went on"
+            yield i, result
+
+
+class DaskExecutor:
+    """The same ``run_file`` on a Dask cluster (``--executor dask``; the ``[cluster]`` extra).
+
+    ``scheduler`` is ``tcp://HOST:8786`` of a running ``dask scheduler``; None starts a
+    ``LocalCluster`` of ``n`` single-threaded worker processes. Inputs and OUT must be on a
+    path every worker sees (a shared disk); outputs are written atomically by the worker
+    that extracted them, results stream back as they complete. ``retries=1``: a file whose
+    worker dies is run once more elsewhere, then reported.
+    """
+
+    def __init__(self, n: int, scheduler: str | None = None) -> None:
+        self.n, self.scheduler = max(1, n), scheduler
+
+    def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
+        try:
+            from distributed import Client, LocalCluster, as_completed
+        except ImportError as exc:
+            raise RuntimeError("--executor dask needs the cluster extra: pip install 'jixiao[cluster]'") from exc
+        cluster = None
+        if self.scheduler is None:
+            cluster = LocalCluster(n_workers=self.n, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster if cluster is not None else self.scheduler)
+        try:
+            futures = {client.submit(run_file, job, key=f"jixiao-{i}-{job.stem}", retries=1, pure=False): i
+                       for i, job in enumerate(jobs)}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    yield i, fut.result()
+                except Exception as exc:  # noqa: BLE001 — KilledWorker after the retry, or a lost worker
+                    yield i, died(jobs[i], f"{type(exc).__name__}: {exc}")
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def make_executor(kind: str, jobs: int, scheduler: str | None = None) -> Executor:
+    """``local`` with ``jobs`` ≤ 1: this process; ``local``: N processes; ``dask``: a cluster."""
+    if kind == "dask":
+        return DaskExecutor(jobs, scheduler)
+    if kind != "local":
+        raise ValueError(f"unknown executor {kind!r}: local or dask")
+    return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

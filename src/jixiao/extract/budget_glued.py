@@ -1,0 +1,119 @@
+"""Cells of a funding-block row whose separators were lost (text copied with no separator).
+
+A web page copied as plain text can glue a row's cells together:
+``项目资金（万元）年度资金总额860.00``, ``合计3,309,840.001,650,000.001,659,840.00``,
+``资金情况资金来源全年预算数1-6月计划支出数7-12月计划支出数``. The stream reader reads a funding
+block cell by cell, so such a run is cut back into cells by the genre's budget vocabulary
+(``domain.vocab``): a leading block or section label (项目资金（万元）, 资金情况, 收入), a fund name
+(年度资金总额, 其中：财政拨款), a run of column headings ending in the genre's column words
+(…预算数, …支出数, …金额, 占比, 2023年), and amounts, cut where a two-decimal amount ends (the way
+every budget table prints its amounts). A run that does not parse completely is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.domain import vocab
+
+# An amount as budget tables print it; glued amounts are cut after their two decimals.
+_AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?%?")
+_COLUMN_END = re.compile(r"(预算数|执行数|支出数|计划数|决算数|金额|占比|比例|20\d{2}年度?|月底|季度)")
+_LEADS = sorted({*vocab.BUDGET_BLOCK_LABELS, *vocab.BUDGET_SECTIONS}, key=len, reverse=True)
+_PAREN = re.compile(r"^[（(][^（）()]{1,6}[)）]")
+# block labels as vocab.is_budget_block_label reads them, matched whole (a prefix of a run)
+_BLOCK = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算资金|预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$|^.{2,6}预算申请$")
+_SENTENCE = re.compile(r"[，。；;、]|\d\s*(?:亿元|万元|元)")
+
+
+def split_budget_run(text: str) -> list[tuple[int, int]] | None:
+    """Spans of the cells of a glued funding-block row, or None when ``text`` is not one (module doc)."""
+    if not text or re.search(r"\s", text):
+        return None
+    cells: list[tuple[int, int]] = []
+    pos = 0
+    while (n := _lead_label(text, pos)) is not None:
+        cells.append((pos, n))
+        pos = n
+    if _SENTENCE.search(text[pos:]):  # 资金情况年度预算资金共计…元，其中… : the label, then a sentence
+        return cells + [(pos, len(text))] if cells and pos < len(text) else None
+    rest = _names_and_amounts(text, pos)
+    if rest is None or (not cells and not any(_AMOUNT.fullmatch(text[a:b]) for a, b in rest)):
+        return None  # names only, with no block label before them: one cell (金额合计), not a heading run
+    cells += rest
+    return cells if len(cells) >= 2 else None
+
+
+def _names_and_amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
+    """Fund names, column headings and amounts, all of the rest of ``text``; None if some part is
+    none of them."""
+    out: list[tuple[int, int]] = []
+    while pos < len(text):
+        n = _name_len(text[pos:])
+        if n:
+            out.append((pos, pos + n))
+            pos += n
+            while pos < len(text) and text[pos] in ":：":
+                pos += 1
+            continue
+        m = _AMOUNT.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        out.append((pos, m.end()))
+        pos = m.end()
+    return out
+
+
+def _name_len(s: str) -> int:
+    """Length of the fund name, generic item (合计) or column heading ``s`` starts with (0: none);
+    a fund's 小计 is a cell of its own (财政拨款 | 小计)."""
+    n = _fund_len(s)
+    if n:
+        if s[:n].endswith("小计") and n > 2:  # 财政拨款小计: the item, then its subtotal cell
+            return n - 2
+        return n
+    for g in (*vocab.GENERIC_ITEMS, "其中"):
+        if s.startswith(g):
+            return len(g)
+    return _column_len(s)
+
+
+def _lead_label(text: str, pos: int) -> int | None:
+    """End of the longest block / section label at ``pos`` (with its unit in brackets) that is followed
+    by a fund, a column heading, 其中 or an amount, and is not the start of a longer fund name."""
+    ends = {pos + len(lbl) for lbl in _LEADS if text.startswith(lbl, pos)}
+    ends |= {e for e in range(pos + 4, min(len(text), pos + 12) + 1) if _BLOCK.match(text[pos:e])}
+    fund = _fund_len(text[pos:])
+    best: int | None = None
+    for end in sorted(ends):
+        if m := _PAREN.match(text[end:]):
+            end += m.end()
+        if end < pos + fund:
+            continue  # 年度资金总额 is a fund, not the block 年度资金 + 总额
+        if any(text.startswith(g, end) for g in vocab.GENERIC_ITEMS):
+            continue  # 支出合计 names a row of its own
+        if end < len(text) and not (_fund_len(text[end:]) or _column_len(text[end:]) or text[end].isdigit()
+                                    or text.startswith("其中", end) or _lead_label(text, end) is not None):
+            continue
+        best = end if best is None else max(best, end)
+    return best
+
+
+def _fund_len(s: str) -> int:
+    """Length of the longest fund name (``vocab.budget_fund``) that ``s`` starts with, after 其中："""
+    lead = re.match(r"^其中[:：]?", s)
+    off = lead.end() if lead else 0
+    for n in range(min(len(s), off + 14), off + 1, -1):
+        if vocab.budget_fund(s[off:n]):
+            return n
+    return 0
+
+
+def _column_len(s: str) -> int:
+    """A column heading at the start of ``s``: text up to the first column word (…预算数, 3月底, 2023年)."""
+    m = _COLUMN_END.search(s[:16])
+    if m is None or not vocab.is_budget_column(s[:m.end()]):
+        return 0
+    return m.end()
+
+

@@ -1,0 +1,115 @@
+"""Funding-block rows copied with no separator between cells, cut back into cells.
+
+Hand-written in the style of a web page copied as plain text with the cell borders lost
+(``项目资金（万元）年度资金总额860.00``); not drawn from any golden file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jixiao.extract.budget_glued import split_budget_run
+from jixiao.extract.stream import extract_stream
+
+
+def _cells(text: str) -> list[str] | None:
+    spans = split_budget_run(text)
+    return None if spans is None else [text[a:b] for a, b in spans]
+
+
+@pytest.mark.parametrize("text, cells", [
+    ("项目资金（万元）年度资金总额512.30", ["项目资金（万元）", "年度资金总额", "512.30"]),
+    ("项目资金（万元）其中", ["项目资金（万元）", "其中"]),
+    ("合计1,200,000.00600,000.00600,000.00", ["合计", "1,200,000.00", "600,000.00", "600,000.00"]),
+    ("资金情况资金来源全年预算数1-6月计划支出数", ["资金情况", "资金来源", "全年预算数", "1-6月计划支出数"]),
+    ("部门预算资金资金总额9876.54", ["部门预算资金", "资金总额", "9876.54"]),
+    ("年度预算申请资金总额财政拨款其他资金", ["年度预算申请", "资金总额", "财政拨款", "其他资金"]),
+    ("上年预算数410.00300.00110.00", ["上年预算数", "410.00", "300.00", "110.00"]),
+    ("项目资金（万元）年度资金总额：70.50其中：财政拨款60.00其他资金10.50",
+     ["项目资金（万元）", "年度资金总额：", "70.50", "其中：财政拨款", "60.00", "其他资金", "10.50"]),
+    ("资金支出计划（%）3月底6月底9月底12月底", ["资金支出计划（%）", "3月底", "6月底", "9月底", "12月底"]),
+    ("财政拨款小计75.00", ["财政拨款", "小计", "75.00"]),
+    ("收入合计734.05", ["收入合计", "734.05"]),
+])
+def test_glued_rows_are_cut_into_cells(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+@pytest.mark.parametrize("text", [
+    "项目资金", "年度资金总额", "收入合计", "金额合计",  # one cell already
+    "预算执行率100%", "培训覆盖人次≥500人次", "维修养护工程验收合格率=100%",  # indicators, not budget rows
+    "资金情况 年度资金总额 100",  # cells still separated
+])
+def test_other_text_is_left_alone(text: str) -> None:
+    assert split_budget_run(text) is None
+
+
+CONCAT = """\
+项目支出绩效目标表
+单位：万元
+项目名称城区绿化提升工程
+主管部门市城市管理局实施单位市园林绿化中心
+项目资金（万元）年度资金总额420.00
+项目资金（万元）其中：财政拨款400.00
+项目资金（万元）其他资金20.00
+年度目标完成城区绿化提升，新增绿地面积5公顷。
+一级指标二级指标三级指标指标值
+产出指标数量指标新增绿地面积≥5公顷
+满意度指标服务对象满意度指标市民满意度≥90%
+"""
+
+
+def test_stream_reads_glued_budget_rows_with_their_section() -> None:
+    forms = extract_stream(CONCAT).forms
+    assert len(forms) == 1
+    lines = [(ln.section, ln.item, ln.amount) for ln in forms[0].budget.lines]
+    assert lines == [("项目资金", "年度资金总额", 420.0), ("项目资金", "财政拨款", 400.0), ("项目资金", "其他资金", 20.0)]
+    ev = forms[0].budget.lines[0].evidence["amount"]
+    assert ev.line == 5 and ev.source_text == "420.00"  # grounded to the exact source span
+    assert CONCAT.splitlines()[4][ev.span[0]:ev.span[1]] == "420.00"
+    assert forms[0].budget.total == 420.0 and forms[0].budget.fiscal == 400.0
+
+
+def test_a_section_word_with_its_total_is_one_label() -> None:
+    assert split_budget_run("支出合计") is None
+    cells = _cells("支出合计734.05")
+    assert cells is None or cells[0] == "支出合计"
+
+
+SPREADSHEET = (
+    "部门整体绩效目标表\n"
+    "单位名称\t市档案馆\n"
+    "部门整体资金（万元）\t收入\t\t\t全年 预算数\t\n"
+    "\t资金总额\t\t\t88.5\t\n"
+    "\t财政拨款\t\t\t80\t\n"
+    "\t其他资金\t\t\t8.5\t\n"
+    "\t支出\t\t\t半年（程） 计划执行数\t全年（程） 预算数\n"
+    "\t\t基本支出\t\t30\t60\n"
+    "一级指标\t二级指标\t三级指标\t指标值\n"
+    "产出指标\t数量指标\t档案数字化页数\t≥10万页\n"
+)
+
+
+def test_a_column_heading_wrapped_after_its_period_word_is_one_heading() -> None:
+    forms = extract_stream(SPREADSHEET).forms
+    cols = {(ln.item, ln.column) for ln in forms[0].budget.lines}
+    assert ("资金总额", "全年预算数") in cols
+    assert ("基本支出", "半年（程）计划执行数") in cols and ("基本支出", "全年（程）预算数") in cols
+
+
+FUND_COLUMNS = """项目支出绩效目标表
+项目名称城乡供水一体化改造
+项目资金（万元）资金来源资金总额上级资金本级资金
+上年预算数300.00200.00100.00
+年度预算数450.00250.00200.00
+一级指标二级指标三级指标指标值
+产出指标数量指标改造供水管网长度≥20公里
+"""
+
+
+def test_rows_under_fund_headings_are_labelled_by_their_period() -> None:
+    forms = extract_stream(FUND_COLUMNS).forms
+    lines = {(ln.item, ln.column, ln.amount) for ln in forms[0].budget.lines}
+    assert ("上年预算数", "资金总额", 300.0) in lines
+    assert ("年度预算数", "本级资金", 200.0) in lines
+    assert len(lines) == 6

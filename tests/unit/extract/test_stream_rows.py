@@ -1,0 +1,156 @@
+"""Rows of a department table copied one cell per line, rows separated by blank lines.
+
+Hand-written the way a Word table exported to text looks (a tab before each cell, merged
+cells left empty, a Word bookmark marker, a ``……`` placeholder row); not drawn from any
+golden file.
+"""
+
+from __future__ import annotations
+
+from jixiao.extract.stream import extract_stream
+
+TEXT = """部门整体绩效目标表
+\t部门（单位）名称
+\t市文化局
+
+\t年度绩
+效指标
+\t一级指标
+\t二级指标
+\t三级指标
+\t指标值
+\t指标值确定依据
+\t指标分类
+
+\t
+\t运行成本
+\t公用经费控制
+\t公用经费控制率
+\t90%
+\t计划标准
+\t绩效基本型
+
+\t
+\t
+\t
+\t[bookmark: _GoBack]会议费控制率
+\t95%
+\t计划标准
+\t绩效基本型
+
+\t
+\t
+\t
+\t……
+\t
+\t
+\t
+
+\t
+\t管理效率
+\t预算执行
+\t预算执行率
+\t100%
+\t计划标准
+\t绩效创新型
+"""
+
+
+def _rows() -> list[tuple]:
+    forms = extract_stream(TEXT).forms
+    assert len(forms) == 1
+    return [(i.level1, i.level2, i.level3, i.target, i.basis, i.category) for i in forms[0].indicators]
+
+
+def test_a_row_whose_category_is_read_ends_before_the_next_name() -> None:
+    rows = _rows()
+    assert ("运行成本", "公用经费控制", "公用经费控制率", "90%", "计划标准", "绩效基本型") in rows
+    assert ("运行成本", "公用经费控制", "会议费控制率", "95%", "计划标准", "绩效基本型") in rows
+
+
+def test_placeholder_rows_and_bookmarks_are_not_indicators() -> None:
+    rows = _rows()
+    assert [r[2] for r in rows] == ["公用经费控制率", "会议费控制率", "预算执行率"]
+    assert rows[2][5] == "绩效创新型"
+
+
+COLUMN_ORDER = """2025年部门整体绩效目标表
+单位：万元
+部门（单位）名称
+
+年度预算申请
+
+市图书馆管理中心
+
+资金总额
+
+财政拨款
+
+86.00
+
+80.00
+
+年度绩效指标
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+数量指标
+
+图书借阅人次
+
+≥5万人次
+"""
+
+
+def test_a_unit_name_printed_after_the_next_label_is_the_unit() -> None:
+    forms = extract_stream(COLUMN_ORDER).forms
+    assert forms and forms[0].unit_name == "市图书馆管理中心"
+    assert all(ln.item != "市图书馆管理中心" for ln in forms[0].budget.lines)
+
+
+GLUED_DEPT = """部门整体绩效目标表
+部门（单位）名称市商务局
+年度绩效指标一级指标二级指标三级指标指标值指标值确定依据指标分类
+运行成本公用经费控制公用经费控制率90%计划标准绩效基本型
+管理效率预算执行预算执行率95%计划标准绩效基本型
+政府采购执行率100%行业标准绩效创新型
+"""
+
+
+def test_closed_list_cells_are_cut_off_the_end_of_a_glued_row() -> None:
+    forms = extract_stream(GLUED_DEPT).forms
+    rows = [(i.level3, i.target, i.basis, i.category) for i in forms[0].indicators]
+    assert rows == [("公用经费控制率", "90%", "计划标准", "绩效基本型"),
+                    ("预算执行率", "95%", "计划标准", "绩效基本型"),
+                    ("政府采购执行率", "100%", "行业标准", "绩效创新型")]
+
+
+def test_a_glued_header_row_starting_with_a_label_of_no_field() -> None:
+    text = ("项目绩效目标表\n项目编码————项目名称社区养老服务补贴\n"
+            "一级指标二级指标三级指标指标值\n产出指标数量指标服务老人人数≥300人\n")
+    forms = extract_stream(text).forms
+    assert forms and forms[0].project_name == "社区养老服务补贴"
+
+
+def test_a_long_level_name_wrapped_in_its_cell_is_one_level() -> None:
+    text = ("项目支出绩效目标表\n项目名称 社区养老服务补助\n一级指标 二级指标 三级指标 指标值\n"
+            "产出指标\n数量指标\n服务老人人数 ≥300人\n效益指标\n社会公众或服务对象满意\n度指标\n老人满意度 ≥90%\n")
+    forms = extract_stream(text).forms
+    last = forms[0].indicators[-1]
+    assert last.level3 == "老人满意度" and last.level2 and last.level2.endswith("满意度指标")
+    assert [i.level3 for i in forms[0].indicators] == ["服务老人人数", "老人满意度"]
+
+
+def test_the_tail_of_a_wrapped_name_before_its_value_joins_the_name() -> None:
+    text = ("项目支出绩效目标表\n项目名称 社区养老服务补助\n一级指标 二级指标 三级指标 指标值\n"
+            "产出指标\n数量指标\n补助社区居家养老服务中心数\n量\n≥86个\n上门服务人次 ≥3.6万人次\n")
+    names = [i.level3 for i in extract_stream(text).forms[0].indicators]
+    assert names == ["补助社区居家养老服务中心数量", "上门服务人次"]

@@ -1,0 +1,91 @@
+"""The ladder's self-check and choice between rungs (jixiao.ingest.pdf_ladder), and a table
+ruled between rows only that continues on the next page without its header (ingest.pdf)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+from jixiao.ingest.pdf import ingest_pdf
+from jixiao.ingest.pdf_ladder import check_page, climb
+from jixiao.layout.grid import grid_from_origins
+from jixiao.model.source import Cell, PageInfo, Table
+
+HEAD = ["一级指标", "二级指标", "三级指标", "指标值"]
+
+
+def _table(rows: list[list[str]], spans: dict[tuple[int, int], int] | None = None) -> Table:
+    """Rows of texts; ``spans`` gives a colspan for an origin (the covered slots' texts are ignored)."""
+    spans = spans or {}
+    origins, covered = [], set()
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if (r, c) in covered:
+                continue
+            n = spans.get((r, c), 1)
+            covered |= {(r, c + k) for k in range(n)}
+            origins.append(Cell(text, r, c, colspan=n, bbox=(50.0 + 100 * c, 50.0 + 20 * r, 150.0 + 100 * (c + n - 1), 70.0 + 20 * r), page=1))
+    return Table(rows=grid_from_origins(origins, len(rows), len(rows[0])), pages=[1], source="pdf-ruled")
+
+
+def test_rows_running_across_the_named_columns_fail_the_check() -> None:
+    """A band of indicators read as one cell across 二级/三级/指标值 (the column rules missed)."""
+    bad = _table([HEAD, ["产出指标", "数量指标 培训人数 100", "", ""], ["", "质量指标 合格率 95%", "", ""]],
+                 {(1, 1): 3, (2, 1): 3})
+    check = check_page([bad])
+    assert not check.ok and "run across" in check.reason
+    good = _table([HEAD, ["产出指标", "数量指标", "培训人数", "100"], ["", "质量指标", "合格率", "95%"]])
+    assert check_page([good]).ok
+
+
+def test_climb_takes_the_lower_rung_that_reads_more_rows() -> None:
+    """Both lower rungs pass; the one with more indicator rows wins, whatever its place."""
+    vector = [_table([HEAD, ["产出指标", "数量指标 培训人数 100", "", ""], ["", "质量 合格率 95%", "", ""]],
+                     {(1, 1): 3, (2, 1): 3})]
+    one = [_table([HEAD, ["产出指标", "数量指标", "培训人数", "100"]])]
+    three = [_table([HEAD, ["产出指标", "数量指标", "培训人数", "100"], ["", "质量指标", "合格率", "95%"],
+                     ["", "时效指标", "完成及时率", "100%"]])]
+    info = PageInfo(number=1, width=595, height=842)
+    out = climb(vector, check_page(vector), raster=lambda: one, page_text=lambda: "", info=info, columns=lambda: three)
+    assert out is three and info.rung == "columns"
+    info = PageInfo(number=1, width=595, height=842)
+    out = climb(vector, check_page(vector), raster=lambda: three, page_text=lambda: "", info=info, columns=lambda: one)
+    assert out is three and info.rung == "raster"
+
+
+XS = [50.0, 150.0, 260.0, 420.0, 540.0]
+
+
+def _page(doc: pymupdf.Document, rows: list[list[str]]) -> None:
+    """One page of a table ruled between rows only: one whole-width rule per row (no joints
+    to read columns from), the cells' texts left-aligned in their columns."""
+    page = doc.new_page(width=595, height=842)
+    y = 60.0
+    for row in rows:
+        page.draw_line((XS[0], y), (XS[-1], y), width=0.75)
+        for x, text in zip(XS, row):
+            if text:
+                page.insert_text((x + 4, y + 15), text, fontname="china-s", fontsize=10)
+        y += 22.0
+    page.draw_line((XS[0], y), (XS[-1], y), width=0.75)
+
+
+def test_a_continued_page_takes_the_header_columns_of_the_page_before(tmp_path: Path) -> None:
+    """A page continuing the table without its header is cut at the columns the previous
+    page's header gave; a page drawing its own vertical rules is left to them."""
+    from jixiao.ingest import pdf as pdf_mod
+
+    doc = pymupdf.open()
+    _page(doc, [["效益指标", "社会效益", f"第{i}类群众受益面", f"≥{i}0%"] for i in range(1, 5)])
+    doc.save(tmp_path / "c.pdf")
+    page = pymupdf.open(tmp_path / "c.pdf")[0]
+    info = PageInfo(number=1, width=595, height=842)
+    blocks = pdf_mod._continued_column_blocks(page, info, pdf_mod._page_lines(page), XS)
+    assert blocks is not None
+    rows = [[c.text for c in r] for b in blocks if isinstance(b, Table) for r in b.rows]
+    assert ["效益指标", "社会效益", "第3类群众受益面", "≥30%"] in rows
+    assert pdf_mod._continued_column_blocks(page, info, pdf_mod._page_lines(page), [50.0, 300.0, 700.0]) is None  # other edges
+
+    page.draw_line((260.0, 60.0), (260.0, 148.0), width=0.75)  # the page's own column rule
+    assert pdf_mod._continued_column_blocks(page, info, pdf_mod._page_lines(page), XS) is None
