@@ -25,6 +25,7 @@ from jixiao.model.source import (
 )
 from jixiao.layout import grid_from_origins
 from jixiao.model.limits import check
+from jixiao.ingest.zipcheck import refuse_zip_bomb
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -58,6 +59,7 @@ def ingest_docx(path: Path) -> SourceDocument:
     problem = office_container_problem(data, "Word")
     if problem:
         raise IngestError(str(path), problem)
+    refuse_zip_bomb(path, data)  # before the library opens the package
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # PackageNotFoundError, KeyError, BadZipFile, XML errors

@@ -26,6 +26,7 @@ from jixiao.model.source import (
     Table,
 )
 from jixiao.ingest.docx import office_container_problem
+from jixiao.ingest.zipcheck import refuse_zip_bomb
 from jixiao.layout import grid_from_origins
 from jixiao.model.limits import LimitExceeded, check
 from jixiao.model.output import Flag, Severity
@@ -45,6 +46,7 @@ def ingest_xlsx(path: Path) -> SourceDocument:
     problem = office_container_problem(data, "Excel")
     if problem:
         raise IngestError(str(path), problem)
+    refuse_zip_bomb(path, data)  # before the library opens the package
     prescan_xlsx(path, data)  # budgets first: openpyxl allocates every merged cell on load
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)

@@ -22,8 +22,9 @@ from jixiao.model.errors import JixiaoError
 class Limits:
     max_bytes: int = 512 * 1024 * 1024  # input file size
     max_zip_member_bytes: int = 256 * 1024 * 1024  # one decompressed member of a DOCX/XLSX package
-    max_zip_members: int = 10_000  # members of a DOCX/XLSX package (a real one has tens)
-    max_zip_total_bytes: int = 1024 * 1024 * 1024  # all members decompressed together
+    max_zip_members: int = 10_000  # members of one DOCX/XLSX package (a Word file has ~20)
+    max_zip_total_bytes: int = 1024 * 1024 * 1024  # all members of one package, decompressed
+    max_zip_ratio: int = 200  # decompressed ÷ compressed bytes of one member over 1 MiB (real XML: 5-30)
     max_text_chars: int = 20_000_000  # decoded characters of a text/HTML export
     max_cells: int = 1_000_000  # cells of one table (rows × columns, after spans)
     max_merge_cells: int = 100_000  # cells covered by one merged range / one spanned cell

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from pydantic import Field as PField
 
 from jixiao import __version__
 from jixiao.model.modes import LlmMode, OcrMode, choices
-from jixiao.serve.security import Limits, Tokens, UploadRejected, check_pages, sniff_kind
+from jixiao.serve import uploads
+from jixiao.serve.security import Limits, Tokens, UploadRejected
 from jixiao.serve.store import Store
 
 STATIC = Path(__file__).parent / "static"
@@ -83,12 +84,9 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.middleware("http")
     async def cap_request(request: Request, call_next):
-        """Refuse an oversized upload from its Content-Length, before the body is spooled; an
-        upload without one (chunked) could spool without bound, so it must declare its size."""
+        """Refuse an oversized request from its Content-Length, before reading a byte; one sent
+        without it (chunked) is counted as it streams (``serve/uploads.py``)."""
         size = request.headers.get("content-length", "")
-        if request.method == "POST" and request.url.path == "/v1/documents" and not size.isdigit():
-            return JSONResponse({"detail": "an upload must declare its Content-Length (chunked uploads are refused)"},
-                                status_code=411)
         if request.method == "POST" and size.isdigit() and int(size) > cfg.limits.max_request_bytes:
             return JSONResponse({"detail": f"request of {size} bytes; the limit is {cfg.limits.max_request_bytes}"},
                                 status_code=413)
@@ -124,36 +122,35 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     def healthz() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "jobs": store.counts()}
 
-    @app.post("/v1/documents")
-    async def upload(file: list[UploadFile] = File(...), ocr: str = Form("auto"), llm: str = Form("off"),
-                     user: str = Depends(who)) -> JSONResponse:
-        """Upload one or many files (field ``file``, repeatable) → one job each."""
-        if ocr not in {m.value for m in OcrMode}:
-            raise HTTPException(422, f"ocr must be {choices(OcrMode)}, not {ocr!r}")
-        if llm not in {m.value for m in LlmMode}:
-            raise HTTPException(422, f"llm must be {choices(LlmMode)}, not {llm!r}")
-        if len(file) > cfg.limits.max_files:
-            raise HTTPException(413, f"{len(file)} files in one request; the limit is {cfg.limits.max_files}")
-        accepted = []
-        for up in file:  # check all first: one bad file refuses the request, nothing half-queued
-            data = await up.read(cfg.limits.max_bytes + 1)
-            name = (up.filename or "upload")[:200]
-            try:
-                if len(data) > cfg.limits.max_bytes:
-                    raise UploadRejected(f"larger than the limit of {cfg.limits.max_bytes} bytes", 413)
-                if not data:
-                    raise UploadRejected("the file is empty", 400)
-                kind = sniff_kind(data)
-                check_pages(data, kind, cfg.limits.max_pages)
-            except UploadRejected as exc:
-                raise HTTPException(exc.status, f"{name}: {exc}") from None
-            accepted.append((name, data, kind))
-        out = []
-        for name, data, kind in accepted:
-            sha = hashlib.sha256(data).hexdigest()
-            store.put_blob(data, sha, kind)
-            job_id = store.add_job(name, sha, kind, {"ocr": ocr, "llm": llm, "by": user})
-            out.append({"id": job_id, "status": "queued", "name": name})
+    @app.post("/v1/documents", openapi_extra=uploads.OPENAPI_BODY)
+    async def upload(request: Request, user: str = Depends(who)) -> JSONResponse:
+        """Upload one or many files (multipart field ``file``, repeatable) → one job each.
+
+        The body is streamed inside the budgets (``serve/uploads.py``); every refusal is a 4xx
+        with a JSON ``detail`` naming the file and the reason.
+        """
+        try:
+            received = await uploads.receive(request, cfg.limits, cfg.data_dir / "incoming")
+        except UploadRejected as exc:
+            raise HTTPException(exc.status, str(exc)) from None
+        try:
+            ocr, llm = received.fields.get("ocr", "auto"), received.fields.get("llm", "off")
+            if ocr not in {m.value for m in OcrMode}:
+                raise HTTPException(422, f"ocr must be {choices(OcrMode)}, not {ocr!r}")
+            if llm not in {m.value for m in LlmMode}:
+                raise HTTPException(422, f"llm must be {choices(LlmMode)}, not {llm!r}")
+            for up in received.files:  # check all first: one bad file refuses the request, nothing half-queued
+                try:
+                    uploads.check_upload(up, cfg.limits)
+                except UploadRejected as exc:
+                    raise HTTPException(exc.status, f"{up.name}: {exc}") from None
+            out = []
+            for up in received.files:
+                store.put_blob(up.path.read_bytes(), up.sha256, up.kind)
+                job_id = store.add_job(up.name, up.sha256, up.kind, {"ocr": ocr, "llm": llm, "by": user})
+                out.append({"id": job_id, "status": "queued", "name": up.name})
+        finally:
+            received.close()
         return JSONResponse({"documents": out}, status_code=202)
 
     @app.get("/v1/documents")
