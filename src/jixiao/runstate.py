@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from jixiao import __version__
+from jixiao.model.modes import LlmMode
 
 RUN_JSON = "run.json"
 MIN_FREE_BYTES = 16 * 2**20  # below this a batch would fail halfway: refuse before any work
@@ -86,7 +87,7 @@ def _prompts_sha() -> str:
 def options_fingerprint(opts) -> dict:
     """The options that change an extraction's result, as a plain dict."""
     fp = {"jixiao": __version__, "ocr": str(opts.ocr), "llm": str(opts.llm)}
-    if str(opts.llm) != "off":
+    if LlmMode(opts.llm) != LlmMode.OFF:
         try:
             from jixiao.providers.config import load_config
 

@@ -87,7 +87,7 @@ class Variant(str, Enum):
 def predictions_by_extraction(
     golden: list[GoldenDoc],
     variants: list[str] | None,
-    llm: str,
+    llm: LlmMode,
     save_dir: Path | None,
     console: Console,
     extractor: Extractor | None = None,
@@ -176,7 +176,7 @@ def run_eval(
     *,
     pred_dir: Path | None = None,
     variants: list[str] | None = None,
-    llm: str = "off",
+    llm: LlmMode | str = LlmMode.OFF,
     out_dir: Path = Path("eval/out"),
     compare: Path | None = None,
     thresholds: Path | None = None,
@@ -186,6 +186,7 @@ def run_eval(
 ) -> tuple[dict[str, Any], int]:
     """The whole evaluation; returns (report, exit code). Raises EvalError for unusable inputs."""
     console = console or Console(stderr=True)
+    llm = LlmMode(llm)  # a bad spelling fails here, before any extraction
     golden = load_golden(golden_dir, only or ())
     old = None
     if compare is not None:
@@ -275,7 +276,7 @@ def eval_command(
             golden_dir,
             pred_dir=pred,
             variants=list(variant) if variant else None,
-            llm=llm.value,
+            llm=llm,
             out_dir=out,
             compare=compare,
             thresholds=thresholds,
