@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -126,6 +127,9 @@ def _parse_limits(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+RUN_JSON_EVERY_S = 5.0  # run.json is rewritten this often while a batch runs
+
+
 def _fail(message: str) -> None:
     console.print(f"[red]jixiao: {message}[/red]", highlight=False)
     raise typer.Exit(code=2)
@@ -199,6 +203,10 @@ def extract_command(
     batch = [FileJob(path, naming.stems[path], out, fmts, opts, force, debug, fingerprint, previous.get(str(path)),
                      timeout=timeout, max_memory=max_memory, limits=current_limits()) for path in scan.files]
     done: list[FileResult | None] = [None] * len(batch)
+    meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
+            "executor": executor, "jobs": n_jobs, "ocr_threads": ocr_threads,
+            "skipped_inputs": scan.skipped, "limits": asdict(current_limits())}
+    last_write = time.monotonic()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
         task = progress.add_task("extract", total=len(batch), current="")
@@ -206,12 +214,15 @@ def extract_command(
             for i, result in make_executor(executor, n_jobs, scheduler).run(batch):
                 done[i] = result
                 progress.update(task, advance=1, current=batch[i].path.name)
+                if time.monotonic() - last_write > RUN_JSON_EVERY_S:  # a killed run keeps what it finished
+                    try:
+                        runstate.write_run_report(out, [asdict(r) for r in results + [d for d in done if d]], meta)
+                    except OSError:
+                        pass  # the final write below reports an OUT that cannot be written
+                    last_write = time.monotonic()
         except RuntimeError as exc:  # the executor could not start (e.g. the cluster extra is missing)
             _fail(str(exc))
     results += [r for r in done if r is not None]
-    meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
-            "executor": executor, "jobs": n_jobs, "ocr_threads": ocr_threads,
-            "skipped_inputs": scan.skipped, "limits": asdict(current_limits())}
     try:
         runstate.write_run_report(out, [asdict(r) for r in results], meta)
     except OSError as exc:

@@ -122,14 +122,17 @@ def up_to_date(entry: dict | None, key: str) -> bool:
 
 
 def write_run_report(out: Path, entries: list[dict], meta: dict) -> None:
-    """Merge this run's entries into OUT/run.json under a lock; atomic replace."""
+    """Merge this run's entries into OUT/run.json under a lock; atomic replace.
+
+    Entries of earlier runs that this one does not cover come first, then this run's in the
+    order given (input order), so a report written while files are still completing — or by
+    several executors finishing out of order — always reads in input order."""
     with open(out / LOCK_NAME, "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
-            merged = load_entries(out)
-            for e in entries:
-                merged[e["path"]] = e
-            report = {**meta, "files": list(merged.values())}
+            mine = {e["path"] for e in entries}
+            kept = [e for p, e in load_entries(out).items() if p not in mine]
+            report = {**meta, "files": kept + list(entries)}
             atomic_write(out / RUN_JSON, json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"))
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)

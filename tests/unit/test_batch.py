@@ -155,3 +155,24 @@ def test_two_processes_writing_the_same_cache_keys_leave_every_entry_valid(tmp_p
     assert len(entries) == 80 and not list(tmp_path.rglob(".tmp-*"))
     for p in entries:
         json.loads(p.read_text(encoding="utf-8"))  # every entry parses
+
+
+def test_run_json_grows_while_the_batch_runs_and_stays_in_input_order(tmp_path: Path, monkeypatch) -> None:
+    """A run killed halfway keeps run.json entries for the files it finished (rewritten as files
+    complete), and every version of run.json lists files in input order."""
+    from jixiao import cli, runstate
+
+    seen: list[list[str]] = []
+    real = runstate.write_run_report
+
+    def spy(out, entries, meta):
+        real(out, entries, meta)
+        seen.append([Path(e["path"]).name for e in json.loads((out / "run.json").read_text("utf-8"))["files"]])
+
+    monkeypatch.setattr(cli, "RUN_JSON_EVERY_S", 0.0)
+    monkeypatch.setattr(runstate, "write_run_report", spy)
+    _extract(tmp_path / "out", "--jobs", "2")
+    names = [p.name for p in INPUTS]
+    assert len(seen) == len(INPUTS) + 1  # once per finished file, then the final report
+    assert [len(s) for s in seen[:-1]] == list(range(1, len(INPUTS) + 1))
+    assert all(s == [n for n in names if n in s] for s in seen)  # input order at every step
