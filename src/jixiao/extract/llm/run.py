@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.providers.cache import LlmCache, cache_key, schema_hash
-from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, region_rows
+from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, source_rows
 from jixiao.providers.config import NOT_CONFIGURED_HELP, LlmConfig, load_config
 from jixiao.extract.llm.grounding import Grounded, IndicatorList, ground_indicator, response_model_for
 from jixiao.extract.llm.prompts import Prompt, load_prompt
@@ -140,7 +140,7 @@ def extract_document_with_llm(
     budget = chunk_budget(provider, prompt, cfg)
     jobs: list[tuple[int, Chunk]] = []
     for k, plan in enumerate(plans):
-        plan.rows = region_rows(plan.region)
+        plan.rows = source_rows(plan.region)
         plan.chunks = chunk_region(plan.region, max_tokens=budget, overlap=1, rows=plan.rows)
         plan.selected = plan.chunks if mode == LlmMode.FULL else select_unsettled(plan.chunks, plan.rules_form, plan.rows)
         plan.context = examples + _form_context(plan.region, plan.rules_form)
