@@ -42,6 +42,13 @@ class RowView:
     paragraph: Paragraph | None = None
     rid: str | None = None  # stable id of the source row (``block_rows``), cited by the LLM path
 
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells if c.text]
+
+    def nonempty(self) -> list[CellView]:
+        return [c for c in self.cells if c.text]
+
 
 def block_rows(blocks: list[Block]) -> Iterator[tuple[str, int, int, Block]]:
     """The one numbering of a region's source rows: ``(rid, block index, row index, block)``.
@@ -71,13 +78,6 @@ def rid_by_line(blocks: list[Block]) -> dict[int, str]:
             if line is not None:
                 out.setdefault(line, rid)
     return out
-
-    @property
-    def texts(self) -> list[str]:
-        return [c.text for c in self.cells if c.text]
-
-    def nonempty(self) -> list[CellView]:
-        return [c for c in self.cells if c.text]
 
 
 def region_rows(blocks: list[Block]) -> list[RowView]:
