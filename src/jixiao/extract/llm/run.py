@@ -309,11 +309,16 @@ def _rid_from_evidence(ev: dict[str, Any], rows: list[SourceRow]) -> str | None:
 
 
 def locate_indicator(ind: Indicator, rows: list[SourceRow], claimed: set[str] | None = None) -> str | None:
-    """The region row an indicator (from any extractor) was read from, or None."""
+    """The region row an indicator was read from, or None.
+
+    The extractors stamp ``Indicator.row_id`` with the chunking's own numbering
+    (``jixiao.extract.rows.block_rows``), so that id is trusted as is — a prose row holds the
+    name inside a longer line, where no cell equals it. Only an indicator without an id (the
+    PDF stream rung's) is still looked up by box, line or name."""
     claimed = set() if claimed is None else claimed
     ids = {r.rid: r for r in rows}
     l3 = fold(ind.level3)
-    if ind.row_id in ids and (not l3 or any(fold(t) == l3 for t in ids[ind.row_id].texts)):
+    if ind.row_id in ids:
         claimed.add(ind.row_id)
         return ind.row_id
     ev = ind.evidence.get("level3")

@@ -39,17 +39,17 @@ def test_stream_indicators_get_the_id_of_their_line() -> None:
 
 
 def test_answer_for_a_prose_row_read_by_the_stream_replaces_nothing_and_adds_nothing() -> None:
-    # the stream read 培训人次 on line 2 with no level2; the LLM reads the same row with a
-    # differently spaced name: same row id → one indicator, not two
-    lines = ["产出指标 数量指标 培训 人次 ≥200人次"]
+    # the stream read 培训人次 from a prose line with no level2; the LLM reads the same row
+    # (placing it in the other scope): same row id → one indicator, not two
+    lines = ["产出指标 数量指标 培训人次 ≥200人次"]
     region = FormRegion(blocks=[Paragraph(text=t, line=k + 1) for k, t in enumerate(lines)])
-    stream = Indicator(level1="产出指标", level3="培训 人次", target="≥200人次",
-                       evidence={"level3": Evidence(line=1, source_text="培训 人次")})
+    stream = Indicator(scope="annual", level1="产出指标", level3="培训人次", target="≥200人次",
+                       evidence={"level3": Evidence(line=1, span=(10, 14), source_text="培训人次")})
     form = Form(indicators=[stream])
     stamp_row_ids(form, region)
     (chunk,) = chunk_region(region)
     g = ground_indicator(LlmIndicator(row="r1", level1="产出指标", level2="数量指标", level3="培训人次",
-                                      target="≥200人次"), chunk)
+                                      target="≥200人次", scope="long_term"), chunk)
     assert g.indicator is not None, g.dropped
     counts = merge_indicators(form, [g], source_rows(region))
     assert counts["added"] == 0 and len(form.indicators) == 1
