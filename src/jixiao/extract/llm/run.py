@@ -553,7 +553,7 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
                 if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope and id(i) not in paired]
         # A table row is one indicator; a prose row can hold several, told apart by level3.
         rules = twin[0] if twin else same[0] if same else (
-            candidates[0] if candidates and row_of[g.rid].is_table else None)
+            candidates[0] if candidates and row_of[g.rid].is_table else _overlapping(candidates, llm))
         if rules is not None:
             paired.add(id(rules))
         if rules is None:
@@ -574,6 +574,16 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     merged.sort(key=lambda t: (t[0], t[1]))
     form.indicators = [ind for _, _, ind in merged]
     return counts
+
+
+def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | None:
+    """On a prose row (several indicators a line), the indicator read from this row whose name
+    holds the LLM's or is held by it: the LLM re-read text an extractor already consumed, so
+    it is the same indicator, not a new one."""
+    l3 = fold(llm.level3)
+    if not l3:
+        return None
+    return next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
 
 
 def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:

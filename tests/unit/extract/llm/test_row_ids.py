@@ -54,3 +54,18 @@ def test_answer_for_a_prose_row_read_by_the_stream_replaces_nothing_and_adds_not
     counts = merge_indicators(form, [g], source_rows(region))
     assert counts["added"] == 0 and len(form.indicators) == 1
     assert form.indicators[0].level2 == "数量指标"
+
+
+def test_answer_naming_consumed_text_of_a_prose_row_is_not_added() -> None:
+    # the extractor read 培训人次（线上）; the LLM cites the same row with the shorter name
+    region = FormRegion(blocks=[Paragraph(text="产出指标 数量指标 培训人次（线上） ≥200人次", line=1),
+                                Paragraph(text="质量指标 培训合格率 ≥95%", line=2)])
+    read = Indicator(level1="产出指标", level3="培训人次（线上）", target="≥200人次",
+                     evidence={"level3": Evidence(line=1, source_text="培训人次（线上）")})
+    form = Form(indicators=[read])
+    stamp_row_ids(form, region)
+    (chunk,) = chunk_region(region)
+    g = ground_indicator(LlmIndicator(row="r1", level1="产出指标", level3="培训人次", target="≥200人次"), chunk)
+    assert g.indicator is not None, g.dropped
+    counts = merge_indicators(form, [g], source_rows(region))
+    assert counts["added"] == 0 and len(form.indicators) == 1
