@@ -10,6 +10,9 @@ from jixiao.model.modes import LlmMode, OcrMode
 
 if TYPE_CHECKING:
     from jixiao.model.output import Document
+    from jixiao.model.output import Form
+    from jixiao.model.source import SourceDocument
+    from jixiao.segment import FormRegion
 
 @dataclass
 class ExtractOptions:
@@ -19,6 +22,32 @@ class ExtractOptions:
     cache_dir: Path | None = None  # OCR and LLM caches; default ~/.cache/jixiao
     workers: int = 2
 
+
+def _regions_of(forms: list[Form], read: list[tuple[Form, FormRegion]], src: SourceDocument) -> list[FormRegion]:
+    """One region per form after the PDF stream rung, for the LLM path (it pairs them by position).
+
+    A form the table path read keeps its region; a form the stream rung read from the pages
+    handed to it gets a region of those pages' blocks, so the LLM sees the same page text."""
+    from dataclasses import replace
+
+    from jixiao.model.source import Paragraph
+    from jixiao.segment import FormRegion
+
+    by_form = {id(f): r for f, r in read}
+    if all(id(f) in by_form for f in forms) and len(forms) == len(read):
+        return [r for _, r in read]
+    handed = {p.number for p in src.pages if p.rung == "stream"}
+
+    def on_handed(b) -> bool:
+        pages = [b.page] if isinstance(b, Paragraph) else list(b.pages)
+        return bool(handed.intersection(p for p in pages if p is not None))
+
+    out = []
+    for k, f in enumerate(forms):
+        r = by_form.get(id(f))
+        out.append(replace(r, index=k) if r is not None else
+                   FormRegion(blocks=[b for b in src.blocks if on_handed(b)], pages=sorted(handed), index=k))
+    return out
 
 def doc_id_for(path: Path) -> str:
     """A stable id for an input: its file stem (the golden set names inputs by doc id)."""
@@ -51,7 +80,9 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     if src.format == "pdf":  # the PDF ladder's last rung, and its per-page counts
         from jixiao.extract.pdf_rungs import stream_rung
 
+        read = [(f, r) for f, r in zip(forms, regions)]
         forms = stream_rung(src.pages, forms, stats)
+        regions = _regions_of(forms, read, src)
     doc = Document(
         doc_id=doc_id_for(p),
         forms=forms,
