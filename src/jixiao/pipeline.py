@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from jixiao.model.source import SourceDocument
     from jixiao.segment import FormRegion
 
+
 @dataclass
 class ExtractOptions:
     llm: LlmMode = LlmMode.OFF
@@ -32,6 +33,7 @@ def _regions_of(forms: list[Form], read: list[tuple[Form, FormRegion]], src: Sou
 
     from jixiao.model.source import Paragraph
     from jixiao.segment import FormRegion
+
 
     by_form = {id(f): r for f, r in read}
     if all(id(f) in by_form for f in forms) and len(forms) == len(read):
