@@ -79,12 +79,13 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
 
         regions, forms = settle_text(src, p, regions, forms, stats)
     _check_coverage(regions, forms, stats)
+    llm_regions = regions  # one per form, in order: what the LLM path pairs with the forms
     if src.format == "pdf":  # the PDF ladder's last rung, and its per-page counts
         from jixiao.extract.pdf_rungs import stream_rung
 
         read = [(f, r) for f, r in zip(forms, regions)]
         forms = stream_rung(src.pages, forms, stats)
-        regions = _regions_of(forms, read, src)
+        llm_regions = _regions_of(forms, read, src)
     doc = Document(
         doc_id=doc_id_for(p),
         forms=forms,
@@ -103,11 +104,11 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     if not forms:
         doc.flag(Severity.ERROR, "no_form_found", "no 绩效目标表 found (no indicator table or form header)")
     if opts.llm != LlmMode.OFF:
-        if not regions:  # no form found: send the whole document when it speaks of indicators (issue 11 §6)
+        if not llm_regions:  # no form found: send the whole document when it speaks of indicators (issue 11 §6)
             from jixiao.extract.llm.run import document_region
 
-            regions = document_region(src)
-        doc = _apply_llm(doc, regions, opts, stats)
+            llm_regions = document_region(src)
+        doc = _apply_llm(doc, llm_regions, opts, stats)
     doc.stats.update(stats)
     doc = _reconcile(doc)
     doc.stats["seconds"] = round(time.perf_counter() - t0, 4)
