@@ -11,6 +11,10 @@ from jixiao.model.modes import LlmMode, OcrMode
 
 if TYPE_CHECKING:
     from jixiao.model.output import Document
+    from jixiao.model.output import Form
+    from jixiao.model.source import SourceDocument
+    from jixiao.segment import FormRegion
+
 
 @dataclass
 class ExtractOptions:
@@ -26,6 +30,33 @@ class ExtractOptions:
 def _progress(opts: ExtractOptions, stage: str, done: int, total: int) -> None:
     if opts.progress is not None:
         opts.progress(stage, done, total)
+
+
+def _regions_of(forms: list[Form], read: list[tuple[Form, FormRegion]], src: SourceDocument) -> list[FormRegion]:
+    """One region per form after the PDF stream rung, for the LLM path (it pairs them by position).
+
+    A form the table path read keeps its region; a form the stream rung read from the pages
+    handed to it gets a region of those pages' blocks, so the LLM sees the same page text."""
+    from dataclasses import replace
+
+    from jixiao.model.source import Paragraph
+    from jixiao.segment import FormRegion
+
+    by_form = {id(f): r for f, r in read}
+    if all(id(f) in by_form for f in forms) and len(forms) == len(read):
+        return [r for _, r in read]
+    handed = {p.number for p in src.pages if p.rung == "stream"}
+
+    def on_handed(b) -> bool:
+        pages = [b.page] if isinstance(b, Paragraph) else list(b.pages)
+        return bool(handed.intersection(p for p in pages if p is not None))
+
+    out = []
+    for k, f in enumerate(forms):
+        r = by_form.get(id(f))
+        out.append(replace(r, index=k) if r is not None else
+                   FormRegion(blocks=[b for b in src.blocks if on_handed(b)], pages=sorted(handed), index=k))
+    return out
 
 
 def doc_id_for(path: Path) -> str:
@@ -60,10 +91,13 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
 
         regions, forms = settle_text(src, p, regions, forms, stats)
     _check_coverage(regions, forms, stats)
+    llm_regions = regions  # one per form, in order: what the LLM path pairs with the forms
     if src.format == "pdf":  # the PDF ladder's last rung, and its per-page counts
         from jixiao.extract.pdf_rungs import stream_rung
 
+        read = [(f, r) for f, r in zip(forms, regions)]
         forms = stream_rung(src.pages, forms, stats)
+        llm_regions = _regions_of(forms, read, src)
     doc = Document(
         doc_id=doc_id_for(p),
         forms=forms,
@@ -83,12 +117,12 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     if not forms:
         doc.flag(Severity.ERROR, "no_form_found", "no 绩效目标表 found (no indicator table or form header)")
     if opts.llm != LlmMode.OFF:
-        if not regions:  # no form found: send the whole document when it speaks of indicators (issue 11 §6)
+        if not llm_regions:  # no form found: send the whole document when it speaks of indicators (issue 11 §6)
             from jixiao.extract.llm.run import document_region
 
-            regions = document_region(src)
+            llm_regions = document_region(src)
         _progress(opts, "llm", n_pages, n_pages)
-        doc = _apply_llm(doc, regions, opts, stats)
+        doc = _apply_llm(doc, llm_regions, opts, stats)
     doc.stats.update(stats)
     _progress(opts, "reconcile", n_pages, n_pages)
     doc = _reconcile(doc)

@@ -12,6 +12,7 @@ a row appear in the order of the table's columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from jixiao.domain import vocab
@@ -39,6 +40,7 @@ class RowView:
     table_index: int
     row_index: int
     paragraph: Paragraph | None = None
+    rid: str | None = None  # stable id of the source row (``block_rows``), cited by the LLM path
 
     @property
     def texts(self) -> list[str]:
@@ -48,31 +50,66 @@ class RowView:
         return [c for c in self.cells if c.text]
 
 
+def block_rows(blocks: list[Block]) -> Iterator[tuple[str, int, int, Block]]:
+    """The one numbering of a region's source rows: ``(rid, block index, row index, block)``.
+
+    Every table row (empty ones included) and every paragraph counts, so the ids ``r1``, ``r2``…
+    are a pure function of the region's blocks. The rules path, the stream path and the LLM
+    chunking (extract/llm/chunking.py) all number rows here, so an LLM answer merges with the
+    row an extractor read by id (``Indicator.row_id``), never by re-finding boxes or text.
+    """
+    n = 0
+    for b, block in enumerate(blocks):
+        if isinstance(block, Table):
+            for i in range(len(block.rows)):
+                n += 1
+                yield f"r{n}", b, i, block
+        elif isinstance(block, Paragraph):
+            n += 1
+            yield f"r{n}", b, 0, block
+
+
+def rid_by_line(blocks: list[Block]) -> dict[int, str]:
+    """Source line (text exports) → id of the row holding it; the first row wins."""
+    out: dict[int, str] = {}
+    for rid, _, i, block in block_rows(blocks):
+        lines = [block.line] if isinstance(block, Paragraph) else [c.line for c in block.rows[i]]
+        for line in lines:
+            if line is not None:
+                out.setdefault(line, rid)
+    return out
+
+
 def region_rows(blocks: list[Block]) -> list[RowView]:
-    """Flatten a region's blocks into rows; paragraphs become one-cell rows."""
+    """Flatten a region's blocks into rows (paragraphs become one-cell rows), each with its ``rid``."""
     rows: list[RowView] = []
     t_index = 0
-    for b in blocks:
+    last = -1
+    for rid, b_i, r_i, b in block_rows(blocks):
         if isinstance(b, Paragraph):
             rows.append(RowView(cells=[CellView(text=clean_cell(b.text), col=0)], exact=False, table_index=-1,
-                                row_index=-1, paragraph=b))
+                                row_index=-1, paragraph=b, rid=rid))
             continue
-        t_index += 1
-        rows.extend(table_rows(b, t_index))
+        if b_i != last:
+            t_index += 1
+            last = b_i
+        rows.append(table_row(b, t_index, r_i, rid))
     return rows
 
 
 def table_rows(table: Table, t_index: int) -> list[RowView]:
-    out = []
-    for r_i, row in enumerate(table.rows):
-        cells: list[CellView] = []
-        for c in row:
-            if c.merged_from is not None and c.merged_from[1] != c.col:
-                continue  # horizontal part of a merged area: the copy in the origin's column stands for it
-            inferred = c.merged_from is not None and c.merged_from[0] != c.row
-            cells.append(CellView(text=clean_cell(c.text), col=c.col, cell=c, inferred=inferred))
-        out.append(RowView(cells=cells, exact=table.exact_grid, table_index=t_index, row_index=r_i))
-    return out
+    return [table_row(table, t_index, r_i) for r_i in range(len(table.rows))]
+
+
+def table_row(table: Table, t_index: int, r_i: int, rid: str | None = None) -> RowView:
+    """Row ``r_i`` of ``table`` as a RowView (horizontal merged copies left out)."""
+    cells: list[CellView] = []
+    for c in table.rows[r_i]:
+        if c.merged_from is not None and c.merged_from[1] != c.col:
+            continue  # horizontal part of a merged area: the copy in the origin's column stands for it
+        inferred = c.merged_from is not None and c.merged_from[0] != c.row
+        cells.append(CellView(text=clean_cell(c.text), col=c.col, cell=c, inferred=inferred))
+    return RowView(cells=cells, exact=table.exact_grid, table_index=t_index, row_index=r_i, rid=rid)
 
 
 # ---------------------------------------------------------------------------------------

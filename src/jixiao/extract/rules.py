@@ -822,7 +822,7 @@ def _repaired_row(row: RowView) -> RowView:
                     break
         out.append(cv)
         i += 1
-    return RowView(cells=out, exact=row.exact, table_index=row.table_index, row_index=row.row_index)
+    return RowView(cells=out, exact=row.exact, table_index=row.table_index, row_index=row.row_index, rid=row.rid)
 
 
 def _repair_names(ind: Indicator, suspect: bool) -> None:
@@ -907,7 +907,7 @@ def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = Fals
                           f"a row with values but no level3 name was skipped: {' | '.join(c.text for c in r['row'].nonempty())}",
                           field="indicators", row=[c.text for c in r["row"].nonempty()])
             continue
-        ind = Indicator(scope=table.scope)
+        ind = Indicator(scope=table.scope, row_id=r["row"].rid)
         for fld in ("level1", "level2", "key_task", "level3", "description", "basis", "category"):
             cv = cells.get(fld) or r.get("filled", {}).get(fld)
             if cv is None or not cv.text:

@@ -24,6 +24,7 @@ from typing import Any
 
 from jixiao.model.source import Paragraph, SourceDocument, Table
 from jixiao.extract.stream import extract_stream, indicator_count
+from jixiao.extract.rows import rid_by_line
 from jixiao.model.output import AlignmentStatus, Evidence, Form, Severity
 from jixiao.segment import FormRegion, document_context
 
@@ -59,7 +60,22 @@ def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], form
                       f"the stream reader found {n_stream} indicators in this form, the table path {n_rules}")
                 path_used = "mixed" if len(forms) > 1 else "stream"
     stats["extractor_path"] = path_used
+    for region, form in zip(regions, forms):
+        stamp_row_ids(form, region)
     return regions, forms
+
+
+def stamp_row_ids(form: Form, region: FormRegion) -> None:
+    """Give each stream-read indicator the id of the region row its name was read from
+    (``jixiao.extract.rows.block_rows``, the numbering the LLM chunking shows the model), so
+    the LLM merge pairs answers with these rows by id. A row the rules path read keeps its id."""
+    by_line = rid_by_line(region.blocks)
+    for ind in form.indicators:
+        if ind.row_id is not None:
+            continue
+        ev = ind.evidence.get("level3")
+        if ev is not None and ev.line is not None:
+            ind.row_id = by_line.get(ev.line)
 
 
 def _inherit_cover(src: SourceDocument, forms: list[Form], ranges: list[tuple[int, int]]) -> None:

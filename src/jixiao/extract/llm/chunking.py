@@ -26,6 +26,7 @@ from jixiao.model.source import Cell, Paragraph, Table
 from jixiao.segment import FormRegion
 from jixiao.domain import vocab
 from jixiao.domain.values import clean_cell, fold
+from jixiao.extract.rows import block_rows
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 INDICATOR_TERMS = ("指标", "满意度", "效益", "产出", "效果", "履职", "成本")
@@ -89,23 +90,20 @@ class Chunk:
         return None
 
 
-def region_rows(region: FormRegion) -> list[SourceRow]:
+def source_rows(region: FormRegion) -> list[SourceRow]:
     """Every row of the region in reading order, with its id (``r1``…).
 
-    Tables contribute one row each; a paragraph is one row with one cell. The rules
-    extractor can use the same ids (``Indicator.row_id``) so the two paths merge by id.
+    Tables contribute one row each; a paragraph is one row with one cell. The ids come from
+    ``jixiao.extract.rows.block_rows``, the numbering the rules and stream extractors stamp on
+    ``Indicator.row_id``, so the LLM's answers merge with the rows they read by id.
     """
     out: list[SourceRow] = []
-    n = 0
-    for b, block in enumerate(region.blocks):
+    for rid, b, i, block in block_rows(region.blocks):
         if isinstance(block, Table):
-            for i, cells in enumerate(block.rows):
-                n += 1
-                out.append(SourceRow(f"r{n}", list(cells), b, i, True))
-        elif isinstance(block, Paragraph):
-            n += 1
-            cell = Cell(text=block.text, row=0, col=0, bbox=block.bbox, page=block.page)
-            out.append(SourceRow(f"r{n}", [cell], b, 0, False))
+            out.append(SourceRow(rid, list(block.rows[i]), b, i, True))
+        else:
+            cell = Cell(text=block.text, row=0, col=0, bbox=block.bbox, page=block.page, line=block.line)
+            out.append(SourceRow(rid, [cell], b, 0, False))
     for r in out:
         if r.is_table:
             r.header = is_header_row(r)
@@ -176,7 +174,7 @@ def chunk_region(
     Tables that show no indicator vocabulary at all (a pure funding table) are skipped;
     paragraphs are chunked only when the region has no indicator table (a prose form).
     """
-    rows = region_rows(region) if rows is None else rows
+    rows = source_rows(region) if rows is None else rows
     by_block: dict[int, list[SourceRow]] = {}
     for r in rows:
         by_block.setdefault(r.block, []).append(r)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.providers.cache import LlmCache, cache_key, schema_hash
-from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, region_rows
+from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, source_rows
 from jixiao.providers.config import NOT_CONFIGURED_HELP, LlmConfig, load_config
 from jixiao.extract.llm.grounding import Grounded, IndicatorList, ground_indicator, response_model_for
 from jixiao.extract.llm.prompts import Prompt, load_prompt
@@ -140,7 +140,7 @@ def extract_document_with_llm(
     budget = chunk_budget(provider, prompt, cfg)
     jobs: list[tuple[int, Chunk]] = []
     for k, plan in enumerate(plans):
-        plan.rows = region_rows(plan.region)
+        plan.rows = source_rows(plan.region)
         plan.chunks = chunk_region(plan.region, max_tokens=budget, overlap=1, rows=plan.rows)
         plan.selected = plan.chunks if mode == LlmMode.FULL else select_unsettled(plan.chunks, plan.rules_form, plan.rows)
         plan.context = examples + _form_context(plan.region, plan.rules_form)
@@ -309,11 +309,16 @@ def _rid_from_evidence(ev: dict[str, Any], rows: list[SourceRow]) -> str | None:
 
 
 def locate_indicator(ind: Indicator, rows: list[SourceRow], claimed: set[str] | None = None) -> str | None:
-    """The region row an indicator (from any extractor) was read from, or None."""
+    """The region row an indicator was read from, or None.
+
+    The extractors stamp ``Indicator.row_id`` with the chunking's own numbering
+    (``jixiao.extract.rows.block_rows``), so that id is trusted as is — a prose row holds the
+    name inside a longer line, where no cell equals it. Only an indicator without an id (the
+    PDF stream rung's) is still looked up by box, line or name."""
     claimed = set() if claimed is None else claimed
     ids = {r.rid: r for r in rows}
     l3 = fold(ind.level3)
-    if ind.row_id in ids and (not l3 or any(fold(t) == l3 for t in ids[ind.row_id].texts)):
+    if ind.row_id in ids:
         claimed.add(ind.row_id)
         return ind.row_id
     ev = ind.evidence.get("level3")
@@ -548,7 +553,7 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
                 if fold(i.level3) == fold(llm.level3) and i.scope == llm.scope and id(i) not in paired]
         # A table row is one indicator; a prose row can hold several, told apart by level3.
         rules = twin[0] if twin else same[0] if same else (
-            candidates[0] if candidates and row_of[g.rid].is_table else None)
+            candidates[0] if candidates and row_of[g.rid].is_table else _overlapping(candidates, llm))
         if rules is not None:
             paired.add(id(rules))
         if rules is None:
@@ -569,6 +574,16 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     merged.sort(key=lambda t: (t[0], t[1]))
     form.indicators = [ind for _, _, ind in merged]
     return counts
+
+
+def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | None:
+    """On a prose row (several indicators a line), the indicator read from this row whose name
+    holds the LLM's or is held by it: the LLM re-read text an extractor already consumed, so
+    it is the same indicator, not a new one."""
+    l3 = fold(llm.level3)
+    if not l3:
+        return None
+    return next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
 
 
 def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:

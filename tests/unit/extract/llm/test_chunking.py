@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jixiao.model.source import Paragraph
-from jixiao.extract.llm.chunking import chunk_region, estimate_tokens, region_rows
+from jixiao.extract.llm.chunking import chunk_region, estimate_tokens, source_rows
 from fakes.openai_server import make_table
 from jixiao.segment import FormRegion
 
@@ -29,10 +29,10 @@ def test_row_ids_are_stable_and_cover_every_row() -> None:
     budget = make_table([["项目名称", "某项目"], ["资金总额", "10"]])
     ind = make_table(long_table(5), page=2)
     region = FormRegion(blocks=[Paragraph("年度目标：完成任务", page=1), budget, ind], index=3)
-    rows = region_rows(region)
+    rows = source_rows(region)
     assert [r.rid for r in rows] == [f"r{i}" for i in range(1, 10)]
     assert rows[0].is_table is False and rows[3].header  # r4 = the indicator header
-    assert region_rows(region)[5].texts == rows[5].texts  # pure function of the region
+    assert source_rows(region)[5].texts == rows[5].texts  # pure function of the region
 
 
 def test_long_table_split_within_budget_with_header_and_overlap() -> None:

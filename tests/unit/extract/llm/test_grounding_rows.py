@@ -5,7 +5,7 @@ taken as read."""
 
 from __future__ import annotations
 
-from jixiao.extract.llm.chunking import chunk_region, region_rows
+from jixiao.extract.llm.chunking import chunk_region, source_rows
 from jixiao.extract.llm.grounding import LlmIndicator, ground_indicator
 from jixiao.extract.llm.run import merge_indicators, select_unsettled
 from jixiao.model.output import AlignmentStatus, Evidence, Form, Indicator, Severity
@@ -78,7 +78,7 @@ def test_value_copied_from_another_column_is_flagged_not_read() -> None:
     assert ind.evidence["target"].status is AlignmentStatus.FUZZY
     assert [f.field for f in ind.flags if f.code == "llm_wrong_column" and f.severity is Severity.WARNING] == ["target"]
     # merged into a rules row: a disagreement, the rules value kept
-    rows_ = region_rows(FormRegion(blocks=[make_table(rows)]))
+    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
     rules = Indicator(level1="产出指标", level2="数量指标", level3="培训人次", half_year="≥50人次", target="≥120人次",
                       row_id="r2")
     rules.evidence["target"] = Evidence(status=AlignmentStatus.EXACT, source_text="≥120人次")
@@ -104,7 +104,7 @@ def test_level_from_a_merged_cell_further_up_is_not_the_rows_own() -> None:
 def test_grounded_llm_value_replaces_an_implausible_rules_value_with_evidence() -> None:
     rows = [["一级指标", "二级指标", "三级指标", "指标值", "金额（元）"],
             ["产出指标", "质量指标", "资金到位率", "100%", "500元"]]
-    rows_ = region_rows(FormRegion(blocks=[make_table(rows)]))
+    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
     g = ground_indicator(item("r2", "资金到位率", target="100%"), chunk_of(rows))
     rules = Indicator(level1="产出指标", level2="质量指标", level3="资金到位率", target="500元", row_id="r2")
     rules.evidence["target"] = Evidence(status=AlignmentStatus.EXACT, source_text="500元")
@@ -122,7 +122,7 @@ def test_fallback_sends_rows_the_rules_did_not_read() -> None:
             ["", "", "培训天数", "≥5天"],
             ["", "质量指标", "培训合格率", "≥95%"]]
     region = FormRegion(blocks=[make_table(rows)])
-    rows_ = region_rows(region)
+    rows_ = source_rows(region)
     chunks = chunk_region(region, rows=rows_)
     read = Indicator(level1="产出指标", level2="数量指标", level3="培训人次", target="≥100人次", row_id="r2")
     assert select_unsettled(chunks, Form(indicators=[read]), rows_) == chunks  # 1 of 3 rows read, nothing flagged
@@ -135,7 +135,7 @@ def test_fallback_sends_a_value_its_name_rules_out() -> None:
     rows = [["一级指标", "二级指标", "三级指标", "指标值"],
             ["产出指标", "质量指标", "资金到位率", "500元"]]
     region = FormRegion(blocks=[make_table(rows)])
-    rows_ = region_rows(region)
+    rows_ = source_rows(region)
     chunks = chunk_region(region, rows=rows_)
     rules = Indicator(level1="产出指标", level2="质量指标", level3="资金到位率", target="500元", row_id="r2")
     assert select_unsettled(chunks, Form(indicators=[rules]), rows_) == chunks
