@@ -217,3 +217,44 @@ def test_suggest_xlsx_is_laid_out_like_the_form(tmp_path: Path) -> None:
     with sqlite3.connect(lib.starter_library()) as db:
         forms = set(db.execute("select doc_id, form_index from forms"))
     assert {(c[1], c[2]) for c in cites} <= forms  # every citation resolves to a library form
+
+
+@pytest.mark.parametrize("code, indicator, form_kw", [
+    ("target_empty", dict(level2="数量指标", level3="培训人次", target=""), {}),
+    ("placeholder", dict(level2="数量指标", level3="培训人次", target="≥**人次"), {}),
+    ("operator_without_number", dict(level2="数量指标", level3="培训人次", target="≥人次"), {}),
+    ("unit_missing", dict(level2="数量指标", level3="培训人次", target="≥500"), {}),
+    ("rate_unit", dict(level2="质量指标", level3="验收合格率", target="≥95个"), {}),
+    ("satisfaction_low", dict(level2="服务对象满意度指标", level3="群众满意度", target="≥60%"), {}),
+    ("qualitative_target", dict(level2="数量指标", level3="培训人次", target="较多"), {}),
+    ("basis_nonstandard", dict(level2="数量指标", level3="培训人次", target="≥500人次", basis="领导要求"), {}),
+    ("cost_over_budget", dict(level2="成本指标", level3="培训成本", target="≤150万元"), {"budget_total": 100.0}),
+    ("goal_quantity_unmeasured", dict(level2="数量指标", level3="培训人次", target="≥500人次"),
+     {"goal": "全年完成800户改造"}),
+])
+def test_each_review_rule_fires_on_a_form_that_breaks_it(code: str, indicator: dict, form_kw: dict) -> None:
+    """One hand-made row per rule; the same form with a clean row raises nothing of that code."""
+    from jixiao.model.output import Budget, Form, Goals, Indicator
+
+    def form(ind: dict) -> Form:
+        return Form(form_type="project", project_name="测试项目", goals=Goals(annual=form_kw.get("goal", "完成培训")),
+                    budget=Budget(total=form_kw.get("budget_total")),
+                    indicators=[Indicator(level1="产出指标" if "满意" not in ind["level2"] else "满意度指标", **ind)])
+
+    clean = dict(indicator, target="≥500人次" if "率" not in indicator["level3"] and "满意" not in indicator["level3"]
+                 else "≥95%", basis=None)
+    if code == "cost_over_budget":
+        clean["target"] = "≤50万元"
+    if code == "goal_quantity_unmeasured":
+        clean["target"] = "≥800户"
+    assert code in {x.code for x in review_form(form(indicator))}
+    assert code not in {x.code for x in review_form(form(clean))}
+
+
+def test_duplicate_and_missing_goals_are_found() -> None:
+    from jixiao.model.output import Form, Indicator
+
+    row = dict(level1="产出指标", level2="数量指标", level3="培训人次", target="≥500人次")
+    f = Form(form_type="project", project_name="测试项目", indicators=[Indicator(**row), Indicator(**row)])
+    codes = {x.code for x in review_form(f)}
+    assert {"duplicate_indicator", "goals_missing"} <= codes
