@@ -19,6 +19,8 @@ from jixiao.advise.suggest import Request, suggest
 from jixiao.domain.values import fold
 from jixiao.model.output import load_document
 from jixiao.reconcile import reconcile_form
+from jixiao.advise.review import review_form
+from collections import Counter
 
 
 def bigram_jaccard(a: str, b: str) -> float:
@@ -32,6 +34,7 @@ def main(golden: Path) -> None:
     con = lib.connect(db)
     rows = con.execute("SELECT form_key, source, form_index, project_name FROM forms WHERE form_type='project'").fetchall()
     tot_rec = tot_match = tot_real = cites = valid = 0
+    lint: Counter[str] = Counter()  # review findings on the drafts, by severity
     for r in rows:
         real = reconcile_form(load_document(r["source"]).forms[r["form_index"]])
         doc = suggest(Request(name=real.project_name or "", goal=real.goals.annual, library=db,
@@ -48,6 +51,8 @@ def main(golden: Path) -> None:
                     cites += 1
                     ok = con.execute("SELECT 1 FROM indicators WHERE ind_key=?", (fl.evidence["indicator"],)).fetchone()
                     valid += bool(ok) and not fl.evidence["indicator"].startswith(r["form_key"])
+        findings = review_form(doc.forms[0])
+        lint.update(f.severity for f in findings)
         tot_rec += rec
         tot_match += matched
         tot_real += len(real.indicators)
@@ -55,7 +60,8 @@ def main(golden: Path) -> None:
               f"  draft {len(draft)}")
     n = len(rows)
     print(f"\n{n} forms: mean L2 recall {tot_rec / n:.3f}; indicators matched {tot_match}/{tot_real} "
-          f"({tot_match / tot_real:.1%}); citations valid {valid}/{cites}")
+          f"({tot_match / tot_real:.1%}); citations valid {valid}/{cites}; review findings on the drafts: "
+          f"{lint['error']} errors, {lint['warning']} warnings, {lint['info']} info ({lint['error'] / n:.2f} errors per draft)")
 
 
 if __name__ == "__main__":
