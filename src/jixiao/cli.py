@@ -187,6 +187,9 @@ def extract_command(
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
     if scheduler and executor != "dask":
         raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    if executor == "dask" and (timeout or max_memory):
+        raise typer.BadParameter("--timeout/--max-memory fork a child per file, which Dask's worker processes may not: "
+                                 "bound Dask workers with `dask worker --memory-limit` instead", param_hint="--executor")
     scan = scan_inputs(inputs, follow_symlinks)
     n_jobs = min(jobs or default_jobs(), max(1, len(scan.files)))
     ocr_threads = workers or max(1, default_jobs() // n_jobs)  # cores are not oversubscribed

@@ -110,6 +110,8 @@ def test_run_file_reports_its_peak_rss(tmp_path: Path) -> None:
 def test_scheduler_needs_the_dask_executor(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["extract", str(INPUTS[0]), "-o", str(tmp_path), "--scheduler", "tcp://x:8786"])
     assert r.exit_code == 2 and "--executor dask" in r.output
+    r = CliRunner().invoke(app, ["extract", str(INPUTS[0]), "-o", str(tmp_path), "--executor", "dask", "--timeout", "9"])
+    assert r.exit_code == 2 and "memory-limit" in r.output
 
 
 @pytest.mark.slow
