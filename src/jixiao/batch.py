@@ -52,6 +52,7 @@ class FileJob:
     timeout: float | None = None  # seconds; the file then runs in a child process killed when over
     max_memory: int | None = None  # MiB of address space for that child (RLIMIT_AS)
     limits: Any = None  # model.limits.Limits in force in the parent (--limit): a worker process installs them
+    llm_gate: Any = None  # providers.gate.GateSpec: the run's cap on LLM requests in flight and its LLM budget
 
 
 def peak_rss_mib() -> float:
@@ -76,11 +77,21 @@ def run_file(job: FileJob) -> FileResult:
         from jixiao.model.limits import set_limits
 
         set_limits(job.limits)
+    if job.llm_gate is not None:
+        _install_gate(job.llm_gate)
     if job.timeout or job.max_memory:
         return _in_child(job)
     result = _extract_one(job)
     result.peak_rss_mib = peak_rss_mib()
     return result
+
+
+def _install_gate(spec: Any, slots: Any = None) -> None:
+    """This process's LLM gate for the run (a no-op when it is already the run's)."""
+    from jixiao.providers import gate
+
+    if slots is not None or gate.installed() != spec:
+        gate.install(spec, slots)
 
 
 def _extract_one(job: FileJob) -> FileResult:
@@ -209,8 +220,8 @@ class ProcessExecutor:
     culprit dies alone and is reported, and the others complete.
     """
 
-    def __init__(self, n: int) -> None:
-        self.n = max(1, n)
+    def __init__(self, n: int, gate: Any = None) -> None:
+        self.n, self.gate = max(1, n), gate
 
     def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
         import multiprocessing as mp
@@ -218,7 +229,13 @@ class ProcessExecutor:
         from concurrent.futures.process import BrokenProcessPool
 
         retry: list[int] = []
-        pool = ProcessPoolExecutor(max_workers=min(self.n, len(jobs)), mp_context=mp.get_context("forkserver"))
+        ctx = mp.get_context("forkserver")
+        init: dict[str, Any] = {}
+        if self.gate is not None:  # one semaphore for the run's LLM requests, inherited by every worker
+            slots = ctx.BoundedSemaphore(self.gate.slots)
+            _install_gate(self.gate, slots)  # and the parent's, for files rerun in a child of their own
+            init = {"initializer": _install_gate, "initargs": (self.gate, slots)}
+        pool = ProcessPoolExecutor(max_workers=min(self.n, len(jobs)), mp_context=ctx, **init)
         try:
             futures = {pool.submit(run_file, job): i for i, job in enumerate(jobs)}
             for fut in as_completed(futures):
@@ -272,13 +289,22 @@ class DaskExecutor:
                 cluster.close()
 
 
-def make_executor(kind: str, jobs: int, scheduler: str | None = None) -> Executor:
-    """``local`` with ``jobs`` ≤ 1: this process; ``local``: N processes; ``dask``: a cluster."""
+def make_executor(kind: str, jobs: int, scheduler: str | None = None, gate: Any = None) -> Executor:
+    """``local`` with ``jobs`` ≤ 1: this process; ``local``: N processes; ``dask``: a cluster.
+
+    ``gate`` (a ``providers.gate.GateSpec``) is the run's LLM gate: installed here for a
+    serial run, handed to the workers' initializer for N processes; on Dask each job carries
+    it and names the cluster-wide semaphore.
+    """
     if kind == "dask":
         return DaskExecutor(jobs, scheduler)
     if kind != "local":
         raise ValueError(f"unknown executor {kind!r}: local or dask")
-    return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
+    if jobs <= 1:
+        if gate is not None:
+            _install_gate(gate)
+        return SerialExecutor()
+    return ProcessExecutor(jobs, gate)
 
 
 def default_jobs() -> int:

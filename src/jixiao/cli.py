@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -203,18 +204,21 @@ def extract_command(
         console.print(f"[yellow]warning: {w}[/yellow]", highlight=False)
     previous = runstate.load_entries(out)
     fingerprint = runstate.options_fingerprint(opts)
+    gate = _llm_gate(opts, executor)
     batch = [FileJob(path, naming.stems[path], out, fmts, opts, force, debug, fingerprint, previous.get(str(path)),
-                     timeout=timeout, max_memory=max_memory, limits=current_limits()) for path in scan.files]
+                     timeout=timeout, max_memory=max_memory, limits=current_limits(), llm_gate=gate)
+             for path in scan.files]
     done: list[FileResult | None] = [None] * len(batch)
     meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
             "executor": executor, "jobs": n_jobs, "ocr_threads": ocr_threads,
-            "skipped_inputs": scan.skipped, "limits": asdict(current_limits())}
+            "skipped_inputs": scan.skipped, "limits": asdict(current_limits()),
+            "llm_gate": {"in_flight": gate.slots, "run_budget": gate.run_budget} if gate else None}
     last_write = time.monotonic()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
         task = progress.add_task("extract", total=len(batch), current="")
         try:
-            for i, result in make_executor(executor, n_jobs, scheduler).run(batch):
+            for i, result in make_executor(executor, n_jobs, scheduler, gate).run(batch):
                 done[i] = result
                 progress.update(task, advance=1, current=batch[i].path.name)
                 if time.monotonic() - last_write > RUN_JSON_EVERY_S:  # a killed run keeps what it finished
@@ -225,6 +229,11 @@ def extract_command(
                     last_write = time.monotonic()
         except RuntimeError as exc:  # the executor could not start (e.g. the cluster extra is missing)
             _fail(str(exc))
+        finally:
+            if gate is not None:  # the run's LLM gate ends with the run (an in-process caller may go on)
+                from jixiao.providers.gate import uninstall
+
+                uninstall()
     results += [r for r in done if r is not None]
     try:
         runstate.write_run_report(out, [asdict(r) for r in results], meta)
@@ -234,6 +243,24 @@ def extract_command(
     _print_summary(results, scan.skipped)
     if results and all(r.status == "failed" for r in results):
         raise typer.Exit(code=1)
+
+
+def _llm_gate(opts, executor: str):
+    """The run's LLM gate (requests in flight, run budget), or None when the LLM is off or
+    not configured (the per-file path then says why)."""
+    if opts.llm == LlmMode.OFF:
+        return None
+    try:
+        from jixiao.providers.config import load_config
+        from jixiao.providers.gate import spec_for_run
+
+        cfg = load_config(opts.llm_config)
+    except Exception:  # noqa: BLE001 - a bad config is reported per file by the LLM path
+        return None
+    if not cfg.configured:
+        return None
+    name = f"jixiao-llm-{uuid.uuid4().hex[:12]}" if executor == "dask" else None
+    return spec_for_run(cfg.concurrency, cfg.run_budget, dask_semaphore=name)
 
 
 def _print_summary(results: list[FileResult], skipped: dict[str, int] | None = None) -> None:

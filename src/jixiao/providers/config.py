@@ -12,14 +12,16 @@ Config file (``~/.config/jixiao/llm.toml``, or ``--llm-config PATH``, or
     api_key_env = "DEEPSEEK_API_KEY"   # or api_key = "…" (the file is then a secret)
     profile = "deepseek"               # openai | deepseek | qwen | vllm | ollama | llamacpp | generic
     timeout = 120                      # seconds per HTTP request
-    concurrency = 4                    # parallel requests per document
+    concurrency = 4                    # requests in flight for the whole run (every file, every worker)
+    run_budget = 3600                  # seconds of LLM work per run; 0 (default): none
 
     [capabilities]                     # override the profile's facts
     context_size = 32000
     structured_mode = "json"           # json_schema | tools | json
 
 Environment (wins over the file): JIXIAO_LLM_BASE_URL, JIXIAO_LLM_API_KEY,
-JIXIAO_LLM_MODEL, JIXIAO_LLM_TIMEOUT, JIXIAO_LLM_CONCURRENCY, JIXIAO_LLM_PROFILE.
+JIXIAO_LLM_MODEL, JIXIAO_LLM_TIMEOUT, JIXIAO_LLM_CONCURRENCY, JIXIAO_LLM_PROFILE,
+JIXIAO_LLM_DOCUMENT_BUDGET, JIXIAO_LLM_RUN_BUDGET.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ ENV = {
     "concurrency": "JIXIAO_LLM_CONCURRENCY",
     "profile": "JIXIAO_LLM_PROFILE",
     "document_budget": "JIXIAO_LLM_DOCUMENT_BUDGET",
+    "run_budget": "JIXIAO_LLM_RUN_BUDGET",
 }
 CONFIG_ENV = "JIXIAO_LLM_CONFIG"
 NOT_CONFIGURED_HELP = (
@@ -69,6 +72,7 @@ class LlmConfig:
     backoff_max: float = 30.0
     max_retry_after: float = 60.0  # longest Retry-After we are willing to honour (the wait is logged)
     document_budget: float = 600.0  # wall-clock seconds of LLM work per document; later chunks are not sent
+    run_budget: float = 0.0  # wall-clock seconds of LLM work per run (all files, all workers); 0: no run budget
     chunk_tokens: int | None = None  # None: derived from the context size
     cache: bool = True
     prompts_dir: str | None = None
@@ -124,7 +128,8 @@ def default_config_path() -> Path:
     return Path(base) / "jixiao" / "llm.toml"
 
 
-_FLOAT = ("timeout", "temperature", "backoff_base", "backoff_max", "max_retry_after", "document_budget")
+_FLOAT = ("timeout", "temperature", "backoff_base", "backoff_max", "max_retry_after", "document_budget",
+          "run_budget")
 _INT = ("concurrency", "max_output_tokens", "transport_retries", "validation_retries", "chunk_tokens")
 _STR = ("base_url", "api_key", "model", "profile", "prompts_dir")
 
@@ -221,7 +226,9 @@ CONFIG_TEMPLATE = """\
 # api_key_env = "DEEPSEEK_API_KEY"           # read the key from this variable
 # profile = "deepseek"                       # openai | deepseek | qwen | vllm | ollama | llamacpp | generic
 # timeout = 120
-# concurrency = 2
+# concurrency = 2                            # requests in flight for the whole run
+# document_budget = 600                      # seconds of LLM work per document
+# run_budget = 0                             # seconds of LLM work per run (0: none)
 
 # [capabilities]
 # context_size = 32000

@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from jixiao.providers.config import LlmConfig
+from jixiao.providers.gate import in_flight
 from jixiao.providers.provider import (
     LlmError,
     LlmInvalidOutput,
@@ -243,7 +244,8 @@ class OpenAICompatProvider:
         state.usage.requests += 1
         ctx = {"endpoint": self.endpoint, "model": self.model, "chunk_id": chunk_id, "attempt": state.attempt}
         try:
-            response = self._client.chat.completions.create(**kwargs)
+            with in_flight(self.config.concurrency, **ctx):  # the run's cap on requests in flight, and its budget
+                response = self._client.chat.completions.create(**kwargs)
         except openai.APITimeoutError as exc:
             raise LlmTimeout(f"no answer within {self.config.timeout:g} s", **ctx) from exc
         except openai.APIConnectionError as exc:
