@@ -74,3 +74,20 @@ def test_document_budget_stops_sending(tmp_path: Path) -> None:
     assert sent == 1 and stats["failures"] >= 1, stats
     assert any("per-document LLM budget" in f.message for f in form.flags)
     assert time.perf_counter() - t0 < 15
+
+
+def test_a_request_in_flight_never_outlives_the_document_budget(tmp_path: Path) -> None:
+    """An endpoint that never answers: the request is cut at the budget, not at ``timeout``."""
+    region = FormRegion(blocks=[make_table(long_rows(3))])
+
+    def respond(req, n):
+        return Reply(body=answer(read_chunk(req)).body, delay=8.0)
+
+    t0 = time.perf_counter()
+    with FakeOpenAIServer(respond) as srv:
+        form, stats = extract_with_llm(region, None, "full", config(srv, timeout=120.0, transport_retries=3,
+                                                                    document_budget=1.0), tmp_path)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 5.0, elapsed  # was timeout × (1 + retries) = 480 s
+    assert stats["failures"] >= 1 and any("budget" in f.message or "no answer within" in f.message
+                                          for f in form.flags)

@@ -115,6 +115,14 @@ def _dask_slots(spec: GateSpec) -> Slots:
     return _Leases()
 
 
+def remaining() -> float | None:
+    """Seconds left of the run's LLM budget (None: no run budget)."""
+    gate = _gate
+    if gate is None or gate.spec.deadline is None:
+        return None
+    return gate.spec.deadline - time.time()
+
+
 def _spent(spec: GateSpec) -> LlmBudgetSpent:
     return LlmBudgetSpent(f"the run's LLM budget of {spec.run_budget:g} s is spent; request not sent "
                           "(raise run_budget in the LLM config or JIXIAO_LLM_RUN_BUDGET)")

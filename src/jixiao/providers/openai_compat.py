@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from jixiao.providers.config import LlmConfig
-from jixiao.providers.gate import in_flight
+from jixiao.providers.gate import LlmBudgetSpent, in_flight, remaining
 from jixiao.providers.provider import (
     LlmError,
     LlmInvalidOutput,
@@ -131,6 +131,7 @@ class _CallState:
     usage: Usage = field(default_factory=Usage)
     last_content: str | None = None
     attempt: int = 0  # instructor attempt (1 + re-asks)
+    deadline: float | None = None  # time.monotonic() the caller's budget ends (per-document)
 
 
 class OpenAICompatProvider:
@@ -169,8 +170,9 @@ class OpenAICompatProvider:
         max_tokens: int,
         temperature: float,
         chunk_id: str | None = None,
+        deadline: float | None = None,
     ) -> tuple[M, Usage]:
-        state = _CallState()
+        state = _CallState(deadline=deadline)
         create = instructor.patch(create=self._transport(state, chunk_id), mode=self._mode)
         limit_key = "max_completion_tokens" if self.family == "openai" else "max_tokens"
         kwargs: dict[str, Any] = {
@@ -245,9 +247,10 @@ class OpenAICompatProvider:
         ctx = {"endpoint": self.endpoint, "model": self.model, "chunk_id": chunk_id, "attempt": state.attempt}
         try:
             with in_flight(self.config.concurrency, **ctx):  # the run's cap on requests in flight, and its budget
-                response = self._client.chat.completions.create(**kwargs)
+                timeout = self._request_timeout(state, ctx)
+                response = self._client.chat.completions.create(**kwargs, timeout=timeout)
         except openai.APITimeoutError as exc:
-            raise LlmTimeout(f"no answer within {self.config.timeout:g} s", **ctx) from exc
+            raise LlmTimeout(f"no answer within {timeout:g} s", **ctx) from exc
         except openai.APIConnectionError as exc:
             raise LlmUnavailable(f"cannot connect: {exc}", **ctx) from exc
         except openai.RateLimitError as exc:
@@ -279,6 +282,22 @@ class OpenAICompatProvider:
                 content = extract_json_text(content)
             message.content = content
         return response
+
+
+    def _request_timeout(self, state: _CallState, ctx: dict[str, Any]) -> float:
+        """``timeout`` cut to what is left of the document's and the run's budgets: a request
+        sent a second before the deadline never runs on for the full ``timeout``."""
+        left: list[float] = []
+        if state.deadline is not None:
+            doc_left = state.deadline - time.monotonic()
+            if doc_left <= 0:
+                raise LlmBudgetSpent(f"the per-document LLM budget of {self.config.document_budget:g} s is spent; "
+                                     "request not sent (raise document_budget in the LLM config)", **ctx)
+            left.append(doc_left)
+        run_left = remaining()
+        if run_left is not None:
+            left.append(run_left)
+        return min(self.config.timeout, max(0.5, min(left))) if left else self.config.timeout
 
 
 def _body(exc: Any) -> str | None:

@@ -169,9 +169,12 @@ class Provider(Protocol):
         max_tokens: int,
         temperature: float,
         chunk_id: str | None = None,
+        deadline: float | None = None,
     ) -> tuple[M, Usage]:
         """Send ``messages``; return the validated object and the tokens spent.
 
+        ``deadline`` (``time.monotonic()``) is the caller's budget: no request outlives it
+        (each HTTP timeout is cut to what is left, no retry starts after it).
         Raises a subclass of :class:`LlmError` (with ``usage`` set to what was spent).
         """
         ...

@@ -413,6 +413,7 @@ class _Runner:
             oc.calls += 1
             obj, usage = self.provider.complete_structured(
                 messages, model, max_tokens=max_tokens, temperature=self.cfg.temperature, chunk_id=chunk.id,
+                deadline=self.deadline if self.deadline != float("inf") else None,
             )
         except LlmTruncated as exc:
             oc.usage.add(exc.usage)
