@@ -14,6 +14,7 @@ import os
 import time
 import traceback
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -86,6 +87,54 @@ def run_file(job: FileJob) -> FileResult:
     return result
 
 
+@contextmanager
+def wall_clock(seconds: float) -> Iterator[None]:
+    """Raise ``FileOverTime`` in this thread once ``seconds`` have passed (SIGALRM timer).
+
+    Only the main thread of a process receives signals: that is where the CLI, ``--jobs``
+    workers and ``--timeout`` children run files. Elsewhere (a Dask worker's thread) the
+    budget is not enforced here — bound the worker instead.
+    """
+    import signal
+    import threading
+
+    from jixiao.model.limits import FileOverTime
+
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def over(signum: int, frame: Any) -> None:
+        raise FileOverTime(seconds)
+
+    previous = signal.signal(signal.SIGALRM, over)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def cap_memory(mib: int | None) -> None:
+    """Cap this process's address space (a worker's, never the CLI's own)."""
+    import resource
+
+    if mib:
+        cap = int(mib) * 2**20
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _worker_init(memory_mib: int | None, gate: Any = None, slots: Any = None) -> None:
+    """A ``--jobs`` worker starts: its address-space cap, then the run's LLM gate."""
+    cap_memory(memory_mib)
+    if gate is not None:
+        _install_gate(gate, slots)
+
+
 def _install_gate(spec: Any, slots: Any = None) -> None:
     """This process's LLM gate for the run (a no-op when it is already the run's)."""
     from jixiao.providers import gate
@@ -97,7 +146,7 @@ def _install_gate(spec: Any, slots: Any = None) -> None:
 def _extract_one(job: FileJob) -> FileResult:
     from jixiao import runstate
     from jixiao.ingest import file_sha256
-    from jixiao.model.limits import LimitExceeded
+    from jixiao.model.limits import FileOverTime, LimitExceeded, limits
     from jixiao.model.source import IngestError
     from jixiao.pipeline import extract_file
 
@@ -116,15 +165,18 @@ def _extract_one(job: FileJob) -> FileResult:
             return FileResult(path=str(path), status="skipped", stem=stem, key=key,
                               outputs=list(job.previous.get("outputs") or []),
                               reason="up to date (same content, options and formats); --force to redo")
-        doc = extract_file(path, job.opts)
+        with wall_clock(limits().max_file_seconds):
+            doc = extract_file(path, job.opts)
         doc.doc_id = stem
         written = export(doc, job.out, job.fmts, stem=stem)
+    except FileOverTime as exc:
+        return failed(str(exc))
     except IngestError as exc:
         return failed(exc.reason)
     except LimitExceeded as exc:
         return failed(str(exc))
     except MemoryError:
-        return failed("out of memory (raise --max-memory?)")
+        return failed("out of memory (raise --limit worker_memory=MIB or --max-memory?)")
     except Exception as exc:  # one bad file never sinks a batch
         if job.debug:
             traceback.print_exc()
@@ -139,11 +191,9 @@ def _extract_one(job: FileJob) -> FileResult:
 
 def _child_main(job: FileJob, conn) -> None:
     """Child process: apply the memory limit, extract one file, send the FileResult back."""
-    import resource
+    from jixiao.model.limits import limits
 
-    if job.max_memory:
-        cap = job.max_memory * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    cap_memory(job.max_memory or limits().max_worker_memory)
     try:
         result = _extract_one(job)
         result.peak_rss_mib = peak_rss_mib()
@@ -230,12 +280,13 @@ class ProcessExecutor:
 
         retry: list[int] = []
         ctx = mp.get_context("forkserver")
-        init: dict[str, Any] = {}
+        slots = None
         if self.gate is not None:  # one semaphore for the run's LLM requests, inherited by every worker
             slots = ctx.BoundedSemaphore(self.gate.slots)
             _install_gate(self.gate, slots)  # and the parent's, for files rerun in a child of their own
-            init = {"initializer": _install_gate, "initargs": (self.gate, slots)}
-        pool = ProcessPoolExecutor(max_workers=min(self.n, len(jobs)), mp_context=ctx, **init)
+        memory = getattr(jobs[0].limits, "max_worker_memory", None) if jobs else None
+        pool = ProcessPoolExecutor(max_workers=min(self.n, len(jobs)), mp_context=ctx, initializer=_worker_init,
+                                   initargs=(memory, self.gate, slots))
         try:
             futures = {pool.submit(run_file, job): i for i, job in enumerate(jobs)}
             for fut in as_completed(futures):

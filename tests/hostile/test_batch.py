@@ -313,3 +313,40 @@ def test_zip_bombs_are_refused_before_any_reader_opens_them(tmp_path: Path) -> N
         assert path.name in msg and limit in msg and value in msg, msg
         assert time.perf_counter() - t0 < 5
     assert ingest_file(good).blocks is not None  # a real package still reads
+
+
+def _slow_text(inp: Path) -> None:
+    """A text export inside the data budgets (once text_chars is raised) that takes many seconds to read."""
+    write_form(inp / "big.txt", ("一级指标\t二级指标\t三级指标\t指标值\n" + "产出指标\t数量指标\t人数\t≥1人\n" * 400_000))
+
+
+def test_default_wall_time_budget_without_timeout_flag(tmp_path: Path) -> None:
+    """No --timeout: the per-file wall-time budget (file_seconds) still stops a runaway file,
+    in this process (--jobs 1) and in --jobs workers, and the batch goes on."""
+    for jobs in ("1", "2"):
+        inp, out = tmp_path / f"in{jobs}", tmp_path / f"out{jobs}"
+        write_form(inp / "a.txt")
+        _slow_text(inp)
+        t0 = time.perf_counter()
+        proc = run_cli([str(inp), "-o", str(out), "--jobs", jobs, "--limit", "file_seconds=2",
+                        "--limit", "text_chars=100000000"], timeout=120)
+        files = _by_name(_report(out))
+        assert files["big.txt"]["status"] == "failed", proc.stderr
+        assert "file_seconds=2" in files["big.txt"]["reason"]
+        assert files["a.txt"]["status"] == "ok" and files["a.txt"]["indicators"] == 3
+        assert time.perf_counter() - t0 < 60
+
+
+def test_default_worker_memory_cap_without_max_memory_flag(tmp_path: Path) -> None:
+    """No --max-memory: --jobs workers run under the worker_memory budget (RLIMIT_AS)."""
+    inp = tmp_path / "in"
+    docx_with_span(inp.joinpath("span.docx") if inp.mkdir() is None else None, 100_000_000)
+    write_form(inp / "zz_good.txt")
+    out = tmp_path / "out"
+    proc = run_cli([str(inp), "-o", str(out), "--jobs", "2", "--limit", "span=1000000000",
+                    "--limit", "cells=1000000000000", "--limit", "worker_memory=1024"],
+                   timeout=120, max_memory_mib=4096)
+    files = _by_name(_report(out))
+    assert files["span.docx"]["status"] == "failed", proc.stderr
+    assert "memory" in files["span.docx"]["reason"] or "worker" in files["span.docx"]["reason"]
+    assert files["zz_good.txt"]["status"] == "ok"

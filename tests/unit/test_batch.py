@@ -178,3 +178,43 @@ def test_run_json_grows_while_the_batch_runs_and_stays_in_input_order(tmp_path: 
     assert len(seen) == len(INPUTS) + 1  # once per finished file, then the final report
     assert [len(s) for s in seen[:-1]] == list(range(1, len(INPUTS) + 1))
     assert all(s == [n for n in names if n in s] for s in seen)  # input order at every step
+
+
+def _address_space_cap() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)[0]
+
+
+def test_jobs_workers_start_under_the_worker_memory_budget() -> None:
+    """What ProcessExecutor hands its pool: every worker caps its address space first."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from jixiao.batch import _worker_init
+
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("forkserver"), initializer=_worker_init,
+                             initargs=(1024, None, None)) as pool:
+        assert pool.submit(_address_space_cap).result() == 1024 * 2**20
+
+
+def test_wall_clock_interrupts_a_runaway_loop_and_disarms() -> None:
+    import signal
+    import time
+
+    import pytest
+
+    from jixiao.batch import wall_clock
+    from jixiao.model.limits import FileOverTime
+
+    before = signal.getsignal(signal.SIGALRM)
+    t0 = time.perf_counter()
+    with pytest.raises(FileOverTime, match="file_seconds=0"):
+        with wall_clock(0.3):
+            try:
+                while True:
+                    pass
+            except Exception:  # a stage's handler must not swallow it
+                pytest.fail("FileOverTime was caught as an Exception")
+    assert time.perf_counter() - t0 < 2
+    assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -31,6 +31,11 @@ class Limits:
     max_span: int = 1_000  # a DOCX gridSpan or vMerge run, in grid slots
     max_pages: int = 5_000  # pages of one PDF
     max_page_area: float = 5000.0 * 5000.0  # pt²; A0 is 2384 × 3370 pt (8 Mpt²)
+    # wall time of one file (an OCR'd page costs ~4 s on one core: 900 pages fit); checked by a
+    # timer in the process that runs the file (see jixiao.batch.wall_clock)
+    max_file_seconds: int = 3600
+    # address space of a --jobs worker process (RLIMIT_AS); a scan with RapidOCR peaks at ~2.3 GiB
+    max_worker_memory: int = 8192  # MiB
 
     def with_overrides(self, pairs: dict[str, str]) -> "Limits":
         """A copy with ``name=value`` overrides; unknown names raise ``KeyError``."""
@@ -42,6 +47,15 @@ class Limits:
                 raise KeyError(f"unknown limit {name!r}; known: {', '.join(sorted(known))}")
             changes[key] = float(value) if key == "max_page_area" else int(float(value))
         return replace(self, **changes)
+
+
+class FileOverTime(BaseException):
+    """A file ran past ``max_file_seconds``. A ``BaseException`` on purpose: the stages'
+    ``except Exception`` handlers (one bad page never sinks a document) must not swallow it."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"ran past the budget file_seconds={seconds:,.0f} s (raise it with --limit file_seconds=N)")
 
 
 class LimitExceeded(JixiaoError):
