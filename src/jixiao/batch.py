@@ -54,6 +54,8 @@ class FileJob:
     max_memory: int | None = None  # MiB of address space for that child (RLIMIT_AS)
     limits: Any = None  # model.limits.Limits in force in the parent (--limit): a worker process installs them
     llm_gate: Any = None  # providers.gate.GateSpec: the run's cap on LLM requests in flight and its LLM budget
+    data: bytes | None = None  # the input's bytes, sent to a worker that cannot see ``path`` (--send-bytes)
+    source_path: str | None = None  # the path the output names as its source when ``path`` is a worker's copy
 
 
 def peak_rss_mib() -> float:
@@ -168,6 +170,8 @@ def _extract_one(job: FileJob) -> FileResult:
         with wall_clock(limits().max_file_seconds):
             doc = extract_file(path, job.opts)
         doc.doc_id = stem
+        if job.source_path and doc.source is not None:
+            doc.source.path = job.source_path
         written = export(doc, job.out, job.fmts, stem=stem)
     except FileOverTime as exc:
         return failed(str(exc))
@@ -235,6 +239,63 @@ def _in_child(job: FileJob) -> FileResult:
     else:
         reason = f"worker ended without a result (exit code {proc.exitcode})"
     return FileResult(path=str(job.path), status="failed", reason=reason, seconds=seconds, stem=job.stem)
+
+
+def run_file_remote(job: FileJob) -> tuple[FileResult, dict[str, bytes]]:
+    """``run_file`` on a worker that shares no disk with the client (``--send-bytes``).
+
+    The input arrives as ``job.data``; it is written to a private temporary folder under its
+    own name (the reader picks the format by suffix and content), extracted and exported there,
+    and the outputs travel back as bytes for the client to write into OUT. The client has
+    already checked resume against its own OUT, so the worker always extracts.
+    """
+    import dataclasses
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-remote-") as tmp:
+        src = Path(tmp) / "in" / job.path.name
+        src.parent.mkdir()
+        src.write_bytes(job.data or b"")
+        out = Path(tmp) / "out"
+        out.mkdir()
+        local = dataclasses.replace(job, path=src, out=out, data=None, previous=None, force=True,
+                                    source_path=str(job.path))
+        result = run_file(local)
+        # every file the export wrote (a CSV export writes companions beside the file it names)
+        payload = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+    result.path, result.outputs = str(job.path), [Path(p).name for p in result.outputs]
+    if result.reason.startswith(str(src)):
+        result.reason = str(job.path) + result.reason[len(str(src)):]
+    return result, payload
+
+
+def _send(job: FileJob) -> FileJob | FileResult:
+    """The job with its input's bytes, or the ``skipped`` result when OUT is already up to date."""
+    import dataclasses
+
+    from jixiao import runstate
+    from jixiao.ingest import file_sha256
+
+    try:
+        key = runstate.resume_key(file_sha256(job.path), job.fingerprint, job.fmts)
+        if not job.force and runstate.up_to_date(job.previous, key):
+            return FileResult(path=str(job.path), status="skipped", stem=job.stem, key=key,
+                              outputs=list(job.previous.get("outputs") or []),
+                              reason="up to date (same content, options and formats); --force to redo")
+        return dataclasses.replace(job, data=job.path.read_bytes())
+    except OSError as exc:
+        return FileResult(path=str(job.path), status="failed", stem=job.stem,
+                          reason=f"cannot read: {exc.strerror or exc}")
+
+
+def _receive(job: FileJob, result: FileResult, payload: dict[str, bytes]) -> FileResult:
+    """Write a remote file's outputs into OUT (atomically, as a local export does)."""
+    from jixiao.runstate import atomic_write
+
+    for name, data in payload.items():
+        atomic_write(job.out / Path(name).name, data)
+    result.outputs = [str(job.out / name) for name in result.outputs]
+    return result
 
 
 # ---------------------------------------------------------------------------------------
@@ -307,14 +368,16 @@ class DaskExecutor:
     """The same ``run_file`` on a Dask cluster (``--executor dask``; the ``[cluster]`` extra).
 
     ``scheduler`` is ``tcp://HOST:8786`` of a running ``dask scheduler``; None starts a
-    ``LocalCluster`` of ``n`` single-threaded worker processes. Inputs and OUT must be on a
-    path every worker sees (a shared disk); outputs are written atomically by the worker
-    that extracted them, results stream back as they complete. ``retries=1``: a file whose
+    ``LocalCluster`` of ``n`` single-threaded worker processes. Inputs and OUT are on a path
+    every worker sees (a shared disk), outputs written atomically by the worker that
+    extracted them — or, with ``send_bytes``, each input travels to its worker as bytes and
+    its outputs come back to be written here (``run_file_remote``). Results stream back as
+    they complete. ``retries=1``: a file whose
     worker dies is run once more elsewhere, then reported.
     """
 
-    def __init__(self, n: int, scheduler: str | None = None) -> None:
-        self.n, self.scheduler = max(1, n), scheduler
+    def __init__(self, n: int, scheduler: str | None = None, send_bytes: bool = False) -> None:
+        self.n, self.scheduler, self.send_bytes = max(1, n), scheduler, send_bytes
 
     def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
         try:
@@ -326,12 +389,19 @@ class DaskExecutor:
             cluster = LocalCluster(n_workers=self.n, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster if cluster is not None else self.scheduler)
         try:
-            futures = {client.submit(run_file, job, key=f"jixiao-{i}-{job.stem}", retries=1, pure=False): i
-                       for i, job in enumerate(jobs)}
+            futures = {}
+            for i, job in enumerate(jobs):
+                task: FileJob | FileResult = _send(job) if self.send_bytes else job
+                if isinstance(task, FileResult):
+                    yield i, task
+                    continue
+                fn = run_file_remote if self.send_bytes else run_file
+                futures[client.submit(fn, task, key=f"jixiao-{i}-{job.stem}", retries=1, pure=False)] = i
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:
-                    yield i, fut.result()
+                    answer = fut.result()
+                    yield i, _receive(jobs[i], *answer) if self.send_bytes else answer
                 except Exception as exc:  # noqa: BLE001 — KilledWorker after the retry, or a lost worker
                     yield i, died(jobs[i], f"{type(exc).__name__}: {exc}")
         finally:
@@ -340,7 +410,8 @@ class DaskExecutor:
                 cluster.close()
 
 
-def make_executor(kind: str, jobs: int, scheduler: str | None = None, gate: Any = None) -> Executor:
+def make_executor(kind: str, jobs: int, scheduler: str | None = None, gate: Any = None,
+                  send_bytes: bool = False) -> Executor:
     """``local`` with ``jobs`` ≤ 1: this process; ``local``: N processes; ``dask``: a cluster.
 
     ``gate`` (a ``providers.gate.GateSpec``) is the run's LLM gate: installed here for a
@@ -348,7 +419,7 @@ def make_executor(kind: str, jobs: int, scheduler: str | None = None, gate: Any 
     it and names the cluster-wide semaphore.
     """
     if kind == "dask":
-        return DaskExecutor(jobs, scheduler)
+        return DaskExecutor(jobs, scheduler, send_bytes)
     if kind != "local":
         raise ValueError(f"unknown executor {kind!r}: local or dask")
     if jobs <= 1:

@@ -148,6 +148,7 @@ def extract_command(
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Files processed at once, each in its own worker process (default: the number of cores; 1 runs in this process)."),
     executor: str = typer.Option("local", "--executor", help="local (this machine) or dask (a Dask cluster: --scheduler, or a local one with --jobs workers; the [cluster] extra)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)."),
+    send_bytes: bool = typer.Option(False, "--send-bytes", help="With --executor dask: send each input to its worker as bytes and write the outputs here (workers need no shared disk)."),
     cache_dir: Path | None = typer.Option(None, "--cache-dir", help="OCR/LLM cache directory (default ~/.cache/jixiao)."),
     force: bool = typer.Option(False, "--force", help="Re-extract files whose output is already up to date."),
     debug: bool = typer.Option(False, "--debug", help="Print tracebacks for failed files."),
@@ -188,6 +189,8 @@ def extract_command(
         raise typer.BadParameter("choose local or dask", param_hint="--executor")
     if scheduler and executor != "dask":
         raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    if send_bytes and executor != "dask":
+        raise typer.BadParameter("--send-bytes needs --executor dask", param_hint="--send-bytes")
     if executor == "dask" and (timeout or max_memory):
         raise typer.BadParameter("--timeout/--max-memory fork a child per file, which Dask's worker processes may not: "
                                  "bound Dask workers with `dask worker --memory-limit` instead", param_hint="--executor")
@@ -210,7 +213,7 @@ def extract_command(
              for path in scan.files]
     done: list[FileResult | None] = [None] * len(batch)
     meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
-            "executor": executor, "jobs": n_jobs, "ocr_threads": ocr_threads,
+            "executor": executor, "send_bytes": send_bytes, "jobs": n_jobs, "ocr_threads": ocr_threads,
             "skipped_inputs": scan.skipped, "limits": asdict(current_limits()),
             "llm_gate": {"in_flight": gate.slots, "run_budget": gate.run_budget} if gate else None}
     last_write = time.monotonic()
@@ -218,7 +221,7 @@ def extract_command(
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
         task = progress.add_task("extract", total=len(batch), current="")
         try:
-            for i, result in make_executor(executor, n_jobs, scheduler, gate).run(batch):
+            for i, result in make_executor(executor, n_jobs, scheduler, gate, send_bytes).run(batch):
                 done[i] = result
                 progress.update(task, advance=1, current=batch[i].path.name)
                 if time.monotonic() - last_write > RUN_JSON_EVERY_S:  # a killed run keeps what it finished

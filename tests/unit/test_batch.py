@@ -218,3 +218,30 @@ def test_wall_clock_interrupts_a_runaway_loop_and_disarms() -> None:
                 pytest.fail("FileOverTime was caught as an Exception")
     assert time.perf_counter() - t0 < 2
     assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_remote_worker_needs_only_the_bytes(tmp_path: Path) -> None:
+    """--send-bytes: the worker never opens the client's path; the outputs come back as bytes."""
+    from jixiao.batch import run_file_remote
+
+    [job] = _jobs(tmp_path, lambda i: ExtractOptions())[:1]
+    data = job.path.read_bytes()
+    away = FileJob(**{**job.__dict__, "path": Path("/nonexistent/on/this/worker") / job.path.name, "data": data})
+    result, payload = run_file_remote(away)
+    assert result.status == "ok" and result.indicators > 0 and result.path == str(away.path)
+    assert set(result.outputs) == {Path(p).name for p in run_file(job).outputs} <= set(payload)
+    doc = json.loads(payload[f"{job.stem}.json"])
+    assert "jixiao-remote-" not in json.dumps(doc, ensure_ascii=False)  # no worker temp path leaks into the output
+
+
+@pytest.mark.slow
+def test_dask_with_send_bytes_gives_the_same_outputs(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    _extract(tmp_path / "one", "--jobs", "1")
+    sent = _extract(tmp_path / "sent", "--executor", "dask", "--jobs", "2", "--send-bytes")
+    assert sent["send_bytes"] and [f["status"] for f in sent["files"]] == ["ok"] * len(INPUTS)
+    assert [f["path"] for f in sent["files"]] == [str(p) for p in INPUTS]
+    assert all(Path(o).parent == tmp_path / "sent" for f in sent["files"] for o in f["outputs"])
+    assert _outputs(tmp_path / "one") == _outputs(tmp_path / "sent")
+    again = _extract(tmp_path / "sent", "--executor", "dask", "--jobs", "2", "--send-bytes")
+    assert {f["status"] for f in again["files"]} == {"skipped"}
