@@ -7,7 +7,10 @@ indicators matched by a draft indicator of the same L2 whose L3 shares ≥ 25 % 
 findings on each draft by severity, and how the rows no close precedent covered got their value
 (advise/proposals.py: budget, convention, library; or none).
 
-    PYTHONPATH=src python eval/suggest_bench.py [golden]
+    PYTHONPATH=src python eval/suggest_bench.py [golden] [--with-budget-year]
+
+``--with-budget-year`` also passes the real form's budget and year (as a unit would give them):
+the 成本 and 时效 rows no close precedent covers are then proposed from them.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def bigram_jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 0.0
 
 
-def main(golden: Path) -> None:
+def main(golden: Path, with_budget_year: bool = False) -> None:
     db = Path(tempfile.mkdtemp()) / "lib.sqlite"
     lib.build([golden], db)
     con = lib.connect(db)
@@ -40,8 +43,9 @@ def main(golden: Path) -> None:
     proposed: Counter[str] = Counter()  # rows no close precedent covered, by the source of their value
     for r in rows:
         real = reconcile_form(load_document(r["source"]).forms[r["form_index"]])
+        extra = {"budget": real.budget.total, "year": real.year} if with_budget_year else {}
         doc = suggest(Request(name=real.project_name or "", goal=real.goals.annual, library=db,
-                              exclude_forms=(r["form_key"],)))
+                              exclude_forms=(r["form_key"],), **extra))
         draft = doc.forms[0].indicators
         real_l2 = {i.level2_canonical or i.level2 for i in real.indicators}
         rec = len(real_l2 & {i.level2 for i in draft}) / max(1, len(real_l2))
@@ -74,4 +78,5 @@ def main(golden: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "golden"))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(Path(args[0] if args else "golden"), with_budget_year="--with-budget-year" in sys.argv[1:])

@@ -120,3 +120,36 @@ def from_library(forms: list[tuple[Any, list[Any]]], similarity: dict[str, float
     projects = {f["form_key"] for _, f in rows}
     return Proposal(rows[0][0]["level3"], target, "library", basis=rows[0][0]["basis"], rows=rows,
                     note=f"取自 {len(projects)} 个相似度较低的项目（最相似的先例均无此类指标）；单位须确认")
+
+
+# ---------------------------------------------------------------------------------------
+# Amounts of money in precedent values
+
+_TO_WAN = {"元": 1e-4, "万元": 1.0, "亿元": 1e4, "亿元人民币": 1e4}
+
+
+def amount_in_wan(target: str | None) -> float | None:
+    """A target's amount in 万元 when it is an amount of money in yuan (元/万元/亿元); else None."""
+    pv = parse_value(target) if target else None
+    if not pv or pv.number is None or pv.unit not in _TO_WAN:
+        return None
+    return pv.number * _TO_WAN[pv.unit]
+
+
+def rebase_cost(target: str, precedents: list[tuple[Any, Any]], budget: float | None) -> tuple[str, str] | None:
+    """A 成本 amount copied from precedents, re-based on this project's budget.
+
+    Why: a precedent's cost bound is sized to its own budget (Jiujiang: 项目资金支出成本 ≤ 60 万元
+    on a 60 万元 budget); copied as is it may exceed the new project's budget. The precedents'
+    share of their own budget (median over those printing ``target``) times ``budget`` keeps
+    what they mean. None when the budget or the precedents' budgets are unknown.
+    """
+    wan = amount_in_wan(target)
+    shares = sorted(wan / f["budget_total"] for r, f in precedents
+                    if wan is not None and r["target"] == target and f["budget_total"])
+    if not budget or budget <= 0 or not shares:
+        return None
+    share = shares[len(shares) // 2]
+    pv = parse_value(target)
+    new = f"{pv.op or ''}{round(budget * share, 2):g}万元"
+    return new, (f"先例 {target} 占其预算的 {share:.0%}，按本项目预算 {budget:g} 万元折算为 {new}；单位须确认")

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.advise.library import Hit, Index, starter_library
-from jixiao.advise.proposals import Proposal, from_budget, from_convention, from_library
+from jixiao.advise.proposals import Proposal, amount_in_wan, from_budget, from_convention, from_library, rebase_cost
 from jixiao.domain.framework import Framework, detect_framework, framework_by_key, missing_groups
 from jixiao.domain.values import fold, parse_value
 from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
 
 _FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
-_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed")  # flags shown in the draft's 说明 column
+_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied")  # flags shown in the draft's 说明 column
 
 
 @dataclass
@@ -126,7 +126,7 @@ def suggest(req: Request) -> Document:
     order = {l1: i for i, l1 in enumerate(fw.level1s)}
     for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
         for c in sorted(cs, key=lambda c: (-c.score, c.l3))[: req.per_level2]:
-            indicators.append(_indicator(c))
+            indicators.append(_indicator(c, req.budget))
     pairs = {(i.level1, i.level2) for i in indicators}
     similarity: dict[str, float] | None = None
     for l1, alts in missing_groups(fw, pairs):
@@ -145,8 +145,17 @@ def suggest(req: Request) -> Document:
     return Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
 
 
-def _indicator(c: _Cand) -> Indicator:
+def _indicator(c: _Cand, budget: float | None) -> Indicator:
+    """A candidate as a draft row: its value from the precedents, each precedent cited."""
     target, spread = _value([r for r, _ in c.rows])
+    lint: list[tuple[str, str]] = []
+    if target and amount_in_wan(target) is not None:  # an amount sized to a precedent's own budget
+        rebased = rebase_cost(target, [(r, h.row) for r, h in c.rows], budget) if "成本" in (c.l2 or c.l1) else None
+        if rebased:
+            lint.append(("suggest_amount_rebased", rebased[1]))
+            target, spread = rebased[0], None
+        else:
+            lint.append(("suggest_amount_copied", f"金额 {target} 取自先例项目（按其自身预算确定），须按本项目调整"))
     r0, h0 = c.rows[0]
     ind = Indicator(level1=c.l1, level2=c.l2 or None, level3=c.l3, target=target, basis=r0["basis"],
                     level1_canonical=c.l1, level2_canonical=c.l2 or None, target_parsed=parse_value(target))
@@ -160,6 +169,8 @@ def _indicator(c: _Cand) -> Indicator:
                  "level3", **_citation(r, h))
     if spread:
         ind.flag(Severity.INFO, "suggest_value_range", spread, "target")
+    for code, msg in lint:
+        ind.flag(Severity.INFO, code, msg, "target")
     return ind
 
 
@@ -170,7 +181,7 @@ def _proposed(l1: str, l2: str | None, p: Proposal | None, similarity: dict[str,
         r0 = p.rows[0][0]
         c = _Cand(l1, r0["level2"] or "", r0["level3"],
                   rows=[(r, Hit(f["form_key"], similarity.get(f["form_key"], 0.0), f)) for r, f in p.rows])
-        ind = _indicator(c)
+        ind = _indicator(c, None)
     else:
         ind = Indicator(level1=l1, level2=l2, level3=p.level3 if p else None, target=p.target if p else None,
                         basis=p.basis if p else None, level1_canonical=l1, level2_canonical=l2,

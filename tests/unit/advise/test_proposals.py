@@ -157,3 +157,54 @@ def test_no_source_leaves_an_empty_novel_row(tmp_path: Path) -> None:
     assert all("novel" in _codes(i) and "suggest_proposed" not in _codes(i) for i in empty)
     errors = [f for f in review_form(doc.forms[0]) if f.code == "target_empty"]
     assert len(errors) == 5
+
+
+def _cost_library(tmp_path: Path) -> Path:
+    """Two 招商 projects whose cost bound is sized to their own budget (60 and 200 万元: the whole budget
+    and half of it), one of them with an economic benefit in money."""
+    from jixiao.model.output import Budget
+
+    db = tmp_path / "cost.sqlite"
+    con = lib.connect(db)
+    for doc_id, budget, cost, extra in (
+            ("a", 60.0, "≤60万元", [_row(EFFECT, "经济效益指标", "带动投资额", "≥3亿元")]),
+            ("b", 200.0, "≤100万元", [])):
+        inds = _office("", "") + [_row(OUT, "质量指标", "活动完成率", "=100%"),
+                                  _row(OUT, "成本指标", "项目资金支出成本", cost)] + extra
+        form = Form(form_type="project", project_name="招商引资活动经费", budget=Budget(total=budget),
+                    goals=Goals(annual="开展招商引资活动"), indicators=inds)
+        lib.add_document(con, Document(doc_id=doc_id, forms=[form]), tmp_path / f"{doc_id}.json")
+    con.close()
+    return db
+
+
+def test_precedent_cost_amount_rebased_on_the_budget(tmp_path: Path) -> None:
+    """The precedents' ≤60万元 is 100 % of their 60 万元 budget: on a 25 万元 budget it becomes ≤25万元,
+    so review finds no cost above the budget; the citations stay."""
+    db = _cost_library(tmp_path)
+    doc = suggest(Request(name="招商引资活动", goal="开展招商引资活动", budget=25, library=db))
+    (cost,) = _by_l2(doc, "成本指标")
+    codes = _codes(cost)
+    assert cost.target in ("≤25万元", "≤12.5万元") and "suggest_amount_rebased" in codes and "citation" in codes
+    assert "cost_over_budget" not in {f.code for f in review_form(doc.forms[0])}
+    (benefit,) = _by_l2(doc, "经济效益指标")  # a benefit is not bounded by the budget: kept, marked copied
+    assert benefit.target == "≥3亿元" and "suggest_amount_copied" in _codes(benefit)
+
+
+def test_precedent_cost_amount_copied_and_marked_without_budget(tmp_path: Path) -> None:
+    doc = suggest(Request(name="招商引资活动", goal="开展招商引资活动", library=_cost_library(tmp_path)))
+    (cost,) = _by_l2(doc, "成本指标")
+    assert cost.target in ("≤60万元", "≤100万元") and "suggest_amount_copied" in _codes(cost)
+    assert "suggest_amount_rebased" not in _codes(cost)
+
+
+def test_rebase_uses_the_precedents_share_of_their_budget() -> None:
+    from jixiao.advise.proposals import amount_in_wan, rebase_cost
+
+    rows = [({"target": "≤100万元"}, {"budget_total": 200.0}), ({"target": "≤100万元"}, {"budget_total": 400.0}),
+            ({"target": "≤100万元"}, {"budget_total": 125.0}), ({"target": "≤60万元"}, {"budget_total": 60.0})]
+    new, note = rebase_cost("≤100万元", rows, 50.0)
+    assert new == "≤25万元" and "50%" in note  # shares 0.25, 0.5, 0.8 → median 0.5
+    assert rebase_cost("≤100万元", rows, None) is None
+    assert rebase_cost("≤100万元", [({"target": "≤100万元"}, {"budget_total": None})], 50.0) is None
+    assert amount_in_wan("≤200000元") == 20 and amount_in_wan("≥1.5亿元") == 15000 and amount_in_wan("≥90%") is None
