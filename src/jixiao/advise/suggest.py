@@ -38,7 +38,7 @@ class Request:
     framework: str = "auto"
     library: Path | None = None
     per_level2: int = 3
-    k: int = 8
+    k: int = 12  # precedent forms pooled; eval/suggest_bench.py: 8 → 204/322 matched, 12–30 → 215/322
     exclude_docs: tuple[str, ...] = ()
     exclude_forms: tuple[str, ...] = ()  # library form keys left out (leave-one-out benchmarks)
     include_synthetic: bool = False
