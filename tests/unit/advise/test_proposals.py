@@ -208,3 +208,24 @@ def test_rebase_uses_the_precedents_share_of_their_budget() -> None:
     assert rebase_cost("≤100万元", rows, None) is None
     assert rebase_cost("≤100万元", [({"target": "≤100万元"}, {"budget_total": None})], 50.0) is None
     assert amount_in_wan("≤200000元") == 20 and amount_in_wan("≥1.5亿元") == 15000 and amount_in_wan("≥90%") is None
+
+
+def test_cli_deadline_and_budget_reach_the_proposals(tmp_path: Path) -> None:
+    """`jixiao suggest --deadline … --budget …`: the Markdown draft shows both proposals and their notes."""
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    inds = [i for i in _office("", "") if i.level2 != "时效指标"]
+    lib.add_document(con, Document(doc_id="a", forms=[Form(form_type="project", project_name="办公楼物业管理服务",
+                                                            indicators=inds)]), tmp_path / "a.json")
+    con.close()
+    out = tmp_path / "d.md"
+    r = CliRunner().invoke(app, ["suggest", "--name", "办公楼物业管理", "--deadline", "2025年9月30日", "--budget", "42",
+                                 "--framework", "2020", "--library", str(db), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "| 项目完成时间 | 2025年9月30日前 |" in text and "| 项目资金支出成本 | ≤42万元 |" in text
+    assert "单位须确认" in text
