@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.advise.library import Hit, Index, starter_library
-from jixiao.advise.proposals import Proposal, amount_in_wan, from_budget, from_convention, from_library, rebase_cost
+from jixiao.advise.proposals import (Proposal, amount_in_wan, from_budget, from_convention, from_library,
+                                     rebase_cost)
 from jixiao.domain.framework import Framework, detect_framework, framework_by_key, missing_groups
 from jixiao.domain.values import fold, parse_value
 from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
 
 _FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
-_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied")  # flags shown in the draft's 说明 column
+# the flags whose message the draft's 说明 column shows (Markdown and XLSX)
+_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied")
 
 
 @dataclass

@@ -24,7 +24,7 @@ def _row(l1: str, l2: str, l3: str, target: str) -> Indicator:
     return Indicator(level1=l1, level2=l2, level3=l3, target=target, level1_canonical=l1, level2_canonical=l2)
 
 
-def _office(name: str, goal: str) -> list[Indicator]:
+def _office() -> list[Indicator]:
     """A classic-framework project with 数量/时效/社会效益/满意度 rows but no 质量 and no 成本."""
     return [_row(OUT, "数量指标", "物业服务面积", "≥5000平方米"), _row(OUT, "时效指标", "物业服务完成及时率", "≥95%"),
             _row(EFFECT, "社会效益指标", "办公秩序保障程度", "有效保障"),
@@ -34,8 +34,8 @@ def _office(name: str, goal: str) -> list[Indicator]:
 def _library(tmp_path: Path) -> Path:
     """Two office-property projects (the close precedents) and three unrelated projects."""
     forms = {
-        "office_a": ("办公楼物业管理服务", "保障办公楼物业管理服务正常运行", _office("", "")),
-        "office_b": ("办公楼物业保洁服务", "保障办公楼保洁物业服务", _office("", "")),
+        "office_a": ("办公楼物业管理服务", "保障办公楼物业管理服务正常运行", _office()),
+        "office_b": ("办公楼物业保洁服务", "保障办公楼保洁物业服务", _office()),
         "irrigation": ("农田水利灌溉工程建设", "新建灌溉渠道", [
             _row(OUT, "数量指标", "新建渠道长度", "≥12公里"), _row(OUT, "质量指标", "工程验收合格率", "=100%"),
             _row(OUT, "成本指标", "工程总成本", "≤500万元"), _row(OUT, "成本指标", "成本节约率", "≥5%")]),
@@ -138,7 +138,7 @@ def test_timeliness_convention_through_suggest_and_review(tmp_path: Path) -> Non
     """A library with no 时效 row anywhere: the draft's 时效 row comes from --deadline, and review accepts it."""
     db = tmp_path / "lib.sqlite"
     con = lib.connect(db)
-    inds = [i for i in _office("", "") if i.level2 != "时效指标"]
+    inds = [i for i in _office() if i.level2 != "时效指标"]
     lib.add_document(con, Document(doc_id="a", forms=[Form(form_type="project", project_name="办公楼物业管理服务",
                                                             indicators=inds)]), tmp_path / "a.json")
     con.close()
@@ -169,7 +169,7 @@ def _cost_library(tmp_path: Path) -> Path:
     for doc_id, budget, cost, extra in (
             ("a", 60.0, "≤60万元", [_row(EFFECT, "经济效益指标", "带动投资额", "≥3亿元")]),
             ("b", 200.0, "≤100万元", [])):
-        inds = _office("", "") + [_row(OUT, "质量指标", "活动完成率", "=100%"),
+        inds = _office() + [_row(OUT, "质量指标", "活动完成率", "=100%"),
                                   _row(OUT, "成本指标", "项目资金支出成本", cost)] + extra
         form = Form(form_type="project", project_name="招商引资活动经费", budget=Budget(total=budget),
                     goals=Goals(annual="开展招商引资活动"), indicators=inds)
@@ -218,7 +218,7 @@ def test_cli_deadline_and_budget_reach_the_proposals(tmp_path: Path) -> None:
 
     db = tmp_path / "lib.sqlite"
     con = lib.connect(db)
-    inds = [i for i in _office("", "") if i.level2 != "时效指标"]
+    inds = [i for i in _office() if i.level2 != "时效指标"]
     lib.add_document(con, Document(doc_id="a", forms=[Form(form_type="project", project_name="办公楼物业管理服务",
                                                             indicators=inds)]), tmp_path / "a.json")
     con.close()
