@@ -3,9 +3,14 @@
 For each real project form: suggest from its name and annual goal with that form left out of the
 library; report level2 recall (real form's canonical L2s present in the draft), the share of real
 indicators matched by a draft indicator of the same L2 whose L3 shares ≥ 25 % character bigrams
-(Jaccard), and citation validity (every citation resolves to an indicator row of the library).
+(Jaccard), citation validity (every citation resolves to an indicator row of the library), review
+findings on each draft by severity, and how the rows no close precedent covered got their value
+(advise/proposals.py: budget, convention, library; or none).
 
-    PYTHONPATH=src python eval/suggest_bench.py [golden]
+    PYTHONPATH=src python eval/suggest_bench.py [golden] [--with-budget-year]
+
+``--with-budget-year`` also passes the real form's budget and year (as a unit would give them):
+the 成本 and 时效 rows no close precedent covers are then proposed from them.
 """
 
 from __future__ import annotations
@@ -28,17 +33,19 @@ def bigram_jaccard(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 0.0
 
 
-def main(golden: Path) -> None:
+def main(golden: Path, with_budget_year: bool = False) -> None:
     db = Path(tempfile.mkdtemp()) / "lib.sqlite"
     lib.build([golden], db)
     con = lib.connect(db)
     rows = con.execute("SELECT form_key, source, form_index, project_name FROM forms WHERE form_type='project'").fetchall()
     tot_rec = tot_match = tot_real = cites = valid = 0
     lint: Counter[str] = Counter()  # review findings on the drafts, by severity
+    proposed: Counter[str] = Counter()  # rows no close precedent covered, by the source of their value
     for r in rows:
         real = reconcile_form(load_document(r["source"]).forms[r["form_index"]])
+        extra = {"budget": real.budget.total, "year": real.year} if with_budget_year else {}
         doc = suggest(Request(name=real.project_name or "", goal=real.goals.annual, library=db,
-                              exclude_forms=(r["form_key"],)))
+                              exclude_forms=(r["form_key"],), **extra))
         draft = doc.forms[0].indicators
         real_l2 = {i.level2_canonical or i.level2 for i in real.indicators}
         rec = len(real_l2 & {i.level2 for i in draft}) / max(1, len(real_l2))
@@ -47,6 +54,10 @@ def main(golden: Path) -> None:
                       for i in real.indicators)
         for d in draft:
             for fl in d.flags:
+                if fl.code == "suggest_proposed":
+                    proposed[fl.evidence["source"]] += 1
+                elif fl.code == "novel" and not d.target:
+                    proposed["none (empty novel)"] += 1
                 if fl.code == "citation":
                     cites += 1
                     ok = con.execute("SELECT 1 FROM indicators WHERE ind_key=?", (fl.evidence["indicator"],)).fetchone()
@@ -62,7 +73,10 @@ def main(golden: Path) -> None:
     print(f"\n{n} forms: mean L2 recall {tot_rec / n:.3f}; indicators matched {tot_match}/{tot_real} "
           f"({tot_match / tot_real:.1%}); citations valid {valid}/{cites}; review findings on the drafts: "
           f"{lint['error']} errors, {lint['warning']} warnings, {lint['info']} info ({lint['error'] / n:.2f} errors per draft)")
+    print("rows proposed for framework-required groups no close precedent covers: "
+          + (", ".join(f"{k} {v}" for k, v in sorted(proposed.items())) or "none"))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "golden"))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(Path(args[0] if args else "golden"), with_budget_year="--with-budget-year" in sys.argv[1:])

@@ -43,7 +43,8 @@ def suggest_command(
     goal: str = typer.Option(None, "--goal", help="年度目标 (improves precedent search)."),
     budget: float = typer.Option(None, "--budget", help="Budget in 万元."),
     unit: str = typer.Option(None, "--unit", help="Implementing unit."),
-    year: int = typer.Option(None, "--year"),
+    year: int = typer.Option(None, "--year", help="Budget year (a missing 时效 row is proposed as done by its year end)."),
+    deadline: str = typer.Option(None, "--deadline", help="完成时限, e.g. 2025年6月30日 (a missing 时效 row uses it)."),
     framework: str = typer.Option("auto", "--framework", help="auto | 2020 | 2021 | dept | a framework key."),
     library: Path = typer.Option(None, "--library", help="Library file (default: the shipped starter)."),
     llm: str = typer.Option("off", "--llm", help="off | on: a configured LLM rephrases names and adds project-specific "
@@ -59,7 +60,8 @@ def suggest_command(
 
     if llm not in ("off", "on"):
         raise typer.BadParameter("must be off or on", param_hint="--llm")
-    doc = suggest(Request(name=name, goal=goal, budget=budget, unit=unit, year=year, framework=framework, library=library))
+    doc = suggest(Request(name=name, goal=goal, budget=budget, unit=unit, year=year, deadline=deadline,
+                          framework=framework, library=library))
     if llm == "on":
         from jixiao.advise.suggest_llm import enrich_with_llm
 

@@ -204,5 +204,22 @@ class Index:
             hits = [h for h in hits if h.row["form_type"] == form_type]
         return hits[:k]
 
+    def similarity(self, query: str) -> dict[str, float]:
+        """BM25 score of every form in the index (0 for forms sharing no token with ``query``)."""
+        q = [self.vocab[t] for t in tokenize(query) if t in self.vocab]
+        if not q or not self.rows:
+            return {r["form_key"]: 0.0 for r in self.rows}
+        scores = self.bm25.get_scores(q)
+        return {r["form_key"]: float(scores[i]) for i, r in enumerate(self.rows)}
+
+    def forms_with_level1(self, level1: str, form_type: str | None = None) -> list[tuple[sqlite3.Row, list[sqlite3.Row]]]:
+        """(form row, its indicator rows under ``level1``) for every indexed form that has any."""
+        forms = {r["form_key"]: r for r in self.rows if form_type is None or r["form_type"] == form_type}
+        out: dict[str, list[sqlite3.Row]] = {}
+        for r in self.con.execute("SELECT * FROM indicators WHERE level1=? ORDER BY form_key, idx", (level1,)):
+            if r["form_key"] in forms:
+                out.setdefault(r["form_key"], []).append(r)
+        return [(forms[k], rows) for k, rows in out.items()]
+
     def indicators(self, key: str) -> list[sqlite3.Row]:
         return self.con.execute("SELECT * FROM indicators WHERE form_key=? ORDER BY idx", (key,)).fetchall()

@@ -6,7 +6,9 @@ the precedents that use it (so frequency among similar projects counts, weighted
 similar they are). Values come from the precedents: operator and unit kept, the number when
 they agree, a range noted when they do not. The framework in force (detected from the
 precedents or chosen) fixes which L2 groups must be present; a missing group gets a
-framework-only (``novel``) row with the conventional value, marked as such.
+row whose value comes from a source the unit can check (advise/proposals.py: its own budget,
+the domain notes' conventions, or the same L2 in less similar library projects, cited), marked
+``suggest_proposed``; a row with no precedent at all keeps the ``novel`` flag.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jixiao.advise.library import Index, starter_library
+from jixiao.advise.library import Hit, Index, starter_library
+from jixiao.advise.proposals import (Proposal, amount_in_wan, from_budget, from_convention, from_library,
+                                     rebase_cost)
 from jixiao.domain.framework import Framework, detect_framework, framework_by_key, missing_groups
 from jixiao.domain.values import fold, parse_value
 from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
 
 _FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
-# Conventional values for framework-only rows (domain.md §3–4): satisfaction ≥90%, timeliness 100% on time.
-_CONVENTION = {"满意度": ("服务对象满意度", "≥90%"), "时效": ("按时完成率", "=100%")}
+# the flags whose message the draft's 说明 column shows (Markdown and XLSX)
+_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied")
 
 
 @dataclass
@@ -32,10 +36,11 @@ class Request:
     budget: float | None = None
     unit: str | None = None
     year: int | None = None
+    deadline: str | None = None  # 完成时限 (e.g. 2025年6月30日): the 时效 convention uses it before the year's end
     framework: str = "auto"
     library: Path | None = None
     per_level2: int = 3
-    k: int = 8
+    k: int = 12  # precedent forms pooled; eval/suggest_bench.py: 8 → 204/322 matched, 12–30 → 215/322
     exclude_docs: tuple[str, ...] = ()
     exclude_forms: tuple[str, ...] = ()  # library form keys left out (leave-one-out benchmarks)
     include_synthetic: bool = False
@@ -123,10 +128,17 @@ def suggest(req: Request) -> Document:
     order = {l1: i for i, l1 in enumerate(fw.level1s)}
     for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
         for c in sorted(cs, key=lambda c: (-c.score, c.l3))[: req.per_level2]:
-            indicators.append(_indicator(c))
+            indicators.append(_indicator(c, req.budget))
     pairs = {(i.level1, i.level2) for i in indicators}
+    similarity: dict[str, float] | None = None
     for l1, alts in missing_groups(fw, pairs):
-        indicators.append(_novel(l1, alts[0] if alts else None))
+        l2 = alts[0] if alts else None
+        p = from_budget(l1, l2, req.budget) or from_convention(l1, l2, year=req.year, deadline=req.deadline)
+        if p is None:
+            similarity = similarity if similarity is not None else ix.similarity(query)
+            wider = ix.forms_with_level1(l1, want) or ix.forms_with_level1(l1)
+            p = from_library(wider, similarity, l1, alts)
+        indicators.append(_proposed(l1, l2, p, similarity or {}))
     form = Form(form_type="project", title="项目支出绩效目标表（建议稿）", year=req.year, unit_name=req.unit,
                 project_name=req.name, budget=Budget(total=req.budget),
                 goals=Goals(annual=req.goal), indicators=indicators)
@@ -135,8 +147,17 @@ def suggest(req: Request) -> Document:
     return Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
 
 
-def _indicator(c: _Cand) -> Indicator:
+def _indicator(c: _Cand, budget: float | None) -> Indicator:
+    """A candidate as a draft row: its value from the precedents, each precedent cited."""
     target, spread = _value([r for r, _ in c.rows])
+    lint: list[tuple[str, str]] = []
+    if target and amount_in_wan(target) is not None:  # an amount sized to a precedent's own budget
+        rebased = rebase_cost(target, [(r, h.row) for r, h in c.rows], budget) if "成本" in (c.l2 or c.l1) else None
+        if rebased:
+            lint.append(("suggest_amount_rebased", rebased[1]))
+            target, spread = rebased[0], None
+        else:
+            lint.append(("suggest_amount_copied", f"金额 {target} 取自先例项目（按其自身预算确定），须按本项目调整"))
     r0, h0 = c.rows[0]
     ind = Indicator(level1=c.l1, level2=c.l2 or None, level3=c.l3, target=target, basis=r0["basis"],
                     level1_canonical=c.l1, level2_canonical=c.l2 or None, target_parsed=parse_value(target))
@@ -150,16 +171,28 @@ def _indicator(c: _Cand) -> Indicator:
                  "level3", **_citation(r, h))
     if spread:
         ind.flag(Severity.INFO, "suggest_value_range", spread, "target")
+    for code, msg in lint:
+        ind.flag(Severity.INFO, code, msg, "target")
     return ind
 
 
-def _novel(l1: str, l2: str | None) -> Indicator:
-    """A framework-only row: no precedent; the conventional value where the domain notes give one."""
-    l3, target = next(((n, v) for k, (n, v) in _CONVENTION.items() if k in (l2 or l1)), (None, None))
-    ind = Indicator(level1=l1, level2=l2, level3=l3, target=target, level1_canonical=l1, level2_canonical=l2,
-                    target_parsed=parse_value(target))
-    ind.flag(Severity.WARNING, "novel", "no precedent: required by the framework; fill in the indicator and value",
-             "level3")
+def _proposed(l1: str, l2: str | None, p: Proposal | None, similarity: dict[str, float]) -> Indicator:
+    """A framework-required row no close precedent covers: the proposal (flagged ``suggest_proposed``
+    with its source) or, with none, an empty ``novel`` row for the unit to fill."""
+    if p is not None and p.source == "library":
+        r0 = p.rows[0][0]
+        c = _Cand(l1, r0["level2"] or "", r0["level3"],
+                  rows=[(r, Hit(f["form_key"], similarity.get(f["form_key"], 0.0), f)) for r, f in p.rows])
+        ind = _indicator(c, None)
+    else:
+        ind = Indicator(level1=l1, level2=l2, level3=p.level3 if p else None, target=p.target if p else None,
+                        basis=p.basis if p else None, level1_canonical=l1, level2_canonical=l2,
+                        target_parsed=parse_value(p.target) if p else None)
+        msg = ("no precedent: required by the framework; the value is a proposal, confirm it" if p else
+               "no precedent: required by the framework; fill in the indicator and value")
+        ind.flag(Severity.WARNING, "novel", msg, "level3")
+    if p is not None:
+        ind.flag(Severity.INFO, "suggest_proposed", p.note, "target", source=p.source)
     return ind
 
 
@@ -171,7 +204,7 @@ def draft_markdown(doc: Document) -> str:
              "| 一级指标 | 二级指标 | 三级指标 | 指标值 | 说明 | 先例 |", "|---|---|---|---|---|---|"]
     for i in f.indicators:
         cites = [fl.evidence for fl in i.flags if fl.code == "citation"]
-        notes = "; ".join(fl.message for fl in i.flags if fl.code in ("suggest_value_range", "novel"))
+        notes = "; ".join(fl.message for fl in i.flags if fl.code in _NOTE_CODES)
         src = "; ".join(f"{c['doc_id']}#{c['form_index']} p{c['page'] or '?'} {c['target'] or ''}" for c in cites[:3])
         more = f" (+{len(cites) - 3})" if len(cites) > 3 else ""
         lines.append(f"| {i.level1 or ''} | {i.level2 or ''} | {i.level3 or ''} | {i.target or ''} | {notes} | {src}{more} |")
@@ -194,7 +227,7 @@ def write_draft_xlsx(doc: Document, path: Path) -> Path:
     for i in f.indicators:
         cs = [fl.evidence for fl in i.flags if fl.code == "citation"]
         rows.append({"level1": i.level1, "level2": i.level2, "level3": i.level3, "target": i.target, "basis": i.basis,
-                     "notes": "; ".join(fl.message for fl in i.flags if fl.code in ("suggest_value_range", "novel")),
+                     "notes": "; ".join(fl.message for fl in i.flags if fl.code in _NOTE_CODES),
                      "precedents": "; ".join(f"{c['doc_id']}#{c['form_index']}" for c in cs)})
         cites += [{"level3": i.level3, **{k: c.get(k) for k in ("doc_id", "form_index", "project_name", "page", "target")}}
                   for c in cs]

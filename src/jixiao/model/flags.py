@@ -207,6 +207,13 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("suggest_value_range", I, "advise", "precedents disagree on the number: the range they span",
              stage="advise"),
     FlagCode("novel", W, "advise", "a framework-required indicator with no precedent: fill it in", stage="advise"),
+    FlagCode("suggest_proposed", I, "advise", "a value proposed for a framework-required row no close precedent "
+             "covers; its source (the budget, a domain convention, or less similar library projects): confirm it",
+             stage="advise"),
+    FlagCode("suggest_amount_rebased", I, "advise", "a 成本 amount from precedents re-based on the new project's "
+             "budget (the precedents' share of their own budget): confirm it", stage="advise"),
+    FlagCode("suggest_amount_copied", I, "advise", "an amount of money copied from precedents sized to their own "
+             "budgets: adjust it to the new project", stage="advise"),
     FlagCode("suggest_llm_rephrased", I, "advise", "the LLM renamed a suggested indicator for the project "
              "(the old name in the flag; citations kept)", stage="advise"),
     FlagCode("suggest_lint", W, "advise", "a review rule finding on an indicator the LLM added to a draft",

@@ -55,6 +55,7 @@ class SuggestBody(BaseModel):
     budget: float | None = PField(None, ge=0, description="budget in 万元")
     unit: str | None = PField(None, max_length=200, description="implementing unit")
     year: int | None = PField(None, ge=1990, le=2100)
+    deadline: str | None = PField(None, max_length=40, description="完成时限 (a missing 时效 row uses it)")
     framework: str = PField("auto", max_length=40, description="auto | 2020 | 2021 | dept | a framework key")
     llm: str = PField("off", description="off | on (an LLM rephrases and adds; additions are linted, marked novel)")
 
@@ -237,7 +238,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         if body.llm not in ("off", "on"):
             raise HTTPException(422, f"llm must be off or on, not {body.llm!r}")
         req = SuggestRequest(name=body.name, goal=body.goal, budget=body.budget, unit=body.unit, year=body.year,
-                             framework=body.framework, library=cfg.library)
+                             deadline=body.deadline, framework=body.framework, library=cfg.library)
         try:
             doc = _run_suggest(req, body.llm, cfg.cache_dir)
         except FileNotFoundError as exc:
