@@ -169,6 +169,9 @@ def _indicator(c: _Cand, budget: float | None) -> Indicator:
         seen.add(r["ind_key"])
         ind.flag(Severity.INFO, "citation", f"precedent {h.row['doc_id']} · {h.row['project_name'] or '部门整体'}",
                  "level3", **_citation(r, h))
+    forms = len({h.form_key for _, h in c.rows})
+    ind.flag(Severity.INFO, "suggest_support", f"used by {forms} precedent form(s); support {c.score:.2f}", "level3",
+             score=round(c.score, 4), forms=forms)
     if spread:
         ind.flag(Severity.INFO, "suggest_value_range", spread, "target")
     for code, msg in lint:

@@ -204,6 +204,8 @@ _CODES: tuple[FlagCode, ...] = (
              "printed value", stage="advise"),
     FlagCode("suggest_framework", I, "advise", "the framework the draft follows and the precedent forms used",
              stage="advise"),
+    FlagCode("suggest_support", I, "advise", "how strongly the precedents back a suggested indicator: its "
+             "similarity-weighted support and how many precedent forms use it (the draft's ranking)"),
     FlagCode("suggest_value_range", I, "advise", "precedents disagree on the number: the range they span",
              stage="advise"),
     FlagCode("novel", W, "advise", "a framework-required indicator with no precedent: fill it in", stage="advise"),
