@@ -12,3 +12,9 @@ from __future__ import annotations
 
 class JixiaoError(Exception):
     """Base class of every error jixiao raises deliberately (bad input, missing extra, config)."""
+
+
+class JixiaoInterrupt(BaseException):
+    """Root of jixiao's interrupts: a budget that stops a file's work. Not an ``Exception`` on
+    purpose, so the stages' ``except Exception`` handlers (one bad page never sinks a
+    document) cannot swallow it; only the per-file runner (``jixiao.batch``) catches it."""

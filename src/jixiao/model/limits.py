@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
-from jixiao.model.errors import JixiaoError
+from jixiao.model.errors import JixiaoError, JixiaoInterrupt
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,8 @@ class Limits:
         return replace(self, **changes)
 
 
-class FileOverTime(BaseException):
-    """A file ran past ``max_file_seconds``. A ``BaseException`` on purpose: the stages'
-    ``except Exception`` handlers (one bad page never sinks a document) must not swallow it."""
+class FileOverTime(JixiaoInterrupt):
+    """A file ran past ``max_file_seconds`` (an interrupt: no stage's ``except Exception`` swallows it)."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
