@@ -31,7 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, LCSseq
 
 from jixiao.model.output import Repair
-from jixiao.domain import framework
+from jixiao.domain import framework, vocab
 from jixiao.domain.values import fold_radicals, repair_number_spaces
 
 Role = str | None
@@ -215,6 +215,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         lex = parse_lexicon(packaged_lexicon_text(), "jixiao/domain/lexicon.txt")
         for order in framework.PRINTED_ORDERS:
             add_printed_order(lex, order.levels, variant=order.variant)
+        lex.header = _unique([*lex.header, *vocab.lexicon_header_words()])
+        lex.field_labels = _unique([*lex.field_labels, *vocab.lexicon_field_words()])
         return lex
     p = Path(path)
     try:
