@@ -1,6 +1,6 @@
 """Repairs of OCR'd and garbled table text, each one recorded as a ``Repair``.
 
-OCR of scanned 预算绩效目标表 fails in a few recurring ways (shared/domain.md §6): look-alike
+OCR of scanned 预算绩效目标表 fails in a few recurring ways: look-alike
 symbols (``≧`` for ``≥``, Japanese ``満`` for ``满``, full-width digits), spaces inside numbers
 (``757. 3``), one character read as two (``级`` → ``隻及``), a word cut across two cells
 (``在耳 | 识人员总数``), and cells of rotated text read as noise (``灰 里 1日 fv``).

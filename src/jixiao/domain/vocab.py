@@ -2,7 +2,7 @@
 
 Everything here is matched on *folded* text with layout noise removed (``key()``), so
 ``部门（单位）\\n名称``, ``部门(单位)名称`` and ``部门 (单位) 名称`` are one label. The lists come
-from the national templates and the provincial variants catalogued in domain.md; a new
+from the national templates and their provincial variants; a new
 province's wording belongs here, not in special cases in the extractor.
 """
 

@@ -15,7 +15,7 @@ Decisions (documented because they are judgement calls):
   is a swap), half-year caps on rates may be looser. Time spans (小时, 天) are left alone.
   序时进度 as the full-year value with a real half-year value is a swap too.
 * **Satisfaction.** ``≥0%`` in the half-year column is the known dummy of end-of-year-only
-  indicators (domain.md §4): info. In the full-year column it is a warning, as is any
+  indicators: info. In the full-year column it is a warning, as is any
   satisfaction target under 50%.
 * **Dates.** A deadline in a year before the budget year is a warning; after it, info
   (multi-year projects write 全年（程） and may end later).
@@ -32,7 +32,7 @@ from jixiao.domain.values import fold, parse_value
 
 PARSE_BONUS = 0.3  # log-odds for a value that parses cleanly
 
-# domain.md §3.3 plus the adjectives seen in the seeds.
+# The qualitative targets the templates print, plus the adjectives seen in the forms.
 QUALITATIVE = frozenset("""
 健全 规范 合规 完全合规 基本合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 优秀 良好 较好 好 较高 高 中 低
 较显著 显著 明显 较明显 作用明显 影响程度明显 效果明显 效果显著 效果良好 经济效益良好 有序推进 稳步推进 稳步提高
