@@ -383,13 +383,23 @@ def is_budget_column(text: str | None) -> bool:
 
 # ---------------------------------------------------------------------------------------
 # Value-like content, used to place cells of rows whose columns drifted
-QUALITATIVE_VALUES = frozenset(
-    """健全 规范 合规 完全合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 较高 高 较好 良好 好
-    较显著 显著 明显 作用明显 影响程度明显 效果明显 效果良好 经济效益良好 有序推进 稳步推进 稳步提高 不断提升 有效提升
-    成效显著 提升 促进 显著改善 改善 持续保障 影响可持续 长期 应保尽保 是 否 无 序时进度 按月安排 控制在预算内
-    高中低 完全相符 相符 合格 按时 充足 准确 安全 稳定 正常 满意 基本满意 逐步提升 持续提升 明显提升 大幅提升
-    提高 有所提高 保障 达到 达到预期 全覆盖 按期 按期完成 符合 符合要求 不超预算 增长 稳定增长 降低 减少""".split()
-)
+# Qualitative targets (健全, 显著提升, 按期完成 …): what a value cell holds instead of a number. Two
+# readers use them: the extractors place cells of drifted rows by them (QUALITATIVE_VALUES), and
+# the value grammar calls a target of one of them qualitative (QUALITATIVE_TARGETS, with a
+# suffix rule of its own in reconcile.grammar). The words both know are written once.
+_QUALITATIVE_COMMON = _words("""
+    健全 规范 合规 完全合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 较高 高 较好 良好 好 较显著 显著 明显
+    作用明显 影响程度明显 效果明显 效果良好 经济效益良好 有序推进 稳步推进 稳步提高 不断提升 有效提升 成效显著 提升 促进
+    显著改善 改善 持续保障 影响可持续 长期 应保尽保 是 否 无 序时进度 按月安排 控制在预算内 高中低 完全相符 相符 合格 按时
+    准确 安全 稳定 正常 满意 基本满意 逐步提升 持续提升 明显提升 提高 保障 达到 达到预期 全覆盖 按期 按期完成 符合 符合要求
+    降低 减少
+""")
+QUALITATIVE_VALUES = frozenset(_QUALITATIVE_COMMON + _words("充足 大幅提升 有所提高 不超预算 增长 稳定增长"))
+QUALITATIVE_TARGETS = frozenset(_QUALITATIVE_COMMON + _words("""
+    基本合规 优秀 中 低 较明显 效果显著 稳步提升 稳步增长 显著提升 明显改善 持续改善 可持续 长期有效 持续 有 按序时进度
+    按季安排 基本相符 较满意 达到预期目标 部分达到预期目标 未达到预期目标 按时完成 全部完成 规范有序 有序 健全完善 完整
+    达到要求 增强 增加 加强 扩大 下降 优化 积极 良好运转 正常运行 运行正常 全年 全年运行 逐年提升 得到提升
+"""))
 BASIS_SPELLINGS = Spellings(
     _words("计划标准 行业标准 历史标准 其他标准"),
     _words("预算支出标准 工作计划 工作经验 工作要求 制度及协议 年度计划 历史数据 行业数据"),
