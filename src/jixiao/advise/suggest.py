@@ -21,7 +21,7 @@ from jixiao.domain.values import fold, parse_value
 from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
 
 _FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
-# Conventional values for framework-only rows (the genre's usual targets): satisfaction ≥90%, timeliness 100% on time.
+# Conventional values for framework-only rows (domain.md §3–4): satisfaction ≥90%, timeliness 100% on time.
 _CONVENTION = {"满意度": ("服务对象满意度", "≥90%"), "时效": ("按时完成率", "=100%")}
 
 
