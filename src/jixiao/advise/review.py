@@ -19,7 +19,7 @@ from jixiao.model.output import Form, Indicator
 _QUANT_L2 = ("数量", "质量", "时效", "成本", "满意度")
 _PLACEHOLDER = re.compile(r"\*\*|……|\.\.\.|^指标\d+$|^X+$|^x+$")
 _GOAL_QTY = re.compile(r"(\d+(?:\.\d+)?)\s*(个|次|人次|人|家|项|场|户|所|公里|万元|亿元|台|套|件|期|批|%)")
-SATISFACTION_FLOOR = 80.0  # domain.md: 满意度 targets are ≥85–95 %; below 80 is unusual
+SATISFACTION_FLOOR = 80.0  # 满意度 targets are printed ≥85–95 %; below 80 is unusual
 
 
 @dataclass

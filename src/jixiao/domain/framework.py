@@ -6,7 +6,7 @@ rows end up under 决策). The frameworks are closed vocabularies — unlike L3,
 text — so they let the reconciler (a) name each L1/L2 canonically whatever local spelling
 the form uses and (b) restore a lost or inconsistent L1 when the L2 pins it down.
 
-Frameworks covered (see ``shared/domain.md`` §1–2, §5):
+Frameworks covered:
 
 * ``project_classic`` — 产出 (数量/质量/时效/成本), 效益 (经济/社会/生态/可持续影响), 满意度;
 * ``project_2021`` — 财预〔2021〕101号: 成本指标 as its own L1 (经济/社会/生态环境成本);

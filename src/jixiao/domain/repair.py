@@ -1,6 +1,6 @@
 """Repairs of OCR'd and garbled table text, each one recorded as a ``Repair``.
 
-OCR of scanned 预算绩效目标表 fails in a few recurring ways (shared/domain.md §6): look-alike
+OCR of scanned 预算绩效目标表 fails in a few recurring ways: look-alike
 symbols (``≧`` for ``≥``, Japanese ``満`` for ``满``, full-width digits), spaces inside numbers
 (``757. 3``), one character read as two (``级`` → ``隻及``), a word cut across two cells
 (``在耳 | 识人员总数``), and cells of rotated text read as noise (``灰 里 1日 fv``).
@@ -31,7 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein, LCSseq
 
 from jixiao.model.output import Repair
-from jixiao.domain import framework
+from jixiao.domain import framework, vocab
 from jixiao.domain.values import fold_radicals, repair_number_spaces
 
 Role = str | None
@@ -215,6 +215,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         lex = parse_lexicon(packaged_lexicon_text(), "jixiao/domain/lexicon.txt")
         for order in framework.PRINTED_ORDERS:
             add_printed_order(lex, order.levels, variant=order.variant)
+        lex.header = _unique([*lex.header, *vocab.lexicon_header_words()])
+        lex.field_labels = _unique([*lex.field_labels, *vocab.lexicon_field_words()])
         return lex
     p = Path(path)
     try:

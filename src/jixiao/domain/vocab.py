@@ -2,7 +2,7 @@
 
 Everything here is matched on *folded* text with layout noise removed (``key()``), so
 ``部门（单位）\\n名称``, ``部门(单位)名称`` and ``部门 (单位) 名称`` are one label. The lists come
-from the national templates and the provincial variants catalogued in domain.md; a new
+from the national templates and their provincial variants; a new
 province's wording belongs here, not in special cases in the extractor.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from jixiao.domain.values import fold
 
@@ -29,6 +30,27 @@ def _key(text: str) -> str:
     s = _NOISE.sub("", s)
     s = s.replace("(", "（").replace(")", "）")
     return s
+
+
+class Spellings(NamedTuple):
+    """The spellings of one label: as the templates print it, and further ones read as the same.
+
+    ``printed`` is what OCR repair snaps a damaged cell to (``domain.repair.load_lexicon`` takes
+    the lexicon's header and field words from here and nowhere else); ``also`` are spellings a
+    form may use that are recognised but never a snap target (short ones such as 一级 or 单位
+    would pull unrelated text onto them).
+    """
+
+    printed: tuple[str, ...]
+    also: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.printed + self.also
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
 # ---------------------------------------------------------------------------------------
@@ -54,24 +76,25 @@ INDICATOR_HEADER_TERMS = (
     "一级指标", "二级指标", "三级指标", "指标名称", "指标值", "指标内容", "半年", "全年", "绩效指标",
     "指标类型", "指标解释", "指标描述", "计量单位", "指标分类", "指标性质", "确定依据", "重点工作", "权重", "分值",
 )
-HEADER_LABELS: dict[str, tuple[str, ...]] = {
-    "project_name": ("项目名称", "项目名", "专项名称", "资金名称"),
-    "unit_name": (
-        "实施单位", "单位名称", "部门（单位）名称", "部门名称", "预算单位", "预算单位名称", "申报单位",
-        "项目实施单位", "单位（部门）名称", "部门单位名称", "填报单位", "项目单位", "实施主体", "项目实施主体",
-    ),
-    "competent_dept": ("主管部门", "主管部门及代码", "主管单位", "项目主管部门", "主管部门名称"),
+HEADER_SPELLINGS: dict[str, Spellings] = {
+    "project_name": Spellings(("项目名称",), ("项目名", "专项名称", "资金名称")),
+    "unit_name": Spellings(("实施单位", "单位名称", "部门（单位）名称", "部门名称"), (
+        "预算单位", "预算单位名称", "申报单位", "项目实施单位", "单位（部门）名称", "部门单位名称", "填报单位",
+        "项目单位", "实施主体", "项目实施主体",
+    )),
+    "competent_dept": Spellings(("主管部门", "主管部门及代码"), ("主管单位", "项目主管部门", "主管部门名称")),
 }
-GOAL_LABELS: dict[str, tuple[str, ...]] = {
-    "long_term": (
-        "中长期目标", "长期目标", "总体目标", "中期目标", "部门中期目标", "项目总体目标", "实施期目标",
-        "实施期绩效目标", "项目中长期目标", "整体目标", "中长期绩效目标", "长期绩效目标",
-    ),
-    "annual": (
-        "年度目标", "年度绩效目标", "部门年度绩效目标", "年度总体目标", "当年绩效目标", "本年度目标",
-        "年度工作目标", "项目年度目标", "年度绩效目标设置", "项目绩效目标", "项目年度绩效目标", "部门年度目标",
-    ),
+HEADER_LABELS: dict[str, tuple[str, ...]] = {f: sp.all for f, sp in HEADER_SPELLINGS.items()}
+GOAL_SPELLINGS: dict[str, Spellings] = {
+    "long_term": Spellings(("中长期目标", "长期目标", "总体目标", "部门中期目标", "项目总体目标", "实施期目标"), (
+        "中期目标", "实施期绩效目标", "项目中长期目标", "整体目标", "中长期绩效目标", "长期绩效目标",
+    )),
+    "annual": Spellings(("年度目标", "部门年度绩效目标", "年度总体目标"), (
+        "年度绩效目标", "当年绩效目标", "本年度目标", "年度工作目标", "项目年度目标", "年度绩效目标设置", "项目绩效目标",
+        "项目年度绩效目标", "部门年度目标",
+    )),
 }
+GOAL_LABELS: dict[str, tuple[str, ...]] = {f: sp.all for f, sp in GOAL_SPELLINGS.items()}
 def other_label(text: str | None) -> bool:
     """A header label of a field the contract does not hold (项目负责人, 联系电话 …): one home,
     ``UNEXTRACTED_LABELS``; a table column header (序号, 备注) is a role, not such a label."""
@@ -118,30 +141,32 @@ def _strip_label_tail(k: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Indicator table columns (header cell → role)
-ROLE_HEADERS: list[tuple[str, tuple[str, ...]]] = [
-    ("level1", ("一级指标", "一级", "一级指标名称", "指标类型")),
-    ("level2", ("二级指标", "二级", "二级指标名称")),
-    ("level3", ("三级指标", "三级", "三级指标名称", "指标名称", "绩效指标名称", "具体指标", "指标内容名称")),
-    ("key_task", ("重点工作", "年度主要任务", "主要任务", "重点任务", "对应任务")),
-    ("description", ("指标内容", "绩效指标描述", "指标解释", "指标描述", "指标说明", "指标值说明", "指标定义")),
-    ("half_year", ("半年指标值", "半年（程）指标值", "半年计划", "半年目标值", "半年度指标值", "半年（程）目标值")),
-    ("target", (
-        "全年指标值", "全年（程）指标值", "指标值", "年度指标值", "预期当年实现值", "目标值", "年度目标值",
-        "全年目标值", "预期目标值", "当年指标值", "绩效指标值", "全年（程）目标值",
-    )),
-    ("history_group", ("近两年指标值", "近三年指标值", "历史指标值", "前两年指标值", "以前年度指标值")),
-    ("basis", ("指标值确定依据", "绩效标准", "确定依据", "指标值设定依据", "评价标准", "指标值依据")),
-    ("category", ("指标分类", "指标类别", "指标方向性", "指标方向")),
-    ("op_or_category", ("指标性质",)),
-    ("op", ("计算符号", "运算符号", "符号", "比较符", "计算方式")),
-    ("unit", ("计量单位", "度量单位", "单位", "指标单位")),
-    ("weight", ("权重", "权重（%）", "分值", "权重%", "指标权重")),
+ROLE_SPELLINGS: list[tuple[str, Spellings]] = [
+    ("level1", Spellings(("一级指标", "指标类型"), ("一级", "一级指标名称"))),
+    ("level2", Spellings(("二级指标",), ("二级", "二级指标名称"))),
+    ("level3", Spellings(("三级指标", "指标名称"), ("三级", "三级指标名称", "绩效指标名称", "具体指标", "指标内容名称"))),
+    ("key_task", Spellings(("重点工作", "年度主要任务"), ("主要任务", "重点任务", "对应任务"))),
+    ("description", Spellings(("绩效指标描述", "指标解释", "指标描述", "指标值说明"), ("指标内容", "指标说明", "指标定义"))),
+    ("half_year", Spellings(("半年指标值", "半年（程）指标值"), ("半年计划", "半年目标值", "半年度指标值", "半年（程）目标值"))),
+    ("target", Spellings(("全年指标值", "全年（程）指标值", "指标值", "年度指标值", "预期当年实现值", "目标值"), (
+        "年度目标值", "全年目标值", "预期目标值", "当年指标值", "绩效指标值", "全年（程）目标值",
+    ))),
+    ("history_group", Spellings(("近两年指标值",), ("近三年指标值", "历史指标值", "前两年指标值", "以前年度指标值"))),
+    ("basis", Spellings(("指标值确定依据", "绩效标准"), ("确定依据", "指标值设定依据", "评价标准", "指标值依据"))),
+    ("category", Spellings(("指标分类", "指标方向性"), ("指标类别", "指标方向"))),
+    ("op_or_category", Spellings(("指标性质",))),
+    ("op", Spellings(("计算符号",), ("运算符号", "符号", "比较符", "计算方式"))),
+    ("unit", Spellings(("计量单位", "度量单位"), ("单位", "指标单位"))),
+    ("weight", Spellings(("权重", "分值"), ("权重（%）", "权重%", "指标权重"))),
     # 指标值类型 / 指标属性 (定量 / 定性) say how a value is written, not what the spec's category holds
-    ("ignore", ("评（扣）分标准", "评分标准", "扣分标准", "备注", "序号", "评（扣）分办法", "指标值类型", "指标属性")),
+    ("ignore", Spellings(("评（扣）分标准", "备注", "指标值类型", "指标属性"), ("评分标准", "扣分标准", "序号", "评（扣）分办法"))),
 ]
+ROLE_HEADERS: list[tuple[str, tuple[str, ...]]] = [(role, sp.all) for role, sp in ROLE_SPELLINGS]
 _ROLE_BY_KEY = {label: role for role, labels in ROLE_HEADERS for label in labels}
 YEAR_HEADER_RE = re.compile(r"^(20\d{2})年?(度)?$")
 LEAD_RE = re.compile(r"^(年度|长期|中期|中长期|实施期)?绩效指标$|^(年度|长期|中期)绩效目标指标$")
+# The lead cells LEAD_RE reads, as the templates print them (snap targets of OCR repair).
+LEAD_LABELS = ("绩效指标", "年度绩效指标", "长期绩效指标")
 
 
 def header_role(text: str | None) -> str | None:
@@ -192,10 +217,11 @@ BUDGET_BLOCK_LABELS = (
     "项目资金", "部门整体资金", "资金情况", "部门总体资金情况", "总体资金情况", "预算规模及资金用途", "项目资金情况",
     "资金来源", "部门资金", "预算资金", "项目预算", "部门预算",
 )
-BUDGET_SECTIONS = (
-    "收入", "支出", "收入构成", "支出构成", "上年预算", "当年预算", "资金支出计划", "资金支出计划（%）",
-    "预算规模及资金用途", "资金构成", "资金用途", "年度主要任务",
-)
+BUDGET_SECTION_SPELLINGS = Spellings(("上年预算", "当年预算"), (
+    "收入", "支出", "收入构成", "支出构成", "资金支出计划", "资金支出计划（%）", "预算规模及资金用途", "资金构成", "资金用途",
+    "年度主要任务",
+))
+BUDGET_SECTIONS = BUDGET_SECTION_SPELLINGS.all
 # A task list with amounts (Jiangxi 年度主要任务 | 任务名称 | 主要内容 | 预算金额): its lines count only
 # when it is the form's only funding block (golden/CONVENTIONS.md).
 BUDGET_TASK_SECTIONS = ("年度主要任务",)
@@ -210,6 +236,12 @@ BUDGET_ITEM_HINT_RE = re.compile(
     r"事业收入|经营收入)"
 )
 GENERIC_ITEMS = ("小计", "合计", "总计")
+# Column and row headings of funding blocks that name no fund (BUDGET_COLUMN_RE and
+# BUDGET_ITEM_HINT_RE read them), as the templates print them: snap targets of OCR repair.
+BUDGET_HEADINGS = _words("""
+    半年（程）计划执行数 全年（程）预算数 全年预算数 基本支出 项目支出 人员经费 公用经费 项目经费 支出合计 批复数 调整数
+    实际支出数 执行率 年末结转结余数 当年金额 占比
+""")
 
 # Funds a funding block names, grouped under one canonical name each (the name the
 # reconciler's sum rules use). Forms of every province name the same few things: a total
@@ -217,40 +249,46 @@ GENERIC_ITEMS = ("小计", "合计", "总计")
 # 财政资金), that part split by source (一般公共预算 / 政府性基金 …) or by level of government
 # (上级资金 / 本级资金), and the money that is not this year's appropriation (上年结转, 自有资金,
 # 其他资金). Labels are matched after ``budget_fund_key`` (no 其中：, no (万元), no 小计).
-BUDGET_FUNDS: dict[str, tuple[str, ...]] = {
-    "资金总额": (
-        "资金总额", "年度资金总额", "项目资金总额", "资金合计", "资金总计", "预算总额", "年度预算总额", "项目预算总额",
-        "预算数", "年度预算数", "本年预算数", "当年预算数", "本年度预算数", "预算金额", "年度预算金额", "本级预算金额",
+BUDGET_FUND_SPELLINGS: dict[str, Spellings] = {
+    "资金总额": Spellings(("资金总额", "年度资金总额", "预算金额"), (
+        "项目资金总额", "资金合计", "资金总计", "预算总额", "年度预算总额", "项目预算总额",
+        "预算数", "年度预算数", "本年预算数", "当年预算数", "本年度预算数", "年度预算金额", "本级预算金额",
         "年度本级预算金额", "本年预算金额", "预算资金", "年度预算资金", "项目预算资金", "预算资金总额", "年度预算资金总额",
         "项目资金", "年度项目资金", "预算安排", "年度预算安排", "预算安排资金", "年度预算安排资金", "年度资金", "项目预算", "年度预算",
         "总投资", "项目总投资", "项目总预算", "资金规模", "年度资金规模", "项目总金额", "总额",
-    ),
-    "收入合计": ("收入合计", "收入总计"),
-    "合计": ("合计", "总计"),
-    "财政拨款": (
-        "财政拨款", "财政拨款资金", "财政资金", "财政性资金", "财政补助资金", "财政补助", "财政预算资金", "财政拨款收入",
+    )),
+    "收入合计": Spellings(("收入合计",), ("收入总计",)),
+    "合计": Spellings((), ("合计", "总计")),
+    "财政拨款": Spellings(("财政拨款",), (
+        "财政拨款资金", "财政资金", "财政性资金", "财政补助资金", "财政补助", "财政预算资金", "财政拨款收入",
         "财政安排资金", "财政预算拨款",
-    ),
-    "上级财政拨款": (
+    )),
+    "上级财政拨款": Spellings((), (
         "上级财政拨款", "上级财政拨", "上级资金", "上级补助", "上级补助资金", "上级财政资金", "上级财政补助", "上级财政补助资金",
         "上级专项资金", "上级转移支付", "上级转移支付资金", "上级拨款",
-    ),
-    "本级财政安排": (
-        "本级财政安排", "本级资金", "本级财政资金", "本级财政拨款", "本级安排", "本级财政", "本级财政补助", "本级财政安排资金",
-        "本级拨款",
-    ),
-    "一般公共预算资金": ("一般公共预算资金", "一般公共预算", "一般公共预算拨款", "一般公共预算财政拨款", "公共财政预算"),
-    "政府性基金": ("政府性基金", "政府性基金预算", "政府性基金预算资金", "政府性基金预算拨款", "政府性基金拨款", "政府性基金资金"),
-    "财政专户管理资金": ("财政专户管理资金", "财政专户资金", "财政专户"),
-    "国有资本经营预算": ("国有资本经营预算", "国有资本经营预算资金", "国有资本经营预算拨款"),
-    "上年结转资金": ("上年结转资金", "上年结转", "结转资金", "上年结转结余", "以前年度结转", "上年结余资金", "结转结余资金"),
-    "其他资金": ("其他资金", "其他", "其他来源", "其他来源资金", "其它资金"),
-    "自有资金": ("自有资金", "自筹资金", "单位自筹", "单位自筹资金", "单位自有资金", "自筹", "单位资金"),
-    "社保基金": ("社保基金", "社会保险基金"),
-    "国有资本金": ("国有资本金",),
-    "事业收入": ("事业收入", "事业收入资金"),
-    "经营收入": ("经营收入",),
+    )),
+    "本级财政安排": Spellings(("本级财政安排",), (
+        "本级资金", "本级财政资金", "本级财政拨款", "本级安排", "本级财政", "本级财政补助", "本级财政安排资金", "本级拨款",
+    )),
+    "一般公共预算资金": Spellings(("一般公共预算资金",), (
+        "一般公共预算", "一般公共预算拨款", "一般公共预算财政拨款", "公共财政预算",
+    )),
+    "政府性基金": Spellings(("政府性基金",), (
+        "政府性基金预算", "政府性基金预算资金", "政府性基金预算拨款", "政府性基金拨款", "政府性基金资金",
+    )),
+    "财政专户管理资金": Spellings(("财政专户管理资金",), ("财政专户资金", "财政专户")),
+    "国有资本经营预算": Spellings((), ("国有资本经营预算", "国有资本经营预算资金", "国有资本经营预算拨款")),
+    "上年结转资金": Spellings(("上年结转资金", "上年结转"), (
+        "结转资金", "上年结转结余", "以前年度结转", "上年结余资金", "结转结余资金",
+    )),
+    "其他资金": Spellings(("其他资金",), ("其他", "其他来源", "其他来源资金", "其它资金")),
+    "自有资金": Spellings(("单位资金",), ("自有资金", "自筹资金", "单位自筹", "单位自筹资金", "单位自有资金", "自筹")),
+    "社保基金": Spellings(("社保基金",), ("社会保险基金",)),
+    "国有资本金": Spellings(("国有资本金",)),
+    "事业收入": Spellings((), ("事业收入", "事业收入资金")),
+    "经营收入": Spellings((), ("经营收入",)),
 }
+BUDGET_FUNDS: dict[str, tuple[str, ...]] = {canon: sp.all for canon, sp in BUDGET_FUND_SPELLINGS.items()}
 _FUND_BY_KEY = {label: canon for canon, labels in BUDGET_FUNDS.items() for label in labels}
 # What each canonical fund is: the year's total, a generic total row, the treasury's part, a
 # part of it (by level or by source), or other money.
@@ -345,16 +383,28 @@ def is_budget_column(text: str | None) -> bool:
 
 # ---------------------------------------------------------------------------------------
 # Value-like content, used to place cells of rows whose columns drifted
-QUALITATIVE_VALUES = frozenset(
-    """健全 规范 合规 完全合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 较高 高 较好 良好 好
-    较显著 显著 明显 作用明显 影响程度明显 效果明显 效果良好 经济效益良好 有序推进 稳步推进 稳步提高 不断提升 有效提升
-    成效显著 提升 促进 显著改善 改善 持续保障 影响可持续 长期 应保尽保 是 否 无 序时进度 按月安排 控制在预算内
-    高中低 完全相符 相符 合格 按时 充足 准确 安全 稳定 正常 满意 基本满意 逐步提升 持续提升 明显提升 大幅提升
-    提高 有所提高 保障 达到 达到预期 全覆盖 按期 按期完成 符合 符合要求 不超预算 增长 稳定增长 降低 减少""".split()
+# Qualitative targets (健全, 显著提升, 按期完成 …): what a value cell holds instead of a number. Two
+# readers use them: the extractors place cells of drifted rows by them (QUALITATIVE_VALUES), and
+# the value grammar calls a target of one of them qualitative (QUALITATIVE_TARGETS, with a
+# suffix rule of its own in reconcile.grammar). The words both know are written once.
+_QUALITATIVE_COMMON = _words("""
+    健全 规范 合规 完全合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 较高 高 较好 良好 好 较显著 显著 明显
+    作用明显 影响程度明显 效果明显 效果良好 经济效益良好 有序推进 稳步推进 稳步提高 不断提升 有效提升 成效显著 提升 促进
+    显著改善 改善 持续保障 影响可持续 长期 应保尽保 是 否 无 序时进度 按月安排 控制在预算内 高中低 完全相符 相符 合格 按时
+    准确 安全 稳定 正常 满意 基本满意 逐步提升 持续提升 明显提升 提高 保障 达到 达到预期 全覆盖 按期 按期完成 符合 符合要求
+    降低 减少
+""")
+QUALITATIVE_VALUES = frozenset(_QUALITATIVE_COMMON + _words("充足 大幅提升 有所提高 不超预算 增长 稳定增长"))
+QUALITATIVE_TARGETS = frozenset(_QUALITATIVE_COMMON + _words("""
+    基本合规 优秀 中 低 较明显 效果显著 稳步提升 稳步增长 显著提升 明显改善 持续改善 可持续 长期有效 持续 有 按序时进度
+    按季安排 基本相符 较满意 达到预期目标 部分达到预期目标 未达到预期目标 按时完成 全部完成 规范有序 有序 健全完善 完整
+    达到要求 增强 增加 加强 扩大 下降 优化 积极 良好运转 正常运行 运行正常 全年 全年运行 逐年提升 得到提升
+"""))
+BASIS_SPELLINGS = Spellings(
+    _words("计划标准 行业标准 历史标准 其他标准"),
+    _words("预算支出标准 工作计划 工作经验 工作要求 制度及协议 年度计划 历史数据 行业数据"),
 )
-BASIS_VALUES = frozenset(
-    "计划标准 行业标准 历史标准 其他标准 预算支出标准 工作计划 工作经验 工作要求 制度及协议 年度计划 历史数据 行业数据".split()
-)
+BASIS_VALUES = frozenset(BASIS_SPELLINGS.all)
 CATEGORY_VALUES = frozenset(
     "绩效基本型 绩效创新型 绩效创新性 正向指标 反向指标 共性指标 个性指标 核心指标".split()
 )
@@ -386,22 +436,29 @@ def operator_in_cell(text: str | None) -> str | None:
 # ``jixiao.extract.coverage``, counts it as read on purpose, never as lost)
 
 # Labels of fields the format does not carry; the value next to such a label is skipped too.
-UNEXTRACTED_LABELS = frozenset("""
-    项目负责人 联系电话 项目负责人/联系电话 负责人 联系人 联系方式 项目联系人 单位负责人 财务负责人 部门负责人
-    项目类型 项目级次 项目属性 项目类别 项目期 项目周期 起止时间 开始时间 完成时间 实施期限 实施周期 项目期限
+UNEXTRACTED_SPELLINGS = Spellings(_words("""
+    项目负责人 联系电话 联系人 填报人 项目属性 项目类型 项目级次 项目期 起止时间 开始时间 完成时间 部门职能概述
+    部门职能分解 单位主要职能 机构设置及人员配置 所属部门领域 直属部门包括 内设职能部门 编制控制数 在职人员总数
+    行政编制人数 事业编制人数 编外人数 其他需要说明的事项 任务名称
+"""), _words("""
+    项目负责人/联系电话 负责人 联系方式 项目联系人 单位负责人 财务负责人 部门负责人
+    项目类别 项目周期 实施期限 实施周期 项目期限
     实施可行性 项目实施内容 项目内容 项目概况 立项依据 项目立项依据 实施方案 项目编码 项目编号 编码 代码 单位编码
-    填报人 填表人 审核人 填报日期 填表日期 日期 备注 序号 编号 单位代码 预算年度 项目代码 功能分类 经济分类 科目编码
-    机构设置 人员配置 机构设置及人员配置 人员编制 编制控制数 在职人员总数 实有人数 行政编制人数 事业编制人数 编外人数
-    所属部门领域 直属部门包括 内设职能部门 下属单位 是否为一级预算主管部门 近三年单位职能是否发生过重大变化
-    依据（三定方案批文号） 其他需要说明的事项 部门职能分解 年度主要任务名称 任务名称 对应年度绩效目标
-    单位主要职能 部门职能概述 项目起止时间 项目开始时间 项目结束时间
-""".split())
+    填表人 审核人 填报日期 填表日期 日期 备注 序号 编号 单位代码 预算年度 项目代码 功能分类 经济分类 科目编码
+    机构设置 人员配置 人员编制 实有人数
+    下属单位 是否为一级预算主管部门 近三年单位职能是否发生过重大变化
+    依据（三定方案批文号） 年度主要任务名称 对应年度绩效目标
+    项目起止时间 项目开始时间 项目结束时间
+"""))
+UNEXTRACTED_LABELS = frozenset(UNEXTRACTED_SPELLINGS.all)
 # Labels of descriptive text the format has no field for (单位主要职能, 部门职能概述, 资金用途,
 # 年度工作任务 …): whatever is not an amount beside or under them is description.
 DESCRIPTIVE_LABEL_RE = re.compile(
     r"(用途|职能|概况|概述|简述|情况说明|需要说明的事项|实施内容|主要内容|工作内容|项目内容|实施计划|工作任务|主要任务|"
     r"任务名称|立项依据|保障措施|职能分解|分解)$"
 )
+# Descriptive labels DESCRIPTIVE_LABEL_RE reads, as the templates print them (snap targets of OCR repair).
+DESCRIPTIVE_LABELS = ("主要内容", "部门职能简述", "具体实施计划")
 _RUN_ON_LABELS = frozenset(x for x in UNEXTRACTED_LABELS if len(x) >= 3 and not any(
     x in labels for _r, labels in ROLE_HEADERS))
 UNEXTRACTED_LABEL_RE = re.compile(
@@ -441,6 +498,30 @@ def is_chrome(text: str | None) -> bool:
     before reading since a unit line there still sets the form's unit) is part of it."""
     k = fold(text or "")
     return bool(k) and (bool(CHROME_RE.match(k)) or bool(PLACEHOLDER_RE.match(k)) or is_chrome_line(text))
+
+
+# ---------------------------------------------------------------------------------------
+# The words OCR repair snaps to (``domain.repair.load_lexicon``): each table's printed spellings
+
+
+def lexicon_header_words() -> list[str]:
+    """Headings of indicator and budget tables as printed: column roles, lead cells, funds,
+    budget headings, the basis standards. Deduplicated, in table order."""
+    groups = (
+        *(sp.printed for _r, sp in ROLE_SPELLINGS), LEAD_LABELS,
+        *(sp.printed for sp in BUDGET_FUND_SPELLINGS.values()), BUDGET_HEADINGS, BASIS_SPELLINGS.printed,
+    )
+    return list(dict.fromkeys(w for g in groups for w in g))
+
+
+def lexicon_field_words() -> list[str]:
+    """Labels of the form's key/value cells as printed: header fields, goals, fields the format
+    does not carry, descriptive labels, budget sections. Deduplicated, in table order."""
+    groups = (
+        *(sp.printed for sp in HEADER_SPELLINGS.values()), *(sp.printed for sp in GOAL_SPELLINGS.values()),
+        GENERIC_GOAL_LABELS, UNEXTRACTED_SPELLINGS.printed, DESCRIPTIVE_LABELS, BUDGET_SECTION_SPELLINGS.printed,
+    )
+    return list(dict.fromkeys(w for g in groups for w in g))
 
 
 # ---------------------------------------------------------------------------------------

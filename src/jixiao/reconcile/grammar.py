@@ -15,7 +15,7 @@ Decisions (documented because they are judgement calls):
   is a swap), half-year caps on rates may be looser. Time spans (小时, 天) are left alone.
   序时进度 as the full-year value with a real half-year value is a swap too.
 * **Satisfaction.** ``≥0%`` in the half-year column is the known dummy of end-of-year-only
-  indicators (domain.md §4): info. In the full-year column it is a warning, as is any
+  indicators: info. In the full-year column it is a warning, as is any
   satisfaction target under 50%.
 * **Dates.** A deadline in a year before the budget year is a warning; after it, info
   (multi-year projects write 全年（程） and may end later).
@@ -29,19 +29,12 @@ from dataclasses import dataclass
 from jixiao.reconcile.common import Ledger, fmt, garbage_in, raise_flag
 from jixiao.model.output import Form, Indicator, ParsedValue
 from jixiao.domain.values import fold, parse_value
+from jixiao.domain import vocab
 
 PARSE_BONUS = 0.3  # log-odds for a value that parses cleanly
 
-# domain.md §3.3 plus the adjectives seen in the seeds.
-QUALITATIVE = frozenset("""
-健全 规范 合规 完全合规 基本合规 合理 明确 科学 充分 有效 及时 公开 完善 完成 达标 优良 优秀 良好 较好 好 较高 高 中 低
-较显著 显著 明显 较明显 作用明显 影响程度明显 效果明显 效果显著 效果良好 经济效益良好 有序推进 稳步推进 稳步提高
-稳步提升 稳步增长 不断提升 有效提升 逐步提升 持续提升 明显提升 显著提升 成效显著 提升 提高 促进 改善 显著改善 明显改善
-持续改善 持续保障 保障 影响可持续 可持续 长期 长期有效 持续 应保尽保 是 否 无 有 序时进度 按序时进度 按月安排 按季安排
-控制在预算内 高中低 完全相符 相符 基本相符 满意 基本满意 较满意 稳定 正常 安全 达到预期 达到预期目标 部分达到预期目标
-未达到预期目标 按时完成 按期完成 全覆盖 全部完成 按时 按期 准确 规范有序 有序 健全完善 完整 合格 符合 符合要求 达到
-达到要求 增强 增加 加强 扩大 降低 减少 下降 优化 积极 良好运转 正常运行 运行正常 全年 全年运行 逐年提升 得到提升
-""".split())
+# The qualitative targets (one home: domain.vocab).
+QUALITATIVE = vocab.QUALITATIVE_TARGETS
 _QUAL_TAIL = re.compile(
     r"(提升|提高|改善|增强|推进|明显|显著|良好|完成|保障|健全|规范|合规|有效|及时|到位|达标|落实|促进|加强|优化|"
     r"稳定|增长|可持续|满意|相符|合理|完善|覆盖|运行|正常|公开|准确)$"

@@ -30,7 +30,7 @@ def check_header(form: Form) -> None:
                            year=form.year, title_year=titled)
 
 
-# The closed vocabularies of the 指标分类 and 指标值确定依据 columns (domain.md §3.4–3.5).
+# The closed vocabularies of the 指标分类 and 指标值确定依据 columns, as the templates print them.
 CATEGORY_VOCAB = ("绩效基本型", "绩效创新型", "绩效创新性", "正向指标", "反向指标", "定性指标", "定量指标", "定性",
                   "定量", "共性指标", "个性指标", "核心指标", "非核心指标", "正向", "反向")
 BASIS_VOCAB = ("计划标准", "行业标准", "历史标准", "其他标准", "预算支出标准", "财政部门认可的其他标准")

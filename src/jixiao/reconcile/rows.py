@@ -23,7 +23,7 @@ from jixiao.domain.values import fold
 FILL_SHARE = 0.75  # a column filled on at least this share of rows is "always filled"
 MIN_ROWS = 4
 # half_year is left out: an empty half-year cell is a convention for end-of-year-only
-# indicators (domain.md §4: 系统平均故障修复时间 has only the full-year value).
+# indicators (系统平均故障修复时间 has only the full-year value).
 _COLUMNS = ("level1", "level2", "description", "key_task", "target", "basis", "category", "history")
 MERGED_MIN = 5  # a contained row name must be this long (维护率 inside 设施设备维修维护率 is morphology)
 

@@ -131,3 +131,37 @@ def test_a_repeated_title_alone_starts_a_new_form() -> None:
         _merge(t, 0, 0, 3)
         _merge(t, 1, 1, 3)
     assert len(_tables(stitch_tables([a, b]))) == 2
+
+
+def _stitch_cases() -> list[tuple[list, list[PageInfo]]]:
+    """Documents of three pages: a table continued with its header repeated, a vertically
+    merged cell cut by each break, page furniture between the parts."""
+    pages = [PageInfo(p, 595, 842) for p in (1, 2, 3)]
+    repeated = [_table([HEAD, [f"L1-{p}", "L2", f"指标{p}", str(p)]], p, XS) for p in (1, 2, 3)]
+    foot = [Paragraph(f"- {p} -", page=p, bbox=(280, 810, 300, 820)) for p in (1, 2, 3)]
+    cut = [_table([HEAD, ["产出指标", "数量指标", "培训人数", "100"]], 1, XS),
+           _table([["", "", "合格率", "95%"]], 2, XS), _table([["效益指标", "社会效益", "满意度", "90%"]], 3, XS)]
+    return [
+        ([Paragraph("标题", page=1), repeated[0], foot[0], repeated[1], foot[1], repeated[2], foot[2]], pages),
+        ([cut[0], foot[0], cut[1], foot[1], cut[2], Paragraph("说明", page=3)], pages),
+    ]
+
+
+def _shape(blocks: list) -> list:
+    return [(b.pages, _texts(b)) if not isinstance(b, Paragraph) else b.text for b in blocks]
+
+
+def test_stitching_in_two_stages_equals_stitching_once() -> None:
+    """Ingest stitches the pages it read; the OCR stage stitches the whole document again once
+    its pages arrive (ocr/apply.py). Both call this one function, so its second pass over
+    an already stitched table must come out as one pass over the pages would."""
+    import copy
+
+    for blocks, pages in _stitch_cases():
+        once = stitch_tables(copy.deepcopy(blocks), pages)
+        for cut_at in range(1, len(blocks)):  # the blocks of the later pages arrive in the second stage
+            first = stitch_tables(copy.deepcopy(blocks[:cut_at]), pages)
+            twice = stitch_tables(first + copy.deepcopy(blocks[cut_at:]), pages)
+            assert _shape(twice) == _shape(once), cut_at
+        assert _shape(stitch_tables(once, pages)) == _shape(once)
+    assert [len(_tables(stitch_tables(b, p))) for b, p in _stitch_cases()] == [1, 1]

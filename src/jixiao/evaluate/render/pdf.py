@@ -20,7 +20,7 @@ with ``<tr>`` heights, same total height), so the rows touch and no band is unru
 
 Font: ``font-family: sans-serif`` makes MuPDF use its built-in "Droid Sans Fallback" for
 CJK and Nimbus Sans for Latin, so nothing is downloaded; ``subset_fonts()`` then shrinks
-the file from ~3.7 MB to tens of KB (see shared/notes/toolchain.md, section 1).
+the file from ~3.7 MB to tens of KB.
 """
 
 from __future__ import annotations

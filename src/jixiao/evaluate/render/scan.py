@@ -1,6 +1,6 @@
 """Simulated scan of a digital PDF: an image-only PDF for the OCR path.
 
-Recipe and timings from shared/notes/toolchain.md section 2 (PIL + numpy; augraphy was
+Recipe and timings measured on the golden renders (PIL + numpy; augraphy was
 5× slower and 1 GB of dependencies for a look the OCR engine does not care about):
 rasterize in gray, rotate slightly, blur, darken towards one edge (uneven lighting),
 add gaussian noise and speckle, JPEG. Every random draw comes from a numpy Generator
