@@ -58,6 +58,8 @@ def serve_command(
         except ImportError:
             typer.echo("jixiao serve --executor dask needs the cluster extra: pip install 'jixiao[cluster]'", err=True)
             raise typer.Exit(2) from None
+        if scheduler and not _scheduler_answers(scheduler):
+            raise typer.Exit(2)
     cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir, library=library,
                       executor=executor, scheduler=scheduler,
                       limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
@@ -65,6 +67,18 @@ def serve_command(
     typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  {runs}  "
                f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+
+
+def _scheduler_answers(address: str, timeout_s: float = 15) -> bool:
+    """Whether the Dask scheduler answers, said before the server starts rather than as a traceback."""
+    from distributed import Client
+
+    try:
+        Client(address, timeout=timeout_s).close()
+    except (OSError, ValueError, TypeError) as exc:
+        typer.echo(f"cannot reach the Dask scheduler {address}: {exc} (start it with `dask scheduler`)", err=True)
+        return False
+    return True
 
 
 def golden_export_command(

@@ -64,7 +64,10 @@ class DaskDispatcher:
     def start(self) -> None:
         """Connect (or start the LocalCluster), then dispatch in a thread of this process."""
         # a worker death surfaces at once (KilledWorker); the one retry is this dispatcher's
-        self.client = self._exit.enter_context(self.executor.session(allowed_failures=0))
+        try:
+            self.client = self._exit.enter_context(self.executor.session(allowed_failures=0))
+        except OSError as exc:
+            raise RuntimeError(f"cannot reach the Dask scheduler {self.executor.scheduler}: {exc}") from exc
         self.store = Store(self.data_dir)
         self.client.subscribe_topic(PROGRESS_TOPIC, self._on_progress)
         self._thread = threading.Thread(target=self._loop, daemon=True, name="jixiao-dask-dispatcher")
@@ -104,9 +107,14 @@ class DaskDispatcher:
             if job is None:
                 return
             name = (self.store.get(job.id, with_result=False) or {}).get("name")
+            try:
+                data = job.path.read_bytes()
+            except OSError as exc:  # the blob went missing from the data dir: this job fails, not the loop
+                self.store.finish(job.id, job.claim, None, f"the stored input {job.path} cannot be read: {exc}")
+                continue
             remote = RemoteJob(id=job.id, claim=job.claim, blob_name=job.path.name, shown=str(job.path),
                                options=job.options, cache_dir=str(self.cache_dir) if self.cache_dir else None,
-                               name=name, data=job.path.read_bytes())
+                               name=name, data=data)
             self.flights[job.id] = Flight(job, remote, self._submit(remote), time.time())
 
     def _submit(self, remote: RemoteJob) -> Any:

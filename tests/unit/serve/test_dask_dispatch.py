@@ -167,3 +167,11 @@ def test_serve_scheduler_needs_the_dask_executor(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--executor dask" in r.output
     r = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--executor", "spark"])
     assert r.exit_code == 2 and "local or dask" in r.output
+
+
+def test_serve_says_when_the_scheduler_cannot_be_reached(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from jixiao.cli import app
+
+    r = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--executor", "dask", "--scheduler", "nonsense"])
+    assert r.exit_code == 2 and "cannot reach the Dask scheduler nonsense" in r.output
