@@ -132,16 +132,12 @@ def _queue(store: Store, names: list[str]) -> list[str]:
     return [store.add_job(n, sha, "text", {"ocr": "off", "llm": "off"}) for n in names]
 
 
-@pytest.mark.slow
-def test_a_dead_worker_costs_one_retry_and_a_slow_job_times_out(tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
+def _run_queue(data_dir: Path, store: Store, names: list[str], n: int, timeout_s: float, task) -> dict[str, dict]:
+    """Queue one small text per name, run the dispatcher until the queue is empty; the final rows."""
     from jixiao.serve.dispatch import DaskDispatcher
 
-    store = Store(tmp_path)
-    ids = dict(zip(["once.txt", "doomed.txt", "slow.txt", "fine.txt"],
-                   _queue(store, ["once.txt", "doomed.txt", "slow.txt", "fine.txt"])))
-    marker = tmp_path / "died"
-    pool = DaskDispatcher(tmp_path, None, 2, job_timeout_s=45, task=functools.partial(_deadly, str(marker)))
+    ids = dict(zip(names, _queue(store, names)))
+    pool = DaskDispatcher(data_dir, None, n, job_timeout_s=timeout_s, task=task)
     pool.start()
     try:
         deadline = time.time() + 240
@@ -149,14 +145,32 @@ def test_a_dead_worker_costs_one_retry_and_a_slow_job_times_out(tmp_path: Path) 
             time.sleep(0.2)
     finally:
         pool.stop()
-    jobs = {n: store.get(i) for n, i in ids.items()}
+    return {name: store.get(i) for name, i in ids.items()}
+
+
+@pytest.mark.slow
+def test_a_dead_worker_costs_one_retry_then_the_job_fails_alone(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    store, marker = Store(tmp_path), tmp_path / "died"
+    jobs = _run_queue(tmp_path, store, ["once.txt", "doomed.txt", "fine.txt"], 2, 120,
+                      functools.partial(_deadly, str(marker)))
     assert marker.exists()  # once.txt's first worker really died
     assert jobs["once.txt"]["status"] == "done", jobs["once.txt"]["error"]
     assert jobs["fine.txt"]["status"] == "done", jobs["fine.txt"]["error"]
     assert jobs["doomed.txt"]["status"] == "failed" and "lost 2 times" in jobs["doomed.txt"]["error"]
     assert "KilledWorker" in jobs["doomed.txt"]["error"]
-    assert jobs["slow.txt"]["status"] == "failed" and "timeout" in jobs["slow.txt"]["error"]
     assert all(j["finished_count"] == 1 for j in jobs.values())
+    store.close()
+
+
+@pytest.mark.slow
+def test_a_job_past_the_timeout_fails_and_its_worker_is_freed(tmp_path: Path) -> None:
+    """One worker: the job after the slow one runs only if the slow one's worker was restarted."""
+    pytest.importorskip("distributed")
+    store = Store(tmp_path)
+    jobs = _run_queue(tmp_path, store, ["slow.txt", "fine.txt"], 1, 25, functools.partial(_deadly, ""))
+    assert jobs["slow.txt"]["status"] == "failed" and "timeout" in jobs["slow.txt"]["error"]
+    assert jobs["fine.txt"]["status"] == "done", jobs["fine.txt"]["error"]
     store.close()
 
 
