@@ -118,8 +118,8 @@ class DaskDispatcher:
             self.flights[job.id] = Flight(job, remote, self._submit(remote), time.time())
 
     def _submit(self, remote: RemoteJob) -> Any:
-        return self.executor.submit(self.client, self.task, remote, key=f"jixiao-serve-{remote.id}-{uuid.uuid4().hex[:8]}",
-                                    retries=0)
+        key = f"jixiao-serve-{remote.id}-{uuid.uuid4().hex[:8]}"  # a fresh key per try
+        return self.executor.submit(self.client, self.task, remote, key=key, retries=0)
 
     def _collect(self) -> None:
         assert self.store is not None

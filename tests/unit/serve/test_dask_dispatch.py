@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from jixiao.serve.app import ServeConfig, create_app  # noqa: E402
-from jixiao.serve.security import Limits  # noqa: E402
 from jixiao.serve.store import Store  # noqa: E402
 from jixiao.serve.worker import RemoteJob, run_job_remote, worker_main  # noqa: E402
 
