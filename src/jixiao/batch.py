@@ -426,9 +426,9 @@ class DaskExecutor:
         return client.submit(fn, *args, key=key, retries=retries, pure=False)
 
     def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
-        from distributed import as_completed
+        with self.session() as client:  # says what is missing when the cluster extra is not installed
+            from distributed import as_completed
 
-        with self.session() as client:
             futures = {}
             for i, job in enumerate(jobs):
                 task: FileJob | FileResult = _send(job) if self.send_bytes else job

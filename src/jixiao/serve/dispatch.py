@@ -87,6 +87,8 @@ class DaskDispatcher:
     # -- the loop ------------------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stop.wait(POLL_S):
+            if self.client.status != "running":  # the scheduler is away: the client reconnects by itself
+                continue
             try:
                 self._collect()
                 self._enforce_timeout()
