@@ -34,7 +34,7 @@ class Flight:
 
     job: Claimed
     remote: RemoteJob
-    future: Any
+    future: Any  # None while a retry waits for a free worker thread
     started: float
     tries: int = 1
 
@@ -79,7 +79,8 @@ class DaskDispatcher:
         if self._thread is not None:
             self._thread.join(30)
         for flight in self.flights.values():
-            flight.future.cancel()
+            if flight.future is not None:
+                flight.future.cancel()
         self._exit.close()
         if self.store is not None:
             self.store.close()
@@ -103,8 +104,17 @@ class DaskDispatcher:
         return max(1, sum(self.client.nthreads().values()))
 
     def _fill(self) -> None:
+        """Retries first, then new claims — never more tasks on the cluster than worker threads.
+
+        Dask counts a worker's death against every task it held, running or waiting; with one
+        task per thread, a death is charged only to the document that was running there.
+        """
         assert self.store is not None
-        while len(self.flights) < self.capacity() and not self._stop.is_set():
+        cap = self.capacity()
+        for flight in self.flights.values():
+            if flight.future is None and self._on_cluster() < cap:
+                flight.future = self._submit(flight.remote)
+        while len(self.flights) < cap and not self._stop.is_set():
             job = self.store.claim_next(os.getpid())
             if job is None:
                 return
@@ -119,6 +129,9 @@ class DaskDispatcher:
                                name=name, data=data)
             self.flights[job.id] = Flight(job, remote, self._submit(remote), time.time())
 
+    def _on_cluster(self) -> int:
+        return sum(1 for f in self.flights.values() if f.future is not None)
+
     def _submit(self, remote: RemoteJob) -> Any:
         key = f"jixiao-serve-{remote.id}-{uuid.uuid4().hex[:8]}"  # a fresh key per try
         return self.executor.submit(self.client, self.task, remote, key=key, retries=0)
@@ -127,7 +140,7 @@ class DaskDispatcher:
         assert self.store is not None
         for job_id, flight in list(self.flights.items()):
             fut = flight.future
-            if not fut.done():
+            if fut is None or not fut.done():
                 continue
             if fut.status == "finished":
                 result, error = fut.result()
@@ -135,9 +148,9 @@ class DaskDispatcher:
                 del self.flights[job_id]
                 continue
             why = self._why(fut)
-            if flight.tries < TRIES:  # its worker died (or was lost): once more, on a fresh worker
+            if flight.tries < TRIES:  # its worker died (or was lost): once more, when a thread is free
                 flight.tries += 1
-                flight.future = self._submit(flight.remote)
+                flight.future = None
                 continue
             self.store.finish(job_id, flight.job.claim, None,
                               f"the Dask worker running this document was lost {flight.tries} times ({why})")
@@ -157,8 +170,10 @@ class DaskDispatcher:
         for job_id, flight in list(self.flights.items()):
             if now - flight.started <= self.timeout:
                 continue
-            busy = [addr for addr, keys in self.client.processing().items() if flight.future.key in keys]
-            flight.future.cancel()
+            busy = []
+            if flight.future is not None:
+                busy = [addr for addr, keys in self.client.processing().items() if flight.future.key in keys]
+                flight.future.cancel()
             if busy:  # the thread cannot be stopped: restart its worker process (a nanny brings it back)
                 try:
                     self.client.restart_workers(busy, timeout=60)
