@@ -241,6 +241,24 @@ def _in_child(job: FileJob) -> FileResult:
     return FileResult(path=str(job.path), status="failed", reason=reason, seconds=seconds, stem=job.stem)
 
 
+@contextmanager
+def received_input(data: bytes, name: str) -> Iterator[Path]:
+    """A worker's private copy of an input that reached it as bytes: ``<tmp>/in/<name>``.
+
+    The readers pick the format by suffix and content, so the copy keeps the input's own
+    name; the folder (with anything written beside it) is removed afterwards. Used by
+    ``run_file_remote`` (``extract --send-bytes``) and by the service's Dask dispatcher
+    (``serve/worker.py: run_job_remote``), whose inputs live on the server's disk only.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-remote-") as tmp:
+        src = Path(tmp) / "in" / Path(name).name
+        src.parent.mkdir()
+        src.write_bytes(data)
+        yield src
+
+
 def run_file_remote(job: FileJob) -> tuple[FileResult, dict[str, bytes]]:
     """``run_file`` on a worker that shares no disk with the client (``--send-bytes``).
 
@@ -250,13 +268,9 @@ def run_file_remote(job: FileJob) -> tuple[FileResult, dict[str, bytes]]:
     already checked resume against its own OUT, so the worker always extracts.
     """
     import dataclasses
-    import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-remote-") as tmp:
-        src = Path(tmp) / "in" / job.path.name
-        src.parent.mkdir()
-        src.write_bytes(job.data or b"")
-        out = Path(tmp) / "out"
+    with received_input(job.data or b"", job.path.name) as src:
+        out = src.parent.parent / "out"
         out.mkdir()
         local = dataclasses.replace(job, path=src, out=out, data=None, previous=None, force=True,
                                     source_path=str(job.path))
@@ -379,16 +393,42 @@ class DaskExecutor:
     def __init__(self, n: int, scheduler: str | None = None, send_bytes: bool = False) -> None:
         self.n, self.scheduler, self.send_bytes = max(1, n), scheduler, send_bytes
 
-    def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
+    @contextmanager
+    def session(self, allowed_failures: int | None = None) -> Iterator[Any]:
+        """A ``distributed.Client`` of the cluster, closed afterwards (with the LocalCluster it started).
+
+        ``allowed_failures`` sets the LocalCluster's ``distributed.scheduler.allowed-failures``
+        (how many worker deaths a task survives before ``KilledWorker``); a remote scheduler
+        keeps its own setting. Shared by ``run`` and the service's dispatcher (``serve/dispatch.py``).
+        """
         try:
-            from distributed import Client, LocalCluster, as_completed
+            import dask
+            from distributed import Client, LocalCluster
         except ImportError as exc:
             raise RuntimeError("--executor dask needs the cluster extra: pip install 'jixiao[cluster]'") from exc
         cluster = None
         if self.scheduler is None:
-            cluster = LocalCluster(n_workers=self.n, threads_per_worker=1, processes=True, dashboard_address=None)
+            config = {} if allowed_failures is None else {"distributed.scheduler.allowed-failures": allowed_failures}
+            with dask.config.set(config):
+                cluster = LocalCluster(n_workers=self.n, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster if cluster is not None else self.scheduler)
         try:
+            yield client
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+    @staticmethod
+    def submit(client: Any, fn: Any, *args: Any, key: str, retries: int = 1) -> Any:
+        """One document's task: never cached by its arguments (``pure=False``), run again on a
+        fresh worker ``retries`` times when its worker dies."""
+        return client.submit(fn, *args, key=key, retries=retries, pure=False)
+
+    def run(self, jobs: Sequence[FileJob]) -> Iterator[tuple[int, FileResult]]:
+        with self.session() as client:  # says what is missing when the cluster extra is not installed
+            from distributed import as_completed
+
             futures = {}
             for i, job in enumerate(jobs):
                 task: FileJob | FileResult = _send(job) if self.send_bytes else job
@@ -396,7 +436,7 @@ class DaskExecutor:
                     yield i, task
                     continue
                 fn = run_file_remote if self.send_bytes else run_file
-                futures[client.submit(fn, task, key=f"jixiao-{i}-{job.stem}", retries=1, pure=False)] = i
+                futures[self.submit(client, fn, task, key=f"jixiao-{i}-{job.stem}")] = i
             for fut in as_completed(futures):
                 i = futures[fut]
                 try:
@@ -404,10 +444,6 @@ class DaskExecutor:
                     yield i, _receive(jobs[i], *answer) if self.send_bytes else answer
                 except Exception as exc:  # noqa: BLE001 — KilledWorker after the retry, or a lost worker
                     yield i, died(jobs[i], f"{type(exc).__name__}: {exc}")
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 def make_executor(kind: str, jobs: int, scheduler: str | None = None, gate: Any = None,

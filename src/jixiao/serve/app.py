@@ -45,6 +45,8 @@ class ServeConfig:
     cache_dir: Path | None = None  # None: the CLI's default cache (~/.cache/jixiao)
     start_workers: bool = True  # tests run the worker inline instead
     library: Path | None = None  # the indicator library for /v1/suggest (None: the shipped starter)
+    executor: str = "local"  # local: worker processes here; dask: the queue goes to a Dask cluster
+    scheduler: str | None = None  # tcp://HOST:8786 with executor dask (None: a LocalCluster of ``workers``)
 
 
 class SuggestBody(BaseModel):
@@ -60,6 +62,19 @@ class SuggestBody(BaseModel):
     llm: str = PField("off", description="off | on (an LLM rephrases and adds; additions are linted, marked novel)")
 
 
+def make_pool(cfg: ServeConfig) -> Any:
+    """What runs the queue: local worker processes, or a dispatcher feeding a Dask cluster."""
+    if cfg.executor == "dask":
+        from jixiao.serve.dispatch import DaskDispatcher
+
+        return DaskDispatcher(cfg.data_dir, cfg.cache_dir, cfg.workers, cfg.limits.job_timeout_s, cfg.scheduler)
+    if cfg.executor != "local":
+        raise ValueError(f"unknown executor {cfg.executor!r}: local or dask")
+    from jixiao.serve.worker import WorkerPool
+
+    return WorkerPool(cfg.data_dir, cfg.cache_dir, cfg.workers, cfg.limits.job_timeout_s)
+
+
 def create_app(cfg: ServeConfig) -> FastAPI:
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(cfg.data_dir)
@@ -69,9 +84,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         store.requeue_running()  # what a stopped server left running is picked up again
         pool = None
         if cfg.start_workers and cfg.workers > 0:
-            from jixiao.serve.worker import WorkerPool
-
-            pool = WorkerPool(cfg.data_dir, cfg.cache_dir, cfg.workers, cfg.limits.job_timeout_s)
+            pool = make_pool(cfg)
             pool.start()
         yield
         if pool is not None:
@@ -121,7 +134,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     # -- the API ---------------------------------------------------------------------------
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"ok": True, "version": __version__, "jobs": store.counts()}
+        return {"ok": True, "version": __version__, "executor": cfg.executor, "jobs": store.counts()}
 
     @app.post("/v1/documents", openapi_extra=uploads.OPENAPI_BODY)
     async def upload(request: Request, user: str = Depends(who)) -> JSONResponse:

@@ -13,7 +13,12 @@ def serve_command(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="jobs database, uploads, golden exports")] = Path(
         "jixiao-data"),
-    workers: Annotated[int, typer.Option(help="extraction worker processes")] = 2,
+    workers: Annotated[int, typer.Option(help="extraction worker processes (with --executor dask and no "
+                                         "--scheduler: the LocalCluster's workers)")] = 2,
+    executor: Annotated[str, typer.Option("--executor", help="local (worker processes here) or dask (the queue "
+                                          "goes to a Dask cluster; the [cluster] extra)")] = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
+                                                  "tcp://10.0.0.5:8786 (with --executor dask)")] = None,
     tokens: Annotated[Path | None, typer.Option("--tokens", help="file of 'name: token' lines "
                                                 "(also env JIXIAO_SERVE_TOKENS)")] = None,
     max_mb: Annotated[float, typer.Option("--max-mb", help="upload size limit per file (MB)")] = 50,
@@ -43,11 +48,37 @@ def serve_command(
         raise typer.Exit(2)
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1")
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("choose local or dask", param_hint="--executor")
+    if scheduler and executor != "dask":
+        raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    if executor == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            typer.echo("jixiao serve --executor dask needs the cluster extra: pip install 'jixiao[cluster]'", err=True)
+            raise typer.Exit(2) from None
+        if scheduler and not _scheduler_answers(scheduler):
+            raise typer.Exit(2)
     cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir, library=library,
+                      executor=executor, scheduler=scheduler,
                       limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
-    typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  workers: {workers}  "
+    runs = f"workers: {workers}" if executor == "local" else f"dask: {scheduler or f'a local cluster of {workers}'}"
+    typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  {runs}  "
                f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+
+
+def _scheduler_answers(address: str, timeout_s: float = 15) -> bool:
+    """Whether the Dask scheduler answers, said before the server starts rather than as a traceback."""
+    from distributed import Client
+
+    try:
+        Client(address, timeout=timeout_s).close()
+    except (OSError, ValueError, TypeError) as exc:
+        typer.echo(f"cannot reach the Dask scheduler {address}: {exc} (start it with `dask scheduler`)", err=True)
+        return False
+    return True
 
 
 def golden_export_command(

@@ -3,6 +3,10 @@
 Started with the ``spawn`` context (no fork of the API's threads and sockets). A worker whose
 server died exits by itself (its parent pid changes), and its late result is refused by the
 store because the restarted server requeued the job with a new claim.
+
+With ``jixiao serve --executor dask`` the server runs no worker processes of its own: its
+dispatcher (``serve/dispatch.py``) sends each claimed job to a Dask worker as ``run_job_remote``,
+the same ``job_outcome`` on a private copy of the stored input.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 POLL_S = 0.3
@@ -36,6 +41,61 @@ def run_job(path: Path, options: dict, cache_dir: Path | None, name: str | None 
     if doc.source is not None and name:
         doc.source.path = name  # shown to people; the stored file is named by hash
     return doc.to_json()
+
+
+def job_outcome(path: Path, options: dict, cache_dir: Path | None, name: str | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> tuple[str | None, str | None]:
+    """``(result, None)`` or ``(None, reason)``: one document's failure fails its job, never the worker."""
+    try:
+        return run_job(path, options, cache_dir, name, progress), None
+    except Exception as exc:  # noqa: BLE001 — any failure of one document
+        traceback.print_exc()
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+PROGRESS_TOPIC = "jixiao-serve-progress"
+
+
+@dataclass
+class RemoteJob:
+    """One claimed job as it travels to a Dask worker: the input's bytes and what the result needs."""
+
+    id: str
+    claim: str
+    blob_name: str  # ``<sha256><suffix>``: the doc_id comes from it, as on a local worker
+    shown: str  # the stored input's path on the server: what a failure's reason names
+    options: dict
+    cache_dir: str | None
+    name: str | None  # the uploaded name, shown as the result's source path
+    data: bytes = field(repr=False, default=b"")
+
+
+def run_job_remote(job: RemoteJob) -> tuple[str | None, str | None]:
+    """One job on a Dask worker that cannot see the server's disk (``serve --executor dask``).
+
+    The stored input arrives as bytes and is extracted from a private copy under its blob name
+    (``batch.received_input``, as ``extract --send-bytes`` does), so the result is the one a
+    local worker writes, and a reason naming the copy names the stored input instead. Progress
+    goes to the server as Dask events (topic ``PROGRESS_TOPIC``) carrying the job's claim; the
+    server writes it only while that claim holds.
+    """
+    from jixiao.batch import received_input
+
+    def progress(stage: str, done: int, total: int) -> None:
+        try:
+            from distributed import get_worker
+
+            get_worker().log_event(PROGRESS_TOPIC, {"job": job.id, "claim": job.claim, "stage": stage,
+                                                    "done": done, "total": total})
+        except Exception:  # noqa: BLE001 — not on a Dask worker, or the scheduler is away: no progress
+            pass
+
+    with received_input(job.data, job.blob_name) as path:
+        result, error = job_outcome(path, job.options, Path(job.cache_dir) if job.cache_dir else None, job.name,
+                                    progress)
+    if error is not None:
+        error = error.replace(str(path), job.shown)
+    return result, error
 
 
 def _watch_parent(parent: int) -> None:
@@ -62,14 +122,11 @@ def worker_main(data_dir: str, cache_dir: str | None, parent: int, stop_when_idl
             time.sleep(POLL_S)
             continue
         name = (store.get(job.id, with_result=False) or {}).get("name")
-        try:
-            def progress(stage: str, done: int, total: int, job=job) -> None:
-                store.set_progress(job.id, job.claim, stage, done, total)
 
-            result, error = run_job(job.path, job.options, cache, name, progress), None
-        except Exception as exc:  # any failure of one document fails that job, never the worker
-            result, error = None, f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
+        def progress(stage: str, done: int, total: int, job=job) -> None:
+            store.set_progress(job.id, job.claim, stage, done, total)
+
+        result, error = job_outcome(job.path, job.options, cache, name, progress)
         store.finish(job.id, job.claim, result, error)
 
 
