@@ -394,7 +394,7 @@ UNEXTRACTED_LABELS = frozenset("""
     机构设置 人员配置 机构设置及人员配置 人员编制 编制控制数 在职人员总数 实有人数 行政编制人数 事业编制人数 编外人数
     所属部门领域 直属部门包括 内设职能部门 下属单位 是否为一级预算主管部门 近三年单位职能是否发生过重大变化
     依据（三定方案批文号） 其他需要说明的事项 部门职能分解 年度主要任务名称 任务名称 对应年度绩效目标
-    单位主要职能 部门职能概述 项目起止时间 项目开始时间 项目结束时间
+    单位主要职能 部门职能概述 部门职能 单位职能 部门主要职能 项目起止时间 项目开始时间 项目结束时间
 """.split())
 # Labels of descriptive text the format has no field for (单位主要职能, 部门职能概述, 资金用途,
 # 年度工作任务 …): whatever is not an amount beside or under them is description.

@@ -61,6 +61,18 @@ _BUDGET_SENTENCE = re.compile(
 )
 _ORG_NAME = re.compile(r"(局|委员会|委|办公室|办|院|中心|厅|处|站|所|馆|队|部|室|会|公司|集团|学校|大学|医院|政府|街道|镇|乡)$")
 _NAME_CUT_BEFORE = re.compile(r"(第|前|近|共|约|每|全|累计)$")
+_BARE_AMOUNT = re.compile(r"^[\d,，]+(?:\.\d+)?\s*(?:万元|元|亿元)?$")
+
+
+def _budgetish(text: str) -> bool:
+    """Text of a budget block: a fund's name (资金总额, 其中：财政拨款 …, with or without its
+    amount) or a bare amount; prose (a goal, a duty) is not."""
+    if _BARE_AMOUNT.match(text) or text.startswith("其中"):
+        return True
+    return len(text) <= 30 and bool(vocab.BUDGET_ITEM_HINT_RE.search(text))
+
+
+_LABEL_RUN = 8  # labels a viewer prints in one column before their values (a form header has ≤ 8 rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -488,6 +500,11 @@ class StreamReader:
         self.doc_unit: str | None = None
         self.default_unit = "万元"
         self.pending_title: Token | None = None
+        self.loose: Token | None = None  # the last plain line between a title and the header labels
+        # labels printed as a column before their values (a viewer's default order): (what, field)
+        self.pending: list[tuple[str, str | None]] = []
+        self.loose_levels = 0  # level names read out of the label column (their rows are elsewhere)
+        self.loose_all: list[Token] = []
 
     def _glued_style(self) -> bool:
         """Rows copied with no separators: several lines start with a level name glued to more text."""
@@ -516,6 +533,7 @@ class StreamReader:
         self.mode, self.table, self.carry1, self.carry2 = "header", None, None, None
         self.section, self.item, self.columns, self.default_unit = None, None, [], self.doc_unit or "万元"
         self.items_run, self.block_amounts = [], 0
+        self.loose, self.loose_all, self.pending = None, [], []
         return self.draft
 
     def _ensure_form(self, tok: Token) -> _Draft:
@@ -587,7 +605,16 @@ class StreamReader:
             if re.search(r"\d", text) and self._budget_sentence(tok):
                 return i + 1  # 项目资金总额120万元: a sentence, not a block label
             self._budget_label(tok)
+            if self._bare_label(toks, i) and kind_of(toks[i + 1]) in ("field", "goal", "other"):
+                self.pending.append(("budget", None))  # not 资金情况 | 资金来源: a heading over the item column
+            else:
+                self.pending.clear()  # a label read in place: no label column is waiting
             return i + 1
+        if self.pending and k in ("text", "level") and self.table is None and self.draft is not None \
+                and not self.draft.indicators:
+            got = self._pending_value(toks, i)
+            if got is not None:
+                return got
         if self.mode == "budget":
             if k == "level":
                 self.mode = "indicators"
@@ -605,6 +632,8 @@ class StreamReader:
                 self.mode = "indicators"
                 self.table = self.table or _Table(list(DEFAULT_ROLES))
             else:
+                if self.mode == "header" and not self.draft.indicators:
+                    self._note_loose(tok)
                 self._budget_sentence(tok)
                 return i + 1
         return self._indicator_token(toks, i)
@@ -628,8 +657,19 @@ class StreamReader:
     def _glued_value(self, tok: Token) -> bool:
         return any(kind == "value" for kind, _ in split_glued(tok, bare=self.glued))
 
+    def _note_loose(self, tok: Token) -> None:
+        """Keep a plain line printed under a title before any header label (``_title_line_name``)."""
+        f = self.draft.form if self.draft is not None else None
+        titled = self.pending_title is not None if f is None else f.title is not None
+        if not titled or (f is not None and (f.project_name or f.unit_name or f.competent_dept or f.budget.lines)):
+            return
+        if kind_of(tok) == "text" and tok.line_tokens == 1 and tok.end_line is None:
+            self.loose = tok
+            self.loose_all.append(tok)
+
     def _preamble(self, tok: Token) -> None:
         """Before the first form: the budget year and the unit a budget book's cover names."""
+        self._note_loose(tok)
         if "year" not in self.context and len(tok.text) <= 30 and (y := year_from_text(tok.text)):
             self.context["year"] = (y, tok)
 
@@ -702,14 +742,22 @@ class StreamReader:
         # a new form starts at a header label once the current form has its indicators, or at a
         # second 项目名称 (a unit named twice — 填报单位 and 实施单位 — is one form's header)
         self._flush()
+        loose = (self.loose, list(self.loose_all))  # _new_form forgets them
         if draft is None or draft.indicators or (
                 fld == "project_name" and draft.form.project_name is not None):
             title = self.pending_title if draft is None else None
             self.pending_title = None
             draft = self._new_form(tok, title)
         run, j = self._value_run(toks, i, multi=False)
+        status = AlignmentStatus.EXACT
         if not run and fld in ("unit_name", "competent_dept") and (late := self._late_name(toks, j)) is not None:
             run = [toks.pop(late)]  # read here, so the block it was printed in does not read it again
+            status = AlignmentStatus.INFERRED
+        if not run and fld == "project_name" and (above := self._title_line_name(draft, *loose)) is not None:
+            run, status = [above], AlignmentStatus.INFERRED
+        self.loose, self.loose_all = None, []
+        if run and status is AlignmentStatus.EXACT:
+            self.pending.clear()
         if run and getattr(draft.form, fld) is None:
             text = clean_cell(self._joined(run))
             text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)
@@ -717,22 +765,41 @@ class StreamReader:
             first = run[0]
             span = (first.start, run[-1].end) if all(t.line == first.line and t.end_line is None for t in run) else None
             draft.form.evidence[fld] = Evidence(line=first.line, span=span, source_text=self._joined(run),
-                                                status=AlignmentStatus.EXACT, extractor=EXTRACTOR)
+                                                status=status, extractor=EXTRACTOR)
         if self.mode in ("preamble", "indicators"):
             self.mode = "header"
         return j
 
-    @staticmethod
-    def _late_name(toks: list[Token], j: int) -> int | None:
-        """The index of an organisation's name printed right after the next label instead of after
-        its own (a copy that reads a two-row header column by column: 部门（单位）名称 | 年度预算申请 |
-        景德镇市…局): a plain text token ending the way an organisation's name does."""
-        if j + 1 >= len(toks) or kind_of(toks[j]) not in ("budget", "field", "other"):
+    def _late_name(self, toks: list[Token], j: int) -> int | None:
+        """The index of an organisation's name printed after the labels that follow its own
+        instead of after its own. A copy that reads the header column by column (a PDF viewer's
+        default order: every label of the left column, then every value) prints
+        部门（单位）名称 | 年度预算申请 | 景德镇市…局, or a whole label column — 部门（单位）名称 |
+        部门预算资金 | 部门职能 | 年度总体目标 | 一级指标 | 产出指标 — before the first value. The
+        name is the first plain text token after that run of labels (up to ``_LABEL_RUN``
+        of them), if it ends the way an organisation's name does."""
+        k = j
+        while k < len(toks) and k - j < _LABEL_RUN and self._is_anchor(toks[k]) and kind_of(toks[k]) != "title":
+            k += 1
+        if k == j or k >= len(toks):
             return None
-        t = toks[j + 1]
+        t = toks[k]
         if kind_of(t) == "text" and _ORG_NAME.search(t.text) and not re.search(r"\d", t.text) and len(t.text) <= 40:
-            return j + 1
+            return k
         return None
+
+    @staticmethod
+    def _title_line_name(draft: _Draft, t: Token | None, seen: list[Token]) -> Token | None:
+        """A project name printed between the title and the header labels with no label of its
+        own (a viewer's reading order puts a one-line value cell above a two-line label cell):
+        the one plain line left there, when it reads as a name (no value, no organisation)."""
+        if t is None or draft.form.project_name is not None or len(seen) != 1:
+            return None
+        if _is_value(t.text) or _ORG_NAME.search(t.text) or not (4 <= len(t.text) <= 60):
+            return None
+        if not re.search(r"[\u4e00-\u9fff]{4}", t.text):
+            return None
+        return t
 
     def _read_goal(self, toks: list[Token], i: int) -> int:
         tok = toks[i]
@@ -740,6 +807,10 @@ class StreamReader:
         fld = vocab.goal_field(tok.text)
         self._flush()
         run, j = self._value_run(toks, i, multi=True)
+        if not run and self._bare_label(toks, i):
+            self.pending.append(("goal", fld))
+        elif run:
+            self.pending.clear()
         if run and not getattr(draft.form.goals, fld):
             src = self._joined(run, toks[j] if j < len(toks) else None, to_eol=True)
             setattr(draft.form.goals, fld, clean_cell(src))
@@ -771,8 +842,65 @@ class StreamReader:
         return j
 
     def _skip_other(self, toks: list[Token], i: int) -> int:
-        _run, j = self._value_run(toks, i, multi=False)
+        run, j = self._value_run(toks, i, multi=False)
+        if not run and self.draft is not None and self._bare_label(toks, i):
+            self.pending.append(("other", None))
+        elif run:
+            self.pending.clear()
         return j
+
+    def _bare_label(self, toks: list[Token], i: int) -> bool:
+        """The label stands alone and the next line is another label: a column of labels whose
+        values come after the whole column (a PDF viewer's default reading order)."""
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        return nxt is not None and tok.line_tokens == 1 and nxt.line > (tok.end_line or tok.line) and \
+            self._is_anchor(nxt) and kind_of(nxt) != "title"
+
+    def _pending_value(self, toks: list[Token], i: int) -> int | None:
+        """The value of the first label still waiting (``self.pending``), read in the order the
+        labels were printed. Level names met here belong to the label column (产出指标 under
+        一级指标), not to a row: they are skipped, and the table's levels are left to its own rows."""
+        tok = toks[i]
+        if kind_of(tok) == "level":
+            self.loose_levels += 1
+            return i + 1
+        what, fld = self.pending[0]
+        if what == "budget":
+            if _budgetish(tok.text):
+                self.mode = "budget"
+                self._budget_token(tok)
+                return i + 1
+            if _ORG_NAME.search(tok.text) and len(tok.text) <= 30 and not re.search(r"\d", tok.text):
+                return i + 1  # a unit's name whose label was printed elsewhere: not the budget's
+            self.pending.pop(0)
+            self.mode = "header"
+            return self._pending_value(toks, i) if self.pending else None
+        run, j = self._paragraph(toks, i)
+        self.pending.pop(0)
+        if what == "goal" and fld and run and not getattr(self.draft.form.goals, fld):
+            src = self._joined(run, None, to_eol=True)
+            setattr(self.draft.form.goals, fld, clean_cell(src))
+            self.draft.form.evidence[f"goals.{fld}"] = Evidence(line=run[0].line, source_text=src,
+                                                                status=AlignmentStatus.INFERRED, extractor=EXTRACTOR)
+        self.mode = "header"
+        return j
+
+    def _paragraph(self, toks: list[Token], i: int) -> tuple[list[Token], int]:
+        """A cell's prose from token i: to the line ending its sentence (。), a blank line or a label."""
+        run: list[Token] = []
+        j = i
+        while j < len(toks) and not self._is_anchor(toks[j]):
+            t = toks[j]
+            if run and t.line > (run[-1].end_line or run[-1].line) + 1:
+                break
+            run.append(t)
+            j += 1
+            nxt = toks[j] if j < len(toks) else None
+            last = self.lines[(t.end_line or t.line) - 1].rstrip()
+            if (nxt is None or nxt.line > (t.end_line or t.line)) and last.endswith(("。", ".")):
+                break
+        return run, j
 
     # -- indicator header ----------------------------------------------------------------
 

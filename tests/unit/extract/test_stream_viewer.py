@@ -1,0 +1,148 @@
+"""The stream reader on a PDF viewer's default-order copy (poppler ``pdftotext`` without
+``-layout``/``-raw``, or a viewer's select-all): text comes out block by block, so a form's
+header prints its whole label column first (部门（单位）名称 | 部门预算资金 | 部门职能 | 年度总体目标 |
+一级指标 | 产出指标) and then its values, in the same order.
+
+Every input is written by hand in that shape (the labels, values and amounts are invented);
+none is read from the golden set.
+"""
+
+from __future__ import annotations
+
+from jixiao.extract.stream import extract_stream
+from jixiao.model.output import AlignmentStatus
+
+DEPT = """部门整体支出绩效目标表
+（2024年度）
+单位：万元
+部门（单位）名称
+部门预算资金（万
+元）
+
+部门职能
+
+年度总体目标
+
+一级指标
+
+产出指标
+
+某某市林业局
+资金总额
+
+2,468.10
+
+其中：财政拨款
+
+2,400.00
+
+其他资金
+
+68.10
+
+负责全市林业资源保护和生态修复，组织森林防火和有害生物防治，指导
+林业产业发展。
+完成植树造林1.2万亩，森林覆盖率保持在41%以上，不发生重大森林火灾。
+年度绩效指标
+二级指标
+
+数量指标
+
+三级指标
+
+指标值
+
+植树造林面积
+
+≥1.2万亩
+
+森林防火巡查次数
+
+≥300次
+"""
+
+PROJECT = """某某市市级项目支出绩效目标表
+2024年度
+2024年城乡绿化提升补助资金
+
+项目名称
+主管部门
+资金情况
+年度绩效目标
+一级指标
+
+某某市园林局
+
+效益指标
+
+年度预算资金共计2,000,000.00元，其中：一般公共预算拨款1,500,000.00元，其他资金
+500,000.00元。
+新增城乡绿地面积30万平方米，绿地养护合格率达到95%以上。
+二级指标
+
+三级指标
+
+指标值
+
+新增城乡绿地面积
+
+≥30万平方米
+
+绿地养护合格率
+
+≥95%
+"""
+
+
+def test_label_column_then_values_department() -> None:
+    [form] = extract_stream(DEPT).forms
+    assert form.unit_name == "某某市林业局"
+    assert form.evidence["unit_name"].status is AlignmentStatus.INFERRED
+    assert form.budget.total == 2468.10
+    assert form.budget.fiscal == 2400.00
+    amounts = sorted(line.amount for line in form.budget.lines)
+    assert amounts == [68.10, 2400.00, 2468.10]
+    assert form.goals.annual is not None and form.goals.annual.startswith("完成植树造林")
+    names = [i.level3 for i in form.indicators]
+    assert names == ["植树造林面积", "森林防火巡查次数"]  # no budget item or duty read as an indicator
+
+
+def test_project_name_printed_above_its_label() -> None:
+    [form] = extract_stream(PROJECT).forms
+    assert form.project_name == "2024年城乡绿化提升补助资金"
+    assert form.evidence["project_name"].status is AlignmentStatus.INFERRED
+    assert form.competent_dept == "某某市园林局"
+    assert form.budget.total == 200.0  # 元 → 万元
+    assert form.goals.annual is not None and form.goals.annual.startswith("新增城乡绿地面积")
+    assert [i.level3 for i in form.indicators] == ["新增城乡绿地面积", "绿地养护合格率"]
+
+
+def test_labels_read_in_place_wait_for_nothing() -> None:
+    """A label whose value follows it (one cell per line) keeps the ordinary reading: a later
+    label that happens to stand before another label opens no queue that eats the budget."""
+    text = """项目支出绩效目标表
+项目名称
+乡村道路养护
+主管部门
+某某县交通运输局
+机构设置及人员配置
+机构设置
+内设综合股、养护股
+资金情况（万元）
+资金总额
+80.00
+财政拨款
+80.00
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+养护里程
+≥120公里
+"""
+    [form] = extract_stream(text).forms
+    assert form.project_name == "乡村道路养护"
+    assert form.budget.total == 80.0
+    assert [i.level3 for i in form.indicators] == ["养护里程"]
