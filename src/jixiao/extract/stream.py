@@ -459,6 +459,7 @@ class _Draft:
     start_line: int
     end_line: int = 0
     indicators: list[tuple[Indicator, _Rec]] = field(default_factory=list)
+    scrambled: str | None = None  # why the level names cannot be trusted to sit above their rows
 
     @property
     def has_content(self) -> bool:
@@ -503,7 +504,7 @@ class StreamReader:
         self.loose: Token | None = None  # the last plain line between a title and the header labels
         # labels printed as a column before their values (a viewer's default order): (what, field)
         self.pending: list[tuple[str, str | None]] = []
-        self.loose_levels = 0  # level names read out of the label column (their rows are elsewhere)
+        self.level_run: list[Token] = []  # level names read since the last row
         self.loose_all: list[Token] = []
 
     def _glued_style(self) -> bool:
@@ -857,13 +858,30 @@ class StreamReader:
         return nxt is not None and tok.line_tokens == 1 and nxt.line > (tok.end_line or tok.line) and \
             self._is_anchor(nxt) and kind_of(nxt) != "title"
 
+    def _note_level_run(self, tok: Token) -> None:
+        """Level names printed one after another with no row between them are a level *column*
+        printed as a block (a PDF viewer's default order prints a merged cell apart from its
+        rows, often after all of them), unless they are a level1 and one of its own level2s
+        opening a block. Then the levels carried down to the rows are guesses: the form is marked."""
+        run = self.level_run
+        run.append(tok)
+        if len(run) < 2 or self.draft is None or self.draft.scrambled:
+            return
+        a, b = run[-2], run[-1]
+        if _levels_in_order(a.text, b.text) or (
+                self.carry1 is not None and framework.canonical_level1(b.text) is not None
+                and framework.canonical_level1(b.text) == framework.canonical_level1(self.carry1.text)):
+            return  # (or the level1 in force, printed again on each row: 效益指标 | 生态效益指标 | | )
+        self.draft.scrambled = f"level names printed together in an order no table prints them: {a.text} | {b.text}"
+
     def _pending_value(self, toks: list[Token], i: int) -> int | None:
         """The value of the first label still waiting (``self.pending``), read in the order the
         labels were printed. Level names met here belong to the label column (产出指标 under
         一级指标), not to a row: they are skipped, and the table's levels are left to its own rows."""
         tok = toks[i]
         if kind_of(tok) == "level":
-            self.loose_levels += 1
+            if self.draft is not None and not self.draft.scrambled:
+                self.draft.scrambled = f"level name {tok.text} printed in the header's label column, apart from its rows"
             return i + 1
         what, fld = self.pending[0]
         if what == "budget":
@@ -1047,6 +1065,7 @@ class StreamReader:
         return bool(framework.fits(l1.text, tok.text))
 
     def _set_level(self, tok: Token, nxt: Token | None = None) -> None:
+        self._note_level_run(tok)
         lvl = _level(tok.text)
         if lvl == "level1" and framework.canonical_level2(tok.text) and self.carry1 is not None:
             # 成本指标 / 满意度: an L1 in one framework, an L2 in another. It opens a level1 block when
@@ -1202,6 +1221,7 @@ class StreamReader:
                 setattr(ind, role, clean_cell(t.text))
                 ind.evidence[role] = evidence(t)
         draft.indicators.append((ind, rec))
+        self.level_run = []
 
     def _set_value(self, ind: Indicator, fld: str, tok: Token, rec: _Rec) -> None:
         text, repairs = normalize_value_text(tok.text)
@@ -1376,6 +1396,8 @@ class StreamReader:
         form = draft.form
         _fill_levels_up([ind for ind, _ in draft.indicators])
         form.indicators = [ind for ind, _ in draft.indicators]
+        if draft.scrambled:
+            _flag_scrambled_levels(form, draft.scrambled)
         if form.year is None:
             title = form.title or ""
             if (y := year_from_text(title)) is not None:
@@ -1394,6 +1416,31 @@ class StreamReader:
                       field="indicators")
         form.pages = [1]
         return form
+
+
+def _levels_in_order(a: str, b: str) -> bool:
+    """Whether level name ``b`` can follow level name ``a`` with no row between them in a table
+    printed row by row: an L1 then one of its L2s (a block opening), or an L2 with no rows of its
+    own then a sibling L2 or another branch's L1. An L2 followed by its *own* L1, two L1s, or an
+    L1 followed by another L1's L2 come only from a copy that printed the level column apart."""
+    la, lb = _level(a), _level(b)
+    if la == "level1":
+        if lb == "level2" or framework.canonical_level2(b):
+            return framework.fits(a, b) is not False
+        return False
+    if la == "level2" and lb == "level1":
+        return framework.fits(b, a) is not True
+    return True
+
+
+def _flag_scrambled_levels(form: Form, why: str) -> None:
+    """Every row's level1/level2 of a form whose level column came apart from its rows is a
+    guess (``_note_level_run``): flagged, never silently trusted."""
+    for ind in form.indicators:
+        for fld in ("level1", "level2"):  # an empty one too: a later stage may fill it from the other
+            ind.flag(Severity.WARNING, "level_order_scrambled",
+                     f"{fld} may belong to other rows: {why} (the copy prints merged level cells apart "
+                     "from their rows)", field=fld)
 
 
 def _unglue_budget(toks: list[Token]) -> list[Token]:

@@ -166,6 +166,10 @@ _CODES: tuple[FlagCode, ...] = (
     # -- raised by the stream extractor (text with no reliable cells)
     FlagCode("read_by_stream", I, "form", "the form was read by the layout-free stream reader, not the table path",
              stage="extract"),
+    FlagCode("level_order_scrambled", W, "framework",
+             "the text prints level names apart from their rows (a PDF viewer's block order: a level column "
+             "printed as a block, or in the header's label column); the level1/level2 carried to this row "
+             "may belong to other rows", stage="extract"),
     # -- raised by the rules extractor
     FlagCode("no_indicators", E, "form", "the region has no indicator rows the rules could read",
              stage="extract", unsettled=True),

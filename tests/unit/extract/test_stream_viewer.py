@@ -146,3 +146,53 @@ def test_labels_read_in_place_wait_for_nothing() -> None:
     assert form.project_name == "乡村道路养护"
     assert form.budget.total == 80.0
     assert [i.level3 for i in form.indicators] == ["养护里程"]
+
+
+# A table whose merged level cells came out as a block after their rows, as a viewer's default
+# order prints a tall merged cell: the carried levels are guesses and must be flagged.
+SCRAMBLED = """一级指标
+二级指标
+三级指标
+指标值
+数量指标
+产出指标
+培训覆盖人次
+≥500人次
+举办培训班期数
+≥10期
+质量指标
+效益指标
+满意度指标
+培训合格率
+≥95%
+参训人员就业率
+≥60%
+参训人员满意度
+≥90%
+"""
+
+
+def test_level_column_printed_apart_is_flagged() -> None:
+    [form] = extract_stream("职业技能培训项目绩效目标表\n项目名称\n职业技能培训\n" + SCRAMBLED).forms
+    assert len(form.indicators) == 5
+    for ind in form.indicators:
+        fields = {f.field for f in ind.flags if f.code == "level_order_scrambled"}
+        assert fields == {"level1", "level2"}, ind.level3
+
+
+def test_rows_printed_in_order_are_not_flagged() -> None:
+    """An L2 with no rows of its own (生态效益指标), or the L1 printed again on every row, is
+    the ordinary row order: no flag."""
+    text = """项目绩效目标表
+项目名称
+职业技能培训
+一级指标|二级指标|三级指标|指标值
+产出指标|数量指标|培训覆盖人次|≥500人次
+效益指标|社会效益指标|参训人员就业率|≥60%
+效益指标|生态效益指标||
+效益指标|可持续影响指标|培训长效机制|逐步建立
+满意度指标|服务对象满意度指标|参训人员满意度|≥90%
+"""
+    [form] = extract_stream(text).forms
+    assert len(form.indicators) == 4
+    assert not [f for ind in form.indicators for f in ind.flags if f.code == "level_order_scrambled"]
