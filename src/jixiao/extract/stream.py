@@ -1220,6 +1220,7 @@ class StreamReader:
             elif role in ("basis", "category", "description", "key_task") and getattr(ind, role) is None:
                 setattr(ind, role, clean_cell(t.text))
                 ind.evidence[role] = evidence(t)
+        _flag_unread_columns(ind, table)
         draft.indicators.append((ind, rec))
         self.level_run = []
 
@@ -1416,6 +1417,23 @@ class StreamReader:
                       field="indicators")
         form.pages = [1]
         return form
+
+
+_TEXT_COLUMNS = ("description", "basis", "category")
+
+
+def _flag_unread_columns(ind: Indicator, table: _Table) -> None:
+    """A column the indicator header names (指标值确定依据, 指标解释, 近两年指标值 …) that this row
+    left empty: with no cell grid the stream cannot tell an empty cell from one it lost or read
+    into another field, so the empty field is flagged, never returned silently as "nothing"."""
+    for role in _TEXT_COLUMNS:
+        if role in table.roles and not getattr(ind, role):
+            ind.flag(Severity.WARNING, "column_unread", f"{ind.level3}: the header has a {role} column, "
+                     "but no text of this row was read into it", field=role)
+    years = [r.split(":", 1)[1] for r in table.roles if r.startswith("history:")]
+    if missing := [y for y in years if y not in ind.history]:
+        ind.flag(Severity.WARNING, "column_unread", f"{ind.level3}: the header has the history column(s) "
+                 f"{', '.join(missing)}, but no value of this row was read into them", field="history")
 
 
 def _levels_in_order(a: str, b: str) -> bool:

@@ -166,6 +166,10 @@ _CODES: tuple[FlagCode, ...] = (
     # -- raised by the stream extractor (text with no reliable cells)
     FlagCode("read_by_stream", I, "form", "the form was read by the layout-free stream reader, not the table path",
              stage="extract"),
+    FlagCode("column_unread", W, "rows",
+             "the stream reader's indicator header names this column (description, basis, category, history) "
+             "but nothing of the row was read into it: an empty cell, or one lost in a copy with no cells",
+             stage="extract"),
     FlagCode("level_order_scrambled", W, "framework",
              "the text prints level names apart from their rows (a PDF viewer's block order: a level column "
              "printed as a block, or in the header's label column); the level1/level2 carried to this row "

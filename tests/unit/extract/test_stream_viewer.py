@@ -196,3 +196,19 @@ def test_rows_printed_in_order_are_not_flagged() -> None:
     [form] = extract_stream(text).forms
     assert len(form.indicators) == 4
     assert not [f for ind in form.indicators for f in ind.flags if f.code == "level_order_scrambled"]
+
+
+def test_named_column_left_empty_is_flagged() -> None:
+    """The header names 指标值确定依据; a row whose basis was not read says so."""
+    text = """项目绩效目标表
+项目名称
+职业技能培训
+一级指标|二级指标|三级指标|指标值|指标值确定依据
+产出指标|数量指标|培训覆盖人次|≥500人次|计划标准
+产出指标|数量指标|举办培训班期数|≥10期|
+"""
+    [form] = extract_stream(text).forms
+    first, second = form.indicators
+    assert first.basis == "计划标准"
+    assert not [f for f in first.flags if f.code == "column_unread"]
+    assert [f.field for f in second.flags if f.code == "column_unread"] == ["basis"]
