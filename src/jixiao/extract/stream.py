@@ -1169,6 +1169,14 @@ class StreamReader:
         if i3 > 0 and rec.vals and len(rec.pre) < len(roles_pre):
             # a merged 重点工作 cell printed on an earlier row: the cells that are left are the right ones
             roles_pre = roles_pre[min(i3, len(roles_pre) - len(rec.pre)):]
+        if self.glued and len(rec.pre) == len(roles_pre) - 1 and rec.pre and \
+                roles_pre[roles_pre.index("level3") + 1:roles_pre.index("level3") + 2] == ["description"]:
+            k3 = len(rec.pre) - 1 - (len(roles_pre) - 2 - roles_pre.index("level3"))
+            if 0 <= k3 < len(rec.pre) and (cut := _name_description_cut(rec.pre[k3].text)):
+                tok3 = rec.pre[k3]
+                name, desc = sub_token(tok3, 0, cut), sub_token(tok3, cut, len(tok3.text))
+                rec.pre[k3:k3 + 1] = [name, desc]
+                rec.cut |= {id(name), id(desc)}
         names = dict(zip(roles_pre, rec.pre))
         if "key_task" in names:
             self.carry_task = names["key_task"]
@@ -1420,6 +1428,29 @@ class StreamReader:
 
 
 _TEXT_COLUMNS = ("description", "basis", "category")
+
+
+_NAME_SUFFIX = re.compile(
+    r"(率|数|量|度|性|次|额|值|时间|时限|时效|成本|标准|情况|水平|效果|进度|比例|比重|人次|场次|面积|里程|[（(][^()（）]{1,4}[)）])"
+)
+_CLAUSE = re.compile(r"[、，,；;。]")
+
+
+def _name_description_cut(text: str) -> int | None:
+    """Where an indicator name glued to its description (接待客商人数专项推介、专题对接…, a row
+    copied with no separators under 三级指标 | 指标描述) ends: the first place the text ends the way
+    a name does (…人数, …满意度, …规范性, …（次）), taken whole (数量, not 数 | 量), before the
+    description's first clause mark, with a name of 3–16 characters and a description of ≥ 4."""
+    stop = m.start() if (m := _CLAUSE.search(text)) else len(text)
+    for m in _NAME_SUFFIX.finditer(text):
+        end = m.end()
+        while (more := _NAME_SUFFIX.match(text, end)) is not None and more.end() > end:
+            end = more.end()  # 数 | 量 → 数量; 满意 | 度 is one suffix already
+        if end > stop:
+            return None
+        if 3 <= end <= 16 and len(text) - end >= 4:
+            return end
+    return None
 
 
 def _flag_unread_columns(ind: Indicator, table: _Table) -> None:

@@ -212,3 +212,23 @@ def test_named_column_left_empty_is_flagged() -> None:
     assert first.basis == "计划标准"
     assert not [f for f in first.flags if f.code == "column_unread"]
     assert [f.field for f in second.flags if f.code == "column_unread"] == ["basis"]
+
+
+def test_name_glued_to_its_description_is_cut() -> None:
+    """Rows copied with no separators under 三级指标 | 指标描述 | 指标值: the name ends where a name
+    ends (…人数, …（次）, …数量 taken whole), the description is the rest."""
+    text = """培训项目绩效目标表
+项目名称
+职业技能培训
+一级指标二级指标三级指标指标描述指标值
+产出指标数量指标培训覆盖人数参加培训、考核并结业的人数≥500人
+质量指标开展实操演练（次）组织学员到企业、园区现场演练≥6次
+时效指标补贴发放数量按时发放到人的补贴笔数≥480笔
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.description, i.target) for i in form.indicators]
+    assert got == [
+        ("培训覆盖人数", "参加培训、考核并结业的人数", "≥500人"),
+        ("开展实操演练（次）", "组织学员到企业、园区现场演练", "≥6次"),
+        ("补贴发放数量", "按时发放到人的补贴笔数", "≥480笔"),
+    ]
