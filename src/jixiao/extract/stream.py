@@ -132,6 +132,8 @@ def _is_value(text: str) -> bool:
     """A target by the value grammar; a number followed by a long text (2024年实现内资进资额) is a name."""
     if _LONE_OP.match(text):
         return True
+    if _SCORE_RULE.search(text):
+        return False  # 每少完成1%扣1分 / 未达到不得分: a scoring rule, not a target
     head = re.match(r"^\D*", text).group()
     if len(re.findall(r"[\u4e00-\u9fff]", head)) >= 4 and len(head) < len(text) and not _VALUE_PREFIX.fullmatch(head):
         return False  # 项目完工时间2024年10月底前: a name with its value glued on
@@ -150,8 +152,10 @@ _NAME_END = re.compile(r"(率|数|量|度|性|次|额|值|面|时间|时限|成�
 
 
 def _loose_value(text: str) -> bool:
-    """A short qualitative target outside the closed list (良好以上, 按序时进度): not shaped like a name."""
-    return 2 <= len(text) <= 8 and not _NAME_END.search(text) and not re.search(r"[（(]", text)
+    """A short qualitative target outside the closed list (良好以上, 按序时进度): not shaped like a name
+    nor like the end of a scoring rule (不健全不得分)."""
+    return 2 <= len(text) <= 8 and not _NAME_END.search(text) and not re.search(r"[（(]", text) and \
+        not _SCORE_RULE.search(text)
 
 
 # ---------------------------------------------------------------------------------------
@@ -219,8 +223,13 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             break
     name, value = _value_tail(rest, qualitative=qualitative)
     after = None
+    if value is not None and name is not None and _SCORE_RULE.search(name.text + value.text):
+        # …≥11800公里10完成目标值得10分: the tail is the 评分标准 column (a score), not the target
+        name, value = rest, None
     if value is None and name is not None:
         name, value, after = _value_inside(name)
+    if value is None and name is not None and _SCORE_RULE.search(name.text):
+        name, value, after = _value_after_kind(name)
     earlier: list[Token] = []
     while name is not None and value is not None and len(earlier) < 3:
         # 果农满意度91%92%: the history / half-year values glued before the target
@@ -265,7 +274,20 @@ def _value_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]
     return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()), sub_token(tok, m.end(), len(tok.text))
 
 
+def _value_after_kind(tok: Token) -> tuple[Token | None, Token | None, Token | None]:
+    """…变化情况定性有效降低5效果明显得5分: in a row glued up to its scoring rule, the qualitative
+    target is what follows the 指标值类型 word (定性) up to the weight or the rule → name, value, rest."""
+    for m in re.finditer("|".join(map(re.escape, sorted(vocab.VALUE_KIND_WORDS, key=len, reverse=True))), tok.text):
+        end = re.search(r"\d|$", tok.text[m.end():]).start() + m.end()
+        value = tok.text[m.end():end]
+        if m.start() >= 2 and 1 <= len(value) <= 8 and not _SCORE_RULE.search(value):
+            return sub_token(tok, 0, m.end()), sub_token(tok, m.end(), end), sub_token(tok, end, len(tok.text))
+    return tok, None, None
+
+
 _LEAD_PREFIX = re.compile(r"^(?:年度|长期|中期|中长期|实施期)?绩效指标")
+# the end of a scoring rule (评（扣）分标准: 达到目标值得10分, 每少1%扣1分, 不得分): never a target
+_SCORE_RULE = re.compile(r"(?:得|扣|减|计|加)\s*\d+(?:\.\d+)?\s*分$|不得分$|扣完为止$")
 _TAIL_WORDS = sorted(vocab.BASIS_VALUES, key=len, reverse=True)
 _KIND_WORDS = sorted(vocab.VALUE_KIND_WORDS | vocab.CATEGORY_VALUES | {"正向", "反向"}, key=len, reverse=True)
 
@@ -357,7 +379,7 @@ _FORM_LABELS = sorted(
 _ALL_LABELS = sorted({*_FORM_LABELS, *vocab.run_on_labels()}, key=len, reverse=True)
 _LABEL_START = re.compile("|".join(re.escape(x) for x in _FORM_LABELS))
 _LABEL_AT = re.compile("|".join(re.escape(x) for x in _ALL_LABELS))
-_ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3
+_ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 2
                        for v in (lbl, lbl.replace("（", "(").replace("）", ")"))}, key=len, reverse=True)
 
 
@@ -390,14 +412,16 @@ def split_labels(tok: Token) -> list[Token]:
 
 
 _ROLE_ONE = re.compile("|".join(re.escape(x) for x in _ROLE_LABELS))
-_ROLE_RUN = re.compile(f"(?:[*＊]?(?:{_ROLE_ONE.pattern})){{2,}}")
+# a heading may carry the required-field star before or after it (*指标值, 指标值类型*); two-character
+# headings (权重, 备注) only ever match inside a whole run of headings (fullmatch below)
+_ROLE_RUN = re.compile(f"(?:[*＊]?(?:{_ROLE_ONE.pattern})[*＊]?){{2,}}")
 
 
 def _peel_roles(text: str) -> list[int] | None:
     """Lengths of column headings glued into one token (一级指标二级指标三级指标指标值), or None."""
     if not _ROLE_RUN.fullmatch(text):
         return None
-    out = [len(m.group()) for m in re.finditer(f"[*＊]?(?:{_ROLE_ONE.pattern})", text)]
+    out = [len(m.group()) for m in re.finditer(f"[*＊]?(?:{_ROLE_ONE.pattern})(?:[*＊]$)?", text)]
     return out if sum(out) == len(text) and len(out) >= 2 else None
 
 
@@ -1431,7 +1455,7 @@ _TEXT_COLUMNS = ("description", "basis", "category")
 
 
 _NAME_SUFFIX = re.compile(
-    r"(率|数|量|度|性|次|额|值|时间|时限|时效|成本|标准|情况|水平|效果|进度|比例|比重|人次|场次|面积|里程|[（(][^()（）]{1,4}[)）])"
+    r"(率|数|量|度|性|次|额|值|时间|时限|时效|成本|标准|情况|水平|效果|进度|比例|比重|人次|场次|面积|里程|机制|[（(][^()（）]{1,4}[)）])"
 )
 _CLAUSE = re.compile(r"[、，,；;。]")
 

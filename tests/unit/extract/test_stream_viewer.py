@@ -232,3 +232,18 @@ def test_name_glued_to_its_description_is_cut() -> None:
         ("开展实操演练（次）", "组织学员到企业、园区现场演练", "≥6次"),
         ("补贴发放数量", "按时发放到人的补贴笔数", "≥480笔"),
     ]
+
+
+def test_run_together_row_with_weight_and_scoring_rule() -> None:
+    """A wide template copied with no separators: …指标值类型 | 指标值 | 计量单位 | 权重 | 评（扣）分标准 | 依据.
+    The header's headings are cut apart (权重, the star of 指标值类型*); the score at the end of the
+    scoring rule (得10分) is never the target; a qualitative target follows the 定性 word."""
+    text = """项目支出绩效目标申报表
+项目名称乡村道路养护
+一级指标二级指标三级指标指标解释指标值类型*指标值计量单位权重评（扣）分标准指标值确定依据
+产出指标数量指标道路养护里程纳入养护的乡道里程定量≥300公里10完成目标值得10分；每少完成1%扣1分，扣完为止计划标准
+效益指标可持续影响指标长效养护机制乡村两级路长制落实情况定性健全10机制健全得10分；不健全不得分计划标准
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got == [("数量指标", "道路养护里程", "≥300公里"), ("可持续影响指标", "长效养护机制", "健全")]
