@@ -1036,6 +1036,8 @@ class StreamReader:
             return i + 1
         if not rec.pre and _is_value(text):
             return i + 1  # a value with no name before it: nothing to attach it to
+        if rec.pre and _SCORE_RULE.search(text):
+            return i + 1  # a piece of the row's 评（扣）分标准 (每延迟5日扣1分): no field holds it
         if re.fullmatch(r"指标\s*\d+", text):
             return i + 1  # 指标1：name — the numbering of a name, cut off at the colon
         nxt = toks[i + 1] if i + 1 < len(toks) else None
