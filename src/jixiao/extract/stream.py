@@ -882,6 +882,23 @@ class StreamReader:
         return nxt is not None and tok.line_tokens == 1 and nxt.line > (tok.end_line or tok.line) and \
             self._is_anchor(nxt) and kind_of(nxt) != "title"
 
+    def _flag_unread_budget(self, form: Form, draft: _Draft) -> None:
+        """Amounts printed beside a fund's name that no budget line holds are flagged on
+        ``budget.lines`` (``budget_text_unread``): a funding block the stream could not cut into
+        lines must not come back as a short, silent list."""
+        used: dict[int, int] = {}
+        for bl in form.budget.lines:
+            if (ev := bl.evidence.get("amount")) is not None and ev.line is not None:
+                used[ev.line] = used.get(ev.line, 0) + 1
+        skip = {ev.line for ind in form.indicators for ev in ind.evidence.values() if ev.line is not None}
+        skip |= {ev.line for k, ev in form.evidence.items() if not k.startswith("budget") and ev.line is not None}
+        goals = (form.goals.annual or "") + (form.goals.long_term or "")
+        last = draft.end_line or len(self.lines)
+        if missed := _unread_budget_lines(self.lines, draft.start_line, last, used, skip, goals):
+            form.flag(Severity.WARNING, "budget_text_unread",
+                      f"line(s) {', '.join(map(str, missed[:8]))} print fund names with amounts that no budget "
+                      "line was read from", field="budget.lines", lines=missed)
+
     def _note_level_run(self, tok: Token) -> None:
         """Level names printed one after another with no row between them are a level *column*
         printed as a block (a PDF viewer's default order prints a merged cell apart from its
@@ -1446,6 +1463,7 @@ class StreamReader:
             form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
         form.form_type = form_type_of(form.title or "", form)
         finish_budget(form)
+        self._flag_unread_budget(form, draft)
         if not form.indicators:
             form.flag(Severity.ERROR, "no_indicators", "no indicator rows were read from this form (stream reader)",
                       field="indicators")
@@ -1506,6 +1524,26 @@ def _levels_in_order(a: str, b: str) -> bool:
     if la == "level2" and lb == "level1":
         return framework.fits(b, a) is not True
     return True
+
+
+_AMOUNT_IN_TEXT = re.compile(r"\d[\d,]*\.\d{2}(?!\d*%)|\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元)")
+
+
+def _unread_budget_lines(lines: list[str], first: int, last: int, used: dict[int, int],
+                         skip: set[int], goals: str) -> list[int]:
+    """Source lines (1-based, ``first``..``last``) that print a fund's name with amounts but gave
+    fewer budget lines (``used``: lines read per source line) than the amounts they print;
+    ``skip``: lines an indicator or header field was read from; text inside a goal is prose."""
+    out = []
+    for no in range(max(first, 1), min(last, len(lines)) + 1):
+        text = lines[no - 1].strip()
+        if no in skip or not text or (len(text) >= 8 and text in goals):
+            continue
+        if not (vocab.BUDGET_ITEM_HINT_RE.search(text) or vocab.budget_section(text[:6])):
+            continue
+        if len(_AMOUNT_IN_TEXT.findall(text)) > used.get(no, 0):
+            out.append(no)
+    return out
 
 
 def _flag_scrambled_levels(form: Form, why: str) -> None:

@@ -166,6 +166,9 @@ _CODES: tuple[FlagCode, ...] = (
     # -- raised by the stream extractor (text with no reliable cells)
     FlagCode("read_by_stream", I, "form", "the form was read by the layout-free stream reader, not the table path",
              stage="extract"),
+    FlagCode("budget_text_unread", W, "budget",
+             "text of the form prints a fund's name with more amounts than the budget lines read from it "
+             "(field budget.lines; evidence: the source lines)", stage="extract"),
     FlagCode("column_unread", W, "rows",
              "the stream reader's indicator header names this column (description, basis, category, history) "
              "but nothing of the row was read into it: an empty cell, or one lost in a copy with no cells",

@@ -247,3 +247,36 @@ def test_run_together_row_with_weight_and_scoring_rule() -> None:
     [form] = extract_stream(text).forms
     got = [(i.level2, i.level3, i.target) for i in form.indicators]
     assert got == [("数量指标", "道路养护里程", "≥300公里"), ("可持续影响指标", "长效养护机制", "健全")]
+
+
+def test_funding_text_left_unread_is_flagged() -> None:
+    """A funding row whose amounts the reader could not cut into lines raises budget_text_unread
+    on budget.lines; a block read in full raises nothing."""
+    unread = """部门整体绩效目标表
+部门（单位）名称某某市商务局
+支出构成人员类项目支出1546.7318.94%1648.541774.61
+一级指标二级指标三级指标指标值
+产出指标数量指标招商活动场次≥10场
+"""
+    [form] = extract_stream(unread).forms
+    flags = [f for f in form.flags if f.code == "budget_text_unread"]
+    assert flags and flags[0].field == "budget.lines"
+    read = """部门整体绩效目标表
+部门（单位）名称
+某某市商务局
+资金总额
+100.00
+财政拨款
+100.00
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+招商活动场次
+≥10场
+"""
+    [form] = extract_stream(read).forms
+    assert form.budget.total == 100.0
+    assert not [f for f in form.flags if f.code == "budget_text_unread"]
