@@ -1536,7 +1536,7 @@ def _unread_budget_lines(lines: list[str], first: int, last: int, used: dict[int
     ``skip``: lines an indicator or header field was read from; text inside a goal is prose."""
     out = []
     for no in range(max(first, 1), min(last, len(lines)) + 1):
-        text = lines[no - 1].strip()
+        text = re.sub(r"\s+", "", lines[no - 1])  # 合  计: a short label padded inside
         if no in skip or not text or (len(text) >= 8 and text in goals):
             continue
         if not (vocab.BUDGET_ITEM_HINT_RE.search(text) or vocab.budget_section(text[:6])):

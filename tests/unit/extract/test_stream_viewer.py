@@ -264,6 +264,7 @@ def test_funding_text_left_unread_is_flagged() -> None:
     read = """部门整体绩效目标表
 部门（单位）名称
 某某市商务局
+资金情况（万元）
 资金总额
 100.00
 财政拨款
