@@ -254,7 +254,7 @@ def test_funding_text_left_unread_is_flagged() -> None:
     on budget.lines; a block read in full raises nothing."""
     unread = """部门整体绩效目标表
 部门（单位）名称某某市商务局
-支出构成人员类项目支出1546.7318.94%1648.541774.61
+合  计8167.74100%6289.585347.75
 一级指标二级指标三级指标指标值
 产出指标数量指标招商活动场次≥10场
 """
