@@ -1446,6 +1446,14 @@ class StreamReader:
         from jixiao.extract.rules import finish_budget, form_type_of  # one home for these rules
 
         form = draft.form
+        if draft.scrambled:
+            n = len(draft.indicators)
+            draft.indicators = _fold_trailing_text(draft.indicators)
+            if len(draft.indicators) < n:
+                form.flag(Severity.WARNING, "trailing_text_as_description",
+                          f"{n - len(draft.indicators)} line(s) with no value read as the description of the row "
+                          "before them: an indicator with an unreadable value may be among them",
+                          field="indicators")
         _fill_levels_up([ind for ind, _ in draft.indicators])
         form.indicators = [ind for ind, _ in draft.indicators]
         if draft.scrambled:
@@ -1543,6 +1551,44 @@ def _unread_budget_lines(lines: list[str], first: int, last: int, used: dict[int
             continue
         if len(_AMOUNT_IN_TEXT.findall(text)) > used.get(no, 0):
             out.append(no)
+    return out
+
+
+def _valued(ind: Indicator) -> bool:
+    return bool(ind.target or ind.half_year or ind.history)
+
+
+def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indicator, _Rec]]:
+    """In a copy printed block by block (``_Draft.scrambled``) a row's cells after its value — a
+    description the header did not name (its heading printed elsewhere), wrapped over lines —
+    come out as lines of their own, and read as names with no value. Lines with no value and no
+    level of their own, between a row with a value and the next row with one, in a table where
+    most rows have a value, are that row's description (INFERRED, flagged), not indicators."""
+    if sum(_valued(i) for i, _ in rows) < max(3, 0.3 * len(rows)):
+        return rows
+    out: list[tuple[Indicator, _Rec]] = []
+    k = 0
+    while k < len(rows):
+        ind, rec = rows[k]
+        out.append((ind, rec))
+        k += 1
+        if not _valued(ind) or ind.description:
+            continue
+        j = k
+        while j < len(rows) and not _valued(rows[j][0]) and rows[j][1].l1 is None and rows[j][1].l2 is None \
+                and not rows[j][0].description:
+            j += 1
+        if j == k or j >= len(rows):
+            continue  # nothing folded, or no valued row after: a last row of its own
+        texts = [r[0].level3 for r in rows[k:j] if r[0].level3]
+        ev = rows[k][0].evidence.get("level3")
+        ind.description = "".join(texts)
+        ind.evidence["description"] = Evidence(line=ev.line if ev else None, source_text="\n".join(texts),
+                                               status=AlignmentStatus.INFERRED, extractor=EXTRACTOR)
+        ind.flag(Severity.WARNING, "trailing_text_as_description",
+                 f"{ind.level3}: text printed after the value under no column heading read as the description",
+                 field="description")
+        k = j
     return out
 
 

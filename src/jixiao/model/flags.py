@@ -169,6 +169,9 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("budget_text_unread", W, "budget",
              "text of the form prints a fund's name with more amounts than the budget lines read from it "
              "(field budget.lines; evidence: the source lines)", stage="extract"),
+    FlagCode("trailing_text_as_description", W, "rows",
+             "in a copy printed block by block, text after a row's value and before the next row (no value, no "
+             "level, no column heading of its own) was read as the row's description", stage="extract"),
     FlagCode("column_unread", W, "rows",
              "the stream reader's indicator header names this column (description, basis, category, history) "
              "but nothing of the row was read into it: an empty cell, or one lost in a copy with no cells",

@@ -281,3 +281,36 @@ def test_funding_text_left_unread_is_flagged() -> None:
     [form] = extract_stream(read).forms
     assert form.budget.total == 100.0
     assert not [f for f in form.flags if f.code == "budget_text_unread"]
+
+
+def test_trailing_description_lines_fold_into_their_row() -> None:
+    """Block order (the level column printed apart) and a description column whose heading was
+    printed elsewhere: the wrapped description lines after each value belong to that row."""
+    text = """培训项目绩效目标表
+项目名称
+职业技能培训
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训覆盖人次
+≥500人次
+参加培训并结业的
+人员人次
+举办培训班期数
+≥10期
+全年举办的培训班期数
+培训合格率
+≥95%
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target, i.description) for i in form.indicators]
+    assert got == [("培训覆盖人次", "≥500人次", "参加培训并结业的人员人次"),
+                   ("举办培训班期数", "≥10期", "全年举办的培训班期数"),
+                   ("培训合格率", "≥95%", None)]
+    first = form.indicators[0]
+    assert first.evidence["description"].status is AlignmentStatus.INFERRED
+    assert [f.field for f in first.flags if f.code == "trailing_text_as_description"] == ["description"]
+    assert [f.field for f in form.flags if f.code == "trailing_text_as_description"] == ["indicators"]
