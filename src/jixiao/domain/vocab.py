@@ -448,7 +448,7 @@ UNEXTRACTED_SPELLINGS = Spellings(_words("""
     机构设置 人员配置 人员编制 实有人数
     下属单位 是否为一级预算主管部门 近三年单位职能是否发生过重大变化
     依据（三定方案批文号） 年度主要任务名称 对应年度绩效目标
-    项目起止时间 项目开始时间 项目结束时间
+    项目起止时间 项目开始时间 项目结束时间 部门职能 部门主要职能 单位职能
 """))
 UNEXTRACTED_LABELS = frozenset(UNEXTRACTED_SPELLINGS.all)
 # Labels of descriptive text the format has no field for (单位主要职能, 部门职能概述, 资金用途,

@@ -38,6 +38,8 @@ def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     if _SENTENCE.search(text[pos:]):  # 资金情况年度预算资金共计…元，其中… : the label, then a sentence
         return cells + [(pos, len(text))] if cells and pos < len(text) else None
     rest = _names_and_amounts(text, pos)
+    if rest is None:
+        rest = _item_then_amounts(text, pos, after_label=bool(cells))
     if rest is None or (not cells and not any(_AMOUNT.fullmatch(text[a:b]) for a, b in rest)):
         return None  # names only, with no block label before them: one cell (金额合计), not a heading run
     cells += rest
@@ -62,6 +64,31 @@ def _names_and_amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
         out.append((pos, m.end()))
         pos = m.end()
     return out
+
+
+_ITEM = re.compile(r"[\u4e00-\u9fff（）()、]{2,16}")
+
+
+def _item_then_amounts(text: str, pos: int, *, after_label: bool) -> list[tuple[int, int]] | None:
+    """An item of the block's own (人员类项目支出, not a fund of the vocabulary) and its amounts:
+    ``支出构成人员类项目支出1546.7318.94%1648.541774.61``. Outside a block label the item must
+    name spending or funds (``vocab.BUDGET_ITEM_HINT_RE``) and carry two amounts or more; one amount
+    at least is money, not a rate (预算执行率95.21%91.76% is an indicator's history)."""
+    m = _ITEM.match(text, pos)
+    if m is None or m.end() >= len(text) or not text[m.end()].isdigit():
+        return None
+    if not after_label and not vocab.BUDGET_ITEM_HINT_RE.search(m.group()):
+        return None
+    amounts = _names_and_amounts(text, m.end())
+    if amounts is None or not all(_AMOUNT.fullmatch(text[a:b]) for a, b in amounts):
+        return None
+    if len(amounts) < (1 if after_label else 2) or all(text[b - 1] == "%" for _a, b in amounts):
+        return None
+    head = [lead for lead in _LEADS if text.startswith(lead, pos) and pos + len(lead) + 2 <= m.end()]
+    if head:  # 支出构成 | 人员类项目支出: the section label of the row group first
+        cut = pos + max(map(len, head))
+        return [(pos, cut), (cut, m.end()), *amounts]
+    return [(pos, m.end()), *amounts]
 
 
 def _name_len(s: str) -> int:

@@ -61,6 +61,18 @@ _BUDGET_SENTENCE = re.compile(
 )
 _ORG_NAME = re.compile(r"(局|委员会|委|办公室|办|院|中心|厅|处|站|所|馆|队|部|室|会|公司|集团|学校|大学|医院|政府|街道|镇|乡)$")
 _NAME_CUT_BEFORE = re.compile(r"(第|前|近|共|约|每|全|累计)$")
+_BARE_AMOUNT = re.compile(r"^[\d,，]+(?:\.\d+)?\s*(?:万元|元|亿元)?$")
+
+
+def _budgetish(text: str) -> bool:
+    """Text of a budget block: a fund's name (资金总额, 其中：财政拨款 …, with or without its
+    amount) or a bare amount; prose (a goal, a duty) is not."""
+    if _BARE_AMOUNT.match(text) or text.startswith("其中"):
+        return True
+    return len(text) <= 30 and bool(vocab.BUDGET_ITEM_HINT_RE.search(text))
+
+
+_LABEL_RUN = 8  # labels a viewer prints in one column before their values (a form header has ≤ 8 rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -120,6 +132,8 @@ def _is_value(text: str) -> bool:
     """A target by the value grammar; a number followed by a long text (2024年实现内资进资额) is a name."""
     if _LONE_OP.match(text):
         return True
+    if _SCORE_RULE.search(text):
+        return False  # 每少完成1%扣1分 / 未达到不得分: a scoring rule, not a target
     head = re.match(r"^\D*", text).group()
     if len(re.findall(r"[\u4e00-\u9fff]", head)) >= 4 and len(head) < len(text) and not _VALUE_PREFIX.fullmatch(head):
         return False  # 项目完工时间2024年10月底前: a name with its value glued on
@@ -138,8 +152,10 @@ _NAME_END = re.compile(r"(率|数|量|度|性|次|额|值|面|时间|时限|成�
 
 
 def _loose_value(text: str) -> bool:
-    """A short qualitative target outside the closed list (良好以上, 按序时进度): not shaped like a name."""
-    return 2 <= len(text) <= 8 and not _NAME_END.search(text) and not re.search(r"[（(]", text)
+    """A short qualitative target outside the closed list (良好以上, 按序时进度): not shaped like a name
+    nor like the end of a scoring rule (不健全不得分)."""
+    return 2 <= len(text) <= 8 and not _NAME_END.search(text) and not re.search(r"[（(]", text) and \
+        not _SCORE_RULE.search(text)
 
 
 # ---------------------------------------------------------------------------------------
@@ -207,8 +223,13 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             break
     name, value = _value_tail(rest, qualitative=qualitative)
     after = None
+    if value is not None and name is not None and _SCORE_RULE.search(name.text + value.text):
+        # …≥11800公里10完成目标值得10分: the tail is the 评分标准 column (a score), not the target
+        name, value = rest, None
     if value is None and name is not None:
         name, value, after = _value_inside(name)
+    if value is None and name is not None and _SCORE_RULE.search(name.text):
+        name, value, after = _value_after_kind(name)
     earlier: list[Token] = []
     while name is not None and value is not None and len(earlier) < 3:
         # 果农满意度91%92%: the history / half-year values glued before the target
@@ -253,7 +274,20 @@ def _value_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]
     return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()), sub_token(tok, m.end(), len(tok.text))
 
 
+def _value_after_kind(tok: Token) -> tuple[Token | None, Token | None, Token | None]:
+    """…变化情况定性有效降低5效果明显得5分: in a row glued up to its scoring rule, the qualitative
+    target is what follows the 指标值类型 word (定性) up to the weight or the rule → name, value, rest."""
+    for m in re.finditer("|".join(map(re.escape, sorted(vocab.VALUE_KIND_WORDS, key=len, reverse=True))), tok.text):
+        end = re.search(r"\d|$", tok.text[m.end():]).start() + m.end()
+        value = tok.text[m.end():end]
+        if m.start() >= 2 and 1 <= len(value) <= 8 and not _SCORE_RULE.search(value):
+            return sub_token(tok, 0, m.end()), sub_token(tok, m.end(), end), sub_token(tok, end, len(tok.text))
+    return tok, None, None
+
+
 _LEAD_PREFIX = re.compile(r"^(?:年度|长期|中期|中长期|实施期)?绩效指标")
+# the end of a scoring rule (评（扣）分标准: 达到目标值得10分, 每少1%扣1分, 不得分): never a target
+_SCORE_RULE = re.compile(r"(?:得|扣|减|计|加)\s*\d+(?:\.\d+)?\s*分$|不得分$|扣完为止$")
 _TAIL_WORDS = sorted(vocab.BASIS_VALUES, key=len, reverse=True)
 _KIND_WORDS = sorted(vocab.VALUE_KIND_WORDS | vocab.CATEGORY_VALUES | {"正向", "反向"}, key=len, reverse=True)
 
@@ -345,7 +379,7 @@ _FORM_LABELS = sorted(
 _ALL_LABELS = sorted({*_FORM_LABELS, *vocab.run_on_labels()}, key=len, reverse=True)
 _LABEL_START = re.compile("|".join(re.escape(x) for x in _FORM_LABELS))
 _LABEL_AT = re.compile("|".join(re.escape(x) for x in _ALL_LABELS))
-_ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 3
+_ROLE_LABELS = sorted({v for _r, labels in vocab.ROLE_HEADERS for lbl in labels if len(lbl) >= 2
                        for v in (lbl, lbl.replace("（", "(").replace("）", ")"))}, key=len, reverse=True)
 
 
@@ -378,14 +412,16 @@ def split_labels(tok: Token) -> list[Token]:
 
 
 _ROLE_ONE = re.compile("|".join(re.escape(x) for x in _ROLE_LABELS))
-_ROLE_RUN = re.compile(f"(?:[*＊]?(?:{_ROLE_ONE.pattern})){{2,}}")
+# a heading may carry the required-field star before or after it (*指标值, 指标值类型*); two-character
+# headings (权重, 备注) only ever match inside a whole run of headings (fullmatch below)
+_ROLE_RUN = re.compile(f"(?:[*＊]?(?:{_ROLE_ONE.pattern})[*＊]?){{2,}}")
 
 
 def _peel_roles(text: str) -> list[int] | None:
     """Lengths of column headings glued into one token (一级指标二级指标三级指标指标值), or None."""
     if not _ROLE_RUN.fullmatch(text):
         return None
-    out = [len(m.group()) for m in re.finditer(f"[*＊]?(?:{_ROLE_ONE.pattern})", text)]
+    out = [len(m.group()) for m in re.finditer(f"[*＊]?(?:{_ROLE_ONE.pattern})(?:[*＊]$)?", text)]
     return out if sum(out) == len(text) and len(out) >= 2 else None
 
 
@@ -447,6 +483,7 @@ class _Draft:
     start_line: int
     end_line: int = 0
     indicators: list[tuple[Indicator, _Rec]] = field(default_factory=list)
+    scrambled: str | None = None  # why the level names cannot be trusted to sit above their rows
 
     @property
     def has_content(self) -> bool:
@@ -488,6 +525,11 @@ class StreamReader:
         self.doc_unit: str | None = None
         self.default_unit = "万元"
         self.pending_title: Token | None = None
+        self.loose: Token | None = None  # the last plain line between a title and the header labels
+        # labels printed as a column before their values (a viewer's default order): (what, field)
+        self.pending: list[tuple[str, str | None]] = []
+        self.level_run: list[Token] = []  # level names read since the last row
+        self.loose_all: list[Token] = []
 
     def _glued_style(self) -> bool:
         """Rows copied with no separators: several lines start with a level name glued to more text."""
@@ -516,6 +558,7 @@ class StreamReader:
         self.mode, self.table, self.carry1, self.carry2 = "header", None, None, None
         self.section, self.item, self.columns, self.default_unit = None, None, [], self.doc_unit or "万元"
         self.items_run, self.block_amounts = [], 0
+        self.loose, self.loose_all, self.pending = None, [], []
         return self.draft
 
     def _ensure_form(self, tok: Token) -> _Draft:
@@ -587,7 +630,16 @@ class StreamReader:
             if re.search(r"\d", text) and self._budget_sentence(tok):
                 return i + 1  # 项目资金总额120万元: a sentence, not a block label
             self._budget_label(tok)
+            if self._bare_label(toks, i) and kind_of(toks[i + 1]) in ("field", "goal", "other"):
+                self.pending.append(("budget", None))  # not 资金情况 | 资金来源: a heading over the item column
+            else:
+                self.pending.clear()  # a label read in place: no label column is waiting
             return i + 1
+        if self.pending and k in ("text", "level") and self.table is None and self.draft is not None \
+                and not self.draft.indicators:
+            got = self._pending_value(toks, i)
+            if got is not None:
+                return got
         if self.mode == "budget":
             if k == "level":
                 self.mode = "indicators"
@@ -605,6 +657,8 @@ class StreamReader:
                 self.mode = "indicators"
                 self.table = self.table or _Table(list(DEFAULT_ROLES))
             else:
+                if self.mode == "header" and not self.draft.indicators:
+                    self._note_loose(tok)
                 self._budget_sentence(tok)
                 return i + 1
         return self._indicator_token(toks, i)
@@ -628,8 +682,19 @@ class StreamReader:
     def _glued_value(self, tok: Token) -> bool:
         return any(kind == "value" for kind, _ in split_glued(tok, bare=self.glued))
 
+    def _note_loose(self, tok: Token) -> None:
+        """Keep a plain line printed under a title before any header label (``_title_line_name``)."""
+        f = self.draft.form if self.draft is not None else None
+        titled = self.pending_title is not None if f is None else f.title is not None
+        if not titled or (f is not None and (f.project_name or f.unit_name or f.competent_dept or f.budget.lines)):
+            return
+        if kind_of(tok) == "text" and tok.line_tokens == 1 and tok.end_line is None:
+            self.loose = tok
+            self.loose_all.append(tok)
+
     def _preamble(self, tok: Token) -> None:
         """Before the first form: the budget year and the unit a budget book's cover names."""
+        self._note_loose(tok)
         if "year" not in self.context and len(tok.text) <= 30 and (y := year_from_text(tok.text)):
             self.context["year"] = (y, tok)
 
@@ -702,14 +767,22 @@ class StreamReader:
         # a new form starts at a header label once the current form has its indicators, or at a
         # second 项目名称 (a unit named twice — 填报单位 and 实施单位 — is one form's header)
         self._flush()
+        loose = (self.loose, list(self.loose_all))  # _new_form forgets them
         if draft is None or draft.indicators or (
                 fld == "project_name" and draft.form.project_name is not None):
             title = self.pending_title if draft is None else None
             self.pending_title = None
             draft = self._new_form(tok, title)
         run, j = self._value_run(toks, i, multi=False)
+        status = AlignmentStatus.EXACT
         if not run and fld in ("unit_name", "competent_dept") and (late := self._late_name(toks, j)) is not None:
             run = [toks.pop(late)]  # read here, so the block it was printed in does not read it again
+            status = AlignmentStatus.INFERRED
+        if not run and fld == "project_name" and (above := self._title_line_name(draft, *loose)) is not None:
+            run, status = [above], AlignmentStatus.INFERRED
+        self.loose, self.loose_all = None, []
+        if run and status is AlignmentStatus.EXACT:
+            self.pending.clear()
         if run and getattr(draft.form, fld) is None:
             text = clean_cell(self._joined(run))
             text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)
@@ -717,22 +790,41 @@ class StreamReader:
             first = run[0]
             span = (first.start, run[-1].end) if all(t.line == first.line and t.end_line is None for t in run) else None
             draft.form.evidence[fld] = Evidence(line=first.line, span=span, source_text=self._joined(run),
-                                                status=AlignmentStatus.EXACT, extractor=EXTRACTOR)
+                                                status=status, extractor=EXTRACTOR)
         if self.mode in ("preamble", "indicators"):
             self.mode = "header"
         return j
 
-    @staticmethod
-    def _late_name(toks: list[Token], j: int) -> int | None:
-        """The index of an organisation's name printed right after the next label instead of after
-        its own (a copy that reads a two-row header column by column: 部门（单位）名称 | 年度预算申请 |
-        景德镇市…局): a plain text token ending the way an organisation's name does."""
-        if j + 1 >= len(toks) or kind_of(toks[j]) not in ("budget", "field", "other"):
+    def _late_name(self, toks: list[Token], j: int) -> int | None:
+        """The index of an organisation's name printed after the labels that follow its own
+        instead of after its own. A copy that reads the header column by column (a PDF viewer's
+        default order: every label of the left column, then every value) prints
+        部门（单位）名称 | 年度预算申请 | 景德镇市…局, or a whole label column — 部门（单位）名称 |
+        部门预算资金 | 部门职能 | 年度总体目标 | 一级指标 | 产出指标 — before the first value. The
+        name is the first plain text token after that run of labels (up to ``_LABEL_RUN``
+        of them), if it ends the way an organisation's name does."""
+        k = j
+        while k < len(toks) and k - j < _LABEL_RUN and self._is_anchor(toks[k]) and kind_of(toks[k]) != "title":
+            k += 1
+        if k == j or k >= len(toks):
             return None
-        t = toks[j + 1]
+        t = toks[k]
         if kind_of(t) == "text" and _ORG_NAME.search(t.text) and not re.search(r"\d", t.text) and len(t.text) <= 40:
-            return j + 1
+            return k
         return None
+
+    @staticmethod
+    def _title_line_name(draft: _Draft, t: Token | None, seen: list[Token]) -> Token | None:
+        """A project name printed between the title and the header labels with no label of its
+        own (a viewer's reading order puts a one-line value cell above a two-line label cell):
+        the one plain line left there, when it reads as a name (no value, no organisation)."""
+        if t is None or draft.form.project_name is not None or len(seen) != 1:
+            return None
+        if _is_value(t.text) or _ORG_NAME.search(t.text) or not (4 <= len(t.text) <= 60):
+            return None
+        if not re.search(r"[\u4e00-\u9fff]{4}", t.text):
+            return None
+        return t
 
     def _read_goal(self, toks: list[Token], i: int) -> int:
         tok = toks[i]
@@ -740,6 +832,10 @@ class StreamReader:
         fld = vocab.goal_field(tok.text)
         self._flush()
         run, j = self._value_run(toks, i, multi=True)
+        if not run and self._bare_label(toks, i):
+            self.pending.append(("goal", fld))
+        elif run:
+            self.pending.clear()
         if run and not getattr(draft.form.goals, fld):
             src = self._joined(run, toks[j] if j < len(toks) else None, to_eol=True)
             setattr(draft.form.goals, fld, clean_cell(src))
@@ -771,8 +867,99 @@ class StreamReader:
         return j
 
     def _skip_other(self, toks: list[Token], i: int) -> int:
-        _run, j = self._value_run(toks, i, multi=False)
+        run, j = self._value_run(toks, i, multi=False)
+        if not run and self.draft is not None and self._bare_label(toks, i):
+            self.pending.append(("other", None))
+        elif run:
+            self.pending.clear()
         return j
+
+    def _bare_label(self, toks: list[Token], i: int) -> bool:
+        """The label stands alone and the next line is another label: a column of labels whose
+        values come after the whole column (a PDF viewer's default reading order)."""
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        return nxt is not None and tok.line_tokens == 1 and nxt.line > (tok.end_line or tok.line) and \
+            self._is_anchor(nxt) and kind_of(nxt) != "title"
+
+    def _flag_unread_budget(self, form: Form, draft: _Draft) -> None:
+        """Amounts printed beside a fund's name that no budget line holds are flagged on
+        ``budget.lines`` (``budget_text_unread``): a funding block the stream could not cut into
+        lines must not come back as a short, silent list."""
+        used: dict[int, int] = {}
+        for bl in form.budget.lines:
+            if (ev := bl.evidence.get("amount")) is not None and ev.line is not None:
+                used[ev.line] = used.get(ev.line, 0) + 1
+        skip = {ev.line for ind in form.indicators for ev in ind.evidence.values() if ev.line is not None}
+        skip |= {ev.line for k, ev in form.evidence.items() if not k.startswith("budget") and ev.line is not None}
+        goals = (form.goals.annual or "") + (form.goals.long_term or "")
+        last = draft.end_line or len(self.lines)
+        if missed := _unread_budget_lines(self.lines, draft.start_line, last, used, skip, goals):
+            form.flag(Severity.WARNING, "budget_text_unread",
+                      f"line(s) {', '.join(map(str, missed[:8]))} print fund names with amounts that no budget "
+                      "line was read from", field="budget.lines", lines=missed)
+
+    def _note_level_run(self, tok: Token) -> None:
+        """Level names printed one after another with no row between them are a level *column*
+        printed as a block (a PDF viewer's default order prints a merged cell apart from its
+        rows, often after all of them), unless they are a level1 and one of its own level2s
+        opening a block. Then the levels carried down to the rows are guesses: the form is marked."""
+        run = self.level_run
+        run.append(tok)
+        if len(run) < 2 or self.draft is None or self.draft.scrambled:
+            return
+        a, b = run[-2], run[-1]
+        if _levels_in_order(a.text, b.text) or (
+                self.carry1 is not None and framework.canonical_level1(b.text) is not None
+                and framework.canonical_level1(b.text) == framework.canonical_level1(self.carry1.text)):
+            return  # (or the level1 in force, printed again on each row: 效益指标 | 生态效益指标 | | )
+        self.draft.scrambled = f"level names printed together in an order no table prints them: {a.text} | {b.text}"
+
+    def _pending_value(self, toks: list[Token], i: int) -> int | None:
+        """The value of the first label still waiting (``self.pending``), read in the order the
+        labels were printed. Level names met here belong to the label column (产出指标 under
+        一级指标), not to a row: they are skipped, and the table's levels are left to its own rows."""
+        tok = toks[i]
+        if kind_of(tok) == "level":
+            if self.draft is not None and not self.draft.scrambled:
+                self.draft.scrambled = f"level name {tok.text} printed in the header's label column, apart from its rows"
+            return i + 1
+        what, fld = self.pending[0]
+        if what == "budget":
+            if _budgetish(tok.text):
+                self.mode = "budget"
+                self._budget_token(tok)
+                return i + 1
+            if _ORG_NAME.search(tok.text) and len(tok.text) <= 30 and not re.search(r"\d", tok.text):
+                return i + 1  # a unit's name whose label was printed elsewhere: not the budget's
+            self.pending.pop(0)
+            self.mode = "header"
+            return self._pending_value(toks, i) if self.pending else None
+        run, j = self._paragraph(toks, i)
+        self.pending.pop(0)
+        if what == "goal" and fld and run and not getattr(self.draft.form.goals, fld):
+            src = self._joined(run, None, to_eol=True)
+            setattr(self.draft.form.goals, fld, clean_cell(src))
+            self.draft.form.evidence[f"goals.{fld}"] = Evidence(line=run[0].line, source_text=src,
+                                                                status=AlignmentStatus.INFERRED, extractor=EXTRACTOR)
+        self.mode = "header"
+        return j
+
+    def _paragraph(self, toks: list[Token], i: int) -> tuple[list[Token], int]:
+        """A cell's prose from token i: to the line ending its sentence (。), a blank line or a label."""
+        run: list[Token] = []
+        j = i
+        while j < len(toks) and not self._is_anchor(toks[j]):
+            t = toks[j]
+            if run and t.line > (run[-1].end_line or run[-1].line) + 1:
+                break
+            run.append(t)
+            j += 1
+            nxt = toks[j] if j < len(toks) else None
+            last = self.lines[(t.end_line or t.line) - 1].rstrip()
+            if (nxt is None or nxt.line > (t.end_line or t.line)) and last.endswith(("。", ".")):
+                break
+        return run, j
 
     # -- indicator header ----------------------------------------------------------------
 
@@ -866,6 +1053,8 @@ class StreamReader:
             return i + 1
         if not rec.pre and _is_value(text):
             return i + 1  # a value with no name before it: nothing to attach it to
+        if rec.pre and _SCORE_RULE.search(text):
+            return i + 1  # a piece of the row's 评（扣）分标准 (每延迟5日扣1分): no field holds it
         if re.fullmatch(r"指标\s*\d+", text):
             return i + 1  # 指标1：name — the numbering of a name, cut off at the colon
         nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -919,6 +1108,7 @@ class StreamReader:
         return bool(framework.fits(l1.text, tok.text))
 
     def _set_level(self, tok: Token, nxt: Token | None = None) -> None:
+        self._note_level_run(tok)
         lvl = _level(tok.text)
         if lvl == "level1" and framework.canonical_level2(tok.text) and self.carry1 is not None:
             # 成本指标 / 满意度: an L1 in one framework, an L2 in another. It opens a level1 block when
@@ -1022,6 +1212,14 @@ class StreamReader:
         if i3 > 0 and rec.vals and len(rec.pre) < len(roles_pre):
             # a merged 重点工作 cell printed on an earlier row: the cells that are left are the right ones
             roles_pre = roles_pre[min(i3, len(roles_pre) - len(rec.pre)):]
+        if self.glued and len(rec.pre) == len(roles_pre) - 1 and rec.pre and \
+                roles_pre[roles_pre.index("level3") + 1:roles_pre.index("level3") + 2] == ["description"]:
+            k3 = len(rec.pre) - 1 - (len(roles_pre) - 2 - roles_pre.index("level3"))
+            if 0 <= k3 < len(rec.pre) and (cut := _name_description_cut(rec.pre[k3].text)):
+                tok3 = rec.pre[k3]
+                name, desc = sub_token(tok3, 0, cut), sub_token(tok3, cut, len(tok3.text))
+                rec.pre[k3:k3 + 1] = [name, desc]
+                rec.cut |= {id(name), id(desc)}
         names = dict(zip(roles_pre, rec.pre))
         if "key_task" in names:
             self.carry_task = names["key_task"]
@@ -1073,7 +1271,9 @@ class StreamReader:
             elif role in ("basis", "category", "description", "key_task") and getattr(ind, role) is None:
                 setattr(ind, role, clean_cell(t.text))
                 ind.evidence[role] = evidence(t)
+        _flag_unread_columns(ind, table)
         draft.indicators.append((ind, rec))
+        self.level_run = []
 
     def _set_value(self, ind: Indicator, fld: str, tok: Token, rec: _Rec) -> None:
         text, repairs = normalize_value_text(tok.text)
@@ -1246,8 +1446,18 @@ class StreamReader:
         from jixiao.extract.rules import finish_budget, form_type_of  # one home for these rules
 
         form = draft.form
+        if draft.scrambled:
+            n = len(draft.indicators)
+            draft.indicators = _fold_trailing_text(draft.indicators)
+            if len(draft.indicators) < n:
+                form.flag(Severity.WARNING, "trailing_text_as_description",
+                          f"{n - len(draft.indicators)} line(s) with no value read as the description of the row "
+                          "before them: an indicator with an unreadable value may be among them",
+                          field="indicators")
         _fill_levels_up([ind for ind, _ in draft.indicators])
         form.indicators = [ind for ind, _ in draft.indicators]
+        if draft.scrambled:
+            _flag_scrambled_levels(form, draft.scrambled)
         if form.year is None:
             title = form.title or ""
             if (y := year_from_text(title)) is not None:
@@ -1261,11 +1471,135 @@ class StreamReader:
             form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
         form.form_type = form_type_of(form.title or "", form)
         finish_budget(form)
+        self._flag_unread_budget(form, draft)
         if not form.indicators:
             form.flag(Severity.ERROR, "no_indicators", "no indicator rows were read from this form (stream reader)",
                       field="indicators")
         form.pages = [1]
         return form
+
+
+_TEXT_COLUMNS = ("description", "basis", "category")
+
+
+_NAME_SUFFIX = re.compile(
+    r"(率|数|量|度|性|次|额|值|时间|时限|时效|成本|标准|情况|水平|效果|进度|比例|比重|人次|场次|面积|里程|机制|[（(][^()（）]{1,4}[)）])"
+)
+_CLAUSE = re.compile(r"[、，,；;。]")
+
+
+def _name_description_cut(text: str) -> int | None:
+    """Where an indicator name glued to its description (接待客商人数专项推介、专题对接…, a row
+    copied with no separators under 三级指标 | 指标描述) ends: the first place the text ends the way
+    a name does (…人数, …满意度, …规范性, …（次）), taken whole (数量, not 数 | 量), before the
+    description's first clause mark, with a name of 3–16 characters and a description of ≥ 4."""
+    stop = m.start() if (m := _CLAUSE.search(text)) else len(text)
+    for m in _NAME_SUFFIX.finditer(text):
+        end = m.end()
+        while (more := _NAME_SUFFIX.match(text, end)) is not None and more.end() > end:
+            end = more.end()  # 数 | 量 → 数量; 满意 | 度 is one suffix already
+        if end > stop:
+            return None
+        if 3 <= end <= 16 and len(text) - end >= 4:
+            return end
+    return None
+
+
+def _flag_unread_columns(ind: Indicator, table: _Table) -> None:
+    """A column the indicator header names (指标值确定依据, 指标解释, 近两年指标值 …) that this row
+    left empty: with no cell grid the stream cannot tell an empty cell from one it lost or read
+    into another field, so the empty field is flagged, never returned silently as "nothing"."""
+    for role in _TEXT_COLUMNS:
+        if role in table.roles and not getattr(ind, role):
+            ind.flag(Severity.WARNING, "column_unread", f"{ind.level3}: the header has a {role} column, "
+                     "but no text of this row was read into it", field=role)
+    years = [r.split(":", 1)[1] for r in table.roles if r.startswith("history:")]
+    if missing := [y for y in years if y not in ind.history]:
+        ind.flag(Severity.WARNING, "column_unread", f"{ind.level3}: the header has the history column(s) "
+                 f"{', '.join(missing)}, but no value of this row was read into them", field="history")
+
+
+def _levels_in_order(a: str, b: str) -> bool:
+    """Whether level name ``b`` can follow level name ``a`` with no row between them in a table
+    printed row by row: an L1 then one of its L2s (a block opening), or an L2 with no rows of its
+    own then a sibling L2 or another branch's L1. An L2 followed by its *own* L1, two L1s, or an
+    L1 followed by another L1's L2 come only from a copy that printed the level column apart."""
+    la, lb = _level(a), _level(b)
+    if la == "level1":
+        if lb == "level2" or framework.canonical_level2(b):
+            return framework.fits(a, b) is not False
+        return False
+    if la == "level2" and lb == "level1":
+        return framework.fits(b, a) is not True
+    return True
+
+
+_AMOUNT_IN_TEXT = re.compile(r"\d[\d,]*\.\d{2}(?!\d*%)|\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元)")
+
+
+def _unread_budget_lines(lines: list[str], first: int, last: int, used: dict[int, int],
+                         skip: set[int], goals: str) -> list[int]:
+    """Source lines (1-based, ``first``..``last``) that print a fund's name with amounts but gave
+    fewer budget lines (``used``: lines read per source line) than the amounts they print;
+    ``skip``: lines an indicator or header field was read from; text inside a goal is prose."""
+    out = []
+    for no in range(max(first, 1), min(last, len(lines)) + 1):
+        text = re.sub(r"\s+", "", lines[no - 1])  # 合  计: a short label padded inside
+        if no in skip or not text or (len(text) >= 8 and text in goals):
+            continue
+        if not (vocab.BUDGET_ITEM_HINT_RE.search(text) or vocab.budget_section(text[:6])):
+            continue
+        if len(_AMOUNT_IN_TEXT.findall(text)) > used.get(no, 0):
+            out.append(no)
+    return out
+
+
+def _valued(ind: Indicator) -> bool:
+    return bool(ind.target or ind.half_year or ind.history)
+
+
+def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indicator, _Rec]]:
+    """In a copy printed block by block (``_Draft.scrambled``) a row's cells after its value — a
+    description the header did not name (its heading printed elsewhere), wrapped over lines —
+    come out as lines of their own, and read as names with no value. Lines with no value and no
+    level of their own, between a row with a value and the next row with one, in a table where
+    most rows have a value, are that row's description (INFERRED, flagged), not indicators."""
+    if sum(_valued(i) for i, _ in rows) < max(3, 0.3 * len(rows)):
+        return rows
+    out: list[tuple[Indicator, _Rec]] = []
+    k = 0
+    while k < len(rows):
+        ind, rec = rows[k]
+        out.append((ind, rec))
+        k += 1
+        if not _valued(ind) or ind.description:
+            continue
+        j = k
+        while j < len(rows) and not _valued(rows[j][0]) and rows[j][1].l1 is None and rows[j][1].l2 is None \
+                and not rows[j][0].description:
+            j += 1
+        if j == k or j >= len(rows):
+            continue  # nothing folded, or no valued row after: a last row of its own
+        texts = [r[0].level3 for r in rows[k:j] if r[0].level3]
+        ev = rows[k][0].evidence.get("level3")
+        ind.description = "".join(texts)
+        ind.evidence["description"] = Evidence(line=ev.line if ev else None, source_text="\n".join(texts),
+                                               status=AlignmentStatus.INFERRED, extractor=EXTRACTOR)
+        ind.flag(Severity.WARNING, "trailing_text_as_description",
+                 f"{ind.level3}: text printed after the value under no column heading read as the description",
+                 field="description")
+        k = j
+    return out
+
+
+def _flag_scrambled_levels(form: Form, why: str) -> None:
+    """Every row's level1/level2 of a form whose level column came apart from its rows is a
+    guess (``_note_level_run``): flagged, never silently trusted."""
+    for ind in form.indicators:
+        for fld in ("level1", "level2"):  # an empty one too: a later stage may fill it from the other
+            ind.flag(Severity.WARNING, "level_order_scrambled",
+                     f"{fld} may belong to other rows: {why} (the copy prints merged level cells apart "
+                     "from their rows)", field=fld)
 
 
 def _unglue_budget(toks: list[Token]) -> list[Token]:

@@ -242,7 +242,8 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 i += k
                 done = True
                 break
-        if not done and i + 1 < len(toks) and _wrapped_level(toks[i], toks[i + 1]):
+        if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
+                                               _wrapped_paren(toks[i], toks[i + 1])):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -262,6 +263,21 @@ def _wrapped_level(a: Token, b: Token) -> bool:
     joined = a.text + b.text
     level = framework.canonical_level1(joined) or framework.canonical_level2(joined)
     return bool(level) and not (framework.canonical_level1(a.text) or framework.canonical_level2(a.text))
+
+
+_OPEN_TAIL = re.compile(r"[（(][^()（）]{0,6}$")
+_CLOSE_HEAD = re.compile(r"^[^()（）]{0,6}[)）]$")
+
+
+def _wrapped_paren(a: Token, b: Token) -> bool:
+    """A label whose bracketed unit wrapped in its cell (部门预算资金（万 / 元）): each piece alone on
+    its line, the first ending inside an open bracket, the next line closing it, the join a label."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1:
+        return False
+    if not (_OPEN_TAIL.search(a.text) and _CLOSE_HEAD.match(b.text)):
+        return False
+    joined = a.text + b.text
+    return known_label(joined) or vocab.is_budget_block_label(joined)
 
 
 def sub_token(tok: Token, a: int, b: int) -> Token:

@@ -166,6 +166,20 @@ _CODES: tuple[FlagCode, ...] = (
     # -- raised by the stream extractor (text with no reliable cells)
     FlagCode("read_by_stream", I, "form", "the form was read by the layout-free stream reader, not the table path",
              stage="extract"),
+    FlagCode("budget_text_unread", W, "budget",
+             "text of the form prints a fund's name with more amounts than the budget lines read from it "
+             "(field budget.lines; evidence: the source lines)", stage="extract"),
+    FlagCode("trailing_text_as_description", W, "rows",
+             "in a copy printed block by block, text after a row's value and before the next row (no value, no "
+             "level, no column heading of its own) was read as the row's description", stage="extract"),
+    FlagCode("column_unread", W, "rows",
+             "the stream reader's indicator header names this column (description, basis, category, history) "
+             "but nothing of the row was read into it: an empty cell, or one lost in a copy with no cells",
+             stage="extract"),
+    FlagCode("level_order_scrambled", W, "framework",
+             "the text prints level names apart from their rows (a PDF viewer's block order: a level column "
+             "printed as a block, or in the header's label column); the level1/level2 carried to this row "
+             "may belong to other rows", stage="extract"),
     # -- raised by the rules extractor
     FlagCode("no_indicators", E, "form", "the region has no indicator rows the rules could read",
              stage="extract", unsettled=True),

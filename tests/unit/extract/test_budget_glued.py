@@ -30,6 +30,10 @@ def _cells(text: str) -> list[str] | None:
     ("资金支出计划（%）3月底6月底9月底12月底", ["资金支出计划（%）", "3月底", "6月底", "9月底", "12月底"]),
     ("财政拨款小计75.00", ["财政拨款", "小计", "75.00"]),
     ("收入合计734.05", ["收入合计", "734.05"]),
+    # an item of the block's own (not a fund of the vocabulary), after its section or naming spending
+    ("支出构成人员类项目支出1546.7318.94%1648.541774.61",
+     ["支出构成", "人员类项目支出", "1546.73", "18.94%", "1648.54", "1774.61"]),
+    ("运转类项目支出248.353.04%257.32", ["运转类项目支出", "248.35", "3.04%", "257.32"]),
 ])
 def test_glued_rows_are_cut_into_cells(text: str, cells: list[str]) -> None:
     assert _cells(text) == cells
@@ -38,6 +42,8 @@ def test_glued_rows_are_cut_into_cells(text: str, cells: list[str]) -> None:
 @pytest.mark.parametrize("text", [
     "项目资金", "年度资金总额", "收入合计", "金额合计",  # one cell already
     "预算执行率100%", "培训覆盖人次≥500人次", "维修养护工程验收合格率=100%",  # indicators, not budget rows
+    "预算执行率95.21%91.76%99%",  # an indicator's history: rates only
+    "接待客商人数20.0030.00",  # no spending or fund word, no block label before it
     "资金情况 年度资金总额 100",  # cells still separated
 ])
 def test_other_text_is_left_alone(text: str) -> None:

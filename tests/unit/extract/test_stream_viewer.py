@@ -1,0 +1,316 @@
+"""The stream reader on a PDF viewer's default-order copy (poppler ``pdftotext`` without
+``-layout``/``-raw``, or a viewer's select-all): text comes out block by block, so a form's
+header prints its whole label column first (部门（单位）名称 | 部门预算资金 | 部门职能 | 年度总体目标 |
+一级指标 | 产出指标) and then its values, in the same order.
+
+Every input is written by hand in that shape (the labels, values and amounts are invented);
+none is read from the golden set.
+"""
+
+from __future__ import annotations
+
+from jixiao.extract.stream import extract_stream
+from jixiao.model.output import AlignmentStatus
+
+DEPT = """部门整体支出绩效目标表
+（2024年度）
+单位：万元
+部门（单位）名称
+部门预算资金（万
+元）
+
+部门职能
+
+年度总体目标
+
+一级指标
+
+产出指标
+
+某某市林业局
+资金总额
+
+2,468.10
+
+其中：财政拨款
+
+2,400.00
+
+其他资金
+
+68.10
+
+负责全市林业资源保护和生态修复，组织森林防火和有害生物防治，指导
+林业产业发展。
+完成植树造林1.2万亩，森林覆盖率保持在41%以上，不发生重大森林火灾。
+年度绩效指标
+二级指标
+
+数量指标
+
+三级指标
+
+指标值
+
+植树造林面积
+
+≥1.2万亩
+
+森林防火巡查次数
+
+≥300次
+"""
+
+PROJECT = """某某市市级项目支出绩效目标表
+2024年度
+2024年城乡绿化提升补助资金
+
+项目名称
+主管部门
+资金情况
+年度绩效目标
+一级指标
+
+某某市园林局
+
+效益指标
+
+年度预算资金共计2,000,000.00元，其中：一般公共预算拨款1,500,000.00元，其他资金
+500,000.00元。
+新增城乡绿地面积30万平方米，绿地养护合格率达到95%以上。
+二级指标
+
+三级指标
+
+指标值
+
+新增城乡绿地面积
+
+≥30万平方米
+
+绿地养护合格率
+
+≥95%
+"""
+
+
+def test_label_column_then_values_department() -> None:
+    [form] = extract_stream(DEPT).forms
+    assert form.unit_name == "某某市林业局"
+    assert form.evidence["unit_name"].status is AlignmentStatus.INFERRED
+    assert form.budget.total == 2468.10
+    assert form.budget.fiscal == 2400.00
+    amounts = sorted(line.amount for line in form.budget.lines)
+    assert amounts == [68.10, 2400.00, 2468.10]
+    assert form.goals.annual is not None and form.goals.annual.startswith("完成植树造林")
+    names = [i.level3 for i in form.indicators]
+    assert names == ["植树造林面积", "森林防火巡查次数"]  # no budget item or duty read as an indicator
+
+
+def test_project_name_printed_above_its_label() -> None:
+    [form] = extract_stream(PROJECT).forms
+    assert form.project_name == "2024年城乡绿化提升补助资金"
+    assert form.evidence["project_name"].status is AlignmentStatus.INFERRED
+    assert form.competent_dept == "某某市园林局"
+    assert form.budget.total == 200.0  # 元 → 万元
+    assert form.goals.annual is not None and form.goals.annual.startswith("新增城乡绿地面积")
+    assert [i.level3 for i in form.indicators] == ["新增城乡绿地面积", "绿地养护合格率"]
+
+
+def test_labels_read_in_place_wait_for_nothing() -> None:
+    """A label whose value follows it (one cell per line) keeps the ordinary reading: a later
+    label that happens to stand before another label opens no queue that eats the budget."""
+    text = """项目支出绩效目标表
+项目名称
+乡村道路养护
+主管部门
+某某县交通运输局
+机构设置及人员配置
+机构设置
+内设综合股、养护股
+资金情况（万元）
+资金总额
+80.00
+财政拨款
+80.00
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+养护里程
+≥120公里
+"""
+    [form] = extract_stream(text).forms
+    assert form.project_name == "乡村道路养护"
+    assert form.budget.total == 80.0
+    assert [i.level3 for i in form.indicators] == ["养护里程"]
+
+
+# A table whose merged level cells came out as a block after their rows, as a viewer's default
+# order prints a tall merged cell: the carried levels are guesses and must be flagged.
+SCRAMBLED = """一级指标
+二级指标
+三级指标
+指标值
+数量指标
+产出指标
+培训覆盖人次
+≥500人次
+举办培训班期数
+≥10期
+质量指标
+效益指标
+满意度指标
+培训合格率
+≥95%
+参训人员就业率
+≥60%
+参训人员满意度
+≥90%
+"""
+
+
+def test_level_column_printed_apart_is_flagged() -> None:
+    [form] = extract_stream("职业技能培训项目绩效目标表\n项目名称\n职业技能培训\n" + SCRAMBLED).forms
+    assert len(form.indicators) == 5
+    for ind in form.indicators:
+        fields = {f.field for f in ind.flags if f.code == "level_order_scrambled"}
+        assert fields == {"level1", "level2"}, ind.level3
+
+
+def test_rows_printed_in_order_are_not_flagged() -> None:
+    """An L2 with no rows of its own (生态效益指标), or the L1 printed again on every row, is
+    the ordinary row order: no flag."""
+    text = """项目绩效目标表
+项目名称
+职业技能培训
+一级指标|二级指标|三级指标|指标值
+产出指标|数量指标|培训覆盖人次|≥500人次
+效益指标|社会效益指标|参训人员就业率|≥60%
+效益指标|生态效益指标||
+效益指标|可持续影响指标|培训长效机制|逐步建立
+满意度指标|服务对象满意度指标|参训人员满意度|≥90%
+"""
+    [form] = extract_stream(text).forms
+    assert len(form.indicators) == 4
+    assert not [f for ind in form.indicators for f in ind.flags if f.code == "level_order_scrambled"]
+
+
+def test_named_column_left_empty_is_flagged() -> None:
+    """The header names 指标值确定依据; a row whose basis was not read says so."""
+    text = """项目绩效目标表
+项目名称
+职业技能培训
+一级指标|二级指标|三级指标|指标值|指标值确定依据
+产出指标|数量指标|培训覆盖人次|≥500人次|计划标准
+产出指标|数量指标|举办培训班期数|≥10期|
+"""
+    [form] = extract_stream(text).forms
+    first, second = form.indicators
+    assert first.basis == "计划标准"
+    assert not [f for f in first.flags if f.code == "column_unread"]
+    assert [f.field for f in second.flags if f.code == "column_unread"] == ["basis"]
+
+
+def test_name_glued_to_its_description_is_cut() -> None:
+    """Rows copied with no separators under 三级指标 | 指标描述 | 指标值: the name ends where a name
+    ends (…人数, …（次）, …数量 taken whole), the description is the rest."""
+    text = """培训项目绩效目标表
+项目名称
+职业技能培训
+一级指标二级指标三级指标指标描述指标值
+产出指标数量指标培训覆盖人数参加培训、考核并结业的人数≥500人
+质量指标开展实操演练（次）组织学员到企业、园区现场演练≥6次
+时效指标补贴发放数量按时发放到人的补贴笔数≥480笔
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.description, i.target) for i in form.indicators]
+    assert got == [
+        ("培训覆盖人数", "参加培训、考核并结业的人数", "≥500人"),
+        ("开展实操演练（次）", "组织学员到企业、园区现场演练", "≥6次"),
+        ("补贴发放数量", "按时发放到人的补贴笔数", "≥480笔"),
+    ]
+
+
+def test_run_together_row_with_weight_and_scoring_rule() -> None:
+    """A wide template copied with no separators: …指标值类型 | 指标值 | 计量单位 | 权重 | 评（扣）分标准 | 依据.
+    The header's headings are cut apart (权重, the star of 指标值类型*); the score at the end of the
+    scoring rule (得10分) is never the target; a qualitative target follows the 定性 word."""
+    text = """项目支出绩效目标申报表
+项目名称乡村道路养护
+一级指标二级指标三级指标指标解释指标值类型*指标值计量单位权重评（扣）分标准指标值确定依据
+产出指标数量指标道路养护里程纳入养护的乡道里程定量≥300公里10完成目标值得10分；每少完成1%扣1分，扣完为止计划标准
+效益指标可持续影响指标长效养护机制乡村两级路长制落实情况定性健全10机制健全得10分；不健全不得分计划标准
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got == [("数量指标", "道路养护里程", "≥300公里"), ("可持续影响指标", "长效养护机制", "健全")]
+
+
+def test_funding_text_left_unread_is_flagged() -> None:
+    """A funding row whose amounts the reader could not cut into lines raises budget_text_unread
+    on budget.lines; a block read in full raises nothing."""
+    unread = """部门整体绩效目标表
+部门（单位）名称某某市商务局
+合  计8167.74100%6289.585347.75
+一级指标二级指标三级指标指标值
+产出指标数量指标招商活动场次≥10场
+"""
+    [form] = extract_stream(unread).forms
+    flags = [f for f in form.flags if f.code == "budget_text_unread"]
+    assert flags and flags[0].field == "budget.lines"
+    read = """部门整体绩效目标表
+部门（单位）名称
+某某市商务局
+资金情况（万元）
+资金总额
+100.00
+财政拨款
+100.00
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+招商活动场次
+≥10场
+"""
+    [form] = extract_stream(read).forms
+    assert form.budget.total == 100.0
+    assert not [f for f in form.flags if f.code == "budget_text_unread"]
+
+
+def test_trailing_description_lines_fold_into_their_row() -> None:
+    """Block order (the level column printed apart) and a description column whose heading was
+    printed elsewhere: the wrapped description lines after each value belong to that row."""
+    text = """培训项目绩效目标表
+项目名称
+职业技能培训
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训覆盖人次
+≥500人次
+参加培训并结业的
+人员人次
+举办培训班期数
+≥10期
+全年举办的培训班期数
+培训合格率
+≥95%
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target, i.description) for i in form.indicators]
+    assert got == [("培训覆盖人次", "≥500人次", "参加培训并结业的人员人次"),
+                   ("举办培训班期数", "≥10期", "全年举办的培训班期数"),
+                   ("培训合格率", "≥95%", None)]
+    first = form.indicators[0]
+    assert first.evidence["description"].status is AlignmentStatus.INFERRED
+    assert [f.field for f in first.flags if f.code == "trailing_text_as_description"] == ["description"]
+    assert [f.field for f in form.flags if f.code == "trailing_text_as_description"] == ["indicators"]
