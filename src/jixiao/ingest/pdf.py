@@ -47,6 +47,7 @@ from jixiao.model.source import (
     Word,
 )
 from jixiao.layout import (
+    Ruling,
     RulingIndex,
     caption_rows,
     closing_rulings,
@@ -58,7 +59,7 @@ from jixiao.layout import (
     stitch_tables,
 )
 from jixiao.ingest.pagecheck import classify_page
-from jixiao.ingest.pdf_ladder import check_page, climb, header_column_rulings, raster_blocks
+from jixiao.ingest.pdf_ladder import PageCheck, check_page, climb, header_column_rulings, raster_blocks
 from jixiao.ingest.pdf_rules import cell_edge_rulings, clean_drawings, snap_rulings
 from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
 from jixiao.model.output import BBox, Flag, Severity
@@ -89,15 +90,16 @@ class _Line:
         return (min(c.cx for c in self.chars), min(c.cy for c in self.chars), max(c.cx for c in self.chars), max(c.cy for c in self.chars))
 
 
-TableFinder = Literal["pymupdf", "lattice"]
+TableFinder = Literal["auto", "pymupdf", "lattice"]
 
 
 def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocument:
     """Read a PDF into a :class:`SourceDocument` (blocks in reading order, one PageInfo per page).
 
-    ``table_finder``: "pymupdf" (``Page.find_tables``, the default) or "lattice" (the
-    grid built by ``jixiao.layout`` from the vector rules and word boxes — the path scans
-    take — about twice as fast; it is also the fallback when find_tables fails).
+    ``table_finder``: "pymupdf" (the default: ``Page.find_tables`` on every page), "auto"
+    (the lattice grid first, the table finder only on pages where the lattice is not
+    trusted, see :func:`_lattice_trusted`) or "lattice" (only the grid built by ``jixiao.layout`` from the vector rules and
+    word boxes — the path scans take; it is also the fallback when find_tables fails).
     Raises :class:`IngestError` for a missing, corrupt, password-protected or empty file.
     """
     import pymupdf
@@ -211,8 +213,7 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[f
     turned = dominant_direction(lines)
     if turned is not None:  # text running up/down the page: read it turned (pdf_upright)
         return info, _turned_blocks(page, info, lines, turned), flags
-    blocks = _vector_blocks(page, info, lines, table_finder, flags)
-    check = check_page(blocks)
+    blocks, check = _vector_blocks(page, info, lines, table_finder, flags)
     added: list[tuple[float, float, float, float]] = []
     blocks = climb(
         blocks, check,
@@ -296,17 +297,45 @@ def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line],
     return page_blocks_from_words(_words(lines, info.number, rulings), info, rulings, source="pdf-words")
 
 
-def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: TableFinder, flags: list[Flag]) -> list[Block]:
-    """The page's blocks from its vector rules (the ladder's first rung)."""
+def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: TableFinder,
+                   flags: list[Flag]) -> tuple[list[Block], PageCheck]:
+    """The page's blocks from its vector rules (the ladder's first rung) and their self-check.
+
+    With ``table_finder="auto"`` the lattice grid (``layout.page_blocks_from_words`` on the
+    vector rules) is tried first and kept where the self-check passes; only a page where it
+    does not goes to the table finder (``_find_tables``), whose blocks are kept then."""
     number = info.number
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))  # highlights are not rules (pdf_rules)
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))  # double rules → one
     columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
     rulings += columns
+    if table_finder != "pymupdf":
+        closed = rulings + closing_rulings(rulings)  # rows left open at a page break, as the finder gets them
+        lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words")
+        check = check_page(lattice)
+        if _lattice_trusted(check) or table_finder == "lattice":
+            return lattice, check
+    blocks = _finder_blocks(page, info, lines, drawings, rulings, columns, flags)
+    return blocks, check_page(blocks)
+
+
+def _lattice_trusted(check: PageCheck) -> bool:
+    """Whether the lattice's blocks are kept without asking the table finder: the self-check
+    passes, and a page that holds an indicator header has indicator rows read under it (a
+    header left alone at the page's end passes the check, but a lattice that lost the rows
+    under it reads nothing, where the finder's failure would send the page down the ladder)."""
+    return check.ok and (check.indicator_rows > 0 or not check.has_header)
+
+
+def _finder_blocks(page: Any, info: PageInfo, lines: list[_Line], drawings: list[dict[str, Any]],
+                   rulings: list[Ruling], columns: list[Ruling], flags: list[Flag]) -> list[Block]:
+    """The page's blocks from the table finder's cells (``_find_tables``) on the vector rules;
+    where it finds nothing (or fails), the lattice grid from the rules and word boxes."""
+    number = info.number
     rules = RulingIndex(rulings)
     closing = closing_rulings(rulings, rules)
     try:
-        found = _find_tables(page, drawings, closing + columns) if table_finder == "pymupdf" else []
+        found = _find_tables(page, drawings, closing + columns)
     except Exception as e:  # a table finder failure must not lose the page's text
         found = []
         flags.append(Flag(
