@@ -392,15 +392,16 @@ def _peer_pages(tool: str, path: Path) -> int:
 
 def peer_child(tool: str, paths: list[Path]) -> dict[str, Any]:
     """In a fresh process: warm up on the first file (imports, lazy tables; not timed), then
-    time every file once. Returns {"pages", "seconds"}."""
+    time every file once. Returns {"pages", "seconds", "cpu_seconds"}: on a shared machine
+    the process's CPU time is the steadier measure (wall time counts the waits for a core)."""
     if tool not in PEERS:
         raise SystemExit(f"unknown peer {tool!r} (one of {', '.join(PEERS)})")
     _peer_pages(tool, paths[0])
     pages = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for p in paths:
         pages += _peer_pages(tool, p)
-    return {"pages": pages, "seconds": time.perf_counter() - t0}
+    return {"pages": pages, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
 
 
 def _run_child(tool: str, paths: list[Path]) -> dict[str, Any]:
@@ -455,9 +456,11 @@ def bench_peers(golden: Path, only: list[str], tools: list[str], repeat: int, bo
         for tool, rs in by_tool.items():
             ok = [x for x in rs if "error" not in x]
             ms = [1000 * x["seconds"] / x["pages"] for x in ok if x["pages"]]
+            cpu = [1000 * x["cpu_seconds"] / x["pages"] for x in ok if x["pages"]]
             out[corpus][tool] = {
                 "files": len(corpora[corpus]), "pages": ok[0]["pages"] if ok else None,
                 "ms_per_page": statistics.median(ms) if ms else None, "runs_ms_per_page": ms,
+                "cpu_ms_per_page": statistics.median(cpu) if cpu else None, "runs_cpu_ms_per_page": cpu,
                 "errors": [x["error"] for x in rs if "error" in x],
             }
     return out
@@ -468,14 +471,15 @@ def print_peers(peers: dict[str, Any]) -> None:
     from rich.table import Table
 
     t = Table(title="digital pages: ms/page, median of rounds (each tool in its own process)")
-    for col in ("corpus", "tool", "files", "pages", "ms/page", "runs", "× jixiao", "error"):
+    for col in ("corpus", "tool", "files", "pages", "wall ms/page", "CPU ms/page", "CPU runs", "CPU × jixiao", "error"):
         t.add_column(col)
     for corpus, by_tool in peers.items():
-        base = by_tool.get("jixiao", {}).get("ms_per_page")
+        base = by_tool.get("jixiao", {}).get("cpu_ms_per_page")
         for tool, m in by_tool.items():
-            ratio = m["ms_per_page"] / base if base and m["ms_per_page"] else None
+            ratio = m["cpu_ms_per_page"] / base if base and m["cpu_ms_per_page"] else None
             t.add_row(corpus, tool, str(m["files"]), str(m["pages"]), _fmt(m["ms_per_page"], ".1f"),
-                      " ".join(f"{x:.1f}" for x in m["runs_ms_per_page"]), _fmt(ratio), "; ".join(m["errors"]))
+                      _fmt(m["cpu_ms_per_page"], ".1f"), " ".join(f"{x:.1f}" for x in m["runs_cpu_ms_per_page"]),
+                      _fmt(ratio), "; ".join(m["errors"]))
     Console(width=150).print(t)
 
 
