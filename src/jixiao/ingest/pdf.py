@@ -310,21 +310,38 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
     columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
     rulings += columns
     if table_finder != "pymupdf":
-        closed = rulings + closing_rulings(rulings)  # rows left open at a page break, as the finder gets them
+        seen = _on_page(rulings, info.width, info.height)  # a producer may draw a table's start above the page
+        closed = seen + closing_rulings(seen)  # rows left open at a page break, as the finder gets them
         lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words")
         check = check_page(lattice)
-        if _lattice_trusted(check) or table_finder == "lattice":
+        if _lattice_trusted(check, lattice) or table_finder == "lattice":
             return lattice, check
     blocks = _finder_blocks(page, info, lines, drawings, rulings, columns, flags)
     return blocks, check_page(blocks)
 
 
-def _lattice_trusted(check: PageCheck) -> bool:
-    """Whether the lattice's blocks are kept without asking the table finder: the self-check
-    passes, and a page that holds an indicator header has indicator rows read under it (a
-    header left alone at the page's end passes the check, but a lattice that lost the rows
-    under it reads nothing, where the finder's failure would send the page down the ladder)."""
-    return check.ok and (check.indicator_rows > 0 or not check.has_header)
+def _on_page(rulings: list[Ruling], width: float, height: float) -> list[Ruling]:
+    """The rules clipped to the page: a table continued from the previous page may be drawn
+    from above the page's top (its rows there are not on this page and hold no text)."""
+    out: list[Ruling] = []
+    for x0, y0, x1, y1 in rulings:
+        a0, a1 = max(0.0, min(x0, x1)), min(width, max(x0, x1))
+        b0, b1 = max(0.0, min(y0, y1)), min(height, max(y0, y1))
+        if a0 <= a1 and b0 <= b1 and (a1 - a0 > 1.5 or b1 - b0 > 1.5):
+            out.append((a0, b0, a1, b1))
+    return out
+
+
+def _lattice_trusted(check: PageCheck, blocks: list[Block]) -> bool:
+    """Whether the lattice's blocks are kept without asking the table finder: a page whose
+    indicator header the self-check found with indicator rows under it that all fit, or a
+    page without any table. A page continuing a table from the previous one (no header to
+    check its columns against) and a header left alone at a page's end go to the finder."""
+    if not check.ok:
+        return False
+    if check.indicator_rows > 0:
+        return True
+    return not check.has_header and not any(isinstance(b, Table) for b in blocks)
 
 
 def _finder_blocks(page: Any, info: PageInfo, lines: list[_Line], drawings: list[dict[str, Any]],
