@@ -169,6 +169,14 @@ def parse_value(text: str | None) -> ParsedValue | None:
     """
     if text is None:
         return None
+    parsed = _parse_value(str(text))
+    return None if parsed is None else parsed.model_copy()  # a caller may set fields on its own copy
+
+
+@lru_cache(maxsize=65536)
+def _parse_value(text: str) -> ParsedValue | None:
+    """:func:`parse_value`, remembered: extraction, coverage and reconcile parse the same
+    target texts many times over (profiled: 5% of a digital extraction uncached)."""
     s = fold(text)
     if not s:
         return None
