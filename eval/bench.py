@@ -348,6 +348,141 @@ def print_tables(files: list[dict[str, Any]], summary: dict[str, dict[str, Any]]
     console.print(s)
 
 
+# ---------------------------------------------------------------------------------------
+# Peers: jixiao's digital path beside the bare table finders it is built on
+
+
+PEERS = ("jixiao", "pymupdf-find_tables", "pymupdf-words", "pdfplumber")
+"""What ``--peers`` times on the same digital pages, each in a process of its own:
+
+* ``jixiao`` — the whole pipeline (``extract_file``, LLM off): ingest, layout, extraction,
+  reconcile; what a user waits for.
+* ``pymupdf-find_tables`` — ``Page.find_tables(use_layout=False)`` on every page, nothing
+  else (the line-strategy finder ``ingest.pdf`` falls back to).
+* ``pymupdf-words`` — ``Page.get_text("words")``: the floor of any text-layer reader.
+* ``pdfplumber`` — ``Page.extract_tables()`` with its defaults (lines strategy).
+"""
+
+
+def _peer_pages(tool: str, path: Path) -> int:
+    """Run one peer on every page of one file; the number of pages."""
+    if tool == "jixiao":
+        from jixiao.pipeline import ExtractOptions, extract_file
+
+        extract_file(path, ExtractOptions(llm="off"))  # type: ignore[arg-type]
+        return page_count(path)
+    if tool == "pdfplumber":
+        import pdfplumber
+
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                page.close()  # drop its cached objects, as a reader of a long file would
+            return len(pdf.pages)
+    import pymupdf
+
+    with pymupdf.open(path) as doc:
+        for page in doc:
+            if tool == "pymupdf-find_tables":
+                page.find_tables(use_layout=False)
+            else:
+                page.get_text("words")
+        return doc.page_count
+
+
+def peer_child(tool: str, paths: list[Path]) -> dict[str, Any]:
+    """In a fresh process: warm up on the first file (imports, lazy tables; not timed), then
+    time every file once. Returns {"pages", "seconds", "cpu_seconds"}: on a shared machine
+    the process's CPU time is the steadier measure (wall time counts the waits for a core)."""
+    if tool not in PEERS:
+        raise SystemExit(f"unknown peer {tool!r} (one of {', '.join(PEERS)})")
+    _peer_pages(tool, paths[0])
+    pages = 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    for p in paths:
+        pages += _peer_pages(tool, p)
+    return {"pages": pages, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+
+
+def _run_child(tool: str, paths: list[Path]) -> dict[str, Any]:
+    import subprocess
+
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--peer-child", tool, *map(str, paths)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def build_digital_book(sources: list[Path], n_pages: int, out: Path) -> Path:
+    """One ``n_pages`` PDF of the given digital pages in order, repeated until long enough."""
+    import pymupdf
+
+    docs = [pymupdf.open(str(p)) for p in sources]
+    pages = [(d, i) for d in docs for i in range(d.page_count)]
+    book = pymupdf.open()
+    try:
+        for k in range(n_pages):
+            d, i = pages[k % len(pages)]
+            book.insert_pdf(d, from_page=i, to_page=i)
+        book.save(str(out), garbage=3, deflate=True)
+    finally:
+        book.close()
+        for d in docs:
+            d.close()
+    return out
+
+
+def bench_peers(golden: Path, only: list[str], tools: list[str], repeat: int, book_pages: int) -> dict[str, Any]:
+    """Every tool on the golden digital PDFs (the folder, and one ``book_pages`` file built from
+    them), each run in a fresh process, rounds interleaved so machine load hits all tools
+    alike; per tool and corpus the median over ``repeat`` rounds of ms/page."""
+    files = [p for _, _, p in find_inputs(golden, ["digital"], only)]
+    if not files:
+        raise SystemExit(f"{golden}: no digital.pdf found")
+    with tempfile.TemporaryDirectory(prefix="jixiao-bench-peers-") as tmp:
+        corpora = {"folder": files}
+        if book_pages:
+            corpora["book"] = [build_digital_book(files, book_pages, Path(tmp) / f"book{book_pages}.pdf")]
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {c: {t: [] for t in tools} for c in corpora}
+        for r in range(repeat):
+            for corpus, paths in corpora.items():
+                for tool in tools:
+                    print(f"round {r + 1}/{repeat} {corpus} {tool} …", file=sys.stderr, flush=True)
+                    runs[corpus][tool].append(_run_child(tool, paths))
+    out: dict[str, Any] = {}
+    for corpus, by_tool in runs.items():
+        out[corpus] = {}
+        for tool, rs in by_tool.items():
+            ok = [x for x in rs if "error" not in x]
+            ms = [1000 * x["seconds"] / x["pages"] for x in ok if x["pages"]]
+            cpu = [1000 * x["cpu_seconds"] / x["pages"] for x in ok if x["pages"]]
+            out[corpus][tool] = {
+                "files": len(corpora[corpus]), "pages": ok[0]["pages"] if ok else None,
+                "ms_per_page": statistics.median(ms) if ms else None, "runs_ms_per_page": ms,
+                "cpu_ms_per_page": statistics.median(cpu) if cpu else None, "runs_cpu_ms_per_page": cpu,
+                "errors": [x["error"] for x in rs if "error" in x],
+            }
+    return out
+
+
+def print_peers(peers: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="digital pages: ms/page, median of rounds (each tool in its own process)")
+    for col in ("corpus", "tool", "files", "pages", "wall ms/page", "CPU ms/page", "CPU runs", "CPU × jixiao", "error"):
+        t.add_column(col)
+    for corpus, by_tool in peers.items():
+        base = by_tool.get("jixiao", {}).get("cpu_ms_per_page")
+        for tool, m in by_tool.items():
+            ratio = m["cpu_ms_per_page"] / base if base and m["cpu_ms_per_page"] else None
+            t.add_row(corpus, tool, str(m["files"]), str(m["pages"]), _fmt(m["ms_per_page"], ".1f"),
+                      _fmt(m["cpu_ms_per_page"], ".1f"), " ".join(f"{x:.1f}" for x in m["runs_cpu_ms_per_page"]),
+                      _fmt(ratio), "; ".join(m["errors"]))
+    Console(width=150).print(t)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--golden", type=Path, default=Path("golden"))
@@ -366,7 +501,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-load", type=float, default=None,
                     help=f"wait for the 1-minute load to drop below this (load_ok is judged against it; default {QUIET_LOAD})")
     ap.add_argument("--wait-load", type=float, default=600.0, help="seconds to wait for --max-load (default 600)")
+    ap.add_argument("--peers", action="store_true",
+                    help="instead: time jixiao beside the bare table finders on the golden digital PDFs (see PEERS)")
+    ap.add_argument("--peer", action="append", choices=PEERS, help="with --peers: only these tools (repeatable)")
+    ap.add_argument("--repeat", type=int, default=3, help="with --peers: rounds (median reported; default 3)")
+    ap.add_argument("--peer-book", type=int, default=102, metavar="N",
+                    help="with --peers: also one N-page file of the digital pages (0: none; default 102)")
+    ap.add_argument("--peer-child", nargs="+", metavar=("TOOL", "PDF"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.peer_child:
+        print(json.dumps(peer_child(args.peer_child[0], [Path(p) for p in args.peer_child[1:]])))
+        return 0
     if not args.golden.is_dir():
         print(f"{args.golden}: golden directory not found", file=sys.stderr)
         return 2
@@ -385,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {load_start} after waiting {waited:.0f} s"
           + ("" if load_ok else f" — NOT quiet (1-min ≥ {quiet_below}): timings are not comparable"),
           file=sys.stderr, flush=True)
+    if args.peers:
+        return _main_peers(args, load_start, load_ok, quiet_below)
     files = []
     for doc, variant, path in inputs:
         print(f"{doc} [{variant}] …", file=sys.stderr, flush=True)
@@ -407,6 +554,21 @@ def main(argv: list[str] | None = None) -> int:
               "quiet_below": quiet_below, "summary": summary, "book": book, "files": files}
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {args.out}", file=sys.stderr)
+    return 0
+
+
+def _main_peers(args: argparse.Namespace, load_start: list[float], load_ok: bool, quiet_below: float) -> int:
+    peers = bench_peers(args.golden, args.only, args.peer or list(PEERS), args.repeat, args.peer_book)
+    load_end = load_avg()
+    print_peers(peers)
+    print(f"load average at start {load_start}, at end {load_end}", file=sys.stderr)
+    out = args.out if args.out != Path("eval/out/bench.json") else Path("eval/out/bench_peers.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat,
+              "load_start": load_start, "load_end": load_end, "load_ok": load_ok, "quiet_below": quiet_below,
+              "peers": peers}
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written {out}", file=sys.stderr)
     return 0
 
 

@@ -182,4 +182,4 @@ def _apply_llm(doc, regions, opts: ExtractOptions, stats: dict):
 def _reconcile(doc):
     from jixiao.reconcile import reconcile
 
-    return reconcile(doc)
+    return reconcile(doc, copy=False)  # the pipeline's own document: nothing reads it unreconciled

@@ -82,11 +82,24 @@ def clean_cell(text: str | None) -> str:
     """
     if not text:
         return ""
+    return _clean_cell(str(text))
+
+
+_BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
+_BREAK_RE = re.compile(r"\s*\n\s*")
+_CJK_BREAK_RE = re.compile(r"(?<=[\u4e00-\u9fff（）()、：:])\n(?=[\u4e00-\u9fff（）()])")
+_SPACES_RE = re.compile(r"[ \t\n]+")
+
+
+@lru_cache(maxsize=65536)
+def _clean_cell(text: str) -> str:
+    """:func:`clean_cell`, remembered: extraction, coverage and segment clean the same cell
+    texts many times over (profiled: 13% of a digital extraction uncached)."""
     s = fold_radicals(text).replace("\u3000", " ").replace("\xa0", " ").replace("\r", "")
-    s = re.sub(r"\[bookmark:[^\]]*\]", "", s)  # Word bookmark residue in text exports
-    s = re.sub(r"\s*\n\s*", "\n", s.strip())
-    s = re.sub(r"(?<=[\u4e00-\u9fff（）()、：:])\n(?=[\u4e00-\u9fff（）()])", "", s)
-    s = re.sub(r"[ \t\n]+", " ", s)
+    s = _BOOKMARK_RE.sub("", s)  # Word bookmark residue in text exports
+    s = _BREAK_RE.sub("\n", s.strip())
+    s = _CJK_BREAK_RE.sub("", s)
+    s = _SPACES_RE.sub(" ", s)
     return s.strip()
 
 
@@ -156,6 +169,14 @@ def parse_value(text: str | None) -> ParsedValue | None:
     """
     if text is None:
         return None
+    parsed = _parse_value(str(text))
+    return None if parsed is None else parsed.model_copy()  # a caller may set fields on its own copy
+
+
+@lru_cache(maxsize=65536)
+def _parse_value(text: str) -> ParsedValue | None:
+    """:func:`parse_value`, remembered: extraction, coverage and reconcile parse the same
+    target texts many times over (profiled: 5% of a digital extraction uncached)."""
     s = fold(text)
     if not s:
         return None

@@ -26,7 +26,6 @@ Design notes (measured on rendered forms):
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 from array import array
@@ -37,7 +36,6 @@ from typing import Any, Literal
 
 from jixiao.model.source import (
     Block,
-    Cell,
     IngestError,
     PageInfo,
     PageTextStatus,
@@ -47,10 +45,11 @@ from jixiao.model.source import (
     Word,
 )
 from jixiao.layout import (
+    CellGrid,
+    Ruling,
     RulingIndex,
     caption_rows,
     closing_rulings,
-    grid_from_origins,
     page_blocks_from_words,
     reading_order,
     rulings_from_drawings,
@@ -58,7 +57,7 @@ from jixiao.layout import (
     stitch_tables,
 )
 from jixiao.ingest.pagecheck import classify_page
-from jixiao.ingest.pdf_ladder import check_page, climb, header_column_rulings, raster_blocks
+from jixiao.ingest.pdf_ladder import PageCheck, check_page, climb, header_column_rulings, raster_blocks
 from jixiao.ingest.pdf_rules import cell_edge_rulings, clean_drawings, snap_rulings
 from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
 from jixiao.model.output import BBox, Flag, Severity
@@ -89,15 +88,16 @@ class _Line:
         return (min(c.cx for c in self.chars), min(c.cy for c in self.chars), max(c.cx for c in self.chars), max(c.cy for c in self.chars))
 
 
-TableFinder = Literal["pymupdf", "lattice"]
+TableFinder = Literal["auto", "pymupdf", "lattice"]
 
 
 def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocument:
     """Read a PDF into a :class:`SourceDocument` (blocks in reading order, one PageInfo per page).
 
-    ``table_finder``: "pymupdf" (``Page.find_tables``, the default) or "lattice" (the
-    grid built by ``jixiao.layout`` from the vector rules and word boxes — the path scans
-    take — about twice as fast; it is also the fallback when find_tables fails).
+    ``table_finder``: "pymupdf" (the default: ``Page.find_tables`` on every page), "auto"
+    (the lattice grid first, the table finder only on pages where the lattice is not
+    trusted, see :func:`_lattice_trusted`) or "lattice" (only the grid built by ``jixiao.layout`` from the vector rules and
+    word boxes — the path scans take; it is also the fallback when find_tables fails).
     Raises :class:`IngestError` for a missing, corrupt, password-protected or empty file.
     """
     import pymupdf
@@ -211,8 +211,7 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[f
     turned = dominant_direction(lines)
     if turned is not None:  # text running up/down the page: read it turned (pdf_upright)
         return info, _turned_blocks(page, info, lines, turned), flags
-    blocks = _vector_blocks(page, info, lines, table_finder, flags)
-    check = check_page(blocks)
+    blocks, check = _vector_blocks(page, info, lines, table_finder, flags)
     added: list[tuple[float, float, float, float]] = []
     blocks = climb(
         blocks, check,
@@ -296,17 +295,62 @@ def _header_column_blocks(page: Any, info: PageInfo, lines: list[_Line],
     return page_blocks_from_words(_words(lines, info.number, rulings), info, rulings, source="pdf-words")
 
 
-def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: TableFinder, flags: list[Flag]) -> list[Block]:
-    """The page's blocks from its vector rules (the ladder's first rung)."""
+def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: TableFinder,
+                   flags: list[Flag]) -> tuple[list[Block], PageCheck]:
+    """The page's blocks from its vector rules (the ladder's first rung) and their self-check.
+
+    With ``table_finder="auto"`` the lattice grid (``layout.page_blocks_from_words`` on the
+    vector rules) is tried first and kept where the self-check passes; only a page where it
+    does not goes to the table finder (``_find_tables``), whose blocks are kept then."""
     number = info.number
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))  # highlights are not rules (pdf_rules)
     rulings = snap_rulings(rulings_from_drawings(drawings, info.width, info.height))  # double rules → one
     columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
     rulings += columns
+    if table_finder != "pymupdf":
+        seen = _on_page(rulings, info.width, info.height)  # a producer may draw a table's start above the page
+        closed = seen + closing_rulings(seen)  # rows left open at a page break, as the finder gets them
+        lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words")
+        check = check_page(lattice)
+        if _lattice_trusted(check, lattice) or table_finder == "lattice":
+            return lattice, check
+    blocks = _finder_blocks(page, info, lines, drawings, rulings, columns, flags)
+    return blocks, check_page(blocks)
+
+
+def _on_page(rulings: list[Ruling], width: float, height: float) -> list[Ruling]:
+    """The rules clipped to the page: a table continued from the previous page may be drawn
+    from above the page's top (its rows there are not on this page and hold no text)."""
+    out: list[Ruling] = []
+    for x0, y0, x1, y1 in rulings:
+        a0, a1 = max(0.0, min(x0, x1)), min(width, max(x0, x1))
+        b0, b1 = max(0.0, min(y0, y1)), min(height, max(y0, y1))
+        if a0 <= a1 and b0 <= b1 and (a1 - a0 > 1.5 or b1 - b0 > 1.5):
+            out.append((a0, b0, a1, b1))
+    return out
+
+
+def _lattice_trusted(check: PageCheck, blocks: list[Block]) -> bool:
+    """Whether the lattice's blocks are kept without asking the table finder: a page whose
+    indicator header the self-check found with indicator rows under it that all fit, or a
+    page without any table. A page continuing a table from the previous one (no header to
+    check its columns against) and a header left alone at a page's end go to the finder."""
+    if not check.ok:
+        return False
+    if check.indicator_rows > 0:
+        return True
+    return not check.has_header and not any(isinstance(b, Table) for b in blocks)
+
+
+def _finder_blocks(page: Any, info: PageInfo, lines: list[_Line], drawings: list[dict[str, Any]],
+                   rulings: list[Ruling], columns: list[Ruling], flags: list[Flag]) -> list[Block]:
+    """The page's blocks from the table finder's cells (``_find_tables``) on the vector rules;
+    where it finds nothing (or fails), the lattice grid from the rules and word boxes."""
+    number = info.number
     rules = RulingIndex(rulings)
     closing = closing_rulings(rulings, rules)
     try:
-        found = _find_tables(page, drawings, closing + columns) if table_finder == "pymupdf" else []
+        found = _find_tables(page, drawings, closing + columns)
     except Exception as e:  # a table finder failure must not lose the page's text
         found = []
         flags.append(Flag(
@@ -320,7 +364,8 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
     closed = RulingIndex(rulings + closing) if closing else rules  # what the finder saw
     text = [(c.x0, c.y0, c.x1, c.y1) for ln in lines for c in ln.chars if not c.c.isspace()]
     parts = [(part, side) for cells in found for part, side in _side_by_side(cells, closed, text)]
-    tables = [_TableGrid(part, number, rules) for part, _ in parts]
+    tables = [CellGrid(part, number, rules) for part, _ in parts]
+    held: dict[int, list[_Char]] = {}  # characters per origin cell (by id)
     free: list[_Line] = []
     for ln in lines:
         box = ln.centres()
@@ -328,18 +373,31 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
         if not near:
             rest = ln.chars
         elif len(near) == 1:
-            rest = [ch for ch in ln.chars if not near[0].take(ch)]
+            rest = [ch for ch in ln.chars if not _take(near[0], ch, held)]
         else:
-            rest = [ch for ch in ln.chars if not any(t.take(ch) for t in near)]
+            rest = [ch for ch in ln.chars if not any(_take(t, ch, held) for t in near)]
         if rest:
             free.append(_Line(ln.block, _bbox_of(rest), rest))
     groups: list[list[Block]] = []
     for t, (_, side) in zip(tables, parts):
-        table = t.table()
+        for cell in t.origins:
+            cell.text = _cell_text(held.get(id(cell), []))
+        table = t.table(source="pdf-ruled")
         paras, table = caption_rows(table) if side else ([], table)
         groups.append([*paras, table])
     groups += [[p] for p in _paragraphs(free, [t.bbox for t in tables], number)]
     return reading_order(groups)
+
+
+def _take(grid: CellGrid, ch: _Char, held: dict[int, list[_Char]]) -> bool:
+    """Give a character to the cell of ``grid`` holding its centre (the rule a
+    ``get_text(clip=cell)`` applies); False when the centre is outside the table."""
+    if not grid.holds(ch.cx, ch.cy):
+        return False
+    cell = grid.cell_at(ch.cx, ch.cy)
+    if cell is not None:
+        held.setdefault(id(cell), []).append(ch)
+    return True
 
 
 Cells = list[BBox]
@@ -543,129 +601,6 @@ def _bbox_of(chars: list[_Char]) -> BBox:
 
 def _line_text(chars: list[_Char]) -> str:
     return "".join(c.c for c in chars).strip()
-
-
-class _TableGrid:
-    """A finder table (its cell boxes) as a slot grid: row/column edges, origin cells,
-    characters per origin.
-
-    Slots follow ``pymupdf.Table.rows``: one row per distinct cell top, one column per
-    distinct cell left; a merged cell is an origin whose span covers the slots whose
-    centres it holds.
-    """
-
-    def __init__(self, cells: Cells, page: int, rules: RulingIndex | None = None):
-        self.page = page
-        self.bbox: BBox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
-        rows = _rows_of(cells)
-        self.n_rows, self.n_cols = len(rows), max(len(r) for r in rows)
-        last = [b for b in rows[-1] if b is not None]
-        self.ys = [next(b for b in r if b is not None)[1] for r in rows] + [max(b[3] for b in last)]
-        self.xs = _column_edges(rows, self.n_cols, self.bbox)
-        self.origins: list[Cell] = []
-        self.slot: dict[tuple[int, int], Cell] = {}
-        self.chars: dict[int, list[_Char]] = {}
-        for r, row in enumerate(rows):
-            for c, box in enumerate(row):
-                if box is not None and (r, c) not in self.slot:
-                    self._add_origin(r, c, box)
-        self._cover_orphans(rules)
-
-    def _cover_orphans(self, rules: RulingIndex | None) -> None:
-        """Give slots that no cell covers (the finder returns ``None`` there, as for merged
-        slots) cells of their own, so their text is not lost; neighbouring orphan slots with
-        no rule between them are one merged cell when together they form a rectangle."""
-        orphans = [(r, c) for r in range(self.n_rows) for c in range(self.n_cols) if (r, c) not in self.slot]
-        if not orphans:
-            return
-        parent = {o: o for o in orphans}
-
-        def find(a: tuple[int, int]) -> tuple[int, int]:
-            while parent[a] != a:
-                a = parent[a]
-            return a
-
-        for r, c in orphans:
-            xm, ym = (self.xs[c] + self.xs[c + 1]) / 2, (self.ys[r] + self.ys[r + 1]) / 2
-            if (r + 1, c) in parent and not (rules and rules.horizontal_at(self.ys[r + 1], xm)):
-                parent[find((r + 1, c))] = find((r, c))
-            if (r, c + 1) in parent and not (rules and rules.vertical_at(self.xs[c + 1], ym)):
-                parent[find((r, c + 1))] = find((r, c))
-        groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for o in orphans:
-            groups.setdefault(find(o), []).append(o)
-        for slots in groups.values():
-            r0, c0 = min(slots)
-            r1, c1 = max(s[0] for s in slots), max(s[1] for s in slots)
-            parts = [slots] if len(slots) == (r1 - r0 + 1) * (c1 - c0 + 1) else [[s] for s in slots]
-            for part in parts:
-                (a, b), (e, f) = min(part), max(part)
-                self._add_origin(a, b, (self.xs[b], self.ys[a], self.xs[f + 1], self.ys[e + 1]))
-
-    def _add_origin(self, r: int, c: int, box: BBox) -> None:
-        """Span = the rows/columns whose centres lie inside the origin's box."""
-        r1 = r
-        while r1 + 1 < self.n_rows and (self.ys[r1 + 1] + self.ys[r1 + 2]) / 2 < box[3]:
-            r1 += 1
-        c1 = c
-        while c1 + 1 < self.n_cols and (self.xs[c1 + 1] + self.xs[c1 + 2]) / 2 < box[2]:
-            c1 += 1
-        cell = Cell(text="", row=r, col=c, rowspan=r1 - r + 1, colspan=c1 - c + 1, bbox=box, page=self.page)
-        self.origins.append(cell)
-        for rr in range(r, r1 + 1):
-            for cc in range(c, c1 + 1):
-                self.slot.setdefault((rr, cc), cell)
-
-    def may_hold(self, centres: BBox) -> bool:
-        """Whether some character centre inside ``centres`` can fall in this table (see :meth:`take`)."""
-        x0, y0, x1, y1 = self.bbox
-        return centres[0] <= x1 + 0.5 and centres[2] >= x0 - 0.5 and centres[1] <= y1 + 0.5 and centres[3] >= y0 - 0.5
-
-    def take(self, ch: _Char) -> bool:
-        """Give a character to the cell holding its centre; False when it is outside the table."""
-        x, y = ch.cx, ch.cy
-        x0, y0, x1, y1 = self.bbox
-        if not (x0 - 0.5 <= x <= x1 + 0.5 and y0 - 0.5 <= y <= y1 + 0.5):
-            return False
-        r = bisect.bisect_right(self.ys, y) - 1
-        r = 0 if r < 0 else (self.n_rows - 1 if r >= self.n_rows else r)
-        c = bisect.bisect_right(self.xs, x) - 1
-        c = 0 if c < 0 else (self.n_cols - 1 if c >= self.n_cols else c)
-        cell = self.slot.get((r, c))
-        if cell is not None:
-            self.chars.setdefault(id(cell), []).append(ch)
-        return True
-
-    def table(self) -> Table:
-        for cell in self.origins:
-            cell.text = _cell_text(self.chars.get(id(cell), []))
-        rows = grid_from_origins(self.origins, self.n_rows, self.n_cols)
-        return Table(rows=rows, exact_grid=True, pages=[self.page], bbox=self.bbox, source="pdf-ruled")
-
-
-def _rows_of(cells: Cells) -> list[list[BBox | None]]:
-    """``pymupdf.table._cells_to_rows``: cells grouped by top edge, one slot per distinct
-    left edge (``None`` where no cell starts: a span or a gap)."""
-    lefts = sorted({c[0] for c in cells})
-    by_top: dict[float, dict[float, BBox]] = {}
-    for c in sorted(cells, key=lambda c: (c[1], c[0])):
-        by_top.setdefault(c[1], {})[c[0]] = c
-    return [[row.get(x) for x in lefts] for _, row in sorted(by_top.items())]
-
-
-def _column_edges(rows: list[list[BBox | None]], n_cols: int, bbox: BBox) -> list[float]:
-    """x edges of the columns: left edge of each column's non-merged cells, then the table's right edge."""
-    lefts: list[float | None] = []
-    for c in range(n_cols):
-        xs = [row[c][0] for row in rows if c < len(row) and row[c] is not None]
-        lefts.append(min(xs) if xs else None)
-    if lefts[0] is None:
-        lefts[0] = bbox[0]
-    for c in range(1, n_cols):  # a column covered only by spans: interpolate
-        if lefts[c] is None:
-            nxt = next((x for x in lefts[c + 1 :] if x is not None), bbox[2])
-            lefts[c] = (lefts[c - 1] + nxt) / 2  # type: ignore[operator]
-    return [float(x) for x in lefts] + [float(bbox[2])]  # type: ignore[arg-type]
 
 
 def _cell_text(chars: list[_Char]) -> str:

@@ -16,6 +16,9 @@ Four jobs, all format-independent so the PDF text layer and OCR share them:
   touch (a 中期 and a 年度 indicator table under one header block): a table finder sees
   one table there, with both sides' rows interleaved.
 
+:class:`CellGrid` lays a table given as cell boxes (a ruled-table finder's cells) out as
+origin cells with spans, and tells which cell holds a point.
+
 Ruling helpers: :func:`rulings_from_drawings` (vector PDF), :func:`closing_rulings` (rows left open at a page break) and :class:`RulingIndex`.
 
 Nothing here knows about budget forms: any column count, any order.
@@ -23,7 +26,7 @@ Nothing here knows about budget forms: any column count, any order.
 
 from __future__ import annotations
 
-from jixiao.layout.grid import expand_merged, grid_from_origins
+from jixiao.layout.grid import CellGrid, expand_merged, grid_from_origins
 from jixiao.layout.rulings import Ruling, RulingIndex, closing_rulings, rulings_from_drawings
 from jixiao.layout.columns import caption_rows, reading_order, split_side_by_side
 from jixiao.layout.words import estimate_skew
@@ -31,6 +34,7 @@ from jixiao.layout.page import page_blocks_from_words
 from jixiao.layout.stitch import column_edges, is_page_furniture, stitch_tables
 
 __all__ = [
+    "CellGrid",
     "Ruling",
     "RulingIndex",
     "caption_rows",

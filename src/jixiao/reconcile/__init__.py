@@ -86,15 +86,18 @@ from jixiao.model.output import Document, Form, Traced
 __all__ = ["reconcile", "reconcile_form", "FLAG_CODES", "FlagCode", "severity_of", "classify_value"]
 
 
-def reconcile(doc: Document, *, alternatives: dict[str, Document] | None = None) -> Document:
+def reconcile(doc: Document, *, alternatives: dict[str, Document] | None = None, copy: bool = True) -> Document:
     """Check, normalize and score one extracted document; returns a new Document.
 
     ``alternatives`` are other readings of the same input (e.g. ``{"llm": …, "ocr": …}``);
     each is compared field by field with ``doc`` (see ``agreement``). Running reconcile on
     its own output gives the same result (its check flags are recomputed, its actions kept).
+    ``copy=False`` reconciles ``doc`` itself and returns it: for a caller that never reads
+    the unreconciled document again (the pipeline), the deep copy was 7% of a digital
+    extraction (profiled on the golden digital PDFs).
     """
     t0 = time.perf_counter()
-    out = doc.model_copy(deep=True)
+    out = doc.model_copy(deep=True) if copy else doc
     ledger = Ledger()
     for form in out.forms:
         _strip_check_flags(form)

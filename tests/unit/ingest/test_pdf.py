@@ -385,3 +385,33 @@ def test_pages_without_drawings_skip_the_table_finder(files: dict[str, Path], mo
     monkeypatch.setattr(pdf_mod, "_line_tables", must_not_run)
     doc = ingest_pdf(files["unruled"])
     assert not doc.flags and [t.source for t in _tables(doc)] == ["pdf-words"]
+
+
+def test_auto_table_finder_keeps_the_lattice_where_it_is_trusted(
+    files: dict[str, Path], form: SourceDocument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"auto": the form's indicator page passes the self-check on the lattice, so the table
+    finder is not run there, and the tables read as find_tables reads them."""
+    import jixiao.ingest.pdf as pdf_mod
+
+    calls: list[int] = []
+    real = pdf_mod._finder_blocks
+
+    def counted(page, *a, **k):  # type: ignore[no-untyped-def]
+        calls.append(page.number + 1)
+        return real(page, *a, **k)
+
+    monkeypatch.setattr(pdf_mod, "_finder_blocks", counted)
+    doc = ingest_pdf(files["form"], table_finder="auto")
+    assert calls == []
+    assert [[[(c.text, c.merged_from) for c in r] for r in t.rows] for t in _tables(doc)] == [
+        [[(c.text, c.merged_from) for c in r] for r in t.rows] for t in _tables(form)
+    ]
+
+
+def test_rules_are_clipped_to_the_page() -> None:
+    """A table drawn from above the page's top (a continued table, wkhtmltopdf) keeps only what is on the page."""
+    from jixiao.ingest.pdf import _on_page
+
+    rules = [(30.0, -170.0, 560.0, -170.0), (35.0, -171.0, 35.0, 325.0), (30.0, 40.0, 600.0, 40.0), (700.0, 0.0, 700.0, 50.0)]
+    assert _on_page(rules, 595.0, 842.0) == [(35.0, 0.0, 35.0, 325.0), (30.0, 40.0, 595.0, 40.0)]

@@ -22,3 +22,28 @@ def test_expand_merged_fills_spans_with_copies() -> None:
     assert t.rows[4][1].merged_from == (4, 0) and t.rows[4][1].is_copy
     assert [(c.row, c.col) for c in t.rows[2]] == [(2, 0), (2, 1), (2, 2)]
     assert t.source == "test"
+
+
+def test_cell_grid_from_finder_boxes() -> None:
+    """Cell boxes (a merged cell is one box) → origins with spans, the cell at a point, and
+    a slot no box covers given a cell of its own."""
+    from jixiao.layout import CellGrid, RulingIndex
+
+    # 3 rows × 3 columns at x 0/50/100/150, y 0/20/40/60; (0,0) spans two rows; (2,2) has no box
+    boxes = [(0.0, 0.0, 50.0, 40.0), (50.0, 0.0, 100.0, 20.0), (100.0, 0.0, 150.0, 20.0),
+             (50.0, 20.0, 100.0, 40.0), (100.0, 20.0, 150.0, 40.0),
+             (0.0, 40.0, 50.0, 60.0), (50.0, 40.0, 100.0, 60.0)]
+    rules = RulingIndex([(0.0, 60.0, 150.0, 60.0), (100.0, 40.0, 100.0, 60.0)])
+    grid = CellGrid(boxes, page=3, rules=rules)
+    assert (grid.n_rows, grid.n_cols) == (3, 3)
+    assert grid.xs == [0.0, 50.0, 100.0, 150.0] and grid.ys == [0.0, 20.0, 40.0, 60.0]
+    first = grid.cell_at(10.0, 30.0)
+    assert first is grid.cell_at(10.0, 5.0) and (first.rowspan, first.colspan) == (2, 1)
+    orphan = grid.cell_at(120.0, 50.0)
+    assert orphan is not None and (orphan.row, orphan.col, orphan.bbox) == (2, 2, (100.0, 40.0, 150.0, 60.0))
+    assert grid.holds(150.4, 60.4) and not grid.holds(151.0, 30.0)
+    for cell in grid.origins:
+        cell.text = f"{cell.row}{cell.col}"
+    t = grid.table(source="pdf-ruled")
+    assert [[c.text for c in r] for r in t.rows] == [["00", "01", "02"], ["00", "11", "12"], ["20", "21", "22"]]
+    assert t.rows[1][0].merged_from == (0, 0) and t.pages == [3] and t.exact_grid
