@@ -291,6 +291,8 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str, header_c
         table = None
         if len(anchors) >= 2:
             lo, hi = anchors[0], anchors[-1] if seps is None else len(run) - 1  # cut above a header: all of it
+            while lo > 0 and _wraps_first_cell(run[lo - 1], run[lo : hi + 1], h):
+                lo -= 1  # the first row's cell wrapped onto lines above (a row cut by the page break)
             while hi + 1 < len(run) and _wraps_last_cell(run[lo : hi + 1], run[hi + 1], h):
                 hi += 1  # a wrapped last cell
             table = _whitespace_table(run[lo : hi + 1], h, page, source, seps, header_columns)
@@ -314,6 +316,27 @@ def _wraps_last_cell(table: list[_Row], line: _Row, h: float) -> bool:
     gap = line.y0 - table[-1].y1
     left = min(s.x0 for r in table for s in r.segs)
     return gap < 0.25 * h or (gap < 0.6 * h and line.segs[0].x0 > left + 2 * h)
+
+
+def _wraps_first_cell(line: _Row, table: list[_Row], h: float) -> bool:
+    """Whether a one-piece line right above a whitespace table holds the first lines of a
+    cell of its first row: a row cut by a page break goes on with a wrapped cell whose
+    upper lines stand alone, a line pitch above the rest of that cell.
+
+    The line sits a line pitch over the table (a gap well under a line height), over a
+    piece of the table's first line (the lower lines of the same cell), and inside the
+    column that piece belongs to (the extent of the table's pieces under it): a caption or
+    a paragraph above a table runs wider than one of its columns."""
+    if len(line.segs) != 1 or table[0].y0 - line.y1 >= 0.25 * h:
+        return False
+    seg = line.segs[0]
+    for piece in table[0].segs:
+        if min(seg.x1, piece.x1) - max(seg.x0, piece.x0) <= 0.5 * min(seg.x1 - seg.x0, piece.x1 - piece.x0):
+            continue
+        column = [s for r in table for s in r.segs if s.x0 < piece.x1 and piece.x0 < s.x1]
+        if seg.x0 >= min(s.x0 for s in column) - 0.5 * h and seg.x1 <= max(s.x1 for s in column) + 0.5 * h:
+            return True
+    return False
 
 
 def _indicator_like(run: list[_Row]) -> bool:

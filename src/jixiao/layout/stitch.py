@@ -70,7 +70,11 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
        may differ: the continuation was laid out on its own): columns follow that header;
     3. fewer columns whose edges match a subset of ``a``'s, where every column ``b`` lacks
        is a vertically merged cell at the bottom of ``a`` (a merged cell running over the
-       break, drawn without rules on the next page).
+       break, drawn without rules on the next page);
+    4. as many or fewer columns, each lying over one column of ``a`` and no other (a table
+       drawn without rules, whose cell boxes are its centred text: left edges differ with
+       the text, the columns do not), where every column ``b`` lacks is empty or merged in
+       ``a``'s last filled row (a label column whose span runs on).
     """
     if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
         return None
@@ -92,6 +96,8 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
     if a.n_cols == b.n_cols and (_edges_match(a, b) or (len(a.rows) == 1 and _columns_overlap(a, b))):
         return _Continuation(identity, _repeated_prefix(a, b))
     subset = _subset_ranges(a, b)
+    if subset is None:
+        subset = _extent_ranges(a, b)
     return _Continuation(subset, 0) if subset is not None else None
 
 
@@ -256,6 +262,28 @@ def _subset_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
         if cell is None or cell.merged_from is None or cell.merged_from[0] >= lr or cell.merged_from[1] != i:
             return None
     return ranges
+
+
+def _extent_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
+    """``b``'s columns laid on ``a``'s by their x extents (rule 4 of :func:`_continuation`)."""
+    if b.n_cols > a.n_cols or len(b.rows) < 2:
+        return None
+    ea, eb = _column_extents(a), _column_extents(b)
+    mapping: list[int] = []
+    for col in eb:
+        if col is None:
+            return None
+        hits = [i for i, other in enumerate(ea) if other is not None and min(col[1], other[1]) - max(col[0], other[0]) > 0]
+        if len(hits) != 1 or (mapping and hits[0] <= mapping[-1]):
+            return None
+        mapping.append(hits[0])
+    lr = _last_filled_row(a)
+    last = a.rows[lr]
+    for i in set(range(a.n_cols)) - set(mapping):
+        cell = last[i] if i < len(last) else None
+        if cell is None or (cell.text.strip() and (cell.merged_from is None or cell.merged_from[0] >= lr)):
+            return None
+    return [(i, i + 1) for i in mapping]
 
 
 def _spans_from(cell: Cell, col: int, row: int) -> bool:

@@ -111,3 +111,29 @@ def test_side_by_side_from_word_boxes_and_rules() -> None:
         "年度绩效指标",
         [["一级指标", "指标值"], ["产出指标", "≥2万人"], ["效益指标", "≥65%"]],
     ]
+
+
+def test_first_row_cell_wrapped_above_the_rest_of_its_row_stays_in_the_table() -> None:
+    """A page that continues an unruled table opens with a wrapped cell whose first line stands
+    alone a line pitch above its row: that line is the cell's, not a paragraph over the table."""
+    w = [
+        Word("“三重一大”事项", (200, 40, 263, 50), 1),
+        Word("决策制度执行", (205, 51, 259, 61), 1), Word("=100%", (400, 46, 425, 56), 1),
+        Word("时效指标", (100, 75, 136, 85), 1), Word("项目完成期限", (205, 75, 259, 85), 1), Word("年底前", (400, 75, 427, 85), 1),
+        Word("成本指标", (100, 99, 136, 109), 1), Word("资金支出成本", (205, 99, 259, 109), 1), Word("≤60万元", (400, 99, 433, 109), 1),
+    ]
+    blocks = page_blocks_from_words(w, PAGE)
+    assert not [b for b in blocks if isinstance(b, Paragraph)]
+    [table] = _tables(blocks)
+    assert _texts(table)[0] == ["", "“三重一大”事项\n决策制度执行", "=100%"]
+
+
+def test_a_caption_over_an_unruled_table_stays_a_paragraph() -> None:
+    """A line above the table that runs wider than the column under it is no wrapped cell."""
+    w = [
+        Word("附表：项目绩效目标表（单位：万元）", (100, 40, 400, 50), 1),
+        Word("时效指标", (100, 53, 136, 63), 1), Word("项目完成期限", (205, 53, 259, 63), 1), Word("年底前", (400, 53, 427, 63), 1),
+        Word("成本指标", (100, 77, 136, 87), 1), Word("资金支出成本", (205, 77, 259, 87), 1), Word("≤60万元", (400, 77, 433, 87), 1),
+    ]
+    blocks = page_blocks_from_words(w, PAGE)
+    assert [b.text for b in blocks if isinstance(b, Paragraph)] == ["附表：项目绩效目标表（单位：万元）"]

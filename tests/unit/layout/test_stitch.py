@@ -131,3 +131,41 @@ def test_a_repeated_title_alone_starts_a_new_form() -> None:
         _merge(t, 0, 0, 3)
         _merge(t, 1, 1, 3)
     assert len(_tables(stitch_tables([a, b]))) == 2
+
+
+def _unruled(rows: list[list[tuple[str, float, float]]], page: int, y0: float = 50) -> "Table":
+    """A table drawn without rules: each cell's box is its (centred) text, not its column."""
+    from jixiao.model.source import Table
+
+    cells = [[Cell(t, r, c, bbox=(x0, y0 + 20 * r, x1, y0 + 20 * r + 10), page=page) for c, (t, x0, x1) in enumerate(row)]
+             for r, row in enumerate(rows)]
+    right = max(x1 for row in rows for _, _, x1 in row)
+    return Table(rows=cells, pages=[page], bbox=(50, y0, right, y0 + 20 * len(rows)), source="pdf-words")
+
+
+def test_stitch_an_unruled_continuation_by_column_extents() -> None:
+    """Centred text moves the left edges from page to page; the columns still lie one over
+    the other. The lead column (绩效指标, empty at the bottom) runs on."""
+    a = _unruled([
+        [("绩效指标", 60, 96), ("一级指标", 160, 196), ("二级指标", 260, 296), ("三级指标", 360, 396), ("指标值", 470, 497)],
+        [("", 60, 60), ("产出指标", 160, 196), ("数量指标", 260, 296), ("培训人数", 360, 396), ("≥100人", 468, 498)],
+        [("", 60, 60), ("", 160, 160), ("质量指标", 260, 296), ("合格率很高", 356, 401), ("=100%", 470, 495)],
+    ], 1)
+    b = _unruled([
+        [("", 160, 160), ("", 270, 270), ("验收通过率", 356, 401), ("2024年12月31日前", 445, 520)],
+        [("效益指标", 160, 196), ("社会效益指标", 252, 306), ("带动就业", 360, 396), ("≥500人", 468, 498)],
+    ], 2, y0=40)
+    [t] = stitch_tables([a, b])
+    assert _texts(t)[3:] == [["", "", "", "验收通过率", "2024年12月31日前"], ["", "效益指标", "社会效益指标", "带动就业", "≥500人"]]
+
+
+def test_no_stitch_when_a_column_lies_over_two() -> None:
+    a = _unruled([
+        [("一级指标", 60, 96), ("三级指标", 160, 196), ("指标值", 270, 297)],
+        [("产出指标", 60, 96), ("培训人数", 160, 196), ("≥100人", 268, 298)],
+    ], 1)
+    b = _unruled([
+        [("说明文字跨两栏很长很长很长", 90, 250), ("其他", 270, 290)],
+        [("另一张表的内容跨两栏很长", 90, 250), ("其他", 270, 290)],
+    ], 2)
+    assert len(stitch_tables([a, b])) == 2
