@@ -129,7 +129,7 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         glued = _glued_levels(data, roles)
         if glued:
             return PageCheck(False, glued, total, True)
-        misfit = _misfit(data, roles)
+        misfit = _misfit(data, roles) or _name_pieces(data, roles)
         if misfit:
             return PageCheck(False, misfit, total, True)
         total += len(data)
@@ -204,6 +204,20 @@ def _misfit(data: list[list[Cell]], roles: list[str | None]) -> str:
         fit = sum(1 for t, l1 in texts if _names_a_level(t, l1))
         if len(texts) - fit >= 3 and fit * 2 < len(texts):
             return f"{len(texts) - fit} of {len(texts)} {role} cells name no framework level"
+    return ""
+
+
+def _name_pieces(data: list[list[Cell]], roles: list[str | None]) -> str:
+    """A reason when a third or more of the data rows hold nothing but a piece of an
+    indicator name (the lines of wrapped names read as rows of their own: a table ruled
+    between rows only, whose row rules were not used), else ''."""
+    if "level3" not in roles:
+        return ""
+    col = roles.index("level3")
+    lone = sum(1 for row in data if col < len(row) and row[col].merged_from is None and row[col].text.strip()
+               and not any(c.text.strip() for i, c in enumerate(row) if i != col and c.merged_from is None))
+    if lone >= 3 and 3 * lone >= len(data):
+        return f"{lone} of {len(data)} rows hold only a piece of an indicator name: wrapped lines read as rows"
     return ""
 
 
