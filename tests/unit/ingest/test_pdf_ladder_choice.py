@@ -146,8 +146,9 @@ def test_header_columns_past_a_lead_cell_and_under_a_spanning_label() -> None:
 def test_wrapped_name_lines_read_as_rows_fail_the_check() -> None:
     """Each line of a wrapped indicator name read as a row of its own (the row rules were not
     used): most rows hold a piece of a name and nothing else."""
-    bad = _table([HEAD, ["产出指标", "数量指标", "提高政治站位，", ""], ["", "", "落实意识形态工", "≥4次"],
-                  ["", "", "作主体责任", ""], ["", "", "组织参加各类招", "≥2场"], ["", "", "商推介会次数", ""]])
+    bad = _table([HEAD, ["产出指标", "数量指标", "提高政治站位，", ""], ["", "", "落实意识形态工", ""],
+                  ["", "", "作主体责任", "≥4次"], ["", "", "组织全体党员", ""], ["", "", "组织参加各类招", "≥2场"],
+                  ["", "", "商推介会次数", ""]])
     check = check_page([bad])
     assert not check.ok and "piece of an indicator name" in check.reason
     good = _table([HEAD, ["产出指标", "数量指标", "提高政治站位，落实意识形态工作主体责任", "≥4次"],
