@@ -169,3 +169,28 @@ def test_no_stitch_when_a_column_lies_over_two() -> None:
         [("另一张表的内容跨两栏很长", 90, 250), ("其他", 270, 290)],
     ], 2)
     assert len(stitch_tables([a, b])) == 2
+
+
+def test_rows_of_a_block_glued_under_the_continuation_are_cut_off() -> None:
+    """The continuation's last row is another block (年度目标 and its text) whose rules touch
+    the table: its own column edge gives the page one column more. The rows that fit the
+    table's columns continue it; the rest stays a table of its own."""
+    xs_a = [30, 50, 150, 300, 400, 545]
+    a = _table([["绩效指标", *HEAD], ["", "产出指标", "数量指标", "培训人数", "100"]], 1, xs_a)
+    xs_b = [30, 50, 120, 150, 300, 400, 545]  # an edge at 120 only the last row starts a cell at
+    b = _table([["", "", "", "质量指标", "合格率", "95%"], ["", "效益指标", "", "社会效益", "满意度", "90%"],
+                ["年度目标", "", "全年完成培训任务", "", "", ""]], 2, xs_b)
+
+    def merge(r: int, c: int, n: int) -> None:
+        b.rows[r][c].colspan = n
+        for k in range(c + 1, c + n):
+            b.rows[r][k] = Cell(b.rows[r][c].text, r, k, bbox=b.rows[r][c].bbox, page=2, merged_from=(r, c))
+
+    merge(0, 1, 2)
+    merge(1, 1, 2)
+    merge(2, 0, 2)
+    merge(2, 2, 4)
+    out = stitch_tables([a, b])
+    assert len(out) == 2
+    assert _texts(out[0])[2:] == [["", "", "质量指标", "合格率", "95%"], ["", "效益指标", "社会效益", "满意度", "90%"]]
+    assert [c.text for c in out[1].rows[0] if c.merged_from is None] == ["年度目标", "全年完成培训任务"]
