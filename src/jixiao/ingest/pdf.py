@@ -57,6 +57,7 @@ from jixiao.layout import (
     stitch_tables,
 )
 from jixiao.ingest.pagecheck import classify_page
+from jixiao.layout.overprint import overprinting_blocks
 from jixiao.ingest.pdf_ladder import PageCheck, check_page, climb, header_column_rulings, raster_blocks
 from jixiao.ingest.pdf_rules import cell_edge_rulings, clean_drawings, snap_rulings
 from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
@@ -208,6 +209,7 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[f
     if status != PageTextStatus.OK:
         return info, [], []
     flags: list[Flag] = []
+    lines = _drop_overprint(lines, number, flags)
     turned = dominant_direction(lines)
     if turned is not None:  # text running up/down the page: read it turned (pdf_upright)
         return info, _turned_blocks(page, info, lines, turned), flags
@@ -571,6 +573,24 @@ def _page_lines(page: Any) -> list[_Line]:
             if ln.chars:
                 lines.append(ln)
     return lines
+
+
+def _drop_overprint(lines: list[_Line], page: int, flags: list[Flag]) -> list[_Line]:
+    """The page's lines without the text blocks painted over other text (a cell's overflowing
+    paragraph, ``layout.overprint``), which would otherwise be read into the cells it covers;
+    what is dropped is flagged with its text, so it is never lost silently."""
+    boxes = [(ln.block, ln.bbox, [(c.x0, c.y0, c.x1, c.y1) for c in ln.chars if not c.c.isspace()]) for ln in lines]
+    intruders = overprinting_blocks(boxes)
+    if not intruders:
+        return lines
+    dropped = [_line_text(ln.chars) for ln in lines if ln.block in intruders]
+    flags.append(Flag(
+        severity=Severity.WARNING, code="overprinted_text",
+        message=f"page {page}: {len(dropped)} text lines are painted over other text (a cell's overflowing "
+                "paragraph) and were not read into the cells they cover",
+        evidence={"page": page, "text": "".join(dropped)[:300]},
+    ))
+    return [ln for ln in lines if ln.block not in intruders]
 
 
 def _tight_runs(lines: list[_Line]) -> list[BBox]:

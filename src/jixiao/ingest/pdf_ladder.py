@@ -129,7 +129,7 @@ def check_page(blocks: Sequence[Block]) -> PageCheck:
         glued = _glued_levels(data, roles)
         if glued:
             return PageCheck(False, glued, total, True)
-        misfit = _misfit(data, roles)
+        misfit = _misfit(data, roles) or _name_pieces(data, roles)
         if misfit:
             return PageCheck(False, misfit, total, True)
         total += len(data)
@@ -204,6 +204,20 @@ def _misfit(data: list[list[Cell]], roles: list[str | None]) -> str:
         fit = sum(1 for t, l1 in texts if _names_a_level(t, l1))
         if len(texts) - fit >= 3 and fit * 2 < len(texts):
             return f"{len(texts) - fit} of {len(texts)} {role} cells name no framework level"
+    return ""
+
+
+def _name_pieces(data: list[list[Cell]], roles: list[str | None]) -> str:
+    """A reason when a third or more of the data rows hold nothing but a piece of an
+    indicator name (the lines of wrapped names read as rows of their own: a table ruled
+    between rows only, whose row rules were not used), else ''."""
+    if "level3" not in roles:
+        return ""
+    col = roles.index("level3")
+    lone = sum(1 for row in data if col < len(row) and row[col].merged_from is None and row[col].text.strip()
+               and not any(c.text.strip() for i, c in enumerate(row) if i != col and c.merged_from is None))
+    if lone >= 3 and 3 * lone >= len(data):
+        return f"{lone} of {len(data)} rows hold only a piece of an indicator name: wrapped lines read as rows"
     return ""
 
 
@@ -315,7 +329,10 @@ def header_column_rulings(words: Sequence[Word], rulings: Sequence[Ruling]) -> l
     out: list[Ruling] = []
     for n, (y0, y1, _) in enumerate(heads):
         row = [w for w in words if y0 - 0.5 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 0.5]
-        x_lo, x_hi = min(w.bbox[0] for w in row), max(w.bbox[2] for w in row)
+        # from the first column-naming label: a lead cell left of it (年度绩效指标 spanning the
+        # table, often shaded) is not crossed by the rule under the header
+        named = [w for w in row if vocab.header_role(w.text) not in (None, "ignore")]
+        x_lo, x_hi = min(w.bbox[0] for w in named), max(w.bbox[2] for w in row)
         full = [ln for ln in hs if ln.lo <= x_lo + 2 and ln.hi >= x_hi - 2]
         above = [ln for ln in full if ln.pos <= y0 + 1]
         after = [ln for ln in full if ln.pos >= y1 - 1]
@@ -330,12 +347,13 @@ def header_column_rulings(words: Sequence[Word], rulings: Sequence[Ruling]) -> l
             continue
         bottom = below[-1]
         body = [w for w in words if under.pos < (w.bbox[1] + w.bbox[3]) / 2 < bottom]
-        xs = [top.lo] + [_clearest(a[1], b[0], body) for a, b in zip(groups, groups[1:])] + [top.hi]
+        inner = [(_clearest(a[1], b[0], body), b[2] if b[2] is not None else top.pos) for a, b in zip(groups, groups[1:])]
+        xs = [(top.lo, top.pos)] + inner + [(top.hi, top.pos)]
         # a lead column left of the header's first label (年度绩效指标 spanning the rows): its own column
         lead = [w.bbox[2] for w in body if w.bbox[2] <= groups[0][0] - 1]
         if lead:
-            xs.insert(1, _clearest(max(lead), groups[0][0], body))
-        out += [(x, top.pos, x, bottom) for x in xs]
+            xs.insert(1, (_clearest(max(lead), groups[0][0], body), top.pos))
+        out += [(x, y, x, bottom) for x, y in xs]
     return out
 
 
@@ -359,17 +377,44 @@ def _clearest(lo: float, hi: float, body: Sequence[Word], step: float = 0.5) -> 
     return (xs[a] + xs[b]) / 2
 
 
-def _columns(words: Sequence[Word], top: float, bottom: float, x_lo: float, x_hi: float) -> list[tuple[float, float]]:
-    """x-ranges of the header cells: the words between the header's rules, overlapping ones joined."""
+def _columns(words: Sequence[Word], top: float, bottom: float, x_lo: float, x_hi: float) -> list[tuple[float, float, float | None]]:
+    """x-ranges of the header cells: the words between the header's rules, overlapping ones
+    joined; a label spanning sub-labels that stand apart (近两年指标值 over 2022年 | 2023年)
+    gives one range per sub-label, the later ones with the y under the spanning label (where
+    the rule between them starts), else None."""
     band = sorted((w for w in words if top <= (w.bbox[1] + w.bbox[3]) / 2 <= bottom
                    and w.bbox[2] >= x_lo - 2 and w.bbox[0] <= x_hi + 2), key=lambda w: w.bbox[0])
-    xs: list[tuple[float, float]] = []
-    for w in band:
-        if xs and w.bbox[0] <= xs[-1][1] + 1.0:
-            xs[-1] = (xs[-1][0], max(xs[-1][1], w.bbox[2]))
+    out: list[tuple[float, float, float | None]] = []
+    for group in _overlapping(band):
+        spanning = [w for w in group if _spans_apart(w, group)]
+        rest = [w for w in group if w not in spanning]
+        parts = _overlapping(rest) if spanning and rest else [group]
+        if len(parts) < 2:
+            out.append((min(w.bbox[0] for w in group), max(w.bbox[2] for w in group), None))
+            continue
+        under = max(w.bbox[3] for w in spanning)
+        out += [(min(w.bbox[0] for w in p), max(w.bbox[2] for w in p), under if k else None) for k, p in enumerate(parts)]
+    return out
+
+
+def _overlapping(band: Sequence[Word]) -> list[list[Word]]:
+    """Words (sorted by left edge) in runs whose x-extents overlap or touch."""
+    groups: list[list[Word]] = []
+    right = -1e9
+    for w in sorted(band, key=lambda w: w.bbox[0]):
+        if groups and w.bbox[0] <= right + 1.0:
+            groups[-1].append(w)
+            right = max(right, w.bbox[2])
         else:
-            xs.append((w.bbox[0], w.bbox[2]))
-    return xs
+            groups.append([w])
+            right = w.bbox[2]
+    return groups
+
+
+def _spans_apart(w: Word, group: Sequence[Word]) -> bool:
+    """Whether ``w`` lies over two words of ``group`` that do not overlap each other."""
+    under = [v for v in group if v is not w and v.bbox[0] < w.bbox[2] - 1.0 and w.bbox[0] < v.bbox[2] - 1.0]
+    return any(b.bbox[0] > a.bbox[2] + 1.0 for a in under for b in under)
 
 
 def _header_lines(words: Sequence[Word]) -> list[tuple[float, float, int]]:

@@ -55,6 +55,7 @@ def clean_drawings(drawings: list[dict[str, Any]], text: Sequence[Box] = ()) -> 
     index = _TextIndex(text)
     out: list[dict[str, Any]] = []
     dropped = 0
+    highlights: list[tuple[Box, Any]] = []
     for d in drawings:
         if len(d.get("items", ())) > 1 and _is_thin(d.get("rect")):
             out.append(_as_one_rule(d))
@@ -63,12 +64,37 @@ def clean_drawings(drawings: list[dict[str, Any]], text: Sequence[Box] = ()) -> 
             out.append(d)
             continue
         items = [it for it in d.get("items", ()) if not (_surface_item(it) and index.hugged_by(_item_rect(it)))]
+        highlights += [(_item_rect(it), d.get("fill")) for it in d.get("items", ()) if it not in items]
         dropped += len(d.get("items", ())) - len(items)
         if len(items) == len(d.get("items", ())):
             out.append(d)
         elif items:
             out.append(_with_items(d, items))
+    if highlights:
+        kept = [d for d in out if not _highlight_sliver(d, highlights)]
+        dropped += len(out) - len(kept)
+        out = kept
     return out, dropped
+
+
+def _highlight_sliver(d: dict[str, Any], highlights: Sequence[tuple[Box, Any]]) -> bool:
+    """A thin fill that is a piece of a run of text highlights, not a rule: run shading
+    behind a space or a narrow glyph is under :data:`RULE_MAX_THICKNESS` wide and stands
+    upright like a column rule (a 2.3 pt fill behind the space in ``2026 年``). It has the
+    fill colour of a highlight it touches end to end, on the same line (same top and
+    bottom); a cell's rule is drawn from edge to edge of the cell, not flush between two
+    pieces of a text highlight."""
+    if d.get("type") != "f" or len(d.get("items", ())) != 1 or d.get("items")[0][0] != "re":
+        return False
+    r = _item_rect(d["items"][0])
+    if is_surface(r[2] - r[0], r[3] - r[1]) or r[3] - r[1] <= r[2] - r[0]:
+        return False
+    for h, fill in highlights:
+        if fill != d.get("fill") or abs(h[1] - r[1]) > 1.0 or abs(h[3] - r[3]) > 1.0:
+            continue
+        if -0.1 <= r[0] - h[2] <= 1.0 or -0.1 <= h[0] - r[2] <= 1.0:
+            return True
+    return False
 
 
 Box = tuple[float, float, float, float]

@@ -291,6 +291,8 @@ def _unruled_blocks(rows: list[_Row], h: float, page: int, source: str, header_c
         table = None
         if len(anchors) >= 2:
             lo, hi = anchors[0], anchors[-1] if seps is None else len(run) - 1  # cut above a header: all of it
+            while lo > 0 and _wraps_first_cell(run[lo - 1], run[lo : hi + 1], h):
+                lo -= 1  # the first row's cell wrapped onto lines above (a row cut by the page break)
             while hi + 1 < len(run) and _wraps_last_cell(run[lo : hi + 1], run[hi + 1], h):
                 hi += 1  # a wrapped last cell
             table = _whitespace_table(run[lo : hi + 1], h, page, source, seps, header_columns)
@@ -314,6 +316,27 @@ def _wraps_last_cell(table: list[_Row], line: _Row, h: float) -> bool:
     gap = line.y0 - table[-1].y1
     left = min(s.x0 for r in table for s in r.segs)
     return gap < 0.25 * h or (gap < 0.6 * h and line.segs[0].x0 > left + 2 * h)
+
+
+def _wraps_first_cell(line: _Row, table: list[_Row], h: float) -> bool:
+    """Whether a one-piece line right above a whitespace table holds the first lines of a
+    cell of its first row: a row cut by a page break goes on with a wrapped cell whose
+    upper lines stand alone, a line pitch above the rest of that cell.
+
+    The line sits a line pitch over the table (a gap well under a line height), over a
+    piece of the table's first line (the lower lines of the same cell), and inside the
+    column that piece belongs to (the extent of the table's pieces under it): a caption or
+    a paragraph above a table runs wider than one of its columns."""
+    if len(line.segs) != 1 or table[0].y0 - line.y1 >= 0.25 * h:
+        return False
+    seg = line.segs[0]
+    for piece in table[0].segs:
+        if min(seg.x1, piece.x1) - max(seg.x0, piece.x0) <= 0.5 * min(seg.x1 - seg.x0, piece.x1 - piece.x0):
+            continue
+        column = [s for r in table for s in r.segs if s.x0 < piece.x1 and piece.x0 < s.x1]
+        if seg.x0 >= min(s.x0 for s in column) - 0.5 * h and seg.x1 <= max(s.x1 for s in column) + 0.5 * h:
+            return True
+    return False
 
 
 def _indicator_like(run: list[_Row]) -> bool:
@@ -516,7 +539,7 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
         return None
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
-    logical = _logical_rows(rows, h, n_cols, xs)
+    logical = _band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs)
     origins: list[Cell] = []
     for ri, lines in enumerate(logical):
         placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
@@ -600,6 +623,117 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
         else:
             out.append([r])
     return out
+
+
+def _band_rows(rows: list[_Row], h: float, xs: Sequence[float]) -> list[list[_Row]] | None:
+    """Table rows as horizontal bands of the columns that hold most of the text, where the
+    visual lines interleave: wrapped cells beside vertically centred one-line cells (a
+    browser's ``vertical-align: middle``, reportlab's ``VALIGN MIDDLE``) put each one-line
+    cell between two wrapped lines, so grouping whole visual lines by their gaps cuts rows
+    in the middle.
+
+    The lines of one cell follow each other closely; the next row's cell in the same column
+    starts after the cell padding of both rows. The gaps inside the dense columns (those
+    holding at least three quarters as many pieces as the fullest one: the names, not the
+    merged level labels) are split at their first clear jump above the tight ones; the dense
+    columns' lines joined across the small gaps give one band per row. The other columns'
+    pieces are joined into cells the same way and each cell goes to the band holding its
+    middle, or the nearest one (a merged label centred between two rows); a cell far from
+    every band (a line under the table) gets a band of its own. None where the lines do not
+    interleave or the gaps are not clearly two kinds."""
+    if len(rows) < 3 or len(xs) < 3 or not any(b.y0 < a.y1 - 0.3 * h for a, b in zip(rows, rows[1:])):
+        return None
+    per_col: list[list[_Seg]] = [[] for _ in range(len(xs) - 1)]
+    for r in rows:
+        for s in r.segs:
+            per_col[_cols_of(s, xs)[0]].append(s)
+    single = [[s for s in col if len(_cols_of(s, xs)) == 1] for col in per_col]
+    most = max(len(c) for c in single)
+    dense = {i for i, c in enumerate(single) if len(c) >= 0.75 * most and len(c) >= 2}
+    gaps = sorted(g for i in dense for a, b in zip(sorted(single[i], key=lambda s: s.y0), sorted(single[i], key=lambda s: s.y0)[1:])
+                  if (g := b.y0 - a.y1) >= -0.1 * h)  # pieces side by side in one column say nothing of rows
+    # the first clear jump above the tight gaps: row gaps vary (a one-line cell beside a
+    # wrapped one leaves a wide gap), the lines of one cell touch or nearly do
+    at = next((i for i in range(len(gaps) - 1) if gaps[i + 1] - gaps[i] >= 0.3 * h), None)
+    if at is None or gaps[at] > 0.15 * h:
+        return None
+    threshold = (gaps[at] + gaps[at + 1]) / 2
+    bands = _bands([(s.y0, s.y1) for i in dense for s in single[i]], threshold)
+    if len(bands) < 2 or _joins_full_lines(rows, bands, xs):
+        return None
+    cells = [c for i, col in enumerate(single) if i not in dense for c in _stacks(col, threshold)]
+    cells += [[s] for i in range(len(per_col)) for s in per_col[i] if s not in single[i]]
+    cells += [[s] for i in dense for s in single[i]]
+    placed: list[tuple[float, list[_Seg]]] = []
+    for segs in cells:
+        cy = (min(s.y0 for s in segs) + max(s.y1 for s in segs)) / 2
+        placed.append((cy, segs))
+    out: dict[int, list[_Seg]] = {}
+    extra: list[tuple[float, list[_Seg]]] = []
+    for cy, segs in placed:
+        dist, k = min((max(b[0] - cy, cy - b[1], 0.0), k) for k, b in enumerate(bands))
+        if dist > threshold:
+            extra.append((cy, segs))
+        else:
+            out.setdefault(k, []).extend(segs)
+    groups = [(bands[k][0], segs) for k, segs in out.items()] + [(cy, segs) for cy, segs in _bands_of(extra, threshold)]
+    return [[_Row(segs=sorted(segs, key=lambda s: (s.y0, s.x0)))] for _, segs in sorted(groups, key=lambda g: g[0])]
+
+
+def _joins_full_lines(rows: list[_Row], bands: list[list[float]], xs: Sequence[float]) -> bool:
+    """Whether a band holds two full lines (text in half the columns or more) that are two
+    rows, not the wrapped lines of one: a cell wraps because its first line filled the
+    column, so the upper line of a wrapped row is the wider one in most columns; a row of
+    labels over a row of amounts (资金总额 | 财政拨款 over 2,350.00 | 2,350.00) is not."""
+    full = max(2, len(xs) // 2)
+    by_band: dict[int, list[_Row]] = {}
+    for r in rows:
+        if len(r.segs) < full:
+            continue
+        k = next((k for k, b in enumerate(bands) if b[0] <= r.cy <= b[1]), None)
+        if k is not None:
+            by_band.setdefault(k, []).append(r)
+    for lines in by_band.values():
+        for up, down in zip(lines, lines[1:]):
+            width = {_cols_of(s, xs)[0]: s.x1 - s.x0 for s in up.segs}
+            shared = [(width[c], s.x1 - s.x0) for s in down.segs if (c := _cols_of(s, xs)[0]) in width]
+            if len(shared) >= 2 and 2 * sum(1 for w_up, w_down in shared if w_up > 1.1 * w_down) <= len(shared):
+                return True
+    return False
+
+
+def _bands(intervals: list[tuple[float, float]], gap: float) -> list[list[float]]:
+    """y intervals joined where they overlap or lie closer than ``gap``."""
+    bands: list[list[float]] = []
+    for y0, y1 in sorted(intervals):
+        if bands and y0 - bands[-1][1] < gap:
+            bands[-1][1] = max(bands[-1][1], y1)
+        else:
+            bands.append([y0, y1])
+    return bands
+
+
+def _stacks(segs: list[_Seg], gap: float) -> list[list[_Seg]]:
+    """The pieces of one column joined into cells: each next line closer than ``gap``."""
+    out: list[list[_Seg]] = []
+    for s in sorted(segs, key=lambda s: s.y0):
+        if out and s.y0 - max(t.y1 for t in out[-1]) < gap:
+            out[-1].append(s)
+        else:
+            out.append([s])
+    return out
+
+
+def _bands_of(cells: list[tuple[float, list[_Seg]]], gap: float) -> list[tuple[float, list[_Seg]]]:
+    """Cells outside the table's bands grouped into lines of their own (by vertical overlap)."""
+    out: list[tuple[float, float, list[_Seg]]] = []
+    for _, segs in sorted(cells, key=lambda c: c[0]):
+        y0, y1 = min(s.y0 for s in segs), max(s.y1 for s in segs)
+        if out and y0 - out[-1][1] < min(gap, 0.0) + 0.5 * (y1 - y0):
+            out[-1] = (out[-1][0], max(out[-1][1], y1), out[-1][2] + segs)
+        else:
+            out.append((y0, y1, list(segs)))
+    return [(y0, segs) for y0, _, segs in out]
 
 
 def _starts_a_row(group: list[_Row], line: _Row, xs: Sequence[float]) -> bool:

@@ -70,7 +70,11 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
        may differ: the continuation was laid out on its own): columns follow that header;
     3. fewer columns whose edges match a subset of ``a``'s, where every column ``b`` lacks
        is a vertically merged cell at the bottom of ``a`` (a merged cell running over the
-       break, drawn without rules on the next page).
+       break, drawn without rules on the next page);
+    4. as many or fewer columns, each lying over one column of ``a`` and no other (a table
+       drawn without rules, whose cell boxes are its centred text: left edges differ with
+       the text, the columns do not), where every column ``b`` lacks is empty or merged in
+       ``a``'s last filled row (a label column whose span runs on).
     """
     if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
         return None
@@ -92,6 +96,8 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
     if a.n_cols == b.n_cols and (_edges_match(a, b) or (len(a.rows) == 1 and _columns_overlap(a, b))):
         return _Continuation(identity, _repeated_prefix(a, b))
     subset = _subset_ranges(a, b)
+    if subset is None:
+        subset = _extent_ranges(a, b)
     return _Continuation(subset, 0) if subset is not None else None
 
 
@@ -258,6 +264,28 @@ def _subset_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
     return ranges
 
 
+def _extent_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
+    """``b``'s columns laid on ``a``'s by their x extents (rule 4 of :func:`_continuation`)."""
+    if b.n_cols > a.n_cols or len(b.rows) < 2:
+        return None
+    ea, eb = _column_extents(a), _column_extents(b)
+    mapping: list[int] = []
+    for col in eb:
+        if col is None:
+            return None
+        hits = [i for i, other in enumerate(ea) if other is not None and min(col[1], other[1]) - max(col[0], other[0]) > 0]
+        if len(hits) != 1 or (mapping and hits[0] <= mapping[-1]):
+            return None
+        mapping.append(hits[0])
+    lr = _last_filled_row(a)
+    last = a.rows[lr]
+    for i in set(range(a.n_cols)) - set(mapping):
+        cell = last[i] if i < len(last) else None
+        if cell is None or (cell.text.strip() and (cell.merged_from is None or cell.merged_from[0] >= lr)):
+            return None
+    return [(i, i + 1) for i in mapping]
+
+
 def _spans_from(cell: Cell, col: int, row: int) -> bool:
     """Whether ``cell`` (in row ``row``) is a slot of a cell starting in column ``col`` or later, on its left."""
     return cell.merged_from is not None and col <= cell.merged_from[1] < cell.col and cell.merged_from[0] <= row
@@ -286,11 +314,19 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
             continue
         prev = out[-1] if out else None
         how = None
+        tail = None
         if isinstance(prev, Table) and prev.pages and b.pages and b.pages[0] == prev.pages[-1] + 1:
             prev_t, b_t = _trim_break(prev, b)
             how = _continuation(prev_t, b_t)
+            split = _split_foreign_rows(prev_t, b_t) if how is None else None
+            if split is not None and (how := _continuation(prev_t, split[0])) is not None:
+                b_t, tail = split
         if how is not None and isinstance(prev, Table):
             out[-1] = _append_table(prev_t, b_t, how)
+            if tail is not None:
+                out += pending
+                pending = []
+                out.append(tail)
             continue  # furniture stays pending: it follows the whole table, a page 3 may continue it
         out += pending
         pending = []
@@ -388,6 +424,43 @@ def _prints_again(last: list[Cell], row: list[Cell]) -> bool:
         return False
     it = iter(prev)
     return all(any(t == p for p in it) for t in shown)
+
+
+def _split_foreign_rows(a: Table, b: Table) -> tuple[Table, Table] | None:
+    """``b`` cut in two where its rows stop fitting ``a``'s columns: a block under the
+    continued table whose rules touch it (a 年度目标 row drawn right under the indicators)
+    comes out of the finder as part of it, and its own column edge makes ``b`` a grid with
+    more columns than ``a``. The head (the rows whose cells all start at ``a``'s column
+    edges, at least two) laid on ``a``'s columns, and the rest as a table of its own; None
+    where ``b`` has no more columns than ``a`` or no such head."""
+    if b.n_cols <= a.n_cols:
+        return None
+    ea, eb = slot_edges(a, a.pages[-1] if a.pages else None), slot_edges(b)
+    if None in ea or None in eb:
+        return None
+    tol = _tolerance(a)
+    to_a: dict[int, int] = {}  # each edge of ``a`` taken by the nearest edge of ``b`` only
+    for i, x in enumerate(ea):
+        near = min(range(len(eb)), key=lambda j: abs(eb[j] - x))  # type: ignore[operator]
+        if abs(eb[near] - x) <= tol:  # type: ignore[operator]
+            to_a[near] = i
+    head = 0
+    while head < len(b.rows) and all(c.col in to_a for c in b.rows[head] if c.merged_from is None):
+        head += 1
+    if head < 2 or head == len(b.rows):
+        return None
+    origins = []
+    for row in b.rows[:head]:
+        for c in row:
+            if c.merged_from is not None:
+                continue
+            end = c.col + c.colspan
+            last = to_a.get(end, a.n_cols) if end < len(eb) else a.n_cols
+            col = to_a[c.col]
+            origins.append(replace(c, col=col, colspan=max(1, last - col), rowspan=min(c.rowspan, head - c.row)))
+    grid = grid_from_origins(origins, head, a.n_cols)
+    first = Table(rows=grid, exact_grid=True, pages=b.pages, bbox=b.bbox, source=b.source)
+    return first, _drop_rows(b, set(range(head)))
 
 
 def _drop_rows(t: Table, drop: set[int]) -> Table:

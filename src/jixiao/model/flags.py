@@ -144,6 +144,9 @@ _CODES: tuple[FlagCode, ...] = (
              stage="ingest"),
     FlagCode("table_detection_failed", W, "source", "the PDF table finder failed on a page; its text is read as lines",
              stage="ingest"),
+    FlagCode("overprinted_text", W, "source",
+             "a PDF text block is painted over other text (a cell's overflowing paragraph); it was kept out of "
+             "the cells it covers and its text is in the evidence", stage="ingest"),
     FlagCode("xlsx_formula_without_value", W, "source",
              "an XLSX cell holds a formula with no cached value (the file was never recalculated)", stage="ingest"),
     FlagCode("html_charset_mismatch", I, "source",

@@ -113,3 +113,44 @@ def test_a_level_cell_naming_two_levels_fails_the_check() -> None:
     wrapped = _table([HEAD, ["满意度指标", "服务对象满意\n度指标", "群众满意度", "≥90%"],
                       ["", "", "企业满意度", "≥85%"]])
     assert check_page([wrapped]).ok  # one level name wrapped onto two lines is not two levels
+
+
+def test_header_columns_past_a_lead_cell_and_under_a_spanning_label() -> None:
+    """A header ruled between rows only, after a lead cell (年度绩效指标, a shaded column whose
+    edge is drawn, not crossed by the rule under the header) and with 近两年指标值 over
+    2022年 | 2023年: the columns are found, and the rule between the two years starts under
+    the spanning label (it must not cut the label in two)."""
+    from jixiao.ingest.pdf_ladder import header_column_rulings
+    from jixiao.model.source import Word
+
+    def w(text: str, x: float, y: float) -> Word:
+        return Word(text, (x, y, x + 12.0 * len(text), y + 12.0), 1)
+
+    words = [w("年度绩", 52, 100), w("效指标", 52, 114),
+             w("一级指", 110, 100), w("标", 122, 114), w("三级指", 223, 100), w("标", 235, 114),
+             w("近两年指标值", 290, 92), Word("2022年", (280, 120, 316, 132), 1), Word("2023年", (336, 120, 372, 132), 1),
+             w("指标值", 400, 100), w("指标分", 507, 100), w("类", 519, 114)]
+    ys = [142.0, 185.0, 228.0, 270.0]
+    for k, y in enumerate(ys[:-1]):
+        words += [w("运行成本", 110, y + 10), w(f"控制率{k}", 223, y + 10), Word("85%", (282, y + 10, 300, y + 22), 1), Word("88%", (338, y + 10, 356, y + 22), 1),
+                  w("80%", 400, y + 10), w("基本型", 507, y + 10)]
+    rulings = [(42.0, 85.0, 553.0, 85.0), (99.0, 85.0, 99.0, 270.0)] + [(99.0, y, 553.0, y) for y in ys]
+    added = header_column_rulings(words, rulings)
+    xs = sorted(r[0] for r in added)
+    assert len(xs) >= 7 and all(not (52 < x < 88) for x in xs)
+    split = [r for r in added if 316.0 < r[0] < 336.0]
+    assert len(split) == 1 and split[0][1] >= 104.0  # under 近两年指标值 (its bottom: 104)
+    assert all(r[1] == 85.0 for r in added if r not in split)
+
+
+def test_wrapped_name_lines_read_as_rows_fail_the_check() -> None:
+    """Each line of a wrapped indicator name read as a row of its own (the row rules were not
+    used): most rows hold a piece of a name and nothing else."""
+    bad = _table([HEAD, ["产出指标", "数量指标", "提高政治站位，", ""], ["", "", "落实意识形态工", ""],
+                  ["", "", "作主体责任", "≥4次"], ["", "", "组织全体党员", ""], ["", "", "组织参加各类招", "≥2场"],
+                  ["", "", "商推介会次数", ""]])
+    check = check_page([bad])
+    assert not check.ok and "piece of an indicator name" in check.reason
+    good = _table([HEAD, ["产出指标", "数量指标", "提高政治站位，落实意识形态工作主体责任", "≥4次"],
+                   ["", "", "组织参加各类招商推介会次数", "≥2场"], ["", "质量指标", "合格率", "95%"]])
+    assert check_page([good]).ok

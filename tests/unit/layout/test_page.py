@@ -111,3 +111,77 @@ def test_side_by_side_from_word_boxes_and_rules() -> None:
         "年度绩效指标",
         [["一级指标", "指标值"], ["产出指标", "≥2万人"], ["效益指标", "≥65%"]],
     ]
+
+
+def test_first_row_cell_wrapped_above_the_rest_of_its_row_stays_in_the_table() -> None:
+    """A page that continues an unruled table opens with a wrapped cell whose first line stands
+    alone a line pitch above its row: that line is the cell's, not a paragraph over the table."""
+    w = [
+        Word("“三重一大”事项", (200, 40, 263, 50), 1),
+        Word("决策制度执行", (205, 51, 259, 61), 1), Word("=100%", (400, 46, 425, 56), 1),
+        Word("时效指标", (100, 75, 136, 85), 1), Word("项目完成期限", (205, 75, 259, 85), 1), Word("年底前", (400, 75, 427, 85), 1),
+        Word("成本指标", (100, 99, 136, 109), 1), Word("资金支出成本", (205, 99, 259, 109), 1), Word("≤60万元", (400, 99, 433, 109), 1),
+    ]
+    blocks = page_blocks_from_words(w, PAGE)
+    assert not [b for b in blocks if isinstance(b, Paragraph)]
+    [table] = _tables(blocks)
+    assert _texts(table)[0] == ["", "“三重一大”事项\n决策制度执行", "=100%"]
+
+
+def test_a_caption_over_an_unruled_table_stays_a_paragraph() -> None:
+    """A line above the table that runs wider than the column under it is no wrapped cell."""
+    w = [
+        Word("附表：项目绩效目标表（单位：万元）", (100, 40, 400, 50), 1),
+        Word("时效指标", (100, 53, 136, 63), 1), Word("项目完成期限", (205, 53, 259, 63), 1), Word("年底前", (400, 53, 427, 63), 1),
+        Word("成本指标", (100, 77, 136, 87), 1), Word("资金支出成本", (205, 77, 259, 87), 1), Word("≤60万元", (400, 77, 433, 87), 1),
+    ]
+    blocks = page_blocks_from_words(w, PAGE)
+    assert [b.text for b in blocks if isinstance(b, Paragraph)] == ["附表：项目绩效目标表（单位：万元）"]
+
+
+def _centred_rows(rows: list[list[list[str]]], xs: list[float], y0: float, line: float = 15.0, lead: float = 0.6,
+                  pad: float = 6.6) -> list[Word]:
+    """Unruled rows as a browser draws them: each cell's lines stacked ``lead`` apart, every
+    cell centred vertically in its row, rows ``pad`` apart (the cells' padding)."""
+    words: list[Word] = []
+    y = y0
+    for row in rows:
+        height = max(len(cell) for cell in row) * (line + lead) - lead
+        for x, cell in zip(xs, row):
+            top = y + (height - (len(cell) * (line + lead) - lead)) / 2
+            for k, text in enumerate(cell):
+                t = top + k * (line + lead)
+                words.append(Word(text, (x, t, x + 9.0 * len(text), t + line), 1))
+        y += height + pad
+    return words
+
+
+def test_wrapped_unruled_rows_beside_centred_one_line_cells_stay_whole() -> None:
+    """Two- and three-line names beside one-line values centred between their lines: each
+    row stays one row (whole visual lines grouped by gaps would cut every row in two)."""
+    xs = [40.0, 200.0, 400.0, 470.0]
+    rows = [
+        [["三级指标"], ["指标解释"], ["值类型"], ["指标值"]],
+        [["农村公路日常"], ["纳入日常养护的县", "道、乡道、村道里", "程"], ["定量"], ["≥11800"]],
+        [["农村公路危桥", "改造座数"], ["完成四、五类危桥", "改造的数量"], ["定量"], ["=32"]],
+        [["安全生命防护"], ["完成农村公路安全", "生命防护工程的里", "程"], ["定量"], ["≥260"]],
+        [["补助资金下达", "时间"], ["省级补助资金到位", "后下达的天数"], ["定量"], ["≤30"]],
+    ]
+    [table] = _tables(page_blocks_from_words(_centred_rows(rows, xs, 100.0), PAGE))
+    assert _texts(table) == [["\n".join(cell) for cell in row] for row in rows]
+
+
+def test_label_rows_over_amount_rows_are_not_joined_as_wraps() -> None:
+    """A row of labels set as tight over its row of amounts as wrapped lines are (no cell
+    padding between them) stays two rows: the upper line of a wrapped row is the wider."""
+    def w(text: str, x: float, y: float) -> Word:
+        return Word(text, (x, y, x + 9.0 * len(text), y + 15.0), 1)
+
+    words = [
+        w("项目名称", 40, 100), w("岳阳市公路建设", 200, 100), w("项目属性", 330, 100), w("经常性项目", 460, 100),
+        w("项目资金", 40, 121), w("资金总额", 200, 121), w("财政拨款", 330, 121), w("其他资金", 460, 121),
+        w("2,350.00", 200, 136.6), w("2,350.00", 330, 136.6), w("0.00", 460, 136.6),
+        w("年度目标", 40, 166), w("完成全市农村公路", 200, 158.2), w("日常养护", 200, 173.8), w("说明", 330, 166),
+    ]
+    [table] = _tables(page_blocks_from_words(words, PAGE))
+    assert [r[1].text for r in table.rows][1:3] == ["资金总额", "2,350.00"]

@@ -165,3 +165,66 @@ def test_stitching_in_two_stages_equals_stitching_once() -> None:
             assert _shape(twice) == _shape(once), cut_at
         assert _shape(stitch_tables(once, pages)) == _shape(once)
     assert [len(_tables(stitch_tables(b, p))) for b, p in _stitch_cases()] == [1, 1]
+
+
+def _unruled(rows: list[list[tuple[str, float, float]]], page: int, y0: float = 50) -> "Table":
+    """A table drawn without rules: each cell's box is its (centred) text, not its column."""
+    from jixiao.model.source import Table
+
+    cells = [[Cell(t, r, c, bbox=(x0, y0 + 20 * r, x1, y0 + 20 * r + 10), page=page) for c, (t, x0, x1) in enumerate(row)]
+             for r, row in enumerate(rows)]
+    right = max(x1 for row in rows for _, _, x1 in row)
+    return Table(rows=cells, pages=[page], bbox=(50, y0, right, y0 + 20 * len(rows)), source="pdf-words")
+
+
+def test_stitch_an_unruled_continuation_by_column_extents() -> None:
+    """Centred text moves the left edges from page to page; the columns still lie one over
+    the other. The lead column (绩效指标, empty at the bottom) runs on."""
+    a = _unruled([
+        [("绩效指标", 60, 96), ("一级指标", 160, 196), ("二级指标", 260, 296), ("三级指标", 360, 396), ("指标值", 470, 497)],
+        [("", 60, 60), ("产出指标", 160, 196), ("数量指标", 260, 296), ("培训人数", 360, 396), ("≥100人", 468, 498)],
+        [("", 60, 60), ("", 160, 160), ("质量指标", 260, 296), ("合格率很高", 356, 401), ("=100%", 470, 495)],
+    ], 1)
+    b = _unruled([
+        [("", 160, 160), ("", 270, 270), ("验收通过率", 356, 401), ("2024年12月31日前", 445, 520)],
+        [("效益指标", 160, 196), ("社会效益指标", 252, 306), ("带动就业", 360, 396), ("≥500人", 468, 498)],
+    ], 2, y0=40)
+    [t] = stitch_tables([a, b])
+    assert _texts(t)[3:] == [["", "", "", "验收通过率", "2024年12月31日前"], ["", "效益指标", "社会效益指标", "带动就业", "≥500人"]]
+
+
+def test_no_stitch_when_a_column_lies_over_two() -> None:
+    a = _unruled([
+        [("一级指标", 60, 96), ("三级指标", 160, 196), ("指标值", 270, 297)],
+        [("产出指标", 60, 96), ("培训人数", 160, 196), ("≥100人", 268, 298)],
+    ], 1)
+    b = _unruled([
+        [("说明文字跨两栏很长很长很长", 90, 250), ("其他", 270, 290)],
+        [("另一张表的内容跨两栏很长", 90, 250), ("其他", 270, 290)],
+    ], 2)
+    assert len(stitch_tables([a, b])) == 2
+
+
+def test_rows_of_a_block_glued_under_the_continuation_are_cut_off() -> None:
+    """The continuation's last row is another block (年度目标 and its text) whose rules touch
+    the table: its own column edge gives the page one column more. The rows that fit the
+    table's columns continue it; the rest stays a table of its own."""
+    xs_a = [30, 50, 150, 300, 400, 545]
+    a = _table([["绩效指标", *HEAD], ["", "产出指标", "数量指标", "培训人数", "100"]], 1, xs_a)
+    xs_b = [30, 50, 120, 150, 300, 400, 545]  # an edge at 120 only the last row starts a cell at
+    b = _table([["", "", "", "质量指标", "合格率", "95%"], ["", "效益指标", "", "社会效益", "满意度", "90%"],
+                ["年度目标", "", "全年完成培训任务", "", "", ""]], 2, xs_b)
+
+    def merge(r: int, c: int, n: int) -> None:
+        b.rows[r][c].colspan = n
+        for k in range(c + 1, c + n):
+            b.rows[r][k] = Cell(b.rows[r][c].text, r, k, bbox=b.rows[r][c].bbox, page=2, merged_from=(r, c))
+
+    merge(0, 1, 2)
+    merge(1, 1, 2)
+    merge(2, 0, 2)
+    merge(2, 2, 4)
+    out = stitch_tables([a, b])
+    assert len(out) == 2
+    assert _texts(out[0])[2:] == [["", "", "质量指标", "合格率", "95%"], ["", "效益指标", "社会效益", "满意度", "90%"]]
+    assert [c.text for c in out[1].rows[0] if c.merged_from is None] == ["年度目标", "全年完成培训任务"]
