@@ -212,8 +212,14 @@ def extract_command(
                      timeout=timeout, max_memory=max_memory, limits=current_limits(), llm_gate=gate)
              for path in scan.files]
     done: list[FileResult | None] = [None] * len(batch)
+    from jixiao.batch_split import SplitExecutor, plan_split
+
+    split = plan_split(batch, jobs or default_jobs(), workers) if executor == "local" else None  # a big scan, idle workers
+    if split is not None:
+        n_jobs, ocr_threads = split.jobs, split.ocr_threads
     meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
             "executor": executor, "send_bytes": send_bytes, "jobs": n_jobs, "ocr_threads": ocr_threads,
+            "split": split.summary() if split is not None else None,
             "skipped_inputs": scan.skipped, "limits": asdict(current_limits()),
             "llm_gate": {"in_flight": gate.slots, "run_budget": gate.run_budget} if gate else None}
     last_write = time.monotonic()
@@ -221,7 +227,8 @@ def extract_command(
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
         task = progress.add_task("extract", total=len(batch), current="")
         try:
-            for i, result in make_executor(executor, n_jobs, scheduler, gate, send_bytes).run(batch):
+            runner = make_executor(executor, n_jobs, scheduler, gate, send_bytes)
+            for i, result in (SplitExecutor(split, runner) if split is not None else runner).run(batch):
                 done[i] = result
                 progress.update(task, advance=1, current=batch[i].path.name)
                 if time.monotonic() - last_write > RUN_JSON_EVERY_S:  # a killed run keeps what it finished
