@@ -5,6 +5,7 @@ JSON as ``--jobs 1``."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -149,6 +150,29 @@ def test_a_range_job_carries_only_its_pages_and_threads(tmp_path: Path) -> None:
     assert (r.path, r.out, r.fmts, r.limits, r.timeout) == (job.path, job.out, job.fmts, job.limits, job.timeout)
     assert job.pages is None and job.opts.workers == 4
     assert span([1, 2, 3, 5, 7, 8]) == "1-3, 5, 7-8"
+
+
+class _KillsItsWorker:
+    """Options whose first use kills the worker process (as the OOM killer would)."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # pickling looks these up first
+            raise AttributeError(name)
+        os._exit(9)
+
+
+def test_a_worker_dying_in_a_range_costs_only_that_range(tmp_path: Path, monkeypatch) -> None:
+    from jixiao import batch_split
+    from jixiao.batch import ProcessExecutor
+
+    job = replace(_job(DIGITAL, tmp_path / "out", tmp_path / "cache"), force=True)
+    monkeypatch.setattr(batch_split, "range_job", lambda job, pages, threads: replace(job, pages=pages,
+                                                                                      opts=_KillsItsWorker()))
+    plan = SplitPlan(ranges=[(0, (1, 2))], jobs=2, ocr_threads=1)
+    [(i, result)] = list(SplitExecutor(plan, ProcessExecutor(2)).run([job]))
+    assert i == 0 and result.status == "ok" and (tmp_path / "out" / "digital.json").is_file()
+    [entry] = result.ocr_ranges
+    assert entry["pages"] == [1, 2] and entry["status"] == "failed" and "died twice" in entry["reason"], entry
 
 
 # ---------------------------------------------------------------------------------------
