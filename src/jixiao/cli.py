@@ -145,7 +145,7 @@ def extract_command(
     llm_config: Path | None = typer.Option(None, "--llm-config", help="TOML file with the LLM endpoint (see README)."),
     ocr: str = typer.Option(OcrMode.AUTO.value, "--ocr", help="OCR: auto (pages without a usable text layer), off, force (every PDF page)."),
     workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="OCR threads per file (pages in flight); default: the cores left to each job, at least 1."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Files processed at once, each in its own worker process (default: the number of cores; 1 runs in this process)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Files processed at once, each in its own worker process (default: the number of cores; 1 runs in this process). With fewer files than jobs, a large scan's OCR pages are split across them."),
     executor: str = typer.Option("local", "--executor", help="local (this machine) or dask (a Dask cluster: --scheduler, or a local one with --jobs workers; the [cluster] extra)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)."),
     send_bytes: bool = typer.Option(False, "--send-bytes", help="With --executor dask: send each input to its worker as bytes and write the outputs here (workers need no shared disk)."),
