@@ -35,6 +35,7 @@ class FileResult:
     stem: str = ""
     key: str = ""  # resume key: content hash + options + formats (jixiao.runstate)
     peak_rss_mib: float | None = None  # the worker process's peak RSS when it finished this file
+    ocr_ranges: list[dict] | None = None  # a split file's OCR page ranges, each run as a task (jixiao.batch_split)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class FileJob:
     llm_gate: Any = None  # providers.gate.GateSpec: the run's cap on LLM requests in flight and its LLM budget
     data: bytes | None = None  # the input's bytes, sent to a worker that cannot see ``path`` (--send-bytes)
     source_path: str | None = None  # the path the output names as its source when ``path`` is a worker's copy
+    pages: tuple[int, ...] | None = None  # set: only OCR these pages into the cache (jixiao.batch_split)
 
 
 def peak_rss_mib() -> float:
@@ -146,6 +148,10 @@ def _install_gate(spec: Any, slots: Any = None) -> None:
 
 
 def _extract_one(job: FileJob) -> FileResult:
+    if job.pages is not None:  # one page range of a split file: warm the OCR cache, no output
+        from jixiao.batch_split import warm_pages
+
+        return warm_pages(job)
     from jixiao import runstate
     from jixiao.ingest import file_sha256
     from jixiao.model.limits import FileOverTime, LimitExceeded, limits

@@ -145,7 +145,7 @@ def extract_command(
     llm_config: Path | None = typer.Option(None, "--llm-config", help="TOML file with the LLM endpoint (see README)."),
     ocr: str = typer.Option(OcrMode.AUTO.value, "--ocr", help="OCR: auto (pages without a usable text layer), off, force (every PDF page)."),
     workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="OCR threads per file (pages in flight); default: the cores left to each job, at least 1."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Files processed at once, each in its own worker process (default: the number of cores; 1 runs in this process)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Files processed at once, each in its own worker process (default: the number of cores; 1 runs in this process). With fewer files than jobs, a large scan's OCR pages are split across them."),
     executor: str = typer.Option("local", "--executor", help="local (this machine) or dask (a Dask cluster: --scheduler, or a local one with --jobs workers; the [cluster] extra)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)."),
     send_bytes: bool = typer.Option(False, "--send-bytes", help="With --executor dask: send each input to its worker as bytes and write the outputs here (workers need no shared disk)."),
@@ -212,8 +212,14 @@ def extract_command(
                      timeout=timeout, max_memory=max_memory, limits=current_limits(), llm_gate=gate)
              for path in scan.files]
     done: list[FileResult | None] = [None] * len(batch)
+    from jixiao.batch_split import SplitExecutor, plan_split
+
+    split = plan_split(batch, jobs or default_jobs(), workers) if executor == "local" else None  # a big scan, idle workers
+    if split is not None:
+        n_jobs, ocr_threads = split.jobs, split.ocr_threads
     meta = {"jixiao": __version__, "llm": opts.llm, "ocr": opts.ocr, "options": fingerprint,
             "executor": executor, "send_bytes": send_bytes, "jobs": n_jobs, "ocr_threads": ocr_threads,
+            "split": split.summary() if split is not None else None,
             "skipped_inputs": scan.skipped, "limits": asdict(current_limits()),
             "llm_gate": {"in_flight": gate.slots, "run_budget": gate.run_budget} if gate else None}
     last_write = time.monotonic()
@@ -221,7 +227,8 @@ def extract_command(
                   TextColumn("{task.fields[current]}"), console=console, transient=False) as progress:
         task = progress.add_task("extract", total=len(batch), current="")
         try:
-            for i, result in make_executor(executor, n_jobs, scheduler, gate, send_bytes).run(batch):
+            runner = make_executor(executor, n_jobs, scheduler, gate, send_bytes)
+            for i, result in (SplitExecutor(split, runner) if split is not None else runner).run(batch):
                 done[i] = result
                 progress.update(task, advance=1, current=batch[i].path.name)
                 if time.monotonic() - last_write > RUN_JSON_EVERY_S:  # a killed run keeps what it finished

@@ -135,6 +135,30 @@ def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocum
     return out
 
 
+def pages_needing_ocr(path: Path, force: bool = False) -> list[int]:
+    """The 1-based pages the OCR stage would redo in ``path``, from the per-page text-layer
+    check alone (``classify_page``, 1–3 ms a page; no table finding): pages NO_TEXT or
+    GARBLED, or with ``force`` every page within the page budget — the same pages
+    ``ingest_pdf`` then ``ocr.apply_ocr`` pick. Raises :class:`IngestError` as ``ingest_pdf``.
+
+    Why: a batch decides from this whether a large scan is worth splitting across workers
+    (``jixiao.batch_split``) before any worker reads it.
+    """
+    path = Path(path)
+    doc = _open(path, _read(path))
+    try:
+        _check_page_count(path, doc.page_count)
+        pages = []
+        for page in doc:
+            if _page_over_budget(page) is not None:
+                continue
+            if force or classify_page(page)[0] in (PageTextStatus.NO_TEXT, PageTextStatus.GARBLED):
+                pages.append(page.number + 1)
+        return pages
+    finally:
+        doc.close()
+
+
 def _check_page_count(path: Path, count: int) -> None:
     from jixiao.model.limits import limits
 

@@ -64,7 +64,7 @@ def apply_ocr(
     if not targets:
         return src
     params = params or OcrParams()
-    cache = OcrCache(Path(cache_dir) / "ocr" if cache_dir is not None else None) if use_cache else None
+    cache = page_cache(cache_dir) if use_cache else None
     results = ocr_pages(Path(path), [p.number for p in targets], params=params, cache=cache, workers=workers, progress=progress)
     new_blocks: dict[int, list[Block]] = {}
     for info in targets:
@@ -82,6 +82,14 @@ def apply_ocr(
             ))
     src.blocks = stitch_tables(_merge_by_page(src.blocks, new_blocks), src.pages)
     return src
+
+
+def page_cache(cache_dir: Path | None) -> OcrCache:
+    """The page cache under the jixiao cache root ``cache_dir`` (None: the default root).
+
+    One place for the layout, so a batch that warms the cache ahead of a file's run
+    (``jixiao.batch_split``) fills the very entries ``apply_ocr`` reads."""
+    return OcrCache(Path(cache_dir) / "ocr" if cache_dir is not None else None)
 
 
 def ocr_reason(res: PageOcr) -> str:
