@@ -82,6 +82,7 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     ocr_next = (src.needs_ocr and opts.ocr != OcrMode.OFF) or opts.ocr == OcrMode.FORCE
     _progress(opts, "ocr" if ocr_next else "read", 0, n_pages)
     src = _maybe_ocr(src, p, opts, stats)
+    src.blocks = _stitch(src)
     _progress(opts, "extract", n_pages, n_pages)
     regions = segment(src)
     mark_suspect_document(regions)
@@ -128,6 +129,16 @@ def extract_file(path: str | Path, options: ExtractOptions | None = None) -> "Do
     doc = _reconcile(doc)
     doc.stats["seconds"] = round(time.perf_counter() - t0, 4)
     return doc
+
+
+def _stitch(src):
+    """The one document-level stitch (layout/stitch.py): a table that runs over a page break
+    becomes one table, once every page is in — the text layer's and the OCR'd ones alike."""
+    if src.format != "pdf":
+        return src.blocks  # the other readers have no page breaks to join
+    from jixiao.layout import stitch_tables
+
+    return stitch_tables(src.blocks, src.pages)
 
 
 def _check_coverage(regions, forms, stats: dict) -> None:

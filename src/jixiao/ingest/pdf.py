@@ -54,7 +54,6 @@ from jixiao.layout import (
     reading_order,
     rulings_from_drawings,
     split_side_by_side,
-    stitch_tables,
 )
 from jixiao.ingest.pagecheck import classify_page
 from jixiao.layout.overprint import overprinting_blocks
@@ -131,7 +130,7 @@ def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocum
             blocks += page_blocks
     finally:
         doc.close()
-    out.blocks = stitch_tables(blocks, out.pages)
+    out.blocks = blocks  # page-local: the pipeline stitches the whole document once, after OCR
     return out
 
 

@@ -2,9 +2,9 @@
 
 ``apply_ocr`` takes the ``SourceDocument`` ingest produced (pages marked NO_TEXT/GARBLED
 carry no blocks) and fills those pages in: render → cache lookup → RapidOCR (on a few
-threads) → ``layout.page_blocks_from_words`` with the rulings found on the scan →
-``layout.stitch_tables`` over the whole document, so a table that runs from a text page onto
-a scanned page (or across two scanned pages) comes out as one table.
+threads) → ``layout.page_blocks_from_words`` with the rulings found on the scan, page by
+page. Tables that run over a page break (a text page onto a scanned one, two scanned pages)
+are joined afterwards by the pipeline's one document-level stitch.
 
 Parallelism: threads in this process, not worker processes. ONNX Runtime releases the
 GIL while a model runs (~90% of a page's CPU time), so ``workers`` threads keep the cores
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.model.source import Block, PageInfo, PageTextStatus, Paragraph, SourceDocument
-from jixiao.layout import page_blocks_from_words, stitch_tables
+from jixiao.layout import page_blocks_from_words
 from jixiao.ocr.cache import OcrCache, cache_key
 from jixiao.ocr.engine import (
     OcrParams, OcrUnavailableError, PageOcr, RapidOcrEngine, engine_version, release_freed_memory, render_page,
@@ -80,7 +80,7 @@ def apply_ocr(
                 severity=Severity.WARNING, code="ocr_empty_page",
                 message=f"page {info.number}: OCR found no text ({res.engine})", evidence={"page": info.number},
             ))
-    src.blocks = stitch_tables(_merge_by_page(src.blocks, new_blocks), src.pages)
+    src.blocks = _merge_by_page(src.blocks, new_blocks)  # page-local; the pipeline stitches once after OCR
     return src
 
 

@@ -20,6 +20,16 @@ from jixiao.model.source import (
 from jixiao.ingest.pdf import ingest_pdf
 
 
+
+def stitched_pdf(path, **kw):
+    """``ingest_pdf`` then the pipeline's document-level stitch (pipeline._stitch): what the
+    extractors see of a table that runs over a page break."""
+    from jixiao.layout import stitch_tables
+
+    src = ingest_pdf(path, **kw)
+    src.blocks = stitch_tables(src.blocks, src.pages)
+    return src
+
 def _tables(doc: SourceDocument) -> list[Table]:
     return doc.tables
 
@@ -109,7 +119,7 @@ def test_cell_text_agrees_with_a_clip_per_cell(files: dict[str, Path], form: Sou
 
 
 def test_table_split_over_two_pages_is_stitched(files: dict[str, Path]) -> None:
-    doc = ingest_pdf(files["split"])
+    doc = stitched_pdf(files["split"])
     [table] = _tables(doc)
     assert table.pages == [1, 2]
     texts = _texts(table)
@@ -125,7 +135,7 @@ def test_table_split_over_two_pages_is_stitched(files: dict[str, Path]) -> None:
 
 def test_merged_column_running_over_the_page_break(files: dict[str, Path]) -> None:
     """Page 2 has no rules for the rowspan continuing from page 1 (and an open first row)."""
-    doc = ingest_pdf(files["long"])
+    doc = stitched_pdf(files["long"])
     [table] = _tables(doc)
     assert table.pages == [1, 2]
     texts = _texts(table)
@@ -222,12 +232,12 @@ def test_table_finder_failure_falls_back_to_rulings_and_words(
 
 
 def test_lattice_table_finder_gives_the_same_form(files: dict[str, Path], form: SourceDocument) -> None:
-    doc = ingest_pdf(files["form"], table_finder="lattice")
+    doc = stitched_pdf(files["form"], table_finder="lattice")
     assert not doc.flags
     assert [[[(c.text, c.merged_from) for c in r] for r in t.rows] for t in _tables(doc)] == [
         [[(c.text, c.merged_from) for c in r] for r in t.rows] for t in _tables(form)
     ]
-    split = ingest_pdf(files["split"], table_finder="lattice")
+    split = stitched_pdf(files["split"], table_finder="lattice")
     assert [t.pages for t in _tables(split)] == [[1, 2]]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pymupdf
 
-from jixiao.ingest.pdf import ingest_pdf
+from tests.unit.ingest.test_pdf import stitched_pdf
 from jixiao.model.source import Table
 
 FONT = "china-s"
@@ -68,7 +68,7 @@ MORE = [("食品安全评价性抽检合格率", "≥98%"), ("特种设备定期
 
 
 def _indicator_rows(doc_path: Path) -> tuple[list[list[str]], list[Table]]:
-    doc = ingest_pdf(doc_path)
+    doc = stitched_pdf(doc_path)
     holding = [t for t in doc.tables if any("一级指标" in "".join(c.text for c in row) for row in t.rows)]
     assert holding, f"no table holds the indicator header in {doc_path.name}"
     t = holding[0]
