@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jixiao.evaluate.cli import VARIANT_FILES, load_golden
-from jixiao.evaluate.render.layout import Cell, Grid
+from jixiao.evaluate.render.form_layout import Cell, Grid
 from jixiao.evaluate.render.linearize import (
     FAMILIES,
     Line,

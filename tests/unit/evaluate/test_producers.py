@@ -19,7 +19,7 @@ from jixiao.evaluate.cli import app
 from jixiao.evaluate.golden import family_of, variant_file, variants_present
 from jixiao.evaluate.report import build_report, check_thresholds, render_markdown
 from jixiao.evaluate.scorer import score_document
-from jixiao.evaluate.render.layout import build, load_layout
+from jixiao.evaluate.render.form_layout import build, load_layout
 from jixiao.evaluate.render.producers import FAMILIES, FAMILY_FILES
 from jixiao.evaluate.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs
 from jixiao.model.output import Document, Form, Indicator, load_document

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jixiao.evaluate.render.cli import app, check_folder
-from jixiao.evaluate.render.layout import Grid, IndicatorTable, LayoutError, SideBySide, build, split_value
+from jixiao.evaluate.render.form_layout import Grid, IndicatorTable, LayoutError, SideBySide, build, split_value
 from jixiao.evaluate.render.office import excel_value, render_docx, render_xlsx
 from jixiao.evaluate.render.pdf import BORDER, css, layout_page, page_html, page_rect, paginate, placed_positions, render_pdf
 from jixiao.evaluate.render.scan import scan_pdf

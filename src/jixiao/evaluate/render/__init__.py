@@ -19,10 +19,10 @@ _EXPORTS = {
     "scan_pdf": "jixiao.evaluate.render.scan",
     "render_docx": "jixiao.evaluate.render.office",
     "render_xlsx": "jixiao.evaluate.render.office",
-    "build": "jixiao.evaluate.render.layout",
-    "load_layout": "jixiao.evaluate.render.layout",
-    "LayoutError": "jixiao.evaluate.render.layout",
-    "split_value": "jixiao.evaluate.render.layout",
+    "build": "jixiao.evaluate.render.form_layout",
+    "load_layout": "jixiao.evaluate.render.form_layout",
+    "LayoutError": "jixiao.evaluate.render.form_layout",
+    "split_value": "jixiao.evaluate.render.form_layout",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jixiao.evaluate.render.layout import Grid, IndicatorTable, LayoutError, SideBySide, build, load_layout
+from jixiao.evaluate.render.form_layout import Grid, IndicatorTable, LayoutError, SideBySide, build, load_layout
 from jixiao.model.output import Document, load_document
 from jixiao.domain.values import fold, parse_amount, values_equal
 

@@ -4,7 +4,7 @@ Users paste text copied from government web pages and PDF viewers: a browser giv
 cell per line, tab-separated rows (Chromium's ``innerText``), pipes from a converter,
 cells glued together, vertical labels split one character per line, page chrome around
 the form, or the indicators rewritten as a prose list. This module draws those
-linearizations from what the golden *layout* prints (``jixiao.evaluate.render.layout.build``: the
+linearizations from what the golden *layout* prints (``jixiao.evaluate.render.form_layout.build``: the
 same grids, merged cells and headings the PDF renderer draws) — never from any extraction
 code — so they can test the text extractors independently. ``text-viewer`` is not drawn
 here at all: it is poppler's ``pdftotext`` run on the committed ``digital.pdf`` (a real
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from jixiao.evaluate.render.layout import (
+from jixiao.evaluate.render.form_layout import (
     Cell,
     Grid,
     Heading,
@@ -678,7 +678,7 @@ class Written:
 
 def render_text(folder: Path, families: tuple[str, ...] = FAMILIES, *, chromium: bool = True) -> list[Written]:
     """Write ``text-*.txt`` for one golden folder and record each in producers.json."""
-    from jixiao.evaluate.render.layout import load_layout
+    from jixiao.evaluate.render.form_layout import load_layout
     from jixiao.model.output import load_document
 
     label = load_document(folder / "label.json")

@@ -1,6 +1,6 @@
 """Word and Excel versions of a golden document (for the DOCX / XLSX ingest paths).
 
-The same blocks as the PDF (see ``jixiao.evaluate.render.layout``), translated into the native
+The same blocks as the PDF (see ``jixiao.evaluate.render.form_layout``), translated into the native
 structures a reader of those formats meets in real files: Word tables whose merged cells
 are ``gridSpan`` / ``vMerge`` (made by ``cell.merge``), header rows marked to repeat on
 each page (``w:tblHeader``), and Excel sheets with merged ranges and amounts stored as
@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from jixiao.evaluate.render.layout import (
+from jixiao.evaluate.render.form_layout import (
     Block,
     Cell,
     Grid,

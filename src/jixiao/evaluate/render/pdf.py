@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pymupdf
 
-from jixiao.evaluate.render.layout import (
+from jixiao.evaluate.render.form_layout import (
     Block,
     Cell,
     Grid,

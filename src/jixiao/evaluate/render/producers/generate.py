@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jixiao.evaluate.render.layout import RenderDoc, build, load_layout
+from jixiao.evaluate.render.form_layout import RenderDoc, build, load_layout
 from jixiao.evaluate.render.producers import FAMILIES, FAMILY_FILES, PRODUCERS_JSON
 from jixiao.evaluate.render.producers.html_page import encode_page, render_html
 from jixiao.evaluate.render.producers.knobs import html_knobs, office_knobs, reportlab_knobs

@@ -7,7 +7,7 @@ site's chrome around the form (breadcrumbs, 发布时间, 字号 大 中 小, �
 sites still serve GBK/GB2312 with a ``<meta charset>``. The same writer (with its own
 knobs) is the source of the Chromium and wkhtmltopdf PDFs.
 
-The structure (cells, spans, header rows, page breaks) comes from ``jixiao.evaluate.render.layout``
+The structure (cells, spans, header rows, page breaks) comes from ``jixiao.evaluate.render.form_layout``
 so every producer draws the same table; only the look varies.
 """
 
@@ -17,7 +17,7 @@ import html
 import random
 from typing import Any
 
-from jixiao.evaluate.render.layout import (
+from jixiao.evaluate.render.form_layout import (
     Block,
     Cell,
     Grid,

@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from jixiao.evaluate.render.layout import (
+from jixiao.evaluate.render.form_layout import (
     Block,
     Cell,
     Grid,
