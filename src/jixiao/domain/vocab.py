@@ -398,9 +398,9 @@ _QUALITATIVE_COMMON = _words("""
     作用明显 影响程度明显 效果明显 效果良好 经济效益良好 有序推进 稳步推进 稳步提高 不断提升 有效提升 成效显著 提升 促进
     显著改善 改善 持续保障 影响可持续 长期 应保尽保 是 否 无 序时进度 按月安排 控制在预算内 高中低 完全相符 相符 合格 按时
     准确 安全 稳定 正常 满意 基本满意 逐步提升 持续提升 明显提升 提高 保障 达到 达到预期 全覆盖 按期 按期完成 符合 符合要求
-    降低 减少
+    降低 减少 充足 不超预算
 """)
-QUALITATIVE_VALUES = frozenset(_QUALITATIVE_COMMON + _words("充足 大幅提升 有所提高 不超预算 增长 稳定增长"))
+QUALITATIVE_VALUES = frozenset(_QUALITATIVE_COMMON + _words("大幅提升 有所提高 增长 稳定增长"))
 QUALITATIVE_TARGETS = frozenset(_QUALITATIVE_COMMON + _words("""
     基本合规 优秀 中 低 较明显 效果显著 稳步提升 稳步增长 显著提升 明显改善 持续改善 可持续 长期有效 持续 有 按序时进度
     按季安排 基本相符 较满意 达到预期目标 部分达到预期目标 未达到预期目标 按时完成 全部完成 规范有序 有序 健全完善 完整
@@ -408,13 +408,17 @@ QUALITATIVE_TARGETS = frozenset(_QUALITATIVE_COMMON + _words("""
 """))
 BASIS_SPELLINGS = Spellings(
     _words("计划标准 行业标准 历史标准 其他标准"),
-    _words("预算支出标准 工作计划 工作经验 工作要求 制度及协议 年度计划 历史数据 行业数据"),
+    _words("预算支出标准 财政部门认可的其他标准 工作计划 工作经验 工作要求 制度及协议 年度计划 历史数据 行业数据"),
 )
 BASIS_VALUES = frozenset(BASIS_SPELLINGS.all)
-CATEGORY_VALUES = frozenset(
-    "绩效基本型 绩效创新型 绩效创新性 正向指标 反向指标 共性指标 个性指标 核心指标".split()
-)
+# The 指标分类 column's closed vocabulary as the templates print it. Ordered: reconcile's
+# near-miss check (reconcile/header.py) takes the first closest term, so 绩效基本型 wins ties.
+CATEGORY_TERMS = _words("绩效基本型 绩效创新型 绩效创新性 正向指标 反向指标 定性指标 定量指标 定性 定量 共性指标 个性指标 "
+                        "核心指标 非核心指标 正向 反向")
+# 定性 / 定量 say how a value is written, not what kind of indicator it is: printed in the same
+# column, but never a category.
 VALUE_KIND_WORDS = frozenset("定量 定性 定量指标 定性指标".split())
+CATEGORY_VALUES = frozenset(CATEGORY_TERMS) - VALUE_KIND_WORDS
 OPERATOR_WORDS = {
     "≥": "≥", "≤": "≤", "=": "=", ">": ">", "<": "<", "大于等于": "≥", "小于等于": "≤", "等于": "=", "大于": ">",
     "小于": "<", "不低于": "≥", "不高于": "≤", "不少于": "≥", "不超过": "≤", "≧": "≥", "≦": "≤", ">=": "≥", "<=": "≤",

@@ -289,7 +289,7 @@ _LEAD_PREFIX = re.compile(r"^(?:年度|长期|中期|中长期|实施期)?绩效
 # the end of a scoring rule (评（扣）分标准: 达到目标值得10分, 每少1%扣1分, 不得分): never a target
 _SCORE_RULE = re.compile(r"(?:得|扣|减|计|加)\s*\d+(?:\.\d+)?\s*分$|不得分$|扣完为止$")
 _TAIL_WORDS = sorted(vocab.BASIS_VALUES, key=len, reverse=True)
-_KIND_WORDS = sorted(vocab.VALUE_KIND_WORDS | vocab.CATEGORY_VALUES | {"正向", "反向"}, key=len, reverse=True)
+_KIND_WORDS = sorted(vocab.VALUE_KIND_WORDS | vocab.CATEGORY_VALUES, key=len, reverse=True)
 
 
 _NOTE = re.compile(r"[（(]([^()（）]+)[)）]\s*$")
@@ -1033,7 +1033,7 @@ class StreamReader:
                 while len(rec.post) <= post.index("basis"):
                     rec.post.append(tok)
             return i + 1
-        if (key in vocab.CATEGORY_VALUES or key in ("正向", "反向")) and rec.pre:
+        if key in vocab.CATEGORY_VALUES and rec.pre:
             rec.category = tok
             post = table.post_roles
             if rec.vals and "category" in post:  # the columns up to 指标分类 are passed: the row is read

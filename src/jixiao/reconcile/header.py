@@ -8,6 +8,7 @@ from rapidfuzz import fuzz
 
 from jixiao.reconcile.common import garbage_in, raise_flag
 from jixiao.model.output import Form
+from jixiao.domain import vocab
 from jixiao.domain.values import fold, year_from_text
 
 _TEXT_FIELDS = ("level1", "level2", "level3", "description", "key_task", "basis", "category")
@@ -30,10 +31,9 @@ def check_header(form: Form) -> None:
                            year=form.year, title_year=titled)
 
 
-# The closed vocabularies of the 指标分类 and 指标值确定依据 columns, as the templates print them.
-CATEGORY_VOCAB = ("绩效基本型", "绩效创新型", "绩效创新性", "正向指标", "反向指标", "定性指标", "定量指标", "定性",
-                  "定量", "共性指标", "个性指标", "核心指标", "非核心指标", "正向", "反向")
-BASIS_VOCAB = ("计划标准", "行业标准", "历史标准", "其他标准", "预算支出标准", "财政部门认可的其他标准")
+# The closed vocabularies of the 指标分类 and 指标值确定依据 columns (one home: domain.vocab).
+CATEGORY_VOCAB = vocab.CATEGORY_TERMS
+BASIS_VOCAB = vocab.BASIS_SPELLINGS.all
 _REPEAT = re.compile(r"([\u4e00-\u9fff])\1{2,}")  # 型型型: a character three times in a row
 _TRUNCATED = re.compile(r"[，,、；;：:（(“\"'‘《【]$")
 
@@ -69,17 +69,17 @@ def _check_field(obj, field: str, text: str | None, *, closed: bool) -> None:  #
         raise_flag(obj, "text_truncated", f"{field} {text} ends in {text.strip()[-1]}: cut off?", field, value=text)
 
 
-def _check_vocab(ind, field: str, vocab: tuple[str, ...]) -> None:  # noqa: ANN001
+def _check_vocab(ind, field: str, terms: tuple[str, ...]) -> None:  # noqa: ANN001
     """A value near, but not equal to, a closed-vocabulary term is a damaged term (绩效基本 for 绩效基本型)."""
     text = getattr(ind, field)
     key = fold(text)
-    if not key or key in vocab or len(key) > 12:
+    if not key or key in terms or len(key) > 12:
         return
     if re.search(r"[≥≤=<>%\d]", key):  # an operator/value column mapped onto a vocabulary column
         raise_flag(ind, "vocab_near_miss", f"{field} {text} is no {field} term (operators or numbers)", field,
                    value=text, suggestion=None, score=0.0)
         return
-    near = max(vocab, key=lambda v: fuzz.ratio(key, v))
+    near = max(terms, key=lambda v: fuzz.ratio(key, v))
     score = fuzz.ratio(key, near)
     if score >= 75 or (len(key) >= 2 and near.startswith(key)):
         raise_flag(ind, "vocab_near_miss", f"{field} {text} looks like {near}", field, value=text,

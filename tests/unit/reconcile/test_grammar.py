@@ -176,6 +176,20 @@ def test_rows_breaking_the_table_pattern() -> None:
     assert merged.evidence["contains"] == ["消费券使用客户满意度", "财政、商贸系统等满意度"]
 
 
+def test_closed_vocabularies_are_vocab_s_own() -> None:
+    """The near-miss check reads the terms the extractors read (a term one of them lacks was
+    flagged as damaged by one and placed as a category or basis by the other)."""
+    f = hubei_department()
+    for i in f.indicators:
+        i.basis = "计划标准"
+    f.indicators[0].category = "非核心指标"  # printed by the 2021 Hubei template
+    f.indicators[1].basis = "财政部门认可的其他标准"
+    f.indicators[2].category = "非核心指"  # cut off: still a near miss
+    near = flags_of(run(f), "vocab_near_miss")
+    assert [(x.evidence["value"], x.evidence["suggestion"]) for x in near] == [("非核心指", "非核心指标")]
+    assert classify_value("充足").kind == classify_value("不超预算").kind == "qualitative"
+
+
 def test_missing_operator_against_the_table() -> None:
     f = suzhou_project()
     f.indicators[6].target = "2500小时"  # the others all have an operator; "100%" alone is a convention
