@@ -258,3 +258,32 @@ def test_duplicate_and_missing_goals_are_found() -> None:
     f = Form(form_type="project", project_name="测试项目", indicators=[Indicator(**row), Indicator(**row)])
     codes = {x.code for x in review_form(f)}
     assert {"duplicate_indicator", "goals_missing"} <= codes
+
+
+def test_review_files_into_an_output_folder(tmp_path: Path) -> None:
+    """`jixiao review FILES... -o OUT/` (the issue's form): several inputs, one report per format
+    in OUT, one entry per form of every input; the exit code still says whether errors were found."""
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    out = tmp_path / "OUT"
+    out.mkdir()
+    inputs = [str(GOLDEN / d / "label.json") for d in ("s001_gaoxin_projects", "s004_jiujiang_ocr")]
+    r = CliRunner().invoke(app, ["review", *inputs, "-o", str(out)])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert sorted(p.name for p in out.iterdir()) == ["review.json", "review.md", "review.xlsx"]
+    report = json.loads((out / "review.json").read_text(encoding="utf-8"))
+    assert {Path(e["source"]).parent.name for e in report} == {"s001_gaoxin_projects", "s004_jiujiang_ocr"}
+    errors = sum(f["severity"] == "error" for e in report for f in e["findings"])
+    assert r.exit_code == (1 if errors else 0)
+    md = (out / "review.md").read_text(encoding="utf-8")
+    assert md.count("## ") == len(report) and "| severity | rule |" in md
+    rows = list(load_workbook(out / "review.xlsx")["审核意见"].values)
+    assert len(rows) - 1 == sum(len(e["findings"]) for e in report)
+    fresh = tmp_path / "NEW"  # a folder that does not exist yet is created
+    CliRunner().invoke(app, ["review", inputs[0], "-o", str(fresh)])
+    assert (fresh / "review.md").is_file()
