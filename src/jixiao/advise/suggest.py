@@ -21,6 +21,7 @@ from jixiao.advise.library import Hit, Index, starter_library
 from jixiao.advise.proposals import (Proposal, amount_in_wan, from_budget, from_convention, from_library,
                                      rebase_cost)
 from jixiao.domain.framework import Framework, detect_framework, framework_by_key, missing_groups
+from jixiao.advise.review import expects_quantified, quantified
 from jixiao.domain.values import fold, parse_value
 from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
 
@@ -126,11 +127,27 @@ def suggest(req: Request) -> Document:
         by_l2[(c.l1, c.l2)].append(c)
     indicators: list[Indicator] = []
     order = {l1: i for i, l1 in enumerate(fw.level1s)}
-    for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
-        for c in sorted(cs, key=lambda c: (-c.score, c.l3))[: req.per_level2]:
-            indicators.append(_indicator(c, req.budget))
-    pairs = {(i.level1, i.level2) for i in indicators}
     similarity: dict[str, float] | None = None
+    for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
+        ranked = sorted(cs, key=lambda c: (-c.score, c.l3))
+        chosen = [_indicator(c, req.budget) for c in ranked[: req.per_level2]]
+        if expects_quantified(l1, l2) and not any(quantified(l2 or l1, i.target) for i in chosen):
+            # the framework expects a measurable row here: the best quantified precedent, else a proposal
+            extra = next((c for c in ranked[req.per_level2:]
+                          if quantified(l2 or l1, _value([r for r, _ in c.rows])[0])), None)
+            if extra is not None:
+                chosen.append(_indicator(extra, req.budget))
+            else:
+                p = from_budget(l1, l2, req.budget) or from_convention(l1, l2, year=req.year, deadline=req.deadline)
+                if p is None:
+                    similarity = similarity if similarity is not None else ix.similarity(query)
+                    wider = ix.forms_with_level1(l1, want) or ix.forms_with_level1(l1)
+                    wider = [(f, [r for r in rows if quantified(l2 or l1, r["target"])]) for f, rows in wider]
+                    p = from_library(wider, similarity, l1, (l2,) if l2 else ())
+                if p is not None:
+                    chosen.append(_proposed(l1, l2, p, similarity or {}))
+        indicators.extend(chosen)
+    pairs = {(i.level1, i.level2) for i in indicators}
     for l1, alts in missing_groups(fw, pairs):
         l2 = alts[0] if alts else None
         p = from_budget(l1, l2, req.budget) or from_convention(l1, l2, year=req.year, deadline=req.deadline)

@@ -229,3 +229,46 @@ def test_cli_deadline_and_budget_reach_the_proposals(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "| 项目完成时间 | 2025年9月30日前 |" in text and "| 项目资金支出成本 | ≤42万元 |" in text
     assert "单位须确认" in text
+
+
+def test_every_measured_group_gets_a_quantified_row(tmp_path: Path) -> None:
+    """The framework expects a measured target in 数量/质量/时效/成本/满意度: when the closest
+    precedents' top rows of a group are all qualitative (及时, 较高), the draft adds the best
+    quantified precedent of that group (cited), else a proposal (convention, or a less similar
+    project's measured row), so no such group is left without a number or a date."""
+    from jixiao.advise.review import expects_quantified, quantified
+
+    def office(k: int) -> list[Indicator]:
+        return [_row(OUT, "数量指标", "物业服务面积", "≥5000平方米"),
+                _row(OUT, "时效指标", "物业服务及时性", "及时"), _row(OUT, "时效指标", "维修响应及时性", "及时"),
+                _row(OUT, "时效指标", "报修处理时效", "及时"),
+                *([_row(OUT, "时效指标", "年度服务完成时间", "2025年12月31日前")] if k == 0 else []),
+                _row(OUT, "质量指标", "物业服务水平", "较高"),
+                _row(OUT, "成本指标", "物业服务成本控制", "有效控制"),
+                _row(EFFECT, "社会效益指标", "办公秩序保障程度", "有效保障"),
+                _row(SAT, "服务对象满意度指标", "干部职工满意程度", "较高")]
+
+    forms = {f"office_{k}": ("办公楼物业管理服务", "保障办公楼物业管理服务正常运行", office(k)) for k in range(3)}
+    forms["greening"] = ("道路绿化养护", "养护道路绿化带", [_row(OUT, "质量指标", "苗木成活率", "≥90%")])
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    for doc_id, (name, goal, inds) in forms.items():
+        form = Form(form_type="project", project_name=name, year=2024, goals=Goals(annual=goal), indicators=inds)
+        lib.add_document(con, Document(doc_id=doc_id, forms=[form]), tmp_path / f"{doc_id}.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理", goal="保障办公楼物业服务", library=db, framework="2020", per_level2=3))
+    groups: dict[tuple[str, str], list[Indicator]] = {}
+    for i in doc.forms[0].indicators:
+        groups.setdefault((i.level1, i.level2), []).append(i)
+    unmeasured = [g for g, rows in groups.items()
+                  if expects_quantified(*g) and not any(quantified(g[1], r.target) for r in rows)]
+    assert unmeasured == [], unmeasured
+    when = [i for i in _by_l2(doc, "时效指标") if i.target == "2025年12月31日前"]
+    assert when and _codes(when[0])["citation"]["doc_id"] == "office_0"  # the precedent's date, cited
+    sat = [i for i in _by_l2(doc, "服务对象满意度指标") if quantified("满意度", i.target)]
+    assert sat and _codes(sat[0])["suggest_proposed"]["source"] == "convention"
+    quality = [i for i in _by_l2(doc, "质量指标") if quantified("质量", i.target)]
+    assert quality and quality[0].target == "≥90%" and _codes(quality[0])["citation"]["doc_id"] == "greening"
+    cost = [i for i in _by_l2(doc, "成本指标") if quantified("成本", i.target)]
+    assert cost and cost[0].target == "≤0%"  # the convention without a budget
+    assert not [x for x in review_form(doc.forms[0]) if x.severity == "error"]
