@@ -287,3 +287,42 @@ def test_review_files_into_an_output_folder(tmp_path: Path) -> None:
     fresh = tmp_path / "NEW"  # a folder that does not exist yet is created
     CliRunner().invoke(app, ["review", inputs[0], "-o", str(fresh)])
     assert (fresh / "review.md").is_file()
+
+
+def _framework_keys() -> list[str]:
+    from jixiao.domain.framework import FRAMEWORKS
+
+    return [fw.key for fw in FRAMEWORKS]
+
+
+@pytest.mark.parametrize("key", _framework_keys())
+def test_suggest_completes_every_framework(key: str) -> None:
+    """Completeness per framework: a draft made under any framework (chosen with --framework) has
+    every level2 group that framework requires, each row's (L1, L2) allowed by it."""
+    doc = suggest(Request(name="办公楼物业管理服务", goal="保障办公区域安全整洁", budget=80, year=2025, framework=key))
+    fw = framework_by_key(key)
+    rows = doc.forms[0].indicators
+    pairs = {(i.level1, i.level2) for i in rows}
+    assert doc.notes[0] == f"framework {key}"
+    assert missing_groups(fw, pairs) == []
+    assert all(i.level1 in fw.level1s for i in rows)
+
+
+def test_review_completeness_depends_on_the_framework() -> None:
+    """The same rows are complete under the classic framework (成本 under 产出) and miss the 2021
+    framework's 成本指标 level1; a classic form without any 成本 row misses it under the classic one."""
+    from jixiao.model.output import Form, Goals, Indicator
+
+    def form(rows: list) -> Form:
+        return Form(form_type="project", project_name="测试项目", goals=Goals(annual="完成培训"), indicators=rows)
+
+    classic = [_ind("数量指标", "培训人次", "≥500人次"), _ind("质量指标", "培训合格率", "≥95%"),
+               _ind("时效指标", "培训完成时间", "2025年6月底前"), _ind("成本指标", "培训成本", "≤50万元"),
+               Indicator(level1="效益指标", level2="社会效益指标", level3="技能提升人数", target="≥400人"),
+               Indicator(level1="满意度指标", level2="服务对象满意度指标", level3="学员满意度", target="≥90%")]
+    missing = lambda f, key: [x.evidence.get("framework") for x in review_form(f, key)  # noqa: E731
+                              if x.code == "missing_level2"]
+    assert missing(form(classic), "project_classic") == []
+    assert missing(form(classic), "project_2021") == ["project_2021"]
+    no_cost = [i for i in classic if i.level2 != "成本指标"]
+    assert missing(form(no_cost), "project_classic") == ["project_classic"]
