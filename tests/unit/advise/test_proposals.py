@@ -272,3 +272,25 @@ def test_every_measured_group_gets_a_quantified_row(tmp_path: Path) -> None:
     cost = [i for i in _by_l2(doc, "成本指标") if quantified("成本", i.target)]
     assert cost and cost[0].target == "≤0%"  # the convention without a budget
     assert not [x for x in review_form(doc.forms[0]) if x.severity == "error"]
+
+
+def test_retrieval_order_on_a_hand_made_library(tmp_path: Path) -> None:
+    """Search ranks the closest project first; within a level2 the draft orders candidates by the
+    summed similarity of the precedents using them — an indicator two similar projects share comes
+    before one a single project uses."""
+    db = _library(tmp_path)
+    hits = lib.Index(db).search("办公楼物业管理服务", k=5)
+    names = [h.row["project_name"] for h in hits]
+    assert names[0] == "办公楼物业管理服务" and names[1] == "办公楼物业保洁服务"
+    assert all(h.score > 0 for h in hits[:2]) and hits[0].score >= hits[1].score
+    assert lib.Index(db).search("道路绿化")[0].row["project_name"] == "道路绿化养护"
+    con = lib.connect(db)  # one more office form with a 数量 row of its own, used once
+    form = Form(form_type="project", project_name="办公楼物业维修服务", year=2024, goals=Goals(annual="物业维修"),
+                indicators=[_row(OUT, "数量指标", "维修次数", "≥20次"), *_office()[1:]])
+    lib.add_document(con, Document(doc_id="office_c", forms=[form]), tmp_path / "office_c.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理服务", library=db, k=3))
+    quantity = [i.level3 for i in _by_l2(doc, "数量指标")]
+    assert quantity[:2] == ["物业服务面积", "维修次数"]  # used by office_a and office_b, then by office_c alone
+    (area,) = [i for i in _by_l2(doc, "数量指标") if i.level3 == "物业服务面积"]
+    assert _codes(area)["suggest_support"]["forms"] == 2
