@@ -326,3 +326,21 @@ def test_review_completeness_depends_on_the_framework() -> None:
     assert missing(form(classic), "project_2021") == ["project_2021"]
     no_cost = [i for i in classic if i.level2 != "成本指标"]
     assert missing(form(no_cost), "project_classic") == ["project_classic"]
+
+
+def test_review_reads_any_input_extract_reads(tmp_path: Path) -> None:
+    """A submitted form as the unit sends it (here the text export of s001), not its JSON: review
+    extracts it first and reports per form, the same rules as on the label."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    src = GOLDEN / "s001_gaoxin_projects" / "source.txt"
+    r = CliRunner().invoke(app, ["review", str(src), "-o", str(tmp_path / "r.json")])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [e["form"] for e in report] == [0, 1] and all(e["source"] == str(src) for e in report)
+    assert {e["project_name"] for e in report} == {f.project_name for f in load_document(
+        GOLDEN / "s001_gaoxin_projects" / "label.json").forms}
