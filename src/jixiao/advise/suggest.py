@@ -27,7 +27,8 @@ from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicat
 
 _FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
 # the flags whose message the draft's 说明 column shows (Markdown and XLSX)
-_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied")
+_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied",
+               "suggest_lint")
 
 
 @dataclass
@@ -161,7 +162,30 @@ def suggest(req: Request) -> Document:
                 goals=Goals(annual=req.goal), indicators=indicators)
     form.flag(Severity.INFO, "suggest_framework", f"framework {fw.key}: {fw.title}", precedents=[
         {"doc_id": h.row["doc_id"], "project_name": h.row["project_name"], "score": round(h.score, 3)} for h in hits])
-    return Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
+    doc = Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
+    lint_draft(doc, fw.key)
+    return doc
+
+
+def lint_draft(doc: Document, framework: str = "auto") -> dict[int, int]:
+    """Review's rules on the draft, each finding on a row attached to it as a ``suggest_lint`` flag
+    (rule, finding, its severity); earlier ``suggest_lint`` flags are replaced, so a draft changed
+    afterwards (``--llm on``) is linted again. Returns the findings per row."""
+    from jixiao.advise.review import review_form
+
+    form = doc.forms[0]
+    for ind in form.indicators:
+        ind.flags = [f for f in ind.flags if f.code != "suggest_lint"]
+    counts: dict[int, int] = defaultdict(int)
+    for f in review_form(form, framework):
+        row = f.evidence.get("row") if f.evidence else None
+        if row is None or not 0 <= row < len(form.indicators):
+            continue
+        sev = Severity.INFO if f.severity == "info" else Severity.WARNING
+        form.indicators[row].flag(sev, "suggest_lint", f"{f.rule}/{f.code}: {f.message}", f.field,
+                                  rule=f.rule, finding=f.code, finding_severity=f.severity)
+        counts[row] += 1
+    return dict(counts)
 
 
 def _indicator(c: _Cand, budget: float | None) -> Indicator:

@@ -294,3 +294,27 @@ def test_retrieval_order_on_a_hand_made_library(tmp_path: Path) -> None:
     assert quantity[:2] == ["物业服务面积", "维修次数"]  # used by office_a and office_b, then by office_c alone
     (area,) = [i for i in _by_l2(doc, "数量指标") if i.level3 == "物业服务面积"]
     assert _codes(area)["suggest_support"]["forms"] == 2
+
+
+def test_every_draft_row_carries_its_lint(tmp_path: Path) -> None:
+    """The draft is a Form with citations *and lint per indicator*: review's findings on each row
+    (here a precedent's 率 measured in 个 and a nonstandard basis) ride on that row as
+    ``suggest_lint`` flags, with rule and finding; a clean row has none; the Markdown shows them."""
+    from jixiao.advise.suggest import draft_markdown
+
+    rows = _office() + [Indicator(level1=OUT, level2="质量指标", level3="保洁达标率", target="≥95个", basis="领导要求",
+                                  level1_canonical=OUT, level2_canonical="质量指标")]
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    form = Form(form_type="project", project_name="办公楼物业管理服务", year=2024, goals=Goals(annual="保障办公楼"),
+                indicators=rows)
+    lib.add_document(con, Document(doc_id="office", forms=[form]), tmp_path / "office.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理服务", library=db, framework="2020"))
+    (odd,) = [i for i in doc.forms[0].indicators if i.level3 == "保洁达标率"]
+    lint = {fl.evidence["finding"]: fl for fl in odd.flags if fl.code == "suggest_lint"}
+    assert {"rate_unit", "basis_nonstandard"} <= set(lint) and lint["rate_unit"].evidence["rule"] == "规范性"
+    assert _codes(odd)["citation"]["doc_id"] == "office"  # lint never replaces the citation
+    (clean,) = [i for i in doc.forms[0].indicators if i.level3 == "干部职工满意度"]
+    assert not [fl for fl in clean.flags if fl.code == "suggest_lint"]
+    assert "rate_unit" in draft_markdown(doc)
