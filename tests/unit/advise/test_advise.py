@@ -222,6 +222,7 @@ def test_suggest_xlsx_is_laid_out_like_the_form(tmp_path: Path) -> None:
 @pytest.mark.parametrize("code, indicator, form_kw", [
     ("target_empty", dict(level2="数量指标", level3="培训人次", target=""), {}),
     ("placeholder", dict(level2="数量指标", level3="培训人次", target="≥**人次"), {}),
+    ("placeholder", dict(level2="数量指标", level3="培训人次", target="……"), {}),
     ("operator_without_number", dict(level2="数量指标", level3="培训人次", target="≥人次"), {}),
     ("unit_missing", dict(level2="数量指标", level3="培训人次", target="≥500"), {}),
     ("rate_unit", dict(level2="质量指标", level3="验收合格率", target="≥95个"), {}),
@@ -344,3 +345,14 @@ def test_review_reads_any_input_extract_reads(tmp_path: Path) -> None:
     assert [e["form"] for e in report] == [0, 1] and all(e["source"] == str(src) for e in report)
     assert {e["project_name"] for e in report} == {f.project_name for f in load_document(
         GOLDEN / "s001_gaoxin_projects" / "label.json").forms}
+
+
+def test_placeholder_indicator_name_is_found() -> None:
+    from jixiao.model.output import Form, Goals, Indicator
+
+    def form(l3: str) -> Form:
+        return Form(form_type="project", project_name="测试项目", goals=Goals(annual="完成培训"),
+                    indicators=[Indicator(level1="产出指标", level2="数量指标", level3=l3, target="≥500人次")])
+
+    assert "placeholder" in {x.code for x in review_form(form("指标1"))}
+    assert "placeholder" not in {x.code for x in review_form(form("培训人次"))}

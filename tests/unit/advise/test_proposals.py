@@ -318,3 +318,23 @@ def test_every_draft_row_carries_its_lint(tmp_path: Path) -> None:
     (clean,) = [i for i in doc.forms[0].indicators if i.level3 == "干部职工满意度"]
     assert not [fl for fl in clean.flags if fl.code == "suggest_lint"]
     assert "rate_unit" in draft_markdown(doc)
+
+
+def test_values_from_precedents_keep_operator_and_unit_and_show_a_range(tmp_path: Path) -> None:
+    """Precedents that agree give their value; precedents that differ give the most common value
+    (operator and unit kept) and a ``suggest_value_range`` note with the spread."""
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    for k, (area, sat) in enumerate([("≥5000平方米", "≥92%"), ("≥5000平方米", "≥92%"), ("≥8000平方米", "≥92%")]):
+        form = Form(form_type="project", project_name="办公楼物业管理服务", year=2024, goals=Goals(annual="保障办公楼"),
+                    indicators=[_row(OUT, "数量指标", "物业服务面积", area),
+                                _row(SAT, "服务对象满意度指标", "干部职工满意度", sat)])
+        lib.add_document(con, Document(doc_id=f"office_{k}", forms=[form]), tmp_path / f"o{k}.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理服务", library=db, framework="2020"))
+    (area,) = [i for i in doc.forms[0].indicators if i.level3 == "物业服务面积"]
+    assert area.target == "≥5000平方米" and (area.target_parsed.op, area.target_parsed.unit) == ("≥", "平方米")
+    assert "≥5000–8000平方米" in _codes(area)["suggest_value_range"] or any(
+        "≥5000–8000平方米" in fl.message for fl in area.flags if fl.code == "suggest_value_range")
+    (sat,) = [i for i in doc.forms[0].indicators if i.level3 == "干部职工满意度"]
+    assert sat.target == "≥92%" and "suggest_value_range" not in _codes(sat)
