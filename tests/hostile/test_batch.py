@@ -351,3 +351,26 @@ def test_default_worker_memory_cap_without_max_memory_flag(tmp_path: Path) -> No
     assert files["span.docx"]["status"] == "failed", proc.stderr
     assert "memory" in files["span.docx"]["reason"] or "worker" in files["span.docx"]["reason"]
     assert files["zz_good.txt"]["status"] == "ok"
+
+
+def test_resume_key_covers_llm_mode_endpoint_model_and_prompts(tmp_path: Path, monkeypatch) -> None:
+    """Issue 15 item 4: a rerun with `--llm full`, another endpoint or model, or edited prompt files
+    is not "up to date" — each changes the resume key; the same request gives the same key."""
+    from types import SimpleNamespace
+
+    from jixiao import runstate
+
+    monkeypatch.setenv("JIXIAO_LLM_CONFIG", str(tmp_path / "none.toml"))  # no user config file
+
+    def key(llm: str, url: str = "http://10.0.0.5:8000/v1", model: str = "qwen", ocr: str = "auto") -> str:
+        cfg = tmp_path / f"{abs(hash((url, model)))}.toml"
+        cfg.write_text(f'base_url = "{url}"\nmodel = "{model}"\n', encoding="utf-8")
+        opts = SimpleNamespace(ocr=ocr, llm=llm, llm_config=cfg)
+        return runstate.resume_key("0" * 64, runstate.options_fingerprint(opts), ["json"])
+
+    base = key("full")
+    assert key("full") == base
+    assert len({base, key("off"), key("fallback"), key("full", url="http://10.0.0.6:8000/v1"),
+                key("full", model="deepseek-chat"), key("full", ocr="force")}) == 6
+    monkeypatch.setattr(runstate, "_prompts_sha", lambda: "edited")
+    assert key("full") != base

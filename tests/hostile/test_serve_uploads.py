@@ -222,3 +222,30 @@ def test_fuzzed_bodies_never_500(client, data) -> None:
     r = _post(client, body)
     assert r.status_code in (202, 400, 413, 415, 422), (r.status_code, r.text)
     assert isinstance(r.json().get("detail", ""), str)
+
+
+def test_read_time_bombs_fail_their_job_alone_in_the_worker(client, tmp_path: Path) -> None:
+    """Issue 15's last item: an upload that passes the upload checks but is a bomb inside (a DOCX
+    gridSpan of 10⁸, an XLSX merging A1:XFD1048576) meets the extractor's read-time budgets in the
+    worker: its job fails with the budget named, quickly, and the good upload after it is done."""
+    import os
+    import time
+
+    from tests.hostile.conftest import docx_with_span, xlsx_with_merge
+    from jixiao.serve.worker import worker_main
+
+    span = docx_with_span(tmp_path / "span.docx", 100_000_000)
+    merge = xlsx_with_merge(tmp_path / "merge.xlsx", "A1:XFD1048576")
+    good = tmp_path / "good.txt"
+    good.write_text(FORM_TSV, encoding="utf-8")
+    files = [("file", (p.name, p.read_bytes(), "application/octet-stream")) for p in (span, merge, good)]
+    r = client.post("/v1/documents", files=files)
+    assert r.status_code == 202, r.text
+    ids = [d["id"] for d in r.json()["documents"]]
+    t0 = time.perf_counter()
+    worker_main(str(client.data_dir), None, os.getpid(), stop_when_idle=True)
+    assert time.perf_counter() - t0 < 60
+    jobs = [client.get(f"/v1/documents/{i}").json() for i in ids]
+    assert [j["status"] for j in jobs] == ["failed", "failed", "done"], [j["error"] for j in jobs]
+    assert "max_span" in jobs[0]["error"] and "max_merge_cells" in jobs[1]["error"]
+    assert jobs[2]["result"]["forms"]

@@ -79,7 +79,8 @@ def suggest_command(
 
 def review_command(
     inputs: list[Path] = typer.Argument(..., help="Extraction JSON / label.json, or any file `extract` reads."),
-    out: Path = typer.Option(None, "-o", "--out", help="REVIEW.json, REVIEW.xlsx or REVIEW.md (default: print Markdown)."),
+    out: Path = typer.Option(None, "-o", "--out", help="OUT/ (a folder: review.json, review.xlsx and review.md), or one file REVIEW.json, "
+                        "REVIEW.xlsx or REVIEW.md (default: print Markdown)."),
     framework: str = typer.Option("auto", "--framework", help="auto or a framework key."),
 ) -> None:
     """Audit forms: 完整性, 规范性, 相符性 findings; exit code 1 when an error is found."""
@@ -99,14 +100,25 @@ def review_command(
             title = f"{p.name}#{k} {f.project_name or f.unit_name or ''}"
             report.append({"source": str(p), "form": k, "project_name": f.project_name, "findings": findings_dict(fs)})
             md.append(findings_markdown(title, fs))
-    if out and out.suffix.lower() == ".json":
+    if out is None:
+        typer.echo("\n".join(md))
+    elif out.is_dir() or not out.suffix:  # -o OUT/: every report, for the reviewer to send back
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("review.json", "review.xlsx", "review.md"):
+            _write_review(report, md, out / name)
+        typer.echo(f"{out}: review.json, review.xlsx, review.md ({errors} errors)", err=True)
+    else:
+        _write_review(report, md, out)
+    raise typer.Exit(code=1 if errors else 0)
+
+
+def _write_review(report: list[dict], md: list[str], out: Path) -> None:
+    """One report file, its format by suffix: .json, .xlsx, anything else Markdown."""
+    if out.suffix.lower() == ".json":
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    elif out and out.suffix.lower() == ".xlsx":
+    elif out.suffix.lower() == ".xlsx":
         from jixiao.advise.review import write_report_xlsx
 
         write_report_xlsx(report, out)
-    elif out:
-        out.write_text("\n".join(md), encoding="utf-8")
     else:
-        typer.echo("\n".join(md))
-    raise typer.Exit(code=1 if errors else 0)
+        out.write_text("\n".join(md), encoding="utf-8")

@@ -112,6 +112,26 @@ _WHEN = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|季度|年底|年末|月底|
                    r"个月|按时|及时|当年|当天|每|/[年季月周天日]|%|％")
 
 
+_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日")
+
+
+def expects_quantified(l1: str | None, l2: str | None) -> bool:
+    """The framework expects a measured target here: 数量, 质量, 时效, 成本 and 满意度 groups."""
+    return any(k in (l2 or l1 or "") for k in _QUANT_L2)
+
+
+def quantified(l2: str | None, target: str | None) -> bool:
+    """A measured target: a number (≥95%, ≤3个工作日, 1次/月), or for 时效 a date (2025年6月底前);
+    “及时”, “较高”, “合格” are not."""
+    t = fold(target or "")
+    if not t:
+        return False
+    pv = parse_value(t)
+    if pv and pv.number is not None:
+        return True
+    return "时效" in (l2 or "") and bool(_DATE.search(t))
+
+
 def _timeliness(form: Form, out: list[Finding]) -> None:
     """规范性: a 时效 indicator whose target says neither when nor how soon (“完成”, “好”)."""
     for i, ind in enumerate(form.indicators):

@@ -21,12 +21,14 @@ from jixiao.advise.library import Hit, Index, starter_library
 from jixiao.advise.proposals import (Proposal, amount_in_wan, from_budget, from_convention, from_library,
                                      rebase_cost)
 from jixiao.domain.framework import Framework, detect_framework, framework_by_key, missing_groups
+from jixiao.advise.review import expects_quantified, quantified
 from jixiao.domain.values import fold, parse_value
 from jixiao.model.output import Document, Evidence, Form, Goals, Budget, Indicator, Severity
 
 _FRAMEWORK_CHOICES = {"2021": "project_2021", "2020": "project_classic"}
 # the flags whose message the draft's 说明 column shows (Markdown and XLSX)
-_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied")
+_NOTE_CODES = ("suggest_value_range", "novel", "suggest_proposed", "suggest_amount_rebased", "suggest_amount_copied",
+               "suggest_lint")
 
 
 @dataclass
@@ -126,11 +128,27 @@ def suggest(req: Request) -> Document:
         by_l2[(c.l1, c.l2)].append(c)
     indicators: list[Indicator] = []
     order = {l1: i for i, l1 in enumerate(fw.level1s)}
-    for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
-        for c in sorted(cs, key=lambda c: (-c.score, c.l3))[: req.per_level2]:
-            indicators.append(_indicator(c, req.budget))
-    pairs = {(i.level1, i.level2) for i in indicators}
     similarity: dict[str, float] | None = None
+    for (l1, l2), cs in sorted(by_l2.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
+        ranked = sorted(cs, key=lambda c: (-c.score, c.l3))
+        chosen = [_indicator(c, req.budget) for c in ranked[: req.per_level2]]
+        if expects_quantified(l1, l2) and not any(quantified(l2 or l1, i.target) for i in chosen):
+            # the framework expects a measurable row here: the best quantified precedent, else a proposal
+            extra = next((c for c in ranked[req.per_level2:]
+                          if quantified(l2 or l1, _value([r for r, _ in c.rows])[0])), None)
+            if extra is not None:
+                chosen.append(_indicator(extra, req.budget))
+            else:
+                p = from_budget(l1, l2, req.budget) or from_convention(l1, l2, year=req.year, deadline=req.deadline)
+                if p is None:
+                    similarity = similarity if similarity is not None else ix.similarity(query)
+                    wider = ix.forms_with_level1(l1, want) or ix.forms_with_level1(l1)
+                    wider = [(f, [r for r in rows if quantified(l2 or l1, r["target"])]) for f, rows in wider]
+                    p = from_library(wider, similarity, l1, (l2,) if l2 else ())
+                if p is not None:
+                    chosen.append(_proposed(l1, l2, p, similarity or {}))
+        indicators.extend(chosen)
+    pairs = {(i.level1, i.level2) for i in indicators}
     for l1, alts in missing_groups(fw, pairs):
         l2 = alts[0] if alts else None
         p = from_budget(l1, l2, req.budget) or from_convention(l1, l2, year=req.year, deadline=req.deadline)
@@ -144,7 +162,30 @@ def suggest(req: Request) -> Document:
                 goals=Goals(annual=req.goal), indicators=indicators)
     form.flag(Severity.INFO, "suggest_framework", f"framework {fw.key}: {fw.title}", precedents=[
         {"doc_id": h.row["doc_id"], "project_name": h.row["project_name"], "score": round(h.score, 3)} for h in hits])
-    return Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
+    doc = Document(doc_id=f"suggest:{req.name}", forms=[form], notes=[f"framework {fw.key}", f"library {lib}"])
+    lint_draft(doc, fw.key)
+    return doc
+
+
+def lint_draft(doc: Document, framework: str = "auto") -> dict[int, int]:
+    """Review's rules on the draft, each finding on a row attached to it as a ``suggest_lint`` flag
+    (rule, finding, its severity); earlier ``suggest_lint`` flags are replaced, so a draft changed
+    afterwards (``--llm on``) is linted again. Returns the findings per row."""
+    from jixiao.advise.review import review_form
+
+    form = doc.forms[0]
+    for ind in form.indicators:
+        ind.flags = [f for f in ind.flags if f.code != "suggest_lint"]
+    counts: dict[int, int] = defaultdict(int)
+    for f in review_form(form, framework):
+        row = f.evidence.get("row") if f.evidence else None
+        if row is None or not 0 <= row < len(form.indicators):
+            continue
+        sev = Severity.INFO if f.severity == "info" else Severity.WARNING
+        form.indicators[row].flag(sev, "suggest_lint", f"{f.rule}/{f.code}: {f.message}", f.field,
+                                  rule=f.rule, finding=f.code, finding_severity=f.severity)
+        counts[row] += 1
+    return dict(counts)
 
 
 def _indicator(c: _Cand, budget: float | None) -> Indicator:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from jixiao.advise.suggest import lint_draft
 from jixiao.extract.llm.prompts import Prompt, load_prompt
 from jixiao.model.output import Document, Indicator, Severity
 from jixiao.domain.values import parse_value
@@ -93,7 +94,8 @@ def enrich_with_llm(doc: Document, *, goal: str | None, budget: float | None, co
     stats["rephrased"] = _apply_rephrasings(form.indicators, answer.rephrased)
     added = _apply_additions(form.indicators, answer.added)
     stats["added"] = len(added)
-    stats["lint_findings"] = _lint(doc, added)
+    per_row = lint_draft(doc, _framework_key(doc))  # every row again: a rephrased name may change a finding
+    stats["lint_findings"] = sum(per_row.get(r, 0) for r in added)
     doc.notes.append(f"llm {provider.model} prompt {prompt.name} v{prompt.version}")
     return stats
 
@@ -134,17 +136,7 @@ def _apply_additions(indicators: list[Indicator], items: list[Addition]) -> list
     return rows
 
 
-def _lint(doc: Document, rows: list[int]) -> int:
-    """Review's rules on the draft; each finding on an added row becomes a ``suggest_lint`` flag."""
-    from jixiao.advise.review import review_form
-
-    form = doc.forms[0]
-    wanted = set(rows)
-    n = 0
-    for f in review_form(form):
-        row = f.evidence.get("row") if f.evidence else None
-        if row in wanted:
-            form.indicators[row].flag(Severity.WARNING, "suggest_lint", f"{f.rule}/{f.code}: {f.message}", f.field,
-                                      rule=f.rule, finding=f.code, finding_severity=f.severity)
-            n += 1
-    return n
+def _framework_key(doc: Document) -> str:
+    """The framework the draft was made under (its first note: ``framework <key>``)."""
+    note = doc.notes[0] if doc.notes else ""
+    return note.split()[1] if note.startswith("framework ") and len(note.split()) > 1 else "auto"

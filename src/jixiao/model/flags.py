@@ -235,7 +235,7 @@ _CODES: tuple[FlagCode, ...] = (
              "budgets: adjust it to the new project", stage="advise"),
     FlagCode("suggest_llm_rephrased", I, "advise", "the LLM renamed a suggested indicator for the project "
              "(the old name in the flag; citations kept)", stage="advise"),
-    FlagCode("suggest_lint", W, "advise", "a review rule finding on an indicator the LLM added to a draft",
+    FlagCode("suggest_lint", W, "advise", "a review rule finding on a draft's indicator (precedent, proposed or LLM-added)",
              stage="advise"),
     FlagCode("llm_value_approximate", W, "llm",
              "an LLM value that matches a cell of its row only approximately (a cut, wrapped or OCR-read cell)",

@@ -222,6 +222,7 @@ def test_suggest_xlsx_is_laid_out_like_the_form(tmp_path: Path) -> None:
 @pytest.mark.parametrize("code, indicator, form_kw", [
     ("target_empty", dict(level2="数量指标", level3="培训人次", target=""), {}),
     ("placeholder", dict(level2="数量指标", level3="培训人次", target="≥**人次"), {}),
+    ("placeholder", dict(level2="数量指标", level3="培训人次", target="……"), {}),
     ("operator_without_number", dict(level2="数量指标", level3="培训人次", target="≥人次"), {}),
     ("unit_missing", dict(level2="数量指标", level3="培训人次", target="≥500"), {}),
     ("rate_unit", dict(level2="质量指标", level3="验收合格率", target="≥95个"), {}),
@@ -258,3 +259,100 @@ def test_duplicate_and_missing_goals_are_found() -> None:
     f = Form(form_type="project", project_name="测试项目", indicators=[Indicator(**row), Indicator(**row)])
     codes = {x.code for x in review_form(f)}
     assert {"duplicate_indicator", "goals_missing"} <= codes
+
+
+def test_review_files_into_an_output_folder(tmp_path: Path) -> None:
+    """`jixiao review FILES... -o OUT/` (the issue's form): several inputs, one report per format
+    in OUT, one entry per form of every input; the exit code still says whether errors were found."""
+    import json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    out = tmp_path / "OUT"
+    out.mkdir()
+    inputs = [str(GOLDEN / d / "label.json") for d in ("s001_gaoxin_projects", "s004_jiujiang_ocr")]
+    r = CliRunner().invoke(app, ["review", *inputs, "-o", str(out)])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert sorted(p.name for p in out.iterdir()) == ["review.json", "review.md", "review.xlsx"]
+    report = json.loads((out / "review.json").read_text(encoding="utf-8"))
+    assert {Path(e["source"]).parent.name for e in report} == {"s001_gaoxin_projects", "s004_jiujiang_ocr"}
+    errors = sum(f["severity"] == "error" for e in report for f in e["findings"])
+    assert r.exit_code == (1 if errors else 0)
+    md = (out / "review.md").read_text(encoding="utf-8")
+    assert md.count("## ") == len(report) and "| severity | rule |" in md
+    rows = list(load_workbook(out / "review.xlsx")["审核意见"].values)
+    assert len(rows) - 1 == sum(len(e["findings"]) for e in report)
+    fresh = tmp_path / "NEW"  # a folder that does not exist yet is created
+    CliRunner().invoke(app, ["review", inputs[0], "-o", str(fresh)])
+    assert (fresh / "review.md").is_file()
+
+
+def _framework_keys() -> list[str]:
+    from jixiao.domain.framework import FRAMEWORKS
+
+    return [fw.key for fw in FRAMEWORKS]
+
+
+@pytest.mark.parametrize("key", _framework_keys())
+def test_suggest_completes_every_framework(key: str) -> None:
+    """Completeness per framework: a draft made under any framework (chosen with --framework) has
+    every level2 group that framework requires, each row's (L1, L2) allowed by it."""
+    doc = suggest(Request(name="办公楼物业管理服务", goal="保障办公区域安全整洁", budget=80, year=2025, framework=key))
+    fw = framework_by_key(key)
+    rows = doc.forms[0].indicators
+    pairs = {(i.level1, i.level2) for i in rows}
+    assert doc.notes[0] == f"framework {key}"
+    assert missing_groups(fw, pairs) == []
+    assert all(i.level1 in fw.level1s for i in rows)
+
+
+def test_review_completeness_depends_on_the_framework() -> None:
+    """The same rows are complete under the classic framework (成本 under 产出) and miss the 2021
+    framework's 成本指标 level1; a classic form without any 成本 row misses it under the classic one."""
+    from jixiao.model.output import Form, Goals, Indicator
+
+    def form(rows: list) -> Form:
+        return Form(form_type="project", project_name="测试项目", goals=Goals(annual="完成培训"), indicators=rows)
+
+    classic = [_ind("数量指标", "培训人次", "≥500人次"), _ind("质量指标", "培训合格率", "≥95%"),
+               _ind("时效指标", "培训完成时间", "2025年6月底前"), _ind("成本指标", "培训成本", "≤50万元"),
+               Indicator(level1="效益指标", level2="社会效益指标", level3="技能提升人数", target="≥400人"),
+               Indicator(level1="满意度指标", level2="服务对象满意度指标", level3="学员满意度", target="≥90%")]
+    missing = lambda f, key: [x.evidence.get("framework") for x in review_form(f, key)  # noqa: E731
+                              if x.code == "missing_level2"]
+    assert missing(form(classic), "project_classic") == []
+    assert missing(form(classic), "project_2021") == ["project_2021"]
+    no_cost = [i for i in classic if i.level2 != "成本指标"]
+    assert missing(form(no_cost), "project_classic") == ["project_classic"]
+
+
+def test_review_reads_any_input_extract_reads(tmp_path: Path) -> None:
+    """A submitted form as the unit sends it (here the text export of s001), not its JSON: review
+    extracts it first and reports per form, the same rules as on the label."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    src = GOLDEN / "s001_gaoxin_projects" / "source.txt"
+    r = CliRunner().invoke(app, ["review", str(src), "-o", str(tmp_path / "r.json")])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [e["form"] for e in report] == [0, 1] and all(e["source"] == str(src) for e in report)
+    assert {e["project_name"] for e in report} == {f.project_name for f in load_document(
+        GOLDEN / "s001_gaoxin_projects" / "label.json").forms}
+
+
+def test_placeholder_indicator_name_is_found() -> None:
+    from jixiao.model.output import Form, Goals, Indicator
+
+    def form(l3: str) -> Form:
+        return Form(form_type="project", project_name="测试项目", goals=Goals(annual="完成培训"),
+                    indicators=[Indicator(level1="产出指标", level2="数量指标", level3=l3, target="≥500人次")])
+
+    assert "placeholder" in {x.code for x in review_form(form("指标1"))}
+    assert "placeholder" not in {x.code for x in review_form(form("培训人次"))}

@@ -229,3 +229,112 @@ def test_cli_deadline_and_budget_reach_the_proposals(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "| 项目完成时间 | 2025年9月30日前 |" in text and "| 项目资金支出成本 | ≤42万元 |" in text
     assert "单位须确认" in text
+
+
+def test_every_measured_group_gets_a_quantified_row(tmp_path: Path) -> None:
+    """The framework expects a measured target in 数量/质量/时效/成本/满意度: when the closest
+    precedents' top rows of a group are all qualitative (及时, 较高), the draft adds the best
+    quantified precedent of that group (cited), else a proposal (convention, or a less similar
+    project's measured row), so no such group is left without a number or a date."""
+    from jixiao.advise.review import expects_quantified, quantified
+
+    def office(k: int) -> list[Indicator]:
+        return [_row(OUT, "数量指标", "物业服务面积", "≥5000平方米"),
+                _row(OUT, "时效指标", "物业服务及时性", "及时"), _row(OUT, "时效指标", "维修响应及时性", "及时"),
+                _row(OUT, "时效指标", "报修处理时效", "及时"),
+                *([_row(OUT, "时效指标", "年度服务完成时间", "2025年12月31日前")] if k == 0 else []),
+                _row(OUT, "质量指标", "物业服务水平", "较高"),
+                _row(OUT, "成本指标", "物业服务成本控制", "有效控制"),
+                _row(EFFECT, "社会效益指标", "办公秩序保障程度", "有效保障"),
+                _row(SAT, "服务对象满意度指标", "干部职工满意程度", "较高")]
+
+    forms = {f"office_{k}": ("办公楼物业管理服务", "保障办公楼物业管理服务正常运行", office(k)) for k in range(3)}
+    forms["greening"] = ("道路绿化养护", "养护道路绿化带", [_row(OUT, "质量指标", "苗木成活率", "≥90%")])
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    for doc_id, (name, goal, inds) in forms.items():
+        form = Form(form_type="project", project_name=name, year=2024, goals=Goals(annual=goal), indicators=inds)
+        lib.add_document(con, Document(doc_id=doc_id, forms=[form]), tmp_path / f"{doc_id}.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理", goal="保障办公楼物业服务", library=db, framework="2020", per_level2=3))
+    groups: dict[tuple[str, str], list[Indicator]] = {}
+    for i in doc.forms[0].indicators:
+        groups.setdefault((i.level1, i.level2), []).append(i)
+    unmeasured = [g for g, rows in groups.items()
+                  if expects_quantified(*g) and not any(quantified(g[1], r.target) for r in rows)]
+    assert unmeasured == [], unmeasured
+    when = [i for i in _by_l2(doc, "时效指标") if i.target == "2025年12月31日前"]
+    assert when and _codes(when[0])["citation"]["doc_id"] == "office_0"  # the precedent's date, cited
+    sat = [i for i in _by_l2(doc, "服务对象满意度指标") if quantified("满意度", i.target)]
+    assert sat and _codes(sat[0])["suggest_proposed"]["source"] == "convention"
+    quality = [i for i in _by_l2(doc, "质量指标") if quantified("质量", i.target)]
+    assert quality and quality[0].target == "≥90%" and _codes(quality[0])["citation"]["doc_id"] == "greening"
+    cost = [i for i in _by_l2(doc, "成本指标") if quantified("成本", i.target)]
+    assert cost and cost[0].target == "≤0%"  # the convention without a budget
+    assert not [x for x in review_form(doc.forms[0]) if x.severity == "error"]
+
+
+def test_retrieval_order_on_a_hand_made_library(tmp_path: Path) -> None:
+    """Search ranks the closest project first; within a level2 the draft orders candidates by the
+    summed similarity of the precedents using them — an indicator two similar projects share comes
+    before one a single project uses."""
+    db = _library(tmp_path)
+    hits = lib.Index(db).search("办公楼物业管理服务", k=5)
+    names = [h.row["project_name"] for h in hits]
+    assert names[0] == "办公楼物业管理服务" and names[1] == "办公楼物业保洁服务"
+    assert all(h.score > 0 for h in hits[:2]) and hits[0].score >= hits[1].score
+    assert lib.Index(db).search("道路绿化")[0].row["project_name"] == "道路绿化养护"
+    con = lib.connect(db)  # one more office form with a 数量 row of its own, used once
+    form = Form(form_type="project", project_name="办公楼物业维修服务", year=2024, goals=Goals(annual="物业维修"),
+                indicators=[_row(OUT, "数量指标", "维修次数", "≥20次"), *_office()[1:]])
+    lib.add_document(con, Document(doc_id="office_c", forms=[form]), tmp_path / "office_c.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理服务", library=db, k=3))
+    quantity = [i.level3 for i in _by_l2(doc, "数量指标")]
+    assert quantity[:2] == ["物业服务面积", "维修次数"]  # used by office_a and office_b, then by office_c alone
+    (area,) = [i for i in _by_l2(doc, "数量指标") if i.level3 == "物业服务面积"]
+    assert _codes(area)["suggest_support"]["forms"] == 2
+
+
+def test_every_draft_row_carries_its_lint(tmp_path: Path) -> None:
+    """The draft is a Form with citations *and lint per indicator*: review's findings on each row
+    (here a precedent's 率 measured in 个 and a nonstandard basis) ride on that row as
+    ``suggest_lint`` flags, with rule and finding; a clean row has none; the Markdown shows them."""
+    from jixiao.advise.suggest import draft_markdown
+
+    rows = _office() + [Indicator(level1=OUT, level2="质量指标", level3="保洁达标率", target="≥95个", basis="领导要求",
+                                  level1_canonical=OUT, level2_canonical="质量指标")]
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    form = Form(form_type="project", project_name="办公楼物业管理服务", year=2024, goals=Goals(annual="保障办公楼"),
+                indicators=rows)
+    lib.add_document(con, Document(doc_id="office", forms=[form]), tmp_path / "office.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理服务", library=db, framework="2020"))
+    (odd,) = [i for i in doc.forms[0].indicators if i.level3 == "保洁达标率"]
+    lint = {fl.evidence["finding"]: fl for fl in odd.flags if fl.code == "suggest_lint"}
+    assert {"rate_unit", "basis_nonstandard"} <= set(lint) and lint["rate_unit"].evidence["rule"] == "规范性"
+    assert _codes(odd)["citation"]["doc_id"] == "office"  # lint never replaces the citation
+    (clean,) = [i for i in doc.forms[0].indicators if i.level3 == "干部职工满意度"]
+    assert not [fl for fl in clean.flags if fl.code == "suggest_lint"]
+    assert "rate_unit" in draft_markdown(doc)
+
+
+def test_values_from_precedents_keep_operator_and_unit_and_show_a_range(tmp_path: Path) -> None:
+    """Precedents that agree give their value; precedents that differ give the most common value
+    (operator and unit kept) and a ``suggest_value_range`` note with the spread."""
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    for k, (area, sat) in enumerate([("≥5000平方米", "≥92%"), ("≥5000平方米", "≥92%"), ("≥8000平方米", "≥92%")]):
+        form = Form(form_type="project", project_name="办公楼物业管理服务", year=2024, goals=Goals(annual="保障办公楼"),
+                    indicators=[_row(OUT, "数量指标", "物业服务面积", area),
+                                _row(SAT, "服务对象满意度指标", "干部职工满意度", sat)])
+        lib.add_document(con, Document(doc_id=f"office_{k}", forms=[form]), tmp_path / f"o{k}.json")
+    con.close()
+    doc = suggest(Request(name="办公楼物业管理服务", library=db, framework="2020"))
+    (area,) = [i for i in doc.forms[0].indicators if i.level3 == "物业服务面积"]
+    assert area.target == "≥5000平方米" and (area.target_parsed.op, area.target_parsed.unit) == ("≥", "平方米")
+    assert "≥5000–8000平方米" in _codes(area)["suggest_value_range"] or any(
+        "≥5000–8000平方米" in fl.message for fl in area.flags if fl.code == "suggest_value_range")
+    (sat,) = [i for i in doc.forms[0].indicators if i.level3 == "干部职工满意度"]
+    assert sat.target == "≥92%" and "suggest_value_range" not in _codes(sat)

@@ -337,3 +337,19 @@ def test_unflagged_cell_value_is_kept_flagged_inferred_one_replaced(tmp_path: Pa
     assert by["发放宣传册"].level2 == "数量指标" and any(f.code == "llm_replaced" for f in by["发放宣传册"].flags)
     assert by["投诉处理及时率"].level2 == "质量指标"
     assert [f.field for f in by["投诉处理及时率"].flags if f.code == "llm_disagrees"] == ["level2"]
+
+
+def test_an_answer_that_failed_validation_is_not_cached(tmp_path: Path) -> None:
+    """Issue 15 item 7: an endpoint whose answer fails schema validation leaves nothing in the
+    cache, so the next run (the endpoint fixed) asks again instead of reusing a bad answer."""
+    region = FormRegion(blocks=[make_table(SMALL)])
+    bad = Reply(body=completion('{"indicators": "我不知道"}'))
+    with FakeOpenAIServer(lambda req, n: bad) as srv:
+        form, stats = extract_with_llm(region, None, "full", config(srv), tmp_path)
+    assert stats["failures"] >= 1 and any(f.code == "llm_chunk_failed" for f in form.flags)
+    assert not list((tmp_path / "llm").rglob("*.json")) if (tmp_path / "llm").exists() else True
+    with FakeOpenAIServer(lambda req, n: answer(read_chunk(req))) as srv:
+        form, stats = extract_with_llm(region, None, "full", config(srv), tmp_path)
+        assert len(srv.requests) >= 1 and stats["cache_hits"] == 0
+    assert {i.level3 for i in form.indicators} >= {"检查企业数量", "企业满意度"}
+    assert list((tmp_path / "llm").rglob("*.json"))  # the valid answer is cached
