@@ -91,13 +91,14 @@ class _Line:
 TableFinder = Literal["auto", "pymupdf", "lattice"]
 
 
-def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocument:
+def ingest_pdf(path: Path, table_finder: TableFinder = "auto") -> SourceDocument:
     """Read a PDF into a :class:`SourceDocument` (blocks in reading order, one PageInfo per page).
 
-    ``table_finder``: "pymupdf" (the default: ``Page.find_tables`` on every page), "auto"
-    (the lattice grid first, the table finder only on pages where the lattice is not
-    trusted, see :func:`_lattice_trusted`) or "lattice" (only the grid built by ``jixiao.layout`` from the vector rules and
-    word boxes — the path scans take; it is also the fallback when find_tables fails).
+    ``table_finder``: "auto" (the default: the lattice grid ``jixiao.layout`` builds from the
+    vector rules and word boxes first, the table finder only on pages where the lattice is
+    not trusted, see :func:`_lattice_trusted`), "pymupdf" (``Page.find_tables`` on every
+    page) or "lattice" (only the lattice grid — the path scans take; it is also the
+    fallback when find_tables fails).
     Raises :class:`IngestError` for a missing, corrupt, password-protected or empty file.
     """
     import pymupdf
@@ -333,11 +334,16 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
     columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
     rulings += columns
     if table_finder != "pymupdf":
-        seen = _on_page(rulings, info.width, info.height)  # a producer may draw a table's start above the page
+        # a producer may draw a table's start above the page; the column rules from where cell
+        # borders end sit beside the drawn ones (a border per cell, cells apart): snapped onto
+        # them, as the finder snaps the lines it is given
+        seen = snap_rulings(_on_page(rulings, info.width, info.height))
         closed = seen + closing_rulings(seen)  # rows left open at a page break, as the finder gets them
-        lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words")
+        unruled: list[Table] = []
+        lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words",
+                                         unruled=unruled)
         check = check_page(lattice)
-        if _lattice_trusted(check, lattice) or table_finder == "lattice":
+        if table_finder == "lattice" or (not unruled and _lattice_trusted(check, lattice)):
             return lattice, check
     blocks = _finder_blocks(page, info, lines, drawings, rulings, columns, flags)
     return blocks, check_page(blocks)
@@ -359,7 +365,9 @@ def _lattice_trusted(check: PageCheck, blocks: list[Block]) -> bool:
     """Whether the lattice's blocks are kept without asking the table finder: a page whose
     indicator header the self-check found with indicator rows under it that all fit, or a
     page without any table. A page continuing a table from the previous one (no header to
-    check its columns against) and a header left alone at a page's end go to the finder."""
+    check its columns against) and a header left alone at a page's end go to the finder;
+    so does a page where the lattice built a table from whitespace (the caller checks:
+    text outside the rules is read as paragraphs once the finder has found tables)."""
     if not check.ok:
         return False
     if check.indicator_rows > 0:

@@ -171,13 +171,17 @@ def _glued_header(header: list[Cell]) -> str:
 
 
 def _spans_named(row: list[Cell], roles: list[str | None]) -> int:
-    """The most columns the header names (distinct roles) that one cell of ``row`` covers."""
-    best = 0
-    for c in row:
-        if c.merged_from is None and c.text.strip():
-            named = {roles[i] for i in range(c.col, min(c.col + c.colspan, len(roles))) if roles[i]}
-            best = max(best, len(named))
-    return best
+    """The most columns the header names (distinct roles) that one cell covers in ``row``.
+
+    A merged cell counts in every row it covers, by the columns it takes in that row (its
+    origin and the copies beside it): a band of rows glued into one cell across the named
+    columns leaves one origin and many rows of copies, and each of those rows runs across
+    the columns as much as the first."""
+    taken: dict[tuple[int, int], set[int]] = {}
+    for i, c in enumerate(row):
+        if c.text.strip() and i < len(roles):
+            taken.setdefault(c.merged_from or (c.row, c.col), set()).add(i)
+    return max((len({roles[i] for i in cols if roles[i]}) for cols in taken.values()), default=0)
 
 
 def _mostly(rows: list[list[Cell]], pred: Callable[[list[Cell]], bool]) -> bool:

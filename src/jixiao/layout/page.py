@@ -23,6 +23,7 @@ def page_blocks_from_words(
     page: PageInfo,
     rulings: list[Ruling] | None = None,
     source: str = "pdf-words",
+    unruled: list[Table] | None = None,
 ) -> list[Block]:
     """Rebuild tables and paragraphs of one page from word or OCR line boxes.
 
@@ -31,6 +32,7 @@ def page_blocks_from_words(
     columns, and a missing rule between two slots means a merged cell. Text outside ruled
     areas goes through the whitespace analysis. Returns blocks in reading order
     (top to bottom); tables have ``exact_grid=True`` and ``source`` as given.
+    ``unruled`` (out, optional): the tables the whitespace analysis built are appended to it.
     """
     if not words:
         return []
@@ -61,7 +63,10 @@ def page_blocks_from_words(
                     free = sorted(free + inside, key=lambda r: r.cy)
     # a page with row rules but no ruled table leaves column rules to the ladder's columns rung
     # (jixiao.ingest.pdf_ladder), which uses those rules for the rows
-    blocks += _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
+    loose = _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
+    if unruled is not None:
+        unruled += [b for b in loose if isinstance(b, Table)]
+    blocks += loose
     _unskew_blocks(blocks, skew)
     groups: list[list[Block]] = []
     for b in blocks:
@@ -98,7 +103,7 @@ def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBo
 
     for i, (hy, hx0, hx1) in enumerate(hs):
         for j, (vx, vy0, vy1) in enumerate(vs):
-            if hx0 - 2 <= vx <= hx1 + 2 and vy0 - 2 <= hy <= vy1 + 2:
+            if hx0 - 3 <= vx <= hx1 + 3 and vy0 - 3 <= hy <= vy1 + 3:
                 parent[find(len(hs) + j)] = find(i)
     groups: dict[int, tuple[list[tuple[float, float, float]], int]] = {}
     for i, hspan in enumerate(hs):
@@ -196,6 +201,7 @@ def _ruled_table(
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for slot in parent:
         groups.setdefault(find(slot), []).append(slot)
+    _absorb_empty_slivers(groups, slot_lines)
     origins = []
     for slots in groups.values():
         rs = [s[0] for s in slots]
@@ -216,6 +222,32 @@ def _ruled_table(
             ))
     grid = grid_from_origins(origins, n_rows, n_cols)
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(xs[0], ys[0], xs[-1], ys[-1]), source=source)
+
+
+def _absorb_empty_slivers(groups: dict[tuple[int, int], list[tuple[int, int]]],
+                          slot_lines: dict[tuple[int, int], list[_Seg]]) -> None:
+    """Make a merged cell that is not a rectangle whole where what it leaves out of its
+    bounding box is empty: a rule piece that ends inside a merged cell (a border drawn
+    for a neighbouring cell, a rule of the table above that reaches into it) cuts off a
+    sliver of the cell, and the cell becomes an L. A table finder, which builds each cell
+    from four edges and their corners, reads the bounding box there; so does this, when
+    every group inside the box holds no text and lies wholly inside it (a sliver with
+    text, or a group reaching out of the box, is a cell of its own). In place."""
+    for root in list(groups):
+        slots = groups.get(root)
+        if slots is None or len(slots) < 2:
+            continue
+        r0, c0 = min(s[0] for s in slots), min(s[1] for s in slots)
+        r1, c1 = max(s[0] for s in slots), max(s[1] for s in slots)
+        if len(slots) == (r1 - r0 + 1) * (c1 - c0 + 1):
+            continue
+        mine = set(slots)
+        others = {k for k, v in groups.items() if k != root and any(r0 <= r <= r1 and c0 <= c <= c1 for r, c in v)}
+        if all(all(r0 <= r <= r1 and c0 <= c <= c1 and not slot_lines.get((r, c)) for r, c in groups[k])
+               for k in others):
+            for k in others:
+                mine.update(groups.pop(k))
+            groups[root] = sorted(mine)
 
 
 def _crosses(slot_lines: dict[tuple[int, int], list[_Seg]], r: int, c: int, x: float) -> bool:
