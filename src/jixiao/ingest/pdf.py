@@ -26,6 +26,7 @@ Design notes (measured on rendered forms):
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 from array import array
@@ -681,11 +682,14 @@ def _words(lines: list[_Line], page: int, rulings: Sequence[tuple[float, float, 
     Single spaces inside a run are kept ("合格率 abc"); the layout stage decides columns.
     """
     words: list[Word] = []
-    verticals = [(x0, min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in rulings if abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5]
+    verticals = sorted((x0, min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in rulings
+                       if abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5)
+    vx = [v[0] for v in verticals]
 
     def ruled(a: _Char, b: _Char) -> bool:
         y = (a.cy + b.cy) / 2
-        return any(a.x1 - 1.0 <= x <= b.x0 + 1.0 and lo <= y <= hi for x, lo, hi in verticals)
+        lo_i, hi_i = bisect.bisect_left(vx, a.x1 - 1.0), bisect.bisect_right(vx, b.x0 + 1.0)
+        return any(lo <= y <= hi for _, lo, hi in verticals[lo_i:hi_i])
 
     def flush(run: list[_Char]) -> None:
         ink = [c for c in run if not c.c.isspace()]

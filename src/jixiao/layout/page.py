@@ -181,22 +181,23 @@ def _ruled_table(
 
     # a boundary is ruled where any rule near it (double rules count once) covers the slot
     near = max(3.0, 0.4 * h)
+    # the rules near each inner boundary, found once per boundary (not once per slot)
+    v_near = [[ln for ln in vin if abs(ln.pos - xs[c + 1]) <= near] for c in range(n_cols - 1)] if has_v else []
+    h_near = [[ln for ln in hlines if abs(ln.pos - ys[r + 1]) <= near] for r in range(n_rows - 1)]
     for r in range(n_rows):
         ymid = (ys[r] + ys[r + 1]) / 2
         for c in range(n_cols - 1):
-            x = xs[c + 1]
             if has_v:
                 tol = 0.25 * (ys[r + 1] - ys[r])
-                if not any(abs(ln.pos - x) <= near and ln.covers(ymid, tol=tol) for ln in vin):
+                if not any(ln.covers(ymid, tol=tol) for ln in v_near[c]):
                     union((r, c), (r, c + 1))
-            elif _crosses(slot_lines, r, c, x):
+            elif _crosses(slot_lines, r, c, xs[c + 1]):
                 union((r, c), (r, c + 1))
     for c in range(n_cols):
         xmid = (xs[c] + xs[c + 1]) / 2
         tol = 0.25 * (xs[c + 1] - xs[c])
         for r in range(n_rows - 1):
-            y = ys[r + 1]
-            if not any(abs(ln.pos - y) <= near and ln.covers(xmid, tol=tol) for ln in hlines):
+            if not any(ln.covers(xmid, tol=tol) for ln in h_near[r]):
                 union((r, c), (r + 1, c))
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for slot in parent:
