@@ -223,9 +223,12 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[f
     carry = carry if carry is not None else []
     carried = list(carry)
     carry.clear()
+    import pymupdf
+
     number = page.number + 1
-    status, reason = classify_page(page)
-    lines = _page_lines(page)
+    textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)  # one text extraction for the verdict and the characters
+    status, reason = classify_page(page, textpage)
+    lines = _page_lines(page, textpage)
     info = PageInfo(
         number=number, width=float(page.rect.width), height=float(page.rect.height),
         rotation=int(page.rotation), status=status, reason=reason,
@@ -587,11 +590,15 @@ def _side_by_side(cells: Cells, rules: RulingIndex, text: list[BBox]) -> list[tu
     return out
 
 
-def _page_lines(page: Any) -> list[_Line]:
-    """Every text line with its characters (one MuPDF text extraction for the whole page)."""
+def _page_lines(page: Any, textpage: Any = None) -> list[_Line]:
+    """Every text line with its characters (one MuPDF text extraction for the whole page;
+    ``textpage``: that extraction, made with ``TEXTFLAGS_TEXT``, when the caller has it)."""
     import pymupdf
 
-    raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT)
+    if textpage is not None:
+        raw = page.get_text("rawdict", textpage=textpage)
+    else:
+        raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT)
     lines: list[_Line] = []
     for bi, block in enumerate(raw.get("blocks", ())):
         for line in block.get("lines", ()):
@@ -648,7 +655,18 @@ def _char_boxes(lines: list[_Line]) -> list[BBox]:
 
 
 def _bbox_of(chars: list[_Char]) -> BBox:
-    return (min(c.x0 for c in chars), min(c.y0 for c in chars), max(c.x1 for c in chars), max(c.y1 for c in chars))
+    first = chars[0]
+    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+    for c in chars:
+        if c.x0 < x0:
+            x0 = c.x0
+        if c.y0 < y0:
+            y0 = c.y0
+        if c.x1 > x1:
+            x1 = c.x1
+        if c.y1 > y1:
+            y1 = c.y1
+    return (x0, y0, x1, y1)
 
 
 def _line_text(chars: list[_Char]) -> str:
