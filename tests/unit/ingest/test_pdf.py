@@ -426,3 +426,38 @@ def test_rules_are_clipped_to_the_page() -> None:
 
     rules = [(30.0, -170.0, 560.0, -170.0), (35.0, -171.0, 35.0, 325.0), (30.0, 40.0, 600.0, 40.0), (700.0, 0.0, 700.0, 50.0)]
     assert _on_page(rules, 595.0, 842.0) == [(35.0, 0.0, 35.0, 325.0), (30.0, 40.0, 595.0, 40.0)]
+
+
+def test_lattice_first_is_the_default(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a table_finder argument the lattice is tried first: the form's indicator page
+    passes the self-check on it, so the table finder never runs."""
+    import jixiao.ingest.pdf as pdf_mod
+
+    calls: list[int] = []
+    real = pdf_mod._finder_blocks
+    monkeypatch.setattr(pdf_mod, "_finder_blocks", lambda page, *a, **k: calls.append(1) or real(page, *a, **k))
+    ingest_pdf(files["form"])
+    assert calls == []
+
+
+def test_a_page_with_a_whitespace_table_goes_to_the_finder(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text outside the rules laid out in columns: the lattice builds a table of it from
+    whitespace, the finder path reads it as paragraphs. The finder decides such a page."""
+    import jixiao.ingest.pdf as pdf_mod
+
+    doc = pymupdf.open(str(files["form"]))
+    page = doc[0]
+    for i, (k, v) in enumerate([("填报单位", "某市商务局"), ("联系人", "张三"), ("联系电话", "12345678")]):
+        y = 700 + 16 * i
+        page.insert_text((60, y), k, fontname="china-s", fontsize=10)
+        page.insert_text((300, y), v, fontname="china-s", fontsize=10)
+    path = tmp_path / "loose.pdf"
+    doc.save(str(path))
+    calls: list[int] = []
+    real = pdf_mod._finder_blocks
+    monkeypatch.setattr(pdf_mod, "_finder_blocks", lambda page, *a, **k: calls.append(1) or real(page, *a, **k))
+    got = ingest_pdf(path)
+    assert calls == [1]
+    assert any("联系人" in b.text for b in got.blocks if isinstance(b, Paragraph))
