@@ -234,14 +234,21 @@ def _absorb_empty_slivers(groups: dict[tuple[int, int], list[tuple[int, int]]],
     from four edges and their corners, reads the bounding box there; so does this, when
     every group inside the box holds no text and lies wholly inside it (a sliver with
     text, or a group reaching out of the box, is a cell of its own). In place."""
-    for root in list(groups):
+    boxes: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # the groups that are not rectangles
+    for root, slots in groups.items():
+        if len(slots) < 2:
+            continue
+        r0 = r1 = slots[0][0]
+        c0 = c1 = slots[0][1]
+        for r, c in slots:
+            r0, r1 = (r if r < r0 else r0), (r if r > r1 else r1)
+            c0, c1 = (c if c < c0 else c0), (c if c > c1 else c1)
+        if len(slots) != (r1 - r0 + 1) * (c1 - c0 + 1):
+            boxes[root] = (r0, c0, r1, c1)
+    for root, (r0, c0, r1, c1) in boxes.items():
         slots = groups.get(root)
-        if slots is None or len(slots) < 2:
-            continue
-        r0, c0 = min(s[0] for s in slots), min(s[1] for s in slots)
-        r1, c1 = max(s[0] for s in slots), max(s[1] for s in slots)
-        if len(slots) == (r1 - r0 + 1) * (c1 - c0 + 1):
-            continue
+        if slots is None:
+            continue  # absorbed by an earlier one
         mine = set(slots)
         others = {k for k, v in groups.items() if k != root and any(r0 <= r <= r1 and c0 <= c <= c1 for r, c in v)}
         if all(all(r0 <= r <= r1 and c0 <= c <= c1 and not slot_lines.get((r, c)) for r, c in groups[k])
