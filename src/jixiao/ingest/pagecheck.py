@@ -87,19 +87,21 @@ def measure_text(text: str) -> PageSignals:
     sig.chars = len(chars)
     if not chars:
         return sig
-    gb = _gb2312()
     for c in chars:
-        if _CJK_RE.match(c):
+        kind = _char_kind(c)
+        if kind is None:
+            continue
+        if kind <= _RARE_CJK:
             sig.cjk += 1
-            if c not in gb:
+            if kind == _RARE_CJK:
                 sig.rare_cjk += 1
-        elif _BAD_RE.match(c):
+        elif kind == _BAD:
             sig.bad += 1
-        elif c.isalpha():
+        else:
             sig.letters += 1
-            if c.isascii():
+            if kind == _LATIN:
                 sig.latin += 1
-            elif _is_stray_letter(c):
+            elif kind == _STRAY:
                 sig.stray += 1
     sig.letters += sig.cjk
     sig.punct_noise = sum(len(m.group()) for m in _PUNCT_RUN_RE.finditer(text) if len(set(m.group())) > 2)
@@ -109,6 +111,23 @@ def measure_text(text: str) -> PageSignals:
     if sig.cjk >= 20:
         sig.lexicon_hits = len(_lexicon_re().findall(text.replace(" ", "")))
     return sig
+
+
+_CJK, _RARE_CJK, _BAD, _LATIN, _STRAY, _LETTER = range(6)
+
+
+@lru_cache(maxsize=65536)
+def _char_kind(c: str) -> int | None:
+    """What :func:`measure_text` counts a character as (remembered: a page repeats its characters)."""
+    if _CJK_RE.match(c):
+        return _CJK if c in _gb2312() else _RARE_CJK
+    if _BAD_RE.match(c):
+        return _BAD
+    if c.isalpha():
+        if c.isascii():
+            return _LATIN
+        return _STRAY if _is_stray_letter(c) else _LETTER
+    return None
 
 
 def decide(sig: PageSignals) -> tuple[PageTextStatus, str]:
