@@ -2,14 +2,20 @@
 
 Design notes (measured on rendered forms):
 
-* Ruled tables come from PyMuPDF's line-strategy table finder (``find_tables`` with
+* Ruled tables come first from the lattice: the grid ``layout.page_blocks_from_words``
+  builds from the page's vector rules and word boxes (rows between horizontal rules,
+  columns between vertical ones, merges where a rule is missing), kept where the ladder's
+  self-check trusts it (:func:`_lattice_trusted`: the page's indicator header with
+  fitting rows under it, or no table at all, and no table built from whitespace). Only
+  the other pages go to PyMuPDF's line-strategy table finder (``find_tables`` with
   ``use_layout=False``: the default layout model costs ~10× the time and finds the same
-  ruled tables). ``find_tables`` spends most of its time building a 25-field dict per
-  character that the line strategy never reads; :func:`_line_tables` runs the same
-  finder on a lean character list (the fields it reads, the same extraction flags, so
-  the same cells — ``tests/unit/ingest/test_pdf.py`` compares the two) and falls back to
-  ``find_tables`` where its assumptions do not hold (rotated pages, an unexpected
-  PyMuPDF). Pages without any vector drawing cannot hold a ruled table and skip it.
+  ruled tables), which costs about twice the lattice. ``find_tables`` spends most of its
+  time building a 25-field dict per character that the line strategy never reads;
+  :func:`_line_tables` runs the same finder on a lean character list (the fields it
+  reads, the same extraction flags, so the same cells — ``tests/unit/ingest/test_pdf.py``
+  compares the two) and falls back to ``find_tables`` where its assumptions do not hold
+  (rotated pages, an unexpected PyMuPDF). Pages without any vector drawing cannot hold a
+  ruled table and skip it. ``table_finder="pymupdf"`` reads every page with the finder.
 * Tables standing side by side (a 中期 and a 年度 indicator table joined by the rules of
   a header block above them) come out of the finder as one table whose rows interleave
   both; ``layout.split_side_by_side`` finds the gutter and each side gets its own grid,
