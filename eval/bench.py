@@ -404,11 +404,19 @@ def peer_child(tool: str, paths: list[Path]) -> dict[str, Any]:
     return {"pages": pages, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
 
 
-def _run_child(tool: str, paths: list[Path]) -> dict[str, Any]:
+BASELINE = "jixiao@baseline"
+"""With ``--baseline SRC``: the jixiao pipeline imported from another source tree (``SRC`` is
+its ``src`` directory, e.g. of ``git worktree add /tmp/old main``), timed in the same rounds."""
+
+
+def _run_child(tool: str, paths: list[Path], pythonpath: str | None = None) -> dict[str, Any]:
     import subprocess
 
     cmd = [sys.executable, str(Path(__file__).resolve()), "--peer-child", tool, *map(str, paths)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    env = os.environ.copy()
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -433,10 +441,14 @@ def build_digital_book(sources: list[Path], n_pages: int, out: Path) -> Path:
     return out
 
 
-def bench_peers(golden: Path, only: list[str], tools: list[str], repeat: int, book_pages: int) -> dict[str, Any]:
+def bench_peers(golden: Path, only: list[str], tools: list[str], repeat: int, book_pages: int,
+                baseline: Path | None = None) -> dict[str, Any]:
     """Every tool on the golden digital PDFs (the folder, and one ``book_pages`` file built from
     them), each run in a fresh process, rounds interleaved so machine load hits all tools
-    alike; per tool and corpus the median over ``repeat`` rounds of ms/page."""
+    alike; per tool and corpus the median over ``repeat`` rounds of ms/page. ``baseline``:
+    also time the jixiao of that source tree (:data:`BASELINE`), before and after in one run."""
+    if baseline is not None:
+        tools = [BASELINE, *tools]
     files = [p for _, _, p in find_inputs(golden, ["digital"], only)]
     if not files:
         raise SystemExit(f"{golden}: no digital.pdf found")
@@ -449,7 +461,10 @@ def bench_peers(golden: Path, only: list[str], tools: list[str], repeat: int, bo
             for corpus, paths in corpora.items():
                 for tool in tools:
                     print(f"round {r + 1}/{repeat} {corpus} {tool} …", file=sys.stderr, flush=True)
-                    runs[corpus][tool].append(_run_child(tool, paths))
+                    if tool == BASELINE:
+                        runs[corpus][tool].append(_run_child("jixiao", paths, str(Path(baseline).resolve())))  # type: ignore[arg-type]
+                    else:
+                        runs[corpus][tool].append(_run_child(tool, paths))
     out: dict[str, Any] = {}
     for corpus, by_tool in runs.items():
         out[corpus] = {}
@@ -507,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="with --peers: rounds (median reported; default 3)")
     ap.add_argument("--peer-book", type=int, default=102, metavar="N",
                     help="with --peers: also one N-page file of the digital pages (0: none; default 102)")
+    ap.add_argument("--baseline", type=Path, default=None, metavar="SRC",
+                    help="with --peers: also time jixiao imported from this src directory (another checkout)")
     ap.add_argument("--peer-child", nargs="+", metavar=("TOOL", "PDF"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.peer_child:
@@ -558,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main_peers(args: argparse.Namespace, load_start: list[float], load_ok: bool, quiet_below: float) -> int:
-    peers = bench_peers(args.golden, args.only, args.peer or list(PEERS), args.repeat, args.peer_book)
+    peers = bench_peers(args.golden, args.only, args.peer or list(PEERS), args.repeat, args.peer_book, args.baseline)
     load_end = load_avg()
     print_peers(peers)
     print(f"load average at start {load_start}, at end {load_end}", file=sys.stderr)

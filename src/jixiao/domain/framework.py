@@ -318,8 +318,10 @@ _PAREN = re.compile(r"[（(【\[][^()（）【】\[\]]*[)）】\]]分?")
 _PUNCT = re.compile(r"[*＊:：、，,；;。.．·\-—_/\\'\"“”‘’]")
 
 
+@lru_cache(maxsize=16384)
 def name_key(name: str | None) -> str:
-    """The comparison key of an L1/L2 name: folded, annotations and the suffix 指标 removed.
+    """The comparison key of an L1/L2 name: folded, annotations and the suffix 指标 removed
+    (remembered: a pure function of the name, asked for every indicator by several checks).
 
     ``"数量指标 (必填硬性指标)"`` → ``数量``; ``"效益指标:"`` → ``效益``;
     ``"成本指标(0-20)分"`` → ``成本``; ``" 満意度指标"`` → ``满意度``.

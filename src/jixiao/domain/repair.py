@@ -429,8 +429,10 @@ def squash_spaces(text: str, repairs: list[Repair]) -> str:
 # Garble detection and the framework position rule
 
 
+@lru_cache(maxsize=16384)
 def looks_garbled(text: str) -> bool:
-    """Whether a name cell is noise (rotated text read sideways, ruling residue).
+    """Whether a name cell is noise (rotated text read sideways, ruling residue) — remembered:
+    a pure function of the text.
 
     Signals, each generic: Latin letters mixed into a Chinese name, slashes/pipes, several
     single characters separated by spaces, mostly uncommon hanzi, or no hanzi at all.

@@ -234,8 +234,10 @@ _AMOUNT_RE = re.compile(rf"^(?P<num>{_NUM})\s*(?P<unit>亿元|万元|千元|元|
 _UNIT_TO_WAN = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "千元": 0.1, "元": 0.0001}
 
 
+@lru_cache(maxsize=65536)
 def parse_amount(text: str | None, default_unit: str = "万元") -> tuple[float | None, str | None]:
-    """Parse an amount cell to 万元 (or a percentage as a plain number).
+    """Parse an amount cell to 万元 (or a percentage as a plain number); remembered (a pure
+    function of its arguments, asked of every cell by the budget reader and the coverage check).
 
     Returns (value, unit_seen). ``3,309,840.00元`` → (330.984, "元"); ``18.94%`` → (18.94, "%").
     ``default_unit`` is what the form's heading says (单位：万元 / 单位：元).

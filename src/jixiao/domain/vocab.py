@@ -117,6 +117,7 @@ def run_on_labels() -> frozenset[str]:
 GENERIC_GOAL_LABELS = ("绩效目标",)
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def header_field(text: str | None) -> str | None:
     """Which header field a label cell names, if any."""
     k = _strip_label_tail(key(text))
@@ -126,6 +127,7 @@ def header_field(text: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def goal_field(text: str | None) -> str | None:
     k = _strip_label_tail(key(text))
     for field, labels in GOAL_LABELS.items():
@@ -314,6 +316,7 @@ _NON_CURRENT_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def budget_fund_key(text: str | None) -> str:
     """A fund label reduced for lookup: 其中：财政拨款 → 财政拨款; 财政拨款小计 → 财政拨款; 合  计 → 合计."""
     s = fold(text)
@@ -363,6 +366,7 @@ def is_current_budget_period(*texts: str | None) -> bool:
 _BLOCK_RE = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$")
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def is_budget_block_label(text: str | None) -> bool:
     """The label of a funding block: 项目资金（万元）, 部门预算资金, 年度预算申请, 资金情况 …"""
     k = re.sub(r"（[^）]*）$", "", key(text))
@@ -376,6 +380,7 @@ def budget_block_name(text: str | None) -> str:
     return re.sub(r"（[^）]*）$", "", key(text))
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def budget_section(text: str | None) -> str | None:
     k = key(text)
     k = re.sub(r"（[^）]*）$", "", k)
@@ -496,6 +501,7 @@ def is_unextracted_label(text: str | None) -> bool:
     return k in UNEXTRACTED_LABELS or bool(UNEXTRACTED_LABEL_RE.match(fold(text or "")))
 
 
+@lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def is_descriptive_label(text: str | None) -> bool:
     """A short label over description the format does not carry (单位主要职能, 预算规模及资金用途, 年度工作任务)."""
     k = re.sub(r"（[^）]*）$", "", key(text))

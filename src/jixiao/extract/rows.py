@@ -11,6 +11,8 @@ a row appear in the order of the table's columns.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -119,8 +121,12 @@ _OP_START = re.compile(r"^[≥≤=><≧≦＝＞＜]")
 _DATE = re.compile(r"(\d{4}\s*年)?\d{1,2}\s*月(\d{1,2}\s*日)?\s*(前|以前|之前|底前|底)?$|年底前$|全年$")
 
 
+@functools.lru_cache(maxsize=16384)
 def looks_like_value(text: str) -> bool:
-    """A target value by its form: an operator, a number with a short unit, a date, a known qualitative word."""
+    """A target value by its form: an operator, a number with a short unit, a date, a known qualitative word.
+
+    Remembered (a pure function of the text, asked of the same cells by the extractor, the
+    suspect check and the coverage check)."""
     t = text.strip()
     if not t:
         return False

@@ -39,6 +39,7 @@ STRONG_RARE = 0.20  # share of CJK characters outside GB2312
 STRONG_STRAY = 0.30  # share of letters from unrelated scripts
 STRONG_PUNCT = 0.30  # share of characters in mixed-punctuation runs
 MIN_CHARS_OVER_IMAGE = 40  # fewer characters than this on a page mostly covered by images → a scan
+INVISIBLE_OVER_IMAGE = 0.5  # image cover from which an invisible text layer counts (a scanner's OCR)
 
 
 @dataclass
@@ -62,14 +63,20 @@ class PageSignals:
     fonts_without_unicode: list[str] = field(default_factory=list)
 
 
-def classify_page(page: Any) -> tuple[PageTextStatus, str]:
-    """Classify a ``pymupdf.Page``: OK, NO_TEXT (image-only) or GARBLED, with a short reason."""
-    text = page.get_text("text") or ""
+def classify_page(page: Any, textpage: Any = None) -> tuple[PageTextStatus, str]:
+    """Classify a ``pymupdf.Page``: OK, NO_TEXT (image-only) or GARBLED, with a short reason.
+
+    ``textpage``: the page's ``TextPage`` with the default text flags, when the caller has
+    one (PDF ingest reads the characters from the same one; a second costs a full text
+    extraction). The invisible share is measured only where it can count (``decide``: a
+    page mostly covered by images): the text trace is a pass over the whole page."""
+    text = page.get_text("text", textpage=textpage) or ""
     sig = measure_text(text)
     sig.images, sig.image_cover = _image_cover(page)
     if sig.chars:
         sig.fonts_without_unicode = _fonts_without_unicode(page)
-        sig.invisible = _invisible_share(page)
+        if sig.image_cover >= INVISIBLE_OVER_IMAGE:
+            sig.invisible = _invisible_share(page)
     return decide(sig)
 
 
@@ -80,19 +87,21 @@ def measure_text(text: str) -> PageSignals:
     sig.chars = len(chars)
     if not chars:
         return sig
-    gb = _gb2312()
     for c in chars:
-        if _CJK_RE.match(c):
+        kind = _char_kind(c)
+        if kind is None:
+            continue
+        if kind <= _RARE_CJK:
             sig.cjk += 1
-            if c not in gb:
+            if kind == _RARE_CJK:
                 sig.rare_cjk += 1
-        elif _BAD_RE.match(c):
+        elif kind == _BAD:
             sig.bad += 1
-        elif c.isalpha():
+        else:
             sig.letters += 1
-            if c.isascii():
+            if kind == _LATIN:
                 sig.latin += 1
-            elif _is_stray_letter(c):
+            elif kind == _STRAY:
                 sig.stray += 1
     sig.letters += sig.cjk
     sig.punct_noise = sum(len(m.group()) for m in _PUNCT_RUN_RE.finditer(text) if len(set(m.group())) > 2)
@@ -102,6 +111,23 @@ def measure_text(text: str) -> PageSignals:
     if sig.cjk >= 20:
         sig.lexicon_hits = len(_lexicon_re().findall(text.replace(" ", "")))
     return sig
+
+
+_CJK, _RARE_CJK, _BAD, _LATIN, _STRAY, _LETTER = range(6)
+
+
+@lru_cache(maxsize=65536)
+def _char_kind(c: str) -> int | None:
+    """What :func:`measure_text` counts a character as (remembered: a page repeats its characters)."""
+    if _CJK_RE.match(c):
+        return _CJK if c in _gb2312() else _RARE_CJK
+    if _BAD_RE.match(c):
+        return _BAD
+    if c.isalpha():
+        if c.isascii():
+            return _LATIN
+        return _STRAY if _is_stray_letter(c) else _LETTER
+    return None
 
 
 def decide(sig: PageSignals) -> tuple[PageTextStatus, str]:
@@ -134,7 +160,7 @@ def decide(sig: PageSignals) -> tuple[PageTextStatus, str]:
             strong.append(f"Latin gibberish ({sig.gibberish_tokens} of {sig.latin_tokens} words) over a page-size image")
     if sig.cjk >= 150 and sig.lexicon_hits == 0:
         weak.append(f"no budget-form word in {sig.cjk} Chinese characters")
-    if sig.invisible >= 0.8 and sig.image_cover >= 0.5:
+    if sig.invisible >= 0.8 and sig.image_cover >= INVISIBLE_OVER_IMAGE:
         weak.append("an invisible text layer over a page-size image (a scanner's OCR)")
     if strong or len(weak) >= 2:
         return PageTextStatus.GARBLED, "garbled text layer: " + "; ".join(strong + weak)

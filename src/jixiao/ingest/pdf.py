@@ -2,14 +2,20 @@
 
 Design notes (measured on rendered forms):
 
-* Ruled tables come from PyMuPDF's line-strategy table finder (``find_tables`` with
+* Ruled tables come first from the lattice: the grid ``layout.page_blocks_from_words``
+  builds from the page's vector rules and word boxes (rows between horizontal rules,
+  columns between vertical ones, merges where a rule is missing), kept where the ladder's
+  self-check trusts it (:func:`_lattice_trusted`: the page's indicator header with
+  fitting rows under it, or no table at all, and no table built from whitespace). Only
+  the other pages go to PyMuPDF's line-strategy table finder (``find_tables`` with
   ``use_layout=False``: the default layout model costs ~10× the time and finds the same
-  ruled tables). ``find_tables`` spends most of its time building a 25-field dict per
-  character that the line strategy never reads; :func:`_line_tables` runs the same
-  finder on a lean character list (the fields it reads, the same extraction flags, so
-  the same cells — ``tests/unit/ingest/test_pdf.py`` compares the two) and falls back to
-  ``find_tables`` where its assumptions do not hold (rotated pages, an unexpected
-  PyMuPDF). Pages without any vector drawing cannot hold a ruled table and skip it.
+  ruled tables), which costs about twice the lattice. ``find_tables`` spends most of its
+  time building a 25-field dict per character that the line strategy never reads;
+  :func:`_line_tables` runs the same finder on a lean character list (the fields it
+  reads, the same extraction flags, so the same cells — ``tests/unit/ingest/test_pdf.py``
+  compares the two) and falls back to ``find_tables`` where its assumptions do not hold
+  (rotated pages, an unexpected PyMuPDF). Pages without any vector drawing cannot hold a
+  ruled table and skip it. ``table_finder="pymupdf"`` reads every page with the finder.
 * Tables standing side by side (a 中期 and a 年度 indicator table joined by the rules of
   a header block above them) come out of the finder as one table whose rows interleave
   both; ``layout.split_side_by_side`` finds the gutter and each side gets its own grid,
@@ -26,6 +32,7 @@ Design notes (measured on rendered forms):
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 from array import array
@@ -91,13 +98,14 @@ class _Line:
 TableFinder = Literal["auto", "pymupdf", "lattice"]
 
 
-def ingest_pdf(path: Path, table_finder: TableFinder = "pymupdf") -> SourceDocument:
+def ingest_pdf(path: Path, table_finder: TableFinder = "auto") -> SourceDocument:
     """Read a PDF into a :class:`SourceDocument` (blocks in reading order, one PageInfo per page).
 
-    ``table_finder``: "pymupdf" (the default: ``Page.find_tables`` on every page), "auto"
-    (the lattice grid first, the table finder only on pages where the lattice is not
-    trusted, see :func:`_lattice_trusted`) or "lattice" (only the grid built by ``jixiao.layout`` from the vector rules and
-    word boxes — the path scans take; it is also the fallback when find_tables fails).
+    ``table_finder``: "auto" (the default: the lattice grid ``jixiao.layout`` builds from the
+    vector rules and word boxes first, the table finder only on pages where the lattice is
+    not trusted, see :func:`_lattice_trusted`), "pymupdf" (``Page.find_tables`` on every
+    page) or "lattice" (only the lattice grid — the path scans take; it is also the
+    fallback when find_tables fails).
     Raises :class:`IngestError` for a missing, corrupt, password-protected or empty file.
     """
     import pymupdf
@@ -221,9 +229,12 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[f
     carry = carry if carry is not None else []
     carried = list(carry)
     carry.clear()
+    import pymupdf
+
     number = page.number + 1
-    status, reason = classify_page(page)
-    lines = _page_lines(page)
+    textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)  # one text extraction for the verdict and the characters
+    status, reason = classify_page(page, textpage)
+    lines = _page_lines(page, textpage)
     info = PageInfo(
         number=number, width=float(page.rect.width), height=float(page.rect.height),
         rotation=int(page.rotation), status=status, reason=reason,
@@ -333,11 +344,16 @@ def _vector_blocks(page: Any, info: PageInfo, lines: list[_Line], table_finder: 
     columns = cell_edge_rulings(rulings, _tight_runs(lines))  # a table ruled between rows only (pdf_rules)
     rulings += columns
     if table_finder != "pymupdf":
-        seen = _on_page(rulings, info.width, info.height)  # a producer may draw a table's start above the page
+        # a producer may draw a table's start above the page; the column rules from where cell
+        # borders end sit beside the drawn ones (a border per cell, cells apart): snapped onto
+        # them, as the finder snaps the lines it is given
+        seen = snap_rulings(_on_page(rulings, info.width, info.height))
         closed = seen + closing_rulings(seen)  # rows left open at a page break, as the finder gets them
-        lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words")
+        unruled: list[Table] = []
+        lattice = page_blocks_from_words(_words(lines, number, closed), info, closed, source="pdf-words",
+                                         unruled=unruled)
         check = check_page(lattice)
-        if _lattice_trusted(check, lattice) or table_finder == "lattice":
+        if table_finder == "lattice" or (not unruled and _lattice_trusted(check, lattice)):
             return lattice, check
     blocks = _finder_blocks(page, info, lines, drawings, rulings, columns, flags)
     return blocks, check_page(blocks)
@@ -359,7 +375,9 @@ def _lattice_trusted(check: PageCheck, blocks: list[Block]) -> bool:
     """Whether the lattice's blocks are kept without asking the table finder: a page whose
     indicator header the self-check found with indicator rows under it that all fit, or a
     page without any table. A page continuing a table from the previous one (no header to
-    check its columns against) and a header left alone at a page's end go to the finder."""
+    check its columns against) and a header left alone at a page's end go to the finder;
+    so does a page where the lattice built a table from whitespace (the caller checks:
+    text outside the rules is read as paragraphs once the finder has found tables)."""
     if not check.ok:
         return False
     if check.indicator_rows > 0:
@@ -578,11 +596,15 @@ def _side_by_side(cells: Cells, rules: RulingIndex, text: list[BBox]) -> list[tu
     return out
 
 
-def _page_lines(page: Any) -> list[_Line]:
-    """Every text line with its characters (one MuPDF text extraction for the whole page)."""
+def _page_lines(page: Any, textpage: Any = None) -> list[_Line]:
+    """Every text line with its characters (one MuPDF text extraction for the whole page;
+    ``textpage``: that extraction, made with ``TEXTFLAGS_TEXT``, when the caller has it)."""
     import pymupdf
 
-    raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT)
+    if textpage is not None:
+        raw = page.get_text("rawdict", textpage=textpage)
+    else:
+        raw = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_TEXT)
     lines: list[_Line] = []
     for bi, block in enumerate(raw.get("blocks", ())):
         for line in block.get("lines", ()):
@@ -639,7 +661,18 @@ def _char_boxes(lines: list[_Line]) -> list[BBox]:
 
 
 def _bbox_of(chars: list[_Char]) -> BBox:
-    return (min(c.x0 for c in chars), min(c.y0 for c in chars), max(c.x1 for c in chars), max(c.y1 for c in chars))
+    first = chars[0]
+    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+    for c in chars:
+        if c.x0 < x0:
+            x0 = c.x0
+        if c.y0 < y0:
+            y0 = c.y0
+        if c.x1 > x1:
+            x1 = c.x1
+        if c.y1 > y1:
+            y1 = c.y1
+    return (x0, y0, x1, y1)
 
 
 def _line_text(chars: list[_Char]) -> str:
@@ -673,11 +706,14 @@ def _words(lines: list[_Line], page: int, rulings: Sequence[tuple[float, float, 
     Single spaces inside a run are kept ("合格率 abc"); the layout stage decides columns.
     """
     words: list[Word] = []
-    verticals = [(x0, min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in rulings if abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5]
+    verticals = sorted((x0, min(y0, y1), max(y0, y1)) for x0, y0, x1, y1 in rulings
+                       if abs(x1 - x0) <= 1.5 and abs(y1 - y0) > 1.5)
+    vx = [v[0] for v in verticals]
 
     def ruled(a: _Char, b: _Char) -> bool:
         y = (a.cy + b.cy) / 2
-        return any(a.x1 - 1.0 <= x <= b.x0 + 1.0 and lo <= y <= hi for x, lo, hi in verticals)
+        lo_i, hi_i = bisect.bisect_left(vx, a.x1 - 1.0), bisect.bisect_right(vx, b.x0 + 1.0)
+        return any(lo <= y <= hi for _, lo, hi in verticals[lo_i:hi_i])
 
     def flush(run: list[_Char]) -> None:
         ink = [c for c in run if not c.c.isspace()]

@@ -7,7 +7,8 @@ drawings the finder cannot join — the page's tables come out shattered or merg
 the damage is visible in the result itself. So each page is checked, and only a page that
 fails climbs down:
 
-1. **vector** — the finder's cells from the page's vector rules (``ingest.pdf``);
+1. **vector** — the page's vector rules: the lattice grid where the self-check trusts it,
+   else the table finder's cells (``ingest.pdf``);
 2. **raster** — rules detected on a 150 dpi rendering of the page with the detector scans
    use (``ocr.engine.detect_rulings``), the grid built from them and the *text layer's*
    words by ``layout.page_blocks_from_words`` (no OCR: the text is exact, only the
@@ -29,7 +30,8 @@ vocabulary (``vocab``, ``framework``); it costs well under a millisecond on a cl
 * **columns disagree with the header** — header cells that are fragments (one or two
   characters naming no column) or two labels run together (三级指标指标值), data rows whose text sits mostly in columns the header
   leaves unnamed, or data rows whose cells mostly run across three or more named columns
-  (rules between the columns missed: a whole band of indicators read as one cell);
+  (rules between the columns missed: a whole band of indicators read as one cell; a cell
+  merged over several rows counts in each of them);
 * **rows that do not fit the framework** — most level-1 (level-2) cells under the header
   name no level of any indicator framework, or one such cell names two levels on lines of
   their own (the rows of two groups read as one).
@@ -171,13 +173,17 @@ def _glued_header(header: list[Cell]) -> str:
 
 
 def _spans_named(row: list[Cell], roles: list[str | None]) -> int:
-    """The most columns the header names (distinct roles) that one cell of ``row`` covers."""
-    best = 0
-    for c in row:
-        if c.merged_from is None and c.text.strip():
-            named = {roles[i] for i in range(c.col, min(c.col + c.colspan, len(roles))) if roles[i]}
-            best = max(best, len(named))
-    return best
+    """The most columns the header names (distinct roles) that one cell covers in ``row``.
+
+    A merged cell counts in every row it covers, by the columns it takes in that row (its
+    origin and the copies beside it): a band of rows glued into one cell across the named
+    columns leaves one origin and many rows of copies, and each of those rows runs across
+    the columns as much as the first."""
+    taken: dict[tuple[int, int], set[int]] = {}
+    for i, c in enumerate(row):
+        if c.text.strip() and i < len(roles):
+            taken.setdefault(c.merged_from or (c.row, c.col), set()).add(i)
+    return max((len({roles[i] for i in cols if roles[i]}) for cols in taken.values()), default=0)
 
 
 def _mostly(rows: list[list[Cell]], pred: Callable[[list[Cell]], bool]) -> bool:

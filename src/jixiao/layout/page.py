@@ -23,6 +23,7 @@ def page_blocks_from_words(
     page: PageInfo,
     rulings: list[Ruling] | None = None,
     source: str = "pdf-words",
+    unruled: list[Table] | None = None,
 ) -> list[Block]:
     """Rebuild tables and paragraphs of one page from word or OCR line boxes.
 
@@ -31,6 +32,7 @@ def page_blocks_from_words(
     columns, and a missing rule between two slots means a merged cell. Text outside ruled
     areas goes through the whitespace analysis. Returns blocks in reading order
     (top to bottom); tables have ``exact_grid=True`` and ``source`` as given.
+    ``unruled`` (out, optional): the tables the whitespace analysis built are appended to it.
     """
     if not words:
         return []
@@ -61,7 +63,10 @@ def page_blocks_from_words(
                     free = sorted(free + inside, key=lambda r: r.cy)
     # a page with row rules but no ruled table leaves column rules to the ladder's columns rung
     # (jixiao.ingest.pdf_ladder), which uses those rules for the rows
-    blocks += _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
+    loose = _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
+    if unruled is not None:
+        unruled += [b for b in loose if isinstance(b, Table)]
+    blocks += loose
     _unskew_blocks(blocks, skew)
     groups: list[list[Block]] = []
     for b in blocks:
@@ -98,7 +103,7 @@ def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBo
 
     for i, (hy, hx0, hx1) in enumerate(hs):
         for j, (vx, vy0, vy1) in enumerate(vs):
-            if hx0 - 2 <= vx <= hx1 + 2 and vy0 - 2 <= hy <= vy1 + 2:
+            if hx0 - 3 <= vx <= hx1 + 3 and vy0 - 3 <= hy <= vy1 + 3:
                 parent[find(len(hs) + j)] = find(i)
     groups: dict[int, tuple[list[tuple[float, float, float]], int]] = {}
     for i, hspan in enumerate(hs):
@@ -176,26 +181,28 @@ def _ruled_table(
 
     # a boundary is ruled where any rule near it (double rules count once) covers the slot
     near = max(3.0, 0.4 * h)
+    # the rules near each inner boundary, found once per boundary (not once per slot)
+    v_near = [[ln for ln in vin if abs(ln.pos - xs[c + 1]) <= near] for c in range(n_cols - 1)] if has_v else []
+    h_near = [[ln for ln in hlines if abs(ln.pos - ys[r + 1]) <= near] for r in range(n_rows - 1)]
     for r in range(n_rows):
         ymid = (ys[r] + ys[r + 1]) / 2
         for c in range(n_cols - 1):
-            x = xs[c + 1]
             if has_v:
                 tol = 0.25 * (ys[r + 1] - ys[r])
-                if not any(abs(ln.pos - x) <= near and ln.covers(ymid, tol=tol) for ln in vin):
+                if not any(ln.covers(ymid, tol=tol) for ln in v_near[c]):
                     union((r, c), (r, c + 1))
-            elif _crosses(slot_lines, r, c, x):
+            elif _crosses(slot_lines, r, c, xs[c + 1]):
                 union((r, c), (r, c + 1))
     for c in range(n_cols):
         xmid = (xs[c] + xs[c + 1]) / 2
         tol = 0.25 * (xs[c + 1] - xs[c])
         for r in range(n_rows - 1):
-            y = ys[r + 1]
-            if not any(abs(ln.pos - y) <= near and ln.covers(xmid, tol=tol) for ln in hlines):
+            if not any(ln.covers(xmid, tol=tol) for ln in h_near[r]):
                 union((r, c), (r + 1, c))
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for slot in parent:
         groups.setdefault(find(slot), []).append(slot)
+    _absorb_empty_slivers(groups, slot_lines)
     origins = []
     for slots in groups.values():
         rs = [s[0] for s in slots]
@@ -216,6 +223,39 @@ def _ruled_table(
             ))
     grid = grid_from_origins(origins, n_rows, n_cols)
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(xs[0], ys[0], xs[-1], ys[-1]), source=source)
+
+
+def _absorb_empty_slivers(groups: dict[tuple[int, int], list[tuple[int, int]]],
+                          slot_lines: dict[tuple[int, int], list[_Seg]]) -> None:
+    """Make a merged cell that is not a rectangle whole where what it leaves out of its
+    bounding box is empty: a rule piece that ends inside a merged cell (a border drawn
+    for a neighbouring cell, a rule of the table above that reaches into it) cuts off a
+    sliver of the cell, and the cell becomes an L. A table finder, which builds each cell
+    from four edges and their corners, reads the bounding box there; so does this, when
+    every group inside the box holds no text and lies wholly inside it (a sliver with
+    text, or a group reaching out of the box, is a cell of its own). In place."""
+    boxes: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # the groups that are not rectangles
+    for root, slots in groups.items():
+        if len(slots) < 2:
+            continue
+        r0 = r1 = slots[0][0]
+        c0 = c1 = slots[0][1]
+        for r, c in slots:
+            r0, r1 = (r if r < r0 else r0), (r if r > r1 else r1)
+            c0, c1 = (c if c < c0 else c0), (c if c > c1 else c1)
+        if len(slots) != (r1 - r0 + 1) * (c1 - c0 + 1):
+            boxes[root] = (r0, c0, r1, c1)
+    for root, (r0, c0, r1, c1) in boxes.items():
+        slots = groups.get(root)
+        if slots is None:
+            continue  # absorbed by an earlier one
+        mine = set(slots)
+        others = {k for k, v in groups.items() if k != root and any(r0 <= r <= r1 and c0 <= c <= c1 for r, c in v)}
+        if all(all(r0 <= r <= r1 and c0 <= c <= c1 and not slot_lines.get((r, c)) for r, c in groups[k])
+               for k in others):
+            for k in others:
+                mine.update(groups.pop(k))
+            groups[root] = sorted(mine)
 
 
 def _crosses(slot_lines: dict[tuple[int, int], list[_Seg]], r: int, c: int, x: float) -> bool:

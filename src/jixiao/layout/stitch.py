@@ -218,10 +218,11 @@ def slot_edges(table: Table, page: int | None = None) -> list[float | None]:
 
 
 def _last_filled_row(a: Table) -> int:
-    """Index of the last row of ``a`` that holds any text (a producer may close the page
-    with an empty band of the table)."""
+    """Index of the last row of ``a`` that holds text of its own (a producer may close the
+    page with an empty band of the table, which a merged level cell from above may run
+    through: its copies there are not the row's text)."""
     for r in range(len(a.rows) - 1, -1, -1):
-        if any(c.text.strip() for c in a.rows[r]):
+        if any(c.text.strip() and (c.merged_from is None or c.merged_from[0] == r) for c in a.rows[r]):
             return r
     return len(a.rows) - 1
 
@@ -384,7 +385,7 @@ def _trim_break(a: Table, b: Table) -> tuple[Table, Table]:
     while r > 0 and _textless(a.rows[r]):
         tail.append(r)
         r -= 1
-    last = a.rows[r] if a.rows else []
+    last = a.rows[_last_filled_row(a)] if a.rows else []  # past copies-only rows (_last_filled_row)
     head = []
     dup = False
     for r in range(len(b.rows) - 1):

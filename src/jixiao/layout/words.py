@@ -71,25 +71,35 @@ def estimate_skew(words: Sequence[Word]) -> float:
     which is enough to put a row's right end into the next row. Clamped to ±0.05 (≈3°).
     """
     boxes = sorted((w.bbox for w in words), key=lambda b: (b[1] + b[3]) / 2)
+    cys = [(b[1] + b[3]) / 2 for b in boxes]
+    n = len(boxes)
     slopes = []
+    # min/max written out: this runs for every box against its ~40 neighbours on every page
     for i, a in enumerate(boxes):
-        ha = a[3] - a[1]
+        ax1, ay0, ay1 = a[2], a[1], a[3]
+        ha = ay1 - ay0
         best = None
-        for b in boxes[i + 1 : i + 40]:
-            if (b[1] + b[3]) / 2 - (a[1] + a[3]) / 2 > ha:
+        for j in range(i + 1, min(n, i + 40)):
+            b = boxes[j]
+            if cys[j] - cys[i] > ha:
                 break
-            if b[0] < a[2]:
+            if b[0] < ax1:
                 continue
-            ov = min(a[3], b[3]) - max(a[1], b[1])
-            if ov < 0.5 * min(ha, b[3] - b[1]):
+            by0, by1 = b[1], b[3]
+            hb = by1 - by0
+            ov = (ay1 if ay1 < by1 else by1) - (ay0 if ay0 > by0 else by0)
+            if ov < 0.5 * (ha if ha < hb else hb):
                 continue
             if best is None or b[0] < best[0]:
                 best = b
-        for b in boxes[max(0, i - 40) : i]:
-            if b[0] < a[2]:
+        for j in range(max(0, i - 40), i):
+            b = boxes[j]
+            if b[0] < ax1:
                 continue
-            ov = min(a[3], b[3]) - max(a[1], b[1])
-            if ov >= 0.5 * min(ha, b[3] - b[1]) and (best is None or b[0] < best[0]):
+            by0, by1 = b[1], b[3]
+            hb = by1 - by0
+            ov = (ay1 if ay1 < by1 else by1) - (ay0 if ay0 > by0 else by0)
+            if ov >= 0.5 * (ha if ha < hb else hb) and (best is None or b[0] < best[0]):
                 best = b
         if best is not None:
             dx = (best[0] + best[2]) / 2 - (a[0] + a[2]) / 2

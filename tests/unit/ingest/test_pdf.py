@@ -54,7 +54,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def form(files: dict[str, Path]) -> SourceDocument:
-    return ingest_pdf(files["form"])
+    """The form as PyMuPDF's table finder reads it: the reference the other readings are held to."""
+    return ingest_pdf(files["form"], table_finder="pymupdf")
 
 
 def test_form_blocks_in_reading_order(form: SourceDocument) -> None:
@@ -129,7 +130,7 @@ def test_table_split_over_two_pages_is_stitched(files: dict[str, Path]) -> None:
     assert {c.page for c in table.rows[-1]} == {2}
     assert table.rows[10][0].merged_from == (9, 0) and table.rows[10][0].text == "效益指标"
     # footers are kept, after the table; the closing paragraph too
-    paras = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+    paras = [" ".join(b.text.split()) for b in doc.blocks if isinstance(b, Paragraph)]
     assert paras == ["项目支出绩效目标表", "第 1 页", "填报说明：无", "第 2 页"]
 
 
@@ -222,7 +223,7 @@ def test_table_finder_failure_falls_back_to_rulings_and_words(
         raise RuntimeError("simulated table finder crash")
 
     monkeypatch.setattr(pdf_mod, "_find_tables", broken)
-    doc = ingest_pdf(files["form"])
+    doc = ingest_pdf(files["form"], table_finder="pymupdf")
     assert [f.code for f in doc.flags] == ["table_detection_failed"]
     got, want = _tables(doc), _tables(form)
     assert [t.source for t in got] == ["pdf-words", "pdf-words"]
@@ -425,3 +426,38 @@ def test_rules_are_clipped_to_the_page() -> None:
 
     rules = [(30.0, -170.0, 560.0, -170.0), (35.0, -171.0, 35.0, 325.0), (30.0, 40.0, 600.0, 40.0), (700.0, 0.0, 700.0, 50.0)]
     assert _on_page(rules, 595.0, 842.0) == [(35.0, 0.0, 35.0, 325.0), (30.0, 40.0, 595.0, 40.0)]
+
+
+def test_lattice_first_is_the_default(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a table_finder argument the lattice is tried first: the form's indicator page
+    passes the self-check on it, so the table finder never runs."""
+    import jixiao.ingest.pdf as pdf_mod
+
+    calls: list[int] = []
+    real = pdf_mod._finder_blocks
+    monkeypatch.setattr(pdf_mod, "_finder_blocks", lambda page, *a, **k: calls.append(1) or real(page, *a, **k))
+    ingest_pdf(files["form"])
+    assert calls == []
+
+
+def test_a_page_with_a_whitespace_table_goes_to_the_finder(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text outside the rules laid out in columns: the lattice builds a table of it from
+    whitespace, the finder path reads it as paragraphs. The finder decides such a page."""
+    import jixiao.ingest.pdf as pdf_mod
+
+    doc = pymupdf.open(str(files["form"]))
+    page = doc[0]
+    for i, (k, v) in enumerate([("填报单位", "某市商务局"), ("联系人", "张三"), ("联系电话", "12345678")]):
+        y = 700 + 16 * i
+        page.insert_text((60, y), k, fontname="china-s", fontsize=10)
+        page.insert_text((300, y), v, fontname="china-s", fontsize=10)
+    path = tmp_path / "loose.pdf"
+    doc.save(str(path))
+    calls: list[int] = []
+    real = pdf_mod._finder_blocks
+    monkeypatch.setattr(pdf_mod, "_finder_blocks", lambda page, *a, **k: calls.append(1) or real(page, *a, **k))
+    got = ingest_pdf(path)
+    assert calls == [1]
+    assert any("联系人" in b.text for b in got.blocks if isinstance(b, Paragraph))

@@ -154,3 +154,15 @@ def test_wrapped_name_lines_read_as_rows_fail_the_check() -> None:
     good = _table([HEAD, ["产出指标", "数量指标", "提高政治站位，落实意识形态工作主体责任", "≥4次"],
                    ["", "", "组织参加各类招商推介会次数", "≥2场"], ["", "质量指标", "合格率", "95%"]])
     assert check_page([good]).ok
+
+
+def test_a_band_of_rows_glued_into_one_cell_fails_the_check_in_every_row_it_covers() -> None:
+    """A lattice that missed a table's column rules below its header (drawn only in the
+    header row) reads a band of indicators as one cell across 二级/三级/指标值 and several
+    rows: one origin, the other rows copies. Each covered row runs across the named columns."""
+    origins = [Cell(t, 0, c, page=1) for c, t in enumerate(HEAD)]
+    origins += [Cell("产出指标", 1, 0, rowspan=4, page=1),
+                Cell("数量指标培训人数\n100\n质量指标合格率\n95%", 1, 1, rowspan=4, colspan=3, page=1)]
+    glued = Table(rows=grid_from_origins(origins, 5, 4), pages=[1], source="pdf-words")
+    check = check_page([glued])
+    assert not check.ok and "run across" in check.reason

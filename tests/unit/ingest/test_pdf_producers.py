@@ -179,6 +179,7 @@ def _fake_stream(monkeypatch: pytest.MonkeyPatch, seen: list[str]) -> None:
 
 def test_stream_rung_when_no_table_rung_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
+    monkeypatch.setattr(pdf_mod, "_lattice_trusted", lambda check, blocks: False)  # the finder's reading (shattered)
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     seen: list[str] = []
@@ -191,6 +192,7 @@ def test_stream_rung_when_no_table_rung_passes(monkeypatch: pytest.MonkeyPatch) 
 
 def test_without_a_stream_extractor_the_page_goes_back_to_vector(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
+    monkeypatch.setattr(pdf_mod, "_lattice_trusted", lambda check, blocks: False)  # the finder's reading (shattered)
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_rungs, "stream_available", lambda: False)
     monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
@@ -238,6 +240,7 @@ def test_stream_rung_with_the_real_stream_extractor(monkeypatch: pytest.MonkeyPa
     page's text goes to jixiao.extract.stream, whose form replaces the table path's empty one."""
     pytest.importorskip("jixiao.extract.stream")
     monkeypatch.setattr(pdf_mod, "clean_drawings", lambda d, text=(): (d, 0))
+    monkeypatch.setattr(pdf_mod, "_lattice_trusted", lambda check, blocks: False)  # the finder's reading (shattered)
     monkeypatch.setattr(pdf_ladder, "raster_rulings", lambda page, boxes, dpi=150: None)
     monkeypatch.setattr(pdf_mod, "_header_column_blocks", lambda page, info, lines, used=None: None)
     doc = extract_file(HERE / "wkhtml-runshade.pdf", ExtractOptions(ocr="off"))

@@ -185,3 +185,40 @@ def test_label_rows_over_amount_rows_are_not_joined_as_wraps() -> None:
     ]
     [table] = _tables(page_blocks_from_words(words, PAGE))
     assert [r[1].text for r in table.rows][1:3] == ["资金总额", "2,350.00"]
+
+
+def test_a_merged_cell_cut_into_an_l_by_a_stray_rule_is_one_cell() -> None:
+    """A rule piece reaching into a merged lead cell (a border of the row above, drawn into
+    the header row) cuts an empty sliver off it: the cell is its bounding box, as a table
+    finder reads it. A sliver holding text stays a cell of its own."""
+    from jixiao.model.source import Table
+
+    hs = [(50, 100, 450, 100), (100, 130, 450, 130), (150, 160, 450, 160), (150, 190, 450, 190), (50, 220, 450, 220)]
+    vs = [(50, 100, 50, 220), (100, 100, 100, 130), (150, 100, 150, 220), (300, 100, 300, 220), (450, 100, 450, 220)]
+    words = [Word("三级指标", (160, 110, 196, 120), 1), Word("指标值", (310, 110, 337, 120), 1),
+             Word("年度指标", (60, 170, 96, 180), 1)]
+    for i, (name, value) in enumerate([("培训人数", "100人"), ("合格率", "95%"), ("满意度", "90%")]):
+        y = 140 + 30 * i
+        words += [Word(name, (160, y, 196, y + 10), 1), Word(value, (310, y, 337, y + 10), 1)]
+    [table] = _tables(page_blocks_from_words(words, PAGE, hs + vs))
+    lead = table.rows[0][0]
+    assert (lead.text, lead.rowspan, lead.colspan) == ("年度指标", 4, 2)
+    assert table.rows[3][1].merged_from == (0, 0)
+    [table] = _tables(page_blocks_from_words(words + [Word("注", (110, 110, 120, 120), 1)], PAGE, hs + vs))
+    assert table.rows[0][1].text == "注" and table.rows[0][1].merged_from is None
+    assert isinstance(table, Table)
+
+
+def test_rules_a_dash_short_of_each_other_still_make_one_ruled_table() -> None:
+    """Dashed borders: the vertical rules stop 2.8 pt short of the rows' rules (the finder
+    joins lines up to 3 pt apart). The band is a ruled table, not whitespace."""
+    from jixiao.model.source import Table
+
+    hs = [(50, 100, 450, 100), (50, 130, 450, 130), (50, 160, 450, 160)]
+    vs = [(x, 102.8, x, 157.2) for x in (50, 200, 450)]
+    words = [Word("项目名称", (60, 110, 96, 120), 1), Word("某项目", (210, 110, 237, 120), 1),
+             Word("实施单位", (60, 140, 96, 150), 1), Word("某单位", (210, 140, 237, 150), 1)]
+    unruled: list[Table] = []
+    [table] = _tables(page_blocks_from_words(words, PAGE, hs + vs, unruled=unruled))
+    assert _texts(table) == [["项目名称", "某项目"], ["实施单位", "某单位"]]
+    assert unruled == []

@@ -228,3 +228,16 @@ def test_rows_of_a_block_glued_under_the_continuation_are_cut_off() -> None:
     assert len(out) == 2
     assert _texts(out[0])[2:] == [["", "", "质量指标", "合格率", "95%"], ["", "效益指标", "社会效益", "满意度", "90%"]]
     assert [c.text for c in out[1].rows[0] if c.merged_from is None] == ["年度目标", "全年完成培训任务"]
+
+
+def test_a_row_printed_twice_is_found_past_a_band_only_a_merged_cell_runs_through() -> None:
+    """The band closing page 1 holds nothing of its own, but the level-1 cell above runs
+    through it (its copies carry the text): the row printed again at the top of page 2 is
+    still the last row with text of its own, and is dropped."""
+    a = _table([HEAD, ["产出指标", "数量指标", "培训人数", "100"], ["", "", "检查次数", "12"], ["", "", "", ""]], 1, XS)
+    _merge(a, 1, 0, 0, 3)
+    _merge(a, 1, 1, 1, 2)
+    b = _table([["产出指标", "", "检查次数", "12"], ["", "质量指标", "合格率", "95%"]], 2, XS)
+    [t] = stitch_tables([a, b])
+    assert [r[2].text for r in t.rows].count("检查次数") == 1
+    assert [r[2].text for r in t.rows if r[2].text] == ["三级指标", "培训人数", "检查次数", "合格率"]
