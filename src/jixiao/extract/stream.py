@@ -1403,6 +1403,12 @@ class StreamReader:
             self.items_run = self.items_run or [self.item]
             self.items_run.append(tok)
             self.run_label = None
+            if all(vocab.names_period_total(t.text) for t in self.items_run):
+                # 中期资金总额 | 年度资金总额: totals side by side are the periods of the columns, and
+                # the rows under them (合计 / 其中：财政拨款 / 其他资金) are the funds
+                self.columns = [vocab.key(t.text) for t in self.items_run]
+                self.items_run, self.item, self.item_amounts, self.empty_before = [], None, 0, False
+                return
         else:
             self.items_run = []
         # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row
