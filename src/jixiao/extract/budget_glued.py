@@ -105,7 +105,10 @@ def _name_len(s: str) -> int:
     for n in range(min(len(s), 16), 3, -1):  # 中期资金总额: a total under a period, a column heading
         if vocab.names_period_total(s[:n]):
             return n
-    return _column_len(s)
+    n = _column_len(s)
+    if n and (g := next((g for g in vocab.GENERIC_ITEMS if s.startswith(g, n)), None)):
+        return n + len(g)  # 金额合计: a total row's own label, not the heading 金额 and a 合计
+    return n
 
 
 def _lead_label(text: str, pos: int) -> int | None:

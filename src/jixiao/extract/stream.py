@@ -72,6 +72,13 @@ def _budgetish(text: str) -> bool:
     return len(text) <= 30 and bool(vocab.BUDGET_ITEM_HINT_RE.search(text))
 
 
+def _fundish(text: str) -> bool:
+    """A fund's name or a funding row's word (资金总额, 总额, 其中：财政拨款, 合计, 上年结转 …)."""
+    return bool(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) or vocab.budget_fund(text))
+
+
+# a row's own label under fund headings (任务1, 金额合计, 上年预算数): short, no sentence punctuation
+_ROW_LABEL = re.compile(r"[^，。；;、,]{1,12}")
 _LABEL_RUN = 8  # labels a viewer prints in one column before their values (a form header has ≤ 8 rows)
 
 
@@ -623,7 +630,11 @@ class StreamReader:
             self.mode = "indicators"
             return i + 1
         if k == "role":
-            return self._read_roles(toks, i)
+            j = self._read_roles(toks, i)
+            if j != i + 1 or self.mode == "indicators" or not (
+                    vocab.budget_section(text) or vocab.is_budget_block_label(text)):
+                return j
+            k = "budget"  # 年度主要任务 | 任务名称 | 预算金额: a task list with amounts, not an indicator header
         if k == "budget" and self.mode != "indicators":
             self._ensure_form(tok)
             self.mode = "budget"
@@ -868,6 +879,9 @@ class StreamReader:
 
     def _skip_other(self, toks: list[Token], i: int) -> int:
         run, j = self._value_run(toks, i, multi=False)
+        if self.mode == "budget" and (cut := next((n for n, t in enumerate(run) if vocab.is_budget_column(t.text)), None)) is not None:
+            # 任务名称 | 主要内容 | 预算金额（万元）: a heading row of the funding block, the amount heading is no value
+            run, j = run[:cut], j - (len(run) - cut)
         if not run and self.draft is not None and self._bare_label(toks, i):
             self.pending.append(("other", None))
         elif run:
@@ -1340,6 +1354,16 @@ class StreamReader:
             self.section = vocab.budget_section(text)
             self.item = None
             return
+        if len(self.items_run) >= 2 and not vocab.budget_fund(text) and parse_amount(text, self.default_unit)[0] is None \
+                and not vocab.is_budget_column(text) and (self.item is None or self.item is self.items_run[-1]):
+            if self.run_label is not None and self.item_amounts == 0 and not _fundish(text):
+                return  # the row's other cells (任务名称, 主要内容): text describing the row, no amount
+            head = text.split()[0] if text.split() else ""
+            if _ROW_LABEL.fullmatch(vocab.key(text)) or (head != text and _ROW_LABEL.fullmatch(head)):
+                # 任务1 | 金额合计 under the fund headings: the label of the next row of amounts (a row
+                # copied with spaces between its cells: the label, then the text describing the row)
+                self.run_label, self.item_amounts = (tok if head == text else sub_token(tok, 0, len(head))), 0
+                return
         if vocab.is_budget_column(text) and len(self.items_run) >= 2 and self.block_amounts and \
                 self.item_amounts in (0, len(self.items_run)):
             # 资金总额 | 上级资金 | … over rows labelled 上年预算数 / 年度预算数: the label of the next row
@@ -1357,6 +1381,9 @@ class StreamReader:
             self.item, self.item_amounts = None, 0
             return
         amount, _unit = parse_amount(text, self.default_unit)
+        if amount is not None and self.section in vocab.BUDGET_TASK_SECTIONS and not self.columns \
+                and len(self.items_run) < 2:
+            return  # a task list's amount under no heading that was read: which fund it is, nothing says
         if amount is not None:
             self.block_amounts += 1
             if len(self.items_run) >= 2 and self.item_amounts < len(self.items_run):
@@ -1399,7 +1426,7 @@ class StreamReader:
         if vocab.key(text) == "其中":
             return  # 其中：财政拨款 cut at its colon
         if self.item is not None and self.item_amounts == 0 and self.block_amounts == 0 and \
-                vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(self.item.text)):
+                _fundish(text) and _fundish(self.item.text):
             self.items_run = self.items_run or [self.item]
             self.items_run.append(tok)
             self.run_label = None
