@@ -527,6 +527,7 @@ class StreamReader:
         self.columns: list[str] = []
         self.items_run: list[Token] = []
         self.run_label: Token | None = None  # the row label of amounts under fund headings (上年预算数)
+        self.block_label: str | None = None  # the name of the funding block's own label (项目资金)
         self.last_budget: Token | None = None
         self.block_amounts = 0
         self.doc_unit: str | None = None
@@ -564,7 +565,7 @@ class StreamReader:
         self.drafts.append(self.draft)
         self.mode, self.table, self.carry1, self.carry2 = "header", None, None, None
         self.section, self.item, self.columns, self.default_unit = None, None, [], self.doc_unit or "万元"
-        self.items_run, self.block_amounts = [], 0
+        self.items_run, self.block_amounts, self.block_label = [], 0, None
         self.loose, self.loose_all, self.pending = None, [], []
         return self.draft
 
@@ -1327,6 +1328,8 @@ class StreamReader:
                 self.section, self.item, self.items_run, self.grouped = sec, None, [], True
                 return
             self.section = sec
+        elif self.mode == "budget" and self.block_label and vocab.budget_block_name(tok.text) == self.block_label:
+            return  # the block's label printed again on each of its rows (a merged cell's text repeated)
         elif self.mode == "budget" and self.section is not None and self.block_amounts == 0:
             return  # 资金情况 | 资金来源 | 全年预算数: the second label heads the item column
         elif self.mode == "budget" and self.section is not None and self.block_amounts > 0 and \
@@ -1334,7 +1337,7 @@ class StreamReader:
             self._budget_token(tok)  # 收入构成 | 单位资金 | (empty): an item of the row group, not a new block
             return
         else:
-            self.section = vocab.budget_block_name(tok.text)
+            self.section = self.block_label = vocab.budget_block_name(tok.text)
         self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
         self.run_label = None
 
