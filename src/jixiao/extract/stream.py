@@ -460,6 +460,8 @@ class _Rec:
 class _Table:
     roles: list[str]
     scope: str = "annual"
+    explicit: bool = False  # the scope was printed (a lead label), not assumed
+    inds: list[Indicator] = field(default_factory=list)  # the rows read under it
 
     @property
     def value_roles(self) -> list[str]:
@@ -627,7 +629,14 @@ class StreamReader:
                 return i + 1  # 绩效指标： in a budget text's prose: a list needs level names to start
             self._flush()
             scope = vocab.lead_scope(text) or "annual"
-            self.table = _Table(list(self.table.roles) if self.table else list(DEFAULT_ROLES), scope)
+            if self.table is not None and self.table.inds and not self.table.explicit and self.level_run:
+                # the lead column printed apart, amid the level column after its rows (a viewer's
+                # default order): it names the table just read, not one to come
+                for ind in self.table.inds:
+                    ind.scope = scope
+                self.table.scope, self.table.explicit = scope, True
+                return i + 1
+            self.table = _Table(list(self.table.roles) if self.table else list(DEFAULT_ROLES), scope, explicit=True)
             self.mode = "indicators"
             return i + 1
         if k == "role":
@@ -1006,9 +1015,10 @@ class StreamReader:
         self._flush()
         self._ensure_form(toks[i])
         scope = self.table.scope if self.table else "annual"
+        explicit = self.table is not None and self.table.explicit and not self.table.inds
         if "op_or_category" in roles:
             roles = ["category" if r == "op_or_category" else r for r in roles]
-        self.table = _Table(roles, scope)
+        self.table = _Table(roles, scope, explicit=explicit)
         self.mode = "indicators"
         self.carry1 = self.carry2 = None
         return j
@@ -1174,7 +1184,7 @@ class StreamReader:
                 scope = vocab.lead_scope(piece.text) or "annual"
                 if self.table is not None and self.table.scope != scope:
                     self._flush()
-                    self.table = _Table(list(self.table.roles), scope)
+                    self.table = _Table(list(self.table.roles), scope, explicit=True)
                     self.carry1 = self.carry2 = None
                 continue
             if kind == "basis":
@@ -1288,6 +1298,7 @@ class StreamReader:
                 ind.evidence[role] = evidence(t)
         _flag_unread_columns(ind, table)
         draft.indicators.append((ind, rec))
+        table.inds.append(ind)
         self.level_run = []
 
     def _set_value(self, ind: Indicator, fld: str, tok: Token, rec: _Rec) -> None:
