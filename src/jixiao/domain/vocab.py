@@ -308,10 +308,10 @@ BUDGET_FUND_KIND: dict[str, str] = {
 # Words that join a fund to its amount in a sentence (年度预算资金共计…元，其中：…) and are no part of its name.
 BUDGET_SENTENCE_LEADS = ("其中", "包括", "包含", "含", "另有", "本项目", "该项目", "本单位", "项目单位", "全年", "本年度")
 BUDGET_SENTENCE_LINKS = ("共计", "合计", "总计", "总额为", "为", "计", "达", "约", "是")
-# A period that is not the current year's budget: last year, the half year, the medium
+# A period that is not the current year's budget: last year, the half year, the medium (or whole implementation)
 # term, earlier years, history columns, monthly plans, shares, execution figures.
 _NON_CURRENT_RE = re.compile(
-    r"半年|上年|以前|往年|中期|累计|^20\d{2}年?度?$|月底|月末|\d{1,2}[-—~至]\d{1,2}月|季度|占比|比例|比重|执行数|决算|实际|"
+    r"半年|上年|以前|往年|中期|实施期|项目期|累计|^20\d{2}年?度?$|月底|月末|\d{1,2}[-—~至]\d{1,2}月|季度|占比|比例|比重|执行数|决算|实际|"
     r"计划支出|计划执行"
 )
 
@@ -339,6 +339,23 @@ def budget_fund_kind(text: str | None) -> str | None:
     if canon is None:
         return None
     return BUDGET_FUND_KIND.get(canon, "other")
+
+
+# A period word in front of a fund's name: 中期资金总额, 年度资金总额, 2024年预算数, 实施期资金总额.
+_PERIOD_PREFIX = re.compile(r"^(中期|长期|实施期|项目期|年度|本年度?|当年|上年|全年|半年|20\d{2}年度?|20\d{2}[-—–~至]20\d{2}年)")
+
+
+def names_period_total(text: str | None) -> bool:
+    """A fund total, with or without a period in front of it (中期资金总额, 年度资金总额, 资金总额).
+
+    Two of these side by side in one row of headings are the periods of the columns (中期资金总额 |
+    年度资金总额 over 合计 / 其中：财政拨款 / 其他资金 rows), never the parts of one whole: a total
+    has no total among its parts."""
+    if budget_fund_kind(text) == "total":
+        return True
+    k = budget_fund_key(text)
+    m = _PERIOD_PREFIX.match(k)
+    return bool(m) and m.end() < len(k) and budget_fund_kind(k[m.end():]) == "total"
 
 
 def budget_line_fund(item: str | None, column: str | None) -> tuple[str | None, str | None]:

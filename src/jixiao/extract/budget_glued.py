@@ -102,7 +102,13 @@ def _name_len(s: str) -> int:
     for g in (*vocab.GENERIC_ITEMS, "其中"):
         if s.startswith(g):
             return len(g)
-    return _column_len(s)
+    for n in range(min(len(s), 16), 3, -1):  # 中期资金总额: a total under a period, a column heading
+        if vocab.names_period_total(s[:n]):
+            return n
+    n = _column_len(s)
+    if n and (g := next((g for g in vocab.GENERIC_ITEMS if s.startswith(g, n)), None)):
+        return n + len(g)  # 金额合计: a total row's own label, not the heading 金额 and a 合计
+    return n
 
 
 def _lead_label(text: str, pos: int) -> int | None:
@@ -119,7 +125,7 @@ def _lead_label(text: str, pos: int) -> int | None:
             continue  # 年度资金总额 is a fund, not the block 年度资金 + 总额
         if any(text.startswith(g, end) for g in vocab.GENERIC_ITEMS):
             continue  # 支出合计 names a row of its own
-        if end < len(text) and not (_fund_len(text[end:]) or _column_len(text[end:]) or text[end].isdigit()
+        if end < len(text) and not (_name_len(text[end:]) or text[end].isdigit()
                                     or text.startswith("其中", end) or _lead_label(text, end) is not None):
             continue
         best = end if best is None else max(best, end)

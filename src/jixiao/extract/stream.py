@@ -72,6 +72,13 @@ def _budgetish(text: str) -> bool:
     return len(text) <= 30 and bool(vocab.BUDGET_ITEM_HINT_RE.search(text))
 
 
+def _fundish(text: str) -> bool:
+    """A fund's name or a funding row's word (资金总额, 总额, 其中：财政拨款, 合计, 上年结转 …)."""
+    return bool(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) or vocab.budget_fund(text))
+
+
+# a row's own label under fund headings (任务1, 金额合计, 上年预算数): short, no sentence punctuation
+_ROW_LABEL = re.compile(r"[^，。；;、,]{1,12}")
 _LABEL_RUN = 8  # labels a viewer prints in one column before their values (a form header has ≤ 8 rows)
 
 
@@ -453,6 +460,8 @@ class _Rec:
 class _Table:
     roles: list[str]
     scope: str = "annual"
+    explicit: bool = False  # the scope was printed (a lead label), not assumed
+    inds: list[Indicator] = field(default_factory=list)  # the rows read under it
 
     @property
     def value_roles(self) -> list[str]:
@@ -520,6 +529,7 @@ class StreamReader:
         self.columns: list[str] = []
         self.items_run: list[Token] = []
         self.run_label: Token | None = None  # the row label of amounts under fund headings (上年预算数)
+        self.block_label: str | None = None  # the name of the funding block's own label (项目资金)
         self.last_budget: Token | None = None
         self.block_amounts = 0
         self.doc_unit: str | None = None
@@ -557,7 +567,7 @@ class StreamReader:
         self.drafts.append(self.draft)
         self.mode, self.table, self.carry1, self.carry2 = "header", None, None, None
         self.section, self.item, self.columns, self.default_unit = None, None, [], self.doc_unit or "万元"
-        self.items_run, self.block_amounts = [], 0
+        self.items_run, self.block_amounts, self.block_label = [], 0, None
         self.loose, self.loose_all, self.pending = None, [], []
         return self.draft
 
@@ -619,11 +629,22 @@ class StreamReader:
                 return i + 1  # 绩效指标： in a budget text's prose: a list needs level names to start
             self._flush()
             scope = vocab.lead_scope(text) or "annual"
-            self.table = _Table(list(self.table.roles) if self.table else list(DEFAULT_ROLES), scope)
+            if self.table is not None and self.table.inds and not self.table.explicit and self.level_run:
+                # the lead column printed apart, amid the level column after its rows (a viewer's
+                # default order): it names the table just read, not one to come
+                for ind in self.table.inds:
+                    ind.scope = scope
+                self.table.scope, self.table.explicit = scope, True
+                return i + 1
+            self.table = _Table(list(self.table.roles) if self.table else list(DEFAULT_ROLES), scope, explicit=True)
             self.mode = "indicators"
             return i + 1
         if k == "role":
-            return self._read_roles(toks, i)
+            j = self._read_roles(toks, i)
+            if j != i + 1 or self.mode == "indicators" or not (
+                    vocab.budget_section(text) or vocab.is_budget_block_label(text)):
+                return j
+            k = "budget"  # 年度主要任务 | 任务名称 | 预算金额: a task list with amounts, not an indicator header
         if k == "budget" and self.mode != "indicators":
             self._ensure_form(tok)
             self.mode = "budget"
@@ -868,6 +889,9 @@ class StreamReader:
 
     def _skip_other(self, toks: list[Token], i: int) -> int:
         run, j = self._value_run(toks, i, multi=False)
+        if self.mode == "budget" and (cut := next((n for n, t in enumerate(run) if vocab.is_budget_column(t.text)), None)) is not None:
+            # 任务名称 | 主要内容 | 预算金额（万元）: a heading row of the funding block, the amount heading is no value
+            run, j = run[:cut], j - (len(run) - cut)
         if not run and self.draft is not None and self._bare_label(toks, i):
             self.pending.append(("other", None))
         elif run:
@@ -991,9 +1015,10 @@ class StreamReader:
         self._flush()
         self._ensure_form(toks[i])
         scope = self.table.scope if self.table else "annual"
+        explicit = self.table is not None and self.table.explicit and not self.table.inds
         if "op_or_category" in roles:
             roles = ["category" if r == "op_or_category" else r for r in roles]
-        self.table = _Table(roles, scope)
+        self.table = _Table(roles, scope, explicit=explicit)
         self.mode = "indicators"
         self.carry1 = self.carry2 = None
         return j
@@ -1159,7 +1184,7 @@ class StreamReader:
                 scope = vocab.lead_scope(piece.text) or "annual"
                 if self.table is not None and self.table.scope != scope:
                     self._flush()
-                    self.table = _Table(list(self.table.roles), scope)
+                    self.table = _Table(list(self.table.roles), scope, explicit=True)
                     self.carry1 = self.carry2 = None
                 continue
             if kind == "basis":
@@ -1273,6 +1298,7 @@ class StreamReader:
                 ind.evidence[role] = evidence(t)
         _flag_unread_columns(ind, table)
         draft.indicators.append((ind, rec))
+        table.inds.append(ind)
         self.level_run = []
 
     def _set_value(self, ind: Indicator, fld: str, tok: Token, rec: _Rec) -> None:
@@ -1313,6 +1339,8 @@ class StreamReader:
                 self.section, self.item, self.items_run, self.grouped = sec, None, [], True
                 return
             self.section = sec
+        elif self.mode == "budget" and self.block_label and vocab.budget_block_name(tok.text) == self.block_label:
+            return  # the block's label printed again on each of its rows (a merged cell's text repeated)
         elif self.mode == "budget" and self.section is not None and self.block_amounts == 0:
             return  # 资金情况 | 资金来源 | 全年预算数: the second label heads the item column
         elif self.mode == "budget" and self.section is not None and self.block_amounts > 0 and \
@@ -1320,7 +1348,7 @@ class StreamReader:
             self._budget_token(tok)  # 收入构成 | 单位资金 | (empty): an item of the row group, not a new block
             return
         else:
-            self.section = vocab.budget_block_name(tok.text)
+            self.section = self.block_label = vocab.budget_block_name(tok.text)
         self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
         self.run_label = None
 
@@ -1340,6 +1368,16 @@ class StreamReader:
             self.section = vocab.budget_section(text)
             self.item = None
             return
+        if len(self.items_run) >= 2 and not vocab.budget_fund(text) and parse_amount(text, self.default_unit)[0] is None \
+                and not vocab.is_budget_column(text) and (self.item is None or self.item is self.items_run[-1]):
+            if self.run_label is not None and self.item_amounts == 0 and not _fundish(text):
+                return  # the row's other cells (任务名称, 主要内容): text describing the row, no amount
+            head = text.split()[0] if text.split() else ""
+            if _ROW_LABEL.fullmatch(vocab.key(text)) or (head != text and _ROW_LABEL.fullmatch(head)):
+                # 任务1 | 金额合计 under the fund headings: the label of the next row of amounts (a row
+                # copied with spaces between its cells: the label, then the text describing the row)
+                self.run_label, self.item_amounts = (tok if head == text else sub_token(tok, 0, len(head))), 0
+                return
         if vocab.is_budget_column(text) and len(self.items_run) >= 2 and self.block_amounts and \
                 self.item_amounts in (0, len(self.items_run)):
             # 资金总额 | 上级资金 | … over rows labelled 上年预算数 / 年度预算数: the label of the next row
@@ -1357,6 +1395,9 @@ class StreamReader:
             self.item, self.item_amounts = None, 0
             return
         amount, _unit = parse_amount(text, self.default_unit)
+        if amount is not None and self.section in vocab.BUDGET_TASK_SECTIONS and not self.columns \
+                and len(self.items_run) < 2:
+            return  # a task list's amount under no heading that was read: which fund it is, nothing says
         if amount is not None:
             self.block_amounts += 1
             if len(self.items_run) >= 2 and self.item_amounts < len(self.items_run):
@@ -1399,10 +1440,16 @@ class StreamReader:
         if vocab.key(text) == "其中":
             return  # 其中：财政拨款 cut at its colon
         if self.item is not None and self.item_amounts == 0 and self.block_amounts == 0 and \
-                vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(self.item.text)):
+                _fundish(text) and _fundish(self.item.text):
             self.items_run = self.items_run or [self.item]
             self.items_run.append(tok)
             self.run_label = None
+            if all(vocab.names_period_total(t.text) for t in self.items_run):
+                # 中期资金总额 | 年度资金总额: totals side by side are the periods of the columns, and
+                # the rows under them (合计 / 其中：财政拨款 / 其他资金) are the funds
+                self.columns = [vocab.key(t.text) for t in self.items_run]
+                self.items_run, self.item, self.item_amounts, self.empty_before = [], None, 0, False
+                return
         else:
             self.items_run = []
         # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row

@@ -165,13 +165,33 @@ def _join_vertical(toks: list[Token], lines: list[str]) -> list[Token]:
         j = i
         while j < len(toks) and _SINGLE_CJK.match(toks[j].text) and (j == i or toks[j].line - toks[j - 1].line <= 2):
             j += 1
-        if j - i >= 2:
+        if j - i >= 2 and (per_line := _padded_cells(toks[i:j])):
+            out += [merge_tokens(run, lines) for run in per_line]
+            i = j
+        elif j - i >= 2:
             out += [merge_tokens(toks[i + a:i + b], lines) for a, b in _segments("".join(t.text for t in toks[i:j]))]
             i = j
         else:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _padded_cells(run: list[Token]) -> list[list[Token]] | None:
+    """A run of single characters over several lines, each line holding a whole padded cell
+    (``年??度??主??要??任??务`` / ``任??务??名??称``): one cell per line, not one vertical label.
+    A vertical label prints one character a line; a padded one spreads its characters along
+    one line. None unless every line of the run holds two characters or more and the run
+    as a whole is no label of the genre."""
+    lines: list[list[Token]] = []
+    for t in run:
+        if lines and lines[-1][0].line == t.line:
+            lines[-1].append(t)
+        else:
+            lines.append([t])
+    if len(lines) < 2 or any(len(ln) < 2 for ln in lines) or known_label("".join(t.text for t in run)):
+        return None
+    return lines
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
