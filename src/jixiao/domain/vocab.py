@@ -383,24 +383,35 @@ def is_current_budget_period(*texts: str | None) -> bool:
 _BLOCK_RE = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$")
 
 
+# A label wrapped in a narrow cell is often cut inside its unit: 项目资金（万 / 元）. The head keeps
+# an unclosed bracket (stripped like a closed one), the tail is a cell of its own (unit_tail).
+_UNIT_HEAD = re.compile(r"（[^）]*）$|（(万|亿)?元?$")
+_UNIT_TAIL = re.compile(r"(万|亿)?元）")
+
+
+def unit_tail(text: str | None) -> bool:
+    """A cell holding only the end of a wrapped unit bracket (``元）``, ``万元）``)."""
+    return bool(_UNIT_TAIL.fullmatch(key(text)))
+
+
 @lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def is_budget_block_label(text: str | None) -> bool:
     """The label of a funding block: 项目资金（万元）, 部门预算资金, 年度预算申请, 资金情况 …"""
-    k = re.sub(r"（[^）]*）$", "", key(text))
+    k = _UNIT_HEAD.sub("", key(text))
     if len(k) > 16:
         return False
     return any(k.startswith(lbl) for lbl in BUDGET_BLOCK_LABELS) or bool(_BLOCK_RE.match(k)) or k.endswith("预算申请")
 
 
 def budget_block_name(text: str | None) -> str:
-    """The block label as a section name: 部门预算资金（万元） → 部门预算资金."""
-    return re.sub(r"（[^）]*）$", "", key(text))
+    """The block label as a section name: 部门预算资金（万元） → 部门预算资金, a wrapped 项目资金（万 → 项目资金."""
+    return _UNIT_HEAD.sub("", key(text))
 
 
 @lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def budget_section(text: str | None) -> str | None:
     k = key(text)
-    k = re.sub(r"（[^）]*）$", "", k)
+    k = _UNIT_HEAD.sub("", k)
     return k if k in BUDGET_SECTIONS else None
 
 

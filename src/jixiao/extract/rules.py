@@ -193,6 +193,8 @@ class _State:
     budget_columns: list[tuple[str, int]] = field(default_factory=list)
     seen_columns: set[str] = field(default_factory=set)
     section_from_block: bool = False
+    section_col: int | None = None  # the column of the block label that named the section
+    run_start: int = 0  # budget.lines index where the current run of budget rows began
     columns_are_items: bool = False
     suspect: bool = False  # OCR'd or garbled source: snap names to the lexicon, rejoin split words
     last_item: str | None = None
@@ -250,6 +252,8 @@ def extract_form(region: FormRegion) -> Form:
         if st.pending_goal_labels and _fill_pending_goals(st, row):
             continue
         if _is_budget_row(st, row):
+            if st.mode != "budget":
+                st.run_start = len(st.form.budget.lines)
             st.mode = "budget"
             _read_budget_row(st, row)
             continue
@@ -560,8 +564,8 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
                 st.default_unit = m.group(1)
             if sec := vocab.budget_section(cv.text):
                 st.section = sec
-            elif st.section is None:
-                st.section, st.section_from_block = vocab.budget_block_name(cv.text), True
+            elif st.section is None or (st.section_from_block and st.section_col is not None and cv.col < st.section_col):
+                _name_block(st, vocab.budget_block_name(cv.text), cv.col)
             tokens.append(("block", cv))
         elif vocab.budget_section(cv.text):
             st.section_from_block = False
@@ -570,8 +574,8 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
             # "全年(程) 预算数 25": a heading and its amount in one cell
             tokens.append(("column", CellView(text=m.group("col"), col=cv.col, cell=cv.cell)))
             tokens.append(("amount", CellView(text=m.group("num"), col=cv.col, cell=cv.cell)))
-        elif k in ("", "（万元）", "万元"):
-            continue
+        elif k in ("", "（万元）", "万元") or vocab.unit_tail(cv.text):
+            continue  # a bare unit, or the tail of a label wrapped inside its unit (项目资金（万 / 元）)
         elif parse_amount(cv.text, st.default_unit)[0] is not None:
             tokens.append(("amount", cv))
         elif vocab.is_budget_column(cv.text):
@@ -593,6 +597,23 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
                 and vocab.budget_fund(vocab.budget_block_name(cv.text))):
             tokens.insert(i + 1, ("label", cv))
     return tokens
+
+
+def _name_block(st: _State, name: str, col: int) -> None:
+    """The section a funding block's label names, also for the lines already read in this run.
+
+    The block label is a merged cell down the block's left edge. Without rules between rows
+    (an unruled or row-ruled table read by whitespace) its text, centred vertically, lands on a
+    middle row, so the block's first rows are read before it; and a heading over the item
+    column (资金来源 | 半年计划执行数 | …) may come first and is not the block's name when a label
+    left of it follows. Lines of the run read under no section, or under the block name being
+    replaced, take the label's name.
+    """
+    old = st.section if st.section_from_block else None
+    for line in st.form.budget.lines[st.run_start:]:
+        if line.section == old:
+            line.section = name
+    st.section, st.section_from_block, st.section_col = name, True, col
 
 
 def _read_budget_row(st: _State, row: RowView) -> None:
