@@ -72,7 +72,8 @@ def make_pool(cfg: ServeConfig) -> Any:
         raise ValueError(f"unknown executor {cfg.executor!r}: local or dask")
     from jixiao.serve.worker import WorkerPool
 
-    return WorkerPool(cfg.data_dir, cfg.cache_dir, cfg.workers, cfg.limits.job_timeout_s)
+    return WorkerPool(cfg.data_dir, cfg.cache_dir, cfg.workers, cfg.limits.job_timeout_s,
+                      memory_mib=cfg.limits.worker_memory_mib)
 
 
 def create_app(cfg: ServeConfig) -> FastAPI:

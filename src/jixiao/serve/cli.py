@@ -24,6 +24,8 @@ def serve_command(
     max_mb: Annotated[float, typer.Option("--max-mb", help="upload size limit per file (MB)")] = 50,
     max_pages: Annotated[int, typer.Option("--max-pages", help="page limit per PDF")] = 200,
     job_timeout: Annotated[float, typer.Option("--job-timeout", help="seconds before a job is failed")] = 600,
+    max_memory: Annotated[int | None, typer.Option("--max-memory", min=64, help="MiB of address space per worker "
+                                                   "process (RLIMIT_AS; default as extract --jobs)")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="OCR/LLM cache (default as the CLI)")] = None,
     library: Annotated[Path | None, typer.Option("--library", help="indicator library for /v1/suggest "
                                                  "(default: the shipped starter)")] = None,
@@ -62,7 +64,7 @@ def serve_command(
             raise typer.Exit(2)
     cfg = ServeConfig(data_dir=data_dir, tokens=toks, workers=workers, cache_dir=cache_dir, library=library,
                       executor=executor, scheduler=scheduler,
-                      limits=Limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout))
+                      limits=_limits(Limits, max_mb, max_pages, job_timeout, max_memory))
     runs = f"workers: {workers}" if executor == "local" else f"dask: {scheduler or f'a local cluster of {workers}'}"
     typer.echo(f"jixiao serve: http://{host}:{port}/  data: {data_dir}  {runs}  "
                f"auth: {'tokens (' + ', '.join(toks.by_name) + ')' if toks.by_name else 'off (loopback)'}", err=True)
@@ -106,3 +108,9 @@ def golden_export_command(
         store.close()
     typer.echo(f"{folder}: label.json + {', '.join(sorted(p.name for p in folder.iterdir() if p.name != 'label.json'))}"
                f" (job {job['id']}, doc {doc.doc_id})")
+
+
+def _limits(limits: type, max_mb: float, max_pages: int, job_timeout: float, max_memory: int | None):
+    """The service's limits from the command line; an unset memory cap keeps the shared default."""
+    memory = {"worker_memory_mib": max_memory} if max_memory else {}
+    return limits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, job_timeout_s=job_timeout, **memory)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.model.errors import JixiaoError
+from jixiao.model.limits import Limits as FileLimits
 
 
 class UploadRejected(JixiaoError, ValueError):
@@ -28,6 +29,9 @@ class Limits:
     max_files: int = 100
     max_request_bytes: int = 256 * 1024 * 1024  # one upload request, all files together
     job_timeout_s: float = 600.0
+    # address space of each worker process (RLIMIT_AS), the same default as `jixiao extract --jobs`
+    # workers: an upload that passes every read-time budget and still balloons fails its own job
+    worker_memory_mib: int = field(default_factory=lambda: FileLimits().max_worker_memory)
 
 
 @dataclass

@@ -105,9 +105,18 @@ def _watch_parent(parent: int) -> None:
         time.sleep(0.5)
 
 
-def worker_main(data_dir: str, cache_dir: str | None, parent: int, stop_when_idle: bool = False) -> None:
-    """The loop of one worker process (also callable inline by tests with ``stop_when_idle``)."""
+def worker_main(data_dir: str, cache_dir: str | None, parent: int, stop_when_idle: bool = False,
+                memory_mib: int | None = None) -> None:
+    """The loop of one worker process (also callable inline by tests with ``stop_when_idle``).
+
+    ``memory_mib`` caps the process's address space first (as ``jixiao extract --jobs`` workers
+    are capped): an allocation past it raises ``MemoryError`` inside the job, which fails that
+    job alone; a reader that dies of it instead is seen by the supervisor and its job failed.
+    """
+    from jixiao.batch import cap_memory
     from jixiao.serve.store import Store
+
+    cap_memory(memory_mib)
 
     if not stop_when_idle:
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
@@ -133,8 +142,10 @@ def worker_main(data_dir: str, cache_dir: str | None, parent: int, stop_when_idl
 class WorkerPool:
     """N worker processes, a supervisor thread that enforces the job timeout and restarts workers."""
 
-    def __init__(self, data_dir: Path, cache_dir: Path | None, n: int, job_timeout_s: float) -> None:
+    def __init__(self, data_dir: Path, cache_dir: Path | None, n: int, job_timeout_s: float,
+                 memory_mib: int | None = None) -> None:
         self.data_dir, self.cache_dir, self.n, self.timeout = data_dir, cache_dir, n, job_timeout_s
+        self.memory_mib = memory_mib
         self.ctx = mp.get_context("spawn")
         self.procs: list[mp.Process] = []
         self._stop = threading.Event()
@@ -142,7 +153,8 @@ class WorkerPool:
 
     def _spawn(self) -> mp.Process:
         p = self.ctx.Process(target=worker_main, args=(str(self.data_dir), str(self.cache_dir) if self.cache_dir else None,
-                                                       os.getpid()), daemon=True, name="jixiao-worker")
+                                                       os.getpid(), False, self.memory_mib),
+                             daemon=True, name="jixiao-worker")
         p.start()
         return p
 

@@ -97,3 +97,41 @@ def test_a_job_past_the_timeout_fails_and_its_worker_is_replaced(tmp_path: Path)
     # the replacement worker took the next job (it may itself pass 0.3 s while importing)
     assert second["status"] in ("done", "failed") and second["attempts"] == 1
     store.close()
+
+
+def _address_space_limit(pid: int) -> int | None:
+    """The soft RLIMIT_AS of a running process, in bytes (None: unlimited)."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            soft = line.split()[3]
+            return None if soft == "unlimited" else int(soft)
+    raise AssertionError("no address-space line")
+
+
+def test_workers_run_under_the_memory_cap_and_still_finish_jobs(tmp_path: Path) -> None:
+    """Issue 15: the service's workers get the same address-space cap as ``extract --jobs``
+    workers (a bomb past every read-time budget fails its job, not the machine); a normal
+    upload still finishes under it."""
+    import hashlib
+
+    from jixiao.serve.security import Limits
+    from jixiao.model.limits import Limits as FileLimits
+    from jixiao.serve.worker import WorkerPool
+
+    assert Limits().worker_memory_mib == FileLimits().max_worker_memory
+    store = Store(tmp_path)
+    data = (ROOT / "golden" / "syn_13_henan_kv_row" / "text-tsv.txt").read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    store.put_blob(data, sha, "text")
+    job = store.add_job("form.txt", sha, "text", {"ocr": "off", "llm": "off"})
+    pool = WorkerPool(tmp_path, None, 1, job_timeout_s=120, memory_mib=3000)
+    pool.start()
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and store.get(job)["status"] in ("queued", "running"):
+            time.sleep(0.2)
+        assert _address_space_limit(pool.procs[0].pid) == 3000 * 2**20
+    finally:
+        pool.stop()
+    assert store.get(job)["status"] == "done", store.get(job)["error"]
+    store.close()
