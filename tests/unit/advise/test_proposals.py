@@ -31,6 +31,17 @@ def _office() -> list[Indicator]:
             _row(SAT, "服务对象满意度指标", "干部职工满意度", "≥92%")]
 
 
+def _library_of(tmp_path: Path, forms: dict[str, tuple[str, str, list[Indicator]]]) -> Path:
+    """A library of one project form per ``doc_id → (name, goal, indicators)``."""
+    db = tmp_path / "lib.sqlite"
+    con = lib.connect(db)
+    for doc_id, (name, goal, inds) in forms.items():
+        form = Form(form_type="project", project_name=name, year=2024, goals=Goals(annual=goal), indicators=inds)
+        lib.add_document(con, Document(doc_id=doc_id, forms=[form]), tmp_path / f"{doc_id}.json")
+    con.close()
+    return db
+
+
 def _library(tmp_path: Path) -> Path:
     """Two office-property projects (the close precedents) and three unrelated projects."""
     forms = {
@@ -44,13 +55,7 @@ def _library(tmp_path: Path) -> Path:
             _row(OUT, "质量指标", "苗木成活率", "≥90%")]),
         "school": ("中小学校舍维修", "维修校舍", [_row(OUT, "质量指标", "维修质量达标率", "≥95%")]),
     }
-    db = tmp_path / "lib.sqlite"
-    con = lib.connect(db)
-    for doc_id, (name, goal, inds) in forms.items():
-        form = Form(form_type="project", project_name=name, year=2024, goals=Goals(annual=goal), indicators=inds)
-        lib.add_document(con, Document(doc_id=doc_id, forms=[form]), tmp_path / f"{doc_id}.json")
-    con.close()
-    return db
+    return _library_of(tmp_path, forms)
 
 
 def _by_l2(doc: Document, l2: str) -> list[Indicator]:
@@ -250,12 +255,7 @@ def test_every_measured_group_gets_a_quantified_row(tmp_path: Path) -> None:
 
     forms = {f"office_{k}": ("办公楼物业管理服务", "保障办公楼物业管理服务正常运行", office(k)) for k in range(3)}
     forms["greening"] = ("道路绿化养护", "养护道路绿化带", [_row(OUT, "质量指标", "苗木成活率", "≥90%")])
-    db = tmp_path / "lib.sqlite"
-    con = lib.connect(db)
-    for doc_id, (name, goal, inds) in forms.items():
-        form = Form(form_type="project", project_name=name, year=2024, goals=Goals(annual=goal), indicators=inds)
-        lib.add_document(con, Document(doc_id=doc_id, forms=[form]), tmp_path / f"{doc_id}.json")
-    con.close()
+    db = _library_of(tmp_path, forms)
     doc = suggest(Request(name="办公楼物业管理", goal="保障办公楼物业服务", library=db, framework="2020", per_level2=3))
     groups: dict[tuple[str, str], list[Indicator]] = {}
     for i in doc.forms[0].indicators:
