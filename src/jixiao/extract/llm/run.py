@@ -592,6 +592,7 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
     rules flagged → an EXACT LLM value replaces it; otherwise the rules value stays and a
     grounded disagreement is flagged. Ungrounded LLM values never replace anything."""
     flagged = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
+    shifted = _shifted_reading(rules, llm)
     for name in MERGE_FIELDS:
         lv = getattr(llm, name)
         if lv is None:
@@ -613,6 +614,12 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
                        rules_evidence=_ev_dump(rules.evidence.get(name)))
             _take(rules, llm, name)
             counts["replaced"] += 1
+        elif status is AlignmentStatus.EXACT and shifted:
+            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} replaced by the LLM's grounded {lv!r}: {shifted}",
+                       field=name, rules_value=rv, llm_value=lv, reason=shifted,
+                       rules_evidence=_ev_dump(rules.evidence.get(name)))
+            _take(rules, llm, name)
+            counts["replaced"] += 1
         elif status is AlignmentStatus.EXACT and _replaceable(rules, name, flagged):
             rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} (flagged by the rules path) replaced by the "
                        f"LLM's grounded {lv!r}", field=name, rules_value=rv, llm_value=lv)
@@ -624,6 +631,26 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             counts["disagreed"] += 1
     if not rules.row_id and llm.row_id:
         rules.row_id = llm.row_id
+
+
+SHIFT_FIELDS = ("level1", "level2", "description", "key_task", "half_year", "target")
+
+
+def _shifted_reading(rules: Indicator, llm: Indicator) -> str | None:
+    """Why the rules read this row's cells into the wrong columns, or None: the LLM's 三级指标,
+    printed in the row (EXACT), is what the rules took for another field of the same row (a
+    text export that dropped a merged cell's empty place moves every cell one column left,
+    and the row's name lands in 二级指标, its description in 三级指标). Then the rules'
+    reading of the row is no reading at all, and every field the LLM grounded exactly in
+    the row replaces it, each replacement recorded."""
+    ev = llm.evidence.get("level3")
+    l3 = fold(llm.level3)
+    if ev is None or ev.status is not AlignmentStatus.EXACT or not l3 or l3 == fold(rules.level3):
+        return None
+    for name in SHIFT_FIELDS:
+        if fold(getattr(rules, name, None)) == l3:
+            return f"the rules read the row's 三级指标 {llm.level3!r} as its {name} (the row's cells read into the wrong columns)"
+    return None
 
 
 def _implausible(rules: Indicator, name: str, rv: str, lv: str) -> str | None:
