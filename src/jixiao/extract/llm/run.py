@@ -629,6 +629,8 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             rules.flag(Severity.WARNING, "llm_disagrees", f"LLM read {name} as {lv!r} ({status.value}); "
                        f"kept the rules value {rv!r}", field=name, rules_value=rv, llm_value=lv)
             counts["disagreed"] += 1
+    if shifted:
+        _flag_misread(rules, shifted)
     if not rules.row_id and llm.row_id:
         rules.row_id = llm.row_id
 
@@ -651,6 +653,25 @@ def _shifted_reading(rules: Indicator, llm: Indicator) -> str | None:
         if fold(getattr(rules, name, None)) == l3:
             return f"the rules read the row's 三级指标 {llm.level3!r} as its {name} (the row's cells read into the wrong columns)"
     return None
+
+
+UNREAD_BY_LLM = ("description", "key_task", "basis", "category", "unit")
+
+
+def _flag_misread(rules: Indicator, why: str) -> None:
+    """The fields of a misread row that the LLM does not read stay as the rules read them,
+    each with a warning: read from the wrong columns, they are no reading."""
+    for name in UNREAD_BY_LLM:
+        value = getattr(rules, name, None)
+        if value is not None and str(value).strip():
+            rules.flag(Severity.WARNING, "llm_rules_misread", f"{name} {value!r} kept unconfirmed: {why}",
+                       field=name, rules_value=value)
+    if rules.history:
+        rules.flag(Severity.WARNING, "llm_rules_misread", f"history {rules.history!r} kept unconfirmed: {why}",
+                   field="history", rules_value=dict(rules.history))
+    if rules.weight is not None:
+        rules.flag(Severity.WARNING, "llm_rules_misread", f"weight {rules.weight!r} kept unconfirmed: {why}",
+                   field="weight", rules_value=rules.weight)
 
 
 def _implausible(rules: Indicator, name: str, rv: str, lv: str) -> str | None:

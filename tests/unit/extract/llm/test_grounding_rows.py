@@ -166,7 +166,8 @@ def test_rules_row_read_into_the_wrong_columns_is_replaced_field_by_field() -> N
     rows_ = source_rows(FormRegion(blocks=[make_table(SHIFTED)]))
     g = ground_indicator(item("r3", "危桥改造座数", level1="产出指标", level2="数量指标", target="=32座"), c)
     # the rules read the row one column left: the name as level1, the description as level2
-    rules = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3")
+    rules = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3",
+                      description="=32")
     for name in ("level1", "level2", "level3", "target"):
         rules.evidence[name] = Evidence(status=AlignmentStatus.EXACT, source_text=getattr(rules, name))
     form = Form(indicators=[rules])
@@ -175,6 +176,9 @@ def test_rules_row_read_into_the_wrong_columns_is_replaced_field_by_field() -> N
     replaced = {f.field: f.evidence for f in rules.flags if f.code == "llm_replaced"}
     assert set(replaced) == {"level1", "level2", "level3"} and counts["replaced"] == 3
     assert replaced["level3"]["rules_value"] == "定量" and "level1" in replaced["level3"]["reason"]
+    # what the LLM does not read stays as the rules read it, never unflagged
+    assert rules.description == "=32"
+    assert any(f.code == "llm_rules_misread" and f.field == "description" for f in rules.flags)
 
 
 def test_a_differing_name_alone_does_not_replace_a_rules_row() -> None:
