@@ -36,6 +36,7 @@ from jixiao.model.output import AlignmentStatus, Evidence, Flag, Indicator, Repa
 from jixiao.domain.values import clean_cell, fold, parse_value
 
 FUZZY_MIN = 85.0  # rapidfuzz ratio for a whole-cell fuzzy match
+PROSE_VALUE_MAX = 30  # a value quoted from a paragraph is a phrase of it; the whole of a longer one is not
 CONTAIN_MIN = 0.5  # shorter/longer length ratio for a containment match in a table cell
 CONFIDENCE = {AlignmentStatus.EXACT: 0.85, AlignmentStatus.FUZZY: 0.6, AlignmentStatus.UNGROUNDED: 0.2}
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -254,6 +255,9 @@ def _value_match(value: str, row: SourceRow, name: str, roles: dict[int, str], u
     the text is printed in the row but in a column the header names as something else (a
     number copied from the 权重 or 半年 column)."""
     single = best_match(value, [row], skip=used)
+    if single is not None and not row.is_table and fold(single.cell.text) == fold(value) and \
+            len(fold(value)) > PROSE_VALUE_MAX:
+        return None, True  # a whole paragraph is no value: a model quoting the sentence it read
     if single is not None and single.status is AlignmentStatus.EXACT:
         pos = next((i for i, c in enumerate(row.cells) if c is single.cell), -1)
         return single, (not row.is_table) or allowed(name, pos, roles)

@@ -588,7 +588,8 @@ def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | Non
 
 
 def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:
-    """Field by field: agree → more confidence; rules empty → a grounded LLM value fills it;
+    """Field by field: agree → more confidence; rules empty → a grounded LLM value fills it
+    (an ungrounded one does not);
     rules flagged → an EXACT LLM value replaces it; otherwise the rules value stays and a
     grounded disagreement is flagged. Ungrounded LLM values never replace anything."""
     flagged = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
@@ -600,7 +601,12 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
         rv = getattr(rules, name)
         ev = llm.evidence.get(name)
         status = ev.status if ev is not None else AlignmentStatus.UNGROUNDED
-        if rv is None or str(rv).strip() == "":
+        if (rv is None or str(rv).strip() == "") and status is AlignmentStatus.UNGROUNDED:
+            # a level name printed nowhere near the row: a claim, not a reading. Filled in, it
+            # would steer reconcile (a level1 restored from a made-up level2) with no flag
+            # left on what it changed; the rules' gap stays a gap, flagged by reconcile.
+            counts["rejected"] += 1
+        elif rv is None or str(rv).strip() == "":
             _take(rules, llm, name)
             counts["filled"] += 1
         elif _equal(name, rv, lv, rules, llm):

@@ -191,3 +191,27 @@ def test_a_differing_name_alone_does_not_replace_a_rules_row() -> None:
     merge_indicators(form, [g], rows_)
     assert rules.level3 == "培训人数"
     assert any(f.code == "llm_disagrees" and f.field == "level3" for f in rules.flags)
+
+
+def test_an_ungrounded_level_does_not_fill_a_gap_of_a_rules_row() -> None:
+    # a careless model's made-up level2 would make reconcile restore the level1 from it, unflagged
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "", "办结时限", "≤7个工作日"]]
+    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    g = ground_indicator(item("r2", "办结时限", level1="产出指标", level2="经济效益指标", target="≤7个工作日"),
+                         chunk_of(rows))
+    assert g.statuses["level2"] is AlignmentStatus.UNGROUNDED
+    rules = Indicator(level1="产出指标", level3="办结时限", target="≤7个工作日", row_id="r2")
+    counts = merge_indicators(Form(indicators=[rules]), [g], rows_)
+    assert rules.level2 is None and counts["rejected"] >= 1
+
+
+def test_a_whole_paragraph_is_not_grounded_as_a_value() -> None:
+    from jixiao.model.source import Paragraph
+
+    text = "年度目标：实现生活垃圾分类示范小区覆盖620个以上，回收利用率达到40%以上，健全垃圾分类长效管理机制。"
+    (c,) = chunk_region(FormRegion(blocks=[Paragraph(text=text, page=1)]))
+    g = ground_indicator(item(c.rows[0].rid, "垃圾分类长效管理机制", target=text), c)
+    assert g.indicator is not None and g.indicator.target is None and "target" in g.ungrounded
+    g2 = ground_indicator(item(c.rows[0].rid, "垃圾分类长效管理机制", target="健全"), c)
+    assert g2.indicator.target == "健全"
