@@ -39,6 +39,8 @@ from jixiao.model.modes import LlmMode, choices
 from jixiao.segment import FormRegion
 from jixiao.domain.framework import canonical_level1, canonical_level2
 from jixiao.domain.values import fold, implausible_for_name, values_equal
+from jixiao.domain.vocab import VALUE_KIND_WORDS
+from jixiao.extract.rows import looks_like_value
 
 log = logging.getLogger("jixiao.extract.llm")
 
@@ -46,6 +48,7 @@ PROMPT_NAME = "extract_indicators"
 REGION_WIDE_CODES = frozenset({"no_indicators"})  # unsettled codes that concern the whole region
 MERGE_FIELDS = ("level1", "level2", "level3", "half_year", "target")
 MAX_SPLIT_DEPTH = 2
+_KIND_WORDS = frozenset(fold(w) for w in VALUE_KIND_WORDS)
 _warned_not_configured = False
 
 
@@ -241,7 +244,7 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         rids.add(rid)
     claimed: set[str] = set()
     for ind in rules_form.indicators:
-        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind):
+        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind) or _columns_in_doubt(ind):
             rid = locate_indicator(ind, rows, claimed)
             if rid is None:
                 return chunks
@@ -260,6 +263,18 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
 def _fails_grammar(ind: Indicator) -> bool:
     """A rules value the row's own name rules out (an amount for a 率): worth a second reading."""
     return any(implausible_for_name(ind.level3, getattr(ind, n)) for n in ("half_year", "target"))
+
+
+def _columns_in_doubt(ind: Indicator) -> bool:
+    """A rules row whose cells look read into the wrong columns: a 三级指标 that is a value or
+    a value's kind (定量 / 定性), or a 一级指标 that is printed but names no level of any
+    framework (a text export that dropped a merged cell's place moves the name there)."""
+    l3 = fold(ind.level3)
+    if l3 and (l3 in _KIND_WORDS or looks_like_value(ind.level3 or "")):
+        return True
+    l1 = ind.level1
+    return bool(fold(l1)) and canonical_level1(l1) is None and canonical_level2(l1) is None \
+        and (ind.evidence.get("level1") is None or ind.evidence["level1"].status is AlignmentStatus.EXACT)
 
 
 def unread_rows(chunks: list[Chunk], rules_form: Form, rows: list[SourceRow]) -> set[str]:

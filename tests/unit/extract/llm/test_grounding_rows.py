@@ -215,3 +215,14 @@ def test_a_whole_paragraph_is_not_grounded_as_a_value() -> None:
     assert g.indicator is not None and g.indicator.target is None and "target" in g.ungrounded
     g2 = ground_indicator(item(c.rows[0].rid, "垃圾分类长效管理机制", target="健全"), c)
     assert g2.indicator.target == "健全"
+
+
+def test_fallback_sends_a_row_read_into_the_wrong_columns() -> None:
+    region = FormRegion(blocks=[make_table(SHIFTED)])
+    rows_ = source_rows(region)
+    chunks = chunk_region(region, rows=rows_)
+    good = Indicator(level1="产出指标", level2="数量指标", level3="日常养护里程", target="≥11800公里", row_id="r2")
+    right = Indicator(level1="产出指标", level2="数量指标", level3="危桥改造座数", target="=32座", row_id="r3")
+    assert select_unsettled(chunks, Form(indicators=[good, right]), rows_) == []
+    shifted = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3")
+    assert select_unsettled(chunks, Form(indicators=[good, shifted]), rows_) == chunks
