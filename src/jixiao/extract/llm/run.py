@@ -599,7 +599,9 @@ def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | Non
     l3 = fold(llm.level3)
     if not l3:
         return None
-    return next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
+    hit = next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
+    # or the same indicator read with its cells in the wrong places (see _shifted_reading)
+    return hit or next((c for c in candidates if _shifted_reading(c, llm)), None)
 
 
 def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:
@@ -673,6 +675,11 @@ def _shifted_reading(rules: Indicator, llm: Indicator) -> str | None:
     for name in SHIFT_FIELDS:
         if fold(getattr(rules, name, None)) == l3:
             return f"the rules read the row's 三级指标 {llm.level3!r} as its {name} (the row's cells read into the wrong columns)"
+    ev2 = llm.evidence.get("level2")
+    if ev2 is not None and ev2.status is AlignmentStatus.EXACT and fold(llm.level2) and \
+            fold(llm.level2) == fold(rules.level3) and fold(llm.level2) != l3:
+        return (f"the rules read the row's 二级指标 {llm.level2!r} as its 三级指标 (a level name no framework has, "
+                "printed in the row before the name)")
     return None
 
 

@@ -226,3 +226,19 @@ def test_fallback_sends_a_row_read_into_the_wrong_columns() -> None:
     assert select_unsettled(chunks, Form(indicators=[good, right]), rows_) == []
     shifted = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3")
     assert select_unsettled(chunks, Form(indicators=[good, shifted]), rows_) == chunks
+
+
+def test_a_prose_row_whose_level2_the_rules_took_for_the_name_is_replaced_not_added() -> None:
+    from jixiao.model.source import Paragraph
+
+    region = FormRegion(blocks=[Paragraph(text="组织管理 管理制度健全性 健全 健全", page=1)])
+    rows_ = source_rows(region)
+    (c,) = chunk_region(region, rows=rows_)
+    rid = rows_[0].rid
+    g = ground_indicator(item(rid, "管理制度健全性", level2="组织管理", target="健全"), c)
+    rules = Indicator(level3="组织管理", target="健全", row_id=rid)
+    form = Form(indicators=[rules])
+    counts = merge_indicators(form, [g], rows_)
+    assert counts["added"] == 0 and len(form.indicators) == 1
+    assert (rules.level2, rules.level3) == ("组织管理", "管理制度健全性")
+    assert any(f.code == "llm_replaced" and f.field == "level3" for f in rules.flags)
