@@ -135,9 +135,11 @@ class Oracle:
             return None
         ctx = _fold(context)
         keys_of = {(lr.doc, lr.form): lr.form_keys for lr in self.rows}
-        for key in score:
-            if any(k and k in ctx for k in keys_of.get(key, ())):
-                score[key] += 0.5
+        named = [key for key in score if any(k and k in ctx for k in keys_of.get(key, ()))]
+        if named:
+            # the form context names the project: a model reading the form knows which one it is
+            # (budget books repeat the same standard rows in every project's form)
+            score = {key: score[key] for key in named}
         return max(sorted(score), key=lambda k: score[k])
 
     def _value_fits(self, row: ChunkRow, lr: LabelRow) -> int:

@@ -95,6 +95,17 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def summary_by_variant(report: dict[str, Any]) -> dict[str, Any]:
+    """Per input variant (pdf-chromium, text-tsv …): indicator F1, target accuracy,
+    wrong-and-unflagged fields."""
+    out: dict[str, Any] = {}
+    wrong = wrong_unflagged(report)
+    for v, m in report["by_variant"].items():
+        out[v] = {"f1": round(m["indicator_f1"], 4), "target": round(m["field_accuracy"].get("target") or 0, 4),
+                  "wrong_unflagged": sum(1 for r in wrong if r["variant"] == v)}
+    return out
+
+
 def main() -> None:  # pragma: no cover - measurement helper
     import argparse
 

@@ -1,12 +1,16 @@
 """The LLM path's ceiling (issue 16): ``jixiao eval --llm full`` against the oracle endpoint.
 
 The oracle (``fakes.oracle``) answers every chunk from the golden labels. With the
-*perfect* model the pipeline must reach every indicator and target of the families the
-rules path finds forms in (indicator F1 and target accuracy ≥ 0.99 per family); with the
-*noisy* one (made-up numbers, numbers copied from other cells, invented rows, wrong
-level2s, level3s from other chunks) no wrong value may reach the output without a flag:
-every field the scorer finds wrong and unflagged must already be so without the LLM
+*perfect* model the pipeline must reach every indicator and target (indicator F1 and target
+accuracy ≥ 0.99 per input variant: every PDF producer, every text style, HTML, the office
+formats); with the *noisy* one (made-up numbers, numbers copied from other cells, invented
+rows, wrong level2s, level3s from other chunks) no wrong value may reach the output without
+a flag: every field the scorer finds wrong and unflagged must already be so without the LLM
 (those are the rules path's own, counted by the normal golden gate).
+
+Variants that do not reach the issue's bar yet are held at a floor (``FLOORS``: measured with
+the perfect model minus 0.02) and never below what the rules path alone scores in the same
+run: the LLM path may not make a variant worse.
 
 Runs the real pipeline over real HTTP on a free localhost port, pointed at the oracle by
 the JIXIAO_LLM_* environment variables, like a user pointing it at DeepSeek.
@@ -21,14 +25,19 @@ import pytest
 
 pytest.importorskip("instructor")
 
-from fakes.oracle_eval import run_oracle_eval, summary, wrong_unflagged  # noqa: E402
+from fakes.oracle_eval import run_oracle_eval, summary_by_variant, wrong_unflagged  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
-# Families whose forms the rules path finds (the text-*/pdf-* producer families wait on the
-# stream extractor and the document-level fallback: issue 16 item 1, issue 11 §2).
-VARIANTS = ["digital", "text", "docx", "xlsx", "html"]
+PDF_PRODUCERS = ["pdf-chromium", "pdf-libreoffice", "pdf-reportlab", "pdf-wkhtml"]
+TEXT_STYLES = ["text-blank", "text-chrome", "text-chromium", "text-concat", "text-lines", "text-pipe",
+               "text-prose", "text-space", "text-tsv", "text-vertical", "text-viewer"]
+VARIANTS = ["digital", "text", "docx", "xlsx", "html", *PDF_PRODUCERS, *TEXT_STYLES]
 MIN_F1 = 0.99
 MIN_TARGET = 0.99
+# The issue's bar is NOT yet met on these variants with the perfect model: (indicator F1, target
+# accuracy) floors = measured − 0.02 (2026-12-03, branch i16). What holds them down is written
+# next to each; raise a floor when the variant improves, never lower one without saying why.
+FLOORS: dict[str, tuple[float, float]] = {}
 
 pytestmark = pytest.mark.slow
 
@@ -48,9 +57,16 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
 def test_perfect_model_reaches_every_indicator_and_target(reports: dict[str, dict[str, Any]]) -> None:
     rep = reports["perfect"]
     assert rep["llm"]["overall"]["chunks_sent"] > 0 and rep["llm"]["overall"]["grounded"] > 0
-    for family, m in summary(rep).items():
-        assert m["f1"] >= MIN_F1, f"{family}: indicator F1 {m['f1']} with the perfect model"
-        assert m["target"] >= MIN_TARGET, f"{family}: target accuracy {m['target']} with the perfect model"
+    rules = summary_by_variant(reports["rules"])
+    got = summary_by_variant(rep)
+    assert set(got) == set(VARIANTS)
+    for variant, m in got.items():
+        f1_min, target_min = FLOORS.get(variant, (MIN_F1, MIN_TARGET))
+        assert m["f1"] >= f1_min, f"{variant}: indicator F1 {m['f1']} with the perfect model (floor {f1_min})"
+        assert m["target"] >= target_min, f"{variant}: target accuracy {m['target']} with the perfect model"
+        assert m["f1"] >= rules[variant]["f1"], f"{variant}: F1 {m['f1']} below the rules path's {rules[variant]['f1']}"
+        assert m["target"] >= rules[variant]["target"], \
+            f"{variant}: target accuracy {m['target']} below the rules path's {rules[variant]['target']}"
     assert rep["oracle"]["unmatched_chunks"] < rep["llm"]["overall"]["chunks_sent"]
 
 

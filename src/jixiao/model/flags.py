@@ -208,8 +208,11 @@ _CODES: tuple[FlagCode, ...] = (
              "the LLM call for a chunk failed (error when the chunk was unsettled, else warning)", stage="extract.llm"),
     FlagCode("llm_added_row", I, "llm", "a row the rules path missed, read by the LLM", stage="extract.llm"),
     FlagCode("llm_replaced", I, "llm",
-             "a value the rules path flagged (or that fails the row's grammar), replaced by the LLM's grounded reading",
-             stage="extract.llm"),
+             "a value the rules path flagged (or that fails the row's grammar, or of a row the rules read into the "
+             "wrong columns), replaced by the LLM's grounded reading", stage="extract.llm"),
+    FlagCode("llm_rules_misread", W, "llm",
+             "a field of a row the rules read into the wrong columns (the LLM's grounded 三级指标 is what the rules "
+             "took for another field) that the LLM does not read: kept as read, unconfirmed", stage="extract.llm"),
     FlagCode("llm_disagrees", W, "llm", "the LLM reads a field differently from the rules path", stage="extract.llm"),
     FlagCode("llm_row_corrected", I, "llm", "the LLM cited the wrong row id; the 三级指标's row is used",
              stage="extract.llm"),

@@ -6,6 +6,12 @@ used as a *hint*: to read a target only from value columns (a number copied from
 or 半年 column of the same row is not the target), and to put an operator, a number and a
 unit printed in separate columns (``≥ | 95 | %``) back together. Where the chunk has no
 header, every column is possible.
+
+A text export drops what a merged cell left empty (``tsv``, a copy from a web page): a row
+printed under a merged 一级/二级 cell has fewer cells than its header and they sit left of
+the header's columns. Such a row's roles come from its own cells, aligned to the header's
+roles by what each cell looks like (``jixiao.extract.rows.affinity``, the rules path's
+measure of fit), never from positions it does not have.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from jixiao.domain.values import clean_cell, fold, values_equal
 from jixiao.domain.vocab import VALUE_KIND_WORDS, header_role, operator_in_cell
 from jixiao.extract.llm.chunking import Chunk, SourceRow
+from jixiao.extract.rows import affinity
 from jixiao.model.source import Cell
 
 LEVEL_ROLES = frozenset({"level1", "level2"})
@@ -24,6 +31,7 @@ VALUE_ROLES: dict[str, frozenset[str]] = {
     "half_year": frozenset({"half_year", "op", "op_or_category", "unit"}),
 }
 MAX_SPAN = 3  # operator | number | unit
+_KIND_WORDS = frozenset(fold(w) for w in VALUE_KIND_WORDS)
 
 
 def column_roles(chunk: Chunk) -> dict[int, str]:
@@ -39,6 +47,39 @@ def column_roles(chunk: Chunk) -> dict[int, str]:
             elif fold(t) and ("一级" in fold(t) or "二级" in fold(t)):
                 roles[i] = "level1" if "一级" in fold(t) else "level2"
     return roles
+
+
+def header_width(chunk: Chunk) -> int:
+    header = chunk.header or [r for r in chunk.rows if r.header]
+    return max((len(h.cells) for h in header), default=0)
+
+
+def row_roles(chunk: Chunk, row: SourceRow, roles: dict[int, str] | None = None) -> dict[int, str]:
+    """Column position → role for one row: the header's, unless the row is shorter than its
+    header (a text export that dropped the empty places of merged cells). Such a row's cells
+    are still in column order and contiguous; what is missing is a few columns at its start
+    (merged 一级/二级 cells printed once, above) or at its end (empty last columns). The
+    shift that fits the cells' content to the header's roles best wins (``rows.affinity``;
+    a tie goes to the larger shift, since merged cells sit on the left)."""
+    roles = column_roles(chunk) if roles is None else roles
+    width = header_width(chunk)
+    if not row.is_table or not roles or width == 0 or len(row.cells) >= width:
+        return roles
+    texts = [clean_cell(c.text) for c in row.cells]
+
+    def fit(shift: int) -> float:
+        return sum(_affinity(t, roles.get(i + shift)) for i, t in enumerate(texts) if fold(t))
+
+    best = max(range(width - len(row.cells) + 1), key=lambda s: (fit(s), s))
+    return {i: roles[i + best] for i in range(len(row.cells)) if i + best in roles}
+
+
+def _affinity(text: str, role: str | None) -> float:
+    if role is None:
+        return -0.2  # a column the header does not name takes what nothing else wants
+    if role in ("level1", "level2", "level3", "description", "key_task") and fold(text) in _KIND_WORDS:
+        return -1.5  # 定量 / 定性 name a value's kind: never a name or a description
+    return affinity(text, role)
 
 
 def allowed(field: str, pos: int, roles: dict[int, str]) -> bool:
@@ -59,7 +100,8 @@ def _piece(text: str) -> str:
     if fold(t) in {fold(w) for w in VALUE_KIND_WORDS}:
         return ""
     op = operator_in_cell(t)
-    return op if op is not None and len(fold(t)) <= 4 else t
+    # an operator cell (``≥``, ``不低于``) — not a short value that starts with one (``=32``)
+    return op if op is not None and len(fold(t)) <= 4 and not any(ch.isdigit() for ch in t) else t
 
 
 def span_match(value: str, row: SourceRow, field: str, roles: dict[int, str], skip: set[int]) -> Span | None:

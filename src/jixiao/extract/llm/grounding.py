@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel, Field, create_model
 from rapidfuzz import fuzz
@@ -31,11 +31,12 @@ from jixiao.model.source import Cell
 from jixiao.domain import vocab
 from jixiao.domain.framework import canonical_level1, known_level1s, known_level2s
 from jixiao.extract.llm.chunking import Chunk, SourceRow
-from jixiao.extract.llm.columns import LEVEL_ROLES, allowed, column_roles, nearest_in_column, span_match
+from jixiao.extract.llm.columns import LEVEL_ROLES, allowed, column_roles, nearest_in_column, row_roles, span_match
 from jixiao.model.output import AlignmentStatus, Evidence, Flag, Indicator, Repair, Severity
 from jixiao.domain.values import clean_cell, fold, parse_value
 
 FUZZY_MIN = 85.0  # rapidfuzz ratio for a whole-cell fuzzy match
+PROSE_VALUE_MAX = 30  # a value quoted from a paragraph is a phrase of it; the whole of a longer one is not
 CONTAIN_MIN = 0.5  # shorter/longer length ratio for a containment match in a table cell
 CONFIDENCE = {AlignmentStatus.EXACT: 0.85, AlignmentStatus.FUZZY: 0.6, AlignmentStatus.UNGROUNDED: 0.2}
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -157,18 +158,20 @@ def match_cell(value: str, cell: Cell, *, prose: bool = False) -> Match | None:
 
 
 def best_match(value: str, rows: Iterable[SourceRow], *, skip: set[int] | None = None,
-               exclude_cols: set[int] | None = None) -> Match | None:
+               exclude_cols: set[int] | Callable[[SourceRow], set[int]] | None = None) -> Match | None:
     """The best supporting cell over ``rows`` in order; an EXACT match ends the search.
 
     Rows are tried in the order given (nearest first), so among equal matches the first
-    row wins; ``skip`` holds ``id()`` of cells already used for another field.
+    row wins; ``skip`` holds ``id()`` of cells already used for another field;
+    ``exclude_cols`` the positions not to look in (or a function giving them per row).
     """
     best: Match | None = None
     for row in rows:
+        excluded = exclude_cols(row) if callable(exclude_cols) else exclude_cols
         for pos, cell in enumerate(row.cells):
             if skip and id(cell) in skip:
                 continue
-            if exclude_cols and pos in exclude_cols:
+            if excluded and pos in excluded:
                 continue
             m = match_cell(value, cell, prose=not row.is_table)
             if m is None:
@@ -223,14 +226,17 @@ def _level3_match(item: LlmIndicator, chunk: Chunk, content: list[SourceRow], ci
     """
     if not item.level3 or not item.level3.strip():
         return None
-    level_cols = {i for i, r in roles.items() if r in LEVEL_ROLES}
+
+    def level_cols(row: SourceRow) -> set[int]:
+        return {i for i, r in row_roles(chunk, row, roles).items() if r in LEVEL_ROLES}
+
     looks_like_level = (fold(item.level3) in {fold(item.level1), fold(item.level2)} - {""}
                         or not_an_indicator_name(item.level3))
     if cited is not None:
         m = best_match(item.level3, [cited], exclude_cols=level_cols)
         if m is not None and m.status is AlignmentStatus.EXACT:
             pos = next(i for i, c in enumerate(cited.cells) if c is m.cell)
-            if not looks_like_level or roles.get(pos) == "level3" or not cited.is_table:
+            if not looks_like_level or row_roles(chunk, cited, roles).get(pos) == "level3" or not cited.is_table:
                 return m
     if looks_like_level:
         return None
@@ -249,6 +255,9 @@ def _value_match(value: str, row: SourceRow, name: str, roles: dict[int, str], u
     the text is printed in the row but in a column the header names as something else (a
     number copied from the 权重 or 半年 column)."""
     single = best_match(value, [row], skip=used)
+    if single is not None and not row.is_table and fold(single.cell.text) == fold(value) and \
+            len(fold(value)) > PROSE_VALUE_MAX:
+        return None, True  # a whole paragraph is no value: a model quoting the sentence it read
     if single is not None and single.status is AlignmentStatus.EXACT:
         pos = next((i for i, c in enumerate(row.cells) if c is single.cell), -1)
         return single, (not row.is_table) or allowed(name, pos, roles)
@@ -285,11 +294,12 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         ind.flag(Severity.INFO, "llm_row_corrected", f"LLM cited {item.row!r}; the 三级指标 is on {row.rid}",
                  field="level3", cited_row=item.row, row=row.rid)
 
+    here = row_roles(chunk, row, roles)
     for name in _VALUE_FIELDS:
         value = getattr(item, name)
         if value is None or not str(value).strip():
             continue
-        m, in_column = _value_match(value, row, name, roles, used)
+        m, in_column = _value_match(value, row, name, here, used)
         if m is None:
             # An unsupported value never enters the form; the flag keeps the claim for review.
             g.ungrounded.append(name)
@@ -323,7 +333,7 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         value = getattr(item, name)
         if value is None or not str(value).strip():
             continue
-        m = _level_match(value, row, above, used)
+        m = _level_match(value, row, above, used, chunk, roles)
         if m is not None and m.status is AlignmentStatus.FUZZY:
             if fold(m.cell.text) in fold(value):
                 m.value = str(value).strip()  # the cell holds a fragment of the name (cut, OCR)
@@ -340,16 +350,29 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
     return g
 
 
-def _level_match(value: str, row: SourceRow, above: list[SourceRow], used: set[int]) -> Match | None:
+def _level_match(value: str, row: SourceRow, above: list[SourceRow], used: set[int], chunk: Chunk,
+                 roles: dict[int, str]) -> Match | None:
     """A level name on the row, or in a merged cell above it: the nearest printed cell of
-    its column (a level printed further up, with another one between, is not this row's)."""
+    its column (a level printed further up, with another one between, is not this row's).
+    Rows shorter than their header (a text export) are compared by the role each row's own
+    cells have (``columns.row_roles``), not by position: their cells moved left."""
     seq = [row, *above]
     m = best_match(value, seq, skip=used)
     if m is None or m.row is row or not row.is_table:
         return m
     k = next(i for i, r in enumerate(seq) if r is m.row)
     pos = next((i for i, c in enumerate(m.row.cells) if c is m.cell), -1)
-    return m if nearest_in_column(seq, k, pos) else None
+    own = row_roles(chunk, m.row, roles)
+    if own is roles and all(row_roles(chunk, r, roles) is roles for r in seq[:k]):
+        return m if nearest_in_column(seq, k, pos) else None
+    role = own.get(pos)
+    if role is None:
+        return m if nearest_in_column(seq, k, pos) else None
+    for r in seq[:k]:
+        theirs = row_roles(chunk, r, roles)
+        if any(theirs.get(i) == role and fold(c.text) for i, c in enumerate(r.cells)):
+            return None  # a nearer row prints its own cell of that level
+    return m
 
 
 def _set(ind: Indicator, name: str, value: str, m: Match | None) -> None:

@@ -39,6 +39,8 @@ from jixiao.model.modes import LlmMode, choices
 from jixiao.segment import FormRegion
 from jixiao.domain.framework import canonical_level1, canonical_level2
 from jixiao.domain.values import fold, implausible_for_name, values_equal
+from jixiao.domain.vocab import VALUE_KIND_WORDS
+from jixiao.extract.rows import looks_like_value
 
 log = logging.getLogger("jixiao.extract.llm")
 
@@ -46,6 +48,7 @@ PROMPT_NAME = "extract_indicators"
 REGION_WIDE_CODES = frozenset({"no_indicators"})  # unsettled codes that concern the whole region
 MERGE_FIELDS = ("level1", "level2", "level3", "half_year", "target")
 MAX_SPLIT_DEPTH = 2
+_KIND_WORDS = frozenset(fold(w) for w in VALUE_KIND_WORDS)
 _warned_not_configured = False
 
 
@@ -241,7 +244,7 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         rids.add(rid)
     claimed: set[str] = set()
     for ind in rules_form.indicators:
-        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind):
+        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind) or _columns_in_doubt(ind):
             rid = locate_indicator(ind, rows, claimed)
             if rid is None:
                 return chunks
@@ -260,6 +263,18 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
 def _fails_grammar(ind: Indicator) -> bool:
     """A rules value the row's own name rules out (an amount for a 率): worth a second reading."""
     return any(implausible_for_name(ind.level3, getattr(ind, n)) for n in ("half_year", "target"))
+
+
+def _columns_in_doubt(ind: Indicator) -> bool:
+    """A rules row whose cells look read into the wrong columns: a 三级指标 that is a value or
+    a value's kind (定量 / 定性), or a 一级指标 that is printed but names no level of any
+    framework (a text export that dropped a merged cell's place moves the name there)."""
+    l3 = fold(ind.level3)
+    if l3 and (l3 in _KIND_WORDS or looks_like_value(ind.level3 or "")):
+        return True
+    l1 = ind.level1
+    return bool(fold(l1)) and canonical_level1(l1) is None and canonical_level2(l1) is None \
+        and (ind.evidence.get("level1") is None or ind.evidence["level1"].status is AlignmentStatus.EXACT)
 
 
 def unread_rows(chunks: list[Chunk], rules_form: Form, rows: list[SourceRow]) -> set[str]:
@@ -584,14 +599,18 @@ def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | Non
     l3 = fold(llm.level3)
     if not l3:
         return None
-    return next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
+    hit = next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
+    # or the same indicator read with its cells in the wrong places (see _shifted_reading)
+    return hit or next((c for c in candidates if _shifted_reading(c, llm)), None)
 
 
 def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> None:
-    """Field by field: agree → more confidence; rules empty → a grounded LLM value fills it;
+    """Field by field: agree → more confidence; rules empty → a grounded LLM value fills it
+    (an ungrounded one does not);
     rules flagged → an EXACT LLM value replaces it; otherwise the rules value stays and a
     grounded disagreement is flagged. Ungrounded LLM values never replace anything."""
     flagged = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
+    shifted = _shifted_reading(rules, llm)
     for name in MERGE_FIELDS:
         lv = getattr(llm, name)
         if lv is None:
@@ -599,7 +618,12 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
         rv = getattr(rules, name)
         ev = llm.evidence.get(name)
         status = ev.status if ev is not None else AlignmentStatus.UNGROUNDED
-        if rv is None or str(rv).strip() == "":
+        if (rv is None or str(rv).strip() == "") and status is AlignmentStatus.UNGROUNDED:
+            # a level name printed nowhere near the row: a claim, not a reading. Filled in, it
+            # would steer reconcile (a level1 restored from a made-up level2) with no flag
+            # left on what it changed; the rules' gap stays a gap, flagged by reconcile.
+            counts["rejected"] += 1
+        elif rv is None or str(rv).strip() == "":
             _take(rules, llm, name)
             counts["filled"] += 1
         elif _equal(name, rv, lv, rules, llm):
@@ -613,6 +637,12 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
                        rules_evidence=_ev_dump(rules.evidence.get(name)))
             _take(rules, llm, name)
             counts["replaced"] += 1
+        elif status is AlignmentStatus.EXACT and shifted:
+            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} replaced by the LLM's grounded {lv!r}: {shifted}",
+                       field=name, rules_value=rv, llm_value=lv, reason=shifted,
+                       rules_evidence=_ev_dump(rules.evidence.get(name)))
+            _take(rules, llm, name)
+            counts["replaced"] += 1
         elif status is AlignmentStatus.EXACT and _replaceable(rules, name, flagged):
             rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} (flagged by the rules path) replaced by the "
                        f"LLM's grounded {lv!r}", field=name, rules_value=rv, llm_value=lv)
@@ -622,8 +652,54 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
             rules.flag(Severity.WARNING, "llm_disagrees", f"LLM read {name} as {lv!r} ({status.value}); "
                        f"kept the rules value {rv!r}", field=name, rules_value=rv, llm_value=lv)
             counts["disagreed"] += 1
+    if shifted:
+        _flag_misread(rules, shifted)
     if not rules.row_id and llm.row_id:
         rules.row_id = llm.row_id
+
+
+SHIFT_FIELDS = ("level1", "level2", "description", "key_task", "half_year", "target")
+
+
+def _shifted_reading(rules: Indicator, llm: Indicator) -> str | None:
+    """Why the rules read this row's cells into the wrong columns, or None: the LLM's 三级指标,
+    printed in the row (EXACT), is what the rules took for another field of the same row (a
+    text export that dropped a merged cell's empty place moves every cell one column left,
+    and the row's name lands in 二级指标, its description in 三级指标). Then the rules'
+    reading of the row is no reading at all, and every field the LLM grounded exactly in
+    the row replaces it, each replacement recorded."""
+    ev = llm.evidence.get("level3")
+    l3 = fold(llm.level3)
+    if ev is None or ev.status is not AlignmentStatus.EXACT or not l3 or l3 == fold(rules.level3):
+        return None
+    for name in SHIFT_FIELDS:
+        if fold(getattr(rules, name, None)) == l3:
+            return f"the rules read the row's 三级指标 {llm.level3!r} as its {name} (the row's cells read into the wrong columns)"
+    ev2 = llm.evidence.get("level2")
+    if ev2 is not None and ev2.status is AlignmentStatus.EXACT and fold(llm.level2) and \
+            fold(llm.level2) == fold(rules.level3) and fold(llm.level2) != l3:
+        return (f"the rules read the row's 二级指标 {llm.level2!r} as its 三级指标 (a level name no framework has, "
+                "printed in the row before the name)")
+    return None
+
+
+UNREAD_BY_LLM = ("description", "key_task", "basis", "category", "unit")
+
+
+def _flag_misread(rules: Indicator, why: str) -> None:
+    """The fields of a misread row that the LLM does not read stay as the rules read them,
+    each with a warning: read from the wrong columns, they are no reading."""
+    for name in UNREAD_BY_LLM:
+        value = getattr(rules, name, None)
+        if value is not None and str(value).strip():
+            rules.flag(Severity.WARNING, "llm_rules_misread", f"{name} {value!r} kept unconfirmed: {why}",
+                       field=name, rules_value=value)
+    if rules.history:
+        rules.flag(Severity.WARNING, "llm_rules_misread", f"history {rules.history!r} kept unconfirmed: {why}",
+                   field="history", rules_value=dict(rules.history))
+    if rules.weight is not None:
+        rules.flag(Severity.WARNING, "llm_rules_misread", f"weight {rules.weight!r} kept unconfirmed: {why}",
+                   field="weight", rules_value=rules.weight)
 
 
 def _implausible(rules: Indicator, name: str, rv: str, lv: str) -> str | None:

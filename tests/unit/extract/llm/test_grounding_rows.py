@@ -139,3 +139,106 @@ def test_fallback_sends_a_value_its_name_rules_out() -> None:
     chunks = chunk_region(region, rows=rows_)
     rules = Indicator(level1="产出指标", level2="质量指标", level3="资金到位率", target="500元", row_id="r2")
     assert select_unsettled(chunks, Form(indicators=[rules]), rows_) == chunks
+
+
+# A text export (tab-separated, a copy from a web page) drops the empty places of merged
+# cells: a row under a merged 一级/二级 cell is shorter than its header, its cells moved left.
+SHIFTED = [["一级指标", "二级指标", "三级指标", "指标解释", "指标值类型", "指标值", "计量单位", "权重", "指标值确定依据"],
+           ["产出指标", "数量指标", "日常养护里程", "纳入日常养护的里程", "定量", "≥11800", "公里", "10", "计划标准"],
+           ["危桥改造座数", "完成危桥改造的数量", "定量", "=32", "座", "8", "计划标准"]]
+
+
+def test_name_in_a_row_shorter_than_its_header_is_read_by_the_rows_own_columns() -> None:
+    c = chunk_of(SHIFTED)
+    g = ground_indicator(item("r3", "危桥改造座数", level1="产出指标", level2="数量指标", target="=32座"), c)
+    assert g.indicator is not None, g.dropped
+    ind = g.indicator
+    assert ind.level3 == "危桥改造座数" and ind.evidence["level3"].status is AlignmentStatus.EXACT
+    assert ind.target == "=32座" and ind.evidence["target"].status is AlignmentStatus.EXACT  # "=32 | 座" joined
+    assert not any(f.code == "llm_wrong_column" for f in ind.flags)
+    # the weight column, moved left with the rest, is still not the target's
+    g2 = ground_indicator(item("r3", "危桥改造座数", target="8"), c)
+    assert any(f.code == "llm_wrong_column" and f.field == "target" for f in g2.indicator.flags)
+
+
+def test_rules_row_read_into_the_wrong_columns_is_replaced_field_by_field() -> None:
+    c = chunk_of(SHIFTED)
+    rows_ = source_rows(FormRegion(blocks=[make_table(SHIFTED)]))
+    g = ground_indicator(item("r3", "危桥改造座数", level1="产出指标", level2="数量指标", target="=32座"), c)
+    # the rules read the row one column left: the name as level1, the description as level2
+    rules = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3",
+                      description="=32")
+    for name in ("level1", "level2", "level3", "target"):
+        rules.evidence[name] = Evidence(status=AlignmentStatus.EXACT, source_text=getattr(rules, name))
+    form = Form(indicators=[rules])
+    counts = merge_indicators(form, [g], rows_)
+    assert (rules.level1, rules.level2, rules.level3, rules.target) == ("产出指标", "数量指标", "危桥改造座数", "=32座")
+    replaced = {f.field: f.evidence for f in rules.flags if f.code == "llm_replaced"}
+    assert set(replaced) == {"level1", "level2", "level3"} and counts["replaced"] == 3
+    assert replaced["level3"]["rules_value"] == "定量" and "level1" in replaced["level3"]["reason"]
+    # what the LLM does not read stays as the rules read it, never unflagged
+    assert rules.description == "=32"
+    assert any(f.code == "llm_rules_misread" and f.field == "description" for f in rules.flags)
+
+
+def test_a_differing_name_alone_does_not_replace_a_rules_row() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "培训人次", "≥100人次"]]
+    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    g = ground_indicator(item("r2", "培训人次", target="≥100人次"), chunk_of(rows))
+    rules = Indicator(level1="产出指标", level2="数量指标", level3="培训人数", target="≥100人次", row_id="r2")
+    form = Form(indicators=[rules])
+    merge_indicators(form, [g], rows_)
+    assert rules.level3 == "培训人数"
+    assert any(f.code == "llm_disagrees" and f.field == "level3" for f in rules.flags)
+
+
+def test_an_ungrounded_level_does_not_fill_a_gap_of_a_rules_row() -> None:
+    # a careless model's made-up level2 would make reconcile restore the level1 from it, unflagged
+    rows = [["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "", "办结时限", "≤7个工作日"]]
+    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    g = ground_indicator(item("r2", "办结时限", level1="产出指标", level2="经济效益指标", target="≤7个工作日"),
+                         chunk_of(rows))
+    assert g.statuses["level2"] is AlignmentStatus.UNGROUNDED
+    rules = Indicator(level1="产出指标", level3="办结时限", target="≤7个工作日", row_id="r2")
+    counts = merge_indicators(Form(indicators=[rules]), [g], rows_)
+    assert rules.level2 is None and counts["rejected"] >= 1
+
+
+def test_a_whole_paragraph_is_not_grounded_as_a_value() -> None:
+    from jixiao.model.source import Paragraph
+
+    text = "年度目标：实现生活垃圾分类示范小区覆盖620个以上，回收利用率达到40%以上，健全垃圾分类长效管理机制。"
+    (c,) = chunk_region(FormRegion(blocks=[Paragraph(text=text, page=1)]))
+    g = ground_indicator(item(c.rows[0].rid, "垃圾分类长效管理机制", target=text), c)
+    assert g.indicator is not None and g.indicator.target is None and "target" in g.ungrounded
+    g2 = ground_indicator(item(c.rows[0].rid, "垃圾分类长效管理机制", target="健全"), c)
+    assert g2.indicator.target == "健全"
+
+
+def test_fallback_sends_a_row_read_into_the_wrong_columns() -> None:
+    region = FormRegion(blocks=[make_table(SHIFTED)])
+    rows_ = source_rows(region)
+    chunks = chunk_region(region, rows=rows_)
+    good = Indicator(level1="产出指标", level2="数量指标", level3="日常养护里程", target="≥11800公里", row_id="r2")
+    right = Indicator(level1="产出指标", level2="数量指标", level3="危桥改造座数", target="=32座", row_id="r3")
+    assert select_unsettled(chunks, Form(indicators=[good, right]), rows_) == []
+    shifted = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3")
+    assert select_unsettled(chunks, Form(indicators=[good, shifted]), rows_) == chunks
+
+
+def test_a_prose_row_whose_level2_the_rules_took_for_the_name_is_replaced_not_added() -> None:
+    from jixiao.model.source import Paragraph
+
+    region = FormRegion(blocks=[Paragraph(text="组织管理 管理制度健全性 健全 健全", page=1)])
+    rows_ = source_rows(region)
+    (c,) = chunk_region(region, rows=rows_)
+    rid = rows_[0].rid
+    g = ground_indicator(item(rid, "管理制度健全性", level2="组织管理", target="健全"), c)
+    rules = Indicator(level3="组织管理", target="健全", row_id=rid)
+    form = Form(indicators=[rules])
+    counts = merge_indicators(form, [g], rows_)
+    assert counts["added"] == 0 and len(form.indicators) == 1
+    assert (rules.level2, rules.level3) == ("组织管理", "管理制度健全性")
+    assert any(f.code == "llm_replaced" and f.field == "level3" for f in rules.flags)
