@@ -25,6 +25,7 @@ import hashlib
 import json
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,15 +149,34 @@ class Oracle:
         return sum(1 for k in ("target", "half_year") if lr.ind.get(k) and
                    all(n in text for n in _NUM.findall(_fold(lr.ind[k]))))
 
+    def _homes(self, rows: list[ChunkRow], pool: list[LabelRow]) -> dict[int, str]:
+        """For a label named in several rows (a goal sentence names it, then its own row
+        prints it), the row a reader takes it from: the best match, then the row printing
+        its values and its level names, then the first. Names the form repeats (满意度 twins
+        of two scopes) are left to the rows in order."""
+        twice = {l3 for l3, n in Counter(lr.l3 for lr in pool).items() if n > 1}
+        pool = [lr for lr in pool if lr.l3 not in twice]
+        best: dict[int, tuple[tuple[int, int, int, int], str]] = {}
+        for k, row in enumerate(rows):
+            text = "".join(row.folded)
+            for q, lr in self._row_matches(row, pool):
+                levels = sum(1 for n in ("level2", "level1") if lr.ind.get(n) and _fold(lr.ind[n]) in text)
+                rank = (q, self._value_fits(row, lr), levels, -k)
+                if lr.index not in best or rank > best[lr.index][0]:
+                    best[lr.index] = (rank, row.rid)
+        return {i: rid for i, (_, rid) in best.items()}
+
     def answer_rows(self, rows: list[ChunkRow], context: str) -> list[tuple[ChunkRow, LabelRow]]:
         form = self._choose_form(rows, context)
         if form is None:
             return []
         pool = [lr for lr in self.rows if (lr.doc, lr.form) == form]
+        home = self._homes(rows, pool)
         used: set[int] = set()
         out = []
         for row in rows:
-            matches = [(q, lr) for q, lr in self._row_matches(row, pool) if lr.index not in used]
+            matches = [(q, lr) for q, lr in self._row_matches(row, pool)
+                       if lr.index not in used and home.get(lr.index, row.rid) == row.rid]
             if not matches:
                 continue
             best_q = matches[0][0]

@@ -137,9 +137,10 @@ def _shift_level2_out_of_level1(ind: Indicator, level2_column: bool = False) -> 
     c2 = canonical_level2(ind.level1)
     if c2 is None or not level1_for_level2(c2):
         return
-    if ind.level2 and not _level2_inferred(ind) and canonical_level2(ind.level2) is not None:
+    same = fold(ind.level2) == fold(ind.level1)  # the L2 was read from that very cell (an LLM's reading)
+    if ind.level2 and not same and not _level2_inferred(ind) and canonical_level2(ind.level2) is not None:
         return  # a real L2 is printed: the L1 cell is something else
-    old_l1, old_l2 = ind.level1, ind.level2
+    old_l1, old_l2 = ind.level1, (None if same else ind.level2)
     ind.level2 = ind.level1
     if "level1" in ind.evidence:
         ind.evidence["level2"] = ind.evidence.pop("level1")

@@ -183,3 +183,21 @@ def test_placeholder_and_bare_framework_rows() -> None:
     assert flags_of(form, "placeholder_indicator")[0].evidence["value"] == "……"
     assert flags_of(form, "level3_is_framework_name")[0].field == "level3"
     assert not flags_of(form, "target_missing")  # a bare row is not a missing value
+
+
+def test_level1_column_read_again_as_the_level2_is_still_moved_back() -> None:
+    # a form with one 指标类型 column (数量指标 …): the rules read it as level1, an LLM reads the
+    # same cell as the level2; the level1 is the framework's, not the level2 name twice
+    f = suzhou_project()
+    for i in f.indicators:
+        if i.level2 == "数量指标":
+            i.level1 = "数量指标"
+            i.evidence["level1"] = Evidence(status=EX)
+            i.evidence["level2"] = Evidence(status=EX)
+    form = run(f)
+    moved = [i for i in form.indicators if i.level2 == "数量指标"]
+    assert moved
+    for i in moved:
+        assert (i.level1, i.level2) == ("产出指标", "数量指标")
+        assert "level1_unknown" not in {x.code for x in i.flags}
+        assert {x.code for x in i.flags} >= {"level2_moved_from_level1", "level1_restored_from_framework"}

@@ -572,6 +572,9 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
             candidates[0] if candidates and row_of[g.rid].is_table else _overlapping(candidates, llm))
         if rules is not None:
             paired.add(id(rules))
+        if rules is None and _quoted_name_only(g, row_of[g.rid]):
+            counts["rejected"] += 1
+            continue
         if rules is None:
             llm.flag(Severity.INFO, "llm_added_row", f"row {g.rid} was not extracted by the rules path; read by the LLM",
                      row=g.rid)
@@ -590,6 +593,16 @@ def merge_indicators(form: Form, grounded: list[Grounded], rows: list[SourceRow]
     merged.sort(key=lambda t: (t[0], t[1]))
     form.indicators = [ind for _, _, ind in merged]
     return counts
+
+
+def _quoted_name_only(g: Grounded, row: SourceRow) -> bool:
+    """An LLM row found in a paragraph by its name alone, no value of it grounded: a phrase of
+    a sentence (a goal, a description) is not an indicator row. A table row prints its name in
+    a cell of its own, so there the name alone is enough to add the row."""
+    if row.is_table:
+        return False
+    return not any(g.statuses.get(name) in (AlignmentStatus.EXACT, AlignmentStatus.FUZZY)
+                   for name in ("half_year", "target"))
 
 
 def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | None:
@@ -673,6 +686,8 @@ def _shifted_reading(rules: Indicator, llm: Indicator) -> str | None:
     if ev is None or ev.status is not AlignmentStatus.EXACT or not l3 or l3 == fold(rules.level3):
         return None
     for name in SHIFT_FIELDS:
+        if name == "level2" and canonical_level2(llm.level3) is not None:
+            continue  # a level name read as the 三级指标 echoes the row's 二级指标; no shift
         if fold(getattr(rules, name, None)) == l3:
             return f"the rules read the row's 三级指标 {llm.level3!r} as its {name} (the row's cells read into the wrong columns)"
     ev2 = llm.evidence.get("level2")

@@ -242,3 +242,39 @@ def test_a_prose_row_whose_level2_the_rules_took_for_the_name_is_replaced_not_ad
     assert counts["added"] == 0 and len(form.indicators) == 1
     assert (rules.level2, rules.level3) == ("组织管理", "管理制度健全性")
     assert any(f.code == "llm_replaced" and f.field == "level3" for f in rules.flags)
+
+
+def test_a_name_quoted_from_a_sentence_with_no_value_of_its_own_is_not_added() -> None:
+    # the goal sentence names an indicator; the model cites it: a phrase is no indicator row
+    from jixiao.model.source import Paragraph
+
+    region = FormRegion(blocks=[Paragraph(text="年度目标：维持单位正常运作，解决工作中遇到的法律纠纷。", page=1)])
+    rows_ = source_rows(region)
+    (c,) = chunk_region(region, rows=rows_)
+    g = ground_indicator(item(rows_[0].rid, "维持单位正常运作", level1="效益指标", target="有效"), c)
+    assert g.indicator is not None and g.statuses["level3"] is AlignmentStatus.EXACT
+    form = Form(indicators=[])
+    counts = merge_indicators(form, [g], rows_)
+    assert form.indicators == [] and counts["added"] == 0 and counts["rejected"] == 1
+    # the same name with its value printed in the sentence is an indicator the rules missed
+    region2 = FormRegion(blocks=[Paragraph(text="效益指标：维持单位正常运作 有效", page=1)])
+    rows2 = source_rows(region2)
+    (c2,) = chunk_region(region2, rows=rows2)
+    g2 = ground_indicator(item(rows2[0].rid, "维持单位正常运作", target="有效"), c2)
+    counts2 = merge_indicators(form, [g2], rows2)
+    assert counts2["added"] == 1 and form.indicators[0].level3 == "维持单位正常运作"
+
+
+def test_a_level_name_read_as_the_name_does_not_replace_the_rules_row() -> None:
+    # the model answers the row's 二级指标 as its 三级指标: an echo, not the rules' misreading
+    from jixiao.model.source import Paragraph
+
+    region = FormRegion(blocks=[Paragraph(text="满意度指标 服务对象满意度 体检人员满意度 ≥98%", page=1)])
+    rows_ = source_rows(region)
+    (c,) = chunk_region(region, rows=rows_)
+    rid = rows_[0].rid
+    g = ground_indicator(item(rid, "服务对象满意度", level1="满意度指标", target="≥98%"), c)
+    rules = Indicator(level1="满意度指标", level2="服务对象满意度", level3="体检人员满意度", target="≥98%", row_id=rid)
+    merge_indicators(Form(indicators=[rules]), [g] if g.indicator is not None else [], rows_)
+    assert rules.level3 == "体检人员满意度"
+    assert not any(f.code in ("llm_replaced", "llm_rules_misread") for f in rules.flags)
