@@ -31,7 +31,7 @@ VALUE_ROLES: dict[str, frozenset[str]] = {
     "half_year": frozenset({"half_year", "op", "op_or_category", "unit"}),
 }
 MAX_SPAN = 3  # operator | number | unit
-_KIND_WORDS = frozenset(fold(w) for w in VALUE_KIND_WORDS)
+KIND_WORDS = frozenset(fold(w) for w in VALUE_KIND_WORDS)  # 定量 / 定性 …, folded
 
 
 def column_roles(chunk: Chunk) -> dict[int, str]:
@@ -77,7 +77,7 @@ def row_roles(chunk: Chunk, row: SourceRow, roles: dict[int, str] | None = None)
 def _affinity(text: str, role: str | None) -> float:
     if role is None:
         return -0.2  # a column the header does not name takes what nothing else wants
-    if role in ("level1", "level2", "level3", "description", "key_task") and fold(text) in _KIND_WORDS:
+    if role in ("level1", "level2", "level3", "description", "key_task") and fold(text) in KIND_WORDS:
         return -1.5  # 定量 / 定性 name a value's kind: never a name or a description
     return affinity(text, role)
 
@@ -97,7 +97,7 @@ class Span:
 def _piece(text: str) -> str:
     """A cell's contribution to a joined value: an operator word as its symbol; 定量/定性 nothing."""
     t = clean_cell(text)
-    if fold(t) in {fold(w) for w in VALUE_KIND_WORDS}:
+    if fold(t) in KIND_WORDS:
         return ""
     op = operator_in_cell(t)
     # an operator cell (``≥``, ``不低于``) — not a short value that starts with one (``=32``)

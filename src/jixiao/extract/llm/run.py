@@ -31,6 +31,7 @@ from jixiao.providers.cache import LlmCache, cache_key, schema_hash
 from jixiao.extract.llm.chunking import Chunk, SourceRow, carry_hint, chunk_region, estimate_tokens, source_rows
 from jixiao.providers.config import NOT_CONFIGURED_HELP, LlmConfig, load_config
 from jixiao.extract.llm.grounding import Grounded, IndicatorList, ground_indicator, response_model_for
+from jixiao.extract.llm.columns import KIND_WORDS
 from jixiao.extract.llm.prompts import Prompt, load_prompt
 from jixiao.providers.provider import LlmError, LlmTimeout, LlmTruncated, Provider, Usage
 from jixiao.model.output import AlignmentStatus, Flag, Form, Indicator, Severity
@@ -39,7 +40,6 @@ from jixiao.model.modes import LlmMode, choices
 from jixiao.segment import FormRegion
 from jixiao.domain.framework import canonical_level1, canonical_level2
 from jixiao.domain.values import fold, implausible_for_name, values_equal
-from jixiao.domain.vocab import VALUE_KIND_WORDS
 from jixiao.extract.rows import looks_like_value
 
 log = logging.getLogger("jixiao.extract.llm")
@@ -48,7 +48,6 @@ PROMPT_NAME = "extract_indicators"
 REGION_WIDE_CODES = frozenset({"no_indicators"})  # unsettled codes that concern the whole region
 MERGE_FIELDS = ("level1", "level2", "level3", "half_year", "target")
 MAX_SPLIT_DEPTH = 2
-_KIND_WORDS = frozenset(fold(w) for w in VALUE_KIND_WORDS)
 _warned_not_configured = False
 
 
@@ -270,7 +269,7 @@ def _columns_in_doubt(ind: Indicator) -> bool:
     a value's kind (定量 / 定性), or a 一级指标 that is printed but names no level of any
     framework (a text export that dropped a merged cell's place moves the name there)."""
     l3 = fold(ind.level3)
-    if l3 and (l3 in _KIND_WORDS or looks_like_value(ind.level3 or "")):
+    if l3 and (l3 in KIND_WORDS or looks_like_value(ind.level3 or "")):
         return True
     l1 = ind.level1
     return bool(fold(l1)) and canonical_level1(l1) is None and canonical_level2(l1) is None \
