@@ -5,10 +5,11 @@ taken as read."""
 
 from __future__ import annotations
 
-from jixiao.extract.llm.chunking import chunk_region, source_rows
+from jixiao.extract.llm.chunking import Chunk, SourceRow, chunk_region, source_rows
 from jixiao.extract.llm.grounding import LlmIndicator, ground_indicator
 from jixiao.extract.llm.run import merge_indicators, select_unsettled
 from jixiao.model.output import AlignmentStatus, Evidence, Form, Indicator, Severity
+from jixiao.model.source import Paragraph
 from jixiao.segment import FormRegion
 from fakes.openai_server import make_table
 
@@ -16,6 +17,18 @@ from fakes.openai_server import make_table
 def chunk_of(rows: list[list[str]]):
     (c,) = chunk_region(FormRegion(blocks=[make_table(rows)]))
     return c
+
+
+def table_rows(rows: list[list[str]]) -> list[SourceRow]:
+    return source_rows(FormRegion(blocks=[make_table(rows)]))
+
+
+def prose(text: str) -> tuple[list[SourceRow], Chunk]:
+    """A region of one paragraph (a text copy's line): its rows and its one chunk."""
+    region = FormRegion(blocks=[Paragraph(text=text, page=1)])
+    rows_ = source_rows(region)
+    (c,) = chunk_region(region, rows=rows_)
+    return rows_, c
 
 
 def item(row: str, level3: str, *, level1: str | None = None, level2: str | None = None,
@@ -78,7 +91,7 @@ def test_value_copied_from_another_column_is_flagged_not_read() -> None:
     assert ind.evidence["target"].status is AlignmentStatus.FUZZY
     assert [f.field for f in ind.flags if f.code == "llm_wrong_column" and f.severity is Severity.WARNING] == ["target"]
     # merged into a rules row: a disagreement, the rules value kept
-    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    rows_ = table_rows(rows)
     rules = Indicator(level1="产出指标", level2="数量指标", level3="培训人次", half_year="≥50人次", target="≥120人次",
                       row_id="r2")
     rules.evidence["target"] = Evidence(status=AlignmentStatus.EXACT, source_text="≥120人次")
@@ -104,7 +117,7 @@ def test_level_from_a_merged_cell_further_up_is_not_the_rows_own() -> None:
 def test_grounded_llm_value_replaces_an_implausible_rules_value_with_evidence() -> None:
     rows = [["一级指标", "二级指标", "三级指标", "指标值", "金额（元）"],
             ["产出指标", "质量指标", "资金到位率", "100%", "500元"]]
-    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    rows_ = table_rows(rows)
     g = ground_indicator(item("r2", "资金到位率", target="100%"), chunk_of(rows))
     rules = Indicator(level1="产出指标", level2="质量指标", level3="资金到位率", target="500元", row_id="r2")
     rules.evidence["target"] = Evidence(status=AlignmentStatus.EXACT, source_text="500元")
@@ -163,7 +176,7 @@ def test_name_in_a_row_shorter_than_its_header_is_read_by_the_rows_own_columns()
 
 def test_rules_row_read_into_the_wrong_columns_is_replaced_field_by_field() -> None:
     c = chunk_of(SHIFTED)
-    rows_ = source_rows(FormRegion(blocks=[make_table(SHIFTED)]))
+    rows_ = table_rows(SHIFTED)
     g = ground_indicator(item("r3", "危桥改造座数", level1="产出指标", level2="数量指标", target="=32座"), c)
     # the rules read the row one column left: the name as level1, the description as level2
     rules = Indicator(level1="危桥改造座数", level2="完成危桥改造的数量", level3="定量", target="=32座", row_id="r3",
@@ -184,7 +197,7 @@ def test_rules_row_read_into_the_wrong_columns_is_replaced_field_by_field() -> N
 def test_a_differing_name_alone_does_not_replace_a_rules_row() -> None:
     rows = [["一级指标", "二级指标", "三级指标", "指标值"],
             ["产出指标", "数量指标", "培训人次", "≥100人次"]]
-    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    rows_ = table_rows(rows)
     g = ground_indicator(item("r2", "培训人次", target="≥100人次"), chunk_of(rows))
     rules = Indicator(level1="产出指标", level2="数量指标", level3="培训人数", target="≥100人次", row_id="r2")
     form = Form(indicators=[rules])
@@ -197,7 +210,7 @@ def test_an_ungrounded_level_does_not_fill_a_gap_of_a_rules_row() -> None:
     # a careless model's made-up level2 would make reconcile restore the level1 from it, unflagged
     rows = [["一级指标", "二级指标", "三级指标", "指标值"],
             ["产出指标", "", "办结时限", "≤7个工作日"]]
-    rows_ = source_rows(FormRegion(blocks=[make_table(rows)]))
+    rows_ = table_rows(rows)
     g = ground_indicator(item("r2", "办结时限", level1="产出指标", level2="经济效益指标", target="≤7个工作日"),
                          chunk_of(rows))
     assert g.statuses["level2"] is AlignmentStatus.UNGROUNDED
@@ -207,8 +220,6 @@ def test_an_ungrounded_level_does_not_fill_a_gap_of_a_rules_row() -> None:
 
 
 def test_a_whole_paragraph_is_not_grounded_as_a_value() -> None:
-    from jixiao.model.source import Paragraph
-
     text = "年度目标：实现生活垃圾分类示范小区覆盖620个以上，回收利用率达到40%以上，健全垃圾分类长效管理机制。"
     (c,) = chunk_region(FormRegion(blocks=[Paragraph(text=text, page=1)]))
     g = ground_indicator(item(c.rows[0].rid, "垃圾分类长效管理机制", target=text), c)
@@ -229,11 +240,7 @@ def test_fallback_sends_a_row_read_into_the_wrong_columns() -> None:
 
 
 def test_a_prose_row_whose_level2_the_rules_took_for_the_name_is_replaced_not_added() -> None:
-    from jixiao.model.source import Paragraph
-
-    region = FormRegion(blocks=[Paragraph(text="组织管理 管理制度健全性 健全 健全", page=1)])
-    rows_ = source_rows(region)
-    (c,) = chunk_region(region, rows=rows_)
+    rows_, c = prose("组织管理 管理制度健全性 健全 健全")
     rid = rows_[0].rid
     g = ground_indicator(item(rid, "管理制度健全性", level2="组织管理", target="健全"), c)
     rules = Indicator(level3="组织管理", target="健全", row_id=rid)
@@ -246,20 +253,14 @@ def test_a_prose_row_whose_level2_the_rules_took_for_the_name_is_replaced_not_ad
 
 def test_a_name_quoted_from_a_sentence_with_no_value_of_its_own_is_not_added() -> None:
     # the goal sentence names an indicator; the model cites it: a phrase is no indicator row
-    from jixiao.model.source import Paragraph
-
-    region = FormRegion(blocks=[Paragraph(text="年度目标：维持单位正常运作，解决工作中遇到的法律纠纷。", page=1)])
-    rows_ = source_rows(region)
-    (c,) = chunk_region(region, rows=rows_)
+    rows_, c = prose("年度目标：维持单位正常运作，解决工作中遇到的法律纠纷。")
     g = ground_indicator(item(rows_[0].rid, "维持单位正常运作", level1="效益指标", target="有效"), c)
     assert g.indicator is not None and g.statuses["level3"] is AlignmentStatus.EXACT
     form = Form(indicators=[])
     counts = merge_indicators(form, [g], rows_)
     assert form.indicators == [] and counts["added"] == 0 and counts["rejected"] == 1
     # the same name with its value printed in the sentence is an indicator the rules missed
-    region2 = FormRegion(blocks=[Paragraph(text="效益指标：维持单位正常运作 有效", page=1)])
-    rows2 = source_rows(region2)
-    (c2,) = chunk_region(region2, rows=rows2)
+    rows2, c2 = prose("效益指标：维持单位正常运作 有效")
     g2 = ground_indicator(item(rows2[0].rid, "维持单位正常运作", target="有效"), c2)
     counts2 = merge_indicators(form, [g2], rows2)
     assert counts2["added"] == 1 and form.indicators[0].level3 == "维持单位正常运作"
@@ -267,11 +268,7 @@ def test_a_name_quoted_from_a_sentence_with_no_value_of_its_own_is_not_added() -
 
 def test_a_level_name_read_as_the_name_does_not_replace_the_rules_row() -> None:
     # the model answers the row's 二级指标 as its 三级指标: an echo, not the rules' misreading
-    from jixiao.model.source import Paragraph
-
-    region = FormRegion(blocks=[Paragraph(text="满意度指标 服务对象满意度 体检人员满意度 ≥98%", page=1)])
-    rows_ = source_rows(region)
-    (c,) = chunk_region(region, rows=rows_)
+    rows_, c = prose("满意度指标 服务对象满意度 体检人员满意度 ≥98%")
     rid = rows_[0].rid
     g = ground_indicator(item(rid, "服务对象满意度", level1="满意度指标", target="≥98%"), c)
     rules = Indicator(level1="满意度指标", level2="服务对象满意度", level3="体检人员满意度", target="≥98%", row_id=rid)
