@@ -394,6 +394,22 @@ def unit_tail(text: str | None) -> bool:
     return bool(_UNIT_TAIL.fullmatch(key(text)))
 
 
+_GLUED_BLOCK_UNIT = re.compile(r"^(?P<head>.+?)(?P<label>" + "|".join(sorted(BUDGET_BLOCK_LABELS, key=len, reverse=True))
+                               + r")[(（](?P<unit>万元|元|亿元)[)）]$")
+
+
+def glued_block_label(text: str | None) -> tuple[str, str, str] | None:
+    """(the fund name, the block label, the unit) of a fund label glued to its block's label:
+    其中：一般公共预算资金情况（元）.
+
+    A block label merged down the rows (资金情况（元）) is drawn centred on the block, on the
+    line of one fund; a reader that joins a row's text lines glues the two."""
+    m = _GLUED_BLOCK_UNIT.match(re.sub(r"\s+", "", fold(text or "")))
+    if m is None or budget_fund(re.sub(r"^其中[:：]?", "", m.group("head"))) is None:
+        return None  # 年度资金情况（万元） is one block label, not 年度 glued to 资金情况
+    return m.group("head"), m.group("label"), m.group("unit")
+
+
 @lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def is_budget_block_label(text: str | None) -> bool:
     """The label of a funding block: 项目资金（万元）, 部门预算资金, 年度预算申请, 资金情况 …"""

@@ -553,15 +553,46 @@ def _is_budget_row(st: _State, row: RowView) -> bool:
 _COLUMN_WITH_AMOUNT = re.compile(r"^(?P<col>.*?(预算数|执行数|金额|决算数))\s*(?P<num>[-+]?\d[\d,]*(\.\d+)?)$")
 
 
+# a cell holding only a unit: （元）, (万元), 单位：元 — the rest of a block label wrapped in its merged cell
+_BARE_UNIT = re.compile(r"(?:单位[:：]|[(（])(万元|元|亿元)[)）]?")
+
+
+def _restate_unit(st: _State, unit: str) -> None:
+    """The block's unit, met after some of its amounts were read in the default: re-read them.
+
+    A label merged down the block (资金情况 / （元）) can reach the reader one line per row, its
+    unit line beside the third fund; the amounts read before it had no unit of their own."""
+    if unit == st.default_unit:
+        return
+    st.default_unit = unit
+    for line in st.form.budget.lines[st.run_start:]:
+        ev = line.evidence.get("amount")
+        if ev is None or ev.source_text is None:
+            continue
+        amount, seen = parse_amount(ev.source_text, unit)
+        if amount is None or seen != unit or re.search(r"元|万|亿", ev.source_text):
+            continue  # printed with its own unit: kept
+        line.amount = amount
+        ev.repairs = [r for r in ev.repairs if r.rule != AMOUNT_UNIT_RULE]
+        if unit != "万元":
+            ev.repairs.append(Repair(rule=AMOUNT_UNIT_RULE, original=f"{clean_cell(ev.source_text)} ({unit})",
+                                     repaired=f"{amount:g}万元"))
+
+
 def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
     """Classify a budget row's cells: section | block | column | amount | label."""
     tokens: list[tuple[str, CellView]] = []
     for cv in row.nonempty():
+        for line in cv.text.splitlines():  # 资金情况（元）, alone or a line of a cell joined with its neighbour's
+            if vocab.is_budget_block_label(line) and (m := re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(line).replace(" ", ""))):
+                _restate_unit(st, m.group(1))
+            elif glued := vocab.glued_block_label(line):
+                _restate_unit(st, glued[2])
+                if st.section is None:
+                    _name_block(st, glued[1], cv.col)
+    for cv in row.nonempty():
         k = vocab.key(cv.text)
         if vocab.is_budget_block_label(cv.text):
-            m = re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(cv.text).replace(" ", ""))
-            if m:
-                st.default_unit = m.group(1)
             if sec := vocab.budget_section(cv.text):
                 st.section = sec
             elif st.section is None or (st.section_from_block and st.section_col is not None and cv.col < st.section_col):
@@ -574,8 +605,10 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
             # "全年(程) 预算数 25": a heading and its amount in one cell
             tokens.append(("column", CellView(text=m.group("col"), col=cv.col, cell=cv.cell)))
             tokens.append(("amount", CellView(text=m.group("num"), col=cv.col, cell=cv.cell)))
-        elif k in ("", "（万元）", "万元") or vocab.unit_tail(cv.text):
-            continue  # a bare unit, or the tail of a label wrapped inside its unit (项目资金（万 / 元）)
+        elif (m := _BARE_UNIT.fullmatch(clean_cell(cv.text).replace(" ", ""))) and (m.group(0)[-1] in "）)" or "单位" in m.group(0)):
+            _restate_unit(st, m.group(1))  # 资金情况 / （元）: a merged label's unit line, read into a row of its own
+        elif k in ("", "万元") or vocab.unit_tail(cv.text):
+            continue  # the tail of a label wrapped inside its unit (项目资金（万 / 元）)
         elif parse_amount(cv.text, st.default_unit)[0] is not None:
             tokens.append(("amount", cv))
         elif vocab.is_budget_column(cv.text):
@@ -739,6 +772,7 @@ def _map_amounts(st: _State, amounts: list[CellView]) -> list[tuple[CellView, st
 def _item_name(label_cells: list[CellView]) -> str | None:
     names = [squash_cjk_spaces(clean_cell(c.text)) for c in label_cells if clean_cell(c.text)]
     names = [re.sub(r"^其中[:：]\s*", "", n).rstrip("：:") for n in names]
+    names = [g[0] if (g := vocab.glued_block_label(n)) else n for n in names]
     names = [re.sub(r"[(（](万元|元)[)）]$", "", n) for n in names]
     names = [n.replace(" ", "") for n in names if n]
     if not names:

@@ -40,3 +40,43 @@ def test_the_label_on_a_middle_row_names_the_rows_read_before_it() -> None:
     lines = _budget(block)
     assert {ln[1] for ln in lines} == {"资金总额", "财政拨款", "其他资金"}  # 元） is no item
     assert {ln[0] for ln in lines} == {"项目资金"}  # the first row too, read before the label
+
+
+def test_a_unit_line_below_the_label_restates_the_amounts_read_before_it() -> None:
+    # 资金情况 / （元） merged down the block: each text line lands on its own row, the unit
+    # beside the fourth fund; the two amounts read before it were printed in 元 too
+    block = (
+        "\t年度资金总额\t2,856,000.00\n"
+        "\t其中：财政拨款\t2,600,000.00\n"
+        "资金情况\t其中：一般公共预算\t2,400,000.00\n"
+        "（元）\t政府性基金\t200,000.00\n"
+        "\t自有资金\t256,000.00\n"
+    )
+    lines = _budget(block)
+    assert {(ln[1], ln[3]) for ln in lines} == {
+        ("年度资金总额", 285.6), ("财政拨款", 260.0), ("一般公共预算", 240.0), ("政府性基金", 20.0), ("自有资金", 25.6)}
+
+
+def test_a_unit_printed_with_its_amount_is_not_restated() -> None:
+    block = (
+        "\t年度资金总额\t120万元\n"
+        "资金情况\t财政拨款\t100\n"
+        "（元）\t其他资金\t200,000\n"
+    )
+    amounts = {ln[1]: ln[3] for ln in _budget(block)}
+    assert amounts["年度资金总额"] == 120.0  # its own 万元 holds
+    assert amounts["财政拨款"] == 0.01 and amounts["其他资金"] == 20.0
+
+
+def test_a_fund_label_glued_to_the_block_label_is_split() -> None:
+    assert vocab.glued_block_label("其中：一般公共预算资金情况（元）") == ("其中:一般公共预算", "资金情况", "元")
+    assert vocab.glued_block_label("年度资金情况（万元）") is None  # one block label
+    assert vocab.glued_block_label("资金情况（元）") is None
+    block = (
+        "\t年度资金总额\t2,856,000.00\n"
+        "其中：一般公共预算资金情况（元）\t2,400,000.00\n"
+        "\t其他资金\t456,000.00\n"
+    )
+    lines = _budget(block)
+    assert {(ln[0], ln[1], ln[3]) for ln in lines} == {
+        ("资金情况", "年度资金总额", 285.6), ("资金情况", "一般公共预算", 240.0), ("资金情况", "其他资金", 45.6)}
