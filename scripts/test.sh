@@ -28,6 +28,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# The reportlab producer test regenerates golden PDFs byte for byte with the font they embed.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei) >/dev/null 2>&1 || echo "fonts-wqy-zenhei: apt-get install failed; the reportlab regeneration test will skip"
+  else
+    echo "fonts-wqy-zenhei: not installed and apt-get unavailable; the reportlab regeneration test will skip"
+  fi
+fi
+
 .venv/bin/python -m pytest -q -ra "$@"
 
 # The golden set must still score at or above eval/thresholds.toml: [overall] on the established

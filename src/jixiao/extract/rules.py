@@ -545,6 +545,8 @@ def _is_budget_row(st: _State, row: RowView) -> bool:
         return False  # 预算执行率 | =100% is an indicator, not a budget line
     if any(is_budget_sentence(t) for t in texts):
         return True
+    if len(texts) >= 2 and all(vocab.budget_fund(vocab.key(t)) for t in texts):
+        return True  # 资金总额 | 财政拨款 | 其他资金 over their amounts, the block's label printed after them
     return any(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(t)) for t in texts) and any(
         parse_amount(t)[0] is not None for t in texts
     )

@@ -65,6 +65,7 @@ from jixiao.layout import (
 from jixiao.ingest.pagecheck import classify_page
 from jixiao.layout.overprint import overprinting_blocks
 from jixiao.ingest.pdf_ladder import PageCheck, check_page, climb, header_column_rulings, raster_blocks
+from jixiao.ingest.pdf_packed import split_packed_rows
 from jixiao.ingest.pdf_rules import cell_edge_rulings, clean_drawings, snap_rulings
 from jixiao.ingest.pdf_upright import dominant_direction, turn_lines, turn_matrix, turn_rulings
 from jixiao.model.output import BBox, Flag, Severity
@@ -256,6 +257,7 @@ def _ingest_page(page: Any, table_finder: TableFinder = "pymupdf", carry: list[f
         info=info,
         columns=lambda: _header_column_blocks(page, info, lines, added),
     )
+    blocks = split_packed_rows(blocks, info, lambda: _words(lines, number))  # rows a partly ruled table ran together
     if info.rung == "columns":
         carry += sorted({r[0] for r in added})
     elif carried and info.rung == "vector" and not check.has_header:

@@ -80,3 +80,16 @@ def test_a_fund_label_glued_to_the_block_label_is_split() -> None:
     lines = _budget(block)
     assert {(ln[0], ln[1], ln[3]) for ln in lines} == {
         ("资金情况", "年度资金总额", 285.6), ("资金情况", "一般公共预算", 240.0), ("资金情况", "其他资金", 45.6)}
+
+
+def test_fund_names_as_headings_before_the_block_label_open_the_block() -> None:
+    # a three-line table read by whitespace: the headings, the block label centred under
+    # them on a line of its own, then the amounts
+    block = (
+        "资金总额\t财政拨款\t其他资金\n"
+        "项目资金\t\t\n"
+        "120.00\t100.00\t20.00\n"
+    )
+    lines = _budget(block)
+    assert {(ln[0], ln[2], ln[3]) for ln in lines} == {
+        ("项目资金", "资金总额", 120.0), ("项目资金", "财政拨款", 100.0), ("项目资金", "其他资金", 20.0)}
