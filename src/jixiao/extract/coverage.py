@@ -307,7 +307,36 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
     share = cov.unread_share
     for lost in unread_rows:
         _flag(form, lost, share, indicator_rows)
+    _flag_unread_amounts(form, [s for lost in unread_rows for s in lost], indicator_rows)
     return cov
+
+
+def _amount_tokens(text: str) -> list[str]:
+    """The whitespace-separated pieces of ``text`` that read as amounts (``386.50`` in
+    ``386.50 款 350.00 其他资金``); prose with figures in it (完成56所) has none."""
+    return [t for t in text.split() if parse_amount(t)[0] is not None]
+
+
+def _flag_unread_amounts(form: Form, lost: list[Span], indicator_rows: dict[int, tuple[int, int]]) -> None:
+    """Amounts left unread outside the indicator rows: the budget lines (and the total, when
+    none was read) may be missing, so those fields carry the doubt, not only the form.
+
+    The ``unread_text`` flags name no field (a doubt about the header and budget); a budget
+    line the reader never made has no object to carry a flag, so without this its loss is
+    silent."""
+    amounts = []
+    for s in lost:
+        span = indicator_rows.get(s.block)
+        if span is not None and span[0] <= s.row <= span[1]:
+            continue
+        amounts += _amount_tokens(clean_cell(s.text))
+    if not amounts:
+        return
+    shown = " ".join(amounts[:8])
+    form.flag(Severity.WARNING, "budget_unread", f"amounts not read into any budget line: {shown}", field="budget.lines")
+    if form.budget.total is None:
+        form.flag(Severity.WARNING, "budget_unread", f"no budget total read; amounts left unread: {shown}",
+                  field="budget.total")
 
 
 def _indicator_rows(rows: list[list[Span]], form: Form) -> dict[int, tuple[int, int]]:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from jixiao.domain import vocab
+from jixiao.domain import framework, vocab
 from jixiao.extract.budget_fields import drop_task_lines_beside_funding_block, settle_budget_fields
 from jixiao.extract.budget_text import fund_phrases, is_budget_sentence
 from jixiao.extract.rows import (
@@ -951,12 +951,67 @@ def _adjacent_in_framework(prev: str, nxt: str, level1: str | None) -> bool:
     return a in order and b in order and order.index(b) == order.index(a) + 1
 
 
+_TAIL_FIELDS = ("level2", "level3", "description", "basis")
+_WRAP_TAIL = 8  # the last line of a wrapped name: a few characters (解度, 盖率, 以上项目)
+WRAP_RULE = "wrapped_line_joined"
+
+
+def _join_wrapped_tail(prev: Indicator, cells: dict[str, CellView]) -> bool:
+    """A row holding only the last lines of the row above's wrapped cells, joined to it.
+
+    A table drawn without rules between rows, read by line spacing, can cut a wrapped
+    name's last line (企业对高新区了 / 解度) into a row of its own: no value, no level of its
+    own, only short text in the name and description columns. A real indicator has a
+    target; a row without one under a row that has one, holding a short name piece, is
+    that row's continuation. Joined text is marked as repaired, not exact."""
+    if prev.target is None or prev.level3 is None:
+        return False
+    own = {k: cv for k, cv in cells.items() if cv.text and not cv.inferred}
+    if not own or any(k not in _TAIL_FIELDS for k in own):
+        return False
+    l3 = own.get("level3")
+    if l3 is None or len(vocab.key(l3.text)) > _WRAP_TAIL or not re.search(r"[\u4e00-\u9fff]", l3.text):
+        return False  # a placeholder row (……) is no piece of a name
+    if (l2 := own.get("level2")) is not None and (framework.canonical_level2(l2.text) or prev.level2 is None):
+        return False  # a level name of its own opens a group
+    if not all(_right_below(prev.evidence.get(k), cv.cell) for k, cv in own.items() if getattr(prev, k) is not None):
+        return False
+    for k, cv in own.items():
+        before = getattr(prev, k)
+        if before is None:
+            continue
+        tail = squash_cjk_spaces(clean_cell(cv.text))
+        setattr(prev, k, before + tail)
+        ev = prev.evidence.get(k)
+        if ev is not None:
+            ev.status = AlignmentStatus.REPAIRED
+            ev.repairs = [*ev.repairs, Repair(rule=WRAP_RULE, original=before, repaired=before + tail)]
+        if cv.cell is not None:
+            cv.cell.read = True
+    return True
+
+
+def _right_below(ev: Evidence | None, cell: Cell | None) -> bool:
+    """Whether ``cell``'s text sits on the page right under the text ``ev`` was read from, in
+    its column: the next line of one wrapped cell. Text exports have no geometry (a line of
+    a text export is a row, never a wrapped line), so they never qualify."""
+    if ev is None or ev.bbox is None or cell is None or cell.bbox is None or ev.page != cell.page:
+        return False
+    a, b = ev.bbox, cell.bbox
+    line = max(b[3] - b[1], 1.0)
+    overlaps = min(a[2], b[2]) - max(a[0], b[0]) > 0
+    return overlaps and -0.5 * line <= b[1] - a[3] <= 1.5 * line
+
+
 def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = False) -> list[Indicator]:
     rows = table.rows
     _fill_hierarchy(rows, exact=table.exact)
     out: list[Indicator] = []
+    has_target = any(role.name == "target" for role in table.roles)
     for r in rows:
         cells: dict[str, CellView] = r["cells"]
+        if has_target and out and _join_wrapped_tail(out[-1], cells):
+            continue
         l3 = cells.get("level3")
         if l3 is None or not l3.text or re.fullmatch(r"[.…·。]+|指标\d*|……", vocab.key(l3.text)):
             if any(k in cells for k in ("target", "half_year")):

@@ -201,6 +201,10 @@ _CODES: tuple[FlagCode, ...] = (
              "missing (an unfamiliar label, an unmapped column); evidence: page, bbox/line, text, cells, and the "
              "form's unread share, which lowers every field's confidence (field indicators: among indicator rows)",
              stage="extract"),
+    FlagCode("budget_unread", W, "coverage",
+             "amounts outside the indicator rows that no budget line read: budget lines may be missing (field "
+             "budget.lines), and the total too when none was read (field budget.total); the amounts are in the message",
+             stage="extract"),
     # -- raised by the LLM extraction (extract/llm)
     FlagCode("llm_invented_row", W, "llm", "the LLM returned a row that is not in the source; dropped",
              stage="extract.llm"),

@@ -159,3 +159,22 @@ def test_registered_and_kept_by_reconcile(tmp_path: Path) -> None:
     doc = extract_file(_page(tmp_path, "r.html", extra_heading="牵头处室"))
     again = reconcile(reconcile(doc))
     assert len(_unread(again)) == len(_unread(doc)) == 6
+
+
+def test_unread_amounts_outside_the_indicators_put_the_doubt_on_the_budget(tmp_path: Path) -> None:
+    """The same unfamiliar 年度预算 cell: the budget lines and the total carry the doubt."""
+    page = HEADER.replace("""<tr><td rowspan=2>项目资金（万元）</td><td>资金总额</td><td colspan=2>300</td></tr>
+<tr><td>财政拨款</td><td colspan=2>300</td></tr>""", "").replace(
+        "<td>项目负责人</td><td>李强</td>", "<td>年度预算（万元）</td><td>300</td>")
+    p = _page(tmp_path, "budget.html")
+    p.write_text(p.read_text(encoding="utf-8").replace(HEADER, page), encoding="utf-8")
+    form = extract_file(p).forms[0]
+    fields = {f.field for f in form.flags if f.code == "budget_unread"}
+    assert fields == {"budget.lines", "budget.total"}
+    assert all("300" in f.message for f in form.flags if f.code == "budget_unread")
+
+
+def test_a_read_budget_raises_no_budget_doubt(tmp_path: Path) -> None:
+    doc = extract_file(_page(tmp_path, "clean.html"))
+    assert not [f for f in doc.forms[0].flags if f.code == "budget_unread"]
+    assert doc.forms[0].budget.total == 300.0
