@@ -74,7 +74,10 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
     4. as many or fewer columns, each lying over one column of ``a`` and no other (a table
        drawn without rules, whose cell boxes are its centred text: left edges differ with
        the text, the columns do not), where every column ``b`` lacks is empty or merged in
-       ``a``'s last filled row (a label column whose span runs on).
+       ``a``'s last filled row (a label column whose span runs on);
+    5. ``a`` closes with a row of headings (every cell filled, one line each) and each of
+       ``b``'s cells lies under one of them: ``b``'s columns take the columns of the heading
+       above them (:func:`_closing_row_ranges`).
     """
     if not (a.exact_grid and b.exact_grid) or not a.rows or not b.rows or a.n_cols == 0 or b.n_cols > a.n_cols:
         return None
@@ -98,6 +101,8 @@ def _continuation(a: Table, b: Table) -> _Continuation | None:
     subset = _subset_ranges(a, b)
     if subset is None:
         subset = _extent_ranges(a, b)
+    if subset is None:
+        subset = _closing_row_ranges(a, b)
     return _Continuation(subset, 0) if subset is not None else None
 
 
@@ -285,6 +290,48 @@ def _extent_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
         if cell is None or (cell.text.strip() and (cell.merged_from is None or cell.merged_from[0] >= lr)):
             return None
     return [(i, i + 1) for i in mapping]
+
+
+_HEADING_NOT = re.compile(r"\d(?!\d*年)|[≥≤=<>%]")
+
+
+def _closing_row_ranges(a: Table, b: Table) -> list[tuple[int, int]] | None:
+    """``b``'s columns under the cells of the row of headings that closes ``a``.
+
+    A header printed as the last row of page N over rows continued on page N+1 that were
+    laid out on their own (a browser's jittered column widths, one slot here, two there):
+    neither edges nor slot counts agree, but every cell of ``b`` sits under one heading.
+    Each of ``b``'s columns goes to the heading over (nearly) the whole of its cells (all
+    of them: a cell straddling two headings refuses), headings in order; ``b``'s columns under
+    one heading share its columns in proportion."""
+    lr = _last_filled_row(a)
+    heads = _origins(a.rows[lr])
+    if len(heads) < 3 or any(not c.text.strip() or "\n" in c.text.strip() or c.bbox is None
+                             or _HEADING_NOT.search(c.text) for c in heads):
+        return None  # headings are words (2024年 aside): a row of values closes a table of data
+    owner: dict[int, int] = {}
+    for row in b.rows[:8]:
+        for c in _origins(row):
+            if c.bbox is None or not c.text.strip():
+                continue
+            width = max(c.bbox[2] - c.bbox[0], 1.0)
+            hit = [h for h, hc in enumerate(heads)  # the heading over (nearly) all of the cell
+                   if min(c.bbox[2], hc.bbox[2]) - max(c.bbox[0], hc.bbox[0]) >= 0.8 * width]  # type: ignore[index]
+            if len(hit) != 1:
+                return None
+            for j in range(c.col, c.col + c.colspan):
+                if owner.setdefault(j, hit[0]) != hit[0]:
+                    return None
+    if len(owner) != b.n_cols or any(owner[j] > owner[j + 1] for j in range(b.n_cols - 1)):
+        return None
+    ranges: list[tuple[int, int]] = []
+    for h, hc in enumerate(heads):
+        cols = [j for j in range(b.n_cols) if owner[j] == h]
+        n, m = len(cols), hc.colspan
+        if n > m:
+            return None
+        ranges += [(hc.col + d * m // n, hc.col + (d + 1) * m // n) for d in range(n)]
+    return ranges
 
 
 def _spans_from(cell: Cell, col: int, row: int) -> bool:

@@ -241,3 +241,42 @@ def test_a_row_printed_twice_is_found_past_a_band_only_a_merged_cell_runs_throug
     [t] = stitch_tables([a, b])
     assert [r[2].text for r in t.rows].count("检查次数") == 1
     assert [r[2].text for r in t.rows if r[2].text] == ["三级指标", "培训人数", "检查次数", "合格率"]
+
+
+def _spanned(rows: list[list[tuple[str, int, int, float, float]]], page: int, y0: float) -> "Table":
+    """A ruled table given as (text, first slot, slots, x0, x1) per cell; boxes are the cells'."""
+    from jixiao.layout.grid import grid_from_origins
+    from jixiao.model.source import Table
+
+    origins = [Cell(t, r, c, colspan=n, bbox=(x0, y0 + 20 * r, x1, y0 + 20 * r + 20), page=page)
+               for r, row in enumerate(rows) for t, c, n, x0, x1 in row]
+    n_cols = max(c + n for row in rows for _, c, n, _, _ in row)
+    grid = grid_from_origins(origins, len(rows), n_cols)
+    return Table(rows=grid, pages=[page], bbox=(30, y0, 545, y0 + 20 * len(rows)), source="pdf-words")
+
+
+def test_stitch_rows_laid_out_anew_under_the_header_closing_the_page() -> None:
+    """The header is the last row of page 1, two slots a heading; page 2's rows were laid
+    out on their own (one slot for the level-2 column, others two, edges elsewhere)."""
+    a = _spanned([
+        [("年度目标", 0, 2, 30, 130), ("完成全年目标任务", 2, 6, 130, 545)],
+        [("一级指标", 0, 2, 30, 130), ("二级指标", 2, 2, 130, 230), ("三级指标", 4, 2, 230, 400), ("指标值", 6, 2, 400, 545)],
+    ], 1, 700)
+    b = _spanned([
+        [("产出指标", 0, 2, 30, 128), ("数量指标", 2, 1, 128, 233), ("培训人数", 3, 2, 233, 398), ("≥100人", 5, 2, 398, 545)],
+        [("效益指标", 0, 2, 30, 128), ("社会效益指标", 2, 1, 128, 233), ("带动就业", 3, 2, 233, 398), ("≥500人", 5, 2, 398, 545)],
+    ], 2, 40)
+    [t] = stitch_tables([a, b])
+    rows = [[c.text for c in row if c.merged_from is None] for row in t.rows]
+    assert rows[2:] == [["产出指标", "数量指标", "培训人数", "≥100人"], ["效益指标", "社会效益指标", "带动就业", "≥500人"]]
+    assert [c.col for c in t.rows[3] if c.merged_from is None] == [0, 2, 4, 6]  # under the header's columns
+
+
+def test_no_stitch_when_a_cell_straddles_two_headings() -> None:
+    a = _spanned([
+        [("年度目标", 0, 2, 30, 130), ("完成全年目标任务", 2, 6, 130, 545)],
+        [("一级指标", 0, 2, 30, 130), ("二级指标", 2, 2, 130, 230), ("三级指标", 4, 2, 230, 400), ("指标值", 6, 2, 400, 545)],
+    ], 1, 700)
+    b = _spanned([[("另一张表的说明", 0, 2, 30, 300), ("其他", 2, 1, 300, 545)],
+                  [("另一张表的内容", 0, 2, 30, 300), ("其他", 2, 1, 300, 545)]], 2, 40)
+    assert len(_tables(stitch_tables([a, b]))) == 2
