@@ -967,6 +967,7 @@ def _join_wrapped_tail(prev: Indicator, cells: dict[str, CellView]) -> bool:
     if prev.target is None or prev.level3 is None:
         return False
     own = {k: cv for k, cv in cells.items() if cv.text and not cv.inferred}
+    ignored = own.pop("ignore", None)  # the tail of a scoring rule (评分标准) wraps with the rest
     if not own or any(k not in _TAIL_FIELDS for k in own):
         return False
     l3 = own.get("level3")
@@ -988,7 +989,17 @@ def _join_wrapped_tail(prev: Indicator, cells: dict[str, CellView]) -> bool:
             ev.repairs = [*ev.repairs, Repair(rule=WRAP_RULE, original=before, repaired=before + tail)]
         if cv.cell is not None:
             cv.cell.read = True
+    if ignored is not None and ignored.cell is not None:
+        ignored.cell.read = True
     return True
+
+
+def _glued_values(text: str) -> bool:
+    """Two or more lines, each a whole target value (=100% / ≥80%): one cell per indicator
+    would never hold them; rows read as one do."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return len(lines) >= 2 and all(vocab.key(ln) in vocab.QUALITATIVE_VALUES or (
+        looks_like_value(ln) and (p := parse_value(ln)) is not None and p.number is not None) for ln in lines)
 
 
 def _right_below(ev: Evidence | None, cell: Cell | None) -> bool:
@@ -1059,6 +1070,11 @@ def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = Fals
                 ind.flag(Severity.WARNING, "operator_missing_ocr", note, field="target")
             elif what == "unit" and not tp.unit:
                 ind.flag(Severity.WARNING, "unit_missing_ocr", note, field="target")
+        if (t := cells.get("target")) is not None and _glued_values(t.raw):
+            note = f"the target cell holds several values, one per line ({' / '.join(t.raw.split())}): rows of several indicators read as one"
+            for fld in ("level3", "target"):
+                ind.flag(Severity.WARNING, "rows_glued", note, field=fld)
+            form.flag(Severity.WARNING, "rows_glued", note, field="indicators")
         for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)

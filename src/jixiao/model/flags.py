@@ -190,6 +190,10 @@ _CODES: tuple[FlagCode, ...] = (
              stage="extract", unsettled=True),
     FlagCode("unmapped_cell", W, "rows", "a cell not placed in any column of the indicator table",
              stage="extract", unsettled=True),
+    FlagCode("rows_glued", W, "rows", "a target cell holding two or more values on lines of their own: the rows of "
+             "several indicators were read as one (rules between them missed), so this indicator's name and value "
+             "are doubtful and indicators may be missing (also on the form, field indicators)",
+             stage="extract", unsettled=True),
     FlagCode("operator_missing_ocr", W, "value", "OCR lost the operator (≥/≤) the row's siblings carry",
              stage="extract"),
     FlagCode("unit_missing_ocr", W, "value", "OCR lost the unit the row's siblings carry", stage="extract"),

@@ -42,3 +42,25 @@ def test_a_row_with_a_value_a_level_name_or_no_geometry_is_no_tail() -> None:
     assert not _join_wrapped_tail(_indicator(bbox=False), {"level3": _cv("解度", 2, 112.0, bbox=False)})  # a text export
     long_name = {"level3": _cv("新增招商引资项目数量", 2, 112.0)}
     assert not _join_wrapped_tail(_indicator(), long_name)  # a name of its own, its value left blank
+
+
+def test_a_target_cell_of_several_values_marks_rows_read_as_one(tmp_path) -> None:
+    from jixiao.extract.rules import _glued_values
+    from jixiao.pipeline import extract_file
+
+    assert _glued_values("=100%\n≥80%") and _glued_values("合规\n≥80%")
+    assert not _glued_values("2024年12月\n31日前") and not _glued_values("≥1200\n个") and not _glued_values("≥95%")
+    rows = "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td><td>{d}</td></tr>" for a, b, c, d in (
+        ("产出指标", "数量指标", "养护里程", "&ge;100公里"),
+        ("产出指标", "质量指标", "项目落户流程规范执行率<br>项目符合产业规划执行率", "=100%<br>&ge;80%"),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "&ge;90%"),
+    ))
+    page = tmp_path / "glued.html"
+    page.write_text("<html><body><p>项目支出绩效目标表</p><table><tr><td>项目名称</td><td>道路养护</td></tr></table>"
+                    "<table><tr><td>一级指标</td><td>二级指标</td><td>三级指标</td><td>指标值</td></tr>"
+                    f"{rows}</table></body></html>", encoding="utf-8")
+    form = extract_file(page).forms[0]
+    glued = [i for i in form.indicators if any(f.code == "rows_glued" for f in i.flags)]
+    assert len(glued) == 1 and "执行率" in (glued[0].level3 or "")
+    assert {f.field for f in glued[0].flags if f.code == "rows_glued"} == {"level3", "target"}
+    assert any(f.code == "rows_glued" and f.field == "indicators" for f in form.flags)
