@@ -261,6 +261,7 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
     lo, hi = min(read_blocks), max(read_blocks)
     indicator_rows = _indicator_rows(rows, form)
     unread_rows: list[list[Span]] = []
+    skipped: list[Span] = []  # text under a label whose text is ignored on purpose (资金用途, 备注)
     headings: dict[int, dict[int, str | None]] = {}  # block → column → what its heading says (_heading_context)
     row_label: dict[int, str | None] = {}  # block → context of the last row label printed in column 0
     carry: str | None = None  # the label context the previous row ended in (a cell's text wrapped onto its own line)
@@ -289,6 +290,7 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
                 cov.ignored.append(s)
             elif wrapped or _skipped(s, labelled) or _skipped(s, columns.get(s.col)):
                 cov.ignored.append(s)
+                skipped.append(s)
                 all_labels = False
             else:
                 cov.unread.append(s)
@@ -307,7 +309,10 @@ def check_coverage(region: FormRegion, form: Form) -> Coverage:
     share = cov.unread_share
     for lost in unread_rows:
         _flag(form, lost, share, indicator_rows)
-    _flag_unread_amounts(form, [s for lost in unread_rows for s in lost], indicator_rows)
+    # with no total read, amounts even in text ignored on purpose (预算规模及资金用途 holding the
+    # funds and their use in one cell) may be the budget the reader missed
+    doubtful = [s for lost in unread_rows for s in lost] + (skipped if form.budget.total is None else [])
+    _flag_unread_amounts(form, doubtful, indicator_rows)
     return cov
 
 

@@ -178,3 +178,18 @@ def test_a_read_budget_raises_no_budget_doubt(tmp_path: Path) -> None:
     doc = extract_file(_page(tmp_path, "clean.html"))
     assert not [f for f in doc.forms[0].flags if f.code == "budget_unread"]
     assert doc.forms[0].budget.total == 300.0
+
+
+def test_amounts_under_a_label_ignored_on_purpose_still_doubt_a_missing_total(tmp_path: Path) -> None:
+    """预算规模及资金用途 holding the funds and their use in one garbled cell: its text is
+    ignored as a use description, but with no total read its amounts are the budget's doubt."""
+    page = HEADER.replace("""<tr><td rowspan=2>项目资金（万元）</td><td>资金总额</td><td colspan=2>300</td></tr>
+<tr><td>财政拨款</td><td colspan=2>300</td></tr>""",
+                          "<tr><td>预算规模及资金用途</td><td colspan=3>其中：财政资 预算数 50万元 50万元其他资金 "
+                          "金 主要用于组织实施招商引资活动</td></tr>")
+    p = _page(tmp_path, "use.html")
+    p.write_text(p.read_text(encoding="utf-8").replace(HEADER, page), encoding="utf-8")
+    form = extract_file(p).forms[0]
+    assert form.budget.total is None
+    flags = [f for f in form.flags if f.code == "budget_unread"]
+    assert {f.field for f in flags} >= {"budget.total"} and "50万元" in flags[0].message
