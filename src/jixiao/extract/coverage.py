@@ -323,8 +323,9 @@ def _amount_tokens(text: str) -> list[str]:
 
 
 def _flag_unread_amounts(form: Form, lost: list[Span], indicator_rows: dict[int, tuple[int, int]]) -> None:
-    """Amounts left unread outside the indicator rows: the budget lines (and the total, when
-    none was read) may be missing, so those fields carry the doubt, not only the form.
+    """Amounts left unread outside the indicator rows: the budget lines (and the total and the
+    fiscal share, when none was read) may be missing, so those fields carry the doubt, not
+    only the form.
 
     The ``unread_text`` flags name no field (a doubt about the header and budget); a budget
     line the reader never made has no object to carry a flag, so without this its loss is
@@ -339,9 +340,10 @@ def _flag_unread_amounts(form: Form, lost: list[Span], indicator_rows: dict[int,
         return
     shown = " ".join(amounts[:8])
     form.flag(Severity.WARNING, "budget_unread", f"amounts not read into any budget line: {shown}", field="budget.lines")
-    if form.budget.total is None:
-        form.flag(Severity.WARNING, "budget_unread", f"no budget total read; amounts left unread: {shown}",
-                  field="budget.total")
+    for name in ("total", "fiscal"):
+        if getattr(form.budget, name) is None:
+            form.flag(Severity.WARNING, "budget_unread", f"no budget {name} read; amounts left unread: {shown}",
+                      field=f"budget.{name}")
 
 
 def _indicator_rows(rows: list[list[Span]], form: Form) -> dict[int, tuple[int, int]]:

@@ -368,7 +368,8 @@ def _rejoin_wrapped_labels(rows: list[RowView]) -> None:
 
 def _label_line(text: str) -> bool:
     t = clean_cell(text)
-    return bool(t) and len(t) <= 12 and bool(vocab.header_field(t) or vocab.goal_field(t) or vocab.is_budget_block_label(t))
+    return bool(t) and len(t) <= 12 and bool(vocab.header_field(t) or vocab.goal_field(t) or vocab.is_budget_block_label(t)
+                                             or re.fullmatch(r"目标\d+[:：]?", t))
 
 
 def _split_embedded_labels(rows: list[RowView]) -> None:
@@ -377,21 +378,21 @@ def _split_embedded_labels(rows: list[RowView]) -> None:
     Where no rule separates a row's label column from its text (a table ruled between rows
     only), the grid finder gives the row one cell, and the label — centred vertically on
     the row — becomes a line in the middle of the wrapped text. A cell holding text on
-    both sides of one line that is exactly a label (资金情况, 年度绩效目标, 项目名称) is that
-    row: the label, then the text with its lines joined."""
+    both sides of one line that is exactly a label (资金情况, 年度绩效目标, 项目名称, 目标1) is
+    that row: the label, then the text with its lines joined."""
     for row in rows:
-        own = [c for c in row.cells if c.text and not c.inferred]
-        if row.paragraph is not None or len(own) != 1 or own[0].cell is None:
+        if row.paragraph is not None:
             continue
-        lines = [ln.strip() for ln in own[0].cell.text.splitlines() if ln.strip()]
-        at = [i for i, ln in enumerate(lines) if _label_line(ln)]
-        if len(at) != 1 or not 0 < at[0] < len(lines) - 1:
-            continue
-        i, cv = at[0], own[0]
-        text = clean_cell("".join(lines[:i] + lines[i + 1:]))
-        k = row.cells.index(cv)
-        row.cells[k:k + 1] = [CellView(text=clean_cell(lines[i]), col=cv.col, cell=cv.cell),
-                              CellView(text=text, col=cv.col + 1, cell=cv.cell)]
+        for cv in [c for c in row.cells if c.text and not c.inferred and c.cell is not None]:
+            lines = [ln.strip() for ln in cv.cell.text.splitlines() if ln.strip()]  # type: ignore[union-attr]
+            at = [i for i, ln in enumerate(lines) if _label_line(ln)]
+            if len(at) != 1 or not 0 < at[0] < len(lines) - 1:
+                continue
+            i = at[0]
+            text = clean_cell("".join(lines[:i] + lines[i + 1:]))
+            k = row.cells.index(cv)
+            row.cells[k:k + 1] = [CellView(text=clean_cell(lines[i]), col=cv.col, cell=cv.cell),
+                                  CellView(text=text, col=cv.col + 1, cell=cv.cell)]
 
 
 def _lead_row_scope(row: RowView) -> str | None:

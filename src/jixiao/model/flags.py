@@ -207,7 +207,8 @@ _CODES: tuple[FlagCode, ...] = (
              stage="extract"),
     FlagCode("budget_unread", W, "coverage",
              "amounts outside the indicator rows that no budget line read: budget lines may be missing (field "
-             "budget.lines), and the total too when none was read (field budget.total); the amounts are in the message",
+             "budget.lines), and the total and fiscal share too when none was read (fields budget.total, budget.fiscal); "
+             "the amounts are in the message",
              stage="extract"),
     # -- raised by the LLM extraction (extract/llm)
     FlagCode("llm_invented_row", W, "llm", "the LLM returned a row that is not in the source; dropped",

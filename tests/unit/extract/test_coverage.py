@@ -170,7 +170,7 @@ def test_unread_amounts_outside_the_indicators_put_the_doubt_on_the_budget(tmp_p
     p.write_text(p.read_text(encoding="utf-8").replace(HEADER, page), encoding="utf-8")
     form = extract_file(p).forms[0]
     fields = {f.field for f in form.flags if f.code == "budget_unread"}
-    assert fields == {"budget.lines", "budget.total"}
+    assert fields == {"budget.lines", "budget.total", "budget.fiscal"}
     assert all("300" in f.message for f in form.flags if f.code == "budget_unread")
 
 

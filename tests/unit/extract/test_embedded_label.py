@@ -48,3 +48,16 @@ def test_a_label_opening_or_closing_the_cell_is_left_alone() -> None:
     _split_embedded_labels([first, last, inside])
     assert len(first.cells) == 1 and len(last.cells) == 1
     assert [c.text for c in inside.cells] == ["资金情况", "财政资金100万元，其他资金20万元"]
+
+
+def test_a_numbered_goal_label_inside_the_goal_text_beside_its_row_label() -> None:
+    from jixiao.extract.rows import CellView, RowView
+    from jixiao.extract.rules import _split_embedded_labels
+    from jixiao.model.source import Cell
+
+    text = "加强企业对接、园区对接，宣\n目标1\n传推介投资环境。"
+    row = RowView(cells=[CellView(text="绩效目标", col=0, cell=Cell(text="绩效目标", row=0, col=0)),
+                         CellView(text=text.replace("\n", ""), col=1, cell=Cell(text=text, row=0, col=1))],
+                  exact=True, table_index=0, row_index=0)
+    _split_embedded_labels([row])
+    assert [c.text for c in row.cells] == ["绩效目标", "目标1", "加强企业对接、园区对接，宣传推介投资环境。"]
