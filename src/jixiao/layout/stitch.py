@@ -349,6 +349,7 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
     continued (copies of its origin).
     """
     info = {p.number: p for p in pages} if pages else None
+    blocks = _stitch_side_by_side(blocks, info)
     out: list[Block] = []
     pending: list[Paragraph] = []  # furniture between a table and a possible continuation
     for b in blocks:
@@ -380,6 +381,42 @@ def stitch_tables(blocks: list[Block], pages: Sequence[PageInfo] | None = None) 
         pending = []
         out.append(b)
     return out + pending
+
+
+def _beside(a: Table, b: Table) -> bool:
+    """``b`` printed right of ``a`` on the same page, their rows side by side."""
+    if not (a.bbox and b.bbox and a.pages and b.pages and a.pages[-1] == b.pages[0]):
+        return False
+    return a.bbox[2] <= b.bbox[0] + 2.0 and min(a.bbox[3], b.bbox[3]) > max(a.bbox[1], b.bbox[1])
+
+
+def _stitch_side_by_side(blocks: list[Block], info: dict[int, PageInfo] | None) -> list[Block]:
+    """Two tables printed side by side (a 中期 and a 年度 table) that both run over a page
+    break: page N ends with the pair, page N+1 opens with their continuations, side by side
+    again. Read in order the four alternate (left, right, left, right), so the right table
+    of page N would meet the left continuation; each table is joined with the continuation
+    below it instead, where both pairs' columns correspond (:func:`_continuation`)."""
+    idx = [i for i, b in enumerate(blocks) if isinstance(b, Table)]
+    out = list(blocks)
+    k = 0
+    while k + 3 < len(idx):
+        i = idx[k:k + 4]
+        between = [blocks[j] for j in range(i[1] + 1, i[3]) if j != i[2]]  # a caption may head the right table
+        l1, r1, l2, r2 = (blocks[j] for j in i)
+        assert isinstance(l1, Table) and isinstance(r1, Table) and isinstance(l2, Table) and isinstance(r2, Table)
+        if (all(isinstance(b, Paragraph) and is_page_furniture(b, info) for b in between)
+                and _beside(l1, r1) and _beside(l2, r2) and l2.pages[0] == l1.pages[-1] + 1
+                and (left := _continuation(*_trim_break(l1, l2))) is not None
+                and (right := _continuation(*_trim_break(r1, r2))) is not None):
+            lt = _append_table(*_trim_break(l1, l2), left)
+            rt = _append_table(*_trim_break(r1, r2), right)
+            out[i[0]], out[i[1]] = lt, rt
+            for j in (i[2], i[3]):
+                out[j] = None  # type: ignore[call-overload]
+            k += 4
+            continue
+        k += 1
+    return [b for b in out if b is not None]
 
 
 def _append_table(a: Table, b: Table, how: _Continuation) -> Table:

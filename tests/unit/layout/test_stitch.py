@@ -280,3 +280,20 @@ def test_no_stitch_when_a_cell_straddles_two_headings() -> None:
     b = _spanned([[("另一张表的说明", 0, 2, 30, 300), ("其他", 2, 1, 300, 545)],
                   [("另一张表的内容", 0, 2, 30, 300), ("其他", 2, 1, 300, 545)]], 2, 40)
     assert len(_tables(stitch_tables([a, b]))) == 2
+
+
+def test_side_by_side_tables_each_continue_under_themselves() -> None:
+    """A 中期 table and a 年度 table side by side, both running over the break: read in order
+    they alternate left, right, left, right; each joins the continuation below it."""
+    left, right = [30, 80, 130, 230, 290], [300, 350, 400, 500, 560]
+    l1 = _table([HEAD, ["产出指标", "数量指标", "三年培训人次", "≥6万"]], 1, left, y0=700)
+    caption = Paragraph(text="年度绩效指标（2024年）", page=1, bbox=(300, 680, 500, 695))
+    r1 = _table([HEAD, ["产出指标", "数量指标", "年度培训人次", "≥2万"]], 1, right, y0=700)
+    l2 = _table([["效益指标", "社会效益指标", "三年就业率", "≥70%"]], 2, left, y0=40)
+    r2 = _table([["效益指标", "社会效益指标", "年度就业率", "≥65%"], ["满意度指标", "服务对象满意度指标", "满意度", "≥90%"]],
+                2, right, y0=40)
+    blocks = stitch_tables([l1, caption, r1, l2, r2])
+    tables = _tables(blocks)
+    assert len(tables) == 2 and blocks[1] is caption
+    assert [r[2] for r in _texts(tables[0])] == ["三级指标", "三年培训人次", "三年就业率"]
+    assert [r[2] for r in _texts(tables[1])] == ["三级指标", "年度培训人次", "年度就业率", "满意度"]
