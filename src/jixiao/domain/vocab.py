@@ -410,6 +410,23 @@ def glued_block_label(text: str | None) -> tuple[str, str, str] | None:
     return m.group("head"), m.group("label"), m.group("unit")
 
 
+_LABELS_BY_LENGTH = "|".join(sorted({*BUDGET_BLOCK_LABELS, *BUDGET_SECTIONS}, key=len, reverse=True))
+_UNIT_OPENED_LABEL = re.compile(rf"^(?P<label>{_LABELS_BY_LENGTH})[(（](?P<unit>万|亿)?(?P<rest>[^()（）元]{{2,}}?)元[)）]$")
+
+
+def label_in_open_unit(text: str | None) -> tuple[str, str, str] | None:
+    """(label, unit, neighbour) of a block or section label wrapped inside its unit and glued to
+    the cell beside it: ``上年预算（万`` + ``实际支出数`` + ``元）`` read as one cell's text.
+
+    A label printed with its unit wraps in a narrow cell (``上年预算（万`` / ``元）``); where no
+    rule or gap parts it from the next column, the next cell's text lands between the two
+    pieces. The neighbour is what stands between the opened bracket and its close."""
+    m = _UNIT_OPENED_LABEL.match(re.sub(r"\s+", "", fold(text or "")))
+    if m is None or budget_fund(m.group("rest")) is None and not BUDGET_ITEM_HINT_RE.search(m.group("rest")):
+        return None  # 项目资金（财政拨款部分）: a label's own note, not a neighbour's name
+    return m.group("label"), (m.group("unit") or "") + "元", m.group("rest")
+
+
 @lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def is_budget_block_label(text: str | None) -> bool:
     """The label of a funding block: 项目资金（万元）, 部门预算资金, 年度预算申请, 资金情况 …"""

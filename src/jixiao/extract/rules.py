@@ -203,6 +203,11 @@ class _State:
     pending_goal_labels: list[tuple[str, int]] = field(default_factory=list)
     goal_lists: dict[str, list[str]] = field(default_factory=dict)
     scope_hint: str | None = None
+    # per table: the budget.lines index of its first line, and whether a section label was met in it
+    table_first_line: dict[int, int] = field(default_factory=dict)
+    table_inherited: dict[int, str | None] = field(default_factory=dict)  # the section in force as it began
+    table_sectioned: set[int] = field(default_factory=set)
+    block_tables: set[int] = field(default_factory=set)  # tables holding a block label (项目资金, 总体资金情况)
 
 
 def extract_form(region: FormRegion) -> Form:
@@ -589,6 +594,21 @@ _COLUMN_WITH_AMOUNT = re.compile(r"^(?P<col>.*?(预算数|执行数|金额|决�
 _BARE_UNIT = re.compile(r"(?:单位[:：]|[(（])(万元|元|亿元)[)）]?")
 
 
+def _split_open_unit_labels(cells: list[CellView]) -> list[CellView]:
+    """A label wrapped inside its unit with the next cell's text caught between the pieces
+    (上年预算（万 · 实际支出数 · 元）, ``vocab.label_in_open_unit``) read as the label with its
+    unit, then that text."""
+    out: list[CellView] = []
+    for cv in cells:
+        if (found := vocab.label_in_open_unit(cv.raw if cv.cell is not None else cv.text)) is None:
+            out.append(cv)
+            continue
+        label, unit, rest = found
+        out += [CellView(text=f"{label}（{unit}）", col=cv.col, cell=cv.cell, inferred=cv.inferred),
+                CellView(text=rest, col=cv.col, cell=cv.cell, inferred=cv.inferred)]
+    return out
+
+
 def _restate_unit(st: _State, unit: str) -> None:
     """The block's unit, met after some of its amounts were read in the default: re-read them.
 
@@ -614,7 +634,8 @@ def _restate_unit(st: _State, unit: str) -> None:
 def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
     """Classify a budget row's cells: section | block | column | amount | label."""
     tokens: list[tuple[str, CellView]] = []
-    for cv in row.nonempty():
+    cells = _split_open_unit_labels(row.nonempty())
+    for cv in cells:
         for line in cv.text.splitlines():  # 资金情况（元）, alone or a line of a cell joined with its neighbour's
             if vocab.is_budget_block_label(line) and (m := re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(line).replace(" ", ""))):
                 _restate_unit(st, m.group(1))
@@ -622,13 +643,17 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
                 _restate_unit(st, glued[2])
                 if st.section is None:
                     _name_block(st, glued[1], cv.col)
-    for cv in row.nonempty():
+    for cv in cells:
         k = vocab.key(cv.text)
         if vocab.is_budget_block_label(cv.text):
             if sec := vocab.budget_section(cv.text):
+                _begin_table(st, row.table_index)
                 st.section = sec
-            elif st.section is None or (st.section_from_block and st.section_col is not None and cv.col < st.section_col):
-                _name_block(st, vocab.budget_block_name(cv.text), cv.col)
+                _section_the_table(st, row)
+            else:
+                st.block_tables.add(row.table_index)  # a block label: its sections are sub-blocks
+                if st.section is None or (st.section_from_block and st.section_col is not None and cv.col < st.section_col):
+                    _name_block(st, vocab.budget_block_name(cv.text), cv.col)
             tokens.append(("block", cv))
         elif vocab.budget_section(cv.text):
             st.section_from_block = False
@@ -664,6 +689,30 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
     return tokens
 
 
+def _begin_table(st: _State, table: int) -> None:
+    if table not in st.table_first_line:
+        st.table_first_line[table] = len(st.form.budget.lines)
+        st.table_inherited[table] = st.section
+
+
+def _section_the_table(st: _State, row: RowView) -> None:
+    """A section label met first in a table names the lines its table gave before it too.
+
+    The label of a block (上年预算（万元）) is a merged cell centred down the block's rows; read
+    without rules, it lands on a middle row, after the block's first rows. A table found on
+    a page (the block between two rules the producer did draw) is that label's block; a
+    text export's tables are runs of lines, no blocks, so they are left alone."""
+    table = row.table_index
+    if (table in st.table_sectioned or table in st.block_tables or table < 0
+            or not any(c.cell is not None and c.cell.bbox for c in row.cells)):
+        return
+    st.table_sectioned.add(table)
+    inherited = st.table_inherited.get(table)
+    for line in st.form.budget.lines[st.table_first_line.get(table, len(st.form.budget.lines)):]:
+        if line.section == inherited:  # read under the section of the table before, or none
+            line.section = st.section
+
+
 def _name_block(st: _State, name: str, col: int) -> None:
     """The section a funding block's label names, also for the lines already read in this run.
 
@@ -684,9 +733,11 @@ def _name_block(st: _State, name: str, col: int) -> None:
 def _read_budget_row(st: _State, row: RowView) -> None:
     """One row of the funding block: headings, or an item with its amounts."""
     tokens = _budget_tokens(st, row)
+    _begin_table(st, row.table_index)
     for kind, cv in tokens:
         if kind == "section":
             st.section = vocab.budget_section(cv.text)
+            _section_the_table(st, row)
     amounts = [cv for kind, cv in tokens if kind == "amount"]
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
     if not amounts:
