@@ -150,3 +150,138 @@ def _column_len(s: str) -> int:
     return m.end()
 
 
+
+
+# -- amounts glued under known column headings --------------------------------------------
+#
+# A row of a funding block under a heading row of N columns (支出 | 半年计划执行数 | 全年预算数)
+# holds up to N amounts; copied with no separator they run together (基本支出156356.18, 物业管理费2242).
+# Amounts printed with two decimals cut themselves (``split_budget_run``); amounts printed without
+# them do not, so the run is cut by the genre's grammar of an amount (no leading zero, thousands in
+# groups of three, one or two decimals) and by what the headings say of their columns: a part of
+# the year (半年, 1-6月, …执行数) is no more than the whole year (全年, 预算数), a share (占比) is no
+# more than 100, a total (总额, 合计) is the sum of the funds beside it. Of the cuts left, the one
+# filling the most columns, then the one whose amounts are closest in size (the half-year plan and
+# the year's budget are of one order), is taken.
+
+_PIECE = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d{1,2})?%?")
+_PART_COLUMN = re.compile(r"半年|1-\d{1,2}月|季度|月底|执行数")
+_WHOLE_COLUMN = re.compile(r"全年|预算数|预算金额|总额|合计|总计")
+_RATE_COLUMN = re.compile(r"占比|比例|率")
+_TOTAL_COLUMN = re.compile(r"^(资金)?(总额|合计|总计)$|资金总额$")
+_MAX_RUN = 32
+
+
+def _column_kind(col: str) -> str:
+    k = vocab.key(col)
+    if _RATE_COLUMN.search(k):
+        return "rate"
+    if _TOTAL_COLUMN.search(k):
+        return "total"
+    if _PART_COLUMN.search(k) and not k.startswith("全年"):
+        return "part"
+    if _WHOLE_COLUMN.search(k):
+        return "whole"
+    return "other"
+
+
+def _value(piece: str) -> float:
+    return float(piece.rstrip("%").replace(",", ""))
+
+
+def _fits(values: list[float], kinds: list[str]) -> bool:
+    for i, (v, kd) in enumerate(zip(values, kinds)):
+        if kd == "rate" and v > 100:
+            return False
+        if kd == "part" and any(values[j] < v for j in range(i + 1, len(values)) if kinds[j] == "whole"):
+            return False
+        if kd == "total":
+            rest = [values[j] for j in range(len(values)) if j != i and kinds[j] == "other"]
+            if rest and (sum(rest) > v + 0.005 or (len(values) == len(kinds) and abs(sum(rest) - v) > 0.005)):
+                return False
+    return True
+
+
+def _spread(pieces: list[str], kinds: list[str]) -> float:
+    import math
+
+    logs = [math.log10(_value(p)) for p, kd in zip(pieces, kinds) if kd != "rate" and not p.endswith("%")
+            and _value(p) > 0]
+    return max(logs) - min(logs) if len(logs) >= 2 else 0.0
+
+
+def split_amount_run(run: str, columns: list[str]) -> list[tuple[int, int]] | None:
+    """Spans of the amounts of ``run`` (digits glued together, nothing else) under ``columns`` (the
+    headings of the row's columns, in order), at most one amount per column; None when no cut reads
+    the whole run as amounts (see the notes above)."""
+    if not run or len(run) > _MAX_RUN or not columns or not re.fullmatch(r"[\d.,%]+", run):
+        return None
+    kinds = [_column_kind(c) for c in columns]
+    best: tuple[tuple[int, float], list[tuple[int, int]]] | None = None
+
+    def walk(pos: int, cuts: list[tuple[int, int]]) -> None:
+        nonlocal best
+        if pos == len(run):
+            pieces = [run[a:b] for a, b in cuts]
+            ks = kinds[: len(pieces)]
+            if not _fits([_value(p) for p in pieces], ks):
+                return
+            score = (-len(pieces), _spread(pieces, ks))
+            if best is None or score < best[0]:
+                best = (score, list(cuts))
+            return
+        if len(cuts) == len(columns):
+            return
+        for end in range(len(run), pos, -1):
+            if _PIECE.fullmatch(run[pos:end]) and (end == len(run) or run[end] not in ",.%"):
+                walk(end, cuts + [(pos, end)])
+
+    walk(0, [])
+    return None if best is None else best[1]
+
+
+_ROW_ITEM = re.compile(r"[\u4e00-\u9fff（）()、]{2,40}?(?=\d)")
+
+
+def split_row_by_columns(text: str, spans: list[tuple[int, int]] | None,
+                         columns: list[str]) -> list[tuple[int, int]] | None:
+    """The cells of a glued row under ``columns`` (a heading row's column headings): the amounts at
+    its end re-cut to fill the columns (``split_amount_run``). ``spans`` is ``split_budget_run``'s
+    answer; when it read no row, an item of the block's own followed by its amounts
+    (办公设备购置24.5, 项目资金（万元）物业管理费2242) is read. None when the text is no such row."""
+    if len(columns) < 2 or not text or re.search(r"\s", text):
+        return spans
+    if spans is None:
+        m = _ROW_ITEM.match(text)
+        if m is None or not re.fullmatch(r"[\d.,%]+", text[m.end():]):
+            return None
+        head = [(0, m.end())]
+        lead = _lead_of(text[: m.end()])
+        if lead:
+            head = [(0, lead), (lead, m.end())]
+        cut = split_amount_run(text[m.end():], columns)
+        return None if cut is None else head + [(m.end() + a, m.end() + b) for a, b in cut]
+    n = 0
+    while n < len(spans) and _AMOUNT.fullmatch(text[spans[-1 - n][0]:spans[-1 - n][1]]):
+        n += 1
+    if n == 0 or n >= len(columns) or n == len(spans):
+        return spans
+    start = spans[-n][0]
+    cut = split_amount_run(text[start:], columns)
+    if cut is None or len(cut) <= n:
+        return spans
+    return spans[:-n] + [(start + a, start + b) for a, b in cut]
+
+
+def _lead_of(label: str) -> int:
+    """End of a block / section label (with its unit in brackets) that ``label`` starts with, leaving
+    an item of two characters or more; 0 when none."""
+    ends = [len(lbl) for lbl in _LEADS if label.startswith(lbl)]
+    ends += [e for e in range(4, min(len(label), 12) + 1) if _BLOCK.match(label[:e])]
+    best = 0
+    for end in ends:
+        if m := _PAREN.match(label[end:]):
+            end += m.end()
+        if end + 2 <= len(label):
+            best = max(best, end)
+    return best

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jixiao.domain import framework, vocab
-from jixiao.extract.budget_glued import split_budget_run
+from jixiao.extract.budget_glued import split_budget_run, split_row_by_columns
 from jixiao.extract.budget_text import fund_phrases
 from jixiao.extract.rows import looks_like_value
 from jixiao.extract.stream_tokens import Token, merge_tokens, sub_token, tokenize
@@ -1653,13 +1653,28 @@ def _unglue_budget(toks: list[Token]) -> list[Token]:
     """Funding-block rows whose cells were glued (``项目资金（万元）年度资金总额860.00``) cut back into
     cells (``budget_glued.split_budget_run``); the pieces keep their source spans."""
     out: list[Token] = []
+    columns: list[str] = []  # the column headings of the funding block's last heading row
+    heading_line: int | None = None
     for tok in toks:
+        if _UNGLUE_STOP.search(tok.text) or len(tok.text) > 40:
+            columns, heading_line = [], None  # the block ended: goals, the indicator table, prose
         spans = split_budget_run(tok.text)
+        if columns:  # amounts glued under headed columns: as many amounts as the columns hold
+            spans = split_row_by_columns(tok.text, spans, columns)
+        pieces = [tok.text[a:b] for a, b in spans] if spans else [tok.text]
+        heads = [p for p in pieces if vocab.is_budget_column(p)]
+        if heads and not any(re.search(r"\d", p) and not vocab.is_budget_column(p) for p in pieces):
+            # a heading row (支出 | 半年计划执行数 | 全年预算数), maybe cut over several tokens of its line
+            columns = columns + heads if heading_line == tok.line else heads
+            heading_line = tok.line
         if spans is None:
             out += _peel_closed_tail(tok)
             continue
         out += [sub_token(tok, a, b) for a, b in spans]
     return out
+
+
+_UNGLUE_STOP = re.compile(r"指标|目标|[，。；;]")
 
 
 _CLOSED_TAIL = sorted({*vocab.BASIS_VALUES, *vocab.CATEGORY_VALUES}, key=len, reverse=True)

@@ -119,3 +119,60 @@ def test_rows_under_fund_headings_are_labelled_by_their_period() -> None:
     assert ("上年预算数", "资金总额", 300.0) in lines
     assert ("年度预算数", "本级资金", 200.0) in lines
     assert len(lines) == 6
+
+
+# -- amounts glued under headed columns (issue 11) ------------------------------------------
+
+from jixiao.extract.budget_glued import split_amount_run  # noqa: E402
+
+HALF_FULL = ["半年计划执行数", "全年预算数"]
+
+
+@pytest.mark.parametrize("run, amounts", [
+    ("248391.07", ["248", "391.07"]),  # a part of the year is no more than the year: 2|48391.07 … 248|391.07
+    ("3361", ["33", "61"]),  # 3|361 or 33|61: the amounts closest in size
+    ("0.851.70", ["0.85", "1.70"]),  # two decimals at most, then the balance: not 0.8|51.70
+    ("03.9", ["0", "3.9"]),  # no amount starts with a zero but 0 itself
+    ("0640", ["0", "640"]),
+    ("3.34", ["3.3", "4"]),  # 3.3 ≤ 4, 3|.34 is no amount
+    ("7", ["7"]),  # one digit: one amount
+    ("40", ["40"]),  # 4|0 puts more in the half year than in the year
+])
+def test_glued_amounts_are_cut_by_their_columns(run: str, amounts: list[str]) -> None:
+    spans = split_amount_run(run, HALF_FULL)
+    assert spans is not None and [run[a:b] for a, b in spans] == amounts
+
+
+def test_a_total_column_is_the_sum_of_the_funds_beside_it() -> None:
+    spans = split_amount_run("8080", ["总额", "财政拨款", "其他资金"])  # 80|8|0 is no sum; 80|80 is
+    assert spans is not None and ["8080"[a:b] for a, b in spans] == ["80", "80"]
+    spans = split_amount_run("12.5100%", ["当年金额", "占比"])
+    assert spans is not None and ["12.5100%"[a:b] for a, b in spans] == ["12.5", "100%"]
+
+
+SPENDING = """\
+部门整体绩效目标表
+单位名称市档案馆
+部门整体资金（万元）收入全年预算数
+资金总额512.4
+财政拨款小计512.4
+支出半年计划执行数全年预算数
+基本支出248391.07
+项目支出3361
+档案数字化加工费0.851.70
+库房消防维保03.9
+一级指标二级指标三级指标半年指标值全年指标值
+产出指标数量指标档案数字化页数1020
+"""
+
+
+def test_stream_cuts_glued_spending_rows_by_the_heading_columns() -> None:
+    forms = extract_stream(SPENDING).forms
+    lines = {(ln.item, ln.column, ln.amount) for ln in forms[0].budget.lines if ln.section == "支出"}
+    assert lines == {
+        ("基本支出", "半年计划执行数", 248.0), ("基本支出", "全年预算数", 391.07),
+        ("项目支出", "半年计划执行数", 33.0), ("项目支出", "全年预算数", 61.0),
+        ("档案数字化加工费", "半年计划执行数", 0.85), ("档案数字化加工费", "全年预算数", 1.7),
+        ("库房消防维保", "半年计划执行数", 0.0), ("库房消防维保", "全年预算数", 3.9),
+    }
+    assert not any(ln.amount in (10.0, 20.0, 1020.0) for ln in forms[0].budget.lines)  # an indicator, no row
