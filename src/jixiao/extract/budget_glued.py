@@ -23,6 +23,8 @@ _LEADS = sorted({*vocab.BUDGET_BLOCK_LABELS, *vocab.BUDGET_SECTIONS}, key=len, r
 _PAREN = re.compile(r"^[（(][^（）()]{1,6}[)）]")
 # block labels as vocab.is_budget_block_label reads them, matched whole (a prefix of a run)
 _BLOCK = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算资金|预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$|^.{2,6}预算申请$")
+_AMOUNT_UNIT = re.compile(_AMOUNT.pattern + r"(?:亿元|万元|元)?")
+_PUNCT = re.compile(r"[，。；;、]")
 _SENTENCE = re.compile(r"[，。；;、]|\d\s*(?:亿元|万元|元)")
 
 
@@ -35,6 +37,15 @@ def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     while (n := _lead_label(text, pos)) is not None:
         cells.append((pos, n))
         pos = n
+    if _SENTENCE.search(text[pos:]) and not _PUNCT.search(text[pos:]):
+        # 预算数50万元其中 / 财政资金50万元其他资金: funds and amounts with their unit, glued, the next
+        # cell's name after the amount (a phrase ending in its amount, 资金总额120万元, is a sentence's)
+        rest = _names_and_amounts(text, pos, unit=True)
+        if rest is not None and any(_AMOUNT_UNIT.fullmatch(text[a:b]) for a, b in rest) and \
+                not _AMOUNT_UNIT.fullmatch(text[rest[0][0]:rest[0][1]]) and \
+                not _AMOUNT_UNIT.fullmatch(text[rest[-1][0]:rest[-1][1]]):
+            cells += rest
+            return cells if len(cells) >= 2 else None
     if _SENTENCE.search(text[pos:]):  # 资金情况年度预算资金共计…元，其中… : the label, then a sentence
         return cells + [(pos, len(text))] if cells and pos < len(text) else None
     rest = _names_and_amounts(text, pos)
@@ -46,9 +57,10 @@ def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     return cells if len(cells) >= 2 else None
 
 
-def _names_and_amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
+def _names_and_amounts(text: str, pos: int, *, unit: bool = False) -> list[tuple[int, int]] | None:
     """Fund names, column headings and amounts, all of the rest of ``text``; None if some part is
-    none of them."""
+    none of them. ``unit``: the amounts may carry their unit (50万元)."""
+    amount_re = _AMOUNT_UNIT if unit else _AMOUNT
     out: list[tuple[int, int]] = []
     while pos < len(text):
         n = _name_len(text[pos:])
@@ -58,7 +70,7 @@ def _names_and_amounts(text: str, pos: int) -> list[tuple[int, int]] | None:
             while pos < len(text) and text[pos] in ":：":
                 pos += 1
             continue
-        m = _AMOUNT.match(text, pos)
+        m = amount_re.match(text, pos)
         if m is None or m.end() == pos:
             return None
         out.append((pos, m.end()))

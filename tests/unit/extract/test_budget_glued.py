@@ -176,3 +176,37 @@ def test_stream_cuts_glued_spending_rows_by_the_heading_columns() -> None:
         ("库房消防维保", "半年计划执行数", 0.0), ("库房消防维保", "全年预算数", 3.9),
     }
     assert not any(ln.amount in (10.0, 20.0, 1020.0) for ln in forms[0].budget.lines)  # an indicator, no row
+
+
+@pytest.mark.parametrize("text, cells", [
+    ("预算数80万元其中", ["预算数", "80万元", "其中"]),  # a fund and its amount with the unit, glued
+    ("财政资金80万元其他资金", ["财政资金", "80万元", "其他资金"]),
+])
+def test_amounts_glued_with_their_unit_are_cells(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+def test_a_sentence_with_amounts_is_no_glued_row() -> None:
+    assert split_budget_run("本项目带动社会投资300万元") is None
+    assert split_budget_run("年度资金总额35.5万元") is None  # a sentence's phrase: fund_phrases reads it
+    assert split_budget_run("年度预算资金共计80万元，其中财政资金80万元") is None
+
+
+UNITS = """\
+项目支出绩效目标表
+项目名称社区养老服务补助
+预算规模及资金用途预算数80万元其中：财政资金80万元其他资金
+主要用于社区养老服务站运营补助。
+资金支出计划（%）3月底6月底9月底12月底
+0%30%60%100%
+一级指标二级指标三级指标指标值
+产出指标数量指标补助服务站数量≥12个
+"""
+
+
+def test_stream_reads_a_fund_glued_to_its_amount_and_unit() -> None:
+    forms = extract_stream(UNITS).forms
+    lines = {(ln.item, ln.column, ln.amount) for ln in forms[0].budget.lines}
+    assert ("预算数", None, 80.0) in lines and ("财政资金", None, 80.0) in lines
+    assert {(c, a) for i, c, a in lines if i is None} == {("3月底", 0.0), ("6月底", 30.0), ("9月底", 60.0), ("12月底", 100.0)}
+    assert forms[0].budget.total == 80.0
