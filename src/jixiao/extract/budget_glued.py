@@ -20,6 +20,7 @@ from jixiao.domain import vocab
 _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?%?")
 _COLUMN_END = re.compile(r"(预算数|执行数|支出数|计划数|决算数|金额|占比|比例|20\d{2}年度?|月底|季度)")
 _LEADS = sorted({*vocab.BUDGET_BLOCK_LABELS, *vocab.BUDGET_SECTIONS}, key=len, reverse=True)
+_HEADINGS = sorted(vocab.BUDGET_HEADINGS, key=len, reverse=True)
 _PAREN = re.compile(r"^[（(][^（）()]{1,6}[)）]")
 # block labels as vocab.is_budget_block_label reads them, matched whole (a prefix of a run)
 _BLOCK = re.compile(r"^(项目|部门|单位|年度|部门整体|部门总体|本年|当年)?(预算资金|预算|资金|经费)(申请|安排|情况|来源|构成|规模)?$|^.{2,6}预算申请$")
@@ -114,6 +115,9 @@ def _name_len(s: str) -> int:
     for g in (*vocab.GENERIC_ITEMS, "其中"):
         if s.startswith(g):
             return len(g)
+    for h in _HEADINGS:  # 批复数 / 实际支出数 / 人员经费: the rows of a block's own, no fund
+        if s.startswith(h):
+            return len(h)
     for n in range(min(len(s), 16), 3, -1):  # 中期资金总额: a total under a period, a column heading
         if vocab.names_period_total(s[:n]):
             return n

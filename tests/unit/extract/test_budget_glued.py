@@ -210,3 +210,32 @@ def test_stream_reads_a_fund_glued_to_its_amount_and_unit() -> None:
     assert ("预算数", None, 80.0) in lines and ("财政资金", None, 80.0) in lines
     assert {(c, a) for i, c, a in lines if i is None} == {("3月底", 0.0), ("6月底", 30.0), ("9月底", 60.0), ("12月底", 100.0)}
     assert forms[0].budget.total == 80.0
+
+
+@pytest.mark.parametrize("text, cells", [
+    # the rows of a block's own headings (批复数, 实际支出数, 人员经费), each glued to its amount
+    ("上年预算（万元）批复数320.5调整数410", ["上年预算（万元）", "批复数", "320.5", "调整数", "410"]),
+    ("上年预算（万元）实际支出数402.2执行率98.10%", ["上年预算（万元）", "实际支出数", "402.2", "执行率", "98.10%"]),
+    ("当年预算（万元）公用经费61.8项目经费12", ["当年预算（万元）", "公用经费", "61.8", "项目经费", "12"]),
+    ("人员经费210.33", ["人员经费", "210.33"]),
+])
+def test_block_headings_glued_to_their_amounts_are_cells(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+LAST_YEAR = """\
+部门整体支出绩效目标表
+部门名称市统计局
+上年预算（万元）批复数320.5调整数410
+上年预算（万元）实际支出数402.2执行率98.10%
+上年预算（万元）年末结转结余数7.8
+一级指标二级指标三级指标指标值
+产出指标数量指标统计调查项目数≥15项
+"""
+
+
+def test_stream_reads_last_years_rows_under_their_section() -> None:
+    forms = extract_stream(LAST_YEAR).forms
+    lines = [(ln.section, ln.item, ln.amount) for ln in forms[0].budget.lines]
+    assert lines == [("上年预算", "批复数", 320.5), ("上年预算", "调整数", 410.0), ("上年预算", "实际支出数", 402.2),
+                     ("上年预算", "执行率", 98.1), ("上年预算", "年末结转结余数", 7.8)]
