@@ -20,6 +20,7 @@ from jixiao.domain import vocab
 _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?%?")
 _COLUMN_END = re.compile(r"(预算数|执行数|支出数|计划数|决算数|金额|占比|比例|20\d{2}年度?|月底|季度)")
 _LEADS = sorted({*vocab.BUDGET_BLOCK_LABELS, *vocab.BUDGET_SECTIONS}, key=len, reverse=True)
+_YEAR = re.compile(r"20\d{2}年度?")
 _HEADINGS = sorted(vocab.BUDGET_HEADINGS, key=len, reverse=True)
 _PAREN = re.compile(r"^[（(][^（）()]{1,6}[)）]")
 # block labels as vocab.is_budget_block_label reads them, matched whole (a prefix of a run)
@@ -52,6 +53,8 @@ def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     rest = _names_and_amounts(text, pos)
     if rest is None:
         rest = _item_then_amounts(text, pos, after_label=bool(cells))
+    if rest is not None and not cells and len(rest) >= 2 and all(_YEAR.fullmatch(text[a:b]) for a, b in rest):
+        return rest  # 2022年2023年: the years under a heading spanning them (近两年收支金额)
     if rest is None or (not cells and not any(_AMOUNT.fullmatch(text[a:b]) for a, b in rest)):
         return None  # names only, with no block label before them: one cell (金额合计), not a heading run
     cells += rest
@@ -280,11 +283,14 @@ def split_row_by_columns(text: str, spans: list[tuple[int, int]] | None,
     n = 0
     while n < len(spans) and _AMOUNT.fullmatch(text[spans[-1 - n][0]:spans[-1 - n][1]]):
         n += 1
-    if n == 0 or n >= len(columns) or n == len(spans):
-        return spans
+    valid = all(_PIECE.fullmatch(text[a:b]) for a, b in spans[-n:]) if n else True
+    if n == 0 or (n == len(spans) and valid):
+        return spans  # amounts of a cell of their own are cut only when some piece is no amount
+    if n >= len(columns) and valid:
+        return spans  # the amounts fill the columns, each one as the genre prints amounts
     start = spans[-n][0]
     cut = split_amount_run(text[start:], columns)
-    if cut is None or len(cut) <= n:
+    if cut is None or (len(cut) <= n and n < len(columns)):
         return spans
     return spans[:-n] + [(start + a, start + b) for a, b in cut]
 

@@ -510,7 +510,7 @@ class StreamReader:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.toks = _join_name_tails(_unglue_budget(tokenize(text)), self.lines)
+        self.toks = _join_name_tails(_unglue_budget(tokenize(text), self.lines), self.lines)
         self.glued = self._glued_style()
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
@@ -1649,13 +1649,13 @@ def _flag_scrambled_levels(form: Form, why: str) -> None:
                      "from their rows)", field=fld)
 
 
-def _unglue_budget(toks: list[Token]) -> list[Token]:
+def _unglue_budget(toks: list[Token], lines: list[str]) -> list[Token]:
     """Funding-block rows whose cells were glued (``项目资金（万元）年度资金总额860.00``) cut back into
     cells (``budget_glued.split_budget_run``); the pieces keep their source spans."""
     out: list[Token] = []
     columns: list[str] = []  # the column headings of the funding block's last heading row
     heading_line: int | None = None
-    for tok in toks:
+    for tok in _join_spaced_totals(toks, lines):
         if _UNGLUE_STOP.search(tok.text) or len(tok.text) > 40:
             columns, heading_line = [], None  # the block ended: goals, the indicator table, prose
         spans = split_budget_run(tok.text)
@@ -1665,12 +1665,36 @@ def _unglue_budget(toks: list[Token]) -> list[Token]:
         heads = [p for p in pieces if vocab.is_budget_column(p)]
         if heads and not any(re.search(r"\d", p) and not vocab.is_budget_column(p) for p in pieces):
             # a heading row (支出 | 半年计划执行数 | 全年预算数), maybe cut over several tokens of its line
-            columns = columns + heads if heading_line == tok.line else heads
+            if heading_line == tok.line:
+                columns = columns + heads
+            elif columns and _YEARS_SPAN.search(columns[-1]) and all(_YEAR_COLUMN.match(h) for h in heads):
+                columns = columns[:-1] + heads  # 近两年收支金额 spans the years printed under it
+            else:
+                columns = heads
             heading_line = tok.line
         if spans is None:
             out += _peel_closed_tail(tok)
             continue
         out += [sub_token(tok, a, b) for a, b in spans]
+    return out
+
+
+def _join_spaced_totals(toks: list[Token], lines: list[str]) -> list[Token]:
+    """A total row's label printed letter-spaced (合  计) and glued to its amounts on the right
+    (``合  计8167.74100%``): the label joined (合计), its amounts a token of their own."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        tok = toks[k]
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is not None and nxt.line == tok.line and re.fullmatch(r"[\u4e00-\u9fff]", tok.text) and \
+                nxt.span is not None and (tok.text + nxt.text[:1]) in vocab.GENERIC_ITEMS and \
+                re.fullmatch(r"[\d.,%]+", nxt.text[1:]):
+            out += [merge_tokens([tok, sub_token(nxt, 0, 1)], lines), sub_token(nxt, 1, len(nxt.text))]
+            k += 2
+            continue
+        out.append(tok)
+        k += 1
     return out
 
 

@@ -239,3 +239,35 @@ def test_stream_reads_last_years_rows_under_their_section() -> None:
     lines = [(ln.section, ln.item, ln.amount) for ln in forms[0].budget.lines]
     assert lines == [("上年预算", "批复数", 320.5), ("上年预算", "调整数", 410.0), ("上年预算", "实际支出数", 402.2),
                      ("上年预算", "执行率", 98.1), ("上年预算", "年末结转结余数", 7.8)]
+
+
+def test_years_glued_under_a_heading_are_cells() -> None:
+    assert _cells("2024年2025年") == ["2024年", "2025年"]
+    assert split_budget_run("2024年") is None
+
+
+SHARES = """\
+部门整体绩效目标表
+单位：万元
+部门（单位）名称市地震局
+部门总体资金情况总体资金情况当年金额占比近两年收支金额
+2024年2025年
+收入构成财政拨款612.5100%580.36601.20
+合  计612.5100%580.36601.20
+支出构成人员类项目支出400.2565.34%390.10398.70
+运转类项目支出212.2534.66%190.26202.50
+合  计612.5100%580.36601.20
+一级指标二级指标三级指标指标值
+产出指标数量指标地震监测台站数≥8个
+"""
+
+
+def test_stream_reads_a_letter_spaced_total_row_and_the_year_columns() -> None:
+    forms = extract_stream(SHARES).forms
+    lines = {(ln.section, ln.item, ln.column, ln.amount) for ln in forms[0].budget.lines}
+    assert ("收入构成", "合计", "当年金额", 612.5) in lines and ("支出构成", "合计", "2025年", 601.2) in lines
+    assert ("支出构成", "人员类项目支出", "2024年", 390.1) in lines
+    assert ("收入构成", "财政拨款", "占比", 100.0) in lines
+    assert forms[0].budget.total == 612.5
+    total = next(ln for ln in forms[0].budget.lines if ln.item == "合计")
+    assert total.evidence["amount"].source_text == "612.5"  # 612.51|00% is no amount: cut by the columns
