@@ -196,6 +196,18 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             break
         lvl, canonical, n = got
         head = rest.text[:n]
+        num = re.match(r"\d{1,3}(?:[:：]|$)", rest.text[n:])
+        if head.endswith("指标指标") and num and framework.leading_level_name(head[:-2]):
+            # 质量指标指标1：新引进项目开工率: the level, then the row's numbering 指标1 (no part of the level)
+            if lvl == "level1":
+                l1, l2 = head[:-2], None
+            else:
+                l2, peeled_l2 = head[:-2], True
+            pieces.append(("level", sub_token(rest, 0, n - 2)))
+            if num.end() == len(rest.text) - n:
+                return pieces
+            rest = sub_token(rest, n + num.end(), len(rest.text))
+            break
         nxt = framework.leading_level_name(rest.text[n:])
         if not head.endswith("指标"):
             if not bare:

@@ -1,0 +1,27 @@
+"""Indicator rows of a web page copied as plain text with no separator between cells (issue 11).
+
+Hand-written in the style of such a copy (``产出指标数量指标培训覆盖人次≥500人次``); not drawn
+from any golden file.
+"""
+
+from __future__ import annotations
+
+from jixiao.extract.stream import extract_stream
+
+NUMBERED = """\
+项目支出绩效目标表
+项目名称农村公路养护
+年度绩效指标一级指标二级指标三级指标指标值
+年度绩效指标产出指标数量指标指标1：养护农村公路里程120公里
+年度绩效指标产出指标质量指标指标1：路面优良率85%
+年度绩效指标产出指标质量指标指标2：养护工程验收合格率100%
+年度绩效指标效益指标社会效益指标指标1：群众出行满意度提升显著提升
+"""
+
+
+def test_a_rows_numbering_glued_after_its_level_is_no_part_of_the_level() -> None:
+    (form,) = extract_stream(NUMBERED).forms
+    rows = [(i.level1, i.level2, i.level3) for i in form.indicators]
+    assert rows[:3] == [("产出指标", "数量指标", "养护农村公路里程"), ("产出指标", "质量指标", "路面优良率"),
+                        ("产出指标", "质量指标", "养护工程验收合格率")]
+    assert all(i.level2 and not i.level2.endswith("指标指标") for i in form.indicators)
