@@ -247,6 +247,8 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
         name, value = rest, None
     if value is None and name is not None:
         name, value, after = _value_inside(name)
+    if value is None and name is not None and qualitative and bare:
+        name, value, after = _qualitative_inside(name)
     if value is None and name is not None and _SCORE_RULE.search(name.text):
         name, value, after = _value_after_kind(name)
     earlier: list[Token] = []
@@ -291,6 +293,25 @@ def _value_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]
     if m is None or m.start() < 2 or m.end() >= len(tok.text) or re.search(r"[\d.]$", tok.text[:m.start()]):
         return tok, None, None
     return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()), sub_token(tok, m.end(), len(tok.text))
+
+
+_QUALITATIVE_INSIDE = re.compile("|".join(map(re.escape, sorted(
+    (w for w in vocab.QUALITATIVE_VALUES | vocab.QUALITATIVE_TARGETS if len(w) >= 4), key=len, reverse=True))))
+
+
+def _qualitative_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]:
+    """A qualitative target of four characters or more (稳步提升, 持续推进) between the name and a
+    glued description: 基层文艺队伍建设稳步提升培育村级文艺骨干 → name, value, rest. Both sides hold
+    four characters or more of text, the description no value of its own, and does not go on with the
+    word as a phrase (…正常运行的影响程度 is one name). Only in text glued throughout (``bare``)."""
+    for m in _QUALITATIVE_INSIDE.finditer(tok.text):
+        before, after = tok.text[:m.start()], tok.text[m.end():]
+        if len(before) >= 4 and len(after) >= 4 and re.match(r"[\u4e00-\u9fff]", after) and \
+                not re.match(r"[的之和或与及并等]", after) and \
+                not re.search(r"[\d%‰≥≤><＞＜=＝]", tok.text) and not _QUALITATIVE_INSIDE.search(after):
+            return (sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()),
+                    sub_token(tok, m.end(), len(tok.text)))
+    return tok, None, None
 
 
 def _value_after_kind(tok: Token) -> tuple[Token | None, Token | None, Token | None]:

@@ -25,3 +25,31 @@ def test_a_rows_numbering_glued_after_its_level_is_no_part_of_the_level() -> Non
     assert rows[:3] == [("产出指标", "数量指标", "养护农村公路里程"), ("产出指标", "质量指标", "路面优良率"),
                         ("产出指标", "质量指标", "养护工程验收合格率")]
     assert all(i.level2 and not i.level2.endswith("指标指标") for i in form.indicators)
+
+
+QUALITATIVE = """\
+项目支出绩效目标表
+项目名称乡村文化振兴
+一级指标二级指标三级指标指标值备注
+产出指标数量指标送戏下乡场次≥30场全年组织送戏下乡
+效益指标可持续影响指标乡村文艺人才培养持续推进组建村级文艺骨干队伍
+社会效益指标群众文化生活稳步提升丰富农村群众精神文化生活
+满意度指标服务对象满意度指标群众满意度≥90%问卷调查
+"""
+
+
+def test_a_qualitative_target_between_the_name_and_a_glued_description_is_cut_out() -> None:
+    (form,) = extract_stream(QUALITATIVE).forms
+    rows = {i.level3: i for i in form.indicators}
+    assert "乡村文艺人才培养" in rows and rows["乡村文艺人才培养"].target == "持续推进"
+    assert "群众文化生活" in rows and rows["群众文化生活"].target == "稳步提升"
+    assert rows["群众文化生活"].level2 == "社会效益指标"
+
+
+def test_a_qualitative_word_inside_a_name_stays_in_the_name() -> None:
+    from jixiao.extract.stream import _qualitative_inside
+    from jixiao.extract.stream_tokens import tokenize
+
+    (tok,) = tokenize("对业务系统正常运行的保障程度")
+    name, value, _after = _qualitative_inside(tok)
+    assert value is None and name is tok
