@@ -196,6 +196,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             break
         lvl, canonical, n = got
         head = rest.text[:n]
+        if lvl == "level1" and pieces and pieces[-1][0] == "level" and pieces[-1][1].text == head and \
+                not peeled_l2 and framework.canonical_level2(head):
+            lvl = "level2"  # 满意度指标满意度指标: the level1 and the level2 of one name
         num = re.match(r"\d{1,3}(?:[:：]|$)", rest.text[n:])
         if head.endswith("指标指标") and num and framework.leading_level_name(head[:-2]):
             # 质量指标指标1：新引进项目开工率: the level, then the row's numbering 指标1 (no part of the level)

@@ -53,3 +53,20 @@ def test_a_qualitative_word_inside_a_name_stays_in_the_name() -> None:
     (tok,) = tokenize("对业务系统正常运行的保障程度")
     name, value, _after = _qualitative_inside(tok)
     assert value is None and name is tok
+
+
+SATISFACTION = """\
+部门整体支出绩效目标表
+部门名称市体育局
+绩效指标一级指标二级指标三级指标指标值
+绩效指标产出指标数量指标全民健身活动场次≥40场
+绩效指标满意度指标满意度指标参赛群众满意度≥85%
+绩效指标满意度指标满意度指标社会公众满意度≥85%
+"""
+
+
+def test_a_level_name_printed_twice_is_the_level1_and_the_level2() -> None:
+    (form,) = extract_stream(SATISFACTION).forms
+    rows = [(i.level1, i.level2, i.level3, i.target) for i in form.indicators]
+    assert ("满意度指标", "满意度指标", "社会公众满意度", "≥85%") in rows
+    assert len(rows) == 3
