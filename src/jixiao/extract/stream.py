@@ -192,6 +192,12 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     peeled_l2 = False
     while True:
         got = framework.leading_level_name(rest.text)
+        if not peeled_l2 and (n := _numbered_sibling(l2, rest.text)):
+            # 核心业务产出2完成外贸进出口… under 核心业务产出1: the next of a numbered run of level2 names
+            l2, peeled_l2 = rest.text[:n], True
+            pieces.append(("level", sub_token(rest, 0, n)))
+            rest = sub_token(rest, n, len(rest.text))
+            break
         if got is None or got[2] >= len(rest.text):
             break
         lvl, canonical, n = got
@@ -296,6 +302,20 @@ def _value_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]
     if m is None or m.start() < 2 or m.end() >= len(tok.text) or re.search(r"[\d.]$", tok.text[:m.start()]):
         return tok, None, None
     return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()), sub_token(tok, m.end(), len(tok.text))
+
+
+def _numbered_sibling(l2: str | None, text: str) -> int:
+    """Length of the level2 name ``text`` starts with when it is the next of a numbered run the
+    carried level2 belongs to (核心业务产出1 → 核心业务产出2…): the same stem of three characters or
+    more, another number, then the name (two characters or more, not a digit); 0 otherwise."""
+    m = re.fullmatch(r"(?P<stem>[\u4e00-\u9fff]{3,})(?P<num>\d{1,2})", vocab.key(l2 or ""))
+    if m is None or not text.startswith(m.group("stem")):
+        return 0
+    d = re.match(r"\d{1,2}", text[len(m.group("stem")):])
+    if d is None or d.group() == m.group("num"):
+        return 0
+    n = len(m.group("stem")) + d.end()
+    return n if len(text) - n >= 2 and not text[n].isdigit() else 0
 
 
 _QUALITATIVE_INSIDE = re.compile("|".join(map(re.escape, sorted(

@@ -70,3 +70,23 @@ def test_a_level_name_printed_twice_is_the_level1_and_the_level2() -> None:
     rows = [(i.level1, i.level2, i.level3, i.target) for i in form.indicators]
     assert ("满意度指标", "满意度指标", "社会公众满意度", "≥85%") in rows
     assert len(rows) == 3
+
+
+NUMBERED_L2 = """\
+部门整体支出绩效目标表
+部门名称市农业农村局
+一级指标二级指标三级指标指标值
+管理效率绩效管理绩效自评覆盖率100%
+财务管理内控制度执行率100%
+履职效能核心业务产出1高标准农田建设面积≥3万亩
+核心业务产出2农村人居环境整治村庄数≥120个
+核心业务产出3新型农业经营主体培育数≥50家
+满意度服务对象满意度农户满意度≥90%
+"""
+
+
+def test_the_next_of_a_numbered_run_of_level2_names_opens_its_level2() -> None:
+    (form,) = extract_stream(NUMBERED_L2).forms
+    rows = {i.level3: i.level2 for i in form.indicators}
+    assert rows.get("农村人居环境整治村庄数") == "核心业务产出2"
+    assert rows.get("新型农业经营主体培育数") == "核心业务产出3"
