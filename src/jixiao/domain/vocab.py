@@ -233,6 +233,8 @@ BUDGET_SECTIONS = BUDGET_SECTION_SPELLINGS.all
 # A task list with amounts (Jiangxi 年度主要任务 | 任务名称 | 主要内容 | 预算金额): its lines count only
 # when it is the form's only funding block (golden/CONVENTIONS.md).
 BUDGET_TASK_SECTIONS = ("年度主要任务",)
+# The task list's own column headings, which name no fund and hold no amount.
+BUDGET_TASK_HEADINGS = ("任务名称", "主要内容", "工作内容")
 BUDGET_COLUMN_RE = re.compile(
     r"(预算数|执行数|支出数|计划数|金额|占比|比例|决算数|收支金额|^\d{1,2}-\d{1,2}月|^20\d{2}年?(度)?$|月底$|^[一二三四]季度$|^第[一二三四]季度$|"
     r"^(全年|半年|当年|上年)(（程）)?$)"

@@ -20,6 +20,7 @@ from jixiao.domain import vocab
 _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?%?")
 _COLUMN_END = re.compile(r"(预算数|执行数|支出数|计划数|决算数|金额|占比|比例|20\d{2}年度?|月底|季度)")
 _LEADS = sorted({*vocab.BUDGET_BLOCK_LABELS, *vocab.BUDGET_SECTIONS}, key=len, reverse=True)
+_TASK_ROW = re.compile(r"任务\d{1,2}(?=[\u4e00-\u9fff])")
 _YEAR = re.compile(r"20\d{2}年度?")
 _HEADINGS = sorted(vocab.BUDGET_HEADINGS, key=len, reverse=True)
 _PAREN = re.compile(r"^[（(][^（）()]{1,6}[)）]")
@@ -34,6 +35,10 @@ def split_budget_run(text: str) -> list[tuple[int, int]] | None:
     """Spans of the cells of a glued funding-block row, or None when ``text`` is not one (module doc)."""
     if not text or re.search(r"\s", text):
         return None
+    for sec in vocab.BUDGET_TASK_SECTIONS:
+        if text.startswith(sec) and (m := _TASK_ROW.match(text, len(sec))):
+            # 年度主要任务任务1举办推介会…: the task list's section printed again, the row's label, its text
+            return [(0, len(sec)), (len(sec), m.end()), (m.end(), len(text))]
     cells: list[tuple[int, int]] = []
     pos = 0
     while (n := _lead_label(text, pos)) is not None:
@@ -69,6 +74,8 @@ def _names_and_amounts(text: str, pos: int, *, unit: bool = False) -> list[tuple
     while pos < len(text):
         n = _name_len(text[pos:])
         if n:
+            if vocab.is_budget_column(text[pos:pos + n]) and (u := _PAREN.match(text[pos + n:])):
+                n += u.end()  # 预算金额（万元）: a column heading with its unit
             out.append((pos, pos + n))
             pos += n
             while pos < len(text) and text[pos] in ":：":
@@ -119,6 +126,9 @@ def _name_len(s: str) -> int:
         if s.startswith(g):
             return len(g)
     for h in _HEADINGS:  # 批复数 / 实际支出数 / 人员经费: the rows of a block's own, no fund
+        if s.startswith(h):
+            return len(h)
+    for h in vocab.BUDGET_TASK_HEADINGS:  # 任务名称 | 主要内容 over a task list's rows
         if s.startswith(h):
             return len(h)
     for n in range(min(len(s), 16), 3, -1):  # 中期资金总额: a total under a period, a column heading

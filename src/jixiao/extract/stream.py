@@ -1711,14 +1711,28 @@ def _unglue_budget(toks: list[Token], lines: list[str]) -> list[Token]:
     out: list[Token] = []
     columns: list[str] = []  # the column headings of the funding block's last heading row
     heading_line: int | None = None
+    row_line: int | None = None  # the line of the last row that starts with a block / section label
+    row_lead: str | None = None  # that label
     for tok in _join_spaced_totals(toks, lines):
-        if _UNGLUE_STOP.search(tok.text) or len(tok.text) > 40:
-            columns, heading_line = [], None  # the block ended: goals, the indicator table, prose
         spans = split_budget_run(tok.text)
+        lead = tok.text[spans[0][0]:spans[0][1]] if spans else None
+        if tok.first_on_line and lead is not None and (vocab.budget_section(lead) or vocab.is_budget_block_label(lead)):
+            if lead in vocab.BUDGET_TASK_SECTIONS and lead == row_lead and row_line == tok.line - 1:
+                # 年度主要任务 (and 任务名称 / 主要内容 over the fund headings) printed again on each row
+                # of the task list: merged cells, read once
+                spans = [(a, b) for a, b in spans[1:] if tok.text[a:b] not in vocab.BUDGET_TASK_HEADINGS]
+            row_line, row_lead = tok.line, lead
+        elif tok.first_on_line:
+            row_line, row_lead = None, None
+        if (_UNGLUE_STOP.search(tok.text) or len(tok.text) > 40) and row_line != tok.line:
+            columns, heading_line = [], None  # the block ended: goals, the indicator table, prose
         if columns:  # amounts glued under headed columns: as many amounts as the columns hold
             spans = split_row_by_columns(tok.text, spans, columns)
         pieces = [tok.text[a:b] for a, b in spans] if spans else [tok.text]
         heads = [p for p in pieces if vocab.is_budget_column(p)]
+        funds = [p for p in pieces if vocab.budget_fund(p) and not (vocab.is_budget_block_label(p) or vocab.budget_section(p))]
+        if not heads and len(funds) >= 2 and vocab.budget_fund_kind(funds[0]) == "total":
+            heads = funds  # 总额 | 财政拨款 | 其他资金: funds as column headings, the total first
         if heads and not any(re.search(r"\d", p) and not vocab.is_budget_column(p) for p in pieces):
             # a heading row (支出 | 半年计划执行数 | 全年预算数), maybe cut over several tokens of its line
             if heading_line == tok.line:

@@ -271,3 +271,20 @@ def test_stream_reads_a_letter_spaced_total_row_and_the_year_columns() -> None:
     assert forms[0].budget.total == 612.5
     total = next(ln for ln in forms[0].budget.lines if ln.item == "合计")
     assert total.evidence["amount"].source_text == "612.5"  # 612.51|00% is no amount: cut by the columns
+
+
+FUND_COLUMNS_GLUED = """项目支出绩效目标表
+项目名称城乡供水一体化改造
+项目资金（万元）资金总额上级资金本级资金
+项目资金（万元）年度预算数450250200
+一级指标二级指标三级指标指标值
+产出指标数量指标改造供水管网长度≥20公里
+"""
+
+
+def test_amounts_glued_under_fund_headings_are_cut_by_the_total() -> None:
+    forms = extract_stream(FUND_COLUMNS_GLUED).forms
+    lines = {(ln.item, ln.column, ln.amount) for ln in forms[0].budget.lines}
+    # 450 = 250 + 200; the block label (项目资金, also a name of the total) is no column
+    assert {("年度预算数", "资金总额", 450.0), ("年度预算数", "上级资金", 250.0), ("年度预算数", "本级资金", 200.0)} <= lines
+    assert len(lines) == 3
