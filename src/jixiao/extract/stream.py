@@ -287,9 +287,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
 
 _UNITS = "|".join(sorted(
     "% ‰ 万人次 人次 万人 人 万册 册 场 次 个 家 项 期 天 日 月 年 户 万亩 亩 件 份 台 套 篇 名 所 条 辆 吨 平方米 ㎡ 公里 千米 米 座 处 "
-    "亿元 万元 元 元/人 元/亩 万元/处 小时 分钟 笔 批 本 张 课时 学时 公斤 千克".split(), key=len, reverse=True))
+    "亿元 万元 元 元/人 元/亩 万元/处 小时 分钟 笔 批 本 张 课时 学时 公斤 千克 站 村 校".split(), key=len, reverse=True))
 _VALUE_INSIDE = re.compile(
-    rf"(?:(?:{_OP})\s*{_NUM}\s*(?:{_UNITS})?|{_NUM}\s*(?:%|‰)|(?:20\d{{2}}\s*年)?\d{{1,2}}\s*月(?:\d{{1,2}}\s*日)?(?:底)?(?:前|以前|之前))"
+    rf"(?:(?:{_OP})\s*{_NUM}\s*(?:(?:{_UNITS})(?:/(?:{_UNITS})(?:·(?:{_UNITS}))?)?)?|{_NUM}\s*(?:%|‰)|(?:20\d{{2}}\s*年)?\d{{1,2}}\s*月(?:\d{{1,2}}\s*日)?(?:底)?(?:前|以前|之前))"
 )
 
 
@@ -426,6 +426,8 @@ def _value_tail(tok: Token, *, qualitative: bool) -> tuple[Token | None, Token |
         ok = bool(m.group("op")) or unit in ("%", "％", "‰") or (
             1 <= len(unit) <= 3 and re.fullmatch(r"[\u4e00-\u9fff/]+", unit) and not _NAME_CUT_BEFORE.search(name)
             and not re.search(r"[\d.]$", name))
+        if unit[:1] in ("%", "‰", "％") and len(unit) > 1:
+            ok = False  # ≥8%较上年增长幅度: a percentage, then a glued description (_value_inside), no unit
         if ok and not re.search(rf"{_OP}$", name):
             return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
     if qualitative:

@@ -90,3 +90,22 @@ def test_the_next_of_a_numbered_run_of_level2_names_opens_its_level2() -> None:
     rows = {i.level3: i.level2 for i in form.indicators}
     assert rows.get("农村人居环境整治村庄数") == "核心业务产出2"
     assert rows.get("新型农业经营主体培育数") == "核心业务产出3"
+
+
+UNITS_AND_NOTES = """\
+项目支出绩效目标表
+项目名称乡镇文化站免费开放
+一级指标二级指标三级指标指标值指标说明
+产出指标数量指标开放文化站数量≥12个全区乡镇文化站
+成本指标文化站运行补助标准≤1.5万元/站按市级补助标准执行
+巡回放映补助标准≤200元/场·次按放映场次核算
+效益指标社会效益指标群众参与人次增长率≥5%较上年增长幅度
+"""
+
+
+def test_a_rate_unit_and_a_percentage_before_a_glued_description_end_the_value() -> None:
+    (form,) = extract_stream(UNITS_AND_NOTES).forms
+    rows = {i.level3: i for i in form.indicators}
+    assert rows["文化站运行补助标准"].target == "≤1.5万元/站"
+    assert rows["巡回放映补助标准"].target == "≤200元/场·次"
+    assert rows["群众参与人次增长率"].target == "≥5%"
