@@ -249,7 +249,7 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             cut = len(rest.text) - len(word)
             basis, rest = sub_token(rest, cut, len(rest.text)), sub_token(rest, 0, cut)
             break
-    name, value = _value_tail(rest, qualitative=qualitative)
+    name, value = _value_tail(rest, qualitative=qualitative, bare=bare)
     after = None
     if value is not None and name is not None and _SCORE_RULE.search(name.text + value.text):
         # …≥11800公里10完成目标值得10分: the tail is the 评分标准 column (a score), not the target
@@ -263,7 +263,7 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     earlier: list[Token] = []
     while name is not None and value is not None and len(earlier) < 3:
         # 果农满意度91%92%: the history / half-year values glued before the target
-        n2, v2 = _value_tail(name, qualitative=qualitative)
+        n2, v2 = _value_tail(name, qualitative=qualitative, bare=bare)
         if n2 is None or v2 is None or not (re.search(r"\d", v2.text) or v2.text in vocab.QUALITATIVE_VALUES):
             break  # 立项依据充分性充分充分: the half-year value glued before the annual one
         earlier.insert(0, v2)
@@ -412,7 +412,15 @@ def _siblings(l1: str, l2: str | None, new: str) -> bool:
     return False
 
 
-def _value_tail(tok: Token, *, qualitative: bool) -> tuple[Token | None, Token | None]:
+# Qualitative targets of four characters or more the genre prints, some of which end in a shorter
+# one (逐步完善 / 完善, 按序时进度 / 序时进度): at the end of a glued row the whole target is cut off.
+_QUALITATIVE_TAILS = frozenset(w for w in vocab.QUALITATIVE_TARGETS | frozenset(
+    "逐步完善 逐步建立 持续增强 良好以上 无明显影响".split()) if len(w) >= 4)
+
+
+def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[Token | None, Token | None]:
+    """A value at the end of ``tok``: (name, value), or (tok, None). ``qualitative``: a qualitative
+    target may end it too; ``bare`` (text glued throughout): the longer ones of ``_QUALITATIVE_TAILS``."""
     text = tok.text
     if _is_value(text):
         return None, tok
@@ -432,7 +440,7 @@ def _value_tail(tok: Token, *, qualitative: bool) -> tuple[Token | None, Token |
             return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
     if qualitative:
         for n in range(min(6, len(text) - 3), 1, -1):
-            if text[-n:] in vocab.QUALITATIVE_VALUES:
+            if text[-n:] in vocab.QUALITATIVE_VALUES or (bare and n >= 4 and text[-n:] in _QUALITATIVE_TAILS):
                 return sub_token(tok, 0, len(text) - n), sub_token(tok, len(text) - n, len(text))
     return tok, None
 

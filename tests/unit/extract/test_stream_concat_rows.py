@@ -109,3 +109,22 @@ def test_a_rate_unit_and_a_percentage_before_a_glued_description_end_the_value()
     assert rows["文化站运行补助标准"].target == "≤1.5万元/站"
     assert rows["巡回放映补助标准"].target == "≤200元/场·次"
     assert rows["群众参与人次增长率"].target == "≥5%"
+
+
+QUALITATIVE_TAILS = """\
+项目支出绩效目标表
+项目名称城区河道保洁
+一级指标二级指标三级指标指标值
+产出指标数量指标保洁河道长度≥35公里
+时效指标保洁经费支付进度按序时进度
+效益指标可持续影响指标河道长效管护机制逐步完善
+社会效益指标保洁作业对周边居民生活的负面影响无明显影响
+"""
+
+
+def test_common_qualitative_targets_glued_to_the_name_are_cut_whole() -> None:
+    (form,) = extract_stream(QUALITATIVE_TAILS).forms
+    rows = {i.level3: i.target for i in form.indicators}
+    assert rows.get("保洁经费支付进度") == "按序时进度"
+    assert rows.get("河道长效管护机制") == "逐步完善"
+    assert rows.get("保洁作业对周边居民生活的负面影响") == "无明显影响"
