@@ -249,6 +249,14 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             cut = len(rest.text) - len(word)
             basis, rest = sub_token(rest, cut, len(rest.text)), sub_token(rest, 0, cut)
             break
+    if bare and (rep := _repeated_tail(rest.text)):
+        # 编制项目促进发展促进发展促进发展: one text value printed in each value column (history, target)
+        start, n, reps = rep
+        pieces.append(("text", sub_token(rest, 0, start)))
+        pieces += [("value", sub_token(rest, start + k * n, start + (k + 1) * n)) for k in range(reps)]
+        if basis is not None:
+            pieces.append(("basis", basis))
+        return pieces
     name, value = _value_tail(rest, qualitative=qualitative, bare=bare)
     after = None
     if value is not None and name is not None and _SCORE_RULE.search(name.text + value.text):
@@ -418,6 +426,21 @@ _QUALITATIVE_TAILS = frozenset(w for w in vocab.QUALITATIVE_TARGETS | frozenset(
     "逐步完善 逐步建立 持续增强 良好以上 无明显影响".split()) if len(w) >= 4)
 
 
+_CURRENCY_UNIT = re.compile(r"(?:亿|万|千)?(?:元人民币|美元|欧元|港元)")
+
+
+def _repeated_tail(text: str) -> tuple[int, int, int] | None:
+    """(start, length, count) of the values when ``text`` ends with one text printed two or three
+    times over (促进发展促进发展促进发展: four characters or more each, no digit, a name of two or
+    more before it); None otherwise."""
+    for reps in (3, 2):
+        for n in range((len(text) - 2) // reps, 3, -1):
+            unit = text[len(text) - n:]
+            if text.endswith(unit * reps) and not re.search(r"\d", unit):
+                return len(text) - n * reps, n, reps
+    return None
+
+
 def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[Token | None, Token | None]:
     """A value at the end of ``tok``: (name, value), or (tok, None). ``qualitative``: a qualitative
     target may end it too; ``bare`` (text glued throughout): the longer ones of ``_QUALITATIVE_TAILS``."""
@@ -432,8 +455,8 @@ def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[T
         unit = m.group("unit") or ""
         name = text[: m.start()]
         ok = bool(m.group("op")) or unit in ("%", "％", "‰") or (
-            1 <= len(unit) <= 3 and re.fullmatch(r"[\u4e00-\u9fff/]+", unit) and not _NAME_CUT_BEFORE.search(name)
-            and not re.search(r"[\d.]$", name))
+            (1 <= len(unit) <= 3 or (bare and _CURRENCY_UNIT.fullmatch(unit))) and re.fullmatch(r"[\u4e00-\u9fff/]+", unit)
+            and not _NAME_CUT_BEFORE.search(name) and not re.search(r"[\d.]$", name))
         if unit[:1] in ("%", "‰", "％") and len(unit) > 1:
             ok = False  # ≥8%较上年增长幅度: a percentage, then a glued description (_value_inside), no unit
         if ok and not re.search(rf"{_OP}$", name):

@@ -128,3 +128,26 @@ def test_common_qualitative_targets_glued_to_the_name_are_cut_whole() -> None:
     assert rows.get("保洁经费支付进度") == "按序时进度"
     assert rows.get("河道长效管护机制") == "逐步完善"
     assert rows.get("保洁作业对周边居民生活的负面影响") == "无明显影响"
+
+
+HISTORY = """\
+部门整体支出绩效目标表
+部门名称市招商服务中心
+一级指标二级指标三级指标近两年指标值指标值
+2022年2023年
+管理效率绩效管理绩效自评覆盖率100%100%100%
+财务管理内控制度执行率100%100%100%
+履职效能核心业务产出1引进外资总额万美元820.5万美元905.2万美元1000万美元
+核心业务产出2实现出口总额亿元人民币40.12亿元人民币44.6亿元人民币48亿元人民币
+可持续发展能力科技支撑政务服务平台建设完成平台一期上线运行完成平台一期上线运行完成平台一期上线运行
+"""
+
+
+def test_a_text_value_printed_in_each_value_column_and_currency_units_are_cut() -> None:
+    (form,) = extract_stream(HISTORY).forms
+    rows = {i.level3: i for i in form.indicators}
+    assert rows["实现出口总额亿元人民币"].target == "48亿元人民币"
+    assert rows["实现出口总额亿元人民币"].history == {"2022": "40.12亿元人民币", "2023": "44.6亿元人民币"}
+    platform = rows["政务服务平台建设"]
+    assert platform.target == "完成平台一期上线运行" and platform.level2 == "科技支撑"
+    assert platform.history == {"2022": "完成平台一期上线运行", "2023": "完成平台一期上线运行"}
