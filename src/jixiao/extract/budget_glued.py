@@ -12,6 +12,7 @@ every budget table prints its amounts). A run that does not parse completely is 
 
 from __future__ import annotations
 
+import math
 import re
 
 from jixiao.domain import vocab
@@ -179,8 +180,6 @@ def _column_len(s: str) -> int:
     return m.end()
 
 
-
-
 # -- amounts glued under known column headings --------------------------------------------
 #
 # A row of a funding block under a heading row of N columns (支出 | 半年计划执行数 | 全年预算数)
@@ -199,6 +198,7 @@ _WHOLE_COLUMN = re.compile(r"全年|预算数|预算金额|总额|合计|总计"
 _RATE_COLUMN = re.compile(r"占比|比例|率")
 _TOTAL_COLUMN = re.compile(r"^(资金)?(总额|合计|总计)$|资金总额$")
 _MAX_RUN = 32
+_MAX_CUTS = 20000  # cuts tried at most for one run (a long run under many columns has very many)
 
 
 def _column_kind(col: str) -> str:
@@ -232,8 +232,6 @@ def _fits(values: list[float], kinds: list[str]) -> bool:
 
 
 def _spread(pieces: list[str], kinds: list[str]) -> float:
-    import math
-
     logs = [math.log10(_value(p)) for p, kd in zip(pieces, kinds) if kd != "rate" and not p.endswith("%")
             and _value(p) > 0]
     return max(logs) - min(logs) if len(logs) >= 2 else 0.0
@@ -247,9 +245,13 @@ def split_amount_run(run: str, columns: list[str]) -> list[tuple[int, int]] | No
         return None
     kinds = [_column_kind(c) for c in columns]
     best: tuple[tuple[int, float], list[tuple[int, int]]] | None = None
+    tried = 0
 
     def walk(pos: int, cuts: list[tuple[int, int]]) -> None:
-        nonlocal best
+        nonlocal best, tried
+        tried += 1
+        if tried > _MAX_CUTS:
+            return
         if pos == len(run):
             pieces = [run[a:b] for a, b in cuts]
             ks = kinds[: len(pieces)]
@@ -266,6 +268,8 @@ def split_amount_run(run: str, columns: list[str]) -> list[tuple[int, int]] | No
                 walk(end, cuts + [(pos, end)])
 
     walk(0, [])
+    if tried > _MAX_CUTS:
+        return None  # too many ways to cut it to weigh them all: left as printed
     return None if best is None else best[1]
 
 

@@ -1740,7 +1740,13 @@ def _flag_scrambled_levels(form: Form, why: str) -> None:
 
 def _unglue_budget(toks: list[Token], lines: list[str]) -> list[Token]:
     """Funding-block rows whose cells were glued (``项目资金（万元）年度资金总额860.00``) cut back into
-    cells (``budget_glued.split_budget_run``); the pieces keep their source spans."""
+    cells (``budget_glued.split_budget_run``); the pieces keep their source spans.
+
+    The column headings of the block's last heading row (支出 | 半年计划执行数 | 全年预算数, or funds
+    headed by their total: 总额 | 财政拨款 | 其他资金) are kept until the block ends (goals, the
+    indicator table, prose), and the amounts of a row under them are cut to fill them
+    (``budget_glued.split_row_by_columns``: 基本支出156356.18 → 156 | 356.18). A task list's merged
+    cells printed again on each of its rows (年度主要任务, 任务名称) are read once."""
     out: list[Token] = []
     columns: list[str] = []  # the column headings of the funding block's last heading row
     heading_line: int | None = None

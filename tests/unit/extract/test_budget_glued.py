@@ -288,3 +288,7 @@ def test_amounts_glued_under_fund_headings_are_cut_by_the_total() -> None:
     # 450 = 250 + 200; the block label (项目资金, also a name of the total) is no column
     assert {("年度预算数", "资金总额", 450.0), ("年度预算数", "上级资金", 250.0), ("年度预算数", "本级资金", 200.0)} <= lines
     assert len(lines) == 3
+
+
+def test_a_run_with_too_many_cuts_to_weigh_is_left_alone() -> None:
+    assert split_amount_run("12345678901234567890123456789012", ["1月", "2月", "3月", "4月", "5月", "6月"]) is None
