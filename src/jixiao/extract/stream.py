@@ -455,7 +455,8 @@ def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[T
         unit = m.group("unit") or ""
         name = text[: m.start()]
         ok = bool(m.group("op")) or unit in ("%", "％", "‰") or (
-            (1 <= len(unit) <= 3 or (bare and _CURRENCY_UNIT.fullmatch(unit))) and re.fullmatch(r"[\u4e00-\u9fff/]+", unit)
+            (1 <= len(unit) <= 3 or (bare and _CURRENCY_UNIT.fullmatch(unit)))
+            and re.fullmatch(r"[\u4e00-\u9fff/]+", unit)
             and not _NAME_CUT_BEFORE.search(name) and not re.search(r"[\d.]$", name))
         if unit[:1] in ("%", "‰", "％") and len(unit) > 1:
             ok = False  # ≥8%较上年增长幅度: a percentage, then a glued description (_value_inside), no unit
@@ -1769,7 +1770,8 @@ def _unglue_budget(toks: list[Token], lines: list[str]) -> list[Token]:
             spans = split_row_by_columns(tok.text, spans, columns)
         pieces = [tok.text[a:b] for a, b in spans] if spans else [tok.text]
         heads = [p for p in pieces if vocab.is_budget_column(p)]
-        funds = [p for p in pieces if vocab.budget_fund(p) and not (vocab.is_budget_block_label(p) or vocab.budget_section(p))]
+        funds = [p for p in pieces
+                 if vocab.budget_fund(p) and not (vocab.is_budget_block_label(p) or vocab.budget_section(p))]
         if not heads and len(funds) >= 2 and vocab.budget_fund_kind(funds[0]) == "total":
             heads = funds  # 总额 | 财政拨款 | 其他资金: funds as column headings, the total first
         if heads and not any(re.search(r"\d", p) and not vocab.is_budget_column(p) for p in pieces):
