@@ -170,7 +170,7 @@ def _loose_value(text: str) -> bool:
 
 
 def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
-                carry: tuple[str | None, str | None] = (None, None)) -> list[tuple[str, Token]]:
+                carry: tuple[str | None, str | None] = (None, None), values: int = 4) -> list[tuple[str, Token]]:
     """Cut text copied with no separators: leading level names, the name, a trailing value.
 
     Returns (kind, token) pieces with kind ``level`` / ``text`` / ``value``. A bare level
@@ -180,7 +180,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     level printed bare is a cell of its own, and 预算执行率 / 绩效目标合理性 are names.
     Even in glued text a bare name is a name when it repeats the level in force (``carry``:
     the level1 and level2 carried down) — the row continues that block — or does not fit
-    under the level1 (资产管理制度健全性 inside the 资产管理 block keeps its name).
+    under the level1 (资产管理制度健全性 inside the 资产管理 block keeps its name). ``values``: the
+    value columns of the table; in glued text no more values than that are cut off the end
+    (部门形象的提升有效有效 under 半年 | 全年: 提升 stays in the name).
     """
     pieces: list[tuple[str, Token]] = []
     rest = tok
@@ -269,7 +271,7 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     if value is None and name is not None and _SCORE_RULE.search(name.text):
         name, value, after = _value_after_kind(name)
     earlier: list[Token] = []
-    while name is not None and value is not None and len(earlier) < 3:
+    while name is not None and value is not None and len(earlier) < (min(3, values - 1) if bare else 3):
         # 果农满意度91%92%: the history / half-year values glued before the target
         n2, v2 = _value_tail(name, qualitative=qualitative, bare=bare)
         if n2 is None or v2 is None or not (re.search(r"\d", v2.text) or v2.text in vocab.QUALITATIVE_VALUES):
@@ -1267,7 +1269,8 @@ class StreamReader:
     def _add_name(self, tok: Token) -> None:
         """An indicator name, cut when levels or a value are glued to it."""
         pieces = split_glued(tok, qualitative=(self.glued and tok.line_tokens == 1) or tok.soft_before, bare=self.glued,
-                             carry=self._carry_texts())
+                             carry=self._carry_texts(),
+                             values=len(self.table.value_roles) if self.table is not None else 4)
         for kind, piece in pieces:
             rec = self.rec
             if kind == "lead":

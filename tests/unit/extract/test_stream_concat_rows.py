@@ -151,3 +151,20 @@ def test_a_text_value_printed_in_each_value_column_and_currency_units_are_cut() 
     platform = rows["政务服务平台建设"]
     assert platform.target == "完成平台一期上线运行" and platform.level2 == "科技支撑"
     assert platform.history == {"2022": "完成平台一期上线运行", "2023": "完成平台一期上线运行"}
+
+
+HALF_YEAR = """\
+项目支出绩效目标表
+项目名称政务服务大厅运行保障
+一级指标二级指标三级指标半年指标值全年指标值
+产出指标数量指标窗口服务事项数≥80项≥160项
+效益指标社会效益指标政务服务形象的提升有效有效
+可持续影响指标服务规范持续提升显著显著
+"""
+
+
+def test_no_more_values_are_cut_off_a_glued_row_than_the_table_has_value_columns() -> None:
+    (form,) = extract_stream(HALF_YEAR).forms
+    rows = {i.level3: i for i in form.indicators}
+    assert rows["政务服务形象的提升"].half_year == "有效" and rows["政务服务形象的提升"].target == "有效"
+    assert rows["服务规范持续提升"].target == "显著"
