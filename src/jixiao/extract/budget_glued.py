@@ -193,7 +193,7 @@ def _column_len(s: str) -> int:
 # the year's budget are of one order), is taken.
 
 _PIECE = re.compile(r"(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d{1,2})?%?")
-_PART_COLUMN = re.compile(r"半年|1-\d{1,2}月|季度|月底|执行数")
+_PART_COLUMN = re.compile(r"半年|\d{1,2}-\d{1,2}月|季度|月底|执行数")
 _WHOLE_COLUMN = re.compile(r"全年|预算数|预算金额|总额|合计|总计")
 _RATE_COLUMN = re.compile(r"占比|比例|率")
 _TOTAL_COLUMN = re.compile(r"^(资金)?(总额|合计|总计)$|资金总额$")
@@ -222,7 +222,7 @@ def _fits(values: list[float], kinds: list[str]) -> bool:
     for i, (v, kd) in enumerate(zip(values, kinds)):
         if kd == "rate" and v > 100:
             return False
-        if kd == "part" and any(values[j] < v for j in range(i + 1, len(values)) if kinds[j] == "whole"):
+        if kd == "part" and any(values[j] < v for j in range(len(values)) if kinds[j] == "whole"):
             return False
         if kd == "total":
             rest = [values[j] for j in range(len(values)) if j != i and kinds[j] == "other"]

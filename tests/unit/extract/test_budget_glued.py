@@ -292,3 +292,9 @@ def test_amounts_glued_under_fund_headings_are_cut_by_the_total() -> None:
 
 def test_a_run_with_too_many_cuts_to_weigh_is_left_alone() -> None:
     assert split_amount_run("12345678901234567890123456789012", ["1月", "2月", "3月", "4月", "5月", "6月"]) is None
+
+
+def test_month_range_columns_are_parts_of_the_year_wherever_the_year_column_stands() -> None:
+    cols = ["全年预算数", "1-6月计划支出数", "7-12月计划支出数"]
+    spans = split_amount_run("20218", cols)  # 20|21|8 puts more in a half than in the year
+    assert spans is not None and ["20218"[a:b] for a, b in spans] == ["20", "2", "18"]
