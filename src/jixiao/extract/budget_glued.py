@@ -302,6 +302,8 @@ def split_row_by_columns(text: str, spans: list[tuple[int, int]] | None,
         return spans  # amounts of a cell of their own are cut only when some piece is no amount
     if n >= len(columns) and valid:
         return spans  # the amounts fill the columns, each one as the genre prints amounts
+    if n >= 2 and valid and all(re.search(r"\.\d\d%?$", text[a:b]) for a, b in spans[-n:]):
+        return spans  # 120.0050.00: a row printing two decimals, cut after them; a column is blank
     start = spans[-n][0]
     cut = split_amount_run(text[start:], columns)
     if cut is None or (len(cut) <= n and n < len(columns)):

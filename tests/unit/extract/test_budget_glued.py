@@ -298,3 +298,12 @@ def test_month_range_columns_are_parts_of_the_year_wherever_the_year_column_stan
     cols = ["全年预算数", "1-6月计划支出数", "7-12月计划支出数"]
     spans = split_amount_run("20218", cols)  # 20|21|8 puts more in a half than in the year
     assert spans is not None and ["20218"[a:b] for a, b in spans] == ["20", "2", "18"]
+
+
+def test_amounts_printed_with_two_decimals_keep_their_cut_when_a_column_is_blank() -> None:
+    from jixiao.extract.budget_glued import split_row_by_columns
+
+    text = "合计120.0050.00"
+    cols = ["全年预算数", "1-6月计划支出数", "7-12月计划支出数"]
+    spans = split_row_by_columns(text, split_budget_run(text), cols)
+    assert spans is not None and [text[a:b] for a, b in spans] == ["合计", "120.00", "50.00"]  # not 120.0|0|50.00
