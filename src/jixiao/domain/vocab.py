@@ -233,6 +233,8 @@ BUDGET_SECTIONS = BUDGET_SECTION_SPELLINGS.all
 # A task list with amounts (Jiangxi 年度主要任务 | 任务名称 | 主要内容 | 预算金额): its lines count only
 # when it is the form's only funding block (golden/CONVENTIONS.md).
 BUDGET_TASK_SECTIONS = ("年度主要任务",)
+# The task list's own column headings, which name no fund and hold no amount.
+BUDGET_TASK_HEADINGS = ("任务名称", "主要内容", "工作内容")
 BUDGET_COLUMN_RE = re.compile(
     r"(预算数|执行数|支出数|计划数|金额|占比|比例|决算数|收支金额|^\d{1,2}-\d{1,2}月|^20\d{2}年?(度)?$|月底$|^[一二三四]季度$|^第[一二三四]季度$|"
     r"^(全年|半年|当年|上年)(（程）)?$)"
@@ -470,7 +472,7 @@ QUALITATIVE_VALUES = frozenset(_QUALITATIVE_COMMON + _words("大幅提升 有所
 QUALITATIVE_TARGETS = frozenset(_QUALITATIVE_COMMON + _words("""
     基本合规 优秀 中 低 较明显 效果显著 稳步提升 稳步增长 显著提升 明显改善 持续改善 可持续 长期有效 持续 有 按序时进度
     按季安排 基本相符 较满意 达到预期目标 部分达到预期目标 未达到预期目标 按时完成 全部完成 规范有序 有序 健全完善 完整
-    达到要求 增强 增加 加强 扩大 下降 优化 积极 良好运转 正常运行 运行正常 全年 全年运行 逐年提升 得到提升
+    达到要求 增强 增加 加强 扩大 下降 优化 积极 良好运转 正常运行 运行正常 全年 全年运行 逐年提升 得到提升 持续推进
 """))
 BASIS_SPELLINGS = Spellings(
     _words("计划标准 行业标准 历史标准 其他标准"),

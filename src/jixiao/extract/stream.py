@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jixiao.domain import framework, vocab
-from jixiao.extract.budget_glued import split_budget_run
+from jixiao.extract.budget_glued import split_budget_run, split_row_by_columns
 from jixiao.extract.budget_text import fund_phrases
 from jixiao.extract.rows import looks_like_value
 from jixiao.extract.stream_tokens import Token, merge_tokens, sub_token, tokenize
@@ -170,7 +170,7 @@ def _loose_value(text: str) -> bool:
 
 
 def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
-                carry: tuple[str | None, str | None] = (None, None)) -> list[tuple[str, Token]]:
+                carry: tuple[str | None, str | None] = (None, None), values: int = 4) -> list[tuple[str, Token]]:
     """Cut text copied with no separators: leading level names, the name, a trailing value.
 
     Returns (kind, token) pieces with kind ``level`` / ``text`` / ``value``. A bare level
@@ -180,7 +180,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     level printed bare is a cell of its own, and 预算执行率 / 绩效目标合理性 are names.
     Even in glued text a bare name is a name when it repeats the level in force (``carry``:
     the level1 and level2 carried down) — the row continues that block — or does not fit
-    under the level1 (资产管理制度健全性 inside the 资产管理 block keeps its name).
+    under the level1 (资产管理制度健全性 inside the 资产管理 block keeps its name). ``values``: the
+    value columns of the table; in glued text no more values than that are cut off the end
+    (部门形象的提升有效有效 under 半年 | 全年: 提升 stays in the name).
     """
     pieces: list[tuple[str, Token]] = []
     rest = tok
@@ -192,10 +194,31 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
     peeled_l2 = False
     while True:
         got = framework.leading_level_name(rest.text)
+        if not peeled_l2 and (n := _numbered_sibling(l2, rest.text)):
+            # 核心业务产出2完成外贸进出口… under 核心业务产出1: the next of a numbered run of level2 names
+            l2, peeled_l2 = rest.text[:n], True
+            pieces.append(("level", sub_token(rest, 0, n)))
+            rest = sub_token(rest, n, len(rest.text))
+            break
         if got is None or got[2] >= len(rest.text):
             break
         lvl, canonical, n = got
         head = rest.text[:n]
+        if lvl == "level1" and pieces and pieces[-1][0] == "level" and pieces[-1][1].text == head and \
+                not peeled_l2 and framework.canonical_level2(head):
+            lvl = "level2"  # 满意度指标满意度指标: the level1 and the level2 of one name
+        num = re.match(r"\d{1,3}(?:[:：]|$)", rest.text[n:])
+        if head.endswith("指标指标") and num and framework.leading_level_name(head[:-2]):
+            # 质量指标指标1：新引进项目开工率: the level, then the row's numbering 指标1 (no part of the level)
+            if lvl == "level1":
+                l1, l2 = head[:-2], None
+            else:
+                l2, peeled_l2 = head[:-2], True
+            pieces.append(("level", sub_token(rest, 0, n - 2)))
+            if num.end() == len(rest.text) - n:
+                return pieces
+            rest = sub_token(rest, n + num.end(), len(rest.text))
+            break
         nxt = framework.leading_level_name(rest.text[n:])
         if not head.endswith("指标"):
             if not bare:
@@ -228,19 +251,29 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
             cut = len(rest.text) - len(word)
             basis, rest = sub_token(rest, cut, len(rest.text)), sub_token(rest, 0, cut)
             break
-    name, value = _value_tail(rest, qualitative=qualitative)
+    if bare and (rep := _repeated_tail(rest.text)):
+        # 编制项目促进发展促进发展促进发展: one text value printed in each value column (history, target)
+        start, n, reps = rep
+        pieces.append(("text", sub_token(rest, 0, start)))
+        pieces += [("value", sub_token(rest, start + k * n, start + (k + 1) * n)) for k in range(reps)]
+        if basis is not None:
+            pieces.append(("basis", basis))
+        return pieces
+    name, value = _value_tail(rest, qualitative=qualitative, bare=bare)
     after = None
     if value is not None and name is not None and _SCORE_RULE.search(name.text + value.text):
         # …≥11800公里10完成目标值得10分: the tail is the 评分标准 column (a score), not the target
         name, value = rest, None
     if value is None and name is not None:
         name, value, after = _value_inside(name)
+    if value is None and name is not None and qualitative and bare:
+        name, value, after = _qualitative_inside(name)
     if value is None and name is not None and _SCORE_RULE.search(name.text):
         name, value, after = _value_after_kind(name)
     earlier: list[Token] = []
-    while name is not None and value is not None and len(earlier) < 3:
+    while name is not None and value is not None and len(earlier) < (min(3, values - 1) if bare else 3):
         # 果农满意度91%92%: the history / half-year values glued before the target
-        n2, v2 = _value_tail(name, qualitative=qualitative)
+        n2, v2 = _value_tail(name, qualitative=qualitative, bare=bare)
         if n2 is None or v2 is None or not (re.search(r"\d", v2.text) or v2.text in vocab.QUALITATIVE_VALUES):
             break  # 立项依据充分性充分充分: the half-year value glued before the annual one
         earlier.insert(0, v2)
@@ -264,9 +297,9 @@ def split_glued(tok: Token, *, qualitative: bool = False, bare: bool = False,
 
 _UNITS = "|".join(sorted(
     "% ‰ 万人次 人次 万人 人 万册 册 场 次 个 家 项 期 天 日 月 年 户 万亩 亩 件 份 台 套 篇 名 所 条 辆 吨 平方米 ㎡ 公里 千米 米 座 处 "
-    "亿元 万元 元 元/人 元/亩 万元/处 小时 分钟 笔 批 本 张 课时 学时 公斤 千克".split(), key=len, reverse=True))
+    "亿元 万元 元 元/人 元/亩 万元/处 小时 分钟 笔 批 本 张 课时 学时 公斤 千克 站 村 校".split(), key=len, reverse=True))
 _VALUE_INSIDE = re.compile(
-    rf"(?:(?:{_OP})\s*{_NUM}\s*(?:{_UNITS})?|{_NUM}\s*(?:%|‰)|(?:20\d{{2}}\s*年)?\d{{1,2}}\s*月(?:\d{{1,2}}\s*日)?(?:底)?(?:前|以前|之前))"
+    rf"(?:(?:{_OP})\s*{_NUM}\s*(?:(?:{_UNITS})(?:/(?:{_UNITS})(?:·(?:{_UNITS}))?)?)?|{_NUM}\s*(?:%|‰)|(?:20\d{{2}}\s*年)?\d{{1,2}}\s*月(?:\d{{1,2}}\s*日)?(?:底)?(?:前|以前|之前))"
 )
 
 
@@ -279,6 +312,39 @@ def _value_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]
     if m is None or m.start() < 2 or m.end() >= len(tok.text) or re.search(r"[\d.]$", tok.text[:m.start()]):
         return tok, None, None
     return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()), sub_token(tok, m.end(), len(tok.text))
+
+
+def _numbered_sibling(l2: str | None, text: str) -> int:
+    """Length of the level2 name ``text`` starts with when it is the next of a numbered run the
+    carried level2 belongs to (核心业务产出1 → 核心业务产出2…): the same stem of three characters or
+    more, another number, then the name (two characters or more, not a digit); 0 otherwise."""
+    m = re.fullmatch(r"(?P<stem>[\u4e00-\u9fff]{3,})(?P<num>\d{1,2})", vocab.key(l2 or ""))
+    if m is None or not text.startswith(m.group("stem")):
+        return 0
+    d = re.match(r"\d{1,2}", text[len(m.group("stem")):])
+    if d is None or d.group() == m.group("num"):
+        return 0
+    n = len(m.group("stem")) + d.end()
+    return n if len(text) - n >= 2 and not text[n].isdigit() else 0
+
+
+_QUALITATIVE_INSIDE = re.compile("|".join(map(re.escape, sorted(
+    (w for w in vocab.QUALITATIVE_VALUES | vocab.QUALITATIVE_TARGETS if len(w) >= 4), key=len, reverse=True))))
+
+
+def _qualitative_inside(tok: Token) -> tuple[Token | None, Token | None, Token | None]:
+    """A qualitative target of four characters or more (稳步提升, 持续推进) between the name and a
+    glued description: 基层文艺队伍建设稳步提升培育村级文艺骨干 → name, value, rest. Both sides hold
+    four characters or more of text, the description no value of its own, and does not go on with the
+    word as a phrase (…正常运行的影响程度 is one name). Only in text glued throughout (``bare``)."""
+    for m in _QUALITATIVE_INSIDE.finditer(tok.text):
+        before, after = tok.text[:m.start()], tok.text[m.end():]
+        if len(before) >= 4 and len(after) >= 4 and re.match(r"[\u4e00-\u9fff]", after) and \
+                not re.match(r"[的之和或与及并等]", after) and \
+                not re.search(r"[\d%‰≥≤><＞＜=＝]", tok.text) and not _QUALITATIVE_INSIDE.search(after):
+            return (sub_token(tok, 0, m.start()), sub_token(tok, m.start(), m.end()),
+                    sub_token(tok, m.end(), len(tok.text)))
+    return tok, None, None
 
 
 def _value_after_kind(tok: Token) -> tuple[Token | None, Token | None, Token | None]:
@@ -356,7 +422,30 @@ def _siblings(l1: str, l2: str | None, new: str) -> bool:
     return False
 
 
-def _value_tail(tok: Token, *, qualitative: bool) -> tuple[Token | None, Token | None]:
+# Qualitative targets of four characters or more the genre prints, some of which end in a shorter
+# one (逐步完善 / 完善, 按序时进度 / 序时进度): at the end of a glued row the whole target is cut off.
+_QUALITATIVE_TAILS = frozenset(w for w in vocab.QUALITATIVE_TARGETS | frozenset(
+    "逐步完善 逐步建立 持续增强 良好以上 无明显影响".split()) if len(w) >= 4)
+
+
+_CURRENCY_UNIT = re.compile(r"(?:亿|万|千)?(?:元人民币|美元|欧元|港元)")
+
+
+def _repeated_tail(text: str) -> tuple[int, int, int] | None:
+    """(start, length, count) of the values when ``text`` ends with one text printed two or three
+    times over (促进发展促进发展促进发展: four characters or more each, no digit, a name of two or
+    more before it); None otherwise."""
+    for reps in (3, 2):
+        for n in range((len(text) - 2) // reps, 3, -1):
+            unit = text[len(text) - n:]
+            if text.endswith(unit * reps) and not re.search(r"\d", unit):
+                return len(text) - n * reps, n, reps
+    return None
+
+
+def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[Token | None, Token | None]:
+    """A value at the end of ``tok``: (name, value), or (tok, None). ``qualitative``: a qualitative
+    target may end it too; ``bare`` (text glued throughout): the longer ones of ``_QUALITATIVE_TAILS``."""
     text = tok.text
     if _is_value(text):
         return None, tok
@@ -368,13 +457,16 @@ def _value_tail(tok: Token, *, qualitative: bool) -> tuple[Token | None, Token |
         unit = m.group("unit") or ""
         name = text[: m.start()]
         ok = bool(m.group("op")) or unit in ("%", "％", "‰") or (
-            1 <= len(unit) <= 3 and re.fullmatch(r"[\u4e00-\u9fff/]+", unit) and not _NAME_CUT_BEFORE.search(name)
-            and not re.search(r"[\d.]$", name))
+            (1 <= len(unit) <= 3 or (bare and _CURRENCY_UNIT.fullmatch(unit)))
+            and re.fullmatch(r"[\u4e00-\u9fff/]+", unit)
+            and not _NAME_CUT_BEFORE.search(name) and not re.search(r"[\d.]$", name))
+        if unit[:1] in ("%", "‰", "％") and len(unit) > 1:
+            ok = False  # ≥8%较上年增长幅度: a percentage, then a glued description (_value_inside), no unit
         if ok and not re.search(rf"{_OP}$", name):
             return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
     if qualitative:
         for n in range(min(6, len(text) - 3), 1, -1):
-            if text[-n:] in vocab.QUALITATIVE_VALUES:
+            if text[-n:] in vocab.QUALITATIVE_VALUES or (bare and n >= 4 and text[-n:] in _QUALITATIVE_TAILS):
                 return sub_token(tok, 0, len(text) - n), sub_token(tok, len(text) - n, len(text))
     return tok, None
 
@@ -510,7 +602,7 @@ class StreamReader:
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        self.toks = _join_name_tails(_unglue_budget(tokenize(text)), self.lines)
+        self.toks = _join_name_tails(_unglue_budget(tokenize(text), self.lines), self.lines)
         self.glued = self._glued_style()
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
@@ -1177,7 +1269,8 @@ class StreamReader:
     def _add_name(self, tok: Token) -> None:
         """An indicator name, cut when levels or a value are glued to it."""
         pieces = split_glued(tok, qualitative=(self.glued and tok.line_tokens == 1) or tok.soft_before, bare=self.glued,
-                             carry=self._carry_texts())
+                             carry=self._carry_texts(),
+                             values=len(self.table.value_roles) if self.table is not None else 4)
         for kind, piece in pieces:
             rec = self.rec
             if kind == "lead":
@@ -1649,17 +1742,77 @@ def _flag_scrambled_levels(form: Form, why: str) -> None:
                      "from their rows)", field=fld)
 
 
-def _unglue_budget(toks: list[Token]) -> list[Token]:
+def _unglue_budget(toks: list[Token], lines: list[str]) -> list[Token]:
     """Funding-block rows whose cells were glued (``项目资金（万元）年度资金总额860.00``) cut back into
-    cells (``budget_glued.split_budget_run``); the pieces keep their source spans."""
+    cells (``budget_glued.split_budget_run``); the pieces keep their source spans.
+
+    The column headings of the block's last heading row (支出 | 半年计划执行数 | 全年预算数, or funds
+    headed by their total: 总额 | 财政拨款 | 其他资金) are kept until the block ends (goals, the
+    indicator table, prose), and the amounts of a row under them are cut to fill them
+    (``budget_glued.split_row_by_columns``: 基本支出156356.18 → 156 | 356.18). A task list's merged
+    cells printed again on each of its rows (年度主要任务, 任务名称) are read once."""
     out: list[Token] = []
-    for tok in toks:
+    columns: list[str] = []  # the column headings of the funding block's last heading row
+    heading_line: int | None = None
+    row_line: int | None = None  # the line of the last row that starts with a block / section label
+    row_lead: str | None = None  # that label
+    for tok in _join_spaced_totals(toks, lines):
         spans = split_budget_run(tok.text)
+        lead = tok.text[spans[0][0]:spans[0][1]] if spans else None
+        if tok.first_on_line and lead is not None and (vocab.budget_section(lead) or vocab.is_budget_block_label(lead)):
+            if lead in vocab.BUDGET_TASK_SECTIONS and lead == row_lead and row_line == tok.line - 1:
+                # 年度主要任务 (and 任务名称 / 主要内容 over the fund headings) printed again on each row
+                # of the task list: merged cells, read once
+                spans = [(a, b) for a, b in spans[1:] if tok.text[a:b] not in vocab.BUDGET_TASK_HEADINGS]
+            row_line, row_lead = tok.line, lead
+        elif tok.first_on_line:
+            row_line, row_lead = None, None
+        if (_UNGLUE_STOP.search(tok.text) or len(tok.text) > 40) and row_line != tok.line:
+            columns, heading_line = [], None  # the block ended: goals, the indicator table, prose
+        if columns:  # amounts glued under headed columns: as many amounts as the columns hold
+            spans = split_row_by_columns(tok.text, spans, columns)
+        pieces = [tok.text[a:b] for a, b in spans] if spans else [tok.text]
+        heads = [p for p in pieces if vocab.is_budget_column(p)]
+        funds = [p for p in pieces
+                 if vocab.budget_fund(p) and not (vocab.is_budget_block_label(p) or vocab.budget_section(p))]
+        if not heads and len(funds) >= 2 and vocab.budget_fund_kind(funds[0]) == "total":
+            heads = funds  # 总额 | 财政拨款 | 其他资金: funds as column headings, the total first
+        if heads and not any(re.search(r"\d", p) and not vocab.is_budget_column(p) for p in pieces):
+            # a heading row (支出 | 半年计划执行数 | 全年预算数), maybe cut over several tokens of its line
+            if heading_line == tok.line:
+                columns = columns + heads
+            elif columns and _YEARS_SPAN.search(columns[-1]) and all(_YEAR_COLUMN.match(h) for h in heads):
+                columns = columns[:-1] + heads  # 近两年收支金额 spans the years printed under it
+            else:
+                columns = heads
+            heading_line = tok.line
         if spans is None:
             out += _peel_closed_tail(tok)
             continue
         out += [sub_token(tok, a, b) for a, b in spans]
     return out
+
+
+def _join_spaced_totals(toks: list[Token], lines: list[str]) -> list[Token]:
+    """A total row's label printed letter-spaced (合  计) and glued to its amounts on the right
+    (``合  计8167.74100%``): the label joined (合计), its amounts a token of their own."""
+    out: list[Token] = []
+    k = 0
+    while k < len(toks):
+        tok = toks[k]
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is not None and nxt.line == tok.line and re.fullmatch(r"[\u4e00-\u9fff]", tok.text) and \
+                nxt.span is not None and (tok.text + nxt.text[:1]) in vocab.GENERIC_ITEMS and \
+                re.fullmatch(r"[\d.,%]+", nxt.text[1:]):
+            out += [merge_tokens([tok, sub_token(nxt, 0, 1)], lines), sub_token(nxt, 1, len(nxt.text))]
+            k += 2
+            continue
+        out.append(tok)
+        k += 1
+    return out
+
+
+_UNGLUE_STOP = re.compile(r"指标|目标|[，。；;]")
 
 
 _CLOSED_TAIL = sorted({*vocab.BASIS_VALUES, *vocab.CATEGORY_VALUES}, key=len, reverse=True)

@@ -46,12 +46,19 @@ SPACE = HEAD + """年度主要任务 任务名称 主要内容 预算金额（�
 金额合计 45 45
 """ + TAIL
 
+# a web page copied with no separator: the merged cells (年度主要任务, 任务名称) printed again on each row
+CONCAT = HEAD + """年度主要任务任务名称主要内容预算金额（万元）
+年度主要任务任务名称任务名称主要内容总额财政拨款其他资金
+年度主要任务任务1举办农产品推介会组织本地企业参加省内外展会，开展线上直播推介，扩大区域公用品牌影响。45
+年度主要任务金额合计4545
+""" + TAIL
+
 PADDED = LINES.replace("年度主要任务\n任务名称\n主要内容\n", "年??度??主??要??任??务\n任??务??名??称\n主?要?内?容\n")
 
 EXPECTED = {("任务1", "总额", 45.0), ("金额合计", "总额", 45.0), ("金额合计", "财政拨款", 45.0)}
 
 
-@pytest.mark.parametrize("text", [LINES, PIPE, SPACE, PADDED], ids=["lines", "pipe", "space", "padded"])
+@pytest.mark.parametrize("text", [LINES, PIPE, SPACE, PADDED, CONCAT], ids=["lines", "pipe", "space", "padded", "concat"])
 def test_task_list_rows_under_fund_columns(text: str) -> None:
     form = extract_stream(text).forms[0]
     assert {(ln.item, ln.column, ln.amount) for ln in form.budget.lines} == EXPECTED
