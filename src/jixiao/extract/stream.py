@@ -609,7 +609,7 @@ class StreamReader:
                 self.draft.form.title = clean_cell(text)
                 self.draft.form.evidence["title"] = evidence(tok)
             return i + 1
-        year_column = self.mode == "budget" and bool(self.columns) and self.block_amounts == 0
+        year_column = self.mode == "budget" and bool(self.columns) and (self.block_amounts == 0 or self._header_pending())
         if (_YEAR_LINE.match(text) and not year_column) or _UNIT_LINE.search(text) and len(text) <= 16:
             self._read_year_unit(tok)
             return i + 1
@@ -922,6 +922,14 @@ class StreamReader:
             form.flag(Severity.WARNING, "budget_text_unread",
                       f"line(s) {', '.join(map(str, missed[:8]))} print fund names with amounts that no budget "
                       "line was read from", field="budget.lines", lines=missed)
+        named = {(bl.section, bl.column) for bl in form.budget.lines if bl.item is not None and bl.column is not None}
+        if loose := [bl for bl in form.budget.lines if bl.item is None and (bl.section, bl.column) in named]:
+            # 当年金额 | 占比 | 2022年 … over named rows, and a row of amounts with no name: a viewer's
+            # copy printed the row's name apart from its amounts (after the block, or never)
+            lines = sorted({ev.line for bl in loose if (ev := bl.evidence.get("amount")) is not None and ev.line})
+            form.flag(Severity.WARNING, "budget_row_unnamed",
+                      f"{len(loose)} amount(s) under the block's columns belong to no named row: a row's name "
+                      "was printed apart from its amounts", field="budget.lines", lines=lines)
 
     def _note_level_run(self, tok: Token) -> None:
         """Level names printed one after another with no row between them are a level *column*
@@ -1334,7 +1342,7 @@ class StreamReader:
             self.default_unit = m.group(1)
         if sec := vocab.budget_section(tok.text):
             if self.mode == "budget" and self.columns and self.section is not None and (
-                    self.block_amounts == 0 or self.grouped):
+                    self.block_amounts == 0 or self.grouped or self._header_pending()):
                 # 收入构成 / 支出构成 right under the block's column headings: row groups, the columns hold
                 self.section, self.item, self.items_run, self.grouped = sec, None, [], True
                 return
@@ -1343,6 +1351,8 @@ class StreamReader:
             return  # the block's label printed again on each of its rows (a merged cell's text repeated)
         elif self.mode == "budget" and self.section is not None and self.block_amounts == 0:
             return  # 资金情况 | 资金来源 | 全年预算数: the second label heads the item column
+        elif self.mode == "budget" and self.section is not None and self._header_pending():
+            return  # 当年金额 | 占比 | 8167.74 | 部门资金情况: a merged label beside the rows, the columns stand
         elif self.mode == "budget" and self.section is not None and self.block_amounts > 0 and \
                 vocab.budget_section(self.section) and len(vocab.key(tok.text)) <= 6:
             self._budget_token(tok)  # 收入构成 | 单位资金 | (empty): an item of the row group, not a new block
@@ -1351,6 +1361,16 @@ class StreamReader:
             self.section = self.block_label = vocab.budget_block_name(tok.text)
         self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
         self.run_label = None
+
+    def _header_pending(self) -> bool:
+        """The block's heading row is still being read: fewer amounts than columns so far, none on a
+        named row (a viewer's copy reads a cell of the first row in among the headings, then the
+        merged labels beside the rows: 当年金额 | 占比 | 8167.74 | 部门资金情况 | 合计 | 支出构成 | 近两年…)"""
+        if not 0 < self.block_amounts < len(self.columns) or self.draft is None:
+            return False
+        read = self.draft.form.budget.lines[-self.block_amounts:]
+        return len(read) == self.block_amounts and all(ln.item is None for ln in read) and (
+            self.item is None or self.item_amounts == 0)
 
     def _budget_token(self, tok: Token) -> None:
         self._budget_token_kind(tok)

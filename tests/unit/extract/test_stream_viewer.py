@@ -314,3 +314,58 @@ def test_trailing_description_lines_fold_into_their_row() -> None:
     assert first.evidence["description"].status is AlignmentStatus.INFERRED
     assert [f.field for f in first.flags if f.code == "trailing_text_as_description"] == ["description"]
     assert [f.field for f in form.flags if f.code == "trailing_text_as_description"] == ["indicators"]
+
+
+def test_budget_heading_row_cut_by_a_cell_of_the_first_row() -> None:
+    """A viewer's default order reads the budget block's headings with a cell of the first row of
+    amounts in among them, then the merged labels beside the rows (the block's own name, the row
+    group 支出构成), then the rest of the headings (近两年支出 spanning 2021年 / 2022年): the columns
+    are all four headings, and each named row's amounts go to them in order (issue 11)."""
+    text = """部门整体绩效目标表
+单位：万元
+部门（单位）名称
+某某区文化馆
+总体资金情况
+当年金额
+占比
+520.00
+部门资金情况
+合计
+支出构成
+近两年支出金额
+2021年
+2022年
+100%
+480.00
+450.00
+基本支出
+320.00
+61.54%
+300.00
+290.00
+项目支出
+200.00
+38.46%
+180.00
+160.00
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+举办公益展览场次
+≥12场
+"""
+    [form] = extract_stream(text).forms
+    got = {(ln.item, ln.column): ln.amount for ln in form.budget.lines if ln.item == "基本支出" or ln.item == "项目支出"}
+    assert got == {
+        ("基本支出", "当年金额"): 320.0, ("基本支出", "占比"): 61.54,
+        ("基本支出", "2021年"): 300.0, ("基本支出", "2022年"): 290.0,
+        ("项目支出", "当年金额"): 200.0, ("项目支出", "占比"): 38.46,
+        ("项目支出", "2021年"): 180.0, ("项目支出", "2022年"): 160.0,
+    }
+    assert all(ln.section == "支出构成" for ln in form.budget.lines if ln.item in ("基本支出", "项目支出"))
+    # 100% | 480.00 | 450.00 under the columns with no row name (the 合计 row's name printed before
+    # the headings it sits under): never a silent line, budget.lines is flagged
+    assert [f for f in form.flags if f.code == "budget_row_unnamed" and f.field == "budget.lines"]
