@@ -540,6 +540,7 @@ class StreamReader:
         self.pending: list[tuple[str, str | None]] = []
         self.level_run: list[Token] = []  # level names read since the last row
         self.loose_all: list[Token] = []
+        self.prose: tuple[list[Token], int] | None = None  # a wrapped text cell skipped, and where it ended
 
     def _glued_style(self) -> bool:
         """Rows copied with no separators: several lines start with a level name glued to more text."""
@@ -682,7 +683,32 @@ class StreamReader:
                     self._note_loose(tok)
                 self._budget_sentence(tok)
                 return i + 1
+        if self.mode == "indicators" and (j := self._narrow_prose(toks, i)) > i:
+            self.prose = (toks[i:j], j)
+            if self.rec.empty:
+                self.rec = _Rec()  # level names read before the text are no row's after it
+            return j
         return self._indicator_token(toks, i)
+
+    def _narrow_prose(self, toks: list[Token], i: int) -> int:
+        """A text cell wrapped in a narrow column (a viewer's copy prints each of its lines apart):
+        many short lines in a row, each alone, none a label or level name, that read as sentences
+        (年全市 | 实现社 | 会消费 | … | 增长10%。| 2.2024 …). A goal printed before its label or a
+        note — never indicators: returns where the run ends (``i`` when there is none)."""
+        if _is_value(toks[i].text) and not (i + 1 < len(toks) and toks[i + 1].line == toks[i].line):
+            return i  # a cell of its own: the value of the name before it
+        j = i
+        while j < len(toks) and toks[j].line_tokens == 1 and toks[j].end_line is None and \
+                len(toks[j].text) <= 8 and kind_of(toks[j]) == "text" and \
+                (j == i or toks[j].line >= toks[j - 1].line):
+            j += 1
+        lines = sorted({t.line for t in toks[i:j]})
+        if len(lines) < 8:
+            return i
+        text = "".join(self.lines[n - 1].strip() for n in lines)
+        if len(re.findall(r"[。；]", text)) < 2 or len(re.findall(r"[，。；、]", text)) < 3:
+            return i
+        return j
 
     def _starts_prose_list(self, toks: list[Token], i: int) -> bool:
         """A level name with a value within the next few tokens: indicators with no form header."""
@@ -853,7 +879,15 @@ class StreamReader:
         fld = vocab.goal_field(tok.text)
         self._flush()
         run, j = self._value_run(toks, i, multi=True)
-        if not run and self._bare_label(toks, i):
+        if not run and self.prose is not None and self.prose[1] == i and not getattr(draft.form.goals, fld):
+            # the goal's text wrapped in a narrow cell printed just before its label (a viewer's order)
+            first = self.prose[0][0]
+            lines = sorted({t.line for t in self.prose[0]})
+            src = "\n".join(self.lines[n - 1][first.start if n == first.line else 0:].strip() for n in lines)
+            setattr(draft.form.goals, fld, clean_cell(src.replace("\n", "")))
+            draft.form.evidence[f"goals.{fld}"] = Evidence(line=self.prose[0][0].line, source_text=src,
+                                                           status=AlignmentStatus.INFERRED, extractor=EXTRACTOR)
+        elif not run and self._bare_label(toks, i):
             self.pending.append(("goal", fld))
         elif run:
             self.pending.clear()

@@ -369,3 +369,51 @@ def test_budget_heading_row_cut_by_a_cell_of_the_first_row() -> None:
     # 100% | 480.00 | 450.00 under the columns with no row name (the 合计 row's name printed before
     # the headings it sits under): never a silent line, budget.lines is flagged
     assert [f for f in form.flags if f.code == "budget_row_unnamed" and f.field == "budget.lines"]
+
+
+def test_goal_wrapped_in_a_narrow_cell_before_its_label() -> None:
+    """The annual goal printed in a narrow cell comes out a few characters a line, before its
+    label (a viewer's default order prints the label column after the cell beside it): the short
+    lines read as sentences, so they are the goal's text, never name/value pairs of indicators."""
+    text = """部门整体绩效目标表
+部门（单位）名称
+某某县农业农村局
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+培训新型职业农民人数
+≥300人
+效益指标
+社会效益指标
+农民人均可支配收入增长率
+≥6%
+1.2025
+年全县
+完成高
+标准农
+田建设
+2万亩。
+2.培训
+新型职
+业农民
+300人，
+带动农
+民增收。
+年度目标：
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+质量指标
+农田建设验收合格率
+100%
+"""
+    [form] = extract_stream(text).forms
+    assert form.goals.annual == "1.2025年全县完成高标准农田建设2万亩。2.培训新型职业农民300人，带动农民增收。"
+    assert form.evidence["goals.annual"].status is AlignmentStatus.INFERRED
+    names = [i.level3 for i in form.indicators]
+    assert names == ["培训新型职业农民人数", "农民人均可支配收入增长率", "农田建设验收合格率"]
