@@ -102,7 +102,7 @@ def line_tokens(no: int, line: str) -> list[Token]:
     spaces_cut = not re.search(r"[\t|｜¦：:；;。]", line) and (
         not _STRONG_SEP.search(line) or len(_SPACE.findall(line.strip())) >= 2)
     for a, b in pieces:
-        if spaces_cut or _words_and_numbers(line[a:b]):
+        if spaces_cut or _words_and_numbers(line[a:b]) or _cells_with_values(line[a:b]):
             p = a
             for m in _SPACE.finditer(line, a, b):
                 out.append((p, m.start()))
@@ -135,6 +135,21 @@ def _words_and_numbers(piece: str) -> bool:
     return len(parts) >= 2 and all(
         re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?|其中", p) or known_label(p)
         or vocab.BUDGET_ITEM_HINT_RE.fullmatch(vocab.key(p)) or vocab.is_budget_column(p) for p in parts)
+
+
+_CJK_GAP = re.compile(r"[\u4e00-\u9fff）)]\s+[\u4e00-\u9fff（(]")
+_BARE_VALUE = re.compile(r"[≥≤=<>＞＜]?\s*\d+(\.\d+)?%?")
+
+
+def _cells_with_values(piece: str) -> bool:
+    """``农村公路危桥改造座数 完成…的数量 定量 =32 座 8 全部完成得8分``: a row copied with one
+    space between its cells on a line whose score cell has its own ； — the piece before that
+    punctuation is still cells: a bare value among three or more parts, and a space between two
+    words (prose puts none there) or the value-kind word 定量 / 定性 as a part."""
+    parts = piece.split()
+    if len(parts) < 3 or not any(_BARE_VALUE.fullmatch(p) for p in parts):
+        return False
+    return bool(_CJK_GAP.search(piece)) or any(vocab.key(p) in vocab.VALUE_KIND_WORDS for p in parts)
 
 
 def _paren_depth(line: str) -> list[int]:
