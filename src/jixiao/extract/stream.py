@@ -1135,6 +1135,9 @@ class StreamReader:
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
         same_row = bool(rec.pre) and tok.line == rec.pre[-1].line and tok.line_tokens >= 2 and not tok.soft_before
+        if not rec.vals and self._wrapped_piece(toks, i):
+            rec.pre.append(tok)  # a line of a name or description wrapped in its cell: settled at _flush
+            return i + 1
         if rec.pre and len(rec.vals) < len(table.value_roles) and len(rec.pre) >= len(table.pre_roles) and \
                 not self._row_start(tok) and (same_row and not rec.post or (
                     not rec.vals and (nxt_is_name or weight_next) and _loose_value(text))):
@@ -1143,6 +1146,41 @@ class StreamReader:
             return i + 1
         self._free_text(tok, table)
         return i + 1
+
+    def _wrapped_piece(self, toks: list[Token], i: int) -> bool:
+        """A copy that prints a row's cells side by side on one line prints a cell too wide for its
+        column as lines of its own, one under the other (安全生命防护工程实施 | 里程 | 完成…工程的 |
+        里程 | 定量 ≥260 公里 7 …). Before the row's values: the token is one more such line (or the
+        first cells of the row's line) while the names already fill their columns, and the row's
+        line with its value is still to come."""
+        rec, tok = self.rec, toks[i]
+        roles = self.table.pre_roles if self.table is not None else []
+        if self.glued or not rec.pre or len(rec.pre) < len(roles) or len(rec.pre) >= 2 * len(roles) or \
+                _is_value(tok.text) or any(t.line_tokens != 1 for t in rec.pre):
+            return False
+        last = rec.pre[-1]
+        if tok.line != (last.end_line or last.line) + 1:
+            return False
+        if tok.line_tokens >= 2:  # the row's line: its first cells are the names' last ones
+            return tok.first_on_line and self._row_line_valued(toks, i, len(roles))
+        j = i + 1
+        while j < len(toks) and toks[j].line_tokens == 1 and not _is_value(toks[j].text) and \
+                kind_of(toks[j]) == "text" and j - i <= len(roles):
+            j += 1
+        return j < len(toks) and toks[j].first_on_line and toks[j].line_tokens >= 2 and \
+            self._row_line_valued(toks, j, len(roles))
+
+    @staticmethod
+    def _row_line_valued(toks: list[Token], j: int, names: int) -> bool:
+        """The line token j opens holds a value (or the value-kind word 定量 / 定性 before one) after
+        fewer than ``names`` names: the rest of a row, not a whole row of its own."""
+        line = toks[j].line
+        k = j
+        while k < len(toks) and toks[k].line == line:
+            if _is_value(toks[k].text) or vocab.key(toks[k].text) in vocab.VALUE_KIND_WORDS:
+                return k - j < names
+            k += 1
+        return False
 
     def _row_start(self, tok: Token) -> bool:
         """The token opens a row: the first cell of a line that holds a row (cells side by side,
@@ -1287,6 +1325,8 @@ class StreamReader:
                 name, desc = sub_token(tok3, 0, cut), sub_token(tok3, cut, len(tok3.text))
                 rec.pre[k3:k3 + 1] = [name, desc]
                 rec.cut |= {id(name), id(desc)}
+        if len(rec.pre) > len(roles_pre):
+            rec.pre = _settle_wrapped(rec.pre, len(roles_pre), self.lines)
         names = dict(zip(roles_pre, rec.pre))
         if "key_task" in names:
             self.carry_task = names["key_task"]
@@ -1604,6 +1644,21 @@ def _name_description_cut(text: str) -> int | None:
         if 3 <= end <= 16 and len(text) - end >= 4:
             return end
     return None
+
+
+def _settle_wrapped(pre: list[Token], n: int, lines: list[str]) -> list[Token]:
+    """More name cells than the columns before the values: some are lines of one wrapped cell.
+    A wrapped cell's first line fills the column and the next is the rest, shorter: the shortest
+    line printed alone right under another lone line joins the line above it, until the cells fit."""
+    pre = list(pre)
+    while len(pre) > n:
+        cands = [k for k in range(1, len(pre)) if pre[k].line_tokens == 1 and pre[k - 1].line_tokens == 1
+                 and pre[k].line == (pre[k - 1].end_line or pre[k - 1].line) + 1]
+        if not cands:
+            return pre
+        k = min(cands, key=lambda k: (len(pre[k].text), -k))
+        pre[k - 1:k + 1] = [merge_tokens([pre[k - 1], pre[k]], lines)]
+    return pre
 
 
 def _flag_unread_columns(ind: Indicator, table: _Table) -> None:

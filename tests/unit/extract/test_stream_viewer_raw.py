@@ -38,3 +38,47 @@ def test_a_row_line_with_a_semicolon_reads_as_one_indicator() -> None:
     [form] = extract_stream(text).forms
     [ind] = form.indicators
     assert (ind.level3, ind.description, ind.target, ind.basis) == ("绿道巡查次数", "每月巡查绿道的次数", "=24次", "计划标准")
+
+
+def test_cells_wrapped_on_lines_of_their_own_before_the_rest_of_the_row() -> None:
+    """A name and a description too wide for their columns come out line by line before the
+    rest of their row (定量 ≥… on one line): the short second line of each joins the line above it,
+    and the row's own line may start with the last name cell (issue 11)."""
+    text = HEAD + """城区绿道日常维护
+里程
+纳入日常维护的城区绿道总
+里程
+定量 ≥45 公里 8 完成得8分；每少1公里扣1分 计划标准
+破损路面更新面积
+年度更新破损路面的面积
+定量 ≥3000 平方米 6 完成得6分；每少100平方米扣0.5分 计划标准
+质量指标
+维护工程验收
+合格率
+验收合格的维护工程占比 定量 =100 % 6 达到得6分；未达到不得分 行业标准
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.description, i.target) for i in form.indicators]
+    assert got == [
+        ("城区绿道日常维护里程", "纳入日常维护的城区绿道总里程", "≥45公里"),
+        ("破损路面更新面积", "年度更新破损路面的面积", "≥3000平方米"),
+        ("维护工程验收合格率", "验收合格的维护工程占比", "=100%"),
+    ]
+
+
+def test_a_description_wrapped_after_the_value_is_no_name_of_the_next_row() -> None:
+    """指标名称 | 指标值 | 指标描述: the description's second line is the previous row's, and the
+    next row's line (a name and its value) is a whole row, not the end of a wrapped name."""
+    text = """项目支出绩效目标表
+项目名称 2025年社区书屋补助
+指标类型 指标名称 指标值 指标描述
+数量指标
+社区书屋新增册数 ≥5000册
+为社区书屋配送的新书册数，含少儿读物和
+地方文献
+书屋开放天数 ≥300天 全年社区书屋对外开放的天数
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got[0] == ("社区书屋新增册数", "≥5000册")
+    assert ("书屋开放天数", "≥300天") in got
