@@ -1533,6 +1533,10 @@ class StreamReader:
             return  # 财政拨款 | 小计 | 140: the subtotal row is named by the item above it
         if vocab.key(text) == "其中":
             return  # 其中：财政拨款 cut at its colon
+        if self.item is not None and self.item_amounts == 0 and self._wrapped_item(tok):
+            # 实际支出 | 数 / 上 | 级财政拨 | 款: an item's name wrapped in a narrow cell, a line at a time
+            self.item = merge_tokens([self.item, tok], self.lines)
+            return
         if self.item is not None and self.item_amounts == 0 and self.block_amounts == 0 and \
                 _fundish(text) and _fundish(self.item.text):
             self.items_run = self.items_run or [self.item]
@@ -1549,6 +1553,20 @@ class StreamReader:
         # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row
         self.empty_before = self.item is not None and self.item_amounts == 0
         self.item, self.item_amounts = tok, 0
+
+    def _wrapped_item(self, tok: Token) -> bool:
+        """The token is the next line of the item's name, wrapped in its cell: both alone on their
+        lines, one under the other, and the line is no fund's name of its own (数, 结余数, 员经费 …)
+        but a piece of one; two funds one under the other (财政专户管理资金 | 单位资金) are two rows."""
+        item = self.item
+        if item is None or item.line_tokens != 1 or tok.line_tokens != 1 or \
+                tok.line != (item.end_line or item.line) + 1:
+            return False
+        text = tok.text
+        if _fundish(text) or vocab.is_budget_column(text) or len(text) > 6 or re.search(r"[，。；;、,：:\d]", text):
+            return False
+        joined = vocab.key(item.text + text)
+        return len(joined) <= 12 and (not _fundish(item.text) or _fundish(joined))
 
     def _budget_sentence(self, tok: Token) -> bool:
         """Items and amounts inside one piece of text: 资金总额100万元 / 其中财政拨款80万元."""

@@ -82,3 +82,39 @@ def test_a_description_wrapped_after_the_value_is_no_name_of_the_next_row() -> N
     got = [(i.level3, i.target) for i in form.indicators]
     assert got[0] == ("社区书屋新增册数", "≥5000册")
     assert ("书屋开放天数", "≥300天") in got
+
+
+def test_budget_item_names_wrapped_in_a_narrow_cell() -> None:
+    """A funding block's item column is narrow: a name comes out a line at a time (实际支出 | 数,
+    上 | 级财政拨 | 款), each piece alone on its line before the amount; the pieces are one item,
+    while two funds printed one under the other with no amount (财政专户管理资金 | 单位资金) stay two
+    rows (issue 11)."""
+    text = """部门整体绩效目标表
+部门（单位）名称 某某县文旅局
+当年预算（万元）
+收入合计 420.50
+其中：上
+级财政拨
+款
+20.50
+本级财政
+安排
+400.00
+财政专户管理资金
+单位资金
+上年预算（万元）
+实际支出
+数
+388.00
+一级指标 二级指标 三级指标 指标值
+产出指标
+数量指标
+文化惠民演出场次 ≥30场
+"""
+    [form] = extract_stream(text).forms
+    got = {(ln.section, ln.item): ln.amount for ln in form.budget.lines}
+    assert got[("当年预算", "上级财政拨款")] == 20.50
+    assert got[("当年预算", "本级财政安排")] == 400.00
+    assert got[("上年预算", "实际支出数")] == 388.00
+    assert form.budget.fiscal == 420.50
+    assert not any(ln.item and "单位资金" in ln.item and "财政" in ln.item for ln in form.budget.lines)
