@@ -124,6 +124,10 @@ def delayout(text: str, *, force: bool = False) -> str:
     frags = [fragments(ln, i) for i, ln in enumerate(lines)]
     narrow = [fragments(ln, i, wide=False) for i, ln in enumerate(lines)]
     out = [ln.strip() for ln in lines]
+    for i in range(len(lines)):
+        if _is_header(frags[i]):
+            for gone in _gather_header(frags, narrow, i):
+                out[gone] = ""
     i = 0
     while i < len(lines):
         if _is_header(frags[i]):
@@ -169,6 +173,42 @@ def _is_header(fs: list[Frag]) -> bool:
     texts = [f.text for f in fs]
     roles = [vocab.header_role(t) for t in texts]
     return len(fs) >= 3 and sum(r is not None for r in roles) >= 3 and vocab.names_indicator_header(texts)
+
+
+def _gather_header(frags: list[list[Frag]], narrow: list[list[Frag]], i: int) -> list[int]:
+    """A header whose value headings wrap over two lines prints them a line higher than the
+    one-line headings beside them, centred on the header's height (半年（程）指标 | 全年（程）指标
+    above 一级指标 | 二级指标 | 三级指标, 值 | 值 below). The headings above (no fragment over a
+    heading of line ``i``) join line ``i`` in their column order, the wrapped last lines below
+    complete them; the lines they came from are emptied. Returns those lines."""
+    gone: list[int] = []
+    above = i - 1
+    if above < 0 or not frags[above] or not all(vocab.header_role(f.text) is not None for f in frags[above]) or \
+            any(_overlap(a, b) for a in frags[above] for b in frags[i]):
+        return gone
+    for fs in (frags, narrow):
+        fs[i] = sorted(fs[i] + fs[above], key=lambda f: f.x0)
+        fs[above] = []
+    gone.append(above)
+    below = i + 1
+    if below < len(frags) and frags[below] and any(all(_heading_tail(f, fs[i]) for f in fs[below])
+                                                   for fs in (frags, narrow)):
+        for fs in (frags, narrow):
+            for tail in fs[below]:
+                fits = [k for k, h in enumerate(fs[i]) if vocab.header_role(h.text + tail.text) == vocab.header_role(h.text)]
+                if fits:
+                    k = min(fits, key=lambda k: abs(fs[i][k].mid - tail.mid))
+                    h = fs[i][k]
+                    fs[i][k] = Frag(h.line, h.x0, h.x1, h.text + tail.text, h.wide)
+            fs[below] = []
+        gone.append(below)
+    return gone
+
+
+def _heading_tail(f: Frag, heads: list[Frag]) -> bool:
+    """The fragment is the wrapped last line of a heading above it (值 under 半年（程）指标)."""
+    return len(f.text) <= 2 and any(
+        _overlap(f, h) and vocab.header_role(h.text + f.text) == vocab.header_role(h.text) for h in heads)
 
 
 def _table_end(frags: list[list[Frag]], head: int) -> int:

@@ -1,0 +1,44 @@
+"""The stream reader on a PDF viewer's layout copy (``pdftotext -layout``): cells kept at their
+column by padding, read back into rows by ``ingest.text_layout.delayout`` first.
+
+Every input is written by hand in that shape (names and values are invented); none is read from
+the golden set.
+"""
+
+from __future__ import annotations
+
+from jixiao.extract.stream import extract_stream
+from jixiao.ingest.text_layout import delayout
+
+# The table runs over a page break; the header printed again on the new page has its value
+# headings wrapped over two lines, so the copy prints their first lines a line higher than the
+# one-line headings beside them and their last lines (值 | 值) a line lower.
+SPLIT_HEADER = """\
+                      某某市项目预算绩效目标表
+  项目名称         社区养老服务补助            主管部门         某某市民政局
+  年度目标         完成社区养老服务站点运营补助，提升老年人服务满意度。
+ 一级指标      二级指标        三级指标             半年（程）指标值   全年（程）指标值
+                          养老服务站点数                 =20个       =40个
+    产出指标    数量指标
+                          助餐服务人次                   =5000人次   =12000人次
+\f                                           半年（程）指标    全年（程）指标
+一级指标    二级指标              三级指标
+                                              值          值
+                        上门服务覆盖率              =30%        =60%
+        质量指标
+                        服务投诉办结率              =100%       =100%
+"""
+
+
+def test_header_repeated_over_a_page_break_with_wrapped_value_headings() -> None:
+    """The repeated header's headings join in their column order (一级指标 | 二级指标 | 三级指标 |
+    半年（程）指标值 | 全年（程）指标值): the rows under it keep both value columns, and the heading
+    lines are no values glued to the row above (issue 11)."""
+    [form] = extract_stream(delayout(SPLIT_HEADER)).forms
+    got = {i.level3: (i.half_year, i.target) for i in form.indicators}
+    assert got == {
+        "养老服务站点数": ("=20个", "=40个"),
+        "助餐服务人次": ("=5000人次", "=12000人次"),
+        "上门服务覆盖率": ("=30%", "=60%"),
+        "服务投诉办结率": ("=100%", "=100%"),
+    }
