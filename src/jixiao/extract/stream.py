@@ -1135,6 +1135,9 @@ class StreamReader:
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
         same_row = bool(rec.pre) and tok.line == rec.pre[-1].line and tok.line_tokens >= 2 and not tok.soft_before
+        if self._wrapped_post(toks, i):
+            rec.post[-1] = merge_tokens([rec.post[-1], tok], self.lines)  # the cell's next line
+            return i + 1
         if not rec.vals and self._wrapped_piece(toks, i):
             rec.pre.append(tok)  # a line of a name or description wrapped in its cell: settled at _flush
             return i + 1
@@ -1169,6 +1172,29 @@ class StreamReader:
             j += 1
         return j < len(toks) and toks[j].first_on_line and toks[j].line_tokens >= 2 and \
             self._row_line_valued(toks, j, len(roles))
+
+    def _wrapped_post(self, toks: list[Token], i: int) -> bool:
+        """In a copy with a row's cells side by side on one line, a description too wide for its
+        column goes on under the row's line, a line at a time (全年组织…村（社区） | 开展…的场次): a
+        lone line right under the row's last cell, before the next row's line (or a level name, or
+        the end), is that cell's next line, not the name of a row with no value."""
+        rec, tok = self.rec, toks[i]
+        if self.glued or not rec.vals or not rec.post or rec.post[-1] is None or \
+                rec.vals[0].line_tokens < 2 or tok.line_tokens != 1 or _is_value(tok.text) or kind_of(tok) != "text":
+            return False
+        last = rec.post[-1]
+        if not re.search(r"[\u4e00-\u9fff]", tok.text) or vocab.PLACEHOLDER_RE.match(vocab.key(tok.text) or "") or \
+                vocab.key(last.text) in vocab.CATEGORY_VALUES or vocab.key(last.text) in vocab.BASIS_VALUES:
+            return False  # …… (a placeholder row), or a cell of a closed list (绩效基本型): whole already
+        if tok.line != (last.end_line or last.line) + 1 or (last.line_tokens != 1 and not last.first_on_line and
+                                                            last is not self._last_on_line(toks, last)):
+            return False
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        return nxt is None or kind_of(nxt) == "level" or (nxt.first_on_line and nxt.line_tokens >= 2)
+
+    @staticmethod
+    def _last_on_line(toks: list[Token], tok: Token) -> Token:
+        return next((t for t in reversed(toks) if t.line == tok.line), tok)
 
     @staticmethod
     def _row_line_valued(toks: list[Token], j: int, names: int) -> bool:

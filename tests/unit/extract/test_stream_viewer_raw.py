@@ -67,8 +67,9 @@ def test_cells_wrapped_on_lines_of_their_own_before_the_rest_of_the_row() -> Non
 
 
 def test_a_description_wrapped_after_the_value_is_no_name_of_the_next_row() -> None:
-    """指标名称 | 指标值 | 指标描述: the description's second line is the previous row's, and the
-    next row's line (a name and its value) is a whole row, not the end of a wrapped name."""
+    """指标名称 | 指标值 | 指标描述: the description's second line (地方文献) is the previous row's
+    description going on, no row of its own, and the next row's line (a name and its value) is a
+    whole row, not the end of a wrapped name (issue 11)."""
     text = """项目支出绩效目标表
 项目名称 2025年社区书屋补助
 指标类型 指标名称 指标值 指标描述
@@ -79,9 +80,11 @@ def test_a_description_wrapped_after_the_value_is_no_name_of_the_next_row() -> N
 书屋开放天数 ≥300天 全年社区书屋对外开放的天数
 """
     [form] = extract_stream(text).forms
-    got = [(i.level3, i.target) for i in form.indicators]
-    assert got[0] == ("社区书屋新增册数", "≥5000册")
-    assert ("书屋开放天数", "≥300天") in got
+    got = [(i.level3, i.target, i.description) for i in form.indicators]
+    assert got == [
+        ("社区书屋新增册数", "≥5000册", "为社区书屋配送的新书册数，含少儿读物和地方文献"),
+        ("书屋开放天数", "≥300天", "全年社区书屋对外开放的天数"),
+    ]
 
 
 def test_budget_item_names_wrapped_in_a_narrow_cell() -> None:
@@ -118,3 +121,16 @@ def test_budget_item_names_wrapped_in_a_narrow_cell() -> None:
     assert got[("上年预算", "实际支出数")] == 388.00
     assert form.budget.fiscal == 420.50
     assert not any(ln.item and "单位资金" in ln.item and "财政" in ln.item for ln in form.budget.lines)
+
+
+def test_a_placeholder_line_under_a_row_is_no_part_of_its_last_cell() -> None:
+    """A template's …… row under a row whose last cell is a closed-list value (绩效基本型) stays
+    out of that cell."""
+    text = """部门整体绩效目标表
+一级指标 二级指标 三级指标 指标值 指标值确定依据 指标分类
+运行成本 经费控制 会议费控制率 95% 计划标准 绩效基本型
+……
+管理效率 预算执行 预算执行率 100% 计划标准 绩效基本型
+"""
+    [form] = extract_stream(text).forms
+    assert [(i.level3, i.category) for i in form.indicators] == [("会议费控制率", "绩效基本型"), ("预算执行率", "绩效基本型")]
