@@ -77,6 +77,9 @@ def _fundish(text: str) -> bool:
     return bool(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) or vocab.budget_fund(text))
 
 
+# the last line of a date wrapped in its cell (2025年12月31 | 日前, 2025年12 | 月底前)
+_DATE_END_LINE = re.compile(r"(\d{1,2}日|[日号月]|月\d{1,2}日|月底)?(之?前|以前|底前|内|止)?")
+
 # a row's own label under fund headings (任务1, 金额合计, 上年预算数): short, no sentence punctuation
 _ROW_LABEL = re.compile(r"[^，。；;、,]{1,12}")
 _LABEL_RUN = 8  # labels a viewer prints in one column before their values (a form header has ≤ 8 rows)
@@ -1135,6 +1138,15 @@ class StreamReader:
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
         same_row = bool(rec.pre) and tok.line == rec.pre[-1].line and tok.line_tokens >= 2 and not tok.soft_before
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if rec.pre and len(rec.vals) < len(table.value_roles) and nxt is not None and tok.line_tokens == 1 and \
+                nxt.line_tokens == 1 and nxt.line == tok.line + 1 and not _is_value(tok.text) and \
+                self._completes_value(tok, nxt):
+            rec.vals.append(merge_tokens([tok, nxt], self.lines))  # 2025年12月31 | 日前: one value wrapped
+            return i + 2
+        if rec.vals and self._wrapped_value(tok):
+            rec.vals[-1] = merge_tokens([rec.vals[-1], tok], self.lines)  # 2024年12月31 | 日前
+            return i + 1
         if self._wrapped_post(toks, i):
             rec.post[-1] = merge_tokens([rec.post[-1], tok], self.lines)  # the cell's next line
             return i + 1
@@ -1158,11 +1170,17 @@ class StreamReader:
         line with its value is still to come."""
         rec, tok = self.rec, toks[i]
         roles = self.table.pre_roles if self.table is not None else []
-        if self.glued or not rec.pre or len(rec.pre) < len(roles) or len(rec.pre) >= 2 * len(roles) or \
+        if not rec.pre or len(rec.pre) < len(roles) or len(rec.pre) >= 2 * len(roles) or \
                 _is_value(tok.text) or any(t.line_tokens != 1 for t in rec.pre):
             return False
         last = rec.pre[-1]
         if tok.line != (last.end_line or last.line) + 1:
+            return False
+        if tok.line_tokens == 1 and kind_of(tok) == "text" and i + 1 < len(toks) and \
+                toks[i + 1].line_tokens == 1 and _is_value(toks[i + 1].text) and \
+                toks[i + 1].line == tok.line + 1 and len(last.text) >= 15 and not re.search(r"[。；;]$", last.text):
+            return True  # 提高…组织全 | 体党员干部集中学习次数 | ≥4次: a long name filled its line, the rest under it
+        if self.glued:
             return False
         if tok.line_tokens >= 2:  # the row's line: its first cells are the names' last ones
             return tok.first_on_line and self._row_line_valued(toks, i, len(roles))
@@ -1172,6 +1190,20 @@ class StreamReader:
             j += 1
         return j < len(toks) and toks[j].first_on_line and toks[j].line_tokens >= 2 and \
             self._row_line_valued(toks, j, len(roles))
+
+    @staticmethod
+    def _completes_value(a: Token, b: Token) -> bool:
+        """``b`` is a short last line that makes ``a`` a value (a date wrapped in its cell)."""
+        return bool(_DATE_END_LINE.fullmatch(b.text)) and re.search(r"[\d年月]$", a.text) is not None and \
+            kind_of(a) == "text" and re.search(r"\d", a.text) is not None and _is_value(a.text + b.text) and \
+            parse_value(normalize_value_text(a.text + b.text)[0]) is not None
+
+    def _wrapped_value(self, tok: Token) -> bool:
+        """The value's cell wrapped: a short line alone right under the value's line that is no
+        value itself but completes it (2024年12月31 | 日前)."""
+        last = self.rec.vals[-1]
+        return not self.rec.post and last.line_tokens == 1 and tok.line_tokens == 1 and \
+            tok.line == (last.end_line or last.line) + 1 and self._completes_value(last, tok)
 
     def _wrapped_post(self, toks: list[Token], i: int) -> bool:
         """In a copy with a row's cells side by side on one line, a description too wide for its

@@ -134,3 +134,29 @@ def test_a_placeholder_line_under_a_row_is_no_part_of_its_last_cell() -> None:
 """
     [form] = extract_stream(text).forms
     assert [(i.level3, i.category) for i in form.indicators] == [("预算编制科学性", "绩效基本型"), ("预算执行率", "绩效基本型")]
+
+
+def test_a_long_name_and_a_date_value_wrapped_under_their_lines() -> None:
+    """A name that fills its line goes on under it, its value alone on the next line; a date value
+    too wide for its column ends on the line under it (2025年12月31 | 日前): one row each (issue 11)."""
+    text = """项目支出绩效目标表
+一级指标 二级指标 三级指标 指标值
+产出指标
+数量指标
+落实安全生产主体责任，持续开展隐患排查整治，组织全
+体职工参加安全培训次数
+≥4次
+参加各类应急演练次数 ≥2次
+时效指标 演练任务完成时间
+2025年12月31
+日前
+成本指标 演练经费支出 ≤12万元
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [
+        ("落实安全生产主体责任，持续开展隐患排查整治，组织全体职工参加安全培训次数", "≥4次"),
+        ("参加各类应急演练次数", "≥2次"),
+        ("演练任务完成时间", "2025年12月31日前"),
+        ("演练经费支出", "≤12万元"),
+    ]
