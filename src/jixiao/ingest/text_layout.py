@@ -137,6 +137,7 @@ def delayout(text: str, *, force: bool = False) -> str:
             i = end
         else:
             i += 1
+    _names_around_amounts(frags, narrow, out)
     _wrapped_cells(frags, narrow, out)
     _side_sections(frags, out, narrow)
     _side_sections(frags, out, frags)
@@ -563,6 +564,37 @@ def _wrapped_cells(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[
             fs.insert(k, Frag(i, top.x0, top.x1, _join(pieces_a + pieces_b)))
         else:
             fs[k] = Frag(i, fs[k].x0, fs[k].x1, _join(pieces_a + [fs[k].text] + pieces_b))
+        for j in above + below:
+            frags[j] = []
+            out[j] = ""
+
+
+_AMOUNT = re.compile(r"-?\d[\d,]*(\.\d+)?")
+
+
+def _names_around_amounts(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[str]) -> None:
+    """A row's name too long for its column, centred on a row that holds only amounts: its first
+    lines sit on lone lines above the amounts, its last lines on lone lines below, all left of the
+    first amount (``苏州市加贸平台运`` / ``0   750`` / ``营费用补贴``). Joined into one name, written as
+    the row's first cell."""
+    n = len(frags)
+    for i in range(1, n - 1):
+        fs = frags[i]
+        if not fs or not out[i] or "\t" in out[i] or not all(_AMOUNT.fullmatch(f.text) for f in fs):
+            continue
+        above: list[int] = []
+        below: list[int] = []
+        d = 1
+        while i - d >= 0 and i + d < n and _lone(frags, out, i - d) and _lone(frags, out, i + d) and \
+                "\t" not in out[i - d] + out[i + d] and _same_column(frags, narrow, i - d, i + d) and \
+                all(frags[r][0].x1 <= fs[0].x0 and not _AMOUNT.fullmatch(frags[r][0].text) for r in (i - d, i + d)):
+            above.insert(0, i - d)
+            below.append(i + d)
+            d += 1
+        if not above:
+            continue
+        name = _join([frags[j][0].text for j in above + below])
+        out[i] = "\t".join([name] + [f.text for f in fs])
         for j in above + below:
             frags[j] = []
             out[j] = ""

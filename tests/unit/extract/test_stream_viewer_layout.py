@@ -42,3 +42,31 @@ def test_header_repeated_over_a_page_break_with_wrapped_value_headings() -> None
         "上门服务覆盖率": ("=30%", "=60%"),
         "服务投诉办结率": ("=100%", "=100%"),
     }
+
+
+# A project's expense row whose name is too long for its column: the name is centred on the row
+# of amounts, its first line above them and its last line below, both left of the amounts; the
+# goal printed under it wraps around its own label as well.
+NAME_AROUND_AMOUNTS = """\
+                      某某市项目预算绩效目标表
+  项目名称         社区养老服务补助            主管部门         某某市民政局
+                       收入               全年（程）预算数
+                      资金总额                 120
+                       支出         半年（程）计划执行数        全年（程）预算数
+                    社区养老服务站点运
+                                          60             120
+                      营补助
+                    保障社区养老服务站点正常运营，提供助餐、日间照料等服务，提升老年人
+  中长期目标
+                    服务满意度。
+"""
+
+
+def test_an_expense_name_wrapped_around_its_amounts() -> None:
+    """The two lines of the name join into the row's first cell, the amounts keep their columns,
+    and the name's last line is no part of the goal under it (issue 11)."""
+    [form] = extract_stream(delayout(NAME_AROUND_AMOUNTS)).forms
+    got = {(ln.item, ln.column): ln.amount for ln in form.budget.lines if ln.section == "支出"}
+    assert got == {("社区养老服务站点运营补助", "半年（程）计划执行数"): 60.0,
+                   ("社区养老服务站点运营补助", "全年（程）预算数"): 120.0}
+    assert form.goals.long_term is not None and "营补助" not in form.goals.long_term
