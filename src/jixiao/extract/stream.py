@@ -1063,9 +1063,12 @@ class StreamReader:
         explicit = self.table is not None and self.table.explicit and not self.table.inds
         if "op_or_category" in roles:
             roles = ["category" if r == "op_or_category" else r for r in roles]
+        again = self.table is not None and self.table.inds and self.table.roles == roles and self.mode == "indicators"
         self.table = _Table(roles, scope, explicit=explicit)
         self.mode = "indicators"
-        self.carry1 = self.carry2 = None
+        if not again:
+            self.carry1 = self.carry2 = None
+        # else: the table's header printed again after a page break: the merged level cells run on
         return j
 
     # -- indicators ----------------------------------------------------------------------

@@ -160,3 +160,28 @@ def test_a_long_name_and_a_date_value_wrapped_under_their_lines() -> None:
         ("演练任务完成时间", "2025年12月31日前"),
         ("演练经费支出", "≤12万元"),
     ]
+
+
+def test_a_header_printed_again_after_a_page_break_continues_the_merged_levels() -> None:
+    """The table's header printed again on the next page cuts no merged level cell: the rows after
+    it are still under the level1 / level2 printed before the break (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标 二级指标 三级指标 半年指标值 全年指标值
+过程 预算执行
+预算执行率 =50% =100%
+预算调整率 =0% =0%
+一级指标 二级指标 三级指标 半年指标值 全年指标值
+结转结余率 =0% =0%
+政府采购执行率 =100% =100%
+资产管理
+资产管理制度健全性 健全 健全
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.level1, i.level2) for i in form.indicators]
+    assert got == [
+        ("预算执行率", "过程", "预算执行"),
+        ("预算调整率", "过程", "预算执行"),
+        ("结转结余率", "过程", "预算执行"),
+        ("政府采购执行率", "过程", "预算执行"),
+        ("资产管理制度健全性", "过程", "资产管理"),
+    ]
