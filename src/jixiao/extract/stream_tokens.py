@@ -129,11 +129,12 @@ def line_tokens(no: int, line: str) -> list[Token]:
 
 
 def _words_and_numbers(piece: str) -> bool:
-    """``资金总额 财政拨款 其他资金`` / ``2,350.00 0.00``: headings or amounts side by side in one
-    prose piece are cells, even on a line whose colons keep spaces as text elsewhere."""
+    """``资金总额 财政拨款 其他资金`` / ``2,350.00 0.00`` / ``时效指标 指标1``: headings, amounts or a
+    level name and a name's numbering side by side in one prose piece are cells, even on a line
+    whose colons keep spaces as text elsewhere."""
     parts = piece.split()
     return len(parts) >= 2 and all(
-        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?|其中", p) or known_label(p)
+        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?|其中|指标\d{1,2}", p) or known_label(p)
         or vocab.BUDGET_ITEM_HINT_RE.fullmatch(vocab.key(p)) or vocab.is_budget_column(p) for p in parts)
 
 

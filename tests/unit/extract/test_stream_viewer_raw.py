@@ -185,3 +185,19 @@ def test_a_header_printed_again_after_a_page_break_continues_the_merged_levels()
         ("政府采购执行率", "过程", "预算执行"),
         ("资产管理制度健全性", "过程", "资产管理"),
     ]
+
+
+def test_a_level_name_beside_a_numbered_name_on_a_row_line() -> None:
+    """时效指标 指标1：name value — the level2 and the name's numbering one space apart on a line whose
+    colon keeps spaces as text elsewhere: two cells, the level is 时效指标 (issue 11)."""
+    texts = [t.text for t in line_tokens(1, "时效指标 指标1：资金拨付的及时性 ≥80%")]
+    assert texts[:2] == ["时效指标", "指标1"]
+    text = """项目支出绩效目标表
+一级指标 二级指标 三级指标 指标值
+产出指标
+时效指标 指标1：补助资金拨付及时率 ≥95%
+成本指标 指标1：单位培训成本 ≤800元/人
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got == [("时效指标", "补助资金拨付及时率", "≥95%"), ("成本指标", "单位培训成本", "≤800元/人")]
