@@ -1174,8 +1174,8 @@ class StreamReader:
         rec, tok = self.rec, toks[i]
         roles = self.table.pre_roles if self.table is not None else []
         if not rec.pre or len(rec.pre) < len(roles) or len(rec.pre) >= 2 * len(roles) or \
-                _is_value(tok.text) or any(t.line_tokens != 1 for t in rec.pre):
-            return False
+                _is_value(tok.text) or any(t.line_tokens != 1 for t in rec.pre[1:]):
+            return False  # the first name may open the row's line (经济效益指标 群众出行及运输成本)
         last = rec.pre[-1]
         if tok.line != (last.end_line or last.line) + 1:
             return False
@@ -1197,7 +1197,7 @@ class StreamReader:
     @staticmethod
     def _completes_value(a: Token, b: Token) -> bool:
         """``b`` is a short last line that makes ``a`` a value (a date wrapped in its cell)."""
-        return bool(_DATE_END_LINE.fullmatch(b.text)) and re.search(r"[\d年月]$", a.text) is not None and \
+        return bool(_DATE_END_LINE.fullmatch(b.text)) and re.search(r"[\d年月日]$", a.text) is not None and \
             kind_of(a) == "text" and re.search(r"\d", a.text) is not None and _is_value(a.text + b.text) and \
             parse_value(normalize_value_text(a.text + b.text)[0]) is not None
 

@@ -298,6 +298,8 @@ def _wrapped_level(a: Token, b: Token) -> bool:
         return False
     joined = a.text + b.text
     level = framework.canonical_level1(joined) or framework.canonical_level2(joined)
+    if level and b.text == "指标" and framework.canonical_level2(joined):
+        return True  # 服务对象满意度 / 指标: 指标 alone names nothing, it ends the level's cell
     return bool(level) and not (framework.canonical_level1(a.text) or framework.canonical_level2(a.text))
 
 

@@ -201,3 +201,32 @@ def test_a_level_name_beside_a_numbered_name_on_a_row_line() -> None:
     [form] = extract_stream(text).forms
     got = [(i.level2, i.level3, i.target) for i in form.indicators]
     assert got == [("时效指标", "补助资金拨付及时率", "≥95%"), ("成本指标", "单位培训成本", "≤800元/人")]
+
+
+def test_more_wrapped_cells_of_a_raw_row() -> None:
+    """A description wrapped under a row line that opens with the level and the name; a date value
+    that ends on the line under it (2025年12月31日 | 前); a level2 whose 指标 wrapped onto a line of
+    its own (服务对象满意度 | 指标): each read as one cell (issue 11)."""
+    text = HEAD.replace("产出指标\n数量指标\n", "") + """效益指标
+经济效益指标 绿道周边商户客流变化
+绿道开放带来的周边商户客流
+增长情况
+定性 明显增加 5 效果明显得5分；效果一般得3分 其他标准
+产出指标
+时效指标
+路面更新完工时间 年度路面更新任务全部完工的时间 定性
+2025年12月31日
+前
+5 按时完工得5分；未按时完工不得分 计划标准
+满意度指标
+服务对象满意度
+指标
+绿道使用者满意度 问卷调查绿道使用者的满意比例 定量 ≥90 % 10 达到得10分；每降低1个百分点扣1分 行业标准
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level2, i.level3, i.description, i.target) for i in form.indicators]
+    assert got == [
+        ("经济效益指标", "绿道周边商户客流变化", "绿道开放带来的周边商户客流增长情况", "明显增加"),
+        ("时效指标", "路面更新完工时间", "年度路面更新任务全部完工的时间", "2025年12月31日前"),
+        ("服务对象满意度指标", "绿道使用者满意度", "问卷调查绿道使用者的满意比例", "≥90%"),
+    ]
