@@ -70,3 +70,30 @@ def test_an_expense_name_wrapped_around_its_amounts() -> None:
     assert got == {("社区养老服务站点运营补助", "半年（程）计划执行数"): 60.0,
                    ("社区养老服务站点运营补助", "全年（程）预算数"): 120.0}
     assert form.goals.long_term is not None and "营补助" not in form.goals.long_term
+
+
+# A 中期 and a 年度 indicator table printed side by side on the same lines of a layout copy.
+SIDE_BY_SIDE = """\
+                      某某市项目支出绩效目标表
+  项目名称         社区养老服务补助            主管部门         某某市民政局
+                  中期绩效指标（2025—2027年）                              年度绩效指标（2025年）
+ 一级指标     二级指标          三级指标           指标值       一级指标     二级指标          三级指标            指标值
+ 产出指标     数量指标      养老服务站点数           ≥60个       产出指标     数量指标      养老服务站点数            ≥20个
+ 效益指标   社会效益指标    老年人助餐覆盖率         ≥80%        效益指标   社会效益指标    老年人助餐覆盖率          ≥50%
+"""
+
+
+def test_side_by_side_tables_of_a_layout_copy_are_read_one_after_the_other(tmp_path) -> None:
+    """Each table keeps its own rows and scope: the 中期 one long-term, the 年度 one annual (issue 11)."""
+    from jixiao.pipeline import extract_file
+
+    path = tmp_path / "viewer.txt"
+    path.write_text(SIDE_BY_SIDE, encoding="utf-8")
+    [form] = extract_file(path).forms
+    got = [(i.scope, i.level3, i.target) for i in form.indicators]
+    assert got == [
+        ("long_term", "养老服务站点数", "≥60个"),
+        ("long_term", "老年人助餐覆盖率", "≥80%"),
+        ("annual", "养老服务站点数", "≥20个"),
+        ("annual", "老年人助餐覆盖率", "≥50%"),
+    ]
