@@ -279,7 +279,8 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 done = True
                 break
         if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
-                                               _wrapped_paren(toks[i], toks[i + 1])):
+                                               _wrapped_paren(toks[i], toks[i + 1]) or
+                                               _wrapped_closed(toks[i], toks[i + 1])):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -301,6 +302,15 @@ def _wrapped_level(a: Token, b: Token) -> bool:
     if level and b.text == "指标" and framework.canonical_level2(joined):
         return True  # 服务对象满意度 / 指标: 指标 alone names nothing, it ends the level's cell
     return bool(level) and not (framework.canonical_level1(a.text) or framework.canonical_level2(a.text))
+
+
+def _wrapped_closed(a: Token, b: Token) -> bool:
+    """A cell of a closed list wrapped in a narrow column (绩效基本 / 型, 完全相 / 符, 计划 / 标准):
+    each piece alone on its line, the next line, the join a value of the list and neither piece one."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or len(b.text) > 4:
+        return False
+    closed = vocab.CATEGORY_VALUES | vocab.BASIS_VALUES | vocab.QUALITATIVE_VALUES
+    return vocab.key(a.text + b.text) in closed and vocab.key(a.text) not in closed and vocab.key(b.text) not in closed
 
 
 _OPEN_TAIL = re.compile(r"[（(][^()（）]{0,6}$")

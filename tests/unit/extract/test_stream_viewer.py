@@ -417,3 +417,33 @@ def test_goal_wrapped_in_a_narrow_cell_before_its_label() -> None:
     assert form.evidence["goals.annual"].status is AlignmentStatus.INFERRED
     names = [i.level3 for i in form.indicators]
     assert names == ["培训新型职业农民人数", "农民人均可支配收入增长率", "农田建设验收合格率"]
+
+
+def test_closed_list_cells_wrapped_in_narrow_columns() -> None:
+    """A viewer's default order prints a narrow column's cell a line per piece: 完全相 | 符 (the
+    value), 绩效基本 | 型 (the category) are one cell each, not a name and a value of a new row
+    (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+三级指标
+指标值
+指标值确定依据
+指标分类
+管理效率
+预算编制
+立项规范性
+完全相
+符
+计划标准
+绩效基本
+型
+预算执行率
+98%
+计划标准
+绩效创新
+型
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target, i.category) for i in form.indicators]
+    assert got == [("立项规范性", "完全相符", "绩效基本型"), ("预算执行率", "98%", "绩效创新型")]
