@@ -280,7 +280,8 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 break
         if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
                                                _wrapped_paren(toks[i], toks[i + 1]) or
-                                               _wrapped_closed(toks[i], toks[i + 1])):
+                                               _wrapped_closed(toks[i], toks[i + 1]) or
+                                               _wrapped_block(toks[i], toks[i + 1], lines)):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -311,6 +312,25 @@ def _wrapped_closed(a: Token, b: Token) -> bool:
         return False
     closed = vocab.CATEGORY_VALUES | vocab.BASIS_VALUES | vocab.QUALITATIVE_VALUES
     return vocab.key(a.text + b.text) in closed and vocab.key(a.text) not in closed and vocab.key(b.text) not in closed
+
+
+def _wrapped_block(a: Token, b: Token, lines: list[str]) -> bool:
+    """A viewer's default order prints each cell as a block of its own, blank lines between: two
+    lines of one block (“三公”经费变动 / 率, 实现社会消费品零售总额稳 / 步增长) are one cell wrapped in a
+    narrow column when the second is a short tail (≤ 3 characters) that is no value, unit or
+    closed-list word of its own."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or a.end_line is not None or \
+            b.end_line is not None or a.start != 0 or b.start != 0:
+        return False
+    before = lines[a.line - 2].strip() if a.line >= 2 else ""
+    after = lines[b.line].strip() if b.line < len(lines) else ""
+    if before or after or len(b.text) > 3 or len(a.text) < 4:
+        return False
+    if not re.fullmatch(rf"[{_CJK}]+", b.text) or not re.search(rf"[{_CJK}]$", a.text):
+        return False
+    closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
+    return vocab.key(b.text) not in closed and not known_label(b.text) and not known_label(a.text) and \
+        vocab.key(a.text) not in closed
 
 
 _OPEN_TAIL = re.compile(r"[（(][^()（）]{0,6}$")

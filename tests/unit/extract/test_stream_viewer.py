@@ -447,3 +447,40 @@ def test_closed_list_cells_wrapped_in_narrow_columns() -> None:
     [form] = extract_stream(text).forms
     got = [(i.level3, i.target, i.category) for i in form.indicators]
     assert got == [("立项规范性", "完全相符", "绩效基本型"), ("预算执行率", "98%", "绩效创新型")]
+
+
+def test_a_name_wrapped_in_its_block_of_a_default_order_copy() -> None:
+    """Each cell its own block, blank lines between: a name whose last characters wrapped onto the
+    block's second line (社区养老服务满意 / 度调查, 助餐服务覆盖 / 率) is one name; a short value in a
+    block of its own stays the value (issue 11)."""
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+数量指标
+
+助餐服务覆盖
+率
+
+≥80%
+
+效益指标
+
+社会效益指标
+
+社区养老服务满意
+度调查
+
+好
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [("助餐服务覆盖率", "≥80%"), ("社区养老服务满意度调查", "好")]
