@@ -1394,6 +1394,8 @@ class StreamReader:
         l3 = names.get("level3")
         if l3 is None or (vocab.PLACEHOLDER_RE.match(vocab.key(l3.text) or "") and not rec.vals):
             return  # …… / 无 with no value: a template's placeholder row, no indicator
+        if not rec.vals and not re.search(r"[\u4e00-\u9fffA-Za-z]", l3.text.replace("%", "")):
+            return  # % / ≥ left alone by a scrambled copy, no value: a stray unit or operator, no indicator
         ind = Indicator(scope=table.scope)
         l1 = rec.l1 or self.carry1
         l2 = rec.l2 or self.carry2

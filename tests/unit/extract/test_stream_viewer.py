@@ -484,3 +484,24 @@ def test_a_name_wrapped_in_its_block_of_a_default_order_copy() -> None:
     [form] = extract_stream(text).forms
     got = [(i.level3, i.target) for i in form.indicators]
     assert got == [("助餐服务覆盖率", "≥80%"), ("社区养老服务满意度调查", "好")]
+
+
+def test_a_stray_unit_left_by_a_scrambled_copy_is_no_indicator() -> None:
+    """A viewer's default order can leave a lone unit (%) where a name is expected, with no value
+    after it: no indicator is made of it (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+三级指标
+指标值
+满意度指标
+服务对象满意度指标
+群众满意度
+≥90%
+指标值说明
+%
+问卷调查满意率
+"""
+    [form] = extract_stream(text).forms
+    assert "%" not in [i.level3 for i in form.indicators]
+    assert form.indicators[0].level3 == "群众满意度"
