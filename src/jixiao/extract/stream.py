@@ -77,6 +77,9 @@ def _fundish(text: str) -> bool:
     return bool(vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(text)) or vocab.budget_fund(text))
 
 
+# the last line of a date wrapped in its cell (2025年12月31 | 日前, 2025年12 | 月底前)
+_DATE_END_LINE = re.compile(r"(\d{1,2}日|[日号月]|月\d{1,2}日|月底)?(之?前|以前|底前|内|止)?")
+
 # a row's own label under fund headings (任务1, 金额合计, 上年预算数): short, no sentence punctuation
 _ROW_LABEL = re.compile(r"[^，。；;、,]{1,12}")
 _LABEL_RUN = 8  # labels a viewer prints in one column before their values (a form header has ≤ 8 rows)
@@ -632,6 +635,7 @@ class StreamReader:
         self.pending: list[tuple[str, str | None]] = []
         self.level_run: list[Token] = []  # level names read since the last row
         self.loose_all: list[Token] = []
+        self.prose: tuple[list[Token], int] | None = None  # a wrapped text cell skipped, and where it ended
 
     def _glued_style(self) -> bool:
         """Rows copied with no separators: several lines start with a level name glued to more text."""
@@ -701,7 +705,7 @@ class StreamReader:
                 self.draft.form.title = clean_cell(text)
                 self.draft.form.evidence["title"] = evidence(tok)
             return i + 1
-        year_column = self.mode == "budget" and bool(self.columns) and self.block_amounts == 0
+        year_column = self.mode == "budget" and bool(self.columns) and (self.block_amounts == 0 or self._header_pending())
         if (_YEAR_LINE.match(text) and not year_column) or _UNIT_LINE.search(text) and len(text) <= 16:
             self._read_year_unit(tok)
             return i + 1
@@ -774,7 +778,32 @@ class StreamReader:
                     self._note_loose(tok)
                 self._budget_sentence(tok)
                 return i + 1
+        if self.mode == "indicators" and (j := self._narrow_prose(toks, i)) > i:
+            self.prose = (toks[i:j], j)
+            if self.rec.empty:
+                self.rec = _Rec()  # level names read before the text are no row's after it
+            return j
         return self._indicator_token(toks, i)
+
+    def _narrow_prose(self, toks: list[Token], i: int) -> int:
+        """A text cell wrapped in a narrow column (a viewer's copy prints each of its lines apart):
+        many short lines in a row, each alone, none a label or level name, that read as sentences
+        (年全市 | 实现社 | 会消费 | … | 增长10%。| 2.2024 …). A goal printed before its label or a
+        note — never indicators: returns where the run ends (``i`` when there is none)."""
+        if _is_value(toks[i].text) and not (i + 1 < len(toks) and toks[i + 1].line == toks[i].line):
+            return i  # a cell of its own: the value of the name before it
+        j = i
+        while j < len(toks) and toks[j].line_tokens == 1 and toks[j].end_line is None and \
+                len(toks[j].text) <= 8 and kind_of(toks[j]) == "text" and \
+                (j == i or toks[j].line >= toks[j - 1].line):
+            j += 1
+        lines = sorted({t.line for t in toks[i:j]})
+        if len(lines) < 8:
+            return i
+        text = "".join(self.lines[n - 1].strip() for n in lines)
+        if len(re.findall(r"[。；]", text)) < 2 or len(re.findall(r"[，。；、]", text)) < 3:
+            return i
+        return j
 
     def _starts_prose_list(self, toks: list[Token], i: int) -> bool:
         """A level name with a value within the next few tokens: indicators with no form header."""
@@ -945,7 +974,15 @@ class StreamReader:
         fld = vocab.goal_field(tok.text)
         self._flush()
         run, j = self._value_run(toks, i, multi=True)
-        if not run and self._bare_label(toks, i):
+        if not run and self.prose is not None and self.prose[1] == i and not getattr(draft.form.goals, fld):
+            # the goal's text wrapped in a narrow cell printed just before its label (a viewer's order)
+            first = self.prose[0][0]
+            lines = sorted({t.line for t in self.prose[0]})
+            src = "\n".join(self.lines[n - 1][first.start if n == first.line else 0:].strip() for n in lines)
+            setattr(draft.form.goals, fld, clean_cell(src.replace("\n", "")))
+            draft.form.evidence[f"goals.{fld}"] = Evidence(line=self.prose[0][0].line, source_text=src,
+                                                           status=AlignmentStatus.INFERRED, extractor=EXTRACTOR)
+        elif not run and self._bare_label(toks, i):
             self.pending.append(("goal", fld))
         elif run:
             self.pending.clear()
@@ -1014,6 +1051,14 @@ class StreamReader:
             form.flag(Severity.WARNING, "budget_text_unread",
                       f"line(s) {', '.join(map(str, missed[:8]))} print fund names with amounts that no budget "
                       "line was read from", field="budget.lines", lines=missed)
+        named = {(bl.section, bl.column) for bl in form.budget.lines if bl.item is not None and bl.column is not None}
+        if loose := [bl for bl in form.budget.lines if bl.item is None and (bl.section, bl.column) in named]:
+            # 当年金额 | 占比 | 2022年 … over named rows, and a row of amounts with no name: a viewer's
+            # copy printed the row's name apart from its amounts (after the block, or never)
+            lines = sorted({ev.line for bl in loose if (ev := bl.evidence.get("amount")) is not None and ev.line})
+            form.flag(Severity.WARNING, "budget_row_unnamed",
+                      f"{len(loose)} amount(s) under the block's columns belong to no named row: a row's name "
+                      "was printed apart from its amounts", field="budget.lines", lines=lines)
 
     def _note_level_run(self, tok: Token) -> None:
         """Level names printed one after another with no row between them are a level *column*
@@ -1110,9 +1155,12 @@ class StreamReader:
         explicit = self.table is not None and self.table.explicit and not self.table.inds
         if "op_or_category" in roles:
             roles = ["category" if r == "op_or_category" else r for r in roles]
+        again = self.table is not None and self.table.inds and self.table.roles == roles and self.mode == "indicators"
         self.table = _Table(roles, scope, explicit=explicit)
         self.mode = "indicators"
-        self.carry1 = self.carry2 = None
+        if not again:
+            self.carry1 = self.carry2 = None
+        # else: the table's header printed again after a page break: the merged level cells run on
         return j
 
     # -- indicators ----------------------------------------------------------------------
@@ -1185,6 +1233,21 @@ class StreamReader:
             return i + 1
         weight_next = nxt is not None and "weight" in table.roles and bool(re.fullmatch(r"\d+(\.\d+)?", nxt.text))
         same_row = bool(rec.pre) and tok.line == rec.pre[-1].line and tok.line_tokens >= 2 and not tok.soft_before
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if rec.pre and len(rec.vals) < len(table.value_roles) and nxt is not None and tok.line_tokens == 1 and \
+                nxt.line_tokens == 1 and nxt.line == tok.line + 1 and not _is_value(tok.text) and \
+                self._completes_value(tok, nxt):
+            rec.vals.append(merge_tokens([tok, nxt], self.lines))  # 2025年12月31 | 日前: one value wrapped
+            return i + 2
+        if rec.vals and self._wrapped_value(tok):
+            rec.vals[-1] = merge_tokens([rec.vals[-1], tok], self.lines)  # 2024年12月31 | 日前
+            return i + 1
+        if self._wrapped_post(toks, i):
+            rec.post[-1] = merge_tokens([rec.post[-1], tok], self.lines)  # the cell's next line
+            return i + 1
+        if not rec.vals and self._wrapped_piece(toks, i):
+            rec.pre.append(tok)  # a line of a name or description wrapped in its cell: settled at _flush
+            return i + 1
         if rec.pre and len(rec.vals) < len(table.value_roles) and len(rec.pre) >= len(table.pre_roles) and \
                 not self._row_start(tok) and (same_row and not rec.post or (
                     not rec.vals and (nxt_is_name or weight_next) and _loose_value(text))):
@@ -1193,6 +1256,84 @@ class StreamReader:
             return i + 1
         self._free_text(tok, table)
         return i + 1
+
+    def _wrapped_piece(self, toks: list[Token], i: int) -> bool:
+        """A copy that prints a row's cells side by side on one line prints a cell too wide for its
+        column as lines of its own, one under the other (安全生命防护工程实施 | 里程 | 完成…工程的 |
+        里程 | 定量 ≥260 公里 7 …). Before the row's values: the token is one more such line (or the
+        first cells of the row's line) while the names already fill their columns, and the row's
+        line with its value is still to come."""
+        rec, tok = self.rec, toks[i]
+        roles = self.table.pre_roles if self.table is not None else []
+        if not rec.pre or len(rec.pre) < len(roles) or len(rec.pre) >= 2 * len(roles) or \
+                _is_value(tok.text) or any(t.line_tokens != 1 for t in rec.pre[1:]):
+            return False  # the first name may open the row's line (经济效益指标 群众出行及运输成本)
+        last = rec.pre[-1]
+        if tok.line != (last.end_line or last.line) + 1:
+            return False
+        if tok.line_tokens == 1 and kind_of(tok) == "text" and i + 1 < len(toks) and \
+                toks[i + 1].line_tokens == 1 and _is_value(toks[i + 1].text) and \
+                toks[i + 1].line == tok.line + 1 and len(last.text) >= 15 and not re.search(r"[。；;]$", last.text):
+            return True  # 提高…组织全 | 体党员干部集中学习次数 | ≥4次: a long name filled its line, the rest under it
+        if self.glued:
+            return False
+        if tok.line_tokens >= 2:  # the row's line: its first cells are the names' last ones
+            return tok.first_on_line and self._row_line_valued(toks, i, len(roles))
+        j = i + 1
+        while j < len(toks) and toks[j].line_tokens == 1 and not _is_value(toks[j].text) and \
+                kind_of(toks[j]) == "text" and j - i <= len(roles):
+            j += 1
+        return j < len(toks) and toks[j].first_on_line and toks[j].line_tokens >= 2 and \
+            self._row_line_valued(toks, j, len(roles))
+
+    @staticmethod
+    def _completes_value(a: Token, b: Token) -> bool:
+        """``b`` is a short last line that makes ``a`` a value (a date wrapped in its cell)."""
+        return bool(_DATE_END_LINE.fullmatch(b.text)) and re.search(r"[\d年月日]$", a.text) is not None and \
+            kind_of(a) == "text" and re.search(r"\d", a.text) is not None and _is_value(a.text + b.text) and \
+            parse_value(normalize_value_text(a.text + b.text)[0]) is not None
+
+    def _wrapped_value(self, tok: Token) -> bool:
+        """The value's cell wrapped: a short line alone right under the value's line that is no
+        value itself but completes it (2024年12月31 | 日前)."""
+        last = self.rec.vals[-1]
+        return not self.rec.post and last.line_tokens == 1 and tok.line_tokens == 1 and \
+            tok.line == (last.end_line or last.line) + 1 and self._completes_value(last, tok)
+
+    def _wrapped_post(self, toks: list[Token], i: int) -> bool:
+        """In a copy with a row's cells side by side on one line, a description too wide for its
+        column goes on under the row's line, a line at a time (全年组织…村（社区） | 开展…的场次): a
+        lone line right under the row's last cell, before the next row's line (or a level name, or
+        the end), is that cell's next line, not the name of a row with no value."""
+        rec, tok = self.rec, toks[i]
+        if self.glued or not rec.vals or not rec.post or rec.post[-1] is None or \
+                rec.vals[0].line_tokens < 2 or tok.line_tokens != 1 or _is_value(tok.text) or kind_of(tok) != "text":
+            return False
+        last = rec.post[-1]
+        if not re.search(r"[\u4e00-\u9fff]", tok.text) or vocab.PLACEHOLDER_RE.match(vocab.key(tok.text) or "") or \
+                vocab.key(last.text) in vocab.CATEGORY_VALUES or vocab.key(last.text) in vocab.BASIS_VALUES:
+            return False  # …… (a placeholder row), or a cell of a closed list (绩效基本型): whole already
+        if tok.line != (last.end_line or last.line) + 1 or (last.line_tokens != 1 and not last.first_on_line and
+                                                            last is not self._last_on_line(toks, last)):
+            return False
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        return nxt is None or kind_of(nxt) == "level" or (nxt.first_on_line and nxt.line_tokens >= 2)
+
+    @staticmethod
+    def _last_on_line(toks: list[Token], tok: Token) -> Token:
+        return next((t for t in reversed(toks) if t.line == tok.line), tok)
+
+    @staticmethod
+    def _row_line_valued(toks: list[Token], j: int, names: int) -> bool:
+        """The line token j opens holds a value (or the value-kind word 定量 / 定性 before one) after
+        fewer than ``names`` names: the rest of a row, not a whole row of its own."""
+        line = toks[j].line
+        k = j
+        while k < len(toks) and toks[k].line == line:
+            if _is_value(toks[k].text) or vocab.key(toks[k].text) in vocab.VALUE_KIND_WORDS:
+                return k - j < names
+            k += 1
+        return False
 
     def _row_start(self, tok: Token) -> bool:
         """The token opens a row: the first cell of a line that holds a row (cells side by side,
@@ -1338,12 +1479,16 @@ class StreamReader:
                 name, desc = sub_token(tok3, 0, cut), sub_token(tok3, cut, len(tok3.text))
                 rec.pre[k3:k3 + 1] = [name, desc]
                 rec.cut |= {id(name), id(desc)}
+        if len(rec.pre) > len(roles_pre):
+            rec.pre = _settle_wrapped(rec.pre, len(roles_pre), self.lines)
         names = dict(zip(roles_pre, rec.pre))
         if "key_task" in names:
             self.carry_task = names["key_task"]
         l3 = names.get("level3")
         if l3 is None or (vocab.PLACEHOLDER_RE.match(vocab.key(l3.text) or "") and not rec.vals):
             return  # …… / 无 with no value: a template's placeholder row, no indicator
+        if not rec.vals and not re.search(r"[\u4e00-\u9fffA-Za-z]", l3.text.replace("%", "")):
+            return  # % / ≥ left alone by a scrambled copy, no value: a stray unit or operator, no indicator
         ind = Indicator(scope=table.scope)
         l1 = rec.l1 or self.carry1
         l2 = rec.l2 or self.carry2
@@ -1427,7 +1572,7 @@ class StreamReader:
             self.default_unit = m.group(1)
         if sec := vocab.budget_section(tok.text):
             if self.mode == "budget" and self.columns and self.section is not None and (
-                    self.block_amounts == 0 or self.grouped):
+                    self.block_amounts == 0 or self.grouped or self._header_pending()):
                 # 收入构成 / 支出构成 right under the block's column headings: row groups, the columns hold
                 self.section, self.item, self.items_run, self.grouped = sec, None, [], True
                 return
@@ -1436,6 +1581,8 @@ class StreamReader:
             return  # the block's label printed again on each of its rows (a merged cell's text repeated)
         elif self.mode == "budget" and self.section is not None and self.block_amounts == 0:
             return  # 资金情况 | 资金来源 | 全年预算数: the second label heads the item column
+        elif self.mode == "budget" and self.section is not None and self._header_pending():
+            return  # 当年金额 | 占比 | 8167.74 | 部门资金情况: a merged label beside the rows, the columns stand
         elif self.mode == "budget" and self.section is not None and self.block_amounts > 0 and \
                 vocab.budget_section(self.section) and len(vocab.key(tok.text)) <= 6:
             self._budget_token(tok)  # 收入构成 | 单位资金 | (empty): an item of the row group, not a new block
@@ -1444,6 +1591,16 @@ class StreamReader:
             self.section = self.block_label = vocab.budget_block_name(tok.text)
         self.item, self.columns, self.items_run, self.block_amounts, self.grouped = None, [], [], 0, False
         self.run_label = None
+
+    def _header_pending(self) -> bool:
+        """The block's heading row is still being read: fewer amounts than columns so far, none on a
+        named row (a viewer's copy reads a cell of the first row in among the headings, then the
+        merged labels beside the rows: 当年金额 | 占比 | 8167.74 | 部门资金情况 | 合计 | 支出构成 | 近两年…)"""
+        if not 0 < self.block_amounts < len(self.columns) or self.draft is None:
+            return False
+        read = self.draft.form.budget.lines[-self.block_amounts:]
+        return len(read) == self.block_amounts and all(ln.item is None for ln in read) and (
+            self.item is None or self.item_amounts == 0)
 
     def _budget_token(self, tok: Token) -> None:
         self._budget_token_kind(tok)
@@ -1532,6 +1689,10 @@ class StreamReader:
             return  # 财政拨款 | 小计 | 140: the subtotal row is named by the item above it
         if vocab.key(text) == "其中":
             return  # 其中：财政拨款 cut at its colon
+        if self.item is not None and self.item_amounts == 0 and self._wrapped_item(tok):
+            # 实际支出 | 数 / 上 | 级财政拨 | 款: an item's name wrapped in a narrow cell, a line at a time
+            self.item = merge_tokens([self.item, tok], self.lines)
+            return
         if self.item is not None and self.item_amounts == 0 and self.block_amounts == 0 and \
                 _fundish(text) and _fundish(self.item.text):
             self.items_run = self.items_run or [self.item]
@@ -1548,6 +1709,20 @@ class StreamReader:
         # two empty rows in a run (财政专户管理资金 | 单位资金, cells skipped): a 合计 after them is its own row
         self.empty_before = self.item is not None and self.item_amounts == 0
         self.item, self.item_amounts = tok, 0
+
+    def _wrapped_item(self, tok: Token) -> bool:
+        """The token is the next line of the item's name, wrapped in its cell: both alone on their
+        lines, one under the other, and the line is no fund's name of its own (数, 结余数, 员经费 …)
+        but a piece of one; two funds one under the other (财政专户管理资金 | 单位资金) are two rows."""
+        item = self.item
+        if item is None or item.line_tokens != 1 or tok.line_tokens != 1 or \
+                tok.line != (item.end_line or item.line) + 1:
+            return False
+        text = tok.text
+        if _fundish(text) or vocab.is_budget_column(text) or len(text) > 6 or re.search(r"[，。；;、,：:\d]", text):
+            return False
+        joined = vocab.key(item.text + text)
+        return len(joined) <= 12 and (not _fundish(item.text) or _fundish(joined))
 
     def _budget_sentence(self, tok: Token) -> bool:
         """Items and amounts inside one piece of text: 资金总额100万元 / 其中财政拨款80万元."""
@@ -1643,6 +1818,21 @@ def _name_description_cut(text: str) -> int | None:
         if 3 <= end <= 16 and len(text) - end >= 4:
             return end
     return None
+
+
+def _settle_wrapped(pre: list[Token], n: int, lines: list[str]) -> list[Token]:
+    """More name cells than the columns before the values: some are lines of one wrapped cell.
+    A wrapped cell's first line fills the column and the next is the rest, shorter: the shortest
+    line printed alone right under another lone line joins the line above it, until the cells fit."""
+    pre = list(pre)
+    while len(pre) > n:
+        cands = [k for k in range(1, len(pre)) if pre[k].line_tokens == 1 and pre[k - 1].line_tokens == 1
+                 and pre[k].line == (pre[k - 1].end_line or pre[k - 1].line) + 1]
+        if not cands:
+            return pre
+        k = min(cands, key=lambda k: (len(pre[k].text), -k))
+        pre[k - 1:k + 1] = [merge_tokens([pre[k - 1], pre[k]], lines)]
+    return pre
 
 
 def _flag_unread_columns(ind: Indicator, table: _Table) -> None:

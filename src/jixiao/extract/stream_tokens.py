@@ -102,7 +102,7 @@ def line_tokens(no: int, line: str) -> list[Token]:
     spaces_cut = not re.search(r"[\t|｜¦：:；;。]", line) and (
         not _STRONG_SEP.search(line) or len(_SPACE.findall(line.strip())) >= 2)
     for a, b in pieces:
-        if spaces_cut or _words_and_numbers(line[a:b]):
+        if spaces_cut or _words_and_numbers(line[a:b]) or _cells_with_values(line[a:b]):
             p = a
             for m in _SPACE.finditer(line, a, b):
                 out.append((p, m.start()))
@@ -129,12 +129,28 @@ def line_tokens(no: int, line: str) -> list[Token]:
 
 
 def _words_and_numbers(piece: str) -> bool:
-    """``资金总额 财政拨款 其他资金`` / ``2,350.00 0.00``: headings or amounts side by side in one
-    prose piece are cells, even on a line whose colons keep spaces as text elsewhere."""
+    """``资金总额 财政拨款 其他资金`` / ``2,350.00 0.00`` / ``时效指标 指标1``: headings, amounts or a
+    level name and a name's numbering side by side in one prose piece are cells, even on a line
+    whose colons keep spaces as text elsewhere."""
     parts = piece.split()
     return len(parts) >= 2 and all(
-        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?|其中", p) or known_label(p)
+        re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?(万元|元|%)?|其中|指标\d{1,2}", p) or known_label(p)
         or vocab.BUDGET_ITEM_HINT_RE.fullmatch(vocab.key(p)) or vocab.is_budget_column(p) for p in parts)
+
+
+_CJK_GAP = re.compile(r"[\u4e00-\u9fff）)]\s+[\u4e00-\u9fff（(]")
+_BARE_VALUE = re.compile(r"[≥≤=<>＞＜]?\s*\d+(\.\d+)?%?")
+
+
+def _cells_with_values(piece: str) -> bool:
+    """``农村公路危桥改造座数 完成…的数量 定量 =32 座 8 全部完成得8分``: a row copied with one
+    space between its cells on a line whose score cell has its own ； — the piece before that
+    punctuation is still cells: a bare value among three or more parts, and a space between two
+    words (prose puts none there) or the value-kind word 定量 / 定性 as a part."""
+    parts = piece.split()
+    if len(parts) < 3 or not any(_BARE_VALUE.fullmatch(p) for p in parts):
+        return False
+    return bool(_CJK_GAP.search(piece)) or any(vocab.key(p) in vocab.VALUE_KIND_WORDS for p in parts)
 
 
 def _paren_depth(line: str) -> list[int]:
@@ -263,7 +279,9 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 done = True
                 break
         if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
-                                               _wrapped_paren(toks[i], toks[i + 1])):
+                                               _wrapped_paren(toks[i], toks[i + 1]) or
+                                               _wrapped_closed(toks[i], toks[i + 1]) or
+                                               _wrapped_block(toks[i], toks[i + 1], lines)):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -282,7 +300,37 @@ def _wrapped_level(a: Token, b: Token) -> bool:
         return False
     joined = a.text + b.text
     level = framework.canonical_level1(joined) or framework.canonical_level2(joined)
+    if level and b.text == "指标" and framework.canonical_level2(joined):
+        return True  # 服务对象满意度 / 指标: 指标 alone names nothing, it ends the level's cell
     return bool(level) and not (framework.canonical_level1(a.text) or framework.canonical_level2(a.text))
+
+
+def _wrapped_closed(a: Token, b: Token) -> bool:
+    """A cell of a closed list wrapped in a narrow column (绩效基本 / 型, 完全相 / 符, 计划 / 标准):
+    each piece alone on its line, the next line, the join a value of the list and neither piece one."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or len(b.text) > 4:
+        return False
+    closed = vocab.CATEGORY_VALUES | vocab.BASIS_VALUES | vocab.QUALITATIVE_VALUES
+    return vocab.key(a.text + b.text) in closed and vocab.key(a.text) not in closed and vocab.key(b.text) not in closed
+
+
+def _wrapped_block(a: Token, b: Token, lines: list[str]) -> bool:
+    """A viewer's default order prints each cell as a block of its own, blank lines between: two
+    lines of one block (“三公”经费变动 / 率, 实现社会消费品零售总额稳 / 步增长) are one cell wrapped in a
+    narrow column when the second is a short tail (≤ 3 characters) that is no value, unit or
+    closed-list word of its own."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or a.end_line is not None or \
+            b.end_line is not None or a.start != 0 or b.start != 0:
+        return False
+    before = lines[a.line - 2].strip() if a.line >= 2 else ""
+    after = lines[b.line].strip() if b.line < len(lines) else ""
+    if before or after or len(b.text) > 3 or len(a.text) < 4:
+        return False
+    if not re.fullmatch(rf"[{_CJK}]+", b.text) or not re.search(rf"[{_CJK}]$", a.text):
+        return False
+    closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
+    return vocab.key(b.text) not in closed and not known_label(b.text) and not known_label(a.text) and \
+        vocab.key(a.text) not in closed
 
 
 _OPEN_TAIL = re.compile(r"[（(][^()（）]{0,6}$")

@@ -77,15 +77,58 @@ class _TableBuilder:
             self.rows.append(self.current)
             self.current = []
 
-    def build(self) -> Table | None:
+    def build(self) -> list[Table]:
         self.end_row()
         rows = [r for r in self.rows if any(c.text.strip() for c in r)]
-        if not rows:
-            return None
-        for i, r in enumerate(rows):
-            for c in r:
-                c.row = i
-        return Table(rows=rows, exact_grid=False, source=f"text-{self.kind}")
+        out = []
+        for part in _side_by_side(rows) if self.kind == "tsv" else [rows]:
+            part = [r for r in part if any(c.text.strip() for c in r)]
+            if not part:
+                continue
+            for i, r in enumerate(part):
+                for k, c in enumerate(r):
+                    c.row = i
+                    c.col = k
+            out.append(Table(rows=part, exact_grid=False, source=f"text-{self.kind}"))
+        return out
+
+
+def _side_by_side(rows: list[list[Cell]]) -> list[list[list[Cell]]]:
+    """Indicator tables printed side by side (a layout copy's 中期 | 年度 tables on the same lines,
+    as ``ingest.text_layout`` writes them): a header whose roles repeat (一级指标 … 指标值 | 一级指标 …
+    指标值) cuts every row of its width into one table per run of roles, read one after the other
+    (as the PDF path reads side-by-side tables); a row right above it with one cell per table
+    (中期绩效指标 | 年度绩效指标) gives each its lead. Rows before stay a table of their own."""
+    from jixiao.domain import vocab
+
+    for h, head in enumerate(rows):
+        texts = [c.text.strip() for c in head]
+        if not vocab.names_indicator_header(texts):
+            continue
+        starts, seen = [0], set()
+        for k, t in enumerate(texts):
+            role = vocab.header_role(t)
+            if role is not None and role in seen:
+                starts.append(k)
+                seen = set()
+            seen.add(role)
+        if len(starts) < 2:
+            return [rows]
+        bounds = list(zip(starts, starts[1:] + [len(texts)]))
+        lead = h - 1 if h >= 1 and len([c for c in rows[h - 1] if c.text.strip()]) == len(bounds) else None
+        before = rows[:lead if lead is not None else h]
+        parts: list[list[list[Cell]]] = [[] for _ in bounds]
+        if lead is not None:
+            for p, c in enumerate(c for c in rows[lead] if c.text.strip()):
+                parts[p].append([c])
+        for r in rows[h:]:
+            if len(r) != len(texts):
+                parts[-1].append(r)  # a row of another width: kept whole, after the tables
+                continue
+            for p, (a, b) in enumerate(bounds):
+                parts[p].append(r[a:b])
+        return ([before] if before else []) + parts
+    return [rows]
 
 
 def parse_text(text: str) -> list[Block]:
@@ -97,9 +140,7 @@ def parse_text(text: str) -> list[Block]:
     def close() -> None:
         nonlocal table
         if table is not None:
-            built = table.build()
-            if built is not None:
-                blocks.append(built)
+            blocks.extend(table.build())
         table = None
 
     for lineno, raw in enumerate(text.splitlines(), start=1):

@@ -124,6 +124,10 @@ def delayout(text: str, *, force: bool = False) -> str:
     frags = [fragments(ln, i) for i, ln in enumerate(lines)]
     narrow = [fragments(ln, i, wide=False) for i, ln in enumerate(lines)]
     out = [ln.strip() for ln in lines]
+    for i in range(len(lines)):
+        if _is_header(frags[i]):
+            for gone in _gather_header(frags, narrow, i):
+                out[gone] = ""
     i = 0
     while i < len(lines):
         if _is_header(frags[i]):
@@ -133,6 +137,7 @@ def delayout(text: str, *, force: bool = False) -> str:
             i = end
         else:
             i += 1
+    _names_around_amounts(frags, narrow, out)
     _wrapped_cells(frags, narrow, out)
     _side_sections(frags, out, narrow)
     _side_sections(frags, out, frags)
@@ -169,6 +174,42 @@ def _is_header(fs: list[Frag]) -> bool:
     texts = [f.text for f in fs]
     roles = [vocab.header_role(t) for t in texts]
     return len(fs) >= 3 and sum(r is not None for r in roles) >= 3 and vocab.names_indicator_header(texts)
+
+
+def _gather_header(frags: list[list[Frag]], narrow: list[list[Frag]], i: int) -> list[int]:
+    """A header whose value headings wrap over two lines prints them a line higher than the
+    one-line headings beside them, centred on the header's height (半年（程）指标 | 全年（程）指标
+    above 一级指标 | 二级指标 | 三级指标, 值 | 值 below). The headings above (no fragment over a
+    heading of line ``i``) join line ``i`` in their column order, the wrapped last lines below
+    complete them; the lines they came from are emptied. Returns those lines."""
+    gone: list[int] = []
+    above = i - 1
+    if above < 0 or not frags[above] or not all(vocab.header_role(f.text) is not None for f in frags[above]) or \
+            any(_overlap(a, b) for a in frags[above] for b in frags[i]):
+        return gone
+    for fs in (frags, narrow):
+        fs[i] = sorted(fs[i] + fs[above], key=lambda f: f.x0)
+        fs[above] = []
+    gone.append(above)
+    below = i + 1
+    if below < len(frags) and frags[below] and any(all(_heading_tail(f, fs[i]) for f in fs[below])
+                                                   for fs in (frags, narrow)):
+        for fs in (frags, narrow):
+            for tail in fs[below]:
+                fits = [k for k, h in enumerate(fs[i]) if vocab.header_role(h.text + tail.text) == vocab.header_role(h.text)]
+                if fits:
+                    k = min(fits, key=lambda k: abs(fs[i][k].mid - tail.mid))
+                    h = fs[i][k]
+                    fs[i][k] = Frag(h.line, h.x0, h.x1, h.text + tail.text, h.wide)
+            fs[below] = []
+        gone.append(below)
+    return gone
+
+
+def _heading_tail(f: Frag, heads: list[Frag]) -> bool:
+    """The fragment is the wrapped last line of a heading above it (值 under 半年（程）指标)."""
+    return len(f.text) <= 2 and any(
+        _overlap(f, h) and vocab.header_role(h.text + f.text) == vocab.header_role(h.text) for h in heads)
 
 
 def _table_end(frags: list[list[Frag]], head: int) -> int:
@@ -523,6 +564,37 @@ def _wrapped_cells(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[
             fs.insert(k, Frag(i, top.x0, top.x1, _join(pieces_a + pieces_b)))
         else:
             fs[k] = Frag(i, fs[k].x0, fs[k].x1, _join(pieces_a + [fs[k].text] + pieces_b))
+        for j in above + below:
+            frags[j] = []
+            out[j] = ""
+
+
+_AMOUNT = re.compile(r"-?\d[\d,]*(\.\d+)?")
+
+
+def _names_around_amounts(frags: list[list[Frag]], narrow: list[list[Frag]], out: list[str]) -> None:
+    """A row's name too long for its column, centred on a row that holds only amounts: its first
+    lines sit on lone lines above the amounts, its last lines on lone lines below, all left of the
+    first amount (``苏州市加贸平台运`` / ``0   750`` / ``营费用补贴``). Joined into one name, written as
+    the row's first cell."""
+    n = len(frags)
+    for i in range(1, n - 1):
+        fs = frags[i]
+        if not fs or not out[i] or "\t" in out[i] or not all(_AMOUNT.fullmatch(f.text) for f in fs):
+            continue
+        above: list[int] = []
+        below: list[int] = []
+        d = 1
+        while i - d >= 0 and i + d < n and _lone(frags, out, i - d) and _lone(frags, out, i + d) and \
+                "\t" not in out[i - d] + out[i + d] and _same_column(frags, narrow, i - d, i + d) and \
+                all(frags[r][0].x1 <= fs[0].x0 and not _AMOUNT.fullmatch(frags[r][0].text) for r in (i - d, i + d)):
+            above.insert(0, i - d)
+            below.append(i + d)
+            d += 1
+        if not above:
+            continue
+        name = _join([frags[j][0].text for j in above + below])
+        out[i] = "\t".join([name] + [f.text for f in fs])
         for j in above + below:
             frags[j] = []
             out[j] = ""

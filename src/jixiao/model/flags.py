@@ -172,6 +172,9 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode("budget_text_unread", W, "budget",
              "text of the form prints a fund's name with more amounts than the budget lines read from it "
              "(field budget.lines; evidence: the source lines)", stage="extract"),
+    FlagCode("budget_row_unnamed", W, "budget",
+             "amounts read under a block's columns with no row name while other rows of the block are "
+             "named: the row's name was printed elsewhere in the copy (field budget.lines)", stage="extract"),
     FlagCode("trailing_text_as_description", W, "rows",
              "in a copy printed block by block, text after a row's value and before the next row (no value, no "
              "level, no column heading of its own) was read as the row's description", stage="extract"),

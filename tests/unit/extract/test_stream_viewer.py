@@ -314,3 +314,194 @@ def test_trailing_description_lines_fold_into_their_row() -> None:
     assert first.evidence["description"].status is AlignmentStatus.INFERRED
     assert [f.field for f in first.flags if f.code == "trailing_text_as_description"] == ["description"]
     assert [f.field for f in form.flags if f.code == "trailing_text_as_description"] == ["indicators"]
+
+
+def test_budget_heading_row_cut_by_a_cell_of_the_first_row() -> None:
+    """A viewer's default order reads the budget block's headings with a cell of the first row of
+    amounts in among them, then the merged labels beside the rows (the block's own name, the row
+    group 支出构成), then the rest of the headings (近两年支出 spanning 2021年 / 2022年): the columns
+    are all four headings, and each named row's amounts go to them in order (issue 11)."""
+    text = """部门整体绩效目标表
+单位：万元
+部门（单位）名称
+某某区文化馆
+总体资金情况
+当年金额
+占比
+520.00
+部门资金情况
+合计
+支出构成
+近两年支出金额
+2021年
+2022年
+100%
+480.00
+450.00
+基本支出
+320.00
+61.54%
+300.00
+290.00
+项目支出
+200.00
+38.46%
+180.00
+160.00
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+举办公益展览场次
+≥12场
+"""
+    [form] = extract_stream(text).forms
+    got = {(ln.item, ln.column): ln.amount for ln in form.budget.lines if ln.item == "基本支出" or ln.item == "项目支出"}
+    assert got == {
+        ("基本支出", "当年金额"): 320.0, ("基本支出", "占比"): 61.54,
+        ("基本支出", "2021年"): 300.0, ("基本支出", "2022年"): 290.0,
+        ("项目支出", "当年金额"): 200.0, ("项目支出", "占比"): 38.46,
+        ("项目支出", "2021年"): 180.0, ("项目支出", "2022年"): 160.0,
+    }
+    assert all(ln.section == "支出构成" for ln in form.budget.lines if ln.item in ("基本支出", "项目支出"))
+    # 100% | 480.00 | 450.00 under the columns with no row name (the 合计 row's name printed before
+    # the headings it sits under): never a silent line, budget.lines is flagged
+    assert [f for f in form.flags if f.code == "budget_row_unnamed" and f.field == "budget.lines"]
+
+
+def test_goal_wrapped_in_a_narrow_cell_before_its_label() -> None:
+    """The annual goal printed in a narrow cell comes out a few characters a line, before its
+    label (a viewer's default order prints the label column after the cell beside it): the short
+    lines read as sentences, so they are the goal's text, never name/value pairs of indicators."""
+    text = """部门整体绩效目标表
+部门（单位）名称
+某某县农业农村局
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+培训新型职业农民人数
+≥300人
+效益指标
+社会效益指标
+农民人均可支配收入增长率
+≥6%
+1.2025
+年全县
+完成高
+标准农
+田建设
+2万亩。
+2.培训
+新型职
+业农民
+300人，
+带动农
+民增收。
+年度目标：
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+质量指标
+农田建设验收合格率
+100%
+"""
+    [form] = extract_stream(text).forms
+    assert form.goals.annual == "1.2025年全县完成高标准农田建设2万亩。2.培训新型职业农民300人，带动农民增收。"
+    assert form.evidence["goals.annual"].status is AlignmentStatus.INFERRED
+    names = [i.level3 for i in form.indicators]
+    assert names == ["培训新型职业农民人数", "农民人均可支配收入增长率", "农田建设验收合格率"]
+
+
+def test_closed_list_cells_wrapped_in_narrow_columns() -> None:
+    """A viewer's default order prints a narrow column's cell a line per piece: 完全相 | 符 (the
+    value), 绩效基本 | 型 (the category) are one cell each, not a name and a value of a new row
+    (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+三级指标
+指标值
+指标值确定依据
+指标分类
+管理效率
+预算编制
+立项规范性
+完全相
+符
+计划标准
+绩效基本
+型
+预算执行率
+98%
+计划标准
+绩效创新
+型
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target, i.category) for i in form.indicators]
+    assert got == [("立项规范性", "完全相符", "绩效基本型"), ("预算执行率", "98%", "绩效创新型")]
+
+
+def test_a_name_wrapped_in_its_block_of_a_default_order_copy() -> None:
+    """Each cell its own block, blank lines between: a name whose last characters wrapped onto the
+    block's second line (社区养老服务满意 / 度调查, 助餐服务覆盖 / 率) is one name; a short value in a
+    block of its own stays the value (issue 11)."""
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+数量指标
+
+助餐服务覆盖
+率
+
+≥80%
+
+效益指标
+
+社会效益指标
+
+社区养老服务满意
+度调查
+
+好
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [("助餐服务覆盖率", "≥80%"), ("社区养老服务满意度调查", "好")]
+
+
+def test_a_stray_unit_left_by_a_scrambled_copy_is_no_indicator() -> None:
+    """A viewer's default order can leave a lone unit (%) where a name is expected, with no value
+    after it: no indicator is made of it (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+三级指标
+指标值
+满意度指标
+服务对象满意度指标
+群众满意度
+≥90%
+指标值说明
+%
+问卷调查满意率
+"""
+    [form] = extract_stream(text).forms
+    assert "%" not in [i.level3 for i in form.indicators]
+    assert form.indicators[0].level3 == "群众满意度"
