@@ -106,9 +106,10 @@ def _side_by_side(rows: list[list[Cell]]) -> list[list[list[Cell]]]:
         if not vocab.names_indicator_header(texts):
             continue
         starts, seen = [0], set()
+        first = vocab.header_role(texts[0]) if texts else None
         for k, t in enumerate(texts):
             role = vocab.header_role(t)
-            if role is not None and role in seen:
+            if role is not None and role == first and role in seen:  # the header begins again (一级指标 …)
                 starts.append(k)
                 seen = set()
             seen.add(role)

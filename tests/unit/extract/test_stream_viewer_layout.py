@@ -97,3 +97,17 @@ def test_side_by_side_tables_of_a_layout_copy_are_read_one_after_the_other(tmp_p
         ("annual", "养老服务站点数", "≥20个"),
         ("annual", "老年人助餐覆盖率", "≥50%"),
     ]
+
+
+def test_one_wide_header_naming_a_role_twice_is_one_table(tmp_path) -> None:
+    """指标值类型 and 评（扣）分标准, both columns the reader ignores: a role named twice is no
+    second table unless the header begins again (一级指标 …)."""
+    from jixiao.pipeline import extract_file
+
+    path = tmp_path / "wide.tsv"
+    path.write_text("项目名称\t农村公路养护\n"
+                    "一级指标\t二级指标\t三级指标\t指标解释\t指标值类型\t*指标值\t计量单位\t评（扣）分标准\t指标值确定依据\n"
+                    "产出指标\t数量指标\t日常养护里程\t纳入养护的里程\t定量\t≥11800\t公里\t完成得10分\t计划标准\n"
+                    "满意度指标\t服务对象满意度指标\t群众满意度\t满意比例\t定量\t≥90\t%\t达到得5分\t历史标准\n", encoding="utf-8")
+    [form] = extract_file(path).forms
+    assert [(i.level3, i.target) for i in form.indicators] == [("日常养护里程", "≥11800公里"), ("群众满意度", "≥90%")]
