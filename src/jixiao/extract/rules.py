@@ -216,6 +216,7 @@ def extract_form(region: FormRegion) -> Form:
     st = _State(form=form)
     rows = region_rows(region.blocks)
     _rejoin_wrapped_labels(rows)
+    _rejoin_stacked_labels(rows)
     _split_embedded_labels(rows)
     st.suspect = region.suspect or _is_suspect(rows)
     i = 0
@@ -369,6 +370,28 @@ def _rejoin_wrapped_labels(rows: list[RowView]) -> None:
             label = clean_cell(a.text + b.text)
             if vocab.header_field(label) and any(c.text and not _any_label(c.text) for c in mid.cells[k + 1:]):
                 mid.cells[k] = CellView(text=label, col=cv.col, cell=a.cell, inferred=True)
+
+
+def _rejoin_stacked_labels(rows: list[RowView]) -> None:
+    """A label merged down two rows, its wrapped lines landing one in each (项目 / 资金).
+
+    Read without rules between rows, a narrow label cell centred on two rows puts its first
+    line in the upper row and its second in the lower. Where the two pieces, neither a label
+    of its own, join into a block or header label, both rows take the whole label (the lower
+    as a merged copy)."""
+    for up, down in zip(rows, rows[1:]):
+        if up.paragraph is not None or down.paragraph is not None or up.table_index != down.table_index:
+            continue
+        if not up.cells or not down.cells or up.cells[0].inferred or down.cells[0].inferred:
+            continue
+        a, b = up.cells[0], down.cells[0]
+        ka, kb = vocab.key(a.text), vocab.key(b.text)
+        if not (0 < len(ka) <= _WRAP_PIECE and 0 < len(kb) <= _WRAP_PIECE) or _any_label(ka) or vocab.is_budget_block_label(ka):
+            continue
+        joined = ka + kb
+        if vocab.is_budget_block_label(joined) or vocab.header_field(joined):
+            up.cells[0] = CellView(text=joined, col=a.col, cell=a.cell)
+            down.cells[0] = CellView(text=joined, col=b.col, cell=b.cell, inferred=True)
 
 
 def _label_line(text: str) -> bool:
@@ -609,6 +632,28 @@ def _split_open_unit_labels(cells: list[CellView]) -> list[CellView]:
     return out
 
 
+def _one_fund_per_amount(cells: list[CellView]) -> list[CellView]:
+    """Two funds' rows read as one (其中：财政资金 / 其他资金 in one cell beside one amount): the
+    amount goes to the fund on its line, found by height within the label cell; the fund
+    without an amount printed keeps none. Needs the page's geometry: left alone otherwise."""
+    amounts = [c for c in cells if parse_amount(c.text)[0] is not None and c.cell is not None and c.cell.bbox]
+    out: list[CellView] = []
+    for cv in cells:
+        lines = [ln.strip() for ln in (cv.raw or "").splitlines() if ln.strip()]
+        box = cv.cell.bbox if cv.cell is not None else None
+        if (len(amounts) != 1 or len(lines) < 2 or box is None or box[3] <= box[1]
+                or not all(vocab.budget_fund(re.sub(r"^其中[:：]?", "", vocab.key(ln))) for ln in lines)):
+            out.append(cv)
+            continue
+        a = amounts[0].cell.bbox  # type: ignore[union-attr]
+        if a[3] - a[1] > 0.75 * (box[3] - box[1]):
+            out.append(cv)  # cell boxes, not text boxes (a ruled grid): the height tells no line
+            continue
+        at = min(len(lines) - 1, max(0, int(((a[1] + a[3]) / 2 - box[1]) / (box[3] - box[1]) * len(lines))))
+        out.append(CellView(text=clean_cell(lines[at]), col=cv.col, cell=cv.cell, inferred=cv.inferred))
+    return out
+
+
 def _restate_unit(st: _State, unit: str) -> None:
     """The block's unit, met after some of its amounts were read in the default: re-read them.
 
@@ -634,7 +679,7 @@ def _restate_unit(st: _State, unit: str) -> None:
 def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
     """Classify a budget row's cells: section | block | column | amount | label."""
     tokens: list[tuple[str, CellView]] = []
-    cells = _split_open_unit_labels(row.nonempty())
+    cells = _one_fund_per_amount(_split_open_unit_labels(row.nonempty()))
     for cv in cells:
         for line in cv.text.splitlines():  # 资金情况（元）, alone or a line of a cell joined with its neighbour's
             if vocab.is_budget_block_label(line) and (m := re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(line).replace(" ", ""))):
