@@ -335,6 +335,24 @@ def budget_fund(text: str | None) -> str | None:
     return _FUND_BY_KEY.get(budget_fund_key(text)) if text else None
 
 
+def split_fund_names(text: str | None) -> list[str] | None:
+    """The fund names a cell holds run together (资金总额上级资金 → 资金总额, 上级资金): two
+    headings whose columns a reader of an unruled table did not part. None unless the whole
+    text is two or more fund names, each printed as the vocabulary knows it."""
+    k = budget_fund_key(text) if text else ""
+    if len(k) < 4 or budget_fund(k) is not None:
+        return None
+    best: dict[int, list[str]] = {0: []}
+    for i in range(len(k)):
+        if i not in best:
+            continue
+        for j in range(len(k), i + 1, -1):  # the longest name first
+            if j not in best and budget_fund(k[i:j]) is not None:
+                best[j] = best[i] + [k[i:j]]
+    parts = best.get(len(k))
+    return parts if parts and len(parts) >= 2 else None
+
+
 def budget_fund_kind(text: str | None) -> str | None:
     """total / generic_total / fiscal / fiscal_level / fiscal_source / other, or None for no fund."""
     canon = budget_fund(text)

@@ -502,6 +502,25 @@ def _split_run_on_label(st: _State, text: str, cv: CellView) -> str:
     return text[: m.start()].strip()
 
 
+_TRAILING_LABEL_MAX = 8
+
+
+def _split_trailing_label(st: _State, text: str, row: RowView, val: CellView) -> str:
+    """A value glued to the next label of its row, whose own value stands in the next cell
+    (泉州市文化广电和旅游局实施单位 | 泉州市图书馆: no gap or rule between the two columns)."""
+    for n in range(min(_TRAILING_LABEL_MAX, len(text) - 2), 1, -1):
+        other = vocab.header_field(text[-n:])
+        if other is None or vocab.header_field(text[:-n]) is not None:
+            continue
+        k = row.cells.index(val) if val in row.cells else -1
+        nxt = next((c for c in row.cells[k + 1:] if c.text and c.text != val.text), None) if k >= 0 else None
+        if nxt is not None and getattr(st.form, other) is None and not _any_label(nxt.text):
+            setattr(st.form, other, squash_cjk_spaces(clean_cell(nxt.text)))
+            st.form.evidence[other] = evidence_of(nxt)
+        return text[:-n].strip()
+    return text
+
+
 def _read_header(st: _State, row: RowView) -> bool:
     if st.mode != "indicators":
         _read_inline_labels(st, row)
@@ -516,6 +535,7 @@ def _read_header(st: _State, row: RowView) -> bool:
             continue
         text = squash_cjk_spaces(clean_cell(val.text))
         text = _split_run_on_label(st, text, val)
+        text = _split_trailing_label(st, text, row, val)
         text = re.sub(r"^\s*[\[［【(（]\s*\d{2,}\s*[\]］】)）]\s*", "", text)  # 主管部门及代码: "[137]绵阳市水利局"
         setattr(st.form, fld, text)
         st.form.evidence[fld] = evidence_of(val)
@@ -632,6 +652,22 @@ def _split_open_unit_labels(cells: list[CellView]) -> list[CellView]:
     return out
 
 
+def _unglued_cells(cells: list[CellView]) -> list[CellView]:
+    """Cells of two columns a reader of an unruled table did not part: amounts one space apart
+    (``560.00 300.00``), fund headings run together (资金总额上级资金, ``vocab.split_fund_names``).
+    Each piece is a cell of its own, in order; the amounts then map onto the headings."""
+    out: list[CellView] = []
+    for cv in cells:
+        parts = clean_cell(cv.text).split()
+        if len(parts) >= 2 and all(parse_amount(p)[0] is not None for p in parts):
+            out += [CellView(text=p, col=cv.col, cell=cv.cell, inferred=cv.inferred) for p in parts]
+        elif names := vocab.split_fund_names(cv.text):
+            out += [CellView(text=n, col=cv.col, cell=cv.cell, inferred=cv.inferred) for n in names]
+        else:
+            out.append(cv)
+    return out
+
+
 def _one_fund_per_amount(cells: list[CellView]) -> list[CellView]:
     """Two funds' rows read as one (其中：财政资金 / 其他资金 in one cell beside one amount): the
     amount goes to the fund on its line, found by height within the label cell; the fund
@@ -679,7 +715,7 @@ def _restate_unit(st: _State, unit: str) -> None:
 def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
     """Classify a budget row's cells: section | block | column | amount | label."""
     tokens: list[tuple[str, CellView]] = []
-    cells = _one_fund_per_amount(_split_open_unit_labels(row.nonempty()))
+    cells = _unglued_cells(_one_fund_per_amount(_split_open_unit_labels(row.nonempty())))
     for cv in cells:
         for line in cv.text.splitlines():  # 资金情况（元）, alone or a line of a cell joined with its neighbour's
             if vocab.is_budget_block_label(line) and (m := re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(line).replace(" ", ""))):

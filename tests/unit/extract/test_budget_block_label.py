@@ -93,3 +93,25 @@ def test_fund_names_as_headings_before_the_block_label_open_the_block() -> None:
     lines = _budget(block)
     assert {(ln[0], ln[2], ln[3]) for ln in lines} == {
         ("项目资金", "资金总额", 120.0), ("项目资金", "财政拨款", 100.0), ("项目资金", "其他资金", 20.0)}
+
+
+def test_columns_an_unruled_table_ran_together_are_parted() -> None:
+    # 资金总额上级资金 one heading, 560.00 300.00 one cell: two columns with no gap between them
+    assert vocab.split_fund_names("资金总额上级资金") == ["资金总额", "上级资金"]
+    assert vocab.split_fund_names("资金总额") is None and vocab.split_fund_names("其中：财政拨款") is None
+    block = (
+        "项目资金（万元）\t资金来源\t资金总额上级资金\t本级资金\t其他资金\n"
+        "\t上年预算数\t560.00 300.00\t240.00\t20.00\n"
+        "\t年度预算数\t680.00 400.00\t250.00\t30.00\n"
+    )
+    lines = {(ln[1], ln[2]): ln[3] for ln in _budget(block)}
+    assert lines == {("上年预算数", "资金总额"): 560.0, ("上年预算数", "上级资金"): 300.0, ("上年预算数", "本级资金"): 240.0,
+                     ("上年预算数", "其他资金"): 20.0, ("年度预算数", "资金总额"): 680.0, ("年度预算数", "上级资金"): 400.0,
+                     ("年度预算数", "本级资金"): 250.0, ("年度预算数", "其他资金"): 30.0}
+
+
+def test_a_value_glued_to_the_next_label_gives_that_label_the_next_cell() -> None:
+    doc = SourceDocument(path="t.txt", format="text", blocks=parse_text(
+        "项目支出绩效目标表\n项目名称\t图书馆总分馆建设\n主管部门\t泉州市文化广电和旅游局实施单位\t泉州市图书馆\n" + TAIL))
+    form = extract_form(segment(doc)[0])
+    assert form.competent_dept == "泉州市文化广电和旅游局" and form.unit_name == "泉州市图书馆"
