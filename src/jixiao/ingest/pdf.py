@@ -430,8 +430,24 @@ def _finder_blocks(page: Any, info: PageInfo, lines: list[_Line], drawings: list
         table = t.table(source="pdf-ruled")
         paras, table = caption_rows(table) if side else ([], table)
         groups.append([*paras, table])
-    groups += [[p] for p in _paragraphs(free, [t.bbox for t in tables], number)]
+    groups += [[b] for b in _free_blocks(free, info, [t.bbox for t in tables])]
     return reading_order(groups)
+
+
+def _free_blocks(free: list[_Line], info: PageInfo, table_boxes: list[BBox]) -> list[Block]:
+    """The text outside the finder's tables: paragraphs, split where a table lies between
+    lines — except above the page's first table, where a borderless table (a form's header
+    block drawn without rules over ruled indicator tables) is rebuilt by the whitespace
+    analysis the lattice grid uses. Below it, free text is what the tables left (their
+    captions, or the unruled body of a table whose header row alone the finder saw), kept
+    as paragraphs for the rules reader."""
+    top = min((b[1] for b in table_boxes), default=None)
+    above = [ln for ln in free if top is not None and ln.bbox[3] <= top + 1.0]
+    rest = [ln for ln in free if ln not in above]
+    blocks = page_blocks_from_words(_words(above, info.number), info, None, source="pdf-words") if above else []
+    if not any(isinstance(b, Table) for b in blocks):
+        return list(_paragraphs(free, table_boxes, info.number))
+    return blocks + list(_paragraphs(rest, table_boxes, info.number))
 
 
 def _take(grid: CellGrid, ch: _Char, held: dict[int, list[_Char]]) -> bool:
