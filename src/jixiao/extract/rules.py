@@ -231,8 +231,14 @@ def extract_form(region: FormRegion) -> Form:
                 while kv_next < len(rows) and rows[kv_next].paragraph is not None \
                         and rows[kv_next].paragraph.page == row.paragraph.page:
                     kv_next += 1
-                for kv in paragraph_key_values([r.paragraph for r in rows[i - 1:kv_next]]):
+                group = [r.paragraph for r in rows[i - 1:kv_next]]
+                for kv in paragraph_key_values(group):
                     _read_header(st, kv)
+                for brow in paragraph_budget_rows(group):
+                    if st.mode != "budget":
+                        st.run_start = len(st.form.budget.lines)
+                    st.mode = "budget"
+                    _read_budget_row(st, brow)
             continue
         if not row.texts:
             continue
@@ -321,6 +327,32 @@ def paragraph_key_values(paras: Paragraph | Sequence[Paragraph]) -> list[RowView
         elif not _any_label(clean_cell(parts[0])) and (label := _wrapped_label(lines, k)):
             parts.insert(0, label)
         if len(parts) < 2 or not any(vocab.header_field(clean_cell(t)) for t in parts):
+            continue
+        cells = [CellView(text=clean_cell(t), col=i, cell=Cell(text=t, row=k, col=i, bbox=para.bbox, page=para.page))
+                 for i, t in enumerate(parts)]
+        out.append(RowView(cells=cells, exact=False, table_index=-1, row_index=k))
+    return out
+
+
+def paragraph_budget_rows(paras: Sequence[Paragraph]) -> list[RowView]:
+    """Lines of consecutive paragraphs that are a funding block's rows: ``批复数  757.3  调整数  1773.6``.
+
+    A funding block drawn without rules reaches the extractor as paragraph lines whose cells
+    are kept apart by wide whitespace. A line is a row only when its parts hold an amount and
+    a name the budget vocabulary knows (a fund, an item, a block or section label, a column
+    heading), each part a cell of its own: a sentence that mentions 资金 in passing has no gaps."""
+    lines = [(ln.strip(), p) for p in paras for ln in p.text.splitlines() if ln.strip()]
+    out: list[RowView] = []
+    for k, (line, para) in enumerate(lines):
+        parts = [t.strip() for t in _CELL_GAP.split(line) if t.strip()]
+        if len(parts) < 2 or any(vocab.header_field(clean_cell(t)) for t in parts):
+            continue
+        amounts = [t for t in parts if parse_amount(t)[0] is not None]
+        names = [t for t in parts if t not in amounts and (
+            vocab.budget_fund(vocab.key(t)) or vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(t))
+            or vocab.is_budget_block_label(t) or vocab.budget_section(t) or vocab.is_budget_column(t)
+            or vocab.label_in_open_unit(t))]
+        if not amounts or not names or len(amounts) + len(names) < len(parts) - 1:
             continue
         cells = [CellView(text=clean_cell(t), col=i, cell=Cell(text=t, row=k, col=i, bbox=para.bbox, page=para.page))
                  for i, t in enumerate(parts)]

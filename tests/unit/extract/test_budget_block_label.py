@@ -115,3 +115,21 @@ def test_a_value_glued_to_the_next_label_gives_that_label_the_next_cell() -> Non
         "项目支出绩效目标表\n项目名称\t图书馆总分馆建设\n主管部门\t泉州市文化广电和旅游局实施单位\t泉州市图书馆\n" + TAIL))
     form = extract_form(segment(doc)[0])
     assert form.competent_dept == "泉州市文化广电和旅游局" and form.unit_name == "泉州市图书馆"
+
+
+def test_a_funding_block_read_as_paragraph_lines_with_wide_gaps() -> None:
+    # a PDF funding block drawn without rules: each row a paragraph line, cells apart by wide gaps
+    from jixiao.extract.rules import paragraph_budget_rows
+    from jixiao.model.source import Paragraph
+
+    paras = [Paragraph(text="批复数  757.3  调整数  1773.6", page=1, bbox=(50, 100, 400, 112)),
+             Paragraph(text="上年预算（万元）  实际支出数  1773.6  执行率  100.00%", page=1, bbox=(50, 114, 400, 126)),
+             Paragraph(text="收入合计  734.05  其中：上级财政拨款  0", page=1, bbox=(50, 128, 400, 140)),
+             Paragraph(text="完成全年招商引资任务，资金到位率达到60%以上", page=1, bbox=(50, 142, 400, 154))]
+    rows = paragraph_budget_rows(paras)
+    assert [r.texts[0] for r in rows] == ["批复数", "上年预算（万元）", "收入合计"]  # the sentence is no row
+    blocks = [Paragraph(text="部门整体支出绩效目标表", page=1), *paras, *parse_text(TAIL)]
+    form = extract_form(segment(SourceDocument(path="t.pdf", format="pdf", blocks=blocks))[0])
+    got = {(ln.section, ln.item): ln.amount for ln in form.budget.lines}
+    assert got[(None, "批复数")] == 757.3 and got[("上年预算", "实际支出数")] == 1773.6
+    assert got[("上年预算", "收入合计")] == 734.05
