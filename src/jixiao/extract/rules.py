@@ -35,7 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.model.output import AlignmentStatus, BudgetLine, Evidence, Form, Indicator, Repair, Severity
+from jixiao.model.output import AlignmentStatus, BBox, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
 from jixiao.domain.values import (
@@ -208,6 +208,9 @@ class _State:
     table_inherited: dict[int, str | None] = field(default_factory=dict)  # the section in force as it began
     table_sectioned: set[int] = field(default_factory=set)
     block_tables: set[int] = field(default_factory=set)  # tables holding a block label (项目资金, 总体资金情况)
+    # a column heading printed as a line of its own right above a table (全年预算数): name, box,
+    # and the table row it stands over
+    pending_column: tuple[str, BBox, RowView] | None = None
 
 
 def extract_form(region: FormRegion) -> Form:
@@ -226,6 +229,7 @@ def extract_form(region: FormRegion) -> Form:
         i += 1
         if row.paragraph is not None:
             _read_paragraph(st, row)
+            st.pending_column = _heading_over_table(row, rows[i] if i < len(rows) else None, st)
             if st.mode != "indicators" and i > kv_next:
                 kv_next = i
                 while kv_next < len(rows) and rows[kv_next].paragraph is not None \
@@ -843,8 +847,31 @@ def _name_block(st: _State, name: str, col: int) -> None:
     st.section, st.section_from_block, st.section_col = name, True, col
 
 
+def _heading_over_table(para: RowView, nxt: RowView | None, st: _State) -> tuple[str, BBox, RowView] | None:
+    """A budget column heading printed as a line of its own right above a table (全年预算数 over
+    the amounts column: the table's heading row left outside its rules), kept for its first row."""
+    p = para.paragraph
+    if (p is None or p.bbox is None or nxt is None or nxt.paragraph is not None or st.mode == "indicators"
+            or not vocab.is_budget_column(p.text) or "\n" in p.text.strip()):
+        return None
+    return vocab.key(p.text), p.bbox, nxt
+
+
+def _apply_pending_column(st: _State, row: RowView) -> None:
+    """The heading kept by :func:`_heading_over_table` names the column of the cell under it."""
+    if st.pending_column is None or st.pending_column[2] is not row:
+        return
+    name, box, _ = st.pending_column
+    st.pending_column = None
+    cx = (box[0] + box[2]) / 2
+    under = [c for c in row.cells if c.cell is not None and c.cell.bbox and c.cell.bbox[0] <= cx <= c.cell.bbox[2]]
+    if len(under) == 1 and not st.budget_columns:
+        _set_budget_columns(st, [(name, under[0].col)])
+
+
 def _read_budget_row(st: _State, row: RowView) -> None:
     """One row of the funding block: headings, or an item with its amounts."""
+    _apply_pending_column(st, row)
     tokens = _budget_tokens(st, row)
     _begin_table(st, row.table_index)
     for kind, cv in tokens:
