@@ -221,6 +221,7 @@ def extract_form(region: FormRegion) -> Form:
     _rejoin_wrapped_labels(rows)
     _rejoin_stacked_labels(rows)
     _split_embedded_labels(rows)
+    _lift_subtotal_labels(rows)
     st.suspect = region.suspect or _is_suspect(rows)
     i = 0
     kv_next = 0  # paragraphs before this row were read as key/value lines with their neighbours
@@ -428,6 +429,32 @@ def _rejoin_stacked_labels(rows: list[RowView]) -> None:
         if vocab.is_budget_block_label(joined) or vocab.header_field(joined):
             up.cells[0] = CellView(text=joined, col=a.col, cell=a.cell)
             down.cells[0] = CellView(text=joined, col=b.col, cell=b.cell, inferred=True)
+
+
+def _lift_subtotal_labels(rows: list[RowView]) -> None:
+    """A group's label centred below its 小计 row (财政拨款 over 小计 / 一般公共预算资金 / 政府性基金):
+    the label of a merged cell drawn without rules lands on a middle row, leaving the
+    subtotal row's slot empty. The subtotal is the group's own line, so it takes the label
+    printed in that slot in the next row or the one after, beside an item of its own (as a
+    merged copy); an item spanning both slots is no group label."""
+    for r, row in enumerate(rows):
+        if row.paragraph is not None:
+            continue
+        by_col = {c.col: i for i, c in enumerate(row.cells)}
+        for cv in row.cells:
+            if vocab.key(cv.text) not in vocab.GENERIC_ITEMS or (k := by_col.get(cv.col - 1)) is None or row.cells[k].text:
+                continue
+            for nxt in rows[r + 1:r + 3]:
+                if nxt.paragraph is not None or nxt.table_index != row.table_index:
+                    break
+                cols = {c.col: c for c in nxt.cells}
+                left, item = cols.get(cv.col - 1), cols.get(cv.col)
+                if left is None or not left.text:
+                    continue
+                if (vocab.budget_fund(vocab.key(left.text)) and not left.inferred and item is not None and item.text
+                        and item.text != left.text):
+                    row.cells[k] = CellView(text=left.text, col=left.col, cell=left.cell, inferred=True)
+                break
 
 
 def _label_line(text: str) -> bool:
@@ -912,9 +939,16 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     known = {name for name, _ in st.budget_columns} | st.seen_columns
     labelled = [p for p in pairs if p[0] is not None and (p[0][0] == "label" or vocab.key(p[0][1].text) not in known)]
     if len(labelled) >= 2 or (not st.budget_columns and labelled):
-        for before, amount in pairs:  # key-value row: 批复数 | 757.3 | 调整数 | 1773.6
-            if before is not None:
-                _add_line(st, _item_name([before[1]]), None, amount)
+        run: list[CellView] = []  # the labels since the last amount (财政拨款 | 小计 | 410.99: the group's subtotal)
+        for kind, cv in tokens:  # key-value row: 批复数 | 757.3 | 调整数 | 1773.6
+            if kind == "amount":
+                before = next((p for p, a in pairs if a is cv), None)
+                if before is not None:
+                    _add_line(st, _item_name(run if vocab.key(before[1].text) in vocab.GENERIC_ITEMS and run else [before[1]]),
+                              None, cv)
+                run = []
+            elif kind == "label":
+                run.append(cv)
         return
     first_amount = next(i for i, tok in enumerate(tokens) if tok[0] == "amount")
     item_labels = [cv for kind, cv in tokens[:first_amount] if kind == "label"]

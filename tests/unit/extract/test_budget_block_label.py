@@ -133,3 +133,23 @@ def test_a_funding_block_read_as_paragraph_lines_with_wide_gaps() -> None:
     got = {(ln.section, ln.item): ln.amount for ln in form.budget.lines}
     assert got[(None, "批复数")] == 757.3 and got[("上年预算", "实际支出数")] == 1773.6
     assert got[("上年预算", "收入合计")] == 734.05
+
+
+def test_a_group_label_centred_below_its_subtotal_names_the_subtotal() -> None:
+    # 财政拨款 merged over 小计 / 一般公共预算资金 / 政府性基金, printed on the middle row
+    block = (
+        "收入\t资金总额\t\t410.99\n"
+        "\t\t小计\t410.99\n"
+        "\t财政拨款\t一般公共预算资金\t410.99\n"
+        "\t\t政府性基金\t0\n"
+    )
+    assert {(ln[1], ln[3]) for ln in _budget(block)} == {
+        ("资金总额", 410.99), ("财政拨款", 410.99), ("一般公共预算资金", 410.99), ("政府性基金", 0.0)}
+
+
+def test_an_item_spanning_the_label_slot_is_no_group_label() -> None:
+    block = (
+        "项目资金（万元）\t\t合计\t2,360.00\n"
+        "\t一般公共预算资金\t\t2,360.00\n"
+    )
+    assert {(ln[1], ln[3]) for ln in _budget(block)} == {("合计", 2360.0), ("一般公共预算资金", 2360.0)}
