@@ -7,8 +7,9 @@ recur, and one file can mix them with prose:
 * **TSV rows** — one table row per line, cells separated by tabs. Merged cells are
   dropped or left empty at random, so column positions are only hints.
 * **one cell per line** — each cell starts with a tab on its own line; a cell's text may
-  continue on following lines (without a tab, even after a single blank line); a blank
-  line ends the row; two blank lines end the table.
+  continue on following lines (without a tab, even after a single blank line, but never
+  into a form's title there: the next form begins); a blank line ends the row; two blank
+  lines end the table.
 * **pipe rows** — ``| a | b |`` Markdown-like tables.
 
 Every line that is none of these is a paragraph. Tables from text are ``exact_grid=False``.
@@ -170,7 +171,8 @@ def parse_text(text: str) -> list[Block]:
                 table.end_row()
             table.add_cell(line[1:], lineno)
         else:
-            if table is not None and table.kind == "cells" and table.current and prev_blank < 2:
+            if table is not None and table.kind == "cells" and table.current and prev_blank < 2 and not (
+                    prev_blank and _is_form_title(line)):  # the next form's title after a blank line opens no cell text
                 table.continue_cell(line)
                 continue
             if table is not None and table.kind == "tsv" and prev_blank == 0 and table.rows and _is_wrapped_tail(line):
@@ -182,6 +184,12 @@ def parse_text(text: str) -> list[Block]:
             blocks.append(Paragraph(text=heading, line=lineno))
     close()
     return blocks
+
+
+def _is_form_title(line: str) -> bool:
+    from jixiao.domain import vocab
+
+    return vocab.is_form_title(line.strip())
 
 
 def _is_wrapped_tail(line: str) -> bool:

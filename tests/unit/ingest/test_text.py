@@ -32,6 +32,16 @@ def test_one_cell_per_line_with_continuations():
     assert isinstance(blocks[-1], Paragraph) and blocks[-1].text == "后记"  # two blank lines end the table
 
 
+def test_the_next_forms_title_after_one_blank_line_is_no_cell_text():
+    text = ("甲项目绩效目标表\n\t项目名称\n\t招商引资\n\n\t满意度\n\t≥90%\n\n"
+            "乙市市级项目预算绩效目标表\n\n2024年度\n\n\t项目名称\n\t项目扶持资金\n")
+    blocks = parse_text(text)
+    first = next(b for b in blocks if isinstance(b, Table))
+    assert [c.text for c in first.rows[-1]] == ["满意度", "≥90%"]
+    titles = [b.text for b in blocks if isinstance(b, Paragraph)]
+    assert "乙市市级项目预算绩效目标表" in titles and "2024年度" in titles
+
+
 def test_empty_cell_lines_are_cells_not_blank_lines():
     t = parse_text("\t\n\t\n\t三级指标\n\n\t\n\t\n\t人数\n")[0]
     assert [c.text for c in t.rows[0]] == ["", "", "三级指标"]
