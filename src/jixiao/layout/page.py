@@ -580,6 +580,10 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
     logical = _band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs)
+    own = [] if _indicator_like(rows) else _row_separators(logical, xs, 0.4 * h)  # an indicator table's header names one grid for all its rows
+    if own:
+        xs = sorted(xs + own)
+        n_cols = len(xs) - 1
     origins: list[Cell] = []
     for ri, lines in enumerate(logical):
         placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
@@ -607,6 +611,35 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     x0 = min(s.x0 for r in rows for s in r.segs)
     x1 = max(s.x1 for r in rows for s in r.segs)
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
+
+
+def _row_separators(logical: list[list[_Row]], xs: Sequence[float], min_gap: float) -> list[float]:
+    """Column boundaries a row draws for itself: where one table row puts two cells side by
+    side inside one of the table's columns. A form's key/value block lays each row out on its
+    own (项目资金 | 年度资金总额 | 386.50 | 其中：财政拨款 | 350.00 | 其他资金 | 36.50 over a
+    block whose other rows hold a label and one wide value), so the columns whitespace finds
+    over all the rows cut through it and glue its cells. The row's cells are its pieces
+    joined where they overlap horizontally (the lines of a wrapped cell); a boundary goes in
+    the middle of the gap between two neighbours sharing a column, where no other cell of
+    the row crosses it."""
+    out: list[float] = []
+    for lines in logical:
+        cells: list[list[float]] = []
+        for s in sorted((s for ln in lines for s in ln.segs), key=lambda s: s.x0):
+            if cells and s.x0 < cells[-1][1]:
+                cells[-1][1] = max(cells[-1][1], s.x1)
+            else:
+                cells.append([s.x0, s.x1])
+        for a, b in zip(cells, cells[1:]):
+            if b[0] - a[1] < min_gap:
+                continue
+            ca = {i for i in range(len(xs) - 1) if xs[i] < a[1] and a[0] < xs[i + 1]}
+            cb = {i for i in range(len(xs) - 1) if xs[i] < b[1] and b[0] < xs[i + 1]}
+            if ca & cb:
+                x = (a[1] + b[0]) / 2
+                if not any(abs(x - o) < min_gap for o in list(xs) + out):
+                    out.append(x)
+    return out
 
 
 def _header_separators(rows: list[_Row], seps: list[float]) -> list[float]:
@@ -645,16 +678,16 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
     at least half the columns) are never merged: a vertically centred merged cell between
     them must not glue two data rows together.
     """
+    full = max(2, (n_cols + 1) // 2)
     if len(rows) < 3:
-        return [[r] for r in rows]
+        return _join_interleaved([[r] for r in rows], h, full)
     gaps = [rows[i + 1].y0 - rows[i].y1 for i in range(len(rows) - 1)]
     srt = sorted(gaps)
     jumps = [(srt[i + 1] - srt[i], i) for i in range(len(srt) - 1)]
     big, at = max(jumps) if jumps else (0.0, 0)
     if big < 0.3 * h:
-        return [[r] for r in rows]
+        return _join_interleaved([[r] for r in rows], h, full)
     threshold = (srt[at] + srt[at + 1]) / 2
-    full = max(2, (n_cols + 1) // 2)
     out = [[rows[0]]]
     for g, r in zip(gaps, rows[1:]):
         has_full = any(len(x.segs) >= full for x in out[-1])
@@ -662,7 +695,40 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
             out[-1].append(r)
         else:
             out.append([r])
+    return _join_interleaved(out, h, full)
+
+
+def _join_interleaved(groups: list[list[_Row]], h: float, full: int) -> list[list[_Row]]:
+    """Rows joined where two full lines (text in half the columns or more) overlap by more
+    than a third of a line height: two rows of a table stack, they never overlap; lines
+    that do are one row whose wrapped cells (the labels on two lines) hold one-line cells
+    centred between their lines (``vertical-align: middle``), each line grouped with
+    whichever wrapped line it overlaps more."""
+    def overlaps(up: _Row, down: _Row) -> bool:
+        return len(up.segs) >= full and len(down.segs) >= full and down.y0 < up.y1 - h / 3
+
+    out: list[list[_Row]] = []
+    for i, g in enumerate(groups):
+        nxt = groups[i + 1][0] if i + 1 < len(groups) else None
+        if out and overlaps(out[-1][-1], g[0]) and (
+                any(_wrapped_under(u, g[0]) for u in out[-1])
+                # the one-line cells centred between the two lines of the wrapped labels
+                or (nxt is not None and overlaps(g[-1], nxt) and any(_wrapped_under(u, nxt) for u in out[-1]))):
+            out[-1] += g
+        else:
+            out.append(g)
     return out
+
+
+def _wrapped_under(up: _Row, down: _Row) -> bool:
+    """Whether ``down`` continues the cells of ``up``: two or more of its pieces sit under
+    pieces of ``up``, none wider than the one above and one at least clearly narrower (the
+    rest of a wrapped label, the first line having filled the column). Two rows of one
+    table put a name under a name of any width; a level label centred between them sits
+    under none."""
+    pairs = [(a.x1 - a.x0, b.x1 - b.x0) for b in down.segs for a in up.segs if min(a.x1, b.x1) - max(a.x0, b.x0) > 0]
+    return (len(pairs) >= 2 and all(w_down <= w_up + 1.0 for w_up, w_down in pairs)
+            and any(w_down < 0.9 * w_up for w_up, w_down in pairs))
 
 
 def _band_rows(rows: list[_Row], h: float, xs: Sequence[float]) -> list[list[_Row]] | None:
