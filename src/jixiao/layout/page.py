@@ -50,6 +50,7 @@ def page_blocks_from_words(
     index = RulingIndex.from_lines(hlines, vlines)
     boxes = [(s.x0, s.y0, s.x1, s.y1) for r in rows for s in r.segs]
     sides: list[Table] = []
+    ruled: list[tuple[Table, list[_Row]]] = []
     for area in _ruled_areas(hlines, vlines, h):
         for part, side in split_side_by_side(area, index, boxes):
             inside, free = _take_rows(free, part)
@@ -57,20 +58,29 @@ def page_blocks_from_words(
                 tab = _ruled_table(inside, part, hlines, vlines, h, page.number, source)
                 if tab is not None:
                     blocks.append(tab)
+                    ruled.append((tab, inside))
                     if side:
                         sides.append(tab)
                 else:
                     free = sorted(free + inside, key=lambda r: r.cy)
     # a page with row rules but no ruled table leaves column rules to the ladder's columns rung
     # (jixiao.ingest.pdf_ladder), which uses those rules for the rows
+    replaced: dict[int, list[Block]] = {}
+    free = _side_bodies(free, ruled, h, page.number, source, replaced)
     loose = _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
     if unruled is not None:
         unruled += [b for b in loose if isinstance(b, Table)]
+    rebuilt = [b for bl in replaced.values() for b in bl]
+    if unruled is not None:
+        unruled += [b for b in rebuilt if isinstance(b, Table)]
     blocks += loose
     _unskew_blocks(blocks, skew)
+    _unskew_blocks(rebuilt, skew)
     groups: list[list[Block]] = []
     for b in blocks:
-        if any(b is t for t in sides):
+        if id(b) in replaced:
+            groups.append(replaced[id(b)])  # a side's head and rows, rebuilt: read together
+        elif any(b is t for t in sides):
             paras, b = caption_rows(b)
             groups.append([*paras, b])
         else:
@@ -118,6 +128,59 @@ def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBo
         for g_h, n_v in groups.values() if len(g_h) >= 2 and n_v >= 2
     ]
     return sorted(areas, key=lambda a: (a[1], a[0]))
+
+
+def _side_bodies(free: list[_Row], ruled: list[tuple[Table, list[_Row]]], h: float, page: int, source: str,
+                 replaced: dict[int, list[Block]]) -> list[_Row]:
+    """Tables side by side whose ruled part is only their heads (a 中期 and a 年度 title and
+    header, shaded cells drawn as boxes) and whose rows are drawn without rules: the lines
+    under them hold both tables' rows, and whitespace alone would read them as one wide
+    table. The lines directly under the heads, up to the first one with text across a
+    gutter between two heads, are cut at the gutters; each side's head lines and its part
+    of the lines below are rebuilt as one unruled table in place of the head
+    (``replaced``: id of the head → the blocks rebuilt). Returns the lines left to the rest
+    of the page."""
+    # the last ruled tables standing side by side at one height
+    heads = [(t, rows) for t, rows in ruled if t.bbox is not None]
+    heads = [(t, rows) for t, rows in heads
+             if any(u is not t and min(u.bbox[3], t.bbox[3]) - max(u.bbox[1], t.bbox[1]) > 0.5 * (t.bbox[3] - t.bbox[1])
+                    for u, _ in heads)]
+    if len(heads) < 2:
+        return free
+    heads.sort(key=lambda tr: tr[0].bbox[0])
+    sides = [t for t, _ in heads]
+    side_rows = [rows for _, rows in heads]
+    order = list(range(len(sides)))
+    boxes = [t.bbox for t in sides]
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    if any(a[2] > b[0] or min(a[3], b[3]) <= max(a[1], b[1]) for a, b in zip(boxes, boxes[1:])):
+        return free  # not side by side at one height
+    gutters = [(a[2], b[0]) for a, b in zip(boxes, boxes[1:])]
+    body: list[_Row] = []
+    for r in free:
+        if r.y1 <= top:
+            continue
+        if r.y0 < bottom - 0.5 * h or (body and r.y0 - body[-1].y1 > 3.0 * h) or (not body and r.y0 - bottom > 3.0 * h):
+            if body:
+                break
+            continue
+        if any(s.x0 < (g0 + g1) / 2 < s.x1 for s in r.segs for g0, g1 in gutters):
+            break  # text across a gutter: the tables end above it
+        body.append(r)
+    if len(body) < 2:
+        return free
+    edges = [-1e9] + [(g0 + g1) / 2 for g0, g1 in gutters] + [1e9]
+    out: dict[int, list[Block]] = {}
+    for k, i in enumerate(order):
+        part = [_Row([s for s in r.segs if edges[k] <= (s.x0 + s.x1) / 2 < edges[k + 1]]) for r in body]
+        part = [r for r in part if r.segs]
+        rebuilt = _unruled_blocks(side_rows[i] + part, h, page, source)
+        if not any(isinstance(b, Table) for b in rebuilt):
+            return free
+        out[id(sides[i])] = rebuilt
+    replaced.update(out)
+    taken = {id(r) for r in body}
+    return [r for r in free if id(r) not in taken]
 
 
 def _take_rows(rows: list[_Row], area: BBox) -> tuple[list[_Row], list[_Row]]:
@@ -577,6 +640,7 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
         seps = _header_separators(rows, seps)
     if not seps:
         return None
+    seps = _clear_of_edges(seps, rows, h)
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
     logical = _band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs)
@@ -611,6 +675,28 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     x0 = min(s.x0 for r in rows for s in r.segs)
     x1 = max(s.x1 for r in rows for s in r.segs)
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
+
+
+def _clear_of_edges(seps: list[float], rows: list[_Row], h: float) -> list[float]:
+    """Separators moved off the edge of a piece that overruns them by less than half a line
+    height, into the nearest whitespace no piece covers (within a line height). Columns are
+    found from the lines with two or more pieces; the first line of a long wrapped name,
+    alone on its line, can run a few points past the middle of the gap they leave and
+    would span two columns, gluing the value beside it into the name."""
+    segs = [s for r in rows for s in r.segs]
+    out = []
+    for x in seps:
+        cross = [s for s in segs if s.x0 < x < s.x1]
+        if cross and all(min(x - s.x0, s.x1 - x) < 0.5 * h for s in cross):
+            steps = [x + h * i / 20 for i in range(-20, 21)]
+            free = [p for p in steps if not any(s.x0 - 0.5 < p < s.x1 + 0.5 for s in segs)]
+            if free:
+                near = min(free, key=lambda p: abs(p - x))
+                run = [p for p in free if abs(p - near) <= h]  # the free stretch around it
+                run = [p for p in run if not any(min(p, near) < s.x0 < max(p, near) for s in segs)]
+                x = (min(run) + max(run)) / 2
+        out.append(x)
+    return out
 
 
 def _row_separators(logical: list[list[_Row]], xs: Sequence[float], min_gap: float) -> list[float]:

@@ -26,3 +26,18 @@ def test_level_labels_between_two_rows_do_not_glue_them() -> None:
     mid = _row(("满意度指标", 166, 226, 620), ("满意度指标", 268, 328, 620))
     down = _row(("社会公众满意度", 358, 442, 628), ("≥80%", 488, 512, 628))
     assert len(_join_interleaved([[up], [mid], [down]], H, 2)) == 3
+
+
+def test_separator_moves_off_a_wrapped_name_that_overruns_it() -> None:
+    """Columns come from the lines with two pieces (names up to x 720, values from 745); the
+    first line of a long wrapped name, alone on its line, ends at 735, past the middle of
+    that gap (732): the boundary goes into the whitespace that is left (735–745)."""
+    from jixiao.layout.page import _clear_of_edges
+
+    rows = [_row(("开展补贴性职业技能培训", 590, 720, 289), ("≥2万人次", 752, 796, 289)),
+            _row(("新增取得职业资格证书或职业", 575, 735, 305)),
+            _row(("人均培训补贴标准", 615, 695, 394), ("≤1800元/人", 745, 803, 394))]
+    (x,) = _clear_of_edges([732.0], rows, 10.0)
+    assert 735 < x < 745
+    # a piece that really spans the boundary (crosses it far from its edges) keeps it
+    assert _clear_of_edges([650.0], rows, 10.0) == [650.0]
