@@ -479,9 +479,19 @@ def _split_at_headers(run: list[_Row], h: float) -> list[tuple[list[_Row], list[
     glued = _glues_a_header(run, h)
     out: list[list[_Row]] = [[]]
     for r in run:
-        if (out[-1] and _is_header_line(r) and not _names_a_column(out[-1][-1])
-                and (glued or not any(_is_header_line(x) for p in out for x in p))):
-            out.append([])
+        if out[-1] and _is_header_line(r) and (glued or not any(_is_header_line(x) for p in out for x in p)):
+            # the upper lines of a header drawn over two or three lines (指标值 over 类型) go with it
+            # where the run's columns glue the header's labels; else a header under an upper
+            # line of its own stays in the run, whose columns keep its labels apart
+            k = len(out[-1])
+            if glued:
+                while k > 0 and _names_a_column(out[-1][k - 1]) and r.y0 - out[-1][k - 1].y1 < h:
+                    k -= 1
+            elif _names_a_column(out[-1][-1]):
+                k = 0
+            if k > 0:
+                out[-1], upper = out[-1][:k], out[-1][k:]
+                out.append(upper)
         out[-1].append(r)
     if len(out) == 1:
         return [(run, None)]
@@ -643,7 +653,7 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     seps = _clear_of_edges(seps, rows, h)
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
-    logical = _band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs)
+    logical = _join_header_lines(_band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs), h)
     own = [] if _indicator_like(rows) else _row_separators(logical, xs, 0.4 * h)  # an indicator table's header names one grid for all its rows
     if own:
         xs = sorted(xs + own)
@@ -766,13 +776,13 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
     """
     full = max(2, (n_cols + 1) // 2)
     if len(rows) < 3:
-        return _join_interleaved([[r] for r in rows], h, full)
+        return _join_interleaved([[r] for r in rows], h)
     gaps = [rows[i + 1].y0 - rows[i].y1 for i in range(len(rows) - 1)]
     srt = sorted(gaps)
     jumps = [(srt[i + 1] - srt[i], i) for i in range(len(srt) - 1)]
     big, at = max(jumps) if jumps else (0.0, 0)
     if big < 0.3 * h:
-        return _join_interleaved([[r] for r in rows], h, full)
+        return _join_interleaved([[r] for r in rows], h)
     threshold = (srt[at] + srt[at + 1]) / 2
     out = [[rows[0]]]
     for g, r in zip(gaps, rows[1:]):
@@ -781,15 +791,37 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
             out[-1].append(r)
         else:
             out.append([r])
-    return _join_interleaved(out, h, full)
+    return _join_interleaved(out, h)
 
 
-def _join_interleaved(groups: list[list[_Row]], h: float, full: int) -> list[list[_Row]]:
-    """Rows joined where two full lines (text in half the columns or more) overlap by more
-    than a third of a line height: two rows of a table stack, they never overlap; lines
+def _join_header_lines(groups: list[list[_Row]], h: float) -> list[list[_Row]]:
+    """Header lines joined into one row where a label wraps onto two lines (指标值 / 类型,
+    计量单 / 位) and the one-line labels sit centred between them, overlapping both: the
+    header line and a line naming a column, or a line whose pieces all sit under the
+    header's labels (the rest of them), that overlap by more than a third of a line."""
+    def one(g: list[_Row]) -> _Row:
+        return _Row([s for r in g for s in r.segs])
+
+    out: list[list[_Row]] = []
+    for g in groups:
+        if out:
+            up, down = one(out[-1]), one(g)
+            under = all(any(min(a.x1, b.x1) > max(a.x0, b.x0) for a in up.segs) for b in down.segs)
+            if down.y0 < up.y1 - h / 3 and ((_is_header_line(up) and (_names_a_column(down) or under))
+                                            or (_is_header_line(down) and _names_a_column(up))):
+                out[-1] += g
+                continue
+        out.append(g)
+    return out
+
+
+def _join_interleaved(groups: list[list[_Row]], h: float, full: int = 2) -> list[list[_Row]]:
+    """Rows joined where two lines of ``full`` pieces or more overlap by more than a third
+    of a line height: two rows of a table stack, they never overlap; lines
     that do are one row whose wrapped cells (the labels on two lines) hold one-line cells
     centred between their lines (``vertical-align: middle``), each line grouped with
-    whichever wrapped line it overlaps more."""
+    whichever wrapped line it overlaps more. Any two pieces count (a wide table's row may
+    wrap only three of its ten cells); the wrapped-cell test below keeps rows apart."""
     def overlaps(up: _Row, down: _Row) -> bool:
         return len(up.segs) >= full and len(down.segs) >= full and down.y0 < up.y1 - h / 3
 

@@ -41,3 +41,49 @@ def test_separator_moves_off_a_wrapped_name_that_overruns_it() -> None:
     assert 735 < x < 745
     # a piece that really spans the boundary (crosses it far from its edges) keeps it
     assert _clear_of_edges([650.0], rows, 10.0) == [650.0]
+
+
+# a landscape form's key/value rows over an indicator header drawn on three lines: 指标值 /
+# 类型 and 计量单 / 位 wrap, the one-line labels sit centred between their two lines
+KV = [_row(("项目名称", 72, 114, 99), ("2023年农村公路养护补助资金", 213, 348, 99), ("主管部门", 444, 486, 99), ("岳阳市交通运输局", 621, 705, 99)),
+      _row(("实施单位", 72, 114, 118), ("岳阳市公路建设养护中心", 222, 338, 118), ("项目属性", 444, 486, 118), ("经常性项目", 637, 690, 118))]
+UPPER = _row(("指标值", 397, 428, 211), ("计量单", 513, 545, 211))
+HEAD = _row(("一级指标", 42, 84, 218), ("二级指标", 108, 150, 218), ("三级指标", 184, 226, 218), ("指标解释", 295, 337, 218),
+            ("*指标值", 453, 489, 218), ("权重", 558, 579, 218))
+LOWER = _row(("类型", 402, 423, 225), ("位", 524, 534, 225))
+DATA = [_row(("产出指标", 42, 84, 244), ("数量指标", 108, 150, 244), ("日常养护里程", 174, 237, 244), ("纳入日常养护的里程", 248, 385, 244),
+             ("定量", 402, 423, 244), ("≥11800", 455, 487, 244), ("公里", 518, 540, 244), ("10", 564, 574, 244)),
+        _row(("危桥改造座数", 174, 237, 270), ("完成危桥改造的数量", 248, 385, 270), ("定量", 402, 423, 270), ("=32", 460, 481, 270),
+             ("座", 524, 534, 270), ("8", 566, 571, 270))]
+
+
+def test_header_over_three_lines_leaves_the_key_value_block_with_its_upper_line() -> None:
+    """The whitespace columns of key/value rows and indicator rows together glue 一级指标 and
+    二级指标: the header opens a table of its own, and the line above it naming columns
+    (指标值 计量单) is the upper line of that header, not a line of the block above."""
+    from jixiao.layout.page import _split_at_headers
+
+    parts = _split_at_headers(KV + [UPPER, HEAD, LOWER] + DATA, H)
+    assert [len(p) for p, _ in parts] == [2, 2 + 1 + len(DATA)]
+    assert parts[1][0][0] is UPPER
+
+
+def test_header_lines_around_one_line_labels_join_one_row() -> None:
+    from jixiao.layout.page import _join_header_lines
+
+    groups = _join_header_lines([[UPPER], [HEAD], [LOWER]] + [[r] for r in DATA], H)
+    assert [len(g) for g in groups] == [3, 1, 1]
+
+
+def test_wide_table_row_with_three_wrapped_cells_and_centred_values_joins() -> None:
+    """A wide table (ten columns): the row's wrapped cells hold three pieces on each line,
+    fewer than half the columns; the one-line values sit centred between those lines."""
+    from jixiao.layout.page import _logical_rows
+
+    up = _row(("农村公路日常", 174, 237, 244), ("纳入日常养护的县道、乡道、", 248, 385, 244), ("完成目标值得10分；每少", 590, 705, 244))
+    mid = _row(("定量", 402, 423, 250), ("≥11800", 455, 487, 250), ("公里", 518, 540, 250), ("10", 564, 574, 250), ("计划标准", 724, 766, 250))
+    down = _row(("养护里程", 184, 226, 257), ("村道里程", 248, 290, 257), ("完成1%扣1分", 590, 650, 257))
+    nxt = _row(("农村公路危桥", 174, 237, 276), ("完成四、五类危桥改造的数", 248, 385, 276), ("全部完成得8分；每少完成", 590, 705, 276))
+    xs = [-1e9, 160, 240, 395, 440, 505, 550, 585, 715, 1e9]
+    groups = _logical_rows([up, mid, down, nxt], H, 10, xs)
+    assert [len(g) for g in groups] == [3, 1]
