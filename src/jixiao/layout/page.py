@@ -556,7 +556,18 @@ def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
         # in an indicator table, the upper quartile rather than the median: its level labels
         # are centred on the rows they span, each sitting between two of them and splitting
         # one row gap into two small ones
-        typical = statistics.quantiles(gaps, n=4)[2] if _indicator_like(run) else statistics.median(gaps)
+        indicator = _indicator_like(run)
+        # a table continued from the previous page (no header among its lines) whose cells
+        # wrap around one-line cells centred between their lines: most lines overlap the
+        # next by more than a third of a line; those overlaps are inside rows and say
+        # nothing of the spacing between rows. (Not where a header opens the table: a form's
+        # key/value block above it must keep its own gap.)
+        spaced = [g for g in gaps if g >= -h / 3]
+        if indicator and 2 * len(spaced) <= len(gaps) and len(spaced) >= 2 and not any(_is_header_line(r) for r in run):
+            gaps_for = spaced
+        else:
+            gaps_for = gaps
+        typical = statistics.quantiles(gaps_for, n=4)[2] if indicator else statistics.median(gaps_for)
         limit = typical + 0.5 * h
         split.append([run[0]])
         for g, r in zip(gaps, run[1:]):

@@ -87,3 +87,22 @@ def test_wide_table_row_with_three_wrapped_cells_and_centred_values_joins() -> N
     xs = [-1e9, 160, 240, 395, 440, 505, 550, 585, 715, 1e9]
     groups = _logical_rows([up, mid, down, nxt], H, 10, xs)
     assert [len(g) for g in groups] == [3, 1]
+
+
+def test_interleaved_indicator_rows_continued_from_a_page_stay_one_run() -> None:
+    """A page continuing an unruled indicator table (no header) whose names wrap with the
+    one-line cells centred between their lines: each row is four overlapping lines, so
+    fewer than a quarter of the line gaps are gaps between rows; the spacing between rows
+    (8 pt) is the usual one, not a gap between two tables."""
+    from jixiao.layout.page import _runs
+
+    rows = []
+    y = 42.0
+    for name, level in (("群众出行及运", "经济效益指标"), ("农村公路列养", "社会效益指标"), ("农村公路交通", "社会效益指标"),
+                        ("农村公路长效", "可持续影响指标"), ("沿线群众满意", "服务对象满意度指标")):
+        rows += [_row((name, 174, 237, y), ("农村公路通行条件改善", 248, 374, y)),
+                 _row((level, 98, 161, y + 7), ("定性", 402, 423, y + 7), ("5", 566, 571, y + 7)),
+                 _row(("输成本", 190, 221, y + 14), ("的变化", 248, 280, y + 14)),
+                 _row(("及其他", 190, 221, y + 21), ("情况", 248, 270, y + 21))]
+        y += 21 + H + 8
+    assert [len(r) for r in _runs(rows, 3 * H, H)] == [len(rows)]
