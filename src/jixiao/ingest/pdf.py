@@ -298,9 +298,12 @@ def _turned_blocks(page: Any, info: PageInfo, lines: list[_Line], direction: tup
 
     The raster rung is not tried there (the raster is in the displayed frame); the self-check
     still records the verdict on the page."""
-    m, width, height = turn_matrix(direction, info.width, info.height)
+    # characters and drawings come in the page's unrotated frame; ``info`` holds the displayed
+    # size, its sides swapped on a page turned by /Rotate 90 or 270
+    w, h = (info.height, info.width) if info.rotation % 180 else (info.width, info.height)
+    m, width, height = turn_matrix(direction, w, h)
     drawings, _ = clean_drawings(page.get_drawings(), _char_boxes(lines))
-    rulings = snap_rulings(turn_rulings(rulings_from_drawings(drawings, info.width, info.height), m))
+    rulings = snap_rulings(turn_rulings(rulings_from_drawings(drawings, w, h), m))
     turn_lines(lines, m)
     rulings += cell_edge_rulings(rulings, _tight_runs(lines))
     frame = PageInfo(number=info.number, width=width, height=height, rotation=info.rotation)

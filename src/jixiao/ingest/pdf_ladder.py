@@ -337,7 +337,9 @@ def header_column_rulings(words: Sequence[Word], rulings: Sequence[Ruling]) -> l
         row = [w for w in words if y0 - 0.5 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 0.5]
         # from the first column-naming label: a lead cell left of it (年度绩效指标 spanning the
         # table, often shaded) is not crossed by the rule under the header
-        named = [w for w in row if vocab.header_role(w.text) not in (None, "ignore")]
+        named = [w for w in row if vocab.header_role(w.text) not in (None, "ignore", "lead")]
+        if not named:
+            continue
         x_lo, x_hi = min(w.bbox[0] for w in named), max(w.bbox[2] for w in row)
         full = [ln for ln in hs if ln.lo <= x_lo + 2 and ln.hi >= x_hi - 2]
         above = [ln for ln in full if ln.pos <= y0 + 1]

@@ -50,6 +50,7 @@ def page_blocks_from_words(
     index = RulingIndex.from_lines(hlines, vlines)
     boxes = [(s.x0, s.y0, s.x1, s.y1) for r in rows for s in r.segs]
     sides: list[Table] = []
+    ruled: list[tuple[Table, list[_Row]]] = []
     for area in _ruled_areas(hlines, vlines, h):
         for part, side in split_side_by_side(area, index, boxes):
             inside, free = _take_rows(free, part)
@@ -57,20 +58,29 @@ def page_blocks_from_words(
                 tab = _ruled_table(inside, part, hlines, vlines, h, page.number, source)
                 if tab is not None:
                     blocks.append(tab)
+                    ruled.append((tab, inside))
                     if side:
                         sides.append(tab)
                 else:
                     free = sorted(free + inside, key=lambda r: r.cy)
     # a page with row rules but no ruled table leaves column rules to the ladder's columns rung
     # (jixiao.ingest.pdf_ladder), which uses those rules for the rows
+    replaced: dict[int, list[Block]] = {}
+    free = _side_bodies(free, ruled, h, page.number, source, replaced)
     loose = _unruled_blocks(free, h, page.number, source, header_columns=not hlines)
     if unruled is not None:
         unruled += [b for b in loose if isinstance(b, Table)]
+    rebuilt = [b for bl in replaced.values() for b in bl]
+    if unruled is not None:
+        unruled += [b for b in rebuilt if isinstance(b, Table)]
     blocks += loose
     _unskew_blocks(blocks, skew)
+    _unskew_blocks(rebuilt, skew)
     groups: list[list[Block]] = []
     for b in blocks:
-        if any(b is t for t in sides):
+        if id(b) in replaced:
+            groups.append(replaced[id(b)])  # a side's head and rows, rebuilt: read together
+        elif any(b is t for t in sides):
             paras, b = caption_rows(b)
             groups.append([*paras, b])
         else:
@@ -118,6 +128,59 @@ def _ruled_areas(hlines: list[_Line], vlines: list[_Line], h: float) -> list[BBo
         for g_h, n_v in groups.values() if len(g_h) >= 2 and n_v >= 2
     ]
     return sorted(areas, key=lambda a: (a[1], a[0]))
+
+
+def _side_bodies(free: list[_Row], ruled: list[tuple[Table, list[_Row]]], h: float, page: int, source: str,
+                 replaced: dict[int, list[Block]]) -> list[_Row]:
+    """Tables side by side whose ruled part is only their heads (a 中期 and a 年度 title and
+    header, shaded cells drawn as boxes) and whose rows are drawn without rules: the lines
+    under them hold both tables' rows, and whitespace alone would read them as one wide
+    table. The lines directly under the heads, up to the first one with text across a
+    gutter between two heads, are cut at the gutters; each side's head lines and its part
+    of the lines below are rebuilt as one unruled table in place of the head
+    (``replaced``: id of the head → the blocks rebuilt). Returns the lines left to the rest
+    of the page."""
+    # the last ruled tables standing side by side at one height
+    heads = [(t, rows) for t, rows in ruled if t.bbox is not None]
+    heads = [(t, rows) for t, rows in heads
+             if any(u is not t and min(u.bbox[3], t.bbox[3]) - max(u.bbox[1], t.bbox[1]) > 0.5 * (t.bbox[3] - t.bbox[1])
+                    for u, _ in heads)]
+    if len(heads) < 2:
+        return free
+    heads.sort(key=lambda tr: tr[0].bbox[0])
+    sides = [t for t, _ in heads]
+    side_rows = [rows for _, rows in heads]
+    order = list(range(len(sides)))
+    boxes = [t.bbox for t in sides]
+    top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    if any(a[2] > b[0] or min(a[3], b[3]) <= max(a[1], b[1]) for a, b in zip(boxes, boxes[1:])):
+        return free  # not side by side at one height
+    gutters = [(a[2], b[0]) for a, b in zip(boxes, boxes[1:])]
+    body: list[_Row] = []
+    for r in free:
+        if r.y1 <= top:
+            continue
+        if r.y0 < bottom - 0.5 * h or (body and r.y0 - body[-1].y1 > 3.0 * h) or (not body and r.y0 - bottom > 3.0 * h):
+            if body:
+                break
+            continue
+        if any(s.x0 < (g0 + g1) / 2 < s.x1 for s in r.segs for g0, g1 in gutters):
+            break  # text across a gutter: the tables end above it
+        body.append(r)
+    if len(body) < 2:
+        return free
+    edges = [-1e9] + [(g0 + g1) / 2 for g0, g1 in gutters] + [1e9]
+    out: dict[int, list[Block]] = {}
+    for k, i in enumerate(order):
+        part = [_Row([s for s in r.segs if edges[k] <= (s.x0 + s.x1) / 2 < edges[k + 1]]) for r in body]
+        part = [r for r in part if r.segs]
+        rebuilt = _unruled_blocks(side_rows[i] + part, h, page, source)
+        if not any(isinstance(b, Table) for b in rebuilt):
+            return free
+        out[id(sides[i])] = rebuilt
+    replaced.update(out)
+    taken = {id(r) for r in body}
+    return [r for r in free if id(r) not in taken]
 
 
 def _take_rows(rows: list[_Row], area: BBox) -> tuple[list[_Row], list[_Row]]:
@@ -416,9 +479,19 @@ def _split_at_headers(run: list[_Row], h: float) -> list[tuple[list[_Row], list[
     glued = _glues_a_header(run, h)
     out: list[list[_Row]] = [[]]
     for r in run:
-        if (out[-1] and _is_header_line(r) and not _names_a_column(out[-1][-1])
-                and (glued or not any(_is_header_line(x) for p in out for x in p))):
-            out.append([])
+        if out[-1] and _is_header_line(r) and (glued or not any(_is_header_line(x) for p in out for x in p)):
+            # the upper lines of a header drawn over two or three lines (指标值 over 类型) go with it
+            # where the run's columns glue the header's labels; else a header under an upper
+            # line of its own stays in the run, whose columns keep its labels apart
+            k = len(out[-1])
+            if glued:
+                while k > 0 and _names_a_column(out[-1][k - 1]) and r.y0 - out[-1][k - 1].y1 < h:
+                    k -= 1
+            elif _names_a_column(out[-1][-1]):
+                k = 0
+            if k > 0:
+                out[-1], upper = out[-1][:k], out[-1][k:]
+                out.append(upper)
         out[-1].append(r)
     if len(out) == 1:
         return [(run, None)]
@@ -483,7 +556,18 @@ def _runs(rows: list[_Row], max_gap: float, h: float) -> list[list[_Row]]:
         # in an indicator table, the upper quartile rather than the median: its level labels
         # are centred on the rows they span, each sitting between two of them and splitting
         # one row gap into two small ones
-        typical = statistics.quantiles(gaps, n=4)[2] if _indicator_like(run) else statistics.median(gaps)
+        indicator = _indicator_like(run)
+        # a table continued from the previous page (no header among its lines) whose cells
+        # wrap around one-line cells centred between their lines: most lines overlap the
+        # next by more than a third of a line; those overlaps are inside rows and say
+        # nothing of the spacing between rows. (Not where a header opens the table: a form's
+        # key/value block above it must keep its own gap.)
+        spaced = [g for g in gaps if g >= -h / 3]
+        if indicator and 2 * len(spaced) <= len(gaps) and len(spaced) >= 2 and not any(_is_header_line(r) for r in run):
+            gaps_for = spaced
+        else:
+            gaps_for = gaps
+        typical = statistics.quantiles(gaps_for, n=4)[2] if indicator else statistics.median(gaps_for)
         limit = typical + 0.5 * h
         split.append([run[0]])
         for g, r in zip(gaps, run[1:]):
@@ -577,9 +661,14 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
         seps = _header_separators(rows, seps)
     if not seps:
         return None
+    seps = _clear_of_edges(seps, rows, h)
     xs = [-1e9] + seps + [1e9]
     n_cols = len(xs) - 1
-    logical = _band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs)
+    logical = _join_header_lines(_band_rows(rows, h, xs) or _logical_rows(rows, h, n_cols, xs), h)
+    own = [] if _indicator_like(rows) else _row_separators(logical, xs, 0.4 * h)  # an indicator table's header names one grid for all its rows
+    if own:
+        xs = sorted(xs + own)
+        n_cols = len(xs) - 1
     origins: list[Cell] = []
     for ri, lines in enumerate(logical):
         placed: list[tuple[int, int, list[_Seg]]] = []  # (c0, c1, segs), merged when spans overlap
@@ -607,6 +696,57 @@ def _whitespace_table(rows: list[_Row], h: float, page: int, source: str,
     x0 = min(s.x0 for r in rows for s in r.segs)
     x1 = max(s.x1 for r in rows for s in r.segs)
     return Table(rows=grid, exact_grid=True, pages=[page], bbox=(x0, rows[0].y0, x1, rows[-1].y1), source=source)
+
+
+def _clear_of_edges(seps: list[float], rows: list[_Row], h: float) -> list[float]:
+    """Separators moved off the edge of a piece that overruns them by less than half a line
+    height, into the nearest whitespace no piece covers (within a line height). Columns are
+    found from the lines with two or more pieces; the first line of a long wrapped name,
+    alone on its line, can run a few points past the middle of the gap they leave and
+    would span two columns, gluing the value beside it into the name."""
+    segs = [s for r in rows for s in r.segs]
+    out = []
+    for x in seps:
+        cross = [s for s in segs if s.x0 < x < s.x1]
+        if cross and all(min(x - s.x0, s.x1 - x) < 0.5 * h for s in cross):
+            steps = [x + h * i / 20 for i in range(-20, 21)]
+            free = [p for p in steps if not any(s.x0 - 0.5 < p < s.x1 + 0.5 for s in segs)]
+            if free:
+                near = min(free, key=lambda p: abs(p - x))
+                run = [p for p in free if abs(p - near) <= h]  # the free stretch around it
+                run = [p for p in run if not any(min(p, near) < s.x0 < max(p, near) for s in segs)]
+                x = (min(run) + max(run)) / 2
+        out.append(x)
+    return out
+
+
+def _row_separators(logical: list[list[_Row]], xs: Sequence[float], min_gap: float) -> list[float]:
+    """Column boundaries a row draws for itself: where one table row puts two cells side by
+    side inside one of the table's columns. A form's key/value block lays each row out on its
+    own (项目资金 | 年度资金总额 | 386.50 | 其中：财政拨款 | 350.00 | 其他资金 | 36.50 over a
+    block whose other rows hold a label and one wide value), so the columns whitespace finds
+    over all the rows cut through it and glue its cells. The row's cells are its pieces
+    joined where they overlap horizontally (the lines of a wrapped cell); a boundary goes in
+    the middle of the gap between two neighbours sharing a column, where no other cell of
+    the row crosses it."""
+    out: list[float] = []
+    for lines in logical:
+        cells: list[list[float]] = []
+        for s in sorted((s for ln in lines for s in ln.segs), key=lambda s: s.x0):
+            if cells and s.x0 < cells[-1][1]:
+                cells[-1][1] = max(cells[-1][1], s.x1)
+            else:
+                cells.append([s.x0, s.x1])
+        for a, b in zip(cells, cells[1:]):
+            if b[0] - a[1] < min_gap:
+                continue
+            ca = {i for i in range(len(xs) - 1) if xs[i] < a[1] and a[0] < xs[i + 1]}
+            cb = {i for i in range(len(xs) - 1) if xs[i] < b[1] and b[0] < xs[i + 1]}
+            if ca & cb:
+                x = (a[1] + b[0]) / 2
+                if not any(abs(x - o) < min_gap for o in list(xs) + out):
+                    out.append(x)
+    return out
 
 
 def _header_separators(rows: list[_Row], seps: list[float]) -> list[float]:
@@ -645,16 +785,16 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
     at least half the columns) are never merged: a vertically centred merged cell between
     them must not glue two data rows together.
     """
+    full = max(2, (n_cols + 1) // 2)
     if len(rows) < 3:
-        return [[r] for r in rows]
+        return _join_interleaved([[r] for r in rows], h)
     gaps = [rows[i + 1].y0 - rows[i].y1 for i in range(len(rows) - 1)]
     srt = sorted(gaps)
     jumps = [(srt[i + 1] - srt[i], i) for i in range(len(srt) - 1)]
     big, at = max(jumps) if jumps else (0.0, 0)
     if big < 0.3 * h:
-        return [[r] for r in rows]
+        return _join_interleaved([[r] for r in rows], h)
     threshold = (srt[at] + srt[at + 1]) / 2
-    full = max(2, (n_cols + 1) // 2)
     out = [[rows[0]]]
     for g, r in zip(gaps, rows[1:]):
         has_full = any(len(x.segs) >= full for x in out[-1])
@@ -662,7 +802,62 @@ def _logical_rows(rows: list[_Row], h: float, n_cols: int, xs: Sequence[float] =
             out[-1].append(r)
         else:
             out.append([r])
+    return _join_interleaved(out, h)
+
+
+def _join_header_lines(groups: list[list[_Row]], h: float) -> list[list[_Row]]:
+    """Header lines joined into one row where a label wraps onto two lines (指标值 / 类型,
+    计量单 / 位) and the one-line labels sit centred between them, overlapping both: the
+    header line and a line naming a column, or a line whose pieces all sit under the
+    header's labels (the rest of them), that overlap by more than a third of a line."""
+    def one(g: list[_Row]) -> _Row:
+        return _Row([s for r in g for s in r.segs])
+
+    out: list[list[_Row]] = []
+    for g in groups:
+        if out:
+            up, down = one(out[-1]), one(g)
+            under = all(any(min(a.x1, b.x1) > max(a.x0, b.x0) for a in up.segs) for b in down.segs)
+            if down.y0 < up.y1 - h / 3 and ((_is_header_line(up) and (_names_a_column(down) or under))
+                                            or (_is_header_line(down) and _names_a_column(up))):
+                out[-1] += g
+                continue
+        out.append(g)
     return out
+
+
+def _join_interleaved(groups: list[list[_Row]], h: float, full: int = 2) -> list[list[_Row]]:
+    """Rows joined where two lines of ``full`` pieces or more overlap by more than a third
+    of a line height: two rows of a table stack, they never overlap; lines
+    that do are one row whose wrapped cells (the labels on two lines) hold one-line cells
+    centred between their lines (``vertical-align: middle``), each line grouped with
+    whichever wrapped line it overlaps more. Any two pieces count (a wide table's row may
+    wrap only three of its ten cells); the wrapped-cell test below keeps rows apart."""
+    def overlaps(up: _Row, down: _Row) -> bool:
+        return len(up.segs) >= full and len(down.segs) >= full and down.y0 < up.y1 - h / 3
+
+    out: list[list[_Row]] = []
+    for i, g in enumerate(groups):
+        nxt = groups[i + 1][0] if i + 1 < len(groups) else None
+        if out and overlaps(out[-1][-1], g[0]) and (
+                any(_wrapped_under(u, g[0]) for u in out[-1])
+                # the one-line cells centred between the two lines of the wrapped labels
+                or (nxt is not None and overlaps(g[-1], nxt) and any(_wrapped_under(u, nxt) for u in out[-1]))):
+            out[-1] += g
+        else:
+            out.append(g)
+    return out
+
+
+def _wrapped_under(up: _Row, down: _Row) -> bool:
+    """Whether ``down`` continues the cells of ``up``: two or more of its pieces sit under
+    pieces of ``up``, none wider than the one above and one at least clearly narrower (the
+    rest of a wrapped label, the first line having filled the column). Two rows of one
+    table put a name under a name of any width; a level label centred between them sits
+    under none."""
+    pairs = [(a.x1 - a.x0, b.x1 - b.x0) for b in down.segs for a in up.segs if min(a.x1, b.x1) - max(a.x0, b.x0) > 0]
+    return (len(pairs) >= 2 and all(w_down <= w_up + 1.0 for w_up, w_down in pairs)
+            and any(w_down < 0.9 * w_up for w_up, w_down in pairs))
 
 
 def _band_rows(rows: list[_Row], h: float, xs: Sequence[float]) -> list[list[_Row]] | None:

@@ -143,6 +143,28 @@ def test_header_columns_past_a_lead_cell_and_under_a_spanning_label() -> None:
     assert all(r[1] == 85.0 for r in added if r not in split)
 
 
+def test_header_columns_after_a_lead_label_on_the_header_line() -> None:
+    """Word with dashed rules under the columns right of a lead cell (年度绩效指标 written on
+    the header line, its cell merged down the rows): the rule under the header starts right
+    of that cell, so the header's extent is taken from its first column-naming label, not
+    from the lead label."""
+    from jixiao.ingest.pdf_ladder import header_column_rulings
+    from jixiao.model.source import Word
+
+    def w(text: str, x: float, y: float) -> Word:
+        return Word(text, (x, y, x + 12.0 * len(text), y + 12.0), 1)
+
+    words = [w("年度绩效指标", 57, 492), w("一级指标", 172, 492), w("二级指标", 274, 492), w("三级指标", 376, 492), w("指标值", 484, 492)]
+    ys = [548.0, 590.0, 632.0]
+    for k, y in enumerate([505.0] + ys[:-1]):
+        words += [w("产出指标", 172, y + 14), w("数量指标", 274, y + 14), w(f"指标{k}：组织参", 360, y + 2),
+                  w("加各类招商推介", 360, y + 16), w("2 场", 490, y + 16)]
+    rulings = [(42.0, 490.0, 553.0, 490.0), (144.0, 505.0, 553.0, 505.0)] + [(349.0, y, 553.0, y) for y in ys]
+    added = header_column_rulings(words, rulings)
+    xs = sorted(r[0] for r in added)
+    assert any(220 < x < 274 for x in xs) and any(322 < x < 376 for x in xs) and any(440 < x < 484 for x in xs)
+
+
 def test_wrapped_name_lines_read_as_rows_fail_the_check() -> None:
     """Each line of a wrapped indicator name read as a row of its own (the row rules were not
     used): most rows hold a piece of a name and nothing else."""
