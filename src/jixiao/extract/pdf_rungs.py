@@ -55,8 +55,11 @@ def stream_rung(pages: Sequence[PageInfo], forms: list[Form], stats: dict[str, A
     )
     if read_there:
         return forms
-    stream = importlib.import_module(STREAM_MODULE)
-    found = [f for f in stream.extract_stream("\n".join(p.stream_text for p in handed)).forms if f.indicators]
+    found = [f for f in _read_as_text("\n".join(p.stream_text for p in handed)) if f.indicators]
+    for f in found:
+        _place_on_pages(f, handed)
+        for ind in f.indicators:
+            ind.row_id = None  # ids of the text's rows, not of the page blocks the LLM path is shown
     stats["pdf_stream_forms"] = len(found)
     if not found:
         return forms
@@ -68,6 +71,47 @@ def stream_rung(pages: Sequence[PageInfo], forms: list[Form], stats: dict[str, A
         for table_form, stream_form in zip(gave_way, found):
             inherit_header(stream_form, table_form)
     return kept + found
+
+
+def _place_on_pages(form: Form, handed: Sequence[PageInfo]) -> None:
+    """Evidence read from the handed pages' joined text: its line turned into the page and the
+    line on that page (each page's text is its own lines, joined in page order)."""
+    starts: list[tuple[int, int]] = []
+    at = 1
+    for p in handed:
+        starts.append((at, p.number))
+        at += len(p.stream_text.split("\n"))
+    objs = [form, *form.budget.lines, *form.indicators]
+    for obj in objs:
+        for ev in obj.evidence.values():
+            if ev.page is not None or ev.line is None:
+                continue
+            first, number = max((s for s in starts if s[0] <= ev.line), default=starts[0])
+            ev.page, ev.line = number, ev.line - first + 1
+
+
+def _read_as_text(text: str) -> list[Form]:
+    """The handed pages' text read as a text input is: a layout-kept page (cells placed by
+    position, as MuPDF's sorted text keeps them) back into rows (``ingest.text_layout``), the
+    rows through the table path, and the stream reader where that path cannot settle a form
+    (``extract.stream_settle``), so a funding block's rows printed around their label keep
+    their columns."""
+    from jixiao.extract.rules import extract_form, mark_suspect_document
+    from jixiao.extract.stream_settle import settle_text
+    from jixiao.ingest.text import parse_text
+    from jixiao.ingest.text_layout import delayout
+    from jixiao.model.source import PageTextStatus, SourceDocument
+    from jixiao.segment import segment
+
+    stream = importlib.import_module(STREAM_MODULE)
+    text = delayout(text)
+    src = SourceDocument(path="<pages handed to the stream rung>", format="text", blocks=parse_text(text),
+                         pages=[PageInfo(number=1, status=PageTextStatus.NOT_APPLICABLE, reason="page text", chars=len(text))])
+    regions = segment(src)
+    mark_suspect_document(regions)
+    forms = [extract_form(r) for r in regions]
+    _, forms = settle_text(src, None, regions, forms, {}, text=text, stream=stream.extract_stream)
+    return forms
 
 
 _HEADER_FIELDS = ("title", "year", "unit_name", "competent_dept", "project_name")

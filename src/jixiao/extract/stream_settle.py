@@ -19,6 +19,7 @@ and per form in an INFO flag ``read_by_stream``.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +32,18 @@ from jixiao.segment import FormRegion, document_context
 FAR_MORE = 1.5  # the stream wins when it reads this many times the rules path's indicators (seeds: ≤ 0.99×)
 
 
-def settle_text(src: SourceDocument, path: Path, regions: list[FormRegion], forms: list[Form],
-                stats: dict[str, Any]) -> tuple[list[FormRegion], list[Form]]:
-    """Run the stream reader on a text input and keep whichever path reads more (see module doc)."""
+def settle_text(src: SourceDocument, path: Path | None, regions: list[FormRegion], forms: list[Form],
+                stats: dict[str, Any], text: str | None = None,
+                stream: Callable[[str], Any] = extract_stream) -> tuple[list[FormRegion], list[Form]]:
+    """Run the stream reader on a text input and keep whichever path reads more (see module doc).
+
+    ``text``: the input's text as the readers see it, where it comes from no file (the pages a
+    PDF's ladder handed to the stream rung); else it is read from ``path``. ``stream``: the
+    stream reader (``extract.stream.extract_stream``; the PDF rung passes the module it found)."""
     from jixiao.ingest.text import read_text
 
     t0 = time.perf_counter()
-    result = extract_stream(read_text(path))
+    result = stream(text if text is not None else read_text(path))
     ms = round((time.perf_counter() - t0) * 1000, 2)
     s_forms = result.forms
     rules_n, stream_n = indicator_count(forms, valued=True), indicator_count(s_forms, valued=True)

@@ -18,7 +18,7 @@ from jixiao.model.source import PageInfo
 
 def _stream_module(monkeypatch: pytest.MonkeyPatch, form: Form) -> None:
     mod = types.ModuleType("fake_stream")
-    mod.extract_stream = lambda text: types.SimpleNamespace(forms=[form])  # type: ignore[attr-defined]
+    mod.extract_stream = lambda text: types.SimpleNamespace(forms=[form], ranges=[(1, 1)])  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fake_stream", mod)
     monkeypatch.setattr(pdf_rungs, "STREAM_MODULE", "fake_stream")
     monkeypatch.setattr(pdf_rungs, "stream_available", lambda: True)
@@ -48,3 +48,33 @@ def test_stream_form_keeps_what_it_read_itself(monkeypatch: pytest.MonkeyPatch) 
     table_form = Form(project_name="道路养护（误读）", unit_name="公路中心", pages=[1])
     forms = pdf_rungs.stream_rung([PageInfo(number=1, rung="stream", stream_text="…")], [table_form], {})
     assert (forms[0].project_name, forms[0].unit_name) == ("道路养护", "公路中心")
+
+
+PAGE_1 = """\
+                     某市市级项目支出绩效目标表
+  项目名称                        农村公路养护补助资金
+  主管部门          某市交通运输局            实施单位          某市公路事务中心
+                年度资金总额                                         1,200.00
+项目资金（万元）      其中：财政拨款                                       1,000.00
+                其他资金                                             200.00
+"""
+PAGE_2 = """\
+          一级指标       二级指标             三级指标               指标值
+                       数量指标          养护农村公路里程             ≥300公里
+          产出指标
+                       质量指标          养护路段优良率               ≥85%
+         满意度指标   服务对象满意度指标     沿线群众满意度               ≥90%
+"""
+
+
+def test_the_handed_pages_are_read_as_a_layout_kept_text_input() -> None:
+    """The page text keeps its layout (MuPDF's sorted text): read back into rows, the funding
+    rows printed around their label keep their amounts; evidence names the page and its line."""
+    pages = [PageInfo(number=1, rung="stream", stream_text=PAGE_1), PageInfo(number=2, rung="stream", stream_text=PAGE_2)]
+    [form] = pdf_rungs.stream_rung(pages, [], {})
+    assert form.budget.total == 1200.0 and form.budget.fiscal == 1000.0
+    assert [(i.level3, i.target) for i in form.indicators] == [
+        ("养护农村公路里程", "≥300公里"), ("养护路段优良率", "≥85%"), ("沿线群众满意度", "≥90%")]
+    ev = form.indicators[0].evidence["level3"]
+    assert (ev.page, ev.line) == (2, 2)
+    assert form.budget.lines[0].evidence["amount"].page == 1
