@@ -92,13 +92,25 @@ def test_unread_share_lowers_confidence(tmp_path: Path) -> None:
     assert not any(k.startswith("row_flag_unread_text") for k in dict(terms_for(lossy, "project_name", Ledger())))
 
 
+FUNDING_BLOCK = """<tr><td rowspan=2>项目资金（万元）</td><td>资金总额</td><td colspan=2>300</td></tr>
+<tr><td>财政拨款</td><td colspan=2>300</td></tr>"""
+
+
+def _with_header(tmp_path: Path, name: str, header: str) -> Path:
+    p = _page(tmp_path, name)
+    p.write_text(p.read_text(encoding="utf-8").replace(HEADER, header), encoding="utf-8")
+    return p
+
+
+def _budget_in_header_row(tmp_path: Path) -> Path:
+    """年度预算 beside 实施单位 in a header row, no funding block."""
+    return _with_header(tmp_path, "budget.html", HEADER.replace(FUNDING_BLOCK, "").replace(
+        "<td>项目负责人</td><td>李强</td>", "<td>年度预算（万元）</td><td>300</td>"))
+
+
 def test_budget_in_a_header_row_is_flagged(tmp_path: Path) -> None:
     """年度预算 beside 实施单位 in a header row, no funding block: the amount is read by no field."""
-    page = HEADER.replace("""<tr><td rowspan=2>项目资金（万元）</td><td>资金总额</td><td colspan=2>300</td></tr>
-<tr><td>财政拨款</td><td colspan=2>300</td></tr>""", "").replace(
-        "<td>项目负责人</td><td>李强</td>", "<td>年度预算（万元）</td><td>300</td>")
-    p = _page(tmp_path, "budget.html")
-    p.write_text(p.read_text(encoding="utf-8").replace(HEADER, page), encoding="utf-8")
+    p = _budget_in_header_row(tmp_path)
     doc = extract_file(p)
     form = doc.forms[0]
     assert form.budget.total is None
@@ -163,11 +175,7 @@ def test_registered_and_kept_by_reconcile(tmp_path: Path) -> None:
 
 def test_unread_amounts_outside_the_indicators_put_the_doubt_on_the_budget(tmp_path: Path) -> None:
     """The same unfamiliar 年度预算 cell: the budget lines and the total carry the doubt."""
-    page = HEADER.replace("""<tr><td rowspan=2>项目资金（万元）</td><td>资金总额</td><td colspan=2>300</td></tr>
-<tr><td>财政拨款</td><td colspan=2>300</td></tr>""", "").replace(
-        "<td>项目负责人</td><td>李强</td>", "<td>年度预算（万元）</td><td>300</td>")
-    p = _page(tmp_path, "budget.html")
-    p.write_text(p.read_text(encoding="utf-8").replace(HEADER, page), encoding="utf-8")
+    p = _budget_in_header_row(tmp_path)
     form = extract_file(p).forms[0]
     fields = {f.field for f in form.flags if f.code == "budget_unread"}
     assert fields == {"budget.lines", "budget.total", "budget.fiscal"}
@@ -183,12 +191,9 @@ def test_a_read_budget_raises_no_budget_doubt(tmp_path: Path) -> None:
 def test_amounts_under_a_label_ignored_on_purpose_still_doubt_a_missing_total(tmp_path: Path) -> None:
     """预算规模及资金用途 holding the funds and their use in one garbled cell: its text is
     ignored as a use description, but with no total read its amounts are the budget's doubt."""
-    page = HEADER.replace("""<tr><td rowspan=2>项目资金（万元）</td><td>资金总额</td><td colspan=2>300</td></tr>
-<tr><td>财政拨款</td><td colspan=2>300</td></tr>""",
-                          "<tr><td>预算规模及资金用途</td><td colspan=3>其中：财政资 预算数 50万元 50万元其他资金 "
-                          "金 主要用于组织实施招商引资活动</td></tr>")
-    p = _page(tmp_path, "use.html")
-    p.write_text(p.read_text(encoding="utf-8").replace(HEADER, page), encoding="utf-8")
+    p = _with_header(tmp_path, "use.html", HEADER.replace(
+        FUNDING_BLOCK, "<tr><td>预算规模及资金用途</td><td colspan=3>其中：财政资 预算数 50万元 50万元其他资金 "
+                       "金 主要用于组织实施招商引资活动</td></tr>"))
     form = extract_file(p).forms[0]
     assert form.budget.total is None
     flags = [f for f in form.flags if f.code == "budget_unread"]
