@@ -132,6 +132,42 @@ def _side_by_side(rows: list[list[Cell]]) -> list[list[list[Cell]]]:
     return [rows]
 
 
+def _is_stacked_char(line: str) -> bool:
+    """One character alone on a line: a piece of a label printed one character per line."""
+    t = line.strip()
+    return len(t) == 1 and "\t" not in line and not t.isascii()
+
+
+def _join_stacked_cells(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Tab-separated rows whose label cells are printed one character per line (产 / 出 / 指 / 标,
+    a merged cell's vertical writing), copied as text: each character lands on a line of its own,
+    the label's last one on the same line as the next cell (``标<TAB>数``). Such a run of one-character
+    lines ending in a tabbed line whose first cell is one character is one cell, and the row it
+    starts goes on from there; when the line before the run ends in a one-character cell too
+    (``标<TAB>数`` / 量 / 指 / ``标<TAB>生活…``), the run continues that cell and that row."""
+    out: list[tuple[int, str]] = []
+    i, n = 0, len(lines)
+    while i < n:
+        no, line = lines[i]
+        j = i
+        while j < n and _is_stacked_char(lines[j][1]):
+            j += 1
+        if j > i and j < n and "\t" in lines[j][1] and len(lines[j][1].split("\t")[0].strip()) == 1:
+            chars = "".join(ln.strip() for _, ln in lines[i:j])
+            nxt = lines[j][1]
+            prev = out[-1][1] if out else ""
+            last = prev.rsplit("\t", 1)[-1].strip() if "\t" in prev else ""
+            if len(last) == 1 and not last.isascii():
+                out[-1] = (out[-1][0], prev.rstrip() + chars + nxt.lstrip())
+            else:
+                out.append((no, chars + nxt.lstrip()))
+            i = j + 1
+            continue
+        out.append((no, line))
+        i += 1
+    return out
+
+
 def parse_text(text: str) -> list[Block]:
     """Split a text export into paragraphs and tables, in order."""
     blocks: list[Block] = []
@@ -144,7 +180,7 @@ def parse_text(text: str) -> list[Block]:
             blocks.extend(table.build())
         table = None
 
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in _join_stacked_cells(list(enumerate(text.splitlines(), start=1))):
         line = raw.rstrip("\r")
         if not line.strip() and not (line.startswith("\t") and line.count("\t") == 1):
             blank_run += 1

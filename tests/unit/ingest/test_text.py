@@ -69,3 +69,16 @@ def test_bad_inputs_name_the_reason(tmp_path, content, reason):
     assert str(p) in str(exc.value)
     if reason:
         assert reason in exc.value.reason
+
+
+def test_tsv_cells_printed_one_character_per_line_are_joined_back():
+    # a merged label cell written vertically: its characters on lines of their own, the last one
+    # sharing a line with the next cell; a run after a one-character cell continues that cell's row
+    text = "一级指标\t二级指标\t三级指标\t指标值\n效\n益\n指\n标\t社\n会\n效\n益\t就业人数\t≥30人\n带动农户\t≥5户\n"
+    t = parse_text(text)[0]
+    assert isinstance(t, Table)
+    assert [[c.text for c in r] for r in t.rows] == [
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["效益指标", "社会效益", "就业人数", "≥30人"],
+        ["带动农户", "≥5户"],
+    ]
