@@ -895,7 +895,9 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool
     if row.exact:
         assigned, dropped = assign_exact(cells, roles)
     else:
-        assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect)
+        width = max((p for r in table.roles for p in r.positions), default=-1) + 1
+        assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect,
+                                      shift=max(0, width - len(row.cells)))
     if (either := assigned.pop("op_or_category", None)) is not None:
         k = vocab.key(either.text)
         if vocab.operator_in_cell(k):
