@@ -302,3 +302,11 @@ def test_space_rows_with_a_merged_key_task_column() -> None:
                     ("招商服务", "开展招商推介", "参加推介会场次", "≥6场"),
                     ("商务执法辅助", "受理投诉举报", "投诉办结率", "≥98%")]
     assert form.indicators[1].evidence["key_task"].status is AlignmentStatus.INFERRED
+
+
+def test_a_copyright_footer_is_chrome_not_an_indicator() -> None:
+    # a page footer's "Copyright © … All Rights Reserved" split at its spaces read like name | value
+    text = CELLS + "Copyright © 2019 某区人民政府 All Rights Reserved\n版权所有 © 某区人民政府\n"
+    (form,) = extract_stream(text).forms
+    assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
+    assert "Copyright" not in form.model_dump_json() and "Rights" not in form.model_dump_json()
