@@ -51,6 +51,7 @@ _UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9
 _NUMBERING = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
 _PLACEHOLDER = re.compile(r"\s*[（(][^()（）]*\*[^()（）]*[)）]\s*")  # 名称(≥**个): a template's hint, not the name
 _GOAL_ITEM = re.compile(r"^目标\s*\d+\s*[:：]?$")
+_GOAL_ITEM_LEAD = re.compile(r"^(目标\s*\d+)(?:\s*[:：]\s*|\s+)(\S.*)$", re.S)  # 目标1 瞄准… : number and text in one cell
 # A column heading that spans the year columns printed under it (近两年收支金额 → 2022年 | 2023年).
 _YEARS_SPAN = re.compile(r"近[两二三四五]年|以前年度|历年")
 _YEAR_COLUMN = re.compile(r"^20\d{2}年?度?$")
@@ -716,7 +717,8 @@ class StreamReader:
             return self._read_field(toks, i)
         if k == "goal":
             return self._read_goal(toks, i)
-        if vocab.key(text) in vocab.GENERIC_GOAL_LABELS and i + 1 < len(toks) and _GOAL_ITEM.match(toks[i + 1].text):
+        if vocab.key(text) in vocab.GENERIC_GOAL_LABELS and i + 1 < len(toks) and (
+                _GOAL_ITEM.match(toks[i + 1].text) or _GOAL_ITEM_LEAD.match(toks[i + 1].text)):
             return self._read_goal_list(toks, i)
         if k == "other":
             return self._skip_other(toks, i)
@@ -1005,6 +1007,9 @@ class StreamReader:
             t = toks[j]
             if _GOAL_ITEM.match(t.text):
                 parts.append(re.sub(r"[:：]$", "", t.text) + "：")
+            elif m := _GOAL_ITEM_LEAD.match(t.text):
+                parts.append(re.sub(r"\s+", "", m.group(1)) + "：" + clean_cell(m.group(2)))
+                first = first or t
             elif parts:
                 parts[-1] += clean_cell(t.raw)
                 first = first or t

@@ -310,3 +310,14 @@ def test_a_copyright_footer_is_chrome_not_an_indicator() -> None:
     (form,) = extract_stream(text).forms
     assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
     assert "Copyright" not in form.model_dump_json() and "Rights" not in form.model_dump_json()
+
+
+def test_a_numbered_goal_list_with_number_and_text_in_one_cell_is_the_annual_goal() -> None:
+    # 绩效目标：目标1 <text> — the number and its text joined by a space are one cell, not an indicator row
+    text = ("某项目绩效目标表\n项目名称：道路养护\n"
+            "绩效目标：目标1 完成主干道养护，保障道路通行。\n目标2：改善群众出行条件。\n"
+            "产出指标：数量指标：养护里程：≥12公里。\n满意度指标：服务对象满意度指标：群众满意度：≥90%。\n")
+    (form,) = extract_stream(text).forms
+    assert [i.level3 for i in form.indicators] == ["养护里程", "群众满意度"]
+    assert form.goals.annual is not None
+    assert form.goals.annual.startswith("目标1：完成主干道养护") and "目标2：改善群众出行条件" in form.goals.annual
