@@ -51,7 +51,9 @@ _UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9
 _NUMBERING = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
 _PLACEHOLDER = re.compile(r"\s*[（(][^()（）]*\*[^()（）]*[)）]\s*")  # 名称(≥**个): a template's hint, not the name
 _GOAL_ITEM = re.compile(r"^目标\s*\d+\s*[:：]?$")
-_GOAL_ITEM_LEAD = re.compile(r"^(目标\s*\d+)(?:\s*[:：]\s*|\s+)(\S.*)$", re.S)  # 目标1 瞄准… : number and text in one cell
+# 目标1 瞄准… / 目标1瞄准… (a copy without separators): the number and its text in one cell
+_GOAL_ITEM_LEAD = re.compile(r"^(目标\s*\d+)(?:\s*[:：]\s*|\s*)([^\d\s:：].*)$", re.S)
+_GENERIC_GOAL_GLUED = re.compile(r"^(绩效目标)\s*[:：]?\s*(目标\s*\d+\s*[:：]?\s*[^\d\s:：])")
 # A column heading that spans the year columns printed under it (近两年收支金额 → 2022年 | 2023年).
 _YEARS_SPAN = re.compile(r"近[两二三四五]年|以前年度|历年")
 _YEAR_COLUMN = re.compile(r"^20\d{2}年?度?$")
@@ -470,6 +472,8 @@ def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[T
             return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
     if qualitative:
         for n in range(min(6, len(text) - 3), 1, -1):
+            if text[:-n].endswith("是否"):
+                continue  # 企业科研水平是否提高: a question (whether it rose), the description, no value
             if text[-n:] in vocab.QUALITATIVE_VALUES or (bare and n >= 4 and text[-n:] in _QUALITATIVE_TAILS):
                 return sub_token(tok, 0, len(text) - n), sub_token(tok, len(text) - n, len(text))
     return tok, None
@@ -491,6 +495,8 @@ def split_labels(tok: Token) -> list[Token]:
     text = tok.text
     if kind_of(tok) != "text":
         return [tok]
+    if (g := _GENERIC_GOAL_GLUED.match(text)) is not None:
+        return [sub_token(tok, 0, g.end(1)), sub_token(tok, g.start(2), len(text))]  # 绩效目标目标1…
     lead = _LEAD_PREFIX.match(text)
     if lead and lead.end() < len(text) and _peel_roles(text[lead.end():]):
         return [sub_token(tok, 0, lead.end()), *split_labels(sub_token(tok, lead.end(), len(text)))]
@@ -2024,6 +2030,11 @@ def _peel_closed_tail(tok: Token) -> list[Token]:
             break
         tail.insert(0, sub_token(tok, end - len(word), end))
         end -= len(word)
+    if tail and end >= 5 and tok.text[end - 1] in "是否" and tok.text[end - 2:end] != "是否":
+        # 资金发放规范性…按照协议执行是制度及协议: a yes / no target right before the closed cells; one
+        # character is a value only there, where the closed cell marks the column after it
+        tail.insert(0, sub_token(tok, end - 1, end))
+        end -= 1
     return [sub_token(tok, 0, end), *tail] if tail else [tok]
 
 
