@@ -206,8 +206,9 @@ def parse_text(text: str) -> list[Block]:
                 table.end_row()
             table.add_cell(line[1:], lineno)
         else:
-            if table is not None and table.kind == "cells" and table.current and prev_blank < 2:
-                table.continue_cell(line)
+            if table is not None and table.kind == "cells" and table.current and prev_blank < 2 and not (
+                    prev_blank and _is_title_line(line)):
+                table.continue_cell(line)  # (a form's title after one blank line starts the next form)
                 continue
             if table is not None and table.kind == "tsv" and prev_blank == 0 and table.rows and _is_wrapped_tail(line):
                 # a TSV cell whose text wrapped onto its own line
@@ -218,6 +219,14 @@ def parse_text(text: str) -> list[Block]:
             blocks.append(Paragraph(text=heading, line=lineno))
     close()
     return blocks
+
+
+def _is_title_line(line: str) -> bool:
+    """A line that is a form's title (…项目预算绩效目标表), not the wrapped text of a cell."""
+    from jixiao.domain import vocab
+
+    t = line.strip()
+    return t.endswith("表") and vocab.is_form_title(t)
 
 
 def _is_wrapped_tail(line: str) -> bool:

@@ -82,3 +82,13 @@ def test_tsv_cells_printed_one_character_per_line_are_joined_back():
         ["效益指标", "社会效益", "就业人数", "≥30人"],
         ["带动农户", "≥5户"],
     ]
+
+
+def test_a_form_title_after_one_blank_line_is_not_the_last_cells_wrapped_text():
+    # cells copied one per line (tab-led), blank-separated: the next form's title follows the
+    # last cell after a single blank line and must start a new paragraph, not continue the cell
+    text = "\t三级指标\n\t指标值\n\n\t群众满意度\n\t≥90%\n\n某市项目绩效目标表\n\n2025年度\n\n\t项目名称\n\t道路养护\n"
+    blocks = parse_text(text)
+    assert [b.text for b in blocks if isinstance(b, Paragraph)] == ["某市项目绩效目标表", "2025年度"]
+    first = blocks[0]
+    assert isinstance(first, Table) and [c.text for c in first.rows[-1]] == ["群众满意度", "≥90%"]
