@@ -321,3 +321,10 @@ def test_a_numbered_goal_list_with_number_and_text_in_one_cell_is_the_annual_goa
     assert [i.level3 for i in form.indicators] == ["养护里程", "群众满意度"]
     assert form.goals.annual is not None
     assert form.goals.annual.startswith("目标1：完成主干道养护") and "目标2：改善群众出行条件" in form.goals.annual
+
+
+def test_a_site_footer_with_host_and_help_lines_is_chrome() -> None:
+    # 使用帮助 and 主办：… 承办：… (no 单位) close a government site's page, after the form
+    text = CELLS + "网站地图\n使用帮助\n主办：某区人民政府门户网站  承办：某区人民政府办公室\n"
+    (form,) = extract_stream(text).forms
+    assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
