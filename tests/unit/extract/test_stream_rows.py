@@ -154,3 +154,18 @@ def test_the_tail_of_a_wrapped_name_before_its_value_joins_the_name() -> None:
             "产出指标\n数量指标\n补助社区居家养老服务中心数\n量\n≥86个\n上门服务人次 ≥3.6万人次\n")
     names = [i.level3 for i in extract_stream(text).forms[0].indicators]
     assert names == ["补助社区居家养老服务中心数量", "上门服务人次"]
+
+
+def test_a_rows_last_cell_and_the_next_rows_lead_are_never_one_wrapped_label() -> None:
+    # pipe rows without outer bars: 长期 ends one row, 绩效指标 starts the next; joined they spell a
+    # goal label (长期绩效指标), but two rows of several cells each never share a wrapped cell
+    from jixiao.extract.stream import extract_stream
+
+    text = ("某项目绩效目标表\n项目名称|社区矫正\n绩效指标|一级指标|二级指标|三级指标|指标值\n"
+            "绩效指标|产出指标|数量指标|矫正对象人数|≥30人\n"
+            "绩效指标|效益指标|可持续影响指标|矫正工作机制运行|长期\n"
+            "绩效指标|满意度指标|服务对象满意度指标|矫正对象满意度|≥90%\n")
+    (form,) = extract_stream(text).forms
+    got = [(i.scope, i.level3, i.target) for i in form.indicators]
+    assert got == [("annual", "矫正对象人数", "≥30人"), ("annual", "矫正工作机制运行", "长期"),
+                   ("annual", "矫正对象满意度", "≥90%")]
