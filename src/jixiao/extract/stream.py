@@ -1265,8 +1265,34 @@ class StreamReader:
             # a row's cell in a value column (逐步建立, 有效降低): the names are all read
             rec.vals.append(tok)
             return i + 1
+        if (n := self._values_before_closed(toks, i)):
+            rec.vals += toks[i:i + n]  # 初步完成…平台建设 (×3) | 计划标准: text targets right before the basis
+            return i + n
         self._free_text(tok, table)
         return i + 1
+
+    def _values_before_closed(self, toks: list[Token], i: int) -> int:
+        """A text target no value grammar knows (初步完成成品油云监管平台建设), each cell on a line of its
+        own: the names are all read, and the token — maybe printed once per value column (history
+        years, target) — is followed right away by the basis or category cell, the first column after
+        the values. Returns how many tokens are the row's values (0: none)."""
+        rec, table, tok = self.rec, self.table, toks[i]
+        if table is None or not rec.pre or len(rec.pre) < len(table.pre_roles) or self.glued or \
+                any(v.text != tok.text for v in rec.vals) or \
+                rec.post or tok.line_tokens != 1 or kind_of(tok) != "text" or \
+                vocab.PLACEHOLDER_RE.match(vocab.key(tok.text) or "") or not re.search(r"[\u4e00-\u9fff]", tok.text):
+            return 0  # (…… : a template's placeholder row, no value)
+        post = table.post_roles
+        if any(r not in ("basis", "category") for r in post) or not {"basis", "category"} & set(table.roles):
+            return 0  # a description column after the values would hold such a text
+        room = len(table.value_roles) - len(rec.vals)
+        n = 1
+        while n < room and i + n < len(toks) and toks[i + n].text == tok.text and toks[i + n].line_tokens == 1:
+            n += 1
+        if i + n >= len(toks):
+            return 0
+        key = vocab.key(toks[i + n].text)
+        return n if (key in vocab.BASIS_VALUES or key in vocab.CATEGORY_VALUES) and toks[i + n].line_tokens == 1 else 0
 
     def _wrapped_piece(self, toks: list[Token], i: int) -> bool:
         """A copy that prints a row's cells side by side on one line prints a cell too wide for its

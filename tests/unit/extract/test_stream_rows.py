@@ -169,3 +169,23 @@ def test_a_rows_last_cell_and_the_next_rows_lead_are_never_one_wrapped_label() -
     got = [(i.scope, i.level3, i.target) for i in form.indicators]
     assert got == [("annual", "矫正对象人数", "≥30人"), ("annual", "矫正工作机制运行", "长期"),
                    ("annual", "矫正对象满意度", "≥90%")]
+
+
+def test_a_text_target_printed_once_per_value_column_before_the_basis_is_the_rows_values() -> None:
+    # one cell per line: a target no value grammar knows (建成智慧监管平台), printed under each
+    # history year and the target, then the basis and category cells — values, not new indicators
+    from jixiao.extract.stream import extract_stream
+
+    text = "\n".join([
+        "某部门整体绩效目标表", "部门名称", "某市市场监管局",
+        "一级指标", "二级指标", "三级指标", "2023年", "2024年", "指标值", "指标值确定依据", "指标分类",
+        "产出指标", "数量指标", "检查企业户数", "300户", "320户", "≥350户", "计划标准", "绩效基本型",
+        "可持续发展能力", "科技支撑", "监管平台建设情况",
+        "建成智慧监管平台", "建成智慧监管平台", "建成智慧监管平台", "计划标准", "绩效创新型",
+        "满意度", "服务对象满意度", "企业满意度", "85%", "88%", "≥90%", "计划标准", "绩效基本型",
+    ]) + "\n"
+    (form,) = extract_stream(text).forms
+    got = [(i.level3, i.target, i.basis) for i in form.indicators]
+    assert got == [("检查企业户数", "≥350户", "计划标准"), ("监管平台建设情况", "建成智慧监管平台", "计划标准"),
+                   ("企业满意度", "≥90%", "计划标准")]
+    assert form.indicators[1].history == {"2023": "建成智慧监管平台", "2024": "建成智慧监管平台"}
