@@ -613,7 +613,8 @@ CHROME_LINE_RE = re.compile(
     r"(?:当前|您的|您现在的|所在)位置\s*[:：]?|首页\s*[>＞»/]|分享到|扫一扫|用手机|在手机(?:上)?打开|"
     r"上一篇|下一篇|相关(?:链接|文章|阅读|附件)|网站地图|联系我们|版权所有|(?:主办|承办|协办)(?:单位)?\s*[:：]|"
     r"技术支持\s*[:：]|.*ICP备|.*公网安备|.*网站标识码|"
-    r"(?i:.*copyright\b|.*©|.*\ball\s+rights\s+reserved)"  # a page footer's copyright line
+    r"(?i:.*copyright\b|.*©|.*\ball\s+rights\s+reserved)|"  # a page footer's copyright line
+    r"(?:建议|推荐|请)(?:您)?(?:使用|采用|用).{0,30}(?:分辨率|浏览器)"  # 建议使用1366×768分辨率浏览
     r")"
 )
 CHROME_WORDS = frozenset(

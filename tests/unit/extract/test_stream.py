@@ -328,3 +328,10 @@ def test_a_site_footer_with_host_and_help_lines_is_chrome() -> None:
     text = CELLS + "网站地图\n使用帮助\n主办：某区人民政府门户网站  承办：某区人民政府办公室\n"
     (form,) = extract_stream(text).forms
     assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
+
+
+def test_a_browser_advice_line_in_the_footer_is_chrome() -> None:
+    # 建议使用1280×1024分辨率浏览 split at its digits looked like a name with a value
+    text = CELLS + "建议使用1280×1024分辨率浏览\n推荐使用谷歌浏览器访问本站\n"
+    (form,) = extract_stream(text).forms
+    assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
