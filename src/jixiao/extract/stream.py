@@ -1259,9 +1259,13 @@ class StreamReader:
         if not rec.vals and self._wrapped_piece(toks, i):
             rec.pre.append(tok)  # a line of a name or description wrapped in its cell: settled at _flush
             return i + 1
+        # 逐步完善 | 健全 under 半年 | 全年: a loose target, then the row's next value
+        value_next = nxt is not None and len(table.value_roles) >= 2 and _is_value(nxt.text) and \
+            tok.line_tokens == 1 and nxt.line_tokens == 1 and (
+                vocab.key(text) in vocab.QUALITATIVE_TARGETS or vocab.key(text) in _QUALITATIVE_TAILS)
         if rec.pre and len(rec.vals) < len(table.value_roles) and len(rec.pre) >= len(table.pre_roles) and \
                 not self._row_start(tok) and (same_row and not rec.post or (
-                    not rec.vals and (nxt_is_name or weight_next) and _loose_value(text))):
+                    not rec.vals and (nxt_is_name or weight_next or value_next) and _loose_value(text))):
             # a row's cell in a value column (逐步建立, 有效降低): the names are all read
             rec.vals.append(tok)
             return i + 1

@@ -189,3 +189,21 @@ def test_a_text_target_printed_once_per_value_column_before_the_basis_is_the_row
     assert got == [("检查企业户数", "≥350户", "计划标准"), ("监管平台建设情况", "建成智慧监管平台", "计划标准"),
                    ("企业满意度", "≥90%", "计划标准")]
     assert form.indicators[1].history == {"2023": "建成智慧监管平台", "2024": "建成智慧监管平台"}
+
+
+def test_a_qualitative_half_year_value_before_the_annual_one_is_a_value() -> None:
+    # one cell per line under 半年指标值 | 全年指标值: 逐步完善 then 健全 — both values of the row,
+    # not 逐步完善 as the name of a row of its own
+    from jixiao.extract.stream import extract_stream
+
+    text = "\n".join([
+        "某项目绩效目标表", "项目名称", "社区养老服务",
+        "一级指标", "二级指标", "三级指标", "半年指标值", "全年指标值",
+        "产出指标", "数量指标", "服务老人人数", "≥100人", "≥200人",
+        "效益指标", "可持续影响指标", "养老服务长效机制", "逐步完善", "健全",
+        "满意度指标", "服务对象满意度指标", "老人满意度", "≥85%", "≥90%",
+    ]) + "\n"
+    (form,) = extract_stream(text).forms
+    got = [(i.level3, i.half_year, i.target) for i in form.indicators]
+    assert got == [("服务老人人数", "≥100人", "≥200人"), ("养老服务长效机制", "逐步完善", "健全"),
+                   ("老人满意度", "≥85%", "≥90%")]
