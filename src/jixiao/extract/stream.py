@@ -614,6 +614,7 @@ class StreamReader:
         self.lines = text.splitlines()
         self.toks = _join_name_tails(_unglue_budget(tokenize(text), self.lines), self.lines)
         self.glued = self._glued_style()
+        self._value_follows = False  # the name being read has its row's value next on its line
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
         self.mode = "preamble"
@@ -1272,7 +1273,14 @@ class StreamReader:
         if (n := self._values_before_closed(toks, i)):
             rec.vals += toks[i:i + n]  # 初步完成…平台建设 (×3) | 计划标准: text targets right before the basis
             return i + n
-        self._free_text(tok, table)
+        # 执法能力有效提升、“三项制度”更加健全 | 较显著（半年较显著）: the row's value follows on the line,
+        # so the name's last word (健全) is no target glued to it
+        self._value_follows = nxt is not None and nxt.line == tok.line and not self.glued and \
+            _is_value(strip_note(nxt)[0].text)
+        try:
+            self._free_text(tok, table)
+        finally:
+            self._value_follows = False
         return i + 1
 
     def _values_before_closed(self, toks: list[Token], i: int) -> int:
@@ -1450,7 +1458,8 @@ class StreamReader:
 
     def _add_name(self, tok: Token) -> None:
         """An indicator name, cut when levels or a value are glued to it."""
-        pieces = split_glued(tok, qualitative=(self.glued and tok.line_tokens == 1) or tok.soft_before, bare=self.glued,
+        qualitative = (self.glued and tok.line_tokens == 1) or (tok.soft_before and not self._value_follows)
+        pieces = split_glued(tok, qualitative=qualitative, bare=self.glued,
                              carry=self._carry_texts(),
                              values=len(self.table.value_roles) if self.table is not None else 4)
         for kind, piece in pieces:

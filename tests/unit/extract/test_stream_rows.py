@@ -207,3 +207,15 @@ def test_a_qualitative_half_year_value_before_the_annual_one_is_a_value() -> Non
     got = [(i.level3, i.half_year, i.target) for i in form.indicators]
     assert got == [("服务老人人数", "≥100人", "≥200人"), ("养老服务长效机制", "逐步完善", "健全"),
                    ("老人满意度", "≥85%", "≥90%")]
+
+
+def test_a_prose_name_ending_in_a_qualitative_word_keeps_it_when_its_value_follows() -> None:
+    # prose list: …，社区服务体系更加健全：较显著（半年较显著） — 健全 ends the name, 较显著 is the value
+    from jixiao.extract.stream import extract_stream
+
+    text = ("某部门整体绩效目标表\n部门名称：某区民政局\n"
+            "（一）产出指标：数量指标：救助人次：>=100人次（半年>=50人次）。\n"
+            "（二）效益指标：社会效益：困难群众生活保障：较显著（半年较显著），社区服务体系更加健全：较显著（半年较显著）。\n")
+    (form,) = extract_stream(text).forms
+    got = [(i.level3, i.half_year, i.target) for i in form.indicators]
+    assert got[1:] == [("困难群众生活保障", "较显著", "较显著"), ("社区服务体系更加健全", "较显著", "较显著")]
