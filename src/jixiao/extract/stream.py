@@ -1389,12 +1389,18 @@ class StreamReader:
         or a whole row glued together)."""
         return tok.first_on_line and (tok.line_tokens >= 2 or self.glued)
 
-    @staticmethod
-    def _value_after_names(toks: list[Token], i: int, n_names: int) -> bool:
+    def _value_after_names(self, toks: list[Token], i: int, n_names: int) -> bool:
         """After token i come exactly ``n_names`` names (a full row's cells) and then a value:
-        the token opens a row of its own, as a level2 does (a row inheriting its 重点工作 has fewer)."""
+        the token opens a row of its own, as a level2 does (a row inheriting its 重点工作 has fewer).
+        A prose list prints the value with its other columns in parentheses (有序推进（半年有序推进）),
+        or glued to its name (满意率(≥**%)>=95%): the last name then carries the value."""
         end = i + 1 + n_names
-        return end < len(toks) and not any(_is_value(t.text) for t in toks[i + 1:end]) and _is_value(toks[end].text)
+        if end - 1 >= len(toks) or any(_is_value(strip_note(t)[0].text) for t in toks[i + 1:end]):
+            return False
+        if end < len(toks) and _is_value(strip_note(toks[end])[0].text):
+            return True
+        last = strip_note(toks[end - 1])[0]
+        return toks[i].soft_before and self._glued_value(last)  # (prose: cut at its punctuation)
 
     def _level_is_name(self, toks: list[Token], i: int) -> bool:
         """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,

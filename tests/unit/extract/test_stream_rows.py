@@ -219,3 +219,23 @@ def test_a_prose_name_ending_in_a_qualitative_word_keeps_it_when_its_value_follo
     (form,) = extract_stream(text).forms
     got = [(i.level3, i.half_year, i.target) for i in form.indicators]
     assert got[1:] == [("困难群众生活保障", "较显著", "较显著"), ("社区服务体系更加健全", "较显著", "较显著")]
+
+
+def test_a_departments_own_level2_in_a_prose_list_is_a_level_not_an_indicator() -> None:
+    # under the open level1 履职 a prose list names the department's own level2s (文化惠民服务,
+    # 市场执法监管) before rows whose values carry notes or are glued to their names
+    from jixiao.extract.stream import extract_stream
+
+    text = ("某部门整体绩效目标表\n部门名称：某区文旅局\n"
+            "（一）履职：文化惠民服务：送戏下乡演出：稳步推进（半年稳步推进）（重点工作：组织惠民演出），"
+            "市场执法监管：检查经营场所次数(≥**次)>=40次（半年>=20次）（重点工作：开展市场检查），"
+            "投诉办结率(≥**%)>=95%（半年>=95%）（重点工作：受理投诉举报）。\n"
+            "（二）满意度指标：服务对象满意度：群众满意度：>=90%（半年>=90%）。\n")
+    (form,) = extract_stream(text).forms
+    got = [(i.level1, i.level2, i.level3, i.target) for i in form.indicators]
+    assert got == [
+        ("履职", "文化惠民服务", "送戏下乡演出", "稳步推进"),
+        ("履职", "市场执法监管", "检查经营场所次数", "≥40次"),
+        ("履职", "市场执法监管", "投诉办结率", "≥95%"),
+        ("满意度指标", "服务对象满意度", "群众满意度", "≥90%"),
+    ]
