@@ -1287,7 +1287,7 @@ def _finish_header(st: _State, region: FormRegion) -> None:
         if form.year is not None and "year" not in form.evidence:
             form.evidence["year"] = Evidence(status=AlignmentStatus.INFERRED, source_text=title or "document context")
     if form.year is None:
-        _year_from_history(form)
+        year_from_history(form)
     form.form_type = form_type_of(title, form)
     if form.unit_name is None and region.context.get("unit_name"):
         form.unit_name = region.context["unit_name"]
@@ -1296,7 +1296,7 @@ def _finish_header(st: _State, region: FormRegion) -> None:
         form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
 
 
-def _year_from_history(form: Form) -> None:
+def year_from_history(form: Form) -> None:
     """近两年指标值 columns name the two years before the budget year: 2022, 2023 → 2024."""
     years = {int(y) for ind in form.indicators for y in ind.history if y.isdigit()}
     if years:

@@ -1814,7 +1814,7 @@ class StreamReader:
     # -- finishing -----------------------------------------------------------------------
 
     def _finish(self, draft: _Draft) -> Form:
-        from jixiao.extract.rules import finish_budget, form_type_of  # one home for these rules
+        from jixiao.extract.rules import finish_budget, form_type_of, year_from_history  # one home for these rules
 
         form = draft.form
         if draft.scrambled:
@@ -1838,6 +1838,8 @@ class StreamReader:
                 y, tok = self.context["year"]
                 form.year = y
                 form.evidence["year"] = evidence(tok, status=AlignmentStatus.INFERRED)
+            else:
+                year_from_history(form)  # 近两年指标值 2022 | 2023: the budget year is 2024 (as the rules path)
         if form.title:
             form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
         form.form_type = form_type_of(form.title or "", form)

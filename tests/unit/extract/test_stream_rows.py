@@ -239,3 +239,18 @@ def test_a_departments_own_level2_in_a_prose_list_is_a_level_not_an_indicator() 
         ("履职", "市场执法监管", "投诉办结率", "≥95%"),
         ("满意度指标", "服务对象满意度", "群众满意度", "≥90%"),
     ]
+
+
+def test_the_stream_infers_the_year_from_the_history_columns_when_nothing_prints_it() -> None:
+    # no year in the title or the header: 2022年 | 2023年 history columns put the budget year at 2024
+    from jixiao.extract.stream import extract_stream
+
+    text = "\n".join([
+        "部门整体绩效目标表", "部门名称", "某市商务局",
+        "一级指标", "二级指标", "三级指标", "2022年", "2023年", "指标值",
+        "产出指标", "数量指标", "举办展会场次", "3场", "4场", "≥5场",
+        "满意度指标", "服务对象满意度指标", "企业满意度", "85%", "88%", "≥90%",
+    ]) + "\n"
+    (form,) = extract_stream(text).forms
+    assert form.indicators[0].history == {"2022": "3场", "2023": "4场"}
+    assert form.year == 2024 and form.evidence["year"].status.value == "inferred"
