@@ -230,9 +230,24 @@ def join_texts(a: str, b: str) -> str:
     return a + b
 
 
-def align_row(cells: list[CellView], roles: list[Role], exact: bool, *, allow_join: bool = False
-              ) -> tuple[dict[str, CellView], list[CellView]]:
-    """Assign each non-empty cell to at most one role, in order, maximizing fit. Returns (role→cell, dropped)."""
+def align_row(cells: list[CellView], roles: list[Role], exact: bool, *, allow_join: bool = False,
+              shift: int = 0) -> tuple[dict[str, CellView], list[CellView]]:
+    """Assign each non-empty cell to at most one role, in order, maximizing fit. Returns (role→cell, dropped).
+
+    ``shift``: a text row ``shift`` cells shorter than its header. Its cells were numbered from the
+    left, but the cells a copy lost are most often the leading merged ones (一级指标 / 二级指标 printed
+    only on a block's first row), so the row is also read right-aligned (every column ``+ shift``)
+    and the better-fitting reading wins."""
+    score, assigned, dropped = _align(cells, roles, exact, allow_join, 0)
+    if shift > 0 and not exact:
+        s2, a2, d2 = _align(cells, roles, exact, allow_join, shift)
+        if s2 > score:
+            return a2, d2
+    return assigned, dropped
+
+
+def _align(cells: list[CellView], roles: list[Role], exact: bool, allow_join: bool, shift: int
+           ) -> tuple[float, dict[str, CellView], list[CellView]]:
     n, m = len(cells), len(roles)
     neg = float("-inf")
     dp = [[neg] * (m + 1) for _ in range(n + 1)]
@@ -250,13 +265,13 @@ def align_row(cells: list[CellView], roles: list[Role], exact: bool, *, allow_jo
                 if drop > dp[i + 1][j]:
                     dp[i + 1][j], back[i + 1][j] = drop, (i, j, "drop")
                 if j < m:
-                    s = cur + affinity(cells[i].text, roles[j].name) + _position_score(cells[i].col, roles[j].positions, exact)
+                    s = cur + affinity(cells[i].text, roles[j].name) + _position_score(cells[i].col + shift, roles[j].positions, exact)
                     if s > dp[i + 1][j + 1]:
                         dp[i + 1][j + 1], back[i + 1][j + 1] = s, (i, j, "take")
                     if allow_join and i + 1 < n and roles[j].name in JOINABLE and _joinable(cells[i], cells[i + 1]):
                         # one name broken across two cells (OCR, merged cells lost in export)
                         joined = join_texts(cells[i].text, cells[i + 1].text)
-                        s2 = cur + affinity(joined, roles[j].name) + _position_score(cells[i].col, roles[j].positions, exact)
+                        s2 = cur + affinity(joined, roles[j].name) + _position_score(cells[i].col + shift, roles[j].positions, exact)
                         s2 += JOIN_BONUS
                         if s2 > dp[i + 2][j + 1]:
                             dp[i + 2][j + 1], back[i + 2][j + 1] = s2, (i, j, "take2")
@@ -278,7 +293,7 @@ def align_row(cells: list[CellView], roles: list[Role], exact: bool, *, allow_jo
             dropped.append(cells[pi])
         i, j = pi, pj
     dropped.reverse()
-    return assigned, dropped
+    return dp[n][m], assigned, dropped
 
 
 def assign_exact(cells: list[CellView], roles: list[Role]) -> tuple[dict[str, CellView], list[CellView]]:

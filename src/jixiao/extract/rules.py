@@ -1069,7 +1069,9 @@ def _collect_indicator_row(table: IndicatorTable, row: RowView, *, suspect: bool
     if row.exact:
         assigned, dropped = assign_exact(cells, roles)
     else:
-        assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect)
+        width = max((p for r in table.roles for p in r.positions), default=-1) + 1
+        assigned, dropped = align_row(cells, roles, exact=False, allow_join=suspect,
+                                      shift=max(0, width - len(row.cells)))
     if (either := assigned.pop("op_or_category", None)) is not None:
         k = vocab.key(either.text)
         if vocab.operator_in_cell(k):
@@ -1459,7 +1461,7 @@ def _finish_header(st: _State, region: FormRegion) -> None:
         if form.year is not None and "year" not in form.evidence:
             form.evidence["year"] = Evidence(status=AlignmentStatus.INFERRED, source_text=title or "document context")
     if form.year is None:
-        _year_from_history(form)
+        year_from_history(form)
     form.form_type = form_type_of(title, form)
     if form.unit_name is None and region.context.get("unit_name"):
         form.unit_name = region.context["unit_name"]
@@ -1468,7 +1470,7 @@ def _finish_header(st: _State, region: FormRegion) -> None:
         form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
 
 
-def _year_from_history(form: Form) -> None:
+def year_from_history(form: Form) -> None:
     """近两年指标值 columns name the two years before the budget year: 2022, 2023 → 2024."""
     years = {int(y) for ind in form.indicators for y in ind.history if y.isdigit()}
     if years:

@@ -51,6 +51,9 @@ _UNIT_TOKEN = re.compile(r"^(?:[%‰％]|[\u4e00-\u9fff]{1,3}(?:[/·][\u4e00-\u9
 _NUMBERING = re.compile(r"^\s*(?:[（(]\s*[0-9一二三四五六七八九十]{1,3}\s*[)）]|[0-9]{1,3}\s*[.、．)）]|[一二三四五六七八九十]{1,3}\s*[、.．])\s*")
 _PLACEHOLDER = re.compile(r"\s*[（(][^()（）]*\*[^()（）]*[)）]\s*")  # 名称(≥**个): a template's hint, not the name
 _GOAL_ITEM = re.compile(r"^目标\s*\d+\s*[:：]?$")
+# 目标1 瞄准… / 目标1瞄准… (a copy without separators): the number and its text in one cell
+_GOAL_ITEM_LEAD = re.compile(r"^(目标\s*\d+)(?:\s*[:：]\s*|\s*)([^\d\s:：].*)$", re.S)
+_GENERIC_GOAL_GLUED = re.compile(r"^(绩效目标)\s*[:：]?\s*(目标\s*\d+\s*[:：]?\s*[^\d\s:：])")
 # A column heading that spans the year columns printed under it (近两年收支金额 → 2022年 | 2023年).
 _YEARS_SPAN = re.compile(r"近[两二三四五]年|以前年度|历年")
 _YEAR_COLUMN = re.compile(r"^20\d{2}年?度?$")
@@ -469,6 +472,8 @@ def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[T
             return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
     if qualitative:
         for n in range(min(6, len(text) - 3), 1, -1):
+            if text[:-n].endswith("是否"):
+                continue  # 企业科研水平是否提高: a question (whether it rose), the description, no value
             if text[-n:] in vocab.QUALITATIVE_VALUES or (bare and n >= 4 and text[-n:] in _QUALITATIVE_TAILS):
                 return sub_token(tok, 0, len(text) - n), sub_token(tok, len(text) - n, len(text))
     return tok, None
@@ -490,6 +495,8 @@ def split_labels(tok: Token) -> list[Token]:
     text = tok.text
     if kind_of(tok) != "text":
         return [tok]
+    if (g := _GENERIC_GOAL_GLUED.match(text)) is not None:
+        return [sub_token(tok, 0, g.end(1)), sub_token(tok, g.start(2), len(text))]  # 绩效目标目标1…
     lead = _LEAD_PREFIX.match(text)
     if lead and lead.end() < len(text) and _peel_roles(text[lead.end():]):
         return [sub_token(tok, 0, lead.end()), *split_labels(sub_token(tok, lead.end(), len(text)))]
@@ -607,6 +614,7 @@ class StreamReader:
         self.lines = text.splitlines()
         self.toks = _join_name_tails(_unglue_budget(tokenize(text), self.lines), self.lines)
         self.glued = self._glued_style()
+        self._value_follows = False  # the name being read has its row's value next on its line
         self.drafts: list[_Draft] = []
         self.draft: _Draft | None = None
         self.mode = "preamble"
@@ -716,7 +724,8 @@ class StreamReader:
             return self._read_field(toks, i)
         if k == "goal":
             return self._read_goal(toks, i)
-        if vocab.key(text) in vocab.GENERIC_GOAL_LABELS and i + 1 < len(toks) and _GOAL_ITEM.match(toks[i + 1].text):
+        if vocab.key(text) in vocab.GENERIC_GOAL_LABELS and i + 1 < len(toks) and (
+                _GOAL_ITEM.match(toks[i + 1].text) or _GOAL_ITEM_LEAD.match(toks[i + 1].text)):
             return self._read_goal_list(toks, i)
         if k == "other":
             return self._skip_other(toks, i)
@@ -1005,6 +1014,9 @@ class StreamReader:
             t = toks[j]
             if _GOAL_ITEM.match(t.text):
                 parts.append(re.sub(r"[:：]$", "", t.text) + "：")
+            elif m := _GOAL_ITEM_LEAD.match(t.text):
+                parts.append(re.sub(r"\s+", "", m.group(1)) + "：" + clean_cell(m.group(2)))
+                first = first or t
             elif parts:
                 parts[-1] += clean_cell(t.raw)
                 first = first or t
@@ -1248,14 +1260,51 @@ class StreamReader:
         if not rec.vals and self._wrapped_piece(toks, i):
             rec.pre.append(tok)  # a line of a name or description wrapped in its cell: settled at _flush
             return i + 1
+        # 逐步完善 | 健全 under 半年 | 全年: a loose target, then the row's next value
+        value_next = nxt is not None and len(table.value_roles) >= 2 and _is_value(nxt.text) and \
+            tok.line_tokens == 1 and nxt.line_tokens == 1 and (
+                vocab.key(text) in vocab.QUALITATIVE_TARGETS or vocab.key(text) in _QUALITATIVE_TAILS)
         if rec.pre and len(rec.vals) < len(table.value_roles) and len(rec.pre) >= len(table.pre_roles) and \
                 not self._row_start(tok) and (same_row and not rec.post or (
-                    not rec.vals and (nxt_is_name or weight_next) and _loose_value(text))):
+                    not rec.vals and (nxt_is_name or weight_next or value_next) and _loose_value(text))):
             # a row's cell in a value column (逐步建立, 有效降低): the names are all read
             rec.vals.append(tok)
             return i + 1
-        self._free_text(tok, table)
+        if (n := self._values_before_closed(toks, i)):
+            rec.vals += toks[i:i + n]  # 初步完成…平台建设 (×3) | 计划标准: text targets right before the basis
+            return i + n
+        # 执法能力有效提升、“三项制度”更加健全 | 较显著（半年较显著）: the row's value follows on the line,
+        # so the name's last word (健全) is no target glued to it
+        self._value_follows = nxt is not None and nxt.line == tok.line and not self.glued and \
+            _is_value(strip_note(nxt)[0].text)
+        try:
+            self._free_text(tok, table)
+        finally:
+            self._value_follows = False
         return i + 1
+
+    def _values_before_closed(self, toks: list[Token], i: int) -> int:
+        """A text target no value grammar knows (初步完成成品油云监管平台建设), each cell on a line of its
+        own: the names are all read, and the token — maybe printed once per value column (history
+        years, target) — is followed right away by the basis or category cell, the first column after
+        the values. Returns how many tokens are the row's values (0: none)."""
+        rec, table, tok = self.rec, self.table, toks[i]
+        if table is None or not rec.pre or len(rec.pre) < len(table.pre_roles) or self.glued or \
+                any(v.text != tok.text for v in rec.vals) or \
+                rec.post or tok.line_tokens != 1 or kind_of(tok) != "text" or \
+                vocab.PLACEHOLDER_RE.match(vocab.key(tok.text) or "") or not re.search(r"[\u4e00-\u9fff]", tok.text):
+            return 0  # (…… : a template's placeholder row, no value)
+        post = table.post_roles
+        if any(r not in ("basis", "category") for r in post) or not {"basis", "category"} & set(table.roles):
+            return 0  # a description column after the values would hold such a text
+        room = len(table.value_roles) - len(rec.vals)
+        n = 1
+        while n < room and i + n < len(toks) and toks[i + n].text == tok.text and toks[i + n].line_tokens == 1:
+            n += 1
+        if i + n >= len(toks):
+            return 0
+        key = vocab.key(toks[i + n].text)
+        return n if (key in vocab.BASIS_VALUES or key in vocab.CATEGORY_VALUES) and toks[i + n].line_tokens == 1 else 0
 
     def _wrapped_piece(self, toks: list[Token], i: int) -> bool:
         """A copy that prints a row's cells side by side on one line prints a cell too wide for its
@@ -1340,12 +1389,18 @@ class StreamReader:
         or a whole row glued together)."""
         return tok.first_on_line and (tok.line_tokens >= 2 or self.glued)
 
-    @staticmethod
-    def _value_after_names(toks: list[Token], i: int, n_names: int) -> bool:
+    def _value_after_names(self, toks: list[Token], i: int, n_names: int) -> bool:
         """After token i come exactly ``n_names`` names (a full row's cells) and then a value:
-        the token opens a row of its own, as a level2 does (a row inheriting its 重点工作 has fewer)."""
+        the token opens a row of its own, as a level2 does (a row inheriting its 重点工作 has fewer).
+        A prose list prints the value with its other columns in parentheses (有序推进（半年有序推进）),
+        or glued to its name (满意率(≥**%)>=95%): the last name then carries the value."""
         end = i + 1 + n_names
-        return end < len(toks) and not any(_is_value(t.text) for t in toks[i + 1:end]) and _is_value(toks[end].text)
+        if end - 1 >= len(toks) or any(_is_value(strip_note(t)[0].text) for t in toks[i + 1:end]):
+            return False
+        if end < len(toks) and _is_value(strip_note(toks[end])[0].text):
+            return True
+        last = strip_note(toks[end - 1])[0]
+        return toks[i].soft_before and self._glued_value(last)  # (prose: cut at its punctuation)
 
     def _level_is_name(self, toks: list[Token], i: int) -> bool:
         """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,
@@ -1409,7 +1464,8 @@ class StreamReader:
 
     def _add_name(self, tok: Token) -> None:
         """An indicator name, cut when levels or a value are glued to it."""
-        pieces = split_glued(tok, qualitative=(self.glued and tok.line_tokens == 1) or tok.soft_before, bare=self.glued,
+        qualitative = (self.glued and tok.line_tokens == 1) or (tok.soft_before and not self._value_follows)
+        pieces = split_glued(tok, qualitative=qualitative, bare=self.glued,
                              carry=self._carry_texts(),
                              values=len(self.table.value_roles) if self.table is not None else 4)
         for kind, piece in pieces:
@@ -1758,7 +1814,7 @@ class StreamReader:
     # -- finishing -----------------------------------------------------------------------
 
     def _finish(self, draft: _Draft) -> Form:
-        from jixiao.extract.rules import finish_budget, form_type_of  # one home for these rules
+        from jixiao.extract.rules import finish_budget, form_type_of, year_from_history  # one home for these rules
 
         form = draft.form
         if draft.scrambled:
@@ -1782,6 +1838,8 @@ class StreamReader:
                 y, tok = self.context["year"]
                 form.year = y
                 form.evidence["year"] = evidence(tok, status=AlignmentStatus.INFERRED)
+            else:
+                year_from_history(form)  # 近两年指标值 2022 | 2023: the budget year is 2024 (as the rules path)
         if form.title:
             form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
         form.form_type = form_type_of(form.title or "", form)
@@ -2019,6 +2077,11 @@ def _peel_closed_tail(tok: Token) -> list[Token]:
             break
         tail.insert(0, sub_token(tok, end - len(word), end))
         end -= len(word)
+    if tail and end >= 5 and tok.text[end - 1] in "是否" and tok.text[end - 2:end] != "是否":
+        # 资金发放规范性…按照协议执行是制度及协议: a yes / no target right before the closed cells; one
+        # character is a value only there, where the closed cell marks the column after it
+        tail.insert(0, sub_token(tok, end - 1, end))
+        end -= 1
     return [sub_token(tok, 0, end), *tail] if tail else [tok]
 
 

@@ -272,6 +272,8 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
                 continue
             if any(b.line - a.line > 2 or (b.line == a.line and b.start - a.end > 1) for a, b in zip(parts, parts[1:])):
                 continue
+            if any(b.line != a.line and a.line_tokens >= 2 and b.line_tokens >= 2 for a, b in zip(parts, parts[1:])):
+                continue  # the last cell of one row of cells and the first of the next (长期 | 绩效指标…): two cells
             joined = "".join(p.text for p in parts)
             if (known_label(joined) and not all(known_label(p.text) for p in parts)) or _period_heading(parts, joined):
                 out.append(merge_tokens(parts, lines))

@@ -7,9 +7,8 @@ recur, and one file can mix them with prose:
 * **TSV rows** — one table row per line, cells separated by tabs. Merged cells are
   dropped or left empty at random, so column positions are only hints.
 * **one cell per line** — each cell starts with a tab on its own line; a cell's text may
-  continue on following lines (without a tab, even after a single blank line, but never
-  into a form's title there: the next form begins); a blank line ends the row; two blank
-  lines end the table.
+  continue on following lines (without a tab, even after a single blank line); a blank
+  line ends the row; two blank lines end the table.
 * **pipe rows** — ``| a | b |`` Markdown-like tables.
 
 Every line that is none of these is a paragraph. Tables from text are ``exact_grid=False``.
@@ -133,6 +132,42 @@ def _side_by_side(rows: list[list[Cell]]) -> list[list[list[Cell]]]:
     return [rows]
 
 
+def _is_stacked_char(line: str) -> bool:
+    """One character alone on a line: a piece of a label printed one character per line."""
+    t = line.strip()
+    return len(t) == 1 and "\t" not in line and not t.isascii()
+
+
+def _join_stacked_cells(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Tab-separated rows whose label cells are printed one character per line (产 / 出 / 指 / 标,
+    a merged cell's vertical writing), copied as text: each character lands on a line of its own,
+    the label's last one on the same line as the next cell (``标<TAB>数``). Such a run of one-character
+    lines ending in a tabbed line whose first cell is one character is one cell, and the row it
+    starts goes on from there; when the line before the run ends in a one-character cell too
+    (``标<TAB>数`` / 量 / 指 / ``标<TAB>生活…``), the run continues that cell and that row."""
+    out: list[tuple[int, str]] = []
+    i, n = 0, len(lines)
+    while i < n:
+        no, line = lines[i]
+        j = i
+        while j < n and _is_stacked_char(lines[j][1]):
+            j += 1
+        if j > i and j < n and "\t" in lines[j][1] and len(lines[j][1].split("\t")[0].strip()) == 1:
+            chars = "".join(ln.strip() for _, ln in lines[i:j])
+            nxt = lines[j][1]
+            prev = out[-1][1] if out else ""
+            last = prev.rsplit("\t", 1)[-1].strip() if "\t" in prev else ""
+            if len(last) == 1 and not last.isascii():
+                out[-1] = (out[-1][0], prev.rstrip() + chars + nxt.lstrip())
+            else:
+                out.append((no, chars + nxt.lstrip()))
+            i = j + 1
+            continue
+        out.append((no, line))
+        i += 1
+    return out
+
+
 def parse_text(text: str) -> list[Block]:
     """Split a text export into paragraphs and tables, in order."""
     blocks: list[Block] = []
@@ -145,7 +180,7 @@ def parse_text(text: str) -> list[Block]:
             blocks.extend(table.build())
         table = None
 
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in _join_stacked_cells(list(enumerate(text.splitlines(), start=1))):
         line = raw.rstrip("\r")
         if not line.strip() and not (line.startswith("\t") and line.count("\t") == 1):
             blank_run += 1
@@ -172,8 +207,8 @@ def parse_text(text: str) -> list[Block]:
             table.add_cell(line[1:], lineno)
         else:
             if table is not None and table.kind == "cells" and table.current and prev_blank < 2 and not (
-                    prev_blank and _is_form_title(line)):  # the next form's title after a blank line opens no cell text
-                table.continue_cell(line)
+                    prev_blank and _is_title_line(line)):
+                table.continue_cell(line)  # (a form's title after one blank line starts the next form)
                 continue
             if table is not None and table.kind == "tsv" and prev_blank == 0 and table.rows and _is_wrapped_tail(line):
                 # a TSV cell whose text wrapped onto its own line
@@ -186,10 +221,12 @@ def parse_text(text: str) -> list[Block]:
     return blocks
 
 
-def _is_form_title(line: str) -> bool:
+def _is_title_line(line: str) -> bool:
+    """A line that is a form's title (…项目预算绩效目标表), not the wrapped text of a cell."""
     from jixiao.domain import vocab
 
-    return vocab.is_form_title(line.strip())
+    t = line.strip()
+    return t.endswith("表") and vocab.is_form_title(t)
 
 
 def _is_wrapped_tail(line: str) -> bool:

@@ -302,3 +302,36 @@ def test_space_rows_with_a_merged_key_task_column() -> None:
                     ("招商服务", "开展招商推介", "参加推介会场次", "≥6场"),
                     ("商务执法辅助", "受理投诉举报", "投诉办结率", "≥98%")]
     assert form.indicators[1].evidence["key_task"].status is AlignmentStatus.INFERRED
+
+
+def test_a_copyright_footer_is_chrome_not_an_indicator() -> None:
+    # a page footer's "Copyright © … All Rights Reserved" split at its spaces read like name | value
+    text = CELLS + "Copyright © 2019 某区人民政府 All Rights Reserved\n版权所有 © 某区人民政府\n"
+    (form,) = extract_stream(text).forms
+    assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
+    assert "Copyright" not in form.model_dump_json() and "Rights" not in form.model_dump_json()
+
+
+def test_a_numbered_goal_list_with_number_and_text_in_one_cell_is_the_annual_goal() -> None:
+    # 绩效目标：目标1 <text> — the number and its text joined by a space are one cell, not an indicator row
+    text = ("某项目绩效目标表\n项目名称：道路养护\n"
+            "绩效目标：目标1 完成主干道养护，保障道路通行。\n目标2：改善群众出行条件。\n"
+            "产出指标：数量指标：养护里程：≥12公里。\n满意度指标：服务对象满意度指标：群众满意度：≥90%。\n")
+    (form,) = extract_stream(text).forms
+    assert [i.level3 for i in form.indicators] == ["养护里程", "群众满意度"]
+    assert form.goals.annual is not None
+    assert form.goals.annual.startswith("目标1：完成主干道养护") and "目标2：改善群众出行条件" in form.goals.annual
+
+
+def test_a_site_footer_with_host_and_help_lines_is_chrome() -> None:
+    # 使用帮助 and 主办：… 承办：… (no 单位) close a government site's page, after the form
+    text = CELLS + "网站地图\n使用帮助\n主办：某区人民政府门户网站  承办：某区人民政府办公室\n"
+    (form,) = extract_stream(text).forms
+    assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
+
+
+def test_a_browser_advice_line_in_the_footer_is_chrome() -> None:
+    # 建议使用1280×1024分辨率浏览 split at its digits looked like a name with a value
+    text = CELLS + "建议使用1280×1024分辨率浏览\n推荐使用谷歌浏览器访问本站\n"
+    (form,) = extract_stream(text).forms
+    assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED

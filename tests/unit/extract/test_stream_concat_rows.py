@@ -168,3 +168,29 @@ def test_no_more_values_are_cut_off_a_glued_row_than_the_table_has_value_columns
     rows = {i.level3: i for i in form.indicators}
     assert rows["政务服务形象的提升"].half_year == "有效" and rows["政务服务形象的提升"].target == "有效"
     assert rows["服务规范持续提升"].target == "显著"
+
+
+YES_NO = """\
+项目支出绩效目标表
+项目名称社区养老补助
+绩效目标目标1保障社区养老服务中心正常运营。
+目标2提升老年人生活质量。
+一级指标二级指标三级指标指标描述指标值指标值确定依据
+产出指标数量指标补助服务中心数量享受补助的服务中心个数≥8个计划标准
+质量指标补助发放合规性补助资金严格按照管理办法发放是制度及协议
+效益指标社会效益指标老年人生活质量老年人生活质量是否提高是工作经验
+满意度指标服务对象满意度指标老年人满意度入户调查的满意比例≥90%工作经验
+"""
+
+
+def test_a_yes_no_target_glued_before_the_basis_and_a_glued_numbered_goal_list() -> None:
+    (form,) = extract_stream(YES_NO).forms
+    rows = [(i.level2, i.level3, i.description, i.target, i.basis) for i in form.indicators]
+    assert rows == [
+        ("数量指标", "补助服务中心数量", "享受补助的服务中心个数", "≥8个", "计划标准"),
+        ("质量指标", "补助发放合规性", "补助资金严格按照管理办法发放", "是", "制度及协议"),
+        ("社会效益指标", "老年人生活质量", "老年人生活质量是否提高", "是", "工作经验"),
+        ("服务对象满意度指标", "老年人满意度", "入户调查的满意比例", "≥90%", "工作经验"),
+    ]
+    assert form.goals.annual is not None and form.goals.annual.startswith("目标1：保障社区养老服务中心正常运营")
+    assert "目标2：提升老年人生活质量" in form.goals.annual

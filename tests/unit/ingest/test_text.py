@@ -79,3 +79,26 @@ def test_bad_inputs_name_the_reason(tmp_path, content, reason):
     assert str(p) in str(exc.value)
     if reason:
         assert reason in exc.value.reason
+
+
+def test_tsv_cells_printed_one_character_per_line_are_joined_back():
+    # a merged label cell written vertically: its characters on lines of their own, the last one
+    # sharing a line with the next cell; a run after a one-character cell continues that cell's row
+    text = "一级指标\t二级指标\t三级指标\t指标值\n效\n益\n指\n标\t社\n会\n效\n益\t就业人数\t≥30人\n带动农户\t≥5户\n"
+    t = parse_text(text)[0]
+    assert isinstance(t, Table)
+    assert [[c.text for c in r] for r in t.rows] == [
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["效益指标", "社会效益", "就业人数", "≥30人"],
+        ["带动农户", "≥5户"],
+    ]
+
+
+def test_a_form_title_after_one_blank_line_is_not_the_last_cells_wrapped_text():
+    # cells copied one per line (tab-led), blank-separated: the next form's title follows the
+    # last cell after a single blank line and must start a new paragraph, not continue the cell
+    text = "\t三级指标\n\t指标值\n\n\t群众满意度\n\t≥90%\n\n某市项目绩效目标表\n\n2025年度\n\n\t项目名称\n\t道路养护\n"
+    blocks = parse_text(text)
+    assert [b.text for b in blocks if isinstance(b, Paragraph)] == ["某市项目绩效目标表", "2025年度"]
+    first = blocks[0]
+    assert isinstance(first, Table) and [c.text for c in first.rows[-1]] == ["群众满意度", "≥90%"]
