@@ -715,6 +715,23 @@ def _split_open_unit_labels(cells: list[CellView]) -> list[CellView]:
     return out
 
 
+def _unwrap_label_around_amount(cells: list[CellView]) -> list[CellView]:
+    """A fund's label wrapped around its amount in one cell (其中：财政资 / 2200万元 / 金 / its use):
+    a label and an amount side by side with no rule between them, the label's two lines centred
+    on the amount's one. Read as the fund, its amount, then the rest of the cell."""
+    out: list[CellView] = []
+    for cv in cells:
+        lines = [ln.strip() for ln in (cv.raw or "").splitlines() if ln.strip()]
+        hit = next((i for i in range(len(lines) - 2) if parse_amount(lines[i + 1])[0] is not None
+                    and parse_amount(lines[i])[0] is None and vocab.budget_fund(vocab.key(lines[i] + lines[i + 2]))), None)
+        if hit is None:
+            out.append(cv)
+            continue
+        parts = [*lines[:hit], lines[hit] + lines[hit + 2], lines[hit + 1], *lines[hit + 3:]]
+        out += [CellView(text=clean_cell(t), col=cv.col, cell=cv.cell, inferred=cv.inferred) for t in parts]
+    return out
+
+
 def _unglued_cells(cells: list[CellView]) -> list[CellView]:
     """Cells of two columns a reader of an unruled table did not part: amounts one space apart
     (``560.00 300.00``), fund headings run together (资金总额上级资金, ``vocab.split_fund_names``).
@@ -778,7 +795,7 @@ def _restate_unit(st: _State, unit: str) -> None:
 def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
     """Classify a budget row's cells: section | block | column | amount | label."""
     tokens: list[tuple[str, CellView]] = []
-    cells = _unglued_cells(_one_fund_per_amount(_split_open_unit_labels(row.nonempty())))
+    cells = _unglued_cells(_one_fund_per_amount(_split_open_unit_labels(_unwrap_label_around_amount(row.nonempty()))))
     for cv in cells:
         for line in cv.text.splitlines():  # 资金情况（元）, alone or a line of a cell joined with its neighbour's
             if vocab.is_budget_block_label(line) and (m := re.search(r"[(（](万元|元|亿元)[)）]", clean_cell(line).replace(" ", ""))):

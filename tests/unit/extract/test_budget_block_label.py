@@ -153,3 +153,15 @@ def test_an_item_spanning_the_label_slot_is_no_group_label() -> None:
         "\t一般公共预算资金\t\t2,360.00\n"
     )
     assert {(ln[1], ln[3]) for ln in _budget(block)} == {("合计", 2360.0), ("一般公共预算资金", 2360.0)}
+
+
+def test_a_fund_label_wrapped_around_its_amount_in_one_cell() -> None:
+    from jixiao.extract.rows import CellView
+    from jixiao.extract.rules import _unwrap_label_around_amount
+    from jixiao.model.source import Cell
+
+    raw = "其中：财政资\n2200万元\n金\n支持区内优秀企业相关项目补贴。"
+    [*cells] = _unwrap_label_around_amount([CellView(text=raw.replace("\n", ""), col=1, cell=Cell(text=raw, row=0, col=1))])
+    assert [c.text for c in cells] == ["其中：财政资金", "2200万元", "支持区内优秀企业相关项目补贴。"]
+    plain = "完成全年任务\n2200万元\n以上"  # no fund named around it: left alone
+    assert len(_unwrap_label_around_amount([CellView(text=plain, col=1, cell=Cell(text=plain, row=0, col=1))])) == 1
