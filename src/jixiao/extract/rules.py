@@ -308,6 +308,15 @@ def _read_paragraph(st: _State, row: RowView) -> None:
 _CELL_GAP = re.compile(r"[ \xa0]{2,}|[\t\u3000]+")
 
 
+def _paragraph_lines(paras: Sequence[Paragraph]) -> list[tuple[str, Paragraph]]:
+    return [(ln.strip(), p) for p in paras for ln in p.text.splitlines() if ln.strip()]
+
+
+def _gap_cells(line: str) -> list[str]:
+    """The cells of a paragraph line whose cells are kept apart by wide whitespace."""
+    return [t.strip() for t in _CELL_GAP.split(line) if t.strip()]
+
+
 def paragraph_key_values(paras: Paragraph | Sequence[Paragraph]) -> list[RowView]:
     """Lines of consecutive paragraphs that are a header block's key/value rows: ``项目名称  道路养护``.
 
@@ -321,10 +330,10 @@ def paragraph_key_values(paras: Paragraph | Sequence[Paragraph]) -> list[RowView
     """
     if isinstance(paras, Paragraph):
         paras = [paras]
-    lines = [(ln.strip(), p) for p in paras for ln in p.text.splitlines() if ln.strip()]
+    lines = _paragraph_lines(paras)
     out: list[RowView] = []
     for k, (line, para) in enumerate(lines):
-        parts = [t.strip() for t in _CELL_GAP.split(line) if t.strip()]
+        parts = _gap_cells(line)
         if len(parts) == 1 and k + 1 < len(lines) and vocab.header_field(clean_cell(parts[0])):
             nxt = lines[k + 1][0]
             if len(nxt) <= _INLINE_MAX and not _any_label(clean_cell(nxt)):
@@ -346,10 +355,9 @@ def paragraph_budget_rows(paras: Sequence[Paragraph]) -> list[RowView]:
     are kept apart by wide whitespace. A line is a row only when its parts hold an amount and
     a name the budget vocabulary knows (a fund, an item, a block or section label, a column
     heading), each part a cell of its own: a sentence that mentions 资金 in passing has no gaps."""
-    lines = [(ln.strip(), p) for p in paras for ln in p.text.splitlines() if ln.strip()]
     out: list[RowView] = []
-    for k, (line, para) in enumerate(lines):
-        parts = [t.strip() for t in _CELL_GAP.split(line) if t.strip()]
+    for k, (line, para) in enumerate(_paragraph_lines(paras)):
+        parts = _gap_cells(line)
         if len(parts) < 2 or any(vocab.header_field(clean_cell(t)) for t in parts):
             continue
         amounts = [t for t in parts if parse_amount(t)[0] is not None]
@@ -697,7 +705,7 @@ _COLUMN_WITH_AMOUNT = re.compile(r"^(?P<col>.*?(预算数|执行数|金额|决�
 
 
 # a cell holding only a unit: （元）, (万元), 单位：元 — the rest of a block label wrapped in its merged cell
-_BARE_UNIT = re.compile(r"(?:单位[:：]|[(（])(万元|元|亿元)[)）]?")
+_BARE_UNIT = re.compile(r"单位[:：](万元|元|亿元)|[(（](万元|元|亿元)[)）]")
 
 
 def _split_open_unit_labels(cells: list[CellView]) -> list[CellView]:
@@ -823,8 +831,8 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
             # "全年(程) 预算数 25": a heading and its amount in one cell
             tokens.append(("column", CellView(text=m.group("col"), col=cv.col, cell=cv.cell)))
             tokens.append(("amount", CellView(text=m.group("num"), col=cv.col, cell=cv.cell)))
-        elif (m := _BARE_UNIT.fullmatch(clean_cell(cv.text).replace(" ", ""))) and (m.group(0)[-1] in "）)" or "单位" in m.group(0)):
-            _restate_unit(st, m.group(1))  # 资金情况 / （元）: a merged label's unit line, read into a row of its own
+        elif m := _BARE_UNIT.fullmatch(clean_cell(cv.text).replace(" ", "")):
+            _restate_unit(st, m.group(1) or m.group(2))  # 资金情况 / （元）: a merged label's unit line, read into a row of its own
         elif k in ("", "万元") or vocab.unit_tail(cv.text):
             continue  # the tail of a label wrapped inside its unit (项目资金（万 / 元）)
         elif parse_amount(cv.text, st.default_unit)[0] is not None:
