@@ -85,6 +85,14 @@ def parse_chunk(content: str) -> tuple[list[ChunkRow], str]:
     return rows, context
 
 
+def _by_name(rows: list[LabelRow]) -> list[list[LabelRow]]:
+    """Label rows grouped by their folded 三级指标, in first-seen order."""
+    groups: dict[str, list[LabelRow]] = {}
+    for lr in rows:
+        groups.setdefault(lr.l3, []).append(lr)
+    return list(groups.values())
+
+
 @dataclass
 class Oracle:
     golden_dir: Path
@@ -149,6 +157,15 @@ class Oracle:
         return sum(1 for k in ("target", "half_year") if lr.ind.get(k) and
                    all(n in text for n in _NUM.findall(_fold(lr.ind[k]))))
 
+    def _value_at(self, row: ChunkRow, lr: LabelRow) -> int:
+        """Where the label's target is printed after its name (twins of two scopes: a row
+        prints its own target first, an earlier year's value after it, as a reader sees)."""
+        text = "".join(row.folded)
+        nums = _NUM.findall(_fold(lr.ind.get("target")))
+        start = max(text.find(lr.l3), 0) + len(lr.l3)
+        at = text.find(nums[0], start) if nums else -1
+        return at if at >= 0 else len(text) + 1
+
     def _homes(self, rows: list[ChunkRow], pool: list[LabelRow]) -> dict[int, str]:
         """For a label named in several rows (a goal sentence names it, then its own row
         prints it), the row a reader takes it from: the best match, then the row printing
@@ -181,12 +198,13 @@ class Oracle:
                 continue
             best_q = matches[0][0]
             tied = [lr for q, lr in matches if q == best_q]
-            if best_q == 1:  # prose: every indicator named in it
-                picked = tied
+            rank = lambda lr: (self._value_fits(row, lr), -self._value_at(row, lr), -lr.index)  # noqa: E731
+            if best_q == 1:  # prose: every indicator named in it, twins of two scopes by their values
+                picked = [max(same, key=rank) for same in _by_name(tied)]
             else:
                 longest = max(len(lr.l3) for lr in tied)
                 tied = [lr for lr in tied if len(lr.l3) == longest]
-                picked = [max(tied, key=lambda lr: (self._value_fits(row, lr), -lr.index))]
+                picked = [max(tied, key=rank)]
             for lr in picked:
                 used.add(lr.index)
                 out.append((row, lr))

@@ -37,17 +37,11 @@ MIN_TARGET = 0.99
 # The bar is NOT yet met on these variants with the perfect model: (indicator F1, target
 # accuracy) floors = measured − 0.02; raise a floor when the variant improves, never lower one
 # without saying why.
-# Measured 2026-12-04 with the perfect model (F1, target): libreoffice .977/.993, reportlab
-# .969/.973, wkhtml .988/.997, text-blank .994/.978, text-concat .982/.953, text-prose .987/.984,
-# text-viewer .930/.931 — each at or above the rules path alone in the same run.
+# Measured 2026-12-04 (stop 24) with the perfect model (F1, target): every variant ≥ .99 but
+# text-viewer .977/.990 (rows the rules read in excess from a PDF viewer's copy: the LLM adds
+# and corrects, it does not delete), at or above the rules path alone in the same run.
 FLOORS: dict[str, tuple[float, float]] = {
-    "pdf-libreoffice": (0.957, 0.973),
-    "pdf-reportlab": (0.949, 0.953),
-    "pdf-wkhtml": (0.968, 0.977),
-    "text-blank": (0.974, 0.958),
-    "text-concat": (0.962, 0.933),
-    "text-prose": (0.967, 0.964),
-    "text-viewer": (0.910, 0.911),
+    "text-viewer": (0.957, 0.969),
 }
 
 pytestmark = pytest.mark.slow

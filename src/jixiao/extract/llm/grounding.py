@@ -333,7 +333,7 @@ def ground_indicator(item: LlmIndicator, chunk: Chunk) -> Grounded:
         value = getattr(item, name)
         if value is None or not str(value).strip():
             continue
-        m = _level_match(value, row, above, used, chunk, roles)
+        m = _level_match(value, row, above, used, chunk, roles) or _heading_match(value, name, row, chunk, used)
         if m is not None and m.status is AlignmentStatus.FUZZY:
             if fold(m.cell.text) in fold(value):
                 m.value = str(value).strip()  # the cell holds a fragment of the name (cut, OCR)
@@ -380,6 +380,44 @@ def _set(ind: Indicator, name: str, value: str, m: Match | None) -> None:
     ev = _evidence(m)
     ind.evidence[name] = ev
     ind.confidence[name] = CONFIDENCE[ev.status] if ev.status in CONFIDENCE else 0.5
+
+
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])?\s*"
+                      r"([^：:（(，,；;]{2,12})\s*[：:]")
+
+
+def _heading_match(value: str, name: str, row: SourceRow, chunk: Chunk, used: set[int]) -> Match | None:
+    """A level printed as the heading of an earlier prose line (``二、管理效率:``,
+    ``预算编制:预算编制科学性科学``): an indicator list written as prose gives each level once,
+    before the rows under it. Only the nearest heading of the level asked for is the row's
+    (a level name printed further up, under another heading, belongs to other rows); a
+    heading that is a framework level1 name heads level1s, any other heads level2s."""
+    if row.is_table:
+        return None
+    for r in _prose_above(chunk, row):
+        heading = _HEADING.match(" ".join(r.texts))
+        if heading is None:
+            continue
+        if (canonical_level1(heading.group(1)) is not None) != (name == "level1"):
+            continue
+        m = best_match(value, [r], skip=used)
+        if m is None or fold(value) not in fold(heading.group(1)):
+            return None
+        return m
+    return None
+
+
+def _prose_above(chunk: Chunk, row: SourceRow) -> list[SourceRow]:
+    """The paragraph rows before ``row`` in the chunk (and its overlap), nearest first,
+    stopping at a table or header row."""
+    seq = [r for r in (*chunk.before, *chunk.rows) if r.block < row.block]
+    seq.sort(key=lambda r: r.block, reverse=True)
+    out = []
+    for r in seq:
+        if r.is_table or r.header:
+            break
+        out.append(r)
+    return out
 
 
 def _rows_above(chunk: Chunk, row: SourceRow) -> list[SourceRow]:

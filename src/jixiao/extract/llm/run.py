@@ -34,7 +34,7 @@ from jixiao.extract.llm.grounding import Grounded, IndicatorList, ground_indicat
 from jixiao.extract.llm.columns import KIND_WORDS
 from jixiao.extract.llm.prompts import Prompt, load_prompt
 from jixiao.providers.provider import LlmError, LlmTimeout, LlmTruncated, Provider, Usage
-from jixiao.model.output import AlignmentStatus, Flag, Form, Indicator, Severity
+from jixiao.model.output import AlignmentStatus, Evidence, Flag, Form, Indicator, Severity
 from jixiao.model.flags import UNSETTLED_CODES
 from jixiao.model.modes import LlmMode, choices
 from jixiao.segment import FormRegion
@@ -196,7 +196,11 @@ def _finish_form(plan: _Plan, outcomes: list[ChunkOutcome], mode: str) -> dict[s
 
 
 def _empty_form(region: FormRegion) -> Form:
-    return Form(title=region.title, pages=list(region.pages))
+    form = Form(title=region.title, pages=list(region.pages))
+    named = region.context.get("project_name")
+    if named:  # a project header found inside a document sent whole (split_by_project)
+        form.project_name, form.evidence["project_name"] = named[0], named[1]
+    return form
 
 
 def _warn_not_configured() -> None:
@@ -612,6 +616,8 @@ def _overlapping(candidates: list[Indicator], llm: Indicator) -> Indicator | Non
     if not l3:
         return None
     hit = next((c for c in candidates if fold(c.level3) and (l3 in fold(c.level3) or fold(c.level3) in l3)), None)
+    # or the 二级指标 printed before an indicator's name, taken by the model for a name of its own
+    hit = hit or next((c for c in candidates if fold(c.level2) == l3), None)
     # or the same indicator read with its cells in the wrong places (see _shifted_reading)
     return hit or next((c for c in candidates if _shifted_reading(c, llm)), None)
 
@@ -623,6 +629,7 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
     grounded disagreement is flagged. Ungrounded LLM values never replace anything."""
     flagged = {f.field for f in rules.flags if f.code in UNSETTLED_CODES}
     shifted = _shifted_reading(rules, llm)
+    glued = None if shifted else _glued_reading(rules, llm)
     for name in MERGE_FIELDS:
         lv = getattr(llm, name)
         if lv is None:
@@ -649,9 +656,9 @@ def _merge_pair(rules: Indicator, llm: Indicator, counts: dict[str, int]) -> Non
                        rules_evidence=_ev_dump(rules.evidence.get(name)))
             _take(rules, llm, name)
             counts["replaced"] += 1
-        elif status is AlignmentStatus.EXACT and shifted:
-            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} replaced by the LLM's grounded {lv!r}: {shifted}",
-                       field=name, rules_value=rv, llm_value=lv, reason=shifted,
+        elif status is AlignmentStatus.EXACT and (why := shifted or (glued if name in GLUED_FIELDS else None)):
+            rules.flag(Severity.INFO, "llm_replaced", f"{name} {rv!r} replaced by the LLM's grounded {lv!r}: {why}",
+                       field=name, rules_value=rv, llm_value=lv, reason=why,
                        rules_evidence=_ev_dump(rules.evidence.get(name)))
             _take(rules, llm, name)
             counts["replaced"] += 1
@@ -695,6 +702,30 @@ def _shifted_reading(rules: Indicator, llm: Indicator) -> str | None:
         return (f"the rules read the row's 二级指标 {llm.level2!r} as its 三级指标 (a level name no framework has, "
                 "printed in the row before the name)")
     return None
+
+
+GLUED_FIELDS = ("level3", "target")
+
+
+def _glued_reading(rules: Indicator, llm: Indicator) -> str | None:
+    """Why the rules cut a name and its target printed with no separator at the wrong place,
+    or None. Text that lost its cells (``工作计划健全性健全``, ``…稳步增长增长7.5%``) leaves the
+    cut to judgement; the rules' cut is wrong where their name holds the LLM's name and
+    target together (the value swallowed), or where the LLM's name + target run on, in print,
+    over what the rules' name + target cover (a piece left out, or a neighbour's text taken).
+    The LLM's pieces must be printed exactly, one after the other in one cell."""
+    ev3, evt = llm.evidence.get("level3"), llm.evidence.get("target")
+    if ev3 is None or evt is None or ev3.status is not AlignmentStatus.EXACT or evt.status is not AlignmentStatus.EXACT:
+        return None
+    l3, lt, r3, rt = fold(llm.level3), fold(llm.target), fold(rules.level3), fold(rules.target)
+    if not l3 or not lt or not r3 or l3 == r3 or not (l3.startswith(r3) or r3.startswith(l3)):
+        return None
+    joined, theirs = l3 + lt, r3 + rt
+    if (joined == theirs and rt) or joined not in fold(ev3.source_text) \
+            or not (joined.startswith(theirs) or theirs.startswith(joined)):
+        return None  # the same text cut elsewhere is a judgement against a judgement: kept
+    return (f"the rules cut the row's glued name and value as {rules.level3!r} / {rules.target!r}; "
+            f"the LLM's {llm.level3!r} / {llm.target!r} are printed one after the other")
 
 
 UNREAD_BY_LLM = ("description", "key_task", "basis", "category", "unit")
@@ -781,7 +812,76 @@ def document_region(src: Any) -> list[FormRegion]:
     hits = sum(1 for t in texts if _speaks_of_indicators(t, framework, vocab))
     if hits < MIN_INDICATOR_LINES:
         return []
-    return [FormRegion(blocks=list(src.blocks), title=None, pages=[p.number for p in src.pages], index=0)]
+    all_pages = [p.number for p in src.pages]
+    out = []
+    for k, (blocks, named) in enumerate(split_by_project(list(src.blocks))):
+        pages = sorted({p for b in blocks for p in _block_pages(b)}) or all_pages
+        out.append(FormRegion(blocks=blocks, title=None, pages=pages, index=k,
+                              context={"project_name": named} if named else {}))
+    return out
+
+
+def split_by_project(blocks: list[Any]) -> list[tuple[list[Any], tuple[str, Evidence] | None]]:
+    """The blocks cut where a project's header (项目名称 and its value) is printed after the
+    indicators of the project before: a budget book's forms, sent whole, are one form each
+    (issue 16 item 5), never one form holding every project's rows. Each part comes with the
+    project name its header prints, and where (the form's 项目名称, grounded like any value).
+    Blocks before the first header belong to the first part."""
+    from jixiao.domain import framework, vocab
+
+    parts: list[tuple[list[Any], tuple[str, Evidence] | None]] = [([], None)]
+    speaks = False  # the current part has printed indicator text since its header
+    for b in blocks:
+        named = _project_header(b, vocab)
+        if named is not None and parts[-1][1] is None:
+            parts[-1], speaks = (parts[-1][0], named), False
+        elif named is not None and speaks:
+            parts.append(([], named))
+            speaks = False
+        # (a header line met again before any indicator: the same project's header block)
+        parts[-1][0].append(b)
+        speaks = speaks or any(_speaks_of_indicators(t, framework, vocab) for t in _block_lines(b))
+    return parts
+
+
+_LABEL_CUT = re.compile(r"[：:|｜\s]+")
+
+
+def _project_header(block: Any, vocab: Any) -> tuple[str, Evidence] | None:
+    """The project name a block prints as ``项目名称：X`` (a paragraph line) or in the cell after
+    a 项目名称 cell (a table row), with its evidence; None when it prints none."""
+    from jixiao.model.source import Paragraph, Table
+
+    if isinstance(block, Paragraph):
+        for k, line in enumerate(block.text.splitlines()):
+            parts = _LABEL_CUT.split(line.strip(), maxsplit=1)
+            if len(parts) == 2 and vocab.header_field(parts[0]) == "project_name" and parts[1].strip():
+                value = parts[1].strip()
+                line_no = block.line + k if getattr(block, "line", None) is not None else None
+                return value, Evidence(page=block.page, bbox=block.bbox, line=line_no, source_text=line.strip(),
+                                       extractor="llm", status=AlignmentStatus.EXACT)
+    elif isinstance(block, Table):
+        for row in block.rows:
+            for i, c in enumerate(row[:-1]):
+                if vocab.header_field(c.text) == "project_name" and (nxt := row[i + 1]).text.strip():
+                    return nxt.text.strip(), Evidence(page=nxt.page, bbox=nxt.bbox, source_text=nxt.text.strip(),
+                                                      extractor="llm", status=AlignmentStatus.EXACT)
+    return None
+
+
+def _block_lines(block: Any) -> list[str]:
+    from jixiao.model.source import Paragraph
+
+    if isinstance(block, Paragraph):
+        return block.text.splitlines()
+    return [" ".join(c.text for c in row) for row in getattr(block, "rows", [])]
+
+
+def _block_pages(block: Any) -> list[int]:
+    from jixiao.model.source import Paragraph
+
+    pages = [block.page] if isinstance(block, Paragraph) else list(getattr(block, "pages", []))
+    return [p for p in pages if p is not None]
 
 
 def _speaks_of_indicators(text: str, framework: Any, vocab: Any) -> bool:

@@ -29,6 +29,16 @@ PARAGRAPHS = [
     "二、效益指标。社会效益指标：参训人员就业率≥60%。",
     "三、满意度指标。参训人员满意度≥90%。",
 ]
+TWO_PROJECTS = [
+    "2024年度项目支出情况说明",
+    "项目名称：职业技能培训补助",
+    "一、产出指标。数量指标：培训覆盖人次≥500人次。",
+    "二、满意度指标。参训人员满意度≥90%。",
+    "项目名称：农村饮水安全巡检",
+    "一、产出指标。数量指标：巡检水厂数≥12座。",
+    "二、满意度指标。受益群众满意度≥85%。",
+]
+MORE_FACTS = [("产出指标", "数量指标", "巡检水厂数", "≥12座"), ("满意度指标", None, "受益群众满意度", "≥85%")]
 ROW = re.compile(r"^(r\d+) \| (.*)$")
 FACTS = [  # (level1, level2, level3, target) as a careful reader of the paragraphs would answer
     ("产出指标", "数量指标", "培训覆盖人次", "≥500人次"),
@@ -45,7 +55,7 @@ def _reader(request: dict[str, Any], n: int) -> Reply:
         m = ROW.match(line)
         if not m:
             continue
-        for l1, l2, l3, target in FACTS:
+        for l1, l2, l3, target in FACTS + MORE_FACTS:
             if l3 in m.group(2):
                 items.append({"row": m.group(1), "level1": l1, "level2": l2, "level3": l3, "target": target,
                               "scope": "annual"})
@@ -93,3 +103,16 @@ def test_a_document_without_indicator_vocabulary_sends_nothing(tmp_path: Path, e
     doc = extract_file(src, ExtractOptions(llm="fallback", cache_dir=tmp_path / "cache"))
     assert endpoint.requests == [] and doc.forms == []
     assert any(f.code == "no_form_found" for f in doc.flags)
+
+
+def test_two_projects_in_a_document_sent_whole_become_two_forms(tmp_path: Path, endpoint: FakeOpenAIServer) -> None:
+    # issue 16 item 5: the region is split where the second project's header is printed
+    # after the first project's indicators; each form names its project, from the text
+    src = _docx(tmp_path / "two.docx", TWO_PROJECTS)
+    assert not extract_file(src).forms
+    doc = extract_file(src, ExtractOptions(llm="fallback", cache_dir=tmp_path / "cache"))
+    assert [f.project_name for f in doc.forms] == ["职业技能培训补助", "农村饮水安全巡检"]
+    assert [[i.level3 for i in f.indicators] for f in doc.forms] == [["培训覆盖人次", "参训人员满意度"],
+                                                                    ["巡检水厂数", "受益群众满意度"]]
+    ev = doc.forms[1].evidence["project_name"]
+    assert ev.source_text == "项目名称：农村饮水安全巡检" and ev.status is AlignmentStatus.EXACT

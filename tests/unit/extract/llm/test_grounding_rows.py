@@ -275,3 +275,71 @@ def test_a_level_name_read_as_the_name_does_not_replace_the_rules_row() -> None:
     merge_indicators(Form(indicators=[rules]), [g] if g.indicator is not None else [], rows_)
     assert rules.level3 == "体检人员满意度"
     assert not any(f.code in ("llm_replaced", "llm_rules_misread") for f in rules.flags)
+
+
+def merged_on_a_line(line: str, llm_level3: str, llm_target: str, **rules_fields: str) -> Indicator:
+    """The rules' indicator of a one-line prose region after the LLM's answer is merged in."""
+    rows_, c = prose(line)
+    rid = rows_[0].rid
+    g = ground_indicator(item(rid, llm_level3, target=llm_target), c)
+    rules = Indicator(row_id=rid, **rules_fields)
+    merge_indicators(Form(indicators=[rules]), [g], rows_)
+    return rules
+
+
+def test_a_name_and_value_printed_without_a_separator_are_cut_where_the_llm_read_them() -> None:
+    # a text copy glued name and value; the rules' name swallowed the value: the LLM's cut,
+    # printed one piece after the other, replaces it
+    rules = merged_on_a_line("档案管理完整性完整（指标值确定依据:计划标准）;", "档案管理完整性", "完整",
+                             level3="档案管理完整性完整", basis="计划标准")
+    assert (rules.level3, rules.target, rules.basis) == ("档案管理完整性", "完整", "计划标准")
+    assert any(f.code == "llm_replaced" and f.field == "level3" for f in rules.flags)
+    assert not any(f.code == "llm_rules_misread" for f in rules.flags)  # the other fields were read right
+    # the rules cut off part of the value: the LLM's pieces cover the printed run
+    rules2 = merged_on_a_line("出行环境稳步改善改善10%（指标值确定依据:计划标准）;", "出行环境稳步改善", "改善10%",
+                              level3="出行环境稳步", target="改善")
+    assert (rules2.level3, rules2.target) == ("出行环境稳步改善", "改善10%")
+
+
+def test_a_glued_cut_the_llm_pieces_together_from_apart_does_not_replace() -> None:
+    # the model's target copied from elsewhere in the row: name + value are not printed
+    # together, so the rules' reading stays, with the disagreement flagged
+    rules = merged_on_a_line("档案管理完整性完整（指标值确定依据:计划标准）;", "档案管理完整性", "计划标准",
+                             level3="档案管理完整性完整", target="完整")
+    assert (rules.level3, rules.target) == ("档案管理完整性完整", "完整")
+    assert any(f.code == "llm_disagrees" and f.field == "level3" for f in rules.flags)
+
+
+def test_a_prose_rows_level2_answered_as_a_name_is_not_added_as_a_row() -> None:
+    # the row prints its 二级指标 before the name; a model taking it for a name of its own
+    # re-read the rules' indicator: no second row, the doubt flagged on the name
+    rows_, c = prose("满意度指标 服务对象满意度 参训学员满意度 ≥95%")
+    rid = rows_[0].rid
+    g = ground_indicator(item(rid, "服务对象满意度", level1="满意度指标", target="≥95%"), c)
+    assert g.indicator is not None
+    rules = Indicator(level1="满意度指标", level2="服务对象满意度", level3="参训学员满意度", target="≥95%", row_id=rid)
+    form = Form(indicators=[rules])
+    counts = merge_indicators(form, [g], rows_)
+    assert counts["added"] == 0 and [i.level3 for i in form.indicators] == ["参训学员满意度"]
+
+
+def prose_lines(*lines: str) -> tuple[list[SourceRow], Chunk]:
+    """A region of several paragraphs (a prose copy's lines): its rows and its one chunk."""
+    region = FormRegion(blocks=[Paragraph(text=t, page=1, line=k + 1) for k, t in enumerate(lines)])
+    rows_ = source_rows(region)
+    (c,) = chunk_region(region, rows=rows_)
+    return rows_, c
+
+
+def test_levels_printed_as_headings_of_earlier_prose_lines_are_grounded_at_the_nearest_heading() -> None:
+    rows_, c = prose_lines("一、产出指标:", "数量指标:培训覆盖人次500人次;", "举办培训班次12期;",
+                           "质量指标:培训合格率95%;", "考核通过率90%;")
+    last = rows_[-1].rid
+    g = ground_indicator(item(last, "考核通过率", level1="产出指标", level2="质量指标", target="90%"), c)
+    assert g.statuses["level1"] is AlignmentStatus.EXACT and g.statuses["level2"] is AlignmentStatus.EXACT
+    # a level2 heading further up, under another heading, is not this row's
+    g2 = ground_indicator(item(last, "考核通过率", level2="数量指标", target="90%"), c)
+    assert g2.statuses["level2"] is AlignmentStatus.UNGROUNDED and "level2" in g2.ungrounded
+    # a row under 数量指标 gets it from the heading two lines up
+    g3 = ground_indicator(item(rows_[2].rid, "举办培训班次", level2="数量指标", target="12期"), c)
+    assert g3.statuses["level2"] is AlignmentStatus.EXACT
