@@ -146,11 +146,32 @@ def _indicator_header_before(table: Table, i: int) -> bool:
 
 def _title_of(block: Block) -> str | None:
     if isinstance(block, Paragraph):
+        lines = [t for t in (clean_cell(x) for x in block.text.splitlines()) if t]
+        titled = [t for t in lines if vocab.is_form_title(t)]
+        if len(lines) > 1 and len(titled) == 1 and all(t is titled[0] or _label_line(t) for t in lines):
+            return titled[0]  # the title over a line of its own (预算年度：2024 年, 单位：万元)
         text = clean_cell(block.text)
         return text if vocab.is_form_title(text) else None
     if isinstance(block, Table) and block.rows:
         return _row_title(block.rows[0])
     return None
+
+
+_LABEL_LINE = re.compile(r"^\s*([^：:]{1,8})\s*[：:]")
+_YEAR_LINE = re.compile(r"^\s*[（(]?\s*20\d{2}\s*年度?\s*[)）]?\s*$")
+
+
+def _label_line(text: str) -> bool:
+    """A line printed under a title that is no part of it: a header label with its value, or
+    the year in brackets."""
+    if _YEAR_LINE.match(text):
+        return True
+    m = _LABEL_LINE.match(text)
+    if m is None:
+        return False
+    label = m.group(1)
+    return bool(vocab.header_field(label) or vocab.other_label(label) or vocab.key(label) in vocab.YEAR_LABELS
+                or vocab.key(label).endswith("单位"))
 
 
 def _row_title(row) -> str | None:

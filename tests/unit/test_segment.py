@@ -36,3 +36,28 @@ def test_adjacent_headings_still_make_one_form() -> None:
     blocks = [Paragraph("项目绩效目标表"), Paragraph("2024年度项目支出绩效目标表"), _form_table()]
     (region,) = segment(SourceDocument(path="x.xlsx", format="xlsx", blocks=blocks))
     assert region.title == "2024年度项目支出绩效目标表"
+
+
+def test_a_title_block_holding_a_label_line_under_it_is_titled_by_its_title_line() -> None:
+    """A PDF text block holding the heading and the line under it (预算年度：2024 年): the title
+    is the heading; a heading wrapped over two lines stays whole."""
+    blocks = [Paragraph("项目支出绩效目标表\n预算年度：2024 年"), _form_table()]
+    (region,) = segment(SourceDocument(path="x.pdf", format="pdf", blocks=blocks))
+    assert region.title == "项目支出绩效目标表"
+    wrapped = [Paragraph("2024年度某县交通运输局项目支出\n绩效目标表"), _form_table()]
+    (region2,) = segment(SourceDocument(path="x.pdf", format="pdf", blocks=wrapped))
+    assert region2.title == "2024年度某县交通运输局项目支出绩效目标表"
+
+
+def test_a_header_value_with_its_quoted_words_printed_apart_is_flagged() -> None:
+    from jixiao.extract.rules import extract_form
+    from jixiao.segment import FormRegion
+
+    rows = [["项目名称", "2024年送文化下乡惠民工程 “ ”"], ["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "送戏下乡场次", "≥120场"]]
+    table = Table(rows=[[Cell(t, r, c) for c, t in enumerate(row)] for r, row in enumerate(rows)])
+    form = extract_form(FormRegion(blocks=[table], title="项目支出绩效目标表"))
+    assert any(f.code == "quotes_emptied" and f.field == "project_name" for f in form.flags)
+    rows[0][1] = "2024年“送文化下乡”惠民工程"
+    table = Table(rows=[[Cell(t, r, c) for c, t in enumerate(row)] for r, row in enumerate(rows)])
+    assert not any(f.code == "quotes_emptied" for f in extract_form(FormRegion(blocks=[table])).flags)

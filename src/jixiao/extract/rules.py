@@ -35,6 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
+from jixiao.extract.wrapped_text import rejoin_wrapped_goal_lines
 from jixiao.model.output import AlignmentStatus, BBox, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
@@ -222,6 +223,7 @@ def extract_form(region: FormRegion) -> Form:
     _rejoin_stacked_labels(rows)
     _split_embedded_labels(rows)
     _lift_subtotal_labels(rows)
+    rejoin_wrapped_goal_lines(rows)
     st.suspect = region.suspect or _is_suspect(rows)
     i = 0
     kv_next = 0  # paragraphs before this row were read as key/value lines with their neighbours
@@ -662,7 +664,8 @@ def _set_goal(st: _State, fld: str, cv: CellView) -> None:
         return
     text = clean_cell(re.sub(r"</?p>", " ", cv.text))
     setattr(st.form.goals, fld, text or None)
-    st.form.evidence[f"goals.{fld}"] = evidence_of(cv)
+    st.form.evidence[f"goals.{fld}"] = evidence_of(cv, status=AlignmentStatus.REPAIRED if cv.repairs else None,
+                                                   repairs=cv.repairs)
 
 
 def _fill_pending_goals(st: _State, row: RowView) -> bool:
@@ -1493,6 +1496,14 @@ def _finish_header(st: _State, region: FormRegion) -> None:
         form.evidence["unit_name"] = Evidence(status=AlignmentStatus.INFERRED, source_text="document cover")
     if form.title:
         form.title = re.sub(r"\s*[（(]\s*20\d{2}\s*年度?\s*[)）]\s*$", "", form.title).strip()
+    for fld in ("title", "unit_name", "competent_dept", "project_name"):
+        value = getattr(form, fld)
+        if value and _EMPTY_QUOTES.search(value):
+            form.flag(Severity.WARNING, "quotes_emptied", f"{fld} {value!r} holds an empty pair of quotes: the quoted "
+                      "words were printed apart from the text around them", field=fld)
+
+
+_EMPTY_QUOTES = re.compile(r"[“‘「『]\s*[”’」』]")
 
 
 def year_from_history(form: Form) -> None:

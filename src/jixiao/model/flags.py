@@ -193,6 +193,9 @@ _CODES: tuple[FlagCode, ...] = (
              stage="extract", unsettled=True),
     FlagCode("unmapped_cell", W, "rows", "a cell not placed in any column of the indicator table",
              stage="extract", unsettled=True),
+    FlagCode("quotes_emptied", W, "header", "a header value holding an empty pair of quotes (“ ”): the quoted words "
+             "were set in another font and the text layer filed them elsewhere, so the value's wording is doubtful",
+             stage="extract"),
     FlagCode("rows_glued", W, "rows", "a target cell holding two or more values on lines of their own: the rows of "
              "several indicators were read as one (rules between them missed), so this indicator's name and value "
              "are doubtful and indicators may be missing (also on the form, field indicators)",

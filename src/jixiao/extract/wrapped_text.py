@@ -1,0 +1,131 @@
+"""A long value wrapped over several lines, cut by a line-by-line grid into rows of their own.
+
+A goal (年度目标, 年度绩效目标 …) is a paragraph in one tall cell; its label is centred
+beside it. Read by lines (a table drawn without rules between rows, or a page handed to
+the stream rung), the label lands on a middle line and the value's other lines become
+rows with nothing in the label column: the goal read from the label's row alone is cut
+at both ends (``保障21.6 万农村人口饮水安全…`` for ``完成全市120 处…``).
+
+The lines of one wrapped paragraph are told by geometry, not by wording: they start at
+the same left edge, follow one another at the text's line pitch, and every line but the
+last fills the cell's width (that is why the next one was needed). Text exports carry no
+geometry, so they are never joined here.
+"""
+
+from __future__ import annotations
+
+from jixiao.domain import vocab
+from jixiao.domain.values import clean_cell, squash_cjk_spaces
+from jixiao.extract.rows import CellView, RowView, looks_like_value
+from jixiao.model.output import Repair
+from jixiao.model.source import Cell
+
+WRAPPED_VALUE_RULE = "wrapped_value_lines_joined"
+_EDGE = 0.6  # left edges equal within this share of a line's height
+_PITCH = 0.7  # at most this share of a line's height between two lines of one paragraph
+_FULL = 2.0  # a line that wrapped ends within this many line heights of the widest line
+
+
+def rejoin_wrapped_goal_lines(rows: list[RowView]) -> None:
+    """Put a goal's wrapped lines, printed as rows above and below its label's row, back
+    into the label's value cell (in place); the rows they came from are left empty and
+    their cells marked read. The joined value carries a ``wrapped_value_lines_joined`` repair."""
+    for r, row in enumerate(rows):
+        if row.paragraph is not None:
+            continue
+        at = _goal_value(row)
+        if at is None:
+            continue
+        k, value = at
+        box = value.cell.bbox if value.cell is not None else None
+        if box is None or "\n" in value.text:
+            continue
+        above = _lines_above(rows, r, value.cell)
+        below = _lines_below(rows, r, value.cell)
+        if not above and not below:
+            continue
+        pieces = [cv for _, cv in above] + [value] + [cv for _, cv in below]
+        text = squash_cjk_spaces("".join(clean_cell(cv.text) for cv in pieces))
+        repair = Repair(rule=WRAPPED_VALUE_RULE, original=value.text, repaired=text)
+        row.cells[k] = CellView(text=text, col=value.col, cell=value.cell, repairs=[*value.repairs, repair])
+        for i, cv in above + below:
+            _empty(rows[i], cv)
+
+
+def _goal_value(row: RowView) -> tuple[int, CellView] | None:
+    """The index and cell of the value beside a goal label in ``row``, or None."""
+    for idx, cv in enumerate(row.cells):
+        if cv.inferred or not vocab.goal_field(cv.text):
+            continue
+        for k in range(idx + 1, len(row.cells)):
+            nxt = row.cells[k]
+            if not nxt.text or nxt.text == cv.text:
+                continue
+            if nxt.inferred or vocab.goal_field(nxt.text) or vocab.header_field(nxt.text):
+                return None
+            return k, nxt
+    return None
+
+
+def _lone_line(row: RowView) -> CellView | None:
+    """The one text of a row that holds nothing else (merged copies aside), or None."""
+    own = [cv for cv in row.cells if cv.text and not cv.inferred]
+    if len(own) != 1 or own[0].cell is None or own[0].cell.bbox is None or "\n" in own[0].text:
+        return None
+    t = own[0].text
+    if vocab.goal_field(t) or vocab.header_field(t) or vocab.is_budget_block_label(t) or looks_like_value(t):
+        return None
+    if vocab.names_indicator_header([t]):
+        return None
+    return own[0]
+
+
+def _lines_above(rows: list[RowView], r: int, value: Cell) -> list[tuple[int, CellView]]:
+    out: list[tuple[int, CellView]] = []
+    under = value
+    for i in range(r - 1, -1, -1):
+        if rows[i].table_index != rows[r].table_index:
+            break
+        cv = _lone_line(rows[i])
+        if cv is None or cv.cell is None or not _next_line(cv.cell, under, wrapped=cv.cell):
+            break
+        out.insert(0, (i, cv))
+        under = cv.cell
+    return out
+
+
+def _lines_below(rows: list[RowView], r: int, value: Cell) -> list[tuple[int, CellView]]:
+    out: list[tuple[int, CellView]] = []
+    over = value
+    for i in range(r + 1, len(rows)):
+        if rows[i].table_index != rows[r].table_index:
+            break
+        cv = _lone_line(rows[i])
+        if cv is None or cv.cell is None or not _next_line(over, cv.cell, wrapped=over):
+            break
+        out.append((i, cv))
+        over = cv.cell
+    return out
+
+
+def _next_line(upper: Cell, lower: Cell, *, wrapped: Cell) -> bool:
+    """Whether ``lower`` is the line printed right after ``upper`` in one paragraph, and
+    ``wrapped`` (the upper line) is full width: it wrapped."""
+    a, b, w = upper.bbox, lower.bbox, wrapped.bbox
+    if a is None or b is None or w is None or upper.page != lower.page:
+        return False
+    line = min(a[3] - a[1], b[3] - b[1])
+    if line <= 0:
+        return False
+    same_edge = abs(a[0] - b[0]) <= _EDGE * line
+    follows = -0.2 * line <= b[1] - a[3] <= _PITCH * line
+    widest = max(a[2], b[2])
+    return same_edge and follows and w[2] >= widest - _FULL * line
+
+
+def _empty(row: RowView, cv: CellView) -> None:
+    """The row held only this line (and merged copies, such as the label's): nothing is left
+    to read in it, and a label copy left behind would wait for a value that is not coming."""
+    row.cells = [CellView(text="", col=c.col) for c in row.cells]
+    if cv.cell is not None:
+        cv.cell.read = True
