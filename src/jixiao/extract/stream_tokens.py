@@ -21,6 +21,7 @@ value read from it can be grounded to the exact source span.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -263,6 +264,7 @@ def _period_heading(parts: list[Token], joined: str) -> bool:
 def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
     """A label wrapped inside its cell (一级 / 指标, 部门（单位） / 名称) is one token again."""
     out: list[Token] = []
+    widths = _wrap_widths(lines)
     i = 0
     while i < len(toks):
         done = False
@@ -283,7 +285,7 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
         if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
                                                _wrapped_paren(toks[i], toks[i + 1]) or
                                                _wrapped_closed(toks[i], toks[i + 1]) or
-                                               _wrapped_block(toks[i], toks[i + 1], lines)):
+                                               _wrapped_block(toks[i], toks[i + 1], lines, widths)):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -316,23 +318,72 @@ def _wrapped_closed(a: Token, b: Token) -> bool:
     return vocab.key(a.text + b.text) in closed and vocab.key(a.text) not in closed and vocab.key(b.text) not in closed
 
 
-def _wrapped_block(a: Token, b: Token, lines: list[str]) -> bool:
+def _wrapped_block(a: Token, b: Token, lines: list[str], widths: dict[int, int] | None = None) -> bool:
     """A viewer's default order prints each cell as a block of its own, blank lines between: two
     lines of one block (“三公”经费变动 / 率, 实现社会消费品零售总额稳 / 步增长) are one cell wrapped in a
     narrow column when the second is a short tail (≤ 3 characters) that is no value, unit or
-    closed-list word of its own."""
+    closed-list word of its own — or, for a longer tail, when the first line fills its column:
+    its width is the width other wrapped blocks of the copy break at (``widths``, a column's
+    width recurs down its rows), and the tail is no wider."""
     if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or a.end_line is not None or \
             b.end_line is not None or a.start != 0 or b.start != 0:
         return False
     before = lines[a.line - 2].strip() if a.line >= 2 else ""
     after = lines[b.line].strip() if b.line < len(lines) else ""
-    if before or after or len(b.text) > 3 or len(a.text) < 4:
-        return False
-    if not re.fullmatch(rf"[{_CJK}]+", b.text) or not re.search(rf"[{_CJK}]$", a.text):
+    if before or after or len(a.text) < 4 or not re.search(rf"[{_CJK}]$", a.text):
         return False
     closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
-    return vocab.key(b.text) not in closed and not known_label(b.text) and not known_label(a.text) and \
-        vocab.key(a.text) not in closed
+    if vocab.key(b.text) in closed or known_label(b.text) or known_label(a.text) or vocab.key(a.text) in closed:
+        return False
+    if len(b.text) <= 3 and re.fullmatch(rf"[{_CJK}]+", b.text):
+        return True
+    return widths is not None and _fills_column(a.text, b.text, widths)
+
+
+# punctuation a line may not start with: a wrap that would put it first moves the character before it down
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’,.;:)%")
+
+
+def _fills_column(first: str, tail: str, widths: dict[int, int]) -> bool:
+    """``first`` broke at its column's width (a width ``widths`` counts on two blocks or more)
+    and ``tail`` is the rest of the cell: text, not a value, no wider than the line it continues.
+    A line one character short breaks there when the tail's second character may not start a line
+    (稳定市场，促进再就 / 业，扩大消费)."""
+    if re.match(r"[\d.,+\-≥≤=<>＞＜%]", tail) or not re.search(rf"[{_CJK}]", tail):
+        return False
+    w, tw = _width(first), _width(tail)
+    if tw > w:
+        return False
+    if widths.get(w, 0) >= 2:
+        return True
+    return len(tail) >= 2 and tail[1] in _NO_LINE_START and widths.get(w + _width(tail[0]), 0) >= 2
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _wrap_widths(lines: list[str]) -> dict[int, int]:
+    """How many blocks of a block-by-block copy (runs of lines between blank lines) break their
+    first line at each display width: a narrow column wraps every long cell at its width. Blocks of
+    two or three lines whose first line is the widest are counted (a longer run is more often
+    several cells stacked); first lines narrower than four characters tell nothing."""
+    out: dict[int, int] = {}
+    k, n = 0, len(lines)
+    while k < n:
+        if not lines[k].strip():
+            k += 1
+            continue
+        j = k
+        while j < n and lines[j].strip():
+            j += 1
+        block = [ln.strip() for ln in lines[k:j]]
+        if 2 <= len(block) <= 3 and len(block[0]) >= 4 and not re.search(r"\s{2,}|\t|[|｜]", lines[k]):
+            w = _width(block[0])
+            if all(_width(x) <= w for x in block[1:]):
+                out[w] = out.get(w, 0) + 1
+        k = j
+    return out
 
 
 _OPEN_TAIL = re.compile(r"[（(][^()（）]{0,6}$")

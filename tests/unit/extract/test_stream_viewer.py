@@ -10,6 +10,7 @@ none is read from the golden set.
 from __future__ import annotations
 
 from jixiao.extract.stream import extract_stream
+from jixiao.extract.stream_tokens import tokenize
 from jixiao.model.output import AlignmentStatus
 
 DEPT = """部门整体支出绩效目标表
@@ -505,3 +506,66 @@ def test_a_stray_unit_left_by_a_scrambled_copy_is_no_indicator() -> None:
     [form] = extract_stream(text).forms
     assert "%" not in [i.level3 for i in form.indicators]
     assert form.indicators[0].level3 == "群众满意度"
+
+
+def test_long_cells_wrapped_at_their_column_width_in_a_default_order_copy() -> None:
+    """A narrow column wraps every long cell at the same width, each cell its own block: a first
+    line as wide as other blocks' first lines broke there, so its block is one cell even when the
+    tail is long (城区老旧小区改造完成 / 户数占比) or holds a digit (主责主业 / 产出2); a line one
+    character short broke early because the next character may not start a line (推动河湖长制全面落 /
+    实，压实各级责任). Stacked cells of a block whose first line is no column's width stay apart
+    (issue 11)."""
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+数量指标
+
+城区老旧小区改造完成
+户数占比
+
+≥60%
+
+农村饮水安全巩固提升
+工程受益人口
+
+≥3.2万人
+
+效益指标
+
+社会效益指标
+
+推动河湖长制全面落
+实，压实各级责任
+
+有效落实
+
+可持续影响指标
+
+水源地巡查
+水质达标率
+
+≥98%
+
+主责主业
+产出1
+
+主责主业
+产出2
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got[:3] == [("数量指标", "城区老旧小区改造完成户数占比", "≥60%"),
+                       ("数量指标", "农村饮水安全巩固提升工程受益人口", "≥3.2万人"),
+                       ("社会效益指标", "推动河湖长制全面落实，压实各级责任", "有效落实")]
+    assert "水源地巡查水质达标率" not in [i.level3 for i in form.indicators]
+    texts = [t.text for t in tokenize(text)]
+    assert "主责主业产出1" in texts and "主责主业产出2" in texts
