@@ -1404,9 +1404,17 @@ class StreamReader:
 
     def _level_is_name(self, toks: list[Token], i: int) -> bool:
         """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,
-        or it repeats the level just carried, or the record's level already came in this row."""
+        or it repeats the level just carried, or the record's level already came in this row. A
+        level1 printed right after another level1 is neither: two level1s never follow each other
+        in a table printed row by row, so both are its level column printed apart (质量指标 | 效益指标 |
+        满意度指标 after their rows, a viewer's default order), whatever follows them."""
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
+        prev = toks[i - 1] if i > 0 else None
+        if prev is not None and self.level_run and prev is self.level_run[-1] and \
+                _level(prev.text) == _level(tok.text) == "level1" and \
+                framework.canonical_level1(prev.text) != framework.canonical_level1(tok.text):
+            return False
         if nxt is not None and _is_value(nxt.text) and (self.carry2 or self.carry1):
             lvl = _level(tok.text)
             if lvl == "level1" and self.carry1 is not None and not self._is_l2_of(tok, self.carry1):
@@ -1946,12 +1954,22 @@ def _valued(ind: Indicator) -> bool:
     return bool(ind.target or ind.half_year or ind.history)
 
 
+def _holds_value(ind: Indicator) -> bool:
+    """A value with something in it: a lone operator or unit (≥, %) left by a copy that printed
+    a row's cells apart is no row's value."""
+    vals = [ind.target, ind.half_year, *ind.history.values()]
+    return any(v and re.search(r"[\d\u4e00-\u9fffA-Za-z]", v) for v in vals)
+
+
 def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indicator, _Rec]]:
     """In a copy printed block by block (``_Draft.scrambled``) a row's cells after its value — a
     description the header did not name (its heading printed elsewhere), wrapped over lines —
     come out as lines of their own, and read as names with no value. Lines with no value and no
     level of their own, between a row with a value and the next row with one, in a table where
-    most rows have a value, are that row's description (INFERRED, flagged), not indicators."""
+    most rows have a value, are that row's description (INFERRED, flagged), not indicators. After
+    the table's last row with a value they are too: the copy printed the rest of the rows' cells
+    apart after all the rows (a description, a value's lone operator or unit), and a row's name is
+    never printed after every value of the table."""
     if sum(_valued(i) for i, _ in rows) < max(3, 0.3 * len(rows)):
         return rows
     out: list[tuple[Indicator, _Rec]] = []
@@ -1960,14 +1978,14 @@ def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indica
         ind, rec = rows[k]
         out.append((ind, rec))
         k += 1
-        if not _valued(ind) or ind.description:
+        if not _holds_value(ind) or ind.description:
             continue
         j = k
-        while j < len(rows) and not _valued(rows[j][0]) and rows[j][1].l1 is None and rows[j][1].l2 is None \
+        while j < len(rows) and not _holds_value(rows[j][0]) and rows[j][1].l1 is None and rows[j][1].l2 is None \
                 and not rows[j][0].description:
             j += 1
-        if j == k or j >= len(rows):
-            continue  # nothing folded, or no valued row after: a last row of its own
+        if j == k:
+            continue
         texts = [r[0].level3 for r in rows[k:j] if r[0].level3]
         ev = rows[k][0].evidence.get("level3")
         ind.description = "".join(texts)

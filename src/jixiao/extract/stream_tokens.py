@@ -285,7 +285,8 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
         if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
                                                _wrapped_paren(toks[i], toks[i + 1]) or
                                                _wrapped_closed(toks[i], toks[i + 1]) or
-                                               _wrapped_block(toks[i], toks[i + 1], lines, widths)):
+                                               _wrapped_block(toks[i], toks[i + 1], lines, widths) or
+                                               _wrapped_date(toks[i], toks[i + 1], lines)):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -330,14 +331,58 @@ def _wrapped_block(a: Token, b: Token, lines: list[str], widths: dict[int, int] 
         return False
     before = lines[a.line - 2].strip() if a.line >= 2 else ""
     after = lines[b.line].strip() if b.line < len(lines) else ""
-    if before or after or len(a.text) < 4 or not re.search(rf"[{_CJK}]$", a.text):
+    if len(a.text) < 4 or not re.search(rf"[{_CJK}]$", a.text):
         return False
     closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
     if vocab.key(b.text) in closed or known_label(b.text) or known_label(a.text) or vocab.key(a.text) in closed:
         return False
-    if len(b.text) <= 3 and re.fullmatch(rf"[{_CJK}]+", b.text):
+    if not before and not after and len(b.text) <= 3 and re.fullmatch(rf"[{_CJK}]+", b.text):
         return True
+    if (before or after) and not _one_text_column(lines, a.line):
+        return False
+    # in a longer block (cells of one column stacked: a viewer joins them into one block) only a
+    # line that fills the column's width goes on under it
     return widths is not None and _fills_column(a.text, b.text, widths)
+
+
+def _one_text_column(lines: list[str], no: int) -> bool:
+    """The block around line ``no`` (1-based) reads as cells of one text column stacked (a
+    description column): every line text, no digit (amounts and prose with figures wrap
+    elsewhere), no label, no word of the closed lists (cells of other columns stacked in between:
+    计划标准 amid 绩效创 / 新性)."""
+    a = b = no - 1
+    while a > 0 and lines[a - 1].strip():
+        a -= 1
+    while b + 1 < len(lines) and lines[b + 1].strip():
+        b += 1
+    closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
+    for ln in lines[a:b + 1]:
+        t = ln.strip()
+        if re.search(r"\d", t) or known_label(t) or vocab.key(t) in closed:
+            return False
+    return True
+
+
+_DATE_HEAD = re.compile(r"(19|20)\d\d年(\d{1,2}(月(\d{1,2})?)?)?")
+_DATE_TAIL = re.compile(r"(\d{1,2}月|月)?(\d{1,2}日|[日号]|底)?(之?前|以前|底前|内|止)?")
+
+
+def _wrapped_date(a: Token, b: Token, lines: list[str]) -> bool:
+    """A date wrapped in a narrow value cell, the cell a block of its own (2025年12 / 月31日前,
+    2025年 / 6月30日前): one value. The head ends where a date may break and the tail goes on
+    with the date's next part (a month, a day, 前)."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or a.end_line is not None or \
+            b.end_line is not None or a.start != 0 or b.start != 0:
+        return False
+    before = lines[a.line - 2].strip() if a.line >= 2 else ""
+    after = lines[b.line].strip() if b.line < len(lines) else ""
+    if before or after or not _DATE_HEAD.fullmatch(a.text) or not b.text or not _DATE_TAIL.fullmatch(b.text):
+        return False
+    if a.text.endswith("年"):
+        return re.match(r"\d{1,2}月", b.text) is not None  # 2025年 / 6月30日前
+    if a.text.endswith("月") or re.search(r"月\d$", a.text):
+        return b.text[0].isdigit() and "月" not in b.text  # 2025年12月 / 31日前, 2025年6月3 / 0日前
+    return b.text[0] == "月"  # 2025年12 / 月31日前
 
 
 # punctuation a line may not start with: a wrap that would put it first moves the character before it down

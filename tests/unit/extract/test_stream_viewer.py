@@ -569,3 +569,133 @@ def test_long_cells_wrapped_at_their_column_width_in_a_default_order_copy() -> N
     assert "水源地巡查水质达标率" not in [i.level3 for i in form.indicators]
     texts = [t.text for t in tokenize(text)]
     assert "主责主业产出1" in texts and "主责主业产出2" in texts
+
+
+def test_level1_names_printed_one_after_another_are_no_indicator_names() -> None:
+    """Two level1 names never follow each other in a table printed row by row: after its rows a
+    viewer's default order prints the level column apart (质量指标 | 效益指标 | 满意度指标), and the
+    last of them is no indicator named 满意度指标 even when a value printed apart comes next
+    (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+三级指标
+指标值
+产出指标
+数量指标
+培训场次
+≥12场
+培训人次
+≥300人次
+质量指标
+效益指标
+满意度指标
+2024年6月30日前
+时效指标
+培训完成时间
+社会效益指标
+参训人员履职能力
+明显提升
+"""
+    [form] = extract_stream(text).forms
+    names = [i.level3 for i in form.indicators]
+    assert "满意度指标" not in names
+    assert names[:2] == ["培训场次", "培训人次"]
+
+
+def test_a_date_wrapped_in_its_value_block_is_one_value() -> None:
+    """A narrow value column wraps a date where a date may break (2024年10 / 月31日前, 2024年 /
+    6月30日前, 2024年12月 / 31日前); each cell its own block, the two lines are one value. A year
+    over a word or a number of its own stays two cells (issue 11)."""
+    texts = [t.text for t in tokenize("项目完工时间\n\n2024年10\n月31日前\n\n验收时间\n\n2024年\n6月30日前\n\n"
+                                      "结算时间\n\n2024年12月\n31日前\n\n年度\n\n2024年\n完成\n\n2024年\n12\n")]
+    assert "2024年10月31日前" in texts and "2024年6月30日前" in texts and "2024年12月31日前" in texts
+    assert texts[-4:] == ["2024年", "完成", "2024年", "12"]
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+时效指标
+
+项目完工时间
+
+2024年10
+月31日前
+
+数量指标
+
+改造户数
+
+≥120户
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [("项目完工时间", "2024年10月31日前"), ("改造户数", "≥120户")]
+
+
+def test_a_cell_wrapped_at_its_column_width_inside_a_block_of_stacked_cells() -> None:
+    """A viewer prints a column's cells stacked in one block when nothing lies between them: a
+    line of that block as wide as the column (the width other wrapped blocks break at) goes on
+    under it (全年开展非遗进校园社区宣传展示 / 活动); the block's other lines are cells of their own.
+    A block holding a closed-list word or a figure is cells of several columns: nothing joined
+    (issue 11)."""
+    text = """对辖区内各类文化市场经营场所开
+展检查的次数
+
+按照年度工作计划组织开展惠民演
+出的场次
+
+较上年度增长的幅度
+全年开展非遗进校园社区宣传展示
+活动
+抽样问卷调查
+
+全年开展非遗进校园社区宣传展示
+计划标准
+活动
+"""
+    texts = [t.text for t in tokenize(text)]
+    assert texts[:5] == ["对辖区内各类文化市场经营场所开展检查的次数", "按照年度工作计划组织开展惠民演出的场次",
+                         "较上年度增长的幅度", "全年开展非遗进校园社区宣传展示活动", "抽样问卷调查"]
+    assert texts[5:] == ["全年开展非遗进校园社区宣传展示", "计划标准", "活动"]
+
+
+def test_text_after_the_last_value_of_a_scrambled_table_is_no_indicator() -> None:
+    """A viewer's default order can print the cells of some rows apart after every row of the
+    table (a description, a lone operator ≥, the heading 指标值说明, a unit %): the text lines
+    after the table's last value are cells printed apart, folded (flagged) into the last row with
+    a value, not indicators; a lone operator is no value (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训场次
+≥12场
+培训人次
+≥300人次
+合格率
+≥95%
+覆盖率
+=100%
+按计划开展全员培训
+≥
+指标值说明
+%
+抽样调查参训人员满意率
+"""
+    [form] = extract_stream(text).forms
+    assert [i.level3 for i in form.indicators] == ["培训场次", "培训人次", "合格率", "覆盖率"]
+    last = form.indicators[-1]
+    assert last.target == "=100%"
+    assert "trailing_text_as_description" in [f.code for f in last.flags]
