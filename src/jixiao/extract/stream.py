@@ -1407,13 +1407,16 @@ class StreamReader:
         or it repeats the level just carried, or the record's level already came in this row. A
         level1 printed right after another level1 is neither: two level1s never follow each other
         in a table printed row by row, so both are its level column printed apart (质量指标 | 效益指标 |
-        满意度指标 after their rows, a viewer's default order), whatever follows them."""
+        满意度指标 after their rows, a viewer's default order), whatever follows them — unless the
+        second can be a level2 of the first (效益指标 | 满意度 | ≥90%) in a copy not known to print its
+        level column apart."""
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         prev = toks[i - 1] if i > 0 else None
         if prev is not None and self.level_run and prev is self.level_run[-1] and \
                 _level(prev.text) == _level(tok.text) == "level1" and \
-                framework.canonical_level1(prev.text) != framework.canonical_level1(tok.text):
+                framework.canonical_level1(prev.text) != framework.canonical_level1(tok.text) and \
+                ((self.draft is not None and self.draft.scrambled) or framework.fits(prev.text, tok.text) is not True):
             return False
         if nxt is not None and _is_value(nxt.text) and (self.carry2 or self.carry1):
             lvl = _level(tok.text)

@@ -574,15 +574,16 @@ def test_long_cells_wrapped_at_their_column_width_in_a_default_order_copy() -> N
 def test_level1_names_printed_one_after_another_are_no_indicator_names() -> None:
     """Two level1 names never follow each other in a table printed row by row: after its rows a
     viewer's default order prints the level column apart (质量指标 | 效益指标 | 满意度指标), and the
-    last of them is no indicator named 满意度指标 even when a value printed apart comes next
-    (issue 11)."""
+    last of them is no indicator named 满意度指标 even when a value printed apart comes next. In a
+    copy printed row by row a level1 that can be a level2 of the one before (效益指标 | 满意度 | ≥90%)
+    is still read as it was (issue 11)."""
     text = """部门整体绩效目标表
 一级指标
 二级指标
+数量指标
+产出指标
 三级指标
 指标值
-产出指标
-数量指标
 培训场次
 ≥12场
 培训人次
@@ -601,6 +602,11 @@ def test_level1_names_printed_one_after_another_are_no_indicator_names() -> None
     names = [i.level3 for i in form.indicators]
     assert "满意度指标" not in names
     assert names[:2] == ["培训场次", "培训人次"]
+    rows = "部门整体绩效目标表\n一级指标\n二级指标\n三级指标\n指标值\n产出指标\n数量指标\n培训场次\n≥12场\n" \
+           "效益指标\n满意度\n≥90%\n"
+    [plain] = extract_stream(rows).forms
+    [plain_old] = extract_stream(rows.replace("效益指标\n满意度", "效益指标\n社会效益指标\n满意度")).forms
+    assert [i.level3 for i in plain.indicators][-1] == [i.level3 for i in plain_old.indicators][-1] == "满意度"
 
 
 def test_a_date_wrapped_in_its_value_block_is_one_value() -> None:
