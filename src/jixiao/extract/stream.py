@@ -1840,6 +1840,7 @@ class StreamReader:
         form.indicators = [ind for ind, _ in draft.indicators]
         if draft.scrambled:
             _flag_scrambled_levels(form, draft.scrambled)
+            _flag_descriptions_apart(form)
         if form.year is None:
             title = form.title or ""
             if (y := year_from_text(title)) is not None:
@@ -1999,6 +2000,19 @@ def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indica
                  field="description")
         k = j
     return out
+
+
+def _flag_descriptions_apart(form: Form) -> None:
+    """In a copy that printed cells apart from their rows, a table where most rows have a
+    description has a description column: a row with none had its cell printed elsewhere (after
+    all the rows, or folded into another row's), not an empty cell — flagged, never silently empty."""
+    inds = form.indicators
+    if len(inds) < 3 or sum(bool(i.description) for i in inds) < 0.5 * len(inds):
+        return
+    for ind in inds:
+        if not ind.description:
+            ind.flag(Severity.WARNING, "column_unread", f"{ind.level3}: most rows of the table have a description, "
+                     "this one none: its cell was printed apart from the row", field="description")
 
 
 def _flag_scrambled_levels(form: Form, why: str) -> None:

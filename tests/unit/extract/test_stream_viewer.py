@@ -705,3 +705,39 @@ def test_text_after_the_last_value_of_a_scrambled_table_is_no_indicator() -> Non
     last = form.indicators[-1]
     assert last.target == "=100%"
     assert "trailing_text_as_description" in [f.code for f in last.flags]
+
+
+def test_a_row_without_the_description_its_table_gives_most_rows_is_flagged() -> None:
+    """In a copy that printed cells apart from their rows, most rows read a description (the lines
+    after their value) and one did not: its description was printed elsewhere, so its empty
+    description is flagged, not silently empty; rows with one are not flagged (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训场次
+≥12场
+全年组织集中培训的场次
+培训人次
+≥300人次
+全年参加培训的人员数量
+合格率
+≥95%
+培训考核合格人数占比
+质量指标
+覆盖率
+=100%
+时效指标
+培训完成时间
+2024年10月底前
+按计划完成全年培训
+"""
+    [form] = extract_stream(text).forms
+    by_name = {i.level3: i for i in form.indicators}
+    assert by_name["培训场次"].description == "全年组织集中培训的场次"
+    unread = [n for n, i in by_name.items()
+              if any(f.code == "column_unread" and f.field == "description" for f in i.flags)]
+    assert unread == ["覆盖率"]
