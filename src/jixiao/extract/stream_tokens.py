@@ -81,7 +81,7 @@ def tokenize(text: str) -> list[Token]:
     toks = [t for t in toks if not _MARKER.fullmatch(t.text)]  # * / ★ marking a required column is decoration
     toks = _join_vertical(toks, lines)
     toks = [t for t in toks if vocab.key(t.text) not in vocab.CHROME_WORDS or len(t.text) == 1]
-    return _join_wrapped(toks, lines)
+    return _join_side_by_side(_join_wrapped(toks, lines), lines)
 
 
 def line_tokens(no: int, line: str) -> list[Token]:
@@ -294,6 +294,41 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _join_side_by_side(toks: list[Token], lines: list[str]) -> list[Token]:
+    """Cells side by side, each wrapped once, in a block of a viewer's default order: the cells'
+    first lines share one line (服务对象 消费券使用客户), their second lines follow one a line in
+    the same order (满意度 / 满意度). The i-th tail goes on the i-th cell when one cell so joined
+    is a label of the genre that its first piece alone is not (服务对象满意度, 指标值确定依据)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        k = t.line_tokens
+        head, tail = toks[i:i + k], toks[i + k:i + 2 * k]
+        if t.first_on_line and 2 <= k <= 4 and len(tail) == k and _side_by_side(head, tail, lines):
+            out += [merge_tokens([a, b], lines) for a, b in zip(head, tail)]
+            i += 2 * k
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _side_by_side(head: list[Token], tail: list[Token], lines: list[str]) -> bool:
+    line = head[0].line
+    if any(h.line != line or h.end_line is not None for h in head) or \
+            [u.line for u in tail] != list(range(line + 1, line + 1 + len(tail))) or \
+            any(u.line_tokens != 1 or u.end_line is not None for u in tail):
+        return False
+    if (line >= 2 and lines[line - 2].strip()) or (tail[-1].line < len(lines) and lines[tail[-1].line].strip()):
+        return False  # a block of its own: a blank line before and after
+    if any(b.start - a.end != 1 for a, b in zip(head, head[1:])):
+        return False  # one space between the cells
+    if any(re.search(r"\d", x.text) or not re.search(rf"[{_CJK}]$", x.text) for x in head + tail):
+        return False
+    return any(known_label(a.text + b.text) and not known_label(a.text) for a, b in zip(head, tail))
 
 
 def _wrapped_level(a: Token, b: Token) -> bool:

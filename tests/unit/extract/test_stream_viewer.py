@@ -741,3 +741,37 @@ def test_a_row_without_the_description_its_table_gives_most_rows_is_flagged() ->
     unread = [n for n, i in by_name.items()
               if any(f.code == "column_unread" and f.field == "description" for f in i.flags)]
     assert unread == ["覆盖率"]
+
+
+def test_cells_side_by_side_each_wrapped_once_are_joined_in_order() -> None:
+    """A viewer's default order can put the first lines of two wrapped cells of one row on one line
+    (服务对象 受助群众对救助 / 满意度 / 工作满意度) and their second lines after it, one a line in the
+    same order: the i-th tail goes on the i-th cell, as a label of the genre so joined shows
+    (服务对象满意度); two cells side by side with no tails of their own stay as they are (issue 11)."""
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+满意度指标
+
+服务对象 受助群众对救助
+满意度
+工作满意度
+
+≥90%
+
+低保对象 救助资金
+按时发放
+"""
+    texts = [t.text for t in tokenize(text)]
+    assert "服务对象满意度" in texts and "受助群众对救助工作满意度" in texts
+    assert texts[-3:] == ["低保对象", "救助资金", "按时发放"]
+    [form] = extract_stream(text.split("\n低保对象")[0]).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got == [("服务对象满意度", "受助群众对救助工作满意度", "≥90%")]
