@@ -1462,11 +1462,21 @@ class StreamReader:
                 tok.end_line is None and tok.start - last.end <= 2:
             rec.post[-1] = self._extended(last, tok)  # 完成得10分；每少完成1%扣1分: one cell's own punctuation
             return
-        if rec.vals and len(rec.post) < len(post) and not self._row_start(tok):
+        if rec.vals and len(rec.post) < len(post) and not self._row_start(tok) and \
+                not self._not_closed_cell(tok, post[len(rec.post)]):
             rec.post.append(tok)
             return
         self._flush()
         self._add_name(tok)
+
+    def _not_closed_cell(self, tok: Token, role: str) -> bool:
+        """In a copy that prints cells apart from their rows (a row may lack a value printed
+        elsewhere), a text that is no word of the closed list its column holds (指标值确定依据: 计划标准…,
+        指标分类: 绩效基本型…) is no cell of that column but the next row's name."""
+        if self.draft is None or not self.draft.scrambled:
+            return False
+        words = {"basis": vocab.BASIS_VALUES, "category": vocab.CATEGORY_VALUES}.get(role)
+        return words is not None and vocab.key(tok.text) not in words
 
     def _extended(self, a: Token, b: Token) -> Token:
         raw = self.lines[a.line - 1][a.start:b.end]

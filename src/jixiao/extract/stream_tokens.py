@@ -81,7 +81,7 @@ def tokenize(text: str) -> list[Token]:
     toks = [t for t in toks if not _MARKER.fullmatch(t.text)]  # * / ★ marking a required column is decoration
     toks = _join_vertical(toks, lines)
     toks = [t for t in toks if vocab.key(t.text) not in vocab.CHROME_WORDS or len(t.text) == 1]
-    return _join_side_by_side(_join_wrapped(toks, lines), lines)
+    return _join_side_by_side(_deinterleave(_join_wrapped(toks, lines), lines), lines)
 
 
 def line_tokens(no: int, line: str) -> list[Token]:
@@ -294,6 +294,64 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _deinterleave(toks: list[Token], lines: list[str]) -> list[Token]:
+    """One row's cells of neighbouring narrow columns in one block, their lines interleaved by
+    height: a viewer orders lines top to bottom, so a two-line cell's lines come apart around a
+    one-line cell centred beside them (初步完成成品油云 / 绩效创 / 计划标准 / 监管平台建设 / 新性). Two
+    lines of the block that make a word of the closed lists (绩效创 + 新性) are one cell; the text
+    lines left, when two, are the wrapped cell of the text column; the closed cells follow it, in
+    the order of their first lines. Nothing is changed unless every line of the block is one
+    token and the block pairs up so."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        j = i
+        while j < len(toks) and toks[j].line == t.line + (j - i) and toks[j].line_tokens == 1 and \
+                toks[j].end_line is None and toks[j].start == 0:
+            j += 1
+        block = toks[i:j]
+        got = _interleaved(block, lines) if len(block) >= 4 else None
+        if got is None:
+            out.append(t)
+            i += 1
+            continue
+        out += got
+        i = j
+    return out
+
+
+def _interleaved(block: list[Token], lines: list[str]) -> list[Token] | None:
+    first, last = block[0].line, block[-1].line
+    if (first >= 2 and lines[first - 2].strip()) or (last < len(lines) and lines[last].strip()):
+        return None  # the block must be whole: a blank line before and after
+    closed = vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
+    used: set[int] = set()
+    cells: list[tuple[int, Token]] = []  # (position of the first line, cell)
+    for a in range(len(block)):
+        if a in used:
+            continue
+        if vocab.key(block[a].text) in closed:
+            used.add(a)
+            cells.append((a, block[a]))
+            continue
+        for b in range(a + 2, len(block)):
+            if b not in used and vocab.key(block[a].text + block[b].text) in closed and \
+                    vocab.key(block[b].text) not in closed:
+                used |= {a, b}
+                cells.append((a, merge_tokens([block[a], block[b]], lines)))
+                break
+    if not any(c.end_line is not None for _, c in cells):
+        return None  # no closed word came apart: nothing interleaved
+    rest = [k for k in range(len(block)) if k not in used]
+    if len(rest) != 2 or rest[1] - rest[0] < 2:
+        return None
+    x, y = block[rest[0]], block[rest[1]]
+    if re.search(r"\d", x.text + y.text) or known_label(x.text) or known_label(y.text) or _width(y.text) > _width(x.text):
+        return None
+    return [merge_tokens([x, y], lines)] + [c for _, c in sorted(cells, key=lambda p: p[0])]
 
 
 def _join_side_by_side(toks: list[Token], lines: list[str]) -> list[Token]:

@@ -775,3 +775,66 @@ def test_cells_side_by_side_each_wrapped_once_are_joined_in_order() -> None:
     [form] = extract_stream(text.split("\n低保对象")[0]).forms
     got = [(i.level2, i.level3, i.target) for i in form.indicators]
     assert got == [("服务对象满意度", "受助群众对救助工作满意度", "≥90%")]
+
+
+def test_cells_of_narrow_columns_interleaved_in_one_block_are_taken_apart() -> None:
+    """A row's cells in neighbouring narrow columns printed as one block, lines ordered by height:
+    a two-line cell's lines come apart around a one-line cell centred beside them (完成村级光伏电站 /
+    绩效基 / 计划标准 / 并网验收 / 本型). The lines that make a closed-list word are one cell (绩效基本型),
+    the two text lines left the text cell; a block with no closed word split stays as it is
+    (issue 11)."""
+    text = """完成村级光伏电站并网验收
+
+完成村级光伏电站
+绩效基
+计划标准
+并网验收
+本型
+
+村级光伏电站
+计划标准
+绩效基本型
+并网发电
+"""
+    texts = [t.text for t in tokenize(text)]
+    assert texts[:4] == ["完成村级光伏电站并网验收", "完成村级光伏电站并网验收", "绩效基本型", "计划标准"]
+    assert texts[4:] == ["村级光伏电站", "计划标准", "绩效基本型", "并网发电"]
+
+
+def test_a_text_that_is_no_closed_word_does_not_fill_a_closed_column_of_a_scrambled_row() -> None:
+    """In a copy that prints cells apart (a row's target printed elsewhere), a row short of a value
+    is followed by the next row's name: a text that is no word of the closed list of the column
+    next to fill (指标值确定依据: 计划标准…) is that name, not the short row's basis (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+近两年指标值
+2022年
+2023年
+预期当年实现值
+指标值确定依据
+指标分类
+培训场次
+10场
+12场
+15场
+计划标准
+绩效基本型
+人才储备率
+80%
+85%
+信息系统建设情况
+完成平台一期建设
+完成平台一期建设
+完成平台一期建设
+计划标准
+绩效创新性
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target, i.basis) for i in form.indicators]
+    assert got[1][0] == "人才储备率" and got[1][2] is None
+    assert got[2] == ("信息系统建设情况", "完成平台一期建设", "计划标准")
+    assert len(got) == 3
