@@ -433,6 +433,8 @@ def _wrapped_block(a: Token, b: Token, lines: list[str], widths: dict[int, int] 
         return True
     if (before or after) and not _one_text_column(lines, a.line):
         return False
+    if vocab.budget_fund(a.text) or vocab.budget_fund(b.text):
+        return False  # a funding block's labels stacked (财政专户管理资金 / 单位资金): cells of their own
     # in a longer block (cells of one column stacked: a viewer joins them into one block) only a
     # line that fills the column's width goes on under it
     return widths is not None and _fills_column(a.text, b.text, widths)

@@ -569,6 +569,9 @@ def test_long_cells_wrapped_at_their_column_width_in_a_default_order_copy() -> N
     assert "水源地巡查水质达标率" not in [i.level3 for i in form.indicators]
     texts = [t.text for t in tokenize(text)]
     assert "主责主业产出1" in texts and "主责主业产出2" in texts
+    # a funding block's labels stacked in a block at such a width stay two cells
+    texts = [t.text for t in tokenize(text + "\n财政专户管理资金\n单位资金\n\n一般公共预算拨款\n政府性基金\n")]
+    assert texts[-4:] == ["财政专户管理资金", "单位资金", "一般公共预算拨款", "政府性基金"]
 
 
 def test_level1_names_printed_one_after_another_are_no_indicator_names() -> None:
