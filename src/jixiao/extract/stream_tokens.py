@@ -349,7 +349,8 @@ def _interleaved(block: list[Token], lines: list[str]) -> list[Token] | None:
     if len(rest) != 2 or rest[1] - rest[0] < 2:
         return None
     x, y = block[rest[0]], block[rest[1]]
-    if re.search(r"\d", x.text + y.text) or known_label(x.text) or known_label(y.text) or _width(y.text) > _width(x.text):
+    if re.search(r"\d", x.text + y.text) or known_label(x.text) or known_label(y.text) or \
+            _width(y.text) > _width(x.text):
         return None
     return [merge_tokens([x, y], lines)] + [c for _, c in sorted(cells, key=lambda p: p[0])]
 
