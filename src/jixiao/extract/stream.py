@@ -1404,9 +1404,20 @@ class StreamReader:
 
     def _level_is_name(self, toks: list[Token], i: int) -> bool:
         """A level word used as an indicator name (三级指标 = 服务对象满意度): a value follows it,
-        or it repeats the level just carried, or the record's level already came in this row."""
+        or it repeats the level just carried, or the record's level already came in this row. A
+        level1 printed right after another level1 is neither: two level1s never follow each other
+        in a table printed row by row, so both are its level column printed apart (质量指标 | 效益指标 |
+        满意度指标 after their rows, a viewer's default order), whatever follows them — unless the
+        second can be a level2 of the first (效益指标 | 满意度 | ≥90%) in a copy not known to print its
+        level column apart."""
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else None
+        prev = toks[i - 1] if i > 0 else None
+        if prev is not None and self.level_run and prev is self.level_run[-1] and \
+                _level(prev.text) == _level(tok.text) == "level1" and \
+                framework.canonical_level1(prev.text) != framework.canonical_level1(tok.text) and \
+                ((self.draft is not None and self.draft.scrambled) or framework.fits(prev.text, tok.text) is not True):
+            return False
         if nxt is not None and _is_value(nxt.text) and (self.carry2 or self.carry1):
             lvl = _level(tok.text)
             if lvl == "level1" and self.carry1 is not None and not self._is_l2_of(tok, self.carry1):
@@ -1451,11 +1462,21 @@ class StreamReader:
                 tok.end_line is None and tok.start - last.end <= 2:
             rec.post[-1] = self._extended(last, tok)  # 完成得10分；每少完成1%扣1分: one cell's own punctuation
             return
-        if rec.vals and len(rec.post) < len(post) and not self._row_start(tok):
+        if rec.vals and len(rec.post) < len(post) and not self._row_start(tok) and \
+                not self._not_closed_cell(tok, post[len(rec.post)]):
             rec.post.append(tok)
             return
         self._flush()
         self._add_name(tok)
+
+    def _not_closed_cell(self, tok: Token, role: str) -> bool:
+        """In a copy that prints cells apart from their rows (a row may lack a value printed
+        elsewhere), a text that is no word of the closed list its column holds (指标值确定依据: 计划标准…,
+        指标分类: 绩效基本型…) is no cell of that column but the next row's name."""
+        if self.draft is None or not self.draft.scrambled:
+            return False
+        words = {"basis": vocab.BASIS_VALUES, "category": vocab.CATEGORY_VALUES}.get(role)
+        return words is not None and vocab.key(tok.text) not in words
 
     def _extended(self, a: Token, b: Token) -> Token:
         raw = self.lines[a.line - 1][a.start:b.end]
@@ -1829,6 +1850,7 @@ class StreamReader:
         form.indicators = [ind for ind, _ in draft.indicators]
         if draft.scrambled:
             _flag_scrambled_levels(form, draft.scrambled)
+            _flag_descriptions_apart(form)
         if form.year is None:
             title = form.title or ""
             if (y := year_from_text(title)) is not None:
@@ -1946,12 +1968,22 @@ def _valued(ind: Indicator) -> bool:
     return bool(ind.target or ind.half_year or ind.history)
 
 
+def _holds_value(ind: Indicator) -> bool:
+    """A value with something in it: a lone operator or unit (≥, %) left by a copy that printed
+    a row's cells apart is no row's value."""
+    vals = [ind.target, ind.half_year, *ind.history.values()]
+    return any(v and re.search(r"[\d\u4e00-\u9fffA-Za-z]", v) for v in vals)
+
+
 def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indicator, _Rec]]:
     """In a copy printed block by block (``_Draft.scrambled``) a row's cells after its value — a
     description the header did not name (its heading printed elsewhere), wrapped over lines —
     come out as lines of their own, and read as names with no value. Lines with no value and no
     level of their own, between a row with a value and the next row with one, in a table where
-    most rows have a value, are that row's description (INFERRED, flagged), not indicators."""
+    most rows have a value, are that row's description (INFERRED, flagged), not indicators. After
+    the table's last row with a value they are too: the copy printed the rest of the rows' cells
+    apart after all the rows (a description, a value's lone operator or unit), and a row's name is
+    never printed after every value of the table."""
     if sum(_valued(i) for i, _ in rows) < max(3, 0.3 * len(rows)):
         return rows
     out: list[tuple[Indicator, _Rec]] = []
@@ -1960,14 +1992,14 @@ def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indica
         ind, rec = rows[k]
         out.append((ind, rec))
         k += 1
-        if not _valued(ind) or ind.description:
+        if not _holds_value(ind) or ind.description:
             continue
         j = k
-        while j < len(rows) and not _valued(rows[j][0]) and rows[j][1].l1 is None and rows[j][1].l2 is None \
+        while j < len(rows) and not _holds_value(rows[j][0]) and rows[j][1].l1 is None and rows[j][1].l2 is None \
                 and not rows[j][0].description:
             j += 1
-        if j == k or j >= len(rows):
-            continue  # nothing folded, or no valued row after: a last row of its own
+        if j == k:
+            continue
         texts = [r[0].level3 for r in rows[k:j] if r[0].level3]
         ev = rows[k][0].evidence.get("level3")
         ind.description = "".join(texts)
@@ -1978,6 +2010,19 @@ def _fold_trailing_text(rows: list[tuple[Indicator, _Rec]]) -> list[tuple[Indica
                  field="description")
         k = j
     return out
+
+
+def _flag_descriptions_apart(form: Form) -> None:
+    """In a copy that printed cells apart from their rows, a table where most rows have a
+    description has a description column: a row with none had its cell printed elsewhere (after
+    all the rows, or folded into another row's), not an empty cell — flagged, never silently empty."""
+    inds = form.indicators
+    if len(inds) < 3 or sum(bool(i.description) for i in inds) < 0.5 * len(inds):
+        return
+    for ind in inds:
+        if not ind.description:
+            ind.flag(Severity.WARNING, "column_unread", f"{ind.level3}: most rows of the table have a description, "
+                     "this one none: its cell was printed apart from the row", field="description")
 
 
 def _flag_scrambled_levels(form: Form, why: str) -> None:

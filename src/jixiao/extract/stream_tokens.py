@@ -21,6 +21,7 @@ value read from it can be grounded to the exact source span.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -80,7 +81,7 @@ def tokenize(text: str) -> list[Token]:
     toks = [t for t in toks if not _MARKER.fullmatch(t.text)]  # * / ★ marking a required column is decoration
     toks = _join_vertical(toks, lines)
     toks = [t for t in toks if vocab.key(t.text) not in vocab.CHROME_WORDS or len(t.text) == 1]
-    return _join_wrapped(toks, lines)
+    return _join_side_by_side(_deinterleave(_join_wrapped(toks, lines), lines), lines)
 
 
 def line_tokens(no: int, line: str) -> list[Token]:
@@ -263,6 +264,7 @@ def _period_heading(parts: list[Token], joined: str) -> bool:
 def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
     """A label wrapped inside its cell (一级 / 指标, 部门（单位） / 名称) is one token again."""
     out: list[Token] = []
+    widths = _wrap_widths(lines)
     i = 0
     while i < len(toks):
         done = False
@@ -283,7 +285,8 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
         if not done and i + 1 < len(toks) and (_wrapped_level(toks[i], toks[i + 1]) or
                                                _wrapped_paren(toks[i], toks[i + 1]) or
                                                _wrapped_closed(toks[i], toks[i + 1]) or
-                                               _wrapped_block(toks[i], toks[i + 1], lines)):
+                                               _wrapped_block(toks[i], toks[i + 1], lines, widths) or
+                                               _wrapped_date(toks[i], toks[i + 1], lines)):
             out.append(merge_tokens(toks[i:i + 2], lines))
             i += 2
             done = True
@@ -291,6 +294,100 @@ def _join_wrapped(toks: list[Token], lines: list[str]) -> list[Token]:
             out.append(toks[i])
             i += 1
     return out
+
+
+def _deinterleave(toks: list[Token], lines: list[str]) -> list[Token]:
+    """One row's cells of neighbouring narrow columns in one block, their lines interleaved by
+    height: a viewer orders lines top to bottom, so a two-line cell's lines come apart around a
+    one-line cell centred beside them (初步完成成品油云 / 绩效创 / 计划标准 / 监管平台建设 / 新性). Two
+    lines of the block that make a word of the closed lists (绩效创 + 新性) are one cell; the text
+    lines left, when two, are the wrapped cell of the text column; the closed cells follow it, in
+    the order of their first lines. Nothing is changed unless every line of the block is one
+    token and the block pairs up so."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        j = i
+        while j < len(toks) and toks[j].line == t.line + (j - i) and toks[j].line_tokens == 1 and \
+                toks[j].end_line is None and toks[j].start == 0:
+            j += 1
+        block = toks[i:j]
+        got = _interleaved(block, lines) if len(block) >= 4 else None
+        if got is None:
+            out.append(t)
+            i += 1
+            continue
+        out += got
+        i = j
+    return out
+
+
+def _interleaved(block: list[Token], lines: list[str]) -> list[Token] | None:
+    first, last = block[0].line, block[-1].line
+    if (first >= 2 and lines[first - 2].strip()) or (last < len(lines) and lines[last].strip()):
+        return None  # the block must be whole: a blank line before and after
+    closed = vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
+    used: set[int] = set()
+    cells: list[tuple[int, Token]] = []  # (position of the first line, cell)
+    for a in range(len(block)):
+        if a in used:
+            continue
+        if vocab.key(block[a].text) in closed:
+            used.add(a)
+            cells.append((a, block[a]))
+            continue
+        for b in range(a + 2, len(block)):
+            if b not in used and vocab.key(block[a].text + block[b].text) in closed and \
+                    vocab.key(block[b].text) not in closed:
+                used |= {a, b}
+                cells.append((a, merge_tokens([block[a], block[b]], lines)))
+                break
+    if not any(c.end_line is not None for _, c in cells):
+        return None  # no closed word came apart: nothing interleaved
+    rest = [k for k in range(len(block)) if k not in used]
+    if len(rest) != 2 or rest[1] - rest[0] < 2:
+        return None
+    x, y = block[rest[0]], block[rest[1]]
+    if re.search(r"\d", x.text + y.text) or known_label(x.text) or known_label(y.text) or \
+            _width(y.text) > _width(x.text):
+        return None
+    return [merge_tokens([x, y], lines)] + [c for _, c in sorted(cells, key=lambda p: p[0])]
+
+
+def _join_side_by_side(toks: list[Token], lines: list[str]) -> list[Token]:
+    """Cells side by side, each wrapped once, in a block of a viewer's default order: the cells'
+    first lines share one line (服务对象 消费券使用客户), their second lines follow one a line in
+    the same order (满意度 / 满意度). The i-th tail goes on the i-th cell when one cell so joined
+    is a label of the genre that its first piece alone is not (服务对象满意度, 指标值确定依据)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        k = t.line_tokens
+        head, tail = toks[i:i + k], toks[i + k:i + 2 * k]
+        if t.first_on_line and 2 <= k <= 4 and len(tail) == k and _side_by_side(head, tail, lines):
+            out += [merge_tokens([a, b], lines) for a, b in zip(head, tail)]
+            i += 2 * k
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _side_by_side(head: list[Token], tail: list[Token], lines: list[str]) -> bool:
+    line = head[0].line
+    if any(h.line != line or h.end_line is not None for h in head) or \
+            [u.line for u in tail] != list(range(line + 1, line + 1 + len(tail))) or \
+            any(u.line_tokens != 1 or u.end_line is not None for u in tail):
+        return False
+    if (line >= 2 and lines[line - 2].strip()) or (tail[-1].line < len(lines) and lines[tail[-1].line].strip()):
+        return False  # a block of its own: a blank line before and after
+    if any(b.start - a.end != 1 for a, b in zip(head, head[1:])):
+        return False  # one space between the cells
+    if any(re.search(r"\d", x.text) or not re.search(rf"[{_CJK}]$", x.text) for x in head + tail):
+        return False
+    return any(known_label(a.text + b.text) and not known_label(a.text) for a, b in zip(head, tail))
 
 
 def _wrapped_level(a: Token, b: Token) -> bool:
@@ -316,23 +413,118 @@ def _wrapped_closed(a: Token, b: Token) -> bool:
     return vocab.key(a.text + b.text) in closed and vocab.key(a.text) not in closed and vocab.key(b.text) not in closed
 
 
-def _wrapped_block(a: Token, b: Token, lines: list[str]) -> bool:
+def _wrapped_block(a: Token, b: Token, lines: list[str], widths: dict[int, int] | None = None) -> bool:
     """A viewer's default order prints each cell as a block of its own, blank lines between: two
     lines of one block (“三公”经费变动 / 率, 实现社会消费品零售总额稳 / 步增长) are one cell wrapped in a
     narrow column when the second is a short tail (≤ 3 characters) that is no value, unit or
-    closed-list word of its own."""
+    closed-list word of its own — or, for a longer tail, when the first line fills its column:
+    its width is the width other wrapped blocks of the copy break at (``widths``, a column's
+    width recurs down its rows), and the tail is no wider."""
     if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or a.end_line is not None or \
             b.end_line is not None or a.start != 0 or b.start != 0:
         return False
     before = lines[a.line - 2].strip() if a.line >= 2 else ""
     after = lines[b.line].strip() if b.line < len(lines) else ""
-    if before or after or len(b.text) > 3 or len(a.text) < 4:
-        return False
-    if not re.fullmatch(rf"[{_CJK}]+", b.text) or not re.search(rf"[{_CJK}]$", a.text):
+    if len(a.text) < 4 or not re.search(rf"[{_CJK}]$", a.text):
         return False
     closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
-    return vocab.key(b.text) not in closed and not known_label(b.text) and not known_label(a.text) and \
-        vocab.key(a.text) not in closed
+    if vocab.key(b.text) in closed or known_label(b.text) or known_label(a.text) or vocab.key(a.text) in closed:
+        return False
+    if not before and not after and len(b.text) <= 3 and re.fullmatch(rf"[{_CJK}]+", b.text):
+        return True
+    if (before or after) and not _one_text_column(lines, a.line):
+        return False
+    if vocab.budget_fund(a.text) or vocab.budget_fund(b.text):
+        return False  # a funding block's labels stacked (财政专户管理资金 / 单位资金): cells of their own
+    # in a longer block (cells of one column stacked: a viewer joins them into one block) only a
+    # line that fills the column's width goes on under it
+    return widths is not None and _fills_column(a.text, b.text, widths)
+
+
+def _one_text_column(lines: list[str], no: int) -> bool:
+    """The block around line ``no`` (1-based) reads as cells of one text column stacked (a
+    description column): every line text, no digit (amounts and prose with figures wrap
+    elsewhere), no label, no word of the closed lists (cells of other columns stacked in between:
+    计划标准 amid 绩效创 / 新性)."""
+    a = b = no - 1
+    while a > 0 and lines[a - 1].strip():
+        a -= 1
+    while b + 1 < len(lines) and lines[b + 1].strip():
+        b += 1
+    closed = vocab.QUALITATIVE_VALUES | vocab.CATEGORY_VALUES | vocab.BASIS_VALUES
+    for ln in lines[a:b + 1]:
+        t = ln.strip()
+        if re.search(r"\d", t) or known_label(t) or vocab.key(t) in closed:
+            return False
+    return True
+
+
+_DATE_HEAD = re.compile(r"(19|20)\d\d年(\d{1,2}(月(\d{1,2})?)?)?")
+_DATE_TAIL = re.compile(r"(\d{1,2}月|月)?(\d{1,2}日|[日号]|底)?(之?前|以前|底前|内|止)?")
+
+
+def _wrapped_date(a: Token, b: Token, lines: list[str]) -> bool:
+    """A date wrapped in a narrow value cell, the cell a block of its own (2025年12 / 月31日前,
+    2025年 / 6月30日前): one value. The head ends where a date may break and the tail goes on
+    with the date's next part (a month, a day, 前)."""
+    if b.line != a.line + 1 or a.line_tokens != 1 or b.line_tokens != 1 or a.end_line is not None or \
+            b.end_line is not None or a.start != 0 or b.start != 0:
+        return False
+    before = lines[a.line - 2].strip() if a.line >= 2 else ""
+    after = lines[b.line].strip() if b.line < len(lines) else ""
+    if before or after or not _DATE_HEAD.fullmatch(a.text) or not b.text or not _DATE_TAIL.fullmatch(b.text):
+        return False
+    if a.text.endswith("年"):
+        return re.match(r"\d{1,2}月", b.text) is not None  # 2025年 / 6月30日前
+    if a.text.endswith("月") or re.search(r"月\d$", a.text):
+        return b.text[0].isdigit() and "月" not in b.text  # 2025年12月 / 31日前, 2025年6月3 / 0日前
+    return b.text[0] == "月"  # 2025年12 / 月31日前
+
+
+# punctuation a line may not start with: a wrap that would put it first moves the character before it down
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’,.;:)%")
+
+
+def _fills_column(first: str, tail: str, widths: dict[int, int]) -> bool:
+    """``first`` broke at its column's width (a width ``widths`` counts on two blocks or more)
+    and ``tail`` is the rest of the cell: text, not a value, no wider than the line it continues.
+    A line one character short breaks there when the tail's second character may not start a line
+    (稳定市场，促进再就 / 业，扩大消费)."""
+    if re.match(r"[\d.,+\-≥≤=<>＞＜%]", tail) or not re.search(rf"[{_CJK}]", tail):
+        return False
+    w, tw = _width(first), _width(tail)
+    if tw > w:
+        return False
+    if widths.get(w, 0) >= 2:
+        return True
+    return len(tail) >= 2 and tail[1] in _NO_LINE_START and widths.get(w + _width(tail[0]), 0) >= 2
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _wrap_widths(lines: list[str]) -> dict[int, int]:
+    """How many blocks of a block-by-block copy (runs of lines between blank lines) break their
+    first line at each display width: a narrow column wraps every long cell at its width. Blocks of
+    two or three lines whose first line is the widest are counted (a longer run is more often
+    several cells stacked); first lines narrower than four characters tell nothing."""
+    out: dict[int, int] = {}
+    k, n = 0, len(lines)
+    while k < n:
+        if not lines[k].strip():
+            k += 1
+            continue
+        j = k
+        while j < n and lines[j].strip():
+            j += 1
+        block = [ln.strip() for ln in lines[k:j]]
+        if 2 <= len(block) <= 3 and len(block[0]) >= 4 and not re.search(r"\s{2,}|\t|[|｜]", lines[k]):
+            w = _width(block[0])
+            if all(_width(x) <= w for x in block[1:]):
+                out[w] = out.get(w, 0) + 1
+        k = j
+    return out
 
 
 _OPEN_TAIL = re.compile(r"[（(][^()（）]{0,6}$")

@@ -10,6 +10,7 @@ none is read from the golden set.
 from __future__ import annotations
 
 from jixiao.extract.stream import extract_stream
+from jixiao.extract.stream_tokens import tokenize
 from jixiao.model.output import AlignmentStatus
 
 DEPT = """部门整体支出绩效目标表
@@ -505,3 +506,338 @@ def test_a_stray_unit_left_by_a_scrambled_copy_is_no_indicator() -> None:
     [form] = extract_stream(text).forms
     assert "%" not in [i.level3 for i in form.indicators]
     assert form.indicators[0].level3 == "群众满意度"
+
+
+def test_long_cells_wrapped_at_their_column_width_in_a_default_order_copy() -> None:
+    """A narrow column wraps every long cell at the same width, each cell its own block: a first
+    line as wide as other blocks' first lines broke there, so its block is one cell even when the
+    tail is long (城区老旧小区改造完成 / 户数占比) or holds a digit (主责主业 / 产出2); a line one
+    character short broke early because the next character may not start a line (推动河湖长制全面落 /
+    实，压实各级责任). Stacked cells of a block whose first line is no column's width stay apart
+    (issue 11)."""
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+数量指标
+
+城区老旧小区改造完成
+户数占比
+
+≥60%
+
+农村饮水安全巩固提升
+工程受益人口
+
+≥3.2万人
+
+效益指标
+
+社会效益指标
+
+推动河湖长制全面落
+实，压实各级责任
+
+有效落实
+
+可持续影响指标
+
+水源地巡查
+水质达标率
+
+≥98%
+
+主责主业
+产出1
+
+主责主业
+产出2
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got[:3] == [("数量指标", "城区老旧小区改造完成户数占比", "≥60%"),
+                       ("数量指标", "农村饮水安全巩固提升工程受益人口", "≥3.2万人"),
+                       ("社会效益指标", "推动河湖长制全面落实，压实各级责任", "有效落实")]
+    assert "水源地巡查水质达标率" not in [i.level3 for i in form.indicators]
+    texts = [t.text for t in tokenize(text)]
+    assert "主责主业产出1" in texts and "主责主业产出2" in texts
+    # a funding block's labels stacked in a block at such a width stay two cells
+    texts = [t.text for t in tokenize(text + "\n财政专户管理资金\n单位资金\n\n一般公共预算拨款\n政府性基金\n")]
+    assert texts[-4:] == ["财政专户管理资金", "单位资金", "一般公共预算拨款", "政府性基金"]
+
+
+def test_level1_names_printed_one_after_another_are_no_indicator_names() -> None:
+    """Two level1 names never follow each other in a table printed row by row: after its rows a
+    viewer's default order prints the level column apart (质量指标 | 效益指标 | 满意度指标), and the
+    last of them is no indicator named 满意度指标 even when a value printed apart comes next. In a
+    copy printed row by row a level1 that can be a level2 of the one before (效益指标 | 满意度 | ≥90%)
+    is still read as it was (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训场次
+≥12场
+培训人次
+≥300人次
+质量指标
+效益指标
+满意度指标
+2024年6月30日前
+时效指标
+培训完成时间
+社会效益指标
+参训人员履职能力
+明显提升
+"""
+    [form] = extract_stream(text).forms
+    names = [i.level3 for i in form.indicators]
+    assert "满意度指标" not in names
+    assert names[:2] == ["培训场次", "培训人次"]
+    rows = "部门整体绩效目标表\n一级指标\n二级指标\n三级指标\n指标值\n产出指标\n数量指标\n培训场次\n≥12场\n" \
+           "效益指标\n满意度\n≥90%\n"
+    [plain] = extract_stream(rows).forms
+    [plain_old] = extract_stream(rows.replace("效益指标\n满意度", "效益指标\n社会效益指标\n满意度")).forms
+    assert [i.level3 for i in plain.indicators][-1] == [i.level3 for i in plain_old.indicators][-1] == "满意度"
+
+
+def test_a_date_wrapped_in_its_value_block_is_one_value() -> None:
+    """A narrow value column wraps a date where a date may break (2024年10 / 月31日前, 2024年 /
+    6月30日前, 2024年12月 / 31日前); each cell its own block, the two lines are one value. A year
+    over a word or a number of its own stays two cells (issue 11)."""
+    texts = [t.text for t in tokenize("项目完工时间\n\n2024年10\n月31日前\n\n验收时间\n\n2024年\n6月30日前\n\n"
+                                      "结算时间\n\n2024年12月\n31日前\n\n年度\n\n2024年\n完成\n\n2024年\n12\n")]
+    assert "2024年10月31日前" in texts and "2024年6月30日前" in texts and "2024年12月31日前" in texts
+    assert texts[-4:] == ["2024年", "完成", "2024年", "12"]
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+产出指标
+
+时效指标
+
+项目完工时间
+
+2024年10
+月31日前
+
+数量指标
+
+改造户数
+
+≥120户
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [("项目完工时间", "2024年10月31日前"), ("改造户数", "≥120户")]
+
+
+def test_a_cell_wrapped_at_its_column_width_inside_a_block_of_stacked_cells() -> None:
+    """A viewer prints a column's cells stacked in one block when nothing lies between them: a
+    line of that block as wide as the column (the width other wrapped blocks break at) goes on
+    under it (全年开展非遗进校园社区宣传展示 / 活动); the block's other lines are cells of their own.
+    A block holding a closed-list word or a figure is cells of several columns: nothing joined
+    (issue 11)."""
+    text = """对辖区内各类文化市场经营场所开
+展检查的次数
+
+按照年度工作计划组织开展惠民演
+出的场次
+
+较上年度增长的幅度
+全年开展非遗进校园社区宣传展示
+活动
+抽样问卷调查
+
+全年开展非遗进校园社区宣传展示
+计划标准
+活动
+"""
+    texts = [t.text for t in tokenize(text)]
+    assert texts[:5] == ["对辖区内各类文化市场经营场所开展检查的次数", "按照年度工作计划组织开展惠民演出的场次",
+                         "较上年度增长的幅度", "全年开展非遗进校园社区宣传展示活动", "抽样问卷调查"]
+    assert texts[5:] == ["全年开展非遗进校园社区宣传展示", "计划标准", "活动"]
+
+
+def test_text_after_the_last_value_of_a_scrambled_table_is_no_indicator() -> None:
+    """A viewer's default order can print the cells of some rows apart after every row of the
+    table (a description, a lone operator ≥, the heading 指标值说明, a unit %): the text lines
+    after the table's last value are cells printed apart, folded (flagged) into the last row with
+    a value, not indicators; a lone operator is no value (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训场次
+≥12场
+培训人次
+≥300人次
+合格率
+≥95%
+覆盖率
+=100%
+按计划开展全员培训
+≥
+指标值说明
+%
+抽样调查参训人员满意率
+"""
+    [form] = extract_stream(text).forms
+    assert [i.level3 for i in form.indicators] == ["培训场次", "培训人次", "合格率", "覆盖率"]
+    last = form.indicators[-1]
+    assert last.target == "=100%"
+    assert "trailing_text_as_description" in [f.code for f in last.flags]
+
+
+def test_a_row_without_the_description_its_table_gives_most_rows_is_flagged() -> None:
+    """In a copy that printed cells apart from their rows, most rows read a description (the lines
+    after their value) and one did not: its description was printed elsewhere, so its empty
+    description is flagged, not silently empty; rows with one are not flagged (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+指标值
+培训场次
+≥12场
+全年组织集中培训的场次
+培训人次
+≥300人次
+全年参加培训的人员数量
+合格率
+≥95%
+培训考核合格人数占比
+质量指标
+覆盖率
+=100%
+时效指标
+培训完成时间
+2024年10月底前
+按计划完成全年培训
+"""
+    [form] = extract_stream(text).forms
+    by_name = {i.level3: i for i in form.indicators}
+    assert by_name["培训场次"].description == "全年组织集中培训的场次"
+    unread = [n for n, i in by_name.items()
+              if any(f.code == "column_unread" and f.field == "description" for f in i.flags)]
+    assert unread == ["覆盖率"]
+
+
+def test_cells_side_by_side_each_wrapped_once_are_joined_in_order() -> None:
+    """A viewer's default order can put the first lines of two wrapped cells of one row on one line
+    (服务对象 受助群众对救助 / 满意度 / 工作满意度) and their second lines after it, one a line in the
+    same order: the i-th tail goes on the i-th cell, as a label of the genre so joined shows
+    (服务对象满意度); two cells side by side with no tails of their own stay as they are (issue 11)."""
+    text = """部门整体绩效目标表
+
+一级指标
+
+二级指标
+
+三级指标
+
+指标值
+
+满意度指标
+
+服务对象 受助群众对救助
+满意度
+工作满意度
+
+≥90%
+
+低保对象 救助资金
+按时发放
+"""
+    texts = [t.text for t in tokenize(text)]
+    assert "服务对象满意度" in texts and "受助群众对救助工作满意度" in texts
+    assert texts[-3:] == ["低保对象", "救助资金", "按时发放"]
+    [form] = extract_stream(text.split("\n低保对象")[0]).forms
+    got = [(i.level2, i.level3, i.target) for i in form.indicators]
+    assert got == [("服务对象满意度", "受助群众对救助工作满意度", "≥90%")]
+
+
+def test_cells_of_narrow_columns_interleaved_in_one_block_are_taken_apart() -> None:
+    """A row's cells in neighbouring narrow columns printed as one block, lines ordered by height:
+    a two-line cell's lines come apart around a one-line cell centred beside them (完成村级光伏电站 /
+    绩效基 / 计划标准 / 并网验收 / 本型). The lines that make a closed-list word are one cell (绩效基本型),
+    the two text lines left the text cell; a block with no closed word split stays as it is
+    (issue 11)."""
+    text = """完成村级光伏电站并网验收
+
+完成村级光伏电站
+绩效基
+计划标准
+并网验收
+本型
+
+村级光伏电站
+计划标准
+绩效基本型
+并网发电
+"""
+    texts = [t.text for t in tokenize(text)]
+    assert texts[:4] == ["完成村级光伏电站并网验收", "完成村级光伏电站并网验收", "绩效基本型", "计划标准"]
+    assert texts[4:] == ["村级光伏电站", "计划标准", "绩效基本型", "并网发电"]
+
+
+def test_a_text_that_is_no_closed_word_does_not_fill_a_closed_column_of_a_scrambled_row() -> None:
+    """In a copy that prints cells apart (a row's target printed elsewhere), a row short of a value
+    is followed by the next row's name: a text that is no word of the closed list of the column
+    next to fill (指标值确定依据: 计划标准…) is that name, not the short row's basis (issue 11)."""
+    text = """部门整体绩效目标表
+一级指标
+二级指标
+数量指标
+产出指标
+三级指标
+近两年指标值
+2022年
+2023年
+预期当年实现值
+指标值确定依据
+指标分类
+培训场次
+10场
+12场
+15场
+计划标准
+绩效基本型
+人才储备率
+80%
+85%
+信息系统建设情况
+完成平台一期建设
+完成平台一期建设
+完成平台一期建设
+计划标准
+绩效创新性
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target, i.basis) for i in form.indicators]
+    assert got[1][0] == "人才储备率" and got[1][2] is None
+    assert got[2] == ("信息系统建设情况", "完成平台一期建设", "计划标准")
+    assert len(got) == 3
