@@ -651,6 +651,10 @@ def aggregate(scores: Sequence[DocScore]) -> dict[str, Any]:
         "indicator_precision": _ratio(ipr, ip),
         "indicator_recall": _ratio(ipr, ig),
         "indicator_f1": _f1(ipr, ig, ip),
+        # the one input the average hides: issue 11 asks that no document fall below 0.90
+        "worst_document_indicator_f1": min((f for s in scores if s.indicators_gold
+                                            if (f := _f1(s.indicators_paired, s.indicators_gold, s.indicators_pred))
+                                            is not None), default=None),
         "indicator_field_accuracy": _ratio(sum(fc.values()), sum(ft.values())),
         "field_accuracy": {f: _ratio(fc[f], ft[f]) for f in INDICATOR_FIELDS},
         "exact_row_rate": _ratio(sum(s.exact_rows for s in scores), ig),

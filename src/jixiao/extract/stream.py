@@ -67,6 +67,11 @@ _NAME_CUT_BEFORE = re.compile(r"(第|前|近|共|约|每|全|累计)$")
 _BARE_AMOUNT = re.compile(r"^[\d,，]+(?:\.\d+)?\s*(?:万元|元|亿元)?$")
 
 
+# A value cut out of text printed with no separator (名称健全 → 名称 / 健全): a judgement, which
+# --llm fallback sends for a second reading (extract/llm/run.py).
+GLUED_CUT_RULE = "cut_from_glued_text"
+
+
 def _budgetish(text: str) -> bool:
     """Text of a budget block: a fund's name (资金总额, 其中：财政拨款 …, with or without its
     amount) or a bare amount; prose (a goal, a duty) is not."""
@@ -1638,7 +1643,7 @@ class StreamReader:
         setattr(ind, f"{fld}_parsed", parse_value(text))
         cut = id(tok) in rec.cut
         if cut:
-            repairs.append(Repair(rule="cut_from_glued_text", original=tok.text, repaired=text))
+            repairs.append(Repair(rule=GLUED_CUT_RULE, original=tok.text, repaired=text))
         status = AlignmentStatus.REPAIRED if repairs else AlignmentStatus.EXACT
         ind.evidence[fld] = evidence(tok, status=status, repairs=repairs)
 

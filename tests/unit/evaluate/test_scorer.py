@@ -285,3 +285,6 @@ def test_aggregate_is_micro_averaged_and_empty_rates_are_none():
     assert s2.metrics()["indicator_precision"] is None  # nothing predicted: precision undefined
     assert s2.metrics()["indicator_f1"] == 0.0
     assert m["budget_line_f1"] is None  # no lines anywhere
+    # the average hides the document that read nothing; the worst one does not
+    assert m["indicator_f1"] == 2 / 5 and m["worst_document_indicator_f1"] == 0.0
+    assert aggregate([s1])["worst_document_indicator_f1"] == 1.0

@@ -41,6 +41,7 @@ from jixiao.segment import FormRegion
 from jixiao.domain.framework import canonical_level1, canonical_level2
 from jixiao.domain.values import fold, implausible_for_name, values_equal
 from jixiao.extract.rows import looks_like_value
+from jixiao.extract.stream import GLUED_CUT_RULE
 
 log = logging.getLogger("jixiao.extract.llm")
 
@@ -247,7 +248,8 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
         rids.add(rid)
     claimed: set[str] = set()
     for ind in rules_form.indicators:
-        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind) or _columns_in_doubt(ind):
+        if any(f.code in UNSETTLED_CODES for f in ind.flags) or _fails_grammar(ind) or _columns_in_doubt(ind) \
+                or _cut_by_judgement(ind):
             rid = locate_indicator(ind, rows, claimed)
             if rid is None:
                 return chunks
@@ -266,6 +268,16 @@ def select_unsettled(chunks: list[Chunk], rules_form: Form | None, rows: list[So
 def _fails_grammar(ind: Indicator) -> bool:
     """A rules value the row's own name rules out (an amount for a 率): worth a second reading."""
     return any(implausible_for_name(ind.level3, getattr(ind, n)) for n in ("half_year", "target"))
+
+
+def _cut_by_judgement(ind: Indicator) -> bool:
+    """A row whose name and value were printed with no separator: the value was cut out of the
+    text by judgement (``GLUED_CUT_RULE``), or no value was found at all (the name swallowed it:
+    ``工作计划健全性健全``). Either reading is worth a second one."""
+    if not (ind.target or "").strip() and not (ind.half_year or "").strip():
+        return True
+    return any(r.rule == GLUED_CUT_RULE for name in ("level3", "half_year", "target")
+               if (ev := ind.evidence.get(name)) is not None for r in ev.repairs)
 
 
 def _columns_in_doubt(ind: Indicator) -> bool:

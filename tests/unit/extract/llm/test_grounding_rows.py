@@ -343,3 +343,24 @@ def test_levels_printed_as_headings_of_earlier_prose_lines_are_grounded_at_the_n
     # a row under 数量指标 gets it from the heading two lines up
     g3 = ground_indicator(item(rows_[2].rid, "举办培训班次", level2="数量指标", target="12期"), c)
     assert g3.statuses["level2"] is AlignmentStatus.EXACT
+
+
+def test_fallback_sends_a_row_whose_value_was_cut_from_glued_text_or_never_found() -> None:
+    from jixiao.extract.stream import GLUED_CUT_RULE
+    from jixiao.model.output import Repair
+
+    region = FormRegion(blocks=[Paragraph(text=t, page=1, line=k + 1) for k, t in enumerate(
+        ["培训覆盖人次500人次;", "工作计划健全性健全;", "出行环境稳步改善改善10%;"])])
+    rows_ = source_rows(region)
+    chunks = chunk_region(region, rows=rows_, max_tokens=20, overlap=0)  # one row a chunk
+    assert len(chunks) == 3
+    read = Indicator(level3="培训覆盖人次", target="500人次", row_id=rows_[0].rid,
+                     evidence={"level3": Evidence(line=1, source_text="培训覆盖人次")})
+    swallowed = Indicator(level3="工作计划健全性健全", row_id=rows_[1].rid,
+                          evidence={"level3": Evidence(line=2, source_text="工作计划健全性健全")})
+    cut = Indicator(level3="出行环境稳步", target="改善", row_id=rows_[2].rid,
+                    evidence={"level3": Evidence(line=3, source_text="出行环境稳步"),
+                              "target": Evidence(line=3, source_text="改善", status=AlignmentStatus.REPAIRED,
+                                                 repairs=[Repair(rule=GLUED_CUT_RULE, original="改善10%", repaired="改善")])})
+    sent = select_unsettled(chunks, Form(indicators=[read, swallowed, cut]), rows_)
+    assert [c.row_ids for c in sent] == [[rows_[1].rid], [rows_[2].rid]]
