@@ -454,6 +454,9 @@ def _repeated_tail(text: str) -> tuple[int, int, int] | None:
     return None
 
 
+_STEM_VALUE = re.compile(r"(?P<stem>[\u4e00-\u9fff]{2})性(?P<value>(?:完全|基本|较为|较|全部|全面)?(?P=stem))$")
+
+
 def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[Token | None, Token | None]:
     """A value at the end of ``tok``: (name, value), or (tok, None). ``qualitative``: a qualitative
     target may end it too; ``bare`` (text glued throughout): the longer ones of ``_QUALITATIVE_TAILS``."""
@@ -475,6 +478,10 @@ def _value_tail(tok: Token, *, qualitative: bool, bare: bool = False) -> tuple[T
             ok = False  # ≥8%较上年增长幅度: a percentage, then a glued description (_value_inside), no unit
         if ok and not re.search(rf"{_OP}$", name):
             return sub_token(tok, 0, m.start()), sub_token(tok, m.start(), len(text))
+    if (m := _STEM_VALUE.search(text)) and m.start("value") >= 3:
+        # 工作计划健全性健全, 中长期规划相符性完全相符: a name of a quality (…性) glued to its value,
+        # which repeats the quality's word — the cut is printed in the text itself
+        return sub_token(tok, 0, m.start("value")), sub_token(tok, m.start("value"), len(text))
     if qualitative:
         for n in range(min(6, len(text) - 3), 1, -1):
             if text[:-n].endswith("是否"):

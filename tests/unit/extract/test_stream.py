@@ -335,3 +335,20 @@ def test_a_browser_advice_line_in_the_footer_is_chrome() -> None:
     text = CELLS + "建议使用1280×1024分辨率浏览\n推荐使用谷歌浏览器访问本站\n"
     (form,) = extract_stream(text).forms
     assert [(i.level1, i.level2, i.level3, i.target) for i in form.indicators] == EXPECTED
+
+
+def test_a_quality_name_glued_to_the_value_that_repeats_its_word_is_cut_there() -> None:
+    """A prose list glues a quality's name to its value (档案管理规范性规范): the value repeats the
+    quality's word, with or without 完全 / 基本 before it; rows with no heading before them too."""
+    text = """部门整体绩效目标表
+部门名称：某区档案馆
+二、管理效率:
+资产管理:资产管理规范性规范（指标值确定依据:计划标准）;
+资产账卡完整性完整（指标值确定依据:计划标准）;
+资金使用合规性完全合规（指标值确定依据:计划标准）;
+查档服务及时率98%（指标值确定依据:计划标准）;
+"""
+    [form] = extract_stream(text).forms
+    got = [(i.level3, i.target) for i in form.indicators]
+    assert got == [("资产管理规范性", "规范"), ("资产账卡完整性", "完整"), ("资金使用合规性", "完全合规"),
+                   ("查档服务及时率", "98%")]
