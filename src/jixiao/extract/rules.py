@@ -202,6 +202,8 @@ class _State:
     section: str | None = None
     default_unit: str = "万元"
     pending_goal_labels: list[tuple[str, int]] = field(default_factory=list)
+    # goal labels printed as one line of headings outside the grid: the next row's cells, in order
+    pending_goals_in_order: list[str | None] = field(default_factory=list)
     goal_lists: dict[str, list[str]] = field(default_factory=dict)
     scope_hint: str | None = None
     # per table: the budget.lines index of its first line, and whether a section label was met in it
@@ -232,6 +234,7 @@ def extract_form(region: FormRegion) -> Form:
         i += 1
         if row.paragraph is not None:
             _read_paragraph(st, row)
+            st.pending_goals_in_order = _goal_heading_line(row, rows[i] if i < len(rows) else None)
             st.pending_column = _heading_over_table(row, rows[i] if i < len(rows) else None, st)
             if st.mode != "indicators" and i > kv_next:
                 kv_next = i
@@ -269,6 +272,10 @@ def extract_form(region: FormRegion) -> Form:
             if st.mode == "indicators":
                 st.mode = "header"
             continue
+        if st.pending_goals_in_order:
+            in_order, st.pending_goals_in_order = st.pending_goals_in_order, []
+            if _fill_goals_in_order(st, row, in_order):
+                continue
         if st.pending_goal_labels and _fill_pending_goals(st, row):
             continue
         if _is_budget_row(st, row):
@@ -683,6 +690,32 @@ def _fill_pending_goals(st: _State, row: RowView) -> bool:
     return taken
 
 
+def _goal_heading_line(para: RowView, nxt: RowView | None) -> list[str | None]:
+    """A line of column headings printed outside the grid, right above the row holding their texts:
+    ``部门职能分解  部门中期目标  部门年度绩效目标``. Each part is a label, one at least a goal's;
+    the goal fields (None for the other labels), in the order printed."""
+    p = para.paragraph
+    if p is None or nxt is None or nxt.paragraph is not None or "\n" in p.text.strip():
+        return []
+    parts = [clean_cell(t) for t in _gap_cells(p.text)]
+    if len(parts) < 2 or not all(_any_label(t) for t in parts):
+        return []
+    fields = [vocab.goal_field(t) for t in parts]
+    return fields if any(fields) else []
+
+
+def _fill_goals_in_order(st: _State, row: RowView, fields: list[str | None]) -> bool:
+    """The row under a heading line: one cell of text per heading, left to right (a merged cell's
+    copies are one cell). Any other count is not the headings' row, and nothing is taken."""
+    cells = [c for c in row.cells if c.text and not c.inferred]
+    if len(cells) != len(fields) or any(looks_like_value(c.text) or _any_label(c.text) for c in cells):
+        return False
+    for fld, cv in zip(fields, cells):
+        if fld is not None:
+            _set_goal(st, fld, cv)
+    return True
+
+
 # ---------------------------------------------------------------------------------------
 # Budget
 
@@ -817,7 +850,12 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
                     _name_block(st, glued[1], cv.col)
     for cv in cells:
         k = vocab.key(cv.text)
-        if vocab.is_budget_block_label(cv.text):
+        if (vocab.is_budget_block_label(cv.text) and not vocab.budget_section(cv.text) and vocab.BUDGET_ITEM_HINT_RE.search(k)
+                and any(kind == "amount" for kind, _ in tokens)):
+            # 公用经费 | 154.46 | 项目经费 | 0: a block's label heads the block from its left edge, so
+            # one printed after an amount of the row is an item of the block (项目经费, 项目资金)
+            tokens.append(("label", cv))
+        elif vocab.is_budget_block_label(cv.text):
             if sec := vocab.budget_section(cv.text):
                 _begin_table(st, row.table_index)
                 st.section = sec
@@ -937,6 +975,13 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
     if not amounts:
         labels = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "label" and not cv.inferred]
+        if st.section not in vocab.BUDGET_TASK_SECTIONS and (
+                task := next((s for k, _ in labels if (s := vocab.task_list_heading(k))), None)):
+            # 年度主要任务名称 | 工作内容 | 对应年度绩效目标 | 预算金额: a task list's heading row after a
+            # funding block; its rows are tasks with amounts, not items of the block above
+            st.section, st.section_from_block, st.last_item = task, False, None
+            st.budget_columns, st.columns_are_items = [], False
+            st.run_start = len(st.form.budget.lines)
         if st.suspect and st.budget_columns and len(labels) == 1 and vocab.BUDGET_ITEM_HINT_RE.search(labels[0][0]):
             st.form.flag(Severity.WARNING, "budget_amount_unread",
                          f"budget row {labels[0][0]} has no readable amount on an OCR'd page (empty, or a missed 0?)",
