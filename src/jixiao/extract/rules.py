@@ -383,6 +383,7 @@ def paragraph_budget_rows(paras: Sequence[Paragraph]) -> list[RowView]:
 
 
 _WRAP_PIECE = 4  # a wrapped label's line: a few characters of a narrow label column
+_WRAP_LINE = 8  # a full line of a label column, before a wrapped label's short tail
 
 
 def _wrapped_label(lines: Sequence[tuple[str, Paragraph]], k: int) -> str | None:
@@ -440,10 +441,12 @@ def _rejoin_stacked_labels(rows: list[RowView]) -> None:
             continue
         a, b = up.cells[0], down.cells[0]
         ka, kb = vocab.key(a.text), vocab.key(b.text)
-        if not (0 < len(ka) <= _WRAP_PIECE and 0 < len(kb) <= _WRAP_PIECE) or _any_label(ka) or vocab.is_budget_block_label(ka):
+        if not (0 < len(ka) <= _WRAP_LINE and 0 < len(kb) <= _WRAP_PIECE) or _any_label(ka) or vocab.is_budget_block_label(ka):
             continue
         joined = ka + kb
-        if vocab.is_budget_block_label(joined) or vocab.header_field(joined):
+        if len(ka) > _WRAP_PIECE and not vocab.budget_section(joined):
+            continue  # a full line and its short tail (年度主要任 / 务): a section label wrapped in its column
+        if vocab.is_budget_block_label(joined) or vocab.header_field(joined) or vocab.budget_section(joined):
             up.cells[0] = CellView(text=joined, col=a.col, cell=a.cell)
             down.cells[0] = CellView(text=joined, col=b.col, cell=b.cell, inferred=True)
 
@@ -728,6 +731,8 @@ def _is_budget_row(st: _State, row: RowView) -> bool:
         return True
     if st.mode == "indicators":
         return False  # 预算执行率 | =100% is an indicator, not a budget line
+    if any(vocab.task_list_name_heading(t) for t in texts):
+        return True  # 任务名称 | 主要内容 | 预算金额: the heading row of a task list with amounts
     if any(is_budget_sentence(t) for t in texts):
         return True
     if len(texts) >= 2 and all(vocab.budget_fund(vocab.key(t)) for t in texts):
@@ -986,7 +991,12 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             st.form.flag(Severity.WARNING, "budget_amount_unread",
                          f"budget row {labels[0][0]} has no readable amount on an OCR'd page (empty, or a missed 0?)",
                          field="budget.lines", item=labels[0][0])
-        if columns:
+        if st.section in vocab.BUDGET_TASK_SECTIONS and len(funds := _task_fund_headings(tokens)) >= 2:
+            # 任务1 | 主要内容 | 总额 | 财政拨款 | 其他资金: the funds under the task list's amount heading
+            # are its columns; the cells left of them (a task's merged name, the headings) are not
+            _set_budget_columns(st, funds)
+            st.columns_are_items = True
+        elif columns:
             _set_budget_columns(st, columns)
         elif not st.budget_columns and len(labels) >= 2 and all(vocab.BUDGET_ITEM_HINT_RE.search(k) for k, _ in labels):
             # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
@@ -1026,7 +1036,10 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     first_amount = next(i for i, tok in enumerate(tokens) if tok[0] == "amount")
     item_labels = [cv for kind, cv in tokens[:first_amount] if kind == "label"]
     if st.columns_are_items:
-        item_labels = item_labels[:1]  # the row label; cells after it describe the row (任务1 | 名称 | 主要内容)
+        # the row label; cells after it describe the row (任务1 | 名称 | 主要内容). A total printed beside
+        # a merged copy of the label above (任务1 | 金额合计 | 60) is the row's own label.
+        own = [cv for cv in item_labels if not cv.inferred and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(cv.text))]
+        item_labels = own[:1] if own and item_labels[0].inferred else item_labels[:1]
     item = _item_name(item_labels) if item_labels else st.last_item
     st.last_item = item
     to_map: list[CellView] = []
@@ -1037,6 +1050,20 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             to_map.append(amount)
     for a, col in _map_right_aligned(st, row, to_map) or _map_amounts(st, to_map):
         _add_line(st, item, col, a)
+
+
+def _task_fund_headings(tokens: list[tuple[str, CellView]]) -> list[tuple[str, int]]:
+    """The fund headings of a task list's amount columns (总额 | 财政拨款 | 其他资金), as printed, at
+    their columns; a fund glued under the amount heading in one cell (预算金额（万元） / 财政拨款) by its
+    last line."""
+    out: list[tuple[str, int]] = []
+    for kind, cv in tokens:
+        if kind not in ("label", "column") or cv.inferred:
+            continue
+        name = next((vocab.key(ln) for ln in reversed(cv.raw.splitlines()) if vocab.key(ln)), "")
+        if vocab.budget_fund(name):
+            out.append((name, cv.col))
+    return out
 
 
 def _funds_under_one_heading(st: _State, labels: list[tuple[str, int]], *, exact: bool) -> bool:
