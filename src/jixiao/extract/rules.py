@@ -35,7 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.extract.wrapped_text import rejoin_wrapped_goal_lines
+from jixiao.extract.wrapped_text import rejoin_wrapped_goal_labels, rejoin_wrapped_goal_lines
 from jixiao.model.output import AlignmentStatus, BBox, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
@@ -225,6 +225,7 @@ def extract_form(region: FormRegion) -> Form:
     _rejoin_stacked_labels(rows)
     _split_embedded_labels(rows)
     _lift_subtotal_labels(rows)
+    rejoin_wrapped_goal_labels(rows)
     rejoin_wrapped_goal_lines(rows)
     st.suspect = region.suspect or _is_suspect(rows)
     i = 0

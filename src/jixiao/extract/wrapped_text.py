@@ -52,6 +52,59 @@ def rejoin_wrapped_goal_lines(rows: list[RowView]) -> None:
             _empty(rows[i], cv)
 
 
+def rejoin_wrapped_goal_labels(rows: list[RowView]) -> None:
+    """A goal's label wrapped in its narrow column (``年度总体目`` / ``标``) beside its value
+    wrapped over the same two lines, both cut by a line-by-line grid into two rows.
+
+    The label's tail and the value's last line are the lower row's only texts; each follows
+    the upper row's piece at the line pitch, aligned with it on the left or, in a centred
+    cell, on its centre. The label and the value are put back together in the upper row (the
+    value with a ``wrapped_value_lines_joined`` repair), and the lower row is left empty."""
+    for up, down in zip(rows, rows[1:]):
+        if up.paragraph is not None or down.paragraph is not None or up.table_index != down.table_index:
+            continue
+        if not up.cells or not down.cells:
+            continue
+        a, b = up.cells[0], down.cells[0]
+        if a.inferred or b.inferred or a.cell is None or b.cell is None:
+            continue
+        ka, kb = vocab.key(a.text), vocab.key(b.text)
+        if not ka or not 0 < len(kb) <= _TAIL or vocab.goal_field(ka) or not vocab.goal_field(ka + kb):
+            continue
+        if not _follows(a.cell, b.cell):
+            continue
+        ups = [(k, cv) for k, cv in enumerate(up.cells) if k and cv.text and not cv.inferred]
+        downs = [cv for cv in down.cells[1:] if cv.text and not cv.inferred]
+        if len(ups) != 1 or len(downs) > 1:
+            continue
+        k, value = ups[0]
+        if looks_like_value(value.text) or (downs and (downs[0].cell is None or value.cell is None
+                                                       or not _follows(value.cell, downs[0].cell))):
+            continue
+        up.cells[0] = CellView(text=ka + kb, col=a.col, cell=a.cell, repairs=a.repairs)
+        if downs:
+            text = squash_cjk_spaces(clean_cell(value.text) + clean_cell(downs[0].text))
+            repair = Repair(rule=WRAPPED_VALUE_RULE, original=value.text, repaired=text)
+            up.cells[k] = CellView(text=text, col=value.col, cell=value.cell, repairs=[*value.repairs, repair])
+            downs[0].cell.read = True
+        _empty(down, b)
+
+
+_TAIL = 4  # a wrapped label's last line: a few characters
+
+
+def _follows(upper: Cell, lower: Cell) -> bool:
+    """Whether ``lower`` is the line printed right under ``upper`` in one cell: at the line
+    pitch, on the same left edge or (a centred cell) the same centre."""
+    a, b = upper.bbox, lower.bbox
+    if a is None or b is None or upper.page != lower.page:
+        return False
+    line = min(a[3] - a[1], b[3] - b[1])
+    if line <= 0 or not -0.2 * line <= b[1] - a[3] <= _PITCH * line:
+        return False
+    return abs(a[0] - b[0]) <= _EDGE * line or abs((a[0] + a[2]) - (b[0] + b[2])) / 2 <= _EDGE * line
+
+
 def _goal_value(row: RowView) -> tuple[int, CellView] | None:
     """The index and cell of the value beside a goal label in ``row``, or None."""
     for idx, cv in enumerate(row.cells):
