@@ -35,6 +35,7 @@ def rejoin_wrapped_goal_lines(rows: list[RowView]) -> None:
             continue
         at = _goal_value(row)
         if at is None:
+            _join_around_lone_label(rows, r)
             continue
         k, value = at
         box = value.cell.bbox if value.cell is not None else None
@@ -50,6 +51,40 @@ def rejoin_wrapped_goal_lines(rows: list[RowView]) -> None:
         row.cells[k] = CellView(text=text, col=value.col, cell=value.cell, repairs=[*value.repairs, repair])
         for i, cv in above + below:
             _empty(rows[i], cv)
+
+
+def _join_around_lone_label(rows: list[RowView], r: int) -> None:
+    """A goal label alone on its row, centred between its value's lines in the rows just above
+    and below (a two-line value beside a one-line label, cut line by line): the value's lines,
+    joined, go beside the label."""
+    row = rows[r]
+    own = [cv for cv in row.cells if cv.text and not cv.inferred]
+    if len(own) != 1 or not vocab.goal_field(own[0].text) or own[0].cell is None or own[0].cell.bbox is None:
+        return
+    if r == 0 or r + 1 >= len(rows) or not rows[r - 1].table_index == row.table_index == rows[r + 1].table_index:
+        return
+    if rows[r - 1].paragraph is not None or rows[r + 1].paragraph is not None:
+        return
+    up, down = _lone_line(rows[r - 1]), _lone_line(rows[r + 1])
+    if up is None or down is None or not _follows(up.cell, down.cell):
+        return
+    mid = (own[0].cell.bbox[1] + own[0].cell.bbox[3]) / 2
+    if not (up.cell.bbox[1] + up.cell.bbox[3]) / 2 < mid < (down.cell.bbox[1] + down.cell.bbox[3]) / 2:
+        return
+    above = _lines_above(rows, r - 1, up.cell) + [(r - 1, up)]
+    below = [(r + 1, down)] + _lines_below(rows, r + 1, down.cell)
+    pieces = [cv for _, cv in above + below]
+    text = squash_cjk_spaces("".join(clean_cell(cv.text) for cv in pieces))
+    repair = Repair(rule=WRAPPED_VALUE_RULE, original=up.text, repaired=text)
+    value = CellView(text=text, col=up.col, cell=up.cell, repairs=[*up.repairs, repair])
+    for i, cv in above + below:
+        _empty(rows[i], cv)
+    slot = next((k for k, cv in enumerate(row.cells) if cv.col == up.col and not cv.text), None)
+    if slot is None:
+        row.cells.append(value)
+        row.cells.sort(key=lambda cv: cv.col)
+    else:
+        row.cells[slot] = value
 
 
 def rejoin_wrapped_goal_labels(rows: list[RowView]) -> None:
