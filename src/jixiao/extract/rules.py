@@ -975,7 +975,15 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     _begin_table(st, row.table_index)
     for kind, cv in tokens:
         if kind == "section":
-            st.section = vocab.budget_section(cv.text)
+            sec = vocab.budget_section(cv.text)
+            if (st.section is None and row.table_index < 0 and cv.cell is not None and cv.cell.bbox
+                    and row.nonempty() and cv.cell is row.nonempty()[0].cell):
+                # 批复数 757.3 / 上年预算（万元） 实际支出数 1773.6: a block's label merged down its rows,
+                # read as paragraph lines, lands on a middle line; the lines above it are its block's
+                for line in st.form.budget.lines[st.run_start:]:
+                    if line.section is None:
+                        line.section = sec
+            st.section = sec
             _section_the_table(st, row)
     amounts = [cv for kind, cv in tokens if kind == "amount"]
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
