@@ -35,7 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.extract.wrapped_text import rejoin_wrapped_goal_labels, rejoin_wrapped_goal_lines
+from jixiao.extract.wrapped_text import WRAPPED_VALUE_RULE, rejoin_wrapped_goal_labels, rejoin_wrapped_goal_lines
 from jixiao.model.output import AlignmentStatus, BBox, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
@@ -236,6 +236,8 @@ def extract_form(region: FormRegion) -> Form:
         if row.paragraph is not None:
             _read_paragraph(st, row)
             st.pending_goals_in_order = _goal_heading_line(row, rows[i] if i < len(rows) else None)
+            if st.pending_goals_in_order and _fill_goal_columns(st, rows, i, st.pending_goals_in_order):
+                st.pending_goals_in_order = []
             st.pending_column = _heading_over_table(row, rows[i] if i < len(rows) else None, st)
             if st.mode != "indicators" and i > kv_next:
                 kv_next = i
@@ -706,6 +708,41 @@ def _goal_heading_line(para: RowView, nxt: RowView | None) -> list[str | None]:
         return []
     fields = [vocab.goal_field(t) for t in parts]
     return fields if any(fields) else []
+
+
+def _fill_goal_columns(st: _State, rows: list[RowView], i: int, fields: list[str | None]) -> bool:
+    """The table under a heading line holds only the headings' texts, each wrapped down its own
+    column, the grid cut line by line (a centred column's lines between the others'). Its cells'
+    spans across the page fall into one group per heading, left to right; each group's lines,
+    top to bottom, are that heading's text. The rows read are left empty."""
+    table = rows[i].table_index
+    end = i
+    while end < len(rows) and rows[end].paragraph is None and rows[end].table_index == table:
+        end += 1
+    cells = [c for r in rows[i:end] for c in r.cells if c.text and not c.inferred]
+    if end - i < 2 or not cells or any(c.cell is None or c.cell.bbox is None or looks_like_value(c.text)
+                                       or _any_label(c.text) for c in cells):
+        return False
+    groups: list[list[CellView]] = []
+    for c in sorted(cells, key=lambda c: c.cell.bbox[0]):
+        if groups and c.cell.bbox[0] < max(g.cell.bbox[2] for g in groups[-1]):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    if len(groups) != len(fields):
+        return False
+    for fld, group in zip(fields, groups):
+        group.sort(key=lambda c: c.cell.bbox[1])
+        if fld is not None:
+            text = squash_cjk_spaces("".join(clean_cell(c.text) for c in group))
+            _set_goal(st, fld, CellView(text=text, col=group[0].col, cell=group[0].cell,
+                                        repairs=[Repair(rule=WRAPPED_VALUE_RULE, original=group[0].text, repaired=text)]))
+    for r in rows[i:end]:
+        for c in r.cells:
+            if c.cell is not None:
+                c.cell.read = True
+        r.cells = [CellView(text="", col=c.col) for c in r.cells]
+    return True
 
 
 def _fill_goals_in_order(st: _State, row: RowView, fields: list[str | None]) -> bool:
@@ -1441,6 +1478,14 @@ def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = Fals
             for fld in ("level3", "target"):
                 ind.flag(Severity.WARNING, "rows_glued", note, field=fld)
             form.flag(Severity.WARNING, "rows_glued", note, field="indicators")
+            own = cells.get("level2")
+            prev = out[-1] if out else None
+            if (own is not None and own.text and not own.inferred and prev is not None and "level2" in prev.evidence
+                    and prev.evidence["level2"].status == AlignmentStatus.INFERRED and prev.level2 != ind.level2):
+                # a merged level2 label is centred on its span: printed on rows read as one, its span's
+                # first row is not known, and the row above may be its own rather than the label's above
+                prev.flag(Severity.WARNING, "rows_glued", f"level2 {ind.level2} is printed on rows read as one; "
+                          f"where its merged cell begins is not known", field="level2")
         for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)
