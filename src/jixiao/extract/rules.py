@@ -701,7 +701,7 @@ def _goal_heading_line(para: RowView, nxt: RowView | None) -> list[str | None]:
     ``部门职能分解  部门中期目标  部门年度绩效目标``. Each part is a label, one at least a goal's;
     the goal fields (None for the other labels), in the order printed."""
     p = para.paragraph
-    if p is None or nxt is None or nxt.paragraph is not None or "\n" in p.text.strip():
+    if p is None or nxt is None or "\n" in p.text.strip():
         return []
     parts = [clean_cell(t) for t in _gap_cells(p.text)]
     if len(parts) < 2 or not all(_any_label(t) for t in parts):
@@ -710,17 +710,30 @@ def _goal_heading_line(para: RowView, nxt: RowView | None) -> list[str | None]:
     return fields if any(fields) else []
 
 
+_AMOUNT_ONLY = re.compile(r"[-+≥≤=<>]?\d[\d,.]*(%|万元|元|亿元)?")  # a cell of a number: no line of prose
+
+
 def _fill_goal_columns(st: _State, rows: list[RowView], i: int, fields: list[str | None]) -> bool:
     """The table under a heading line holds only the headings' texts, each wrapped down its own
     column, the grid cut line by line (a centred column's lines between the others'). Its cells'
     spans across the page fall into one group per heading, left to right; each group's lines,
     top to bottom, are that heading's text. The rows read are left empty."""
-    table = rows[i].table_index
-    end = i
+    start = i
+    cells: list[CellView] = []
+    while start < len(rows) and (p := rows[start].paragraph) is not None:
+        # the first lines printed above the grid's first rule, one paragraph line each
+        if p.bbox is None or "\n" in p.text.strip() or not p.text.strip():
+            return False
+        cells.append(CellView(text=clean_cell(p.text), col=-1, cell=Cell(text=p.text, row=-1, col=-1, bbox=p.bbox, page=p.page)))
+        start += 1
+    if start >= len(rows) or start - i > 4:
+        return False
+    table = rows[start].table_index
+    end = start
     while end < len(rows) and rows[end].paragraph is None and rows[end].table_index == table:
         end += 1
-    cells = [c for r in rows[i:end] for c in r.cells if c.text and not c.inferred]
-    if end - i < 2 or not cells or any(c.cell is None or c.cell.bbox is None or looks_like_value(c.text)
+    cells += [c for r in rows[start:end] for c in r.cells if c.text and not c.inferred]
+    if end - start < 2 or not cells or any(c.cell is None or c.cell.bbox is None or _AMOUNT_ONLY.fullmatch(vocab.key(c.text))
                                        or _any_label(c.text) for c in cells):
         return False
     groups: list[list[CellView]] = []
