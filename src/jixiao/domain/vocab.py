@@ -468,6 +468,21 @@ def budget_section(text: str | None) -> str | None:
     return k if k in BUDGET_SECTIONS else None
 
 
+def task_list_heading(text: str | None) -> str | None:
+    """The task-list section a heading cell opens: a task column heading (任务名称, 工作内容) or the
+    section's name heading the task-name column (年度主要任务名称)."""
+    k = _UNIT_HEAD.sub("", key(text))
+    if k in BUDGET_TASK_HEADINGS:
+        return BUDGET_TASK_SECTIONS[0]
+    return next((s for s in BUDGET_TASK_SECTIONS if k.startswith(s) and k[len(s):] in ("名称", "内容")), None)
+
+
+def task_list_name_heading(text: str | None) -> bool:
+    """The heading of a task list's name column (任务名称, 年度主要任务名称): it opens the list."""
+    k = _UNIT_HEAD.sub("", key(text))
+    return k == BUDGET_TASK_HEADINGS[0] or any(k == s + "名称" for s in BUDGET_TASK_SECTIONS)
+
+
 def is_budget_column(text: str | None) -> bool:
     k = key(text)
     return bool(k) and len(k) <= 14 and bool(BUDGET_COLUMN_RE.search(k)) and not BUDGET_ITEM_HINT_RE.search(k)

@@ -35,7 +35,7 @@ from jixiao.extract.rows import (
     looks_like_value,
     region_rows,
 )
-from jixiao.extract.wrapped_text import rejoin_wrapped_goal_lines
+from jixiao.extract.wrapped_text import WRAPPED_VALUE_RULE, rejoin_wrapped_goal_labels, rejoin_wrapped_goal_lines
 from jixiao.model.output import AlignmentStatus, BBox, BudgetLine, Evidence, Form, Indicator, Repair, Severity
 from jixiao.model.source import Cell, Paragraph
 from jixiao.segment import FormRegion
@@ -202,6 +202,8 @@ class _State:
     section: str | None = None
     default_unit: str = "万元"
     pending_goal_labels: list[tuple[str, int]] = field(default_factory=list)
+    # goal labels printed as one line of headings outside the grid: the next row's cells, in order
+    pending_goals_in_order: list[str | None] = field(default_factory=list)
     goal_lists: dict[str, list[str]] = field(default_factory=dict)
     scope_hint: str | None = None
     # per table: the budget.lines index of its first line, and whether a section label was met in it
@@ -223,6 +225,7 @@ def extract_form(region: FormRegion) -> Form:
     _rejoin_stacked_labels(rows)
     _split_embedded_labels(rows)
     _lift_subtotal_labels(rows)
+    rejoin_wrapped_goal_labels(rows)
     rejoin_wrapped_goal_lines(rows)
     st.suspect = region.suspect or _is_suspect(rows)
     i = 0
@@ -232,6 +235,9 @@ def extract_form(region: FormRegion) -> Form:
         i += 1
         if row.paragraph is not None:
             _read_paragraph(st, row)
+            st.pending_goals_in_order = _goal_heading_line(row, rows[i] if i < len(rows) else None)
+            if st.pending_goals_in_order and _fill_goal_columns(st, rows, i, st.pending_goals_in_order):
+                st.pending_goals_in_order = []
             st.pending_column = _heading_over_table(row, rows[i] if i < len(rows) else None, st)
             if st.mode != "indicators" and i > kv_next:
                 kv_next = i
@@ -269,6 +275,10 @@ def extract_form(region: FormRegion) -> Form:
             if st.mode == "indicators":
                 st.mode = "header"
             continue
+        if st.pending_goals_in_order:
+            in_order, st.pending_goals_in_order = st.pending_goals_in_order, []
+            if _fill_goals_in_order(st, row, in_order):
+                continue
         if st.pending_goal_labels and _fill_pending_goals(st, row):
             continue
         if _is_budget_row(st, row):
@@ -376,6 +386,7 @@ def paragraph_budget_rows(paras: Sequence[Paragraph]) -> list[RowView]:
 
 
 _WRAP_PIECE = 4  # a wrapped label's line: a few characters of a narrow label column
+_WRAP_LINE = 8  # a full line of a label column, before a wrapped label's short tail
 
 
 def _wrapped_label(lines: Sequence[tuple[str, Paragraph]], k: int) -> str | None:
@@ -433,10 +444,12 @@ def _rejoin_stacked_labels(rows: list[RowView]) -> None:
             continue
         a, b = up.cells[0], down.cells[0]
         ka, kb = vocab.key(a.text), vocab.key(b.text)
-        if not (0 < len(ka) <= _WRAP_PIECE and 0 < len(kb) <= _WRAP_PIECE) or _any_label(ka) or vocab.is_budget_block_label(ka):
+        if not (0 < len(ka) <= _WRAP_LINE and 0 < len(kb) <= _WRAP_PIECE) or _any_label(ka) or vocab.is_budget_block_label(ka):
             continue
         joined = ka + kb
-        if vocab.is_budget_block_label(joined) or vocab.header_field(joined):
+        if len(ka) > _WRAP_PIECE and not vocab.budget_section(joined):
+            continue  # a full line and its short tail (年度主要任 / 务): a section label wrapped in its column
+        if vocab.is_budget_block_label(joined) or vocab.header_field(joined) or vocab.budget_section(joined):
             up.cells[0] = CellView(text=joined, col=a.col, cell=a.cell)
             down.cells[0] = CellView(text=joined, col=b.col, cell=b.cell, inferred=True)
 
@@ -683,6 +696,80 @@ def _fill_pending_goals(st: _State, row: RowView) -> bool:
     return taken
 
 
+def _goal_heading_line(para: RowView, nxt: RowView | None) -> list[str | None]:
+    """A line of column headings printed outside the grid, right above the row holding their texts:
+    ``部门职能分解  部门中期目标  部门年度绩效目标``. Each part is a label, one at least a goal's;
+    the goal fields (None for the other labels), in the order printed."""
+    p = para.paragraph
+    if p is None or nxt is None or "\n" in p.text.strip():
+        return []
+    parts = [clean_cell(t) for t in _gap_cells(p.text)]
+    if len(parts) < 2 or not all(_any_label(t) for t in parts):
+        return []
+    fields = [vocab.goal_field(t) for t in parts]
+    return fields if any(fields) else []
+
+
+_AMOUNT_ONLY = re.compile(r"[-+≥≤=<>]?\d[\d,.]*(%|万元|元|亿元)?")  # a cell of a number: no line of prose
+
+
+def _fill_goal_columns(st: _State, rows: list[RowView], i: int, fields: list[str | None]) -> bool:
+    """The table under a heading line holds only the headings' texts, each wrapped down its own
+    column, the grid cut line by line (a centred column's lines between the others'). Its cells'
+    spans across the page fall into one group per heading, left to right; each group's lines,
+    top to bottom, are that heading's text. The rows read are left empty."""
+    start = i
+    cells: list[CellView] = []
+    while start < len(rows) and (p := rows[start].paragraph) is not None:
+        # the first lines printed above the grid's first rule, one paragraph line each
+        if p.bbox is None or "\n" in p.text.strip() or not p.text.strip():
+            return False
+        cells.append(CellView(text=clean_cell(p.text), col=-1, cell=Cell(text=p.text, row=-1, col=-1, bbox=p.bbox, page=p.page)))
+        start += 1
+    if start >= len(rows) or start - i > 4:
+        return False
+    table = rows[start].table_index
+    end = start
+    while end < len(rows) and rows[end].paragraph is None and rows[end].table_index == table:
+        end += 1
+    cells += [c for r in rows[start:end] for c in r.cells if c.text and not c.inferred]
+    if end - start < 2 or not cells or any(c.cell is None or c.cell.bbox is None or _AMOUNT_ONLY.fullmatch(vocab.key(c.text))
+                                       or _any_label(c.text) for c in cells):
+        return False
+    groups: list[list[CellView]] = []
+    for c in sorted(cells, key=lambda c: c.cell.bbox[0]):
+        if groups and c.cell.bbox[0] < max(g.cell.bbox[2] for g in groups[-1]):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    if len(groups) != len(fields):
+        return False
+    for fld, group in zip(fields, groups):
+        group.sort(key=lambda c: c.cell.bbox[1])
+        if fld is not None:
+            text = squash_cjk_spaces("".join(clean_cell(c.text) for c in group))
+            _set_goal(st, fld, CellView(text=text, col=group[0].col, cell=group[0].cell,
+                                        repairs=[Repair(rule=WRAPPED_VALUE_RULE, original=group[0].text, repaired=text)]))
+    for r in rows[i:end]:
+        for c in r.cells:
+            if c.cell is not None:
+                c.cell.read = True
+        r.cells = [CellView(text="", col=c.col) for c in r.cells]
+    return True
+
+
+def _fill_goals_in_order(st: _State, row: RowView, fields: list[str | None]) -> bool:
+    """The row under a heading line: one cell of text per heading, left to right (a merged cell's
+    copies are one cell). Any other count is not the headings' row, and nothing is taken."""
+    cells = [c for c in row.cells if c.text and not c.inferred]
+    if len(cells) != len(fields) or any(looks_like_value(c.text) or _any_label(c.text) for c in cells):
+        return False
+    for fld, cv in zip(fields, cells):
+        if fld is not None:
+            _set_goal(st, fld, cv)
+    return True
+
+
 # ---------------------------------------------------------------------------------------
 # Budget
 
@@ -695,6 +782,8 @@ def _is_budget_row(st: _State, row: RowView) -> bool:
         return True
     if st.mode == "indicators":
         return False  # 预算执行率 | =100% is an indicator, not a budget line
+    if any(vocab.task_list_name_heading(t) for t in texts):
+        return True  # 任务名称 | 主要内容 | 预算金额: the heading row of a task list with amounts
     if any(is_budget_sentence(t) for t in texts):
         return True
     if len(texts) >= 2 and all(vocab.budget_fund(vocab.key(t)) for t in texts):
@@ -817,7 +906,12 @@ def _budget_tokens(st: _State, row: RowView) -> list[tuple[str, CellView]]:
                     _name_block(st, glued[1], cv.col)
     for cv in cells:
         k = vocab.key(cv.text)
-        if vocab.is_budget_block_label(cv.text):
+        if (vocab.is_budget_block_label(cv.text) and not vocab.budget_section(cv.text) and vocab.BUDGET_ITEM_HINT_RE.search(k)
+                and any(kind == "amount" for kind, _ in tokens)):
+            # 公用经费 | 154.46 | 项目经费 | 0: a block's label heads the block from its left edge, so
+            # one printed after an amount of the row is an item of the block (项目经费, 项目资金)
+            tokens.append(("label", cv))
+        elif vocab.is_budget_block_label(cv.text):
             if sec := vocab.budget_section(cv.text):
                 _begin_table(st, row.table_index)
                 st.section = sec
@@ -931,17 +1025,37 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     _begin_table(st, row.table_index)
     for kind, cv in tokens:
         if kind == "section":
-            st.section = vocab.budget_section(cv.text)
+            sec = vocab.budget_section(cv.text)
+            if (st.section is None and row.table_index < 0 and cv.cell is not None and cv.cell.bbox
+                    and row.nonempty() and cv.cell is row.nonempty()[0].cell):
+                # 批复数 757.3 / 上年预算（万元） 实际支出数 1773.6: a block's label merged down its rows,
+                # read as paragraph lines, lands on a middle line; the lines above it are its block's
+                for line in st.form.budget.lines[st.run_start:]:
+                    if line.section is None:
+                        line.section = sec
+            st.section = sec
             _section_the_table(st, row)
     amounts = [cv for kind, cv in tokens if kind == "amount"]
     columns = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "column"]
     if not amounts:
         labels = [(vocab.key(cv.text), cv.col) for kind, cv in tokens if kind == "label" and not cv.inferred]
+        if st.section not in vocab.BUDGET_TASK_SECTIONS and (
+                task := next((s for k, _ in labels if (s := vocab.task_list_heading(k))), None)):
+            # 年度主要任务名称 | 工作内容 | 对应年度绩效目标 | 预算金额: a task list's heading row after a
+            # funding block; its rows are tasks with amounts, not items of the block above
+            st.section, st.section_from_block, st.last_item = task, False, None
+            st.budget_columns, st.columns_are_items = [], False
+            st.run_start = len(st.form.budget.lines)
         if st.suspect and st.budget_columns and len(labels) == 1 and vocab.BUDGET_ITEM_HINT_RE.search(labels[0][0]):
             st.form.flag(Severity.WARNING, "budget_amount_unread",
                          f"budget row {labels[0][0]} has no readable amount on an OCR'd page (empty, or a missed 0?)",
                          field="budget.lines", item=labels[0][0])
-        if columns:
+        if st.section in vocab.BUDGET_TASK_SECTIONS and len(funds := _task_fund_headings(tokens)) >= 2:
+            # 任务1 | 主要内容 | 总额 | 财政拨款 | 其他资金: the funds under the task list's amount heading
+            # are its columns; the cells left of them (a task's merged name, the headings) are not
+            _set_budget_columns(st, funds)
+            st.columns_are_items = True
+        elif columns:
             _set_budget_columns(st, columns)
         elif not st.budget_columns and len(labels) >= 2 and all(vocab.BUDGET_ITEM_HINT_RE.search(k) for k, _ in labels):
             # items printed as column headings (资金总额 | 财政资金 | 其他资金) over one row of amounts
@@ -981,7 +1095,10 @@ def _read_budget_row(st: _State, row: RowView) -> None:
     first_amount = next(i for i, tok in enumerate(tokens) if tok[0] == "amount")
     item_labels = [cv for kind, cv in tokens[:first_amount] if kind == "label"]
     if st.columns_are_items:
-        item_labels = item_labels[:1]  # the row label; cells after it describe the row (任务1 | 名称 | 主要内容)
+        # the row label; cells after it describe the row (任务1 | 名称 | 主要内容). A total printed beside
+        # a merged copy of the label above (任务1 | 金额合计 | 60) is the row's own label.
+        own = [cv for cv in item_labels if not cv.inferred and vocab.BUDGET_ITEM_HINT_RE.search(vocab.key(cv.text))]
+        item_labels = own[:1] if own and item_labels[0].inferred else item_labels[:1]
     item = _item_name(item_labels) if item_labels else st.last_item
     st.last_item = item
     to_map: list[CellView] = []
@@ -992,6 +1109,20 @@ def _read_budget_row(st: _State, row: RowView) -> None:
             to_map.append(amount)
     for a, col in _map_right_aligned(st, row, to_map) or _map_amounts(st, to_map):
         _add_line(st, item, col, a)
+
+
+def _task_fund_headings(tokens: list[tuple[str, CellView]]) -> list[tuple[str, int]]:
+    """The fund headings of a task list's amount columns (总额 | 财政拨款 | 其他资金), as printed, at
+    their columns; a fund glued under the amount heading in one cell (预算金额（万元） / 财政拨款) by its
+    last line."""
+    out: list[tuple[str, int]] = []
+    for kind, cv in tokens:
+        if kind not in ("label", "column") or cv.inferred:
+            continue
+        name = next((vocab.key(ln) for ln in reversed(cv.raw.splitlines()) if vocab.key(ln)), "")
+        if vocab.budget_fund(name):
+            out.append((name, cv.col))
+    return out
 
 
 def _funds_under_one_heading(st: _State, labels: list[tuple[str, int]], *, exact: bool) -> bool:
@@ -1360,6 +1491,14 @@ def _build_indicators(table: IndicatorTable, form: Form, *, suspect: bool = Fals
             for fld in ("level3", "target"):
                 ind.flag(Severity.WARNING, "rows_glued", note, field=fld)
             form.flag(Severity.WARNING, "rows_glued", note, field="indicators")
+            own = cells.get("level2")
+            prev = out[-1] if out else None
+            if (own is not None and own.text and not own.inferred and prev is not None and "level2" in prev.evidence
+                    and prev.evidence["level2"].status == AlignmentStatus.INFERRED and prev.level2 != ind.level2):
+                # a merged level2 label is centred on its span: printed on rows read as one, its span's
+                # first row is not known, and the row above may be its own rather than the label's above
+                prev.flag(Severity.WARNING, "rows_glued", f"level2 {ind.level2} is printed on rows read as one; "
+                          f"where its merged cell begins is not known", field="level2")
         for d in (d for d in r["dropped"] if not d.inferred):
             ind.flag(Severity.WARNING, "unmapped_cell", f"cell not placed in any column: {d.text}", field=None,
                      text=d.text, col=d.col)

@@ -35,6 +35,7 @@ def rejoin_wrapped_goal_lines(rows: list[RowView]) -> None:
             continue
         at = _goal_value(row)
         if at is None:
+            _join_around_lone_label(rows, r)
             continue
         k, value = at
         box = value.cell.bbox if value.cell is not None else None
@@ -50,6 +51,93 @@ def rejoin_wrapped_goal_lines(rows: list[RowView]) -> None:
         row.cells[k] = CellView(text=text, col=value.col, cell=value.cell, repairs=[*value.repairs, repair])
         for i, cv in above + below:
             _empty(rows[i], cv)
+
+
+def _join_around_lone_label(rows: list[RowView], r: int) -> None:
+    """A goal label alone on its row, centred between its value's lines in the rows just above
+    and below (a two-line value beside a one-line label, cut line by line): the value's lines,
+    joined, go beside the label."""
+    row = rows[r]
+    own = [cv for cv in row.cells if cv.text and not cv.inferred]
+    if len(own) != 1 or not vocab.goal_field(own[0].text) or own[0].cell is None or own[0].cell.bbox is None:
+        return
+    if r == 0 or r + 1 >= len(rows) or not rows[r - 1].table_index == row.table_index == rows[r + 1].table_index:
+        return
+    if rows[r - 1].paragraph is not None or rows[r + 1].paragraph is not None:
+        return
+    up, down = _lone_line(rows[r - 1]), _lone_line(rows[r + 1])
+    if up is None or down is None or not _follows(up.cell, down.cell):
+        return
+    mid = (own[0].cell.bbox[1] + own[0].cell.bbox[3]) / 2
+    if not (up.cell.bbox[1] + up.cell.bbox[3]) / 2 < mid < (down.cell.bbox[1] + down.cell.bbox[3]) / 2:
+        return
+    above = _lines_above(rows, r - 1, up.cell) + [(r - 1, up)]
+    below = [(r + 1, down)] + _lines_below(rows, r + 1, down.cell)
+    pieces = [cv for _, cv in above + below]
+    text = squash_cjk_spaces("".join(clean_cell(cv.text) for cv in pieces))
+    repair = Repair(rule=WRAPPED_VALUE_RULE, original=up.text, repaired=text)
+    value = CellView(text=text, col=up.col, cell=up.cell, repairs=[*up.repairs, repair])
+    for i, cv in above + below:
+        _empty(rows[i], cv)
+    slot = next((k for k, cv in enumerate(row.cells) if cv.col == up.col and not cv.text), None)
+    if slot is None:
+        row.cells.append(value)
+        row.cells.sort(key=lambda cv: cv.col)
+    else:
+        row.cells[slot] = value
+
+
+def rejoin_wrapped_goal_labels(rows: list[RowView]) -> None:
+    """A goal's label wrapped in its narrow column (``年度总体目`` / ``标``) beside its value
+    wrapped over the same two lines, both cut by a line-by-line grid into two rows.
+
+    The label's tail and the value's last line are the lower row's only texts; each follows
+    the upper row's piece at the line pitch, aligned with it on the left or, in a centred
+    cell, on its centre. The label and the value are put back together in the upper row (the
+    value with a ``wrapped_value_lines_joined`` repair), and the lower row is left empty."""
+    for up, down in zip(rows, rows[1:]):
+        if up.paragraph is not None or down.paragraph is not None or up.table_index != down.table_index:
+            continue
+        if not up.cells or not down.cells:
+            continue
+        a, b = up.cells[0], down.cells[0]
+        if a.inferred or b.inferred or a.cell is None or b.cell is None:
+            continue
+        ka, kb = vocab.key(a.text), vocab.key(b.text)
+        if not ka or not 0 < len(kb) <= _TAIL or vocab.goal_field(ka) or not vocab.goal_field(ka + kb):
+            continue
+        if not _follows(a.cell, b.cell):
+            continue
+        ups = [(k, cv) for k, cv in enumerate(up.cells) if k and cv.text and not cv.inferred]
+        downs = [cv for cv in down.cells[1:] if cv.text and not cv.inferred]
+        if len(ups) != 1 or len(downs) > 1:
+            continue
+        k, value = ups[0]
+        if looks_like_value(value.text) or (downs and (downs[0].cell is None or value.cell is None
+                                                       or not _follows(value.cell, downs[0].cell))):
+            continue
+        up.cells[0] = CellView(text=ka + kb, col=a.col, cell=a.cell, repairs=a.repairs)
+        if downs:
+            text = squash_cjk_spaces(clean_cell(value.text) + clean_cell(downs[0].text))
+            repair = Repair(rule=WRAPPED_VALUE_RULE, original=value.text, repaired=text)
+            up.cells[k] = CellView(text=text, col=value.col, cell=value.cell, repairs=[*value.repairs, repair])
+            downs[0].cell.read = True
+        _empty(down, b)
+
+
+_TAIL = 4  # a wrapped label's last line: a few characters
+
+
+def _follows(upper: Cell, lower: Cell) -> bool:
+    """Whether ``lower`` is the line printed right under ``upper`` in one cell: at the line
+    pitch, on the same left edge or (a centred cell) the same centre."""
+    a, b = upper.bbox, lower.bbox
+    if a is None or b is None or upper.page != lower.page:
+        return False
+    line = min(a[3] - a[1], b[3] - b[1])
+    if line <= 0 or not -0.2 * line <= b[1] - a[3] <= _PITCH * line:
+        return False
+    return abs(a[0] - b[0]) <= _EDGE * line or abs((a[0] + a[2]) - (b[0] + b[2])) / 2 <= _EDGE * line
 
 
 def _goal_value(row: RowView) -> tuple[int, CellView] | None:
