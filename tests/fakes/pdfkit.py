@@ -29,3 +29,22 @@ def story_pdf(path: Path, pages: list[str], css: str | None = None) -> Path:
             writer.end_page()
     writer.close()
     return path
+
+
+CJK_FONT = "china-s"  # PyMuPDF's built-in CJK font
+
+
+def ruled_grid(page: pymupdf.Page, top: float, rows: list[list[str]], xs: list[float], h: float = 28.0) -> float:
+    """Draw ``rows`` as a fully ruled grid of rows ``h`` high between the column edges ``xs``,
+    each cell's lines (split at "\\n") set at its top left in 9 pt; return the grid's bottom."""
+    for r, cells in enumerate(rows):
+        y = top + r * h
+        page.draw_line((xs[0], y), (xs[-1], y), width=0.8)
+        for x, text in zip(xs, cells):
+            for k, line in enumerate(text.split("\n")):
+                page.insert_text((x + 4, y + 12 + 11 * k), line, fontname=CJK_FONT, fontsize=9)
+    bottom = top + len(rows) * h
+    page.draw_line((xs[0], bottom), (xs[-1], bottom), width=0.8)
+    for x in xs:
+        page.draw_line((x, top), (x, bottom), width=0.8)
+    return bottom

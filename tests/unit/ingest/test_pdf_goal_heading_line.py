@@ -12,23 +12,14 @@ from pathlib import Path
 
 import pymupdf
 
+from fakes.pdfkit import CJK_FONT, ruled_grid
 from jixiao.pipeline import extract_file
 
-FONT = "china-s"
+FONT = CJK_FONT
 
 
 def _grid(page: pymupdf.Page, top: float, rows: list[list[str]], xs: list[float], h: float = 40.0) -> float:
-    for r, cells in enumerate(rows):
-        y = top + r * h
-        page.draw_line((xs[0], y), (xs[-1], y), width=0.8)
-        for x, text in zip(xs, cells):
-            for k, line in enumerate(text.split("\n")):
-                page.insert_text((x + 4, y + 12 + 11 * k), line, fontname=FONT, fontsize=9)
-    bottom = top + len(rows) * h
-    page.draw_line((xs[0], bottom), (xs[-1], bottom), width=0.8)
-    for x in xs:
-        page.draw_line((x, top), (x, bottom), width=0.8)
-    return bottom
+    return ruled_grid(page, top, rows, xs, h)
 
 
 def _form(path: Path, headings: list[str]) -> None:
