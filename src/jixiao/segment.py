@@ -84,7 +84,7 @@ def segment(doc: SourceDocument) -> list[FormRegion]:
     for i, r in enumerate(regions):
         r.index = i
         r.context = dict(context)
-        r.pages = sorted({p for b in r.blocks for p in _pages_of(b)})
+        r.pages = sorted({p for b in r.blocks for p in block_pages(b)})
     return regions
 
 
@@ -157,7 +157,6 @@ def _title_of(block: Block) -> str | None:
     return None
 
 
-_LABEL_LINE = re.compile(r"^\s*([^：:]{1,8})\s*[：:]")
 _YEAR_LINE = re.compile(r"^\s*[（(]?\s*20\d{2}\s*年度?\s*[)）]?\s*$")
 
 
@@ -166,10 +165,10 @@ def _label_line(text: str) -> bool:
     the year in brackets."""
     if _YEAR_LINE.match(text):
         return True
-    m = _LABEL_LINE.match(text)
-    if m is None:
+    lv = vocab.label_line(text)
+    if lv is None:
         return False
-    label = m.group(1)
+    label = lv[0]
     return bool(vocab.header_field(label) or vocab.other_label(label) or vocab.key(label) in vocab.YEAR_LABELS
                 or vocab.key(label).endswith("单位"))
 
@@ -201,7 +200,8 @@ def _has_form_content(table: Table) -> bool:
     return _has_indicator_header(table) or any(_row_is_form_header(r) for r in table.rows)
 
 
-def _pages_of(block: Block) -> list[int]:
+def block_pages(block: Block) -> list[int]:
+    """The pages a block is printed on (a paragraph's one, a table's all)."""
     if isinstance(block, Table):
         return list(block.pages)
     return [block.page] if block.page is not None else []

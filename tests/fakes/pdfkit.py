@@ -34,6 +34,11 @@ def story_pdf(path: Path, pages: list[str], css: str | None = None) -> Path:
 CJK_FONT = "china-s"  # PyMuPDF's built-in CJK font
 
 
+def put_text(page: pymupdf.Page, x: float, y: float, text: str, size: float = 10.0) -> None:
+    """Set one line of text with its baseline's start at (x, y)."""
+    page.insert_text((x, y), text, fontname=CJK_FONT, fontsize=size)
+
+
 def ruled_grid(page: pymupdf.Page, top: float, rows: list[list[str]], xs: list[float], h: float = 28.0) -> float:
     """Draw ``rows`` as a fully ruled grid of rows ``h`` high between the column edges ``xs``,
     each cell's lines (split at "\\n") set at its top left in 9 pt; return the grid's bottom."""

@@ -117,6 +117,17 @@ def run_on_labels() -> frozenset[str]:
 GENERIC_GOAL_LABELS = ("绩效目标",)
 
 
+_LABEL_LINE = re.compile(r"^\s*([^：:|｜\s]{1,8})\s*(?:[：:|｜]|\s)\s*(\S.*?)\s*$")
+
+
+def label_line(text: str | None) -> tuple[str, str] | None:
+    """``(label, value)`` of a line printed as ``项目名称：X`` (a colon, a bar or a space after a
+    short label); None for any other line. Whether the label is one the contract knows is the
+    caller's question (``header_field`` …)."""
+    m = _LABEL_LINE.match(text or "")
+    return (m.group(1), m.group(2)) if m else None
+
+
 @lru_cache(maxsize=16384)  # a pure function of the text, asked of every cell
 def header_field(text: str | None) -> str | None:
     """Which header field a label cell names, if any."""

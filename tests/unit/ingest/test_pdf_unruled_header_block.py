@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pymupdf
 
+from fakes.pdfkit import put_text
 from jixiao.pipeline import extract_file
 
-FONT = "china-s"
-
-
-def _t(page: pymupdf.Page, x: float, y: float, s: str) -> None:
-    page.insert_text((x, y), s, fontname=FONT, fontsize=10)
+_t = put_text
 
 
 def _form(path: Path) -> None:

@@ -813,21 +813,15 @@ def document_region(src: Any) -> list[FormRegion]:
     grounding ties every answer to the document's own text as for any region.
     """
     from jixiao.domain import framework, vocab
-    from jixiao.model.source import Paragraph, Table
+    from jixiao.segment import block_pages
 
-    texts: list[str] = []
-    for b in src.blocks:
-        if isinstance(b, Paragraph):
-            texts += b.text.splitlines()
-        elif isinstance(b, Table):
-            texts += [" ".join(c.text for c in row) for row in b.rows]
-    hits = sum(1 for t in texts if _speaks_of_indicators(t, framework, vocab))
+    hits = sum(1 for b in src.blocks for t in _block_lines(b) if _speaks_of_indicators(t, framework, vocab))
     if hits < MIN_INDICATOR_LINES:
         return []
     all_pages = [p.number for p in src.pages]
     out = []
     for k, (blocks, named) in enumerate(split_by_project(list(src.blocks))):
-        pages = sorted({p for b in blocks for p in _block_pages(b)}) or all_pages
+        pages = sorted({p for b in blocks for p in block_pages(b)}) or all_pages
         out.append(FormRegion(blocks=blocks, title=None, pages=pages, index=k,
                               context={"project_name": named} if named else {}))
     return out
@@ -856,9 +850,6 @@ def split_by_project(blocks: list[Any]) -> list[tuple[list[Any], tuple[str, Evid
     return parts
 
 
-_LABEL_CUT = re.compile(r"[：:|｜\s]+")
-
-
 def _project_header(block: Any, vocab: Any) -> tuple[str, Evidence] | None:
     """The project name a block prints as ``项目名称：X`` (a paragraph line) or in the cell after
     a 项目名称 cell (a table row), with its evidence; None when it prints none."""
@@ -866,9 +857,9 @@ def _project_header(block: Any, vocab: Any) -> tuple[str, Evidence] | None:
 
     if isinstance(block, Paragraph):
         for k, line in enumerate(block.text.splitlines()):
-            parts = _LABEL_CUT.split(line.strip(), maxsplit=1)
-            if len(parts) == 2 and vocab.header_field(parts[0]) == "project_name" and parts[1].strip():
-                value = parts[1].strip()
+            lv = vocab.label_line(line)
+            if lv is not None and vocab.header_field(lv[0]) == "project_name":
+                value = lv[1]
                 line_no = block.line + k if getattr(block, "line", None) is not None else None
                 return value, Evidence(page=block.page, bbox=block.bbox, line=line_no, source_text=line.strip(),
                                        extractor="llm", status=AlignmentStatus.EXACT)
@@ -882,18 +873,12 @@ def _project_header(block: Any, vocab: Any) -> tuple[str, Evidence] | None:
 
 
 def _block_lines(block: Any) -> list[str]:
+    """A block's text line by line: a paragraph's lines, a table's rows (cells space-joined)."""
     from jixiao.model.source import Paragraph
 
     if isinstance(block, Paragraph):
         return block.text.splitlines()
     return [" ".join(c.text for c in row) for row in getattr(block, "rows", [])]
-
-
-def _block_pages(block: Any) -> list[int]:
-    from jixiao.model.source import Paragraph
-
-    pages = [block.page] if isinstance(block, Paragraph) else list(getattr(block, "pages", []))
-    return [p for p in pages if p is not None]
 
 
 def _speaks_of_indicators(text: str, framework: Any, vocab: Any) -> bool:
